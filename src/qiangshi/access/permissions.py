@@ -1,0 +1,68 @@
+"""What each role may do, as data: `<subject>.<action>` strings per role.
+
+Subjects are the scoped models' `scope_subject` (teacher, school, region, auditlog, …). Where a
+role may act is decided separately, by `scoping.scope`.
+"""
+
+from .models import Role
+
+VIEW, CREATE, CHANGE, EXPORT, AGGREGATE, VIEW_SENSITIVE, REVIEW = (
+    "view",
+    "create",
+    "change",
+    "export",
+    "aggregate",
+    "view_sensitive",
+    "review",
+)
+
+_OFFICE = {
+    "region.view",
+    "region.aggregate",
+    "school.view",
+    "school.create",
+    "school.change",
+    "school.export",
+    "school.aggregate",
+    "teacher.view",
+    "teacher.create",
+    "teacher.change",
+    "teacher.export",
+    "teacher.aggregate",
+    "teacher.view_sensitive",
+    "changerequest.view",
+    "changerequest.review",
+}
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.ADMIN: {"*"},
+    Role.BUREAU: set(_OFFICE),
+    Role.DISTRICT: set(_OFFICE),
+    Role.SCHOOL: (_OFFICE - {"school.create"}),
+    Role.TEACHER: {
+        "region.view",
+        "school.view",
+        "teacher.view",
+        "teacher.view_sensitive",
+        "changerequest.view",
+        "changerequest.create",
+    },
+    # Expert reviewers see only what they are assigned; no area assigns cases yet.
+    Role.REVIEWER: {"teacher.view"},
+    Role.PILOT: {
+        "region.view",
+        "region.aggregate",
+        "school.view",
+        "school.aggregate",
+        "teacher.aggregate",
+    },
+    Role.AUDITOR: {"auditlog.view", "accesslog.view", "auditlog.export", "accesslog.export"},
+}
+
+
+def has_perm(actor, perm: str) -> bool:
+    """Whether the actor's role grants `perm` anywhere (scope narrows where)."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    granted = ROLE_PERMISSIONS.get(actor.role, set())
+    return "*" in granted or perm in granted

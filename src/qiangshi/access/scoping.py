@@ -1,0 +1,134 @@
+"""The one place that decides who may see what: `scope(queryset, actor, action)`.
+
+Every selector, view base class and API endpoint that returns rows calls it. A model takes part
+by declaring how it reaches the org tree and the registry, as plain attributes:
+
+- `scope_subject`: the permission subject ("teacher", "school", …);
+- `scope_school_path`: lookup path to its School ("" when the model is School);
+- `scope_current`: a lookup that must be null for the school link to be current
+  (e.g. "employments__end_date" — a teacher belongs to the school of their open employment);
+- `scope_region_path`: lookup path to a Region, for models above school level;
+- `scope_teacher_path`: lookup path to a Teacher ("" when the model is Teacher), for self-access.
+
+Models with none of these (audit logs) are visible whole to the roles that have the permission.
+"""
+
+from django.db.models import Model, Q, QuerySet
+
+from qiangshi.core.errors import NotFound
+from qiangshi.org.models import Region
+
+from .models import Role
+from .permissions import has_perm
+
+
+def _join(path: str, field: str) -> str:
+    return f"{path}__{field}" if path else field
+
+
+def _region_paths(actor) -> list[str] | None:
+    """Region path prefixes the actor covers; None means everywhere."""
+    if actor.role == Role.ADMIN:
+        return None
+    if actor.role in (Role.BUREAU, Role.DISTRICT):
+        return [actor.region.path] if actor.region_id else []
+    if actor.role == Role.PILOT:
+        return list(Region.objects.filter(is_pilot=True).values_list("path", flat=True))
+    return []
+
+
+def _area_q(model: type[Model], actor) -> Q | None:
+    """The filter for the actor's area on `model`; None = no restriction; Q(pk__in=[]) = none."""
+    nothing = Q(pk__in=[])
+    school_path = getattr(model, "scope_school_path", None)
+    region_path = getattr(model, "scope_region_path", None)
+    teacher_path = getattr(model, "scope_teacher_path", None)
+    current = getattr(model, "scope_current", None)
+    current_q = Q(**{f"{current}__isnull": True}) if current else Q()
+
+    if actor.role == Role.ADMIN:
+        return None
+    if actor.role == Role.AUDITOR:
+        return (
+            None
+            if school_path is None and region_path is None and teacher_path is None
+            else nothing
+        )
+
+    if actor.role == Role.TEACHER:
+        teacher = getattr(actor, "teacher_profile", None)
+        if teacher is None:
+            return nothing
+        if teacher_path is not None:
+            return Q(**{_join(teacher_path, "pk"): teacher.pk})
+        school = teacher.current_school
+        if school_path is not None and school is not None:
+            return Q(**{_join(school_path, "pk"): school.pk}) & current_q
+        if region_path is not None and school is not None:
+            return _ancestors_q(region_path, school.district)
+        return nothing
+
+    if actor.role == Role.SCHOOL:
+        if not actor.school_id:
+            return nothing
+        if school_path is not None:
+            return Q(**{_join(school_path, "pk"): actor.school_id}) & current_q
+        if region_path is not None:
+            return _ancestors_q(region_path, actor.school.district)
+        return nothing
+
+    if actor.role == Role.REVIEWER:
+        return nothing
+
+    paths = _region_paths(actor)
+    if paths is None:
+        return None
+    if not paths:
+        return nothing
+    if school_path is not None:
+        prefix = _join(school_path, "district__path__startswith")
+        area = Q()
+        for p in paths:
+            area |= Q(**{prefix: p})
+        return area & current_q
+    if region_path is not None:
+        area = Q()
+        for p in paths:
+            area |= Q(**{_join(region_path, "path__startswith"): p})
+            # Offices also see the regions above their own (to place themselves in the tree).
+            area |= _ancestors_q(region_path, None, path=p)
+        return area
+    return nothing
+
+
+def _ancestors_q(region_path: str, region: Region | None, *, path: str | None = None) -> Q:
+    """Regions whose path is a prefix of the given region's path (itself and its ancestors)."""
+    full = path if path is not None else (region.path if region else "")
+    parts = [p for p in full.split("/") if p]
+    prefixes = ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    return Q(**{_join(region_path, "path__in"): prefixes}) if prefixes else Q(pk__in=[])
+
+
+def scope(queryset: QuerySet, actor, action: str = "view") -> QuerySet:
+    """Narrow `queryset` to the rows `actor` may `action`. Unknown or anonymous actors get none."""
+    model = queryset.model
+    subject = getattr(model, "scope_subject", model._meta.model_name)
+    if not has_perm(actor, f"{subject}.{action}"):
+        return queryset.none()
+    area = _area_q(model, actor)
+    if area is None:
+        return queryset
+    return queryset.filter(area)
+
+
+def can(actor, subject: str, action: str) -> bool:
+    """Whether the role may `action` on `subject` at all (menus, buttons)."""
+    return has_perm(actor, f"{subject}.{action}")
+
+
+def get_in_scope(queryset: QuerySet, actor, action: str = "view", **lookup):
+    """Fetch one row inside the actor's scope; missing and forbidden both raise NotFound."""
+    try:
+        return scope(queryset, actor, action).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Not found") from None

@@ -1,0 +1,53 @@
+"""Encryption at rest and keyed hashes for sensitive personal information.
+
+One secret (QIANGSHI_ENCRYPTION_KEY) is stretched into two independent keys: an AES-GCM key for
+the ciphertext and an HMAC key for the lookup hash, so that exact lookups and de-duplication of
+national ID numbers work without decrypting anything.
+"""
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import lru_cache
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+_PREFIX = "v1:"
+
+
+@lru_cache(maxsize=4)
+def _keys(secret: str) -> tuple[AESGCM, bytes]:
+    if not secret:
+        raise ImproperlyConfigured("QIANGSHI_ENCRYPTION_KEY is not set")
+    enc = hashlib.sha256(b"qiangshi-encryption|" + secret.encode()).digest()
+    mac = hashlib.sha256(b"qiangshi-lookup-hash|" + secret.encode()).digest()
+    return AESGCM(enc), mac
+
+
+def encrypt(value: str) -> str:
+    """Encrypt a string; empty stays empty so optional fields need no special case."""
+    if not value:
+        return ""
+    aead, _ = _keys(settings.QIANGSHI_ENCRYPTION_KEY)
+    nonce = os.urandom(12)
+    token = nonce + aead.encrypt(nonce, value.encode(), None)
+    return _PREFIX + base64.urlsafe_b64encode(token).decode()
+
+
+def decrypt(token: str) -> str:
+    if not token:
+        return ""
+    aead, _ = _keys(settings.QIANGSHI_ENCRYPTION_KEY)
+    raw = base64.urlsafe_b64decode(token.removeprefix(_PREFIX))
+    return aead.decrypt(raw[:12], raw[12:], None).decode()
+
+
+def lookup_hash(value: str) -> str:
+    """Keyed hash (HMAC-SHA256) for exact lookup; empty stays empty."""
+    if not value:
+        return ""
+    _, mac = _keys(settings.QIANGSHI_ENCRYPTION_KEY)
+    return hmac.new(mac, value.encode(), hashlib.sha256).hexdigest()

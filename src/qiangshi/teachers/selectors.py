@@ -1,0 +1,290 @@
+"""Reads of the registry. Every function starts from `scope()`."""
+
+from datetime import date
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils.translation import gettext_lazy as _
+
+from qiangshi.access.scoping import get_in_scope, scope
+from qiangshi.core import crypto
+from qiangshi.engines import idcard
+
+from .models import (
+    EDUCATION_RANK,
+    TITLE_RANK,
+    ChangeRequest,
+    EducationRecord,
+    Employment,
+    Recognition,
+    Teacher,
+    TitleRecord,
+)
+
+SORTS = {
+    "name": "name",
+    "-name": "-name",
+    "birth_date": "birth_date",
+    "-birth_date": "-birth_date",
+    "school": "current_school_name",
+    "-school": "-current_school_name",
+    "title": "current_title_order",
+    "-title": "-current_title_order",
+    "education": "highest_education_order",
+    "-education": "-highest_education_order",
+}
+
+
+def _rank_case(field: str, ranks: dict[str, int]) -> Case:
+    return Case(
+        *[When(**{field: k}, then=Value(v)) for k, v in ranks.items()], output_field=IntegerField()
+    )
+
+
+def annotate_current(qs: QuerySet) -> QuerySet:
+    """Annotate the derived current state: employment, school, title, highest education."""
+    job = Employment.objects.filter(teacher=OuterRef("pk"), end_date__isnull=True)
+    title = (
+        TitleRecord.objects.filter(teacher=OuterRef("pk"))
+        .annotate(o=_rank_case("rank", TITLE_RANK))
+        .order_by("-o", "-obtained_on")
+    )
+    education = (
+        EducationRecord.objects.filter(
+            teacher=OuterRef("pk"), end_date__isnull=False, end_date__lte=date.today()
+        )
+        .annotate(o=_rank_case("level", EDUCATION_RANK))
+        .order_by("-o", "-end_date")
+    )
+    return qs.annotate(
+        current_school_id=Subquery(job.values("school_id")[:1]),
+        current_school_name=Subquery(job.values("school__name")[:1], output_field=CharField()),
+        current_district_name=Subquery(
+            job.values("school__district__name")[:1], output_field=CharField()
+        ),
+        current_stage=Subquery(job.values("school__stage")[:1], output_field=CharField()),
+        current_subject=Subquery(job.values("main_subject")[:1], output_field=CharField()),
+        current_employment_type=Subquery(
+            job.values("employment_type")[:1], output_field=CharField()
+        ),
+        current_is_full_time=Subquery(job.values("is_full_time_teacher")[:1]),
+        current_title=Subquery(title.values("rank")[:1], output_field=CharField()),
+        current_title_order=Subquery(title.values("o")[:1]),
+        highest_education=Subquery(education.values("level")[:1], output_field=CharField()),
+        highest_education_order=Subquery(education.values("o")[:1]),
+    )
+
+
+def _birth_bounds(age_min: int | None, age_max: int | None, today: date) -> Q:
+    q = Q()
+    if age_min is not None:
+        q &= Q(birth_date__lte=today.replace(year=today.year - age_min))
+    if age_max is not None:
+        q &= Q(birth_date__gt=today.replace(year=today.year - age_max - 1))
+    return q
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def teacher_list(*, actor, filters: dict[str, Any] | None = None, action: str = "view") -> QuerySet:
+    """Teachers in the actor's scope, with the current state annotated.
+
+    filters: q (name, or a full national ID number), district, school, subject, title,
+    education, employment_type, gender, age_min, age_max, sort.
+    """
+    filters = filters or {}
+    qs = annotate_current(scope(Teacher.objects.all(), actor, action))
+    if q := (filters.get("q") or "").strip():
+        number = idcard.normalise(q)
+        if len(number) == 18 and number[:17].isdigit():
+            qs = qs.filter(national_id_hash=crypto.lookup_hash(number))
+        else:
+            qs = qs.filter(Q(name__icontains=q) | Q(former_name__icontains=q))
+    current = {"employments__end_date__isnull": True}
+    if district := _int(filters.get("district")):
+        qs = qs.filter(**current, employments__school__district_id=district)
+    if school := _int(filters.get("school")):
+        qs = qs.filter(**current, employments__school_id=school)
+    if subject := filters.get("subject"):
+        qs = qs.filter(**current, employments__main_subject=subject)
+    if employment_type := filters.get("employment_type"):
+        qs = qs.filter(**current, employments__employment_type=employment_type)
+    if stage := filters.get("stage"):
+        qs = qs.filter(**current, employments__school__stage=stage)
+    if title := filters.get("title"):
+        qs = qs.filter(current_title=title) if title != "none" else qs.filter(current_title=None)
+    if education := filters.get("education"):
+        qs = qs.filter(highest_education=education)
+    if gender := filters.get("gender"):
+        qs = qs.filter(gender=gender)
+    qs = qs.filter(
+        _birth_bounds(_int(filters.get("age_min")), _int(filters.get("age_max")), date.today())
+    )
+    order = SORTS.get(filters.get("sort") or "", "name")
+    return qs.order_by(order, "pk")
+
+
+def teacher_get(*, actor, pk, action: str = "view") -> Teacher:
+    """One teacher inside the actor's scope, with every history group prefetched."""
+    qs = Teacher.objects.prefetch_related(
+        "employments__school__district",
+        "education_records",
+        "title_records",
+        "certificates",
+        "recognitions",
+        "appraisals",
+        "teaching_loads",
+        "work_experience",
+    )
+    return get_in_scope(qs, actor, action, pk=pk)
+
+
+def teacher_for_user(user) -> Teacher | None:
+    return getattr(user, "teacher_profile", None)
+
+
+def teacher_stats(*, actor) -> dict[str, Any]:
+    """Counts for the dashboard over the teachers the actor may aggregate."""
+    base = scope(Teacher.objects.all(), actor, "aggregate")
+    qs = annotate_current(base)
+    total = base.count()
+    by = {}
+    for key in ("current_stage", "current_title", "highest_education", "current_employment_type"):
+        rows = qs.order_by().values(key).annotate(n=Count("pk")).order_by(key)
+        by[key] = {r[key] or "": r["n"] for r in rows}
+    by_gender = dict(base.order_by().values_list("gender").annotate(n=Count("pk")))
+    today = date.today()
+    bands = [
+        (20, 24),
+        (25, 29),
+        (30, 34),
+        (35, 39),
+        (40, 44),
+        (45, 49),
+        (50, 54),
+        (55, 59),
+        (60, 65),
+    ]
+    pyramid = []
+    for low, high in bands:
+        row = (
+            base.filter(_birth_bounds(low, high, today))
+            .order_by()
+            .values("gender")
+            .annotate(n=Count("pk"))
+        )
+        counts = {r["gender"]: r["n"] for r in row}
+        pyramid.append(
+            {
+                "band": f"{low}–{high}",
+                "male": counts.get("male", 0),
+                "female": counts.get("female", 0),
+            }
+        )
+    backbone = (
+        base.filter(
+            recognitions__start_date__lte=today,
+            recognitions__level__in=["district", "city", "province", "national"],
+        )
+        .filter(Q(recognitions__end_date__isnull=True) | Q(recognitions__end_date__gte=today))
+        .distinct()
+        .count()
+    )
+    return {
+        "total": total,
+        "by_stage": by["current_stage"],
+        "by_title": by["current_title"],
+        "by_education": by["highest_education"],
+        "by_employment_type": by["current_employment_type"],
+        "by_gender": by_gender,
+        "age_pyramid": pyramid,
+        "backbone": backbone,
+    }
+
+
+COMPLETENESS = [
+    ("basic", "name", _("name")),
+    ("basic", "gender", _("gender")),
+    ("basic", "birth_date", _("birth date")),
+    ("basic", "ethnicity", _("ethnicity")),
+    ("basic", "political_status", _("political status")),
+    ("basic", "native_place", _("native place")),
+    ("basic", "work_start_date", _("date started work")),
+    ("contact", "phone_encrypted", _("phone")),
+    ("contact", "email", _("email")),
+]
+
+
+def teacher_completeness(teacher: Teacher) -> dict[str, Any]:
+    """What the record still lacks before it can be reported (national template groups)."""
+    missing = []
+    for group, field, label in COMPLETENESS:
+        if not getattr(teacher, field):
+            missing.append({"group": group, "field": field, "label": str(label)})
+    groups = [
+        ("employment", teacher.employments.all(), _("current employment")),
+        ("education", teacher.education_records.all(), _("education history")),
+        ("certificate", teacher.certificates.all(), _("teaching certificate")),
+        ("appraisal", teacher.appraisals.all(), _("annual appraisal")),
+    ]
+    for group, records, label in groups:
+        if not list(records):
+            missing.append({"group": group, "field": group, "label": str(label)})
+    job = teacher.current_employment
+    if job is not None and job.is_full_time_teacher:
+        if not job.main_subject:
+            missing.append(
+                {"group": "employment", "field": "main_subject", "label": str(_("main subject"))}
+            )
+        if not list(teacher.teaching_loads.all()):
+            missing.append(
+                {
+                    "group": "teaching_load",
+                    "field": "teaching_load",
+                    "label": str(_("teaching load")),
+                }
+            )
+    total = len(COMPLETENESS) + len(groups) + 2
+    return {"missing": missing, "percent": round(100 * (total - len(missing)) / total)}
+
+
+def backbone_recognitions(teacher: Teacher, on: date | None = None) -> list[Recognition]:
+    on = on or date.today()
+    return [r for r in teacher.recognitions.all() if r.is_valid_on(on)]
+
+
+def change_request_list(*, actor, status: str | None = None) -> QuerySet:
+    qs = scope(ChangeRequest.objects.select_related("teacher", "submitted_by"), actor, "view")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-pk")
+
+
+def change_request_get(*, actor, pk, action: str = "view") -> ChangeRequest:
+    return get_in_scope(ChangeRequest.objects.select_related("teacher"), actor, action, pk=pk)
+
+
+def teacher_count_by_school(school_ids) -> dict[int, int]:
+    """Current teachers per school, for school lists."""
+    rows = (
+        Employment.objects.filter(school_id__in=list(school_ids), end_date__isnull=True)
+        .values("school_id")
+        .annotate(n=Count("pk"))
+    )
+    return {r["school_id"]: r["n"] for r in rows}

@@ -1,0 +1,630 @@
+"""Every change a teacher's record can undergo. grep `teacher_` / `_add` / `change_request_`.
+
+Each service checks the actor's permission and scope, validates (field errors keyed by field
+name), runs in one transaction and writes an audit record with sensitive values masked.
+"""
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from qiangshi.access.scoping import can, get_in_scope, scope
+from qiangshi.core import crypto
+from qiangshi.core.errors import ApplicationError
+from qiangshi.core.services import access_record, audit_record, diff, snapshot
+from qiangshi.engines import idcard
+from qiangshi.org.models import School
+
+from .models import (
+    Appraisal,
+    Certificate,
+    ChangeRequest,
+    ChangeRequestKind,
+    ChangeRequestStatus,
+    EducationRecord,
+    Employment,
+    Recognition,
+    Teacher,
+    TeachingLoad,
+    TitleRecord,
+    WorkExperience,
+)
+
+BASIC_FIELDS = [
+    "name",
+    "former_name",
+    "gender",
+    "birth_date",
+    "nationality",
+    "ethnicity",
+    "political_status",
+    "marital_status",
+    "native_place",
+    "birthplace",
+    "work_start_date",
+    "personnel_status",
+    "is_free_normal_graduate",
+    "is_special_grade",
+    "is_mental_health_teacher",
+    "email",
+    "address",
+]
+SENSITIVE_FIELDS = ["national_id", "phone"]
+EMPLOYMENT_FIELDS = [
+    "school",
+    "employment_type",
+    "post_category",
+    "is_full_time_teacher",
+    "post_grade",
+    "main_subject",
+    "other_subjects",
+    "is_homeroom",
+    "start_date",
+]
+_ID_REASONS = {
+    "length": gettext_lazy("A national ID number has 18 characters."),
+    "characters": gettext_lazy("A national ID number has 17 digits and a final digit or X."),
+    "birth_date": gettext_lazy("The birth date inside the national ID number is not a valid date."),
+    "checksum": gettext_lazy("The check digit of the national ID number is wrong (GB 11643)."),
+}
+
+
+def _messages(exc: ValidationError) -> dict[str, str]:
+    if hasattr(exc, "message_dict"):
+        return {k: " ".join(str(m) for m in v) for k, v in exc.message_dict.items()}
+    return {"__all__": " ".join(str(m) for m in exc.messages)}
+
+
+def _assign(instance: models.Model, data: dict[str, Any], allowed: list[str]) -> dict[str, str]:
+    """Set allowed fields from `data` (strings or typed values), then validate them.
+
+    Returns field errors (empty when valid); conversion from strings is done by full_clean.
+    """
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        return {k: _("Unknown field.") for k in unknown}
+    for key, value in data.items():
+        field = instance._meta.get_field(key)
+        if isinstance(field, models.ForeignKey):
+            setattr(instance, key, value)
+        else:
+            if isinstance(value, str):
+                value = value.strip()
+            if value == "" and (field.null or isinstance(field, models.DateField)):
+                value = None
+            setattr(instance, field.attname, value)
+    try:
+        instance.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        return _messages(exc)
+    return {}
+
+
+def _check_identity(
+    national_id: str, *, birth_date: date | None, gender: str | None, exclude: int | None
+) -> tuple[str | None, dict[str, str]]:
+    """Validate a national ID against GB 11643, the record's birth date and gender, uniqueness."""
+    try:
+        parsed = idcard.parse(national_id)
+    except idcard.InvalidNationalId as exc:
+        return None, {"national_id": str(_ID_REASONS[exc.code])}
+    errors = {}
+    if birth_date and parsed.birth_date != birth_date:
+        errors["birth_date"] = _(
+            "The birth date does not agree with the national ID number (%(date)s)."
+        ) % {"date": parsed.birth_date.isoformat()}
+    if gender and parsed.gender != gender:
+        errors["gender"] = _("The gender does not agree with the national ID number.")
+    clash = Teacher.objects.filter(national_id_hash=crypto.lookup_hash(parsed.number))
+    if exclude:
+        clash = clash.exclude(pk=exclude)
+    if clash.exists():
+        errors["national_id"] = _("Another teacher already has this national ID number.")
+    return parsed.number, errors
+
+
+def _check_phone(phone: str) -> tuple[str, dict[str, str]]:
+    digits = idcard.normalise(phone).replace("-", "")
+    if digits and not (digits.isdigit() and 7 <= len(digits) <= 15):
+        return digits, {"phone": _("Enter a valid phone number.")}
+    return digits, {}
+
+
+def _masked_view(teacher: Teacher) -> dict[str, Any]:
+    data = snapshot(teacher, BASIC_FIELDS)
+    data["national_id"] = teacher.national_id_masked
+    data["phone"] = teacher.phone_masked
+    return data
+
+
+def _school_in_scope(actor, school: School | int | None) -> School | None:
+    if school is None or school == "":
+        return None
+    pk = school.pk if isinstance(school, School) else school
+    return scope(School.objects.all(), actor, "view").filter(pk=pk).first()
+
+
+@transaction.atomic
+def teacher_create(
+    *, actor, data: dict[str, Any], employment: dict[str, Any] | None = None
+) -> Teacher:
+    """Register a teacher (basic information, contact) and, usually, their current employment.
+
+    `data` holds BASIC_FIELDS plus `national_id` and `phone`; `employment` holds
+    EMPLOYMENT_FIELDS (school required) and is required for every role but the administrator.
+    """
+    if not can(actor, "teacher", "create"):
+        raise ApplicationError(_("You may not register teachers."))
+    data = dict(data)
+    national_id = str(data.pop("national_id", "") or "")
+    phone = str(data.pop("phone", "") or "")
+    teacher = Teacher()
+    errors = _assign(teacher, data, BASIC_FIELDS)
+    number, id_errors = (None, {"national_id": _("This field is required.")})
+    if national_id.strip():
+        number, id_errors = _check_identity(
+            national_id,
+            birth_date=teacher.birth_date if "birth_date" not in errors else None,
+            gender=teacher.gender or None,
+            exclude=None,
+        )
+    errors.update(id_errors)
+    phone, phone_errors = _check_phone(phone)
+    errors.update(phone_errors)
+    if employment is None and actor.role != "admin":
+        errors["school"] = _("This field is required.")
+    job = None
+    if employment is not None:
+        employment = dict(employment)
+        school = _school_in_scope(actor, employment.pop("school", None))
+        if school is None:
+            errors["school"] = _("Choose a school within your area.")
+        job = Employment(school=school) if school else Employment()
+        employment.setdefault("start_date", date.today())
+        job_errors = _assign(job, employment, EMPLOYMENT_FIELDS[1:])
+        job_errors.pop("teacher", None)
+        if school is None:
+            job_errors.pop("school", None)
+        errors.update(job_errors)
+    errors.pop("national_id_encrypted", None)
+    errors.pop("national_id_hash", None)
+    if errors:
+        raise ApplicationError(_("The teacher could not be saved."), fields=errors)
+    teacher.national_id_encrypted = crypto.encrypt(number)
+    teacher.national_id_hash = crypto.lookup_hash(number)
+    teacher.phone_encrypted = crypto.encrypt(phone)
+    try:
+        with transaction.atomic():
+            teacher.save()
+    except IntegrityError:
+        raise ApplicationError(
+            _("The teacher could not be saved."),
+            fields={"national_id": _("Another teacher already has this national ID number.")},
+        ) from None
+    changes = diff({}, _masked_view(teacher))
+    if job is not None:
+        job.teacher = teacher
+        job.save()
+        changes.update(
+            {f"employment.{k}": v for k, v in diff({}, snapshot(job, EMPLOYMENT_FIELDS)).items()}
+        )
+    audit_record(actor=actor, action="teacher.create", target=teacher, changes=changes)
+    return teacher
+
+
+@transaction.atomic
+def teacher_update(*, actor, teacher: Teacher, data: dict[str, Any]) -> Teacher:
+    """Change basic information and contact. Only the keys present in `data` change."""
+    teacher = get_in_scope(Teacher.objects.select_for_update(), actor, "change", pk=teacher.pk)
+    before = _masked_view(teacher)
+    data = dict(data)
+    national_id = data.pop("national_id", None)
+    phone = data.pop("phone", None)
+    errors = _assign(teacher, data, BASIC_FIELDS)
+    number = None
+    if national_id is not None or "birth_date" in data or "gender" in data:
+        current = teacher.national_id if national_id is None else str(national_id)
+        if not current.strip():
+            errors["national_id"] = _("This field is required.")
+        else:
+            number, id_errors = _check_identity(
+                current,
+                birth_date=teacher.birth_date if "birth_date" not in errors else None,
+                gender=teacher.gender or None,
+                exclude=teacher.pk,
+            )
+            errors.update(id_errors)
+    if phone is not None:
+        phone, phone_errors = _check_phone(str(phone))
+        errors.update(phone_errors)
+    for key in ("national_id_encrypted", "national_id_hash"):
+        errors.pop(key, None)
+    if errors:
+        raise ApplicationError(_("The teacher could not be saved."), fields=errors)
+    if number is not None:
+        teacher.national_id_encrypted = crypto.encrypt(number)
+        teacher.national_id_hash = crypto.lookup_hash(number)
+    if phone is not None:
+        teacher.phone_encrypted = crypto.encrypt(phone)
+    changes = diff(before, _masked_view(teacher))
+    if number is not None and number != crypto.decrypt(
+        Teacher.objects.get(pk=teacher.pk).national_id_encrypted
+    ):
+        changes.setdefault("national_id", [before["national_id"], teacher.national_id_masked])
+    if changes:
+        teacher.save()
+        audit_record(actor=actor, action="teacher.update", target=teacher, changes=changes)
+    return teacher
+
+
+def teacher_reveal(*, actor, teacher: Teacher, field: str, channel: str = "web") -> str:
+    """Return a sensitive value in full for roles allowed to see it, and log the view."""
+    if field not in SENSITIVE_FIELDS:
+        raise ApplicationError(_("Unknown field."))
+    teacher = get_in_scope(Teacher.objects.all(), actor, "view_sensitive", pk=teacher.pk)
+    access_record(actor=actor, target=teacher, field=field, channel=channel)
+    return teacher.national_id if field == "national_id" else teacher.phone
+
+
+# --- Employment: history is never overwritten -------------------------------------------------
+
+
+@transaction.atomic
+def employment_change(*, actor, teacher: Teacher, data: dict[str, Any]) -> Employment:
+    """Start a new employment (a transfer, a new post or type); the open one ends the day before.
+
+    The actor must be able to change the teacher now and see the new school.
+    """
+    teacher = get_in_scope(Teacher.objects.select_for_update(), actor, "change", pk=teacher.pk)
+    data = dict(data)
+    school = _school_in_scope(actor, data.pop("school", None))
+    errors = {} if school else {"school": _("Choose a school within your area.")}
+    job = Employment(teacher=teacher, school=school) if school else Employment(teacher=teacher)
+    errors.update(_assign(job, data, EMPLOYMENT_FIELDS[1:]))
+    if school is None:
+        errors.pop("school", None)
+    current = teacher.employments.filter(end_date__isnull=True).first()
+    if current and job.start_date and job.start_date <= current.start_date:
+        errors["start_date"] = _("The new employment must start after the current one started.")
+    if errors:
+        raise ApplicationError(_("The employment could not be saved."), fields=errors)
+    if current:
+        current.end_date = job.start_date - timedelta(days=1)
+        current.end_reason = current.end_reason or "transfer"
+        current.save(update_fields=["end_date", "end_reason", "updated_at"])
+    job.save()
+    audit_record(
+        actor=actor,
+        action="teacher.employment_change",
+        target=teacher,
+        changes={
+            f"employment.{k}": v
+            for k, v in diff(
+                snapshot(current, EMPLOYMENT_FIELDS) if current else {},
+                snapshot(job, EMPLOYMENT_FIELDS),
+            ).items()
+        },
+    )
+    return job
+
+
+@transaction.atomic
+def employment_end(*, actor, teacher: Teacher, end_date: date, reason: str) -> Employment:
+    """End the open employment (retirement, leaving the region)."""
+    teacher = get_in_scope(Teacher.objects.select_for_update(), actor, "change", pk=teacher.pk)
+    current = teacher.employments.filter(end_date__isnull=True).first()
+    if current is None:
+        raise ApplicationError(_("This teacher has no current employment."))
+    if end_date < current.start_date:
+        raise ApplicationError(
+            _("The employment could not be saved."),
+            fields={"end_date": _("The end date is before the start date.")},
+        )
+    if not reason.strip():
+        raise ApplicationError(
+            _("The employment could not be saved."), fields={"end_reason": _("Give a reason.")}
+        )
+    current.end_date, current.end_reason = end_date, reason.strip()
+    current.save(update_fields=["end_date", "end_reason", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="teacher.employment_end",
+        target=teacher,
+        changes={
+            "employment.end_date": [None, end_date.isoformat()],
+            "employment.end_reason": [None, reason.strip()],
+        },
+    )
+    return current
+
+
+# --- The many-per-teacher record groups --------------------------------------------------------
+
+RECORD_MODELS: dict[str, type[models.Model]] = {
+    "education": EducationRecord,
+    "certificate": Certificate,
+    "title": TitleRecord,
+    "recognition": Recognition,
+    "appraisal": Appraisal,
+    "teaching_load": TeachingLoad,
+    "work": WorkExperience,
+}
+RECORD_FIELDS: dict[str, list[str]] = {
+    "education": [
+        "level",
+        "institution",
+        "major",
+        "study_mode",
+        "is_normal_major",
+        "start_date",
+        "end_date",
+    ],
+    "certificate": ["stage", "subject", "number", "issued_on", "issuing_authority"],
+    "title": ["rank", "obtained_on", "appointed_on"],
+    "recognition": ["kind", "level", "subject", "start_date", "end_date"],
+    "appraisal": ["year", "grade"],
+    "teaching_load": [
+        "school_year",
+        "term",
+        "stage",
+        "subjects",
+        "weekly_periods",
+        "other_periods",
+        "concurrent_duties",
+    ],
+    "work": ["employer", "position", "start_date", "end_date"],
+}
+
+
+def _record_errors(kind: str, record: models.Model) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    start = getattr(record, "start_date", None)
+    end = getattr(record, "end_date", None)
+    if start and end and end < start:
+        errors["end_date"] = _("The end date is before the start date.")
+    if kind == "title" and record.appointed_on and record.appointed_on < record.obtained_on:
+        errors["appointed_on"] = _("A title is appointed on or after the date it is obtained.")
+    try:
+        record.validate_constraints()
+    except ValidationError:
+        errors["__all__"] = _("This record already exists for this teacher.")
+    return errors
+
+
+@transaction.atomic
+def teacher_record_add(*, actor, teacher: Teacher, kind: str, data: dict[str, Any]):
+    """Add one record of a group (education, certificate, title, recognition, appraisal,
+    teaching_load, work) to a teacher."""
+    if kind not in RECORD_MODELS:
+        raise ApplicationError(_("Unknown record kind."))
+    teacher = get_in_scope(Teacher.objects.all(), actor, "change", pk=teacher.pk)
+    record = RECORD_MODELS[kind](teacher=teacher)
+    errors = _assign(record, data, RECORD_FIELDS[kind])
+    errors.pop("teacher", None)
+    if not errors:
+        errors = _record_errors(kind, record)
+    if errors:
+        raise ApplicationError(_("The record could not be saved."), fields=errors)
+    record.save()
+    audit_record(
+        actor=actor,
+        action=f"teacher.{kind}_add",
+        target=teacher,
+        changes={
+            f"{kind}.{k}": v for k, v in diff({}, snapshot(record, RECORD_FIELDS[kind])).items()
+        },
+    )
+    return record
+
+
+@transaction.atomic
+def teacher_record_update(*, actor, record: models.Model, data: dict[str, Any]):
+    """Correct a record; the audit log keeps the values before the correction."""
+    kind = next(k for k, m in RECORD_MODELS.items() if isinstance(record, m))
+    get_in_scope(Teacher.objects.all(), actor, "change", pk=record.teacher_id)
+    before = snapshot(record, RECORD_FIELDS[kind])
+    errors = _assign(record, data, RECORD_FIELDS[kind])
+    if not errors:
+        errors = _record_errors(kind, record)
+    if errors:
+        raise ApplicationError(_("The record could not be saved."), fields=errors)
+    changes = diff(before, snapshot(record, RECORD_FIELDS[kind]))
+    if changes:
+        record.save()
+        audit_record(
+            actor=actor,
+            action=f"teacher.{kind}_update",
+            target=record.teacher,
+            changes={f"{kind}.{k}": v for k, v in changes.items()},
+        )
+    return record
+
+
+@transaction.atomic
+def teacher_record_delete(*, actor, record: models.Model) -> None:
+    """Remove a record entered by mistake; the audit log keeps what it held."""
+    kind = next(k for k, m in RECORD_MODELS.items() if isinstance(record, m))
+    teacher = get_in_scope(Teacher.objects.all(), actor, "change", pk=record.teacher_id)
+    before = snapshot(record, RECORD_FIELDS[kind])
+    record.delete()
+    audit_record(
+        actor=actor,
+        action=f"teacher.{kind}_delete",
+        target=teacher,
+        changes={f"{kind}.{k}": v for k, v in diff(before, {}).items()},
+    )
+
+
+# --- Teachers keep their own record current ----------------------------------------------------
+
+_REQUEST_KIND_TO_RECORD = {
+    ChangeRequestKind.EDUCATION: "education",
+    ChangeRequestKind.CERTIFICATE: "certificate",
+    ChangeRequestKind.TITLE: "title",
+    ChangeRequestKind.RECOGNITION: "recognition",
+    ChangeRequestKind.WORK: "work",
+}
+_REQUEST_BASIC_FIELDS = {
+    ChangeRequestKind.CONTACT: ["phone", "email", "address"],
+    ChangeRequestKind.BASIC: [
+        "former_name",
+        "marital_status",
+        "political_status",
+        "native_place",
+        "birthplace",
+        "ethnicity",
+    ],
+}
+
+
+def _validate_request_payload(kind: str, payload: dict[str, Any]) -> dict[str, str]:
+    """Check a proposal as the service that will apply it would, without writing."""
+    if not payload:
+        return {"__all__": _("Propose at least one change.")}
+    if kind in _REQUEST_BASIC_FIELDS:
+        allowed = _REQUEST_BASIC_FIELDS[kind]
+        unknown = sorted(set(payload) - set(allowed))
+        if unknown:
+            return {k: _("Unknown field.") for k in unknown}
+        data = {k: v for k, v in payload.items() if k != "phone"}
+        errors = _assign(
+            Teacher(name="x", gender="male", birth_date=date(2000, 1, 1)), data, BASIC_FIELDS
+        )
+        if "phone" in payload:
+            errors.update(_check_phone(str(payload["phone"]))[1])
+        return {k: v for k, v in errors.items() if k in payload}
+    record_kind = _REQUEST_KIND_TO_RECORD[kind]
+    record = RECORD_MODELS[record_kind]()
+    errors = _assign(record, payload, RECORD_FIELDS[record_kind])
+    errors.pop("teacher", None)
+    return errors
+
+
+@transaction.atomic
+def change_request_submit(
+    *, actor, kind: str, payload: dict[str, Any], comment: str = "", evidence=None
+) -> ChangeRequest:
+    """A teacher proposes a change to their own record, with evidence."""
+    teacher = getattr(actor, "teacher_profile", None)
+    if not can(actor, "changerequest", "create") or teacher is None:
+        raise ApplicationError(_("Only a teacher may propose changes to their own record."))
+    if kind not in ChangeRequestKind.values:
+        raise ApplicationError(_("Unknown kind of change."), fields={"kind": _("Unknown kind.")})
+    payload = {k: v for k, v in payload.items() if v not in (None, "")}
+    errors = _validate_request_payload(kind, payload)
+    if errors:
+        raise ApplicationError(_("The request could not be submitted."), fields=errors)
+    sensitive = {k: payload.pop(k) for k in list(payload) if k in SENSITIVE_FIELDS}
+    request = ChangeRequest(
+        teacher=teacher,
+        kind=kind,
+        payload=payload,
+        comment=comment.strip(),
+        submitted_by=actor,
+        payload_encrypted=crypto.encrypt(_json(sensitive)) if sensitive else "",
+    )
+    if evidence is not None:
+        request.evidence = evidence
+    request.save()
+    shown = dict(payload)
+    if "phone" in sensitive:
+        shown["phone"] = idcard.mask_phone(sensitive["phone"])
+    audit_record(
+        actor=actor,
+        action="change_request.submit",
+        target=request,
+        changes={k: [None, v] for k, v in shown.items()},
+    )
+    return request
+
+
+def _json(data: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def change_request_payload(request: ChangeRequest) -> dict[str, Any]:
+    """The full proposal, with sensitive values decrypted (for applying it)."""
+    import json
+
+    data = dict(request.payload)
+    if request.payload_encrypted:
+        data.update(json.loads(crypto.decrypt(request.payload_encrypted)))
+    return data
+
+
+def _pending(actor, request: ChangeRequest, action: str) -> ChangeRequest:
+    request = get_in_scope(ChangeRequest.objects.select_for_update(), actor, action, pk=request.pk)
+    if request.status != ChangeRequestStatus.PENDING:
+        raise ApplicationError(_("This request has already been handled."))
+    return request
+
+
+@transaction.atomic
+def change_request_approve(*, actor, request: ChangeRequest) -> ChangeRequest:
+    """Apply a proposal through the ordinary services, as the reviewing administrator."""
+    request = _pending(actor, request, "review")
+    payload = change_request_payload(request)
+    if request.kind in _REQUEST_BASIC_FIELDS:
+        teacher_update(actor=actor, teacher=request.teacher, data=payload)
+    else:
+        teacher_record_add(
+            actor=actor,
+            teacher=request.teacher,
+            kind=_REQUEST_KIND_TO_RECORD[request.kind],
+            data=payload,
+        )
+    request.status = ChangeRequestStatus.APPROVED
+    request.reviewed_by, request.reviewed_at = actor, timezone.now()
+    request.save()
+    audit_record(
+        actor=actor,
+        action="change_request.approve",
+        target=request,
+        changes={"status": ["pending", "approved"]},
+    )
+    return request
+
+
+@transaction.atomic
+def change_request_return(*, actor, request: ChangeRequest, reason: str) -> ChangeRequest:
+    """Send a proposal back to the teacher with a reason; nothing in the record changes."""
+    request = _pending(actor, request, "review")
+    if not reason.strip():
+        raise ApplicationError(
+            _("The request could not be returned."), fields={"reason": _("Give a reason.")}
+        )
+    request.status = ChangeRequestStatus.RETURNED
+    request.review_reason = reason.strip()
+    request.reviewed_by, request.reviewed_at = actor, timezone.now()
+    request.save()
+    audit_record(
+        actor=actor,
+        action="change_request.return",
+        target=request,
+        changes={"status": ["pending", "returned"], "reason": [None, reason.strip()]},
+    )
+    return request
+
+
+@transaction.atomic
+def change_request_withdraw(*, actor, request: ChangeRequest) -> ChangeRequest:
+    """The teacher takes back a pending proposal."""
+    request = _pending(actor, request, "view")
+    if request.submitted_by_id != actor.pk:
+        raise ApplicationError(_("Only the teacher who proposed it may withdraw it."))
+    request.status = ChangeRequestStatus.WITHDRAWN
+    request.save()
+    audit_record(
+        actor=actor,
+        action="change_request.withdraw",
+        target=request,
+        changes={"status": ["pending", "withdrawn"]},
+    )
+    return request
