@@ -1,2 +1,9 @@
+"""Web UI routes. Each area's pages live in their own module under web/views/."""
+
+from django.urls import include, path
+
 app_name = "web"
-urlpatterns = []
+urlpatterns = [
+    path("", include("qiangshi.web.views.core_urls")),
+    path("", include("qiangshi.web.views.admin_urls")),
+]

@@ -1,0 +1,3 @@
+"""Schools, change requests, audit and access logs, API tokens."""
+
+urlpatterns: list = []

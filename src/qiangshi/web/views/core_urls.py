@@ -1,0 +1,3 @@
+"""Login, dashboard, teachers (owned by the UI-core work)."""
+
+urlpatterns: list = []
