@@ -39,5 +39,9 @@ def world(tree, admin_user):
     }
     teachers["a"].user = users["teacher"]
     teachers["a"].save(update_fields=["user"])
-    return {"schools": {"a": a, "b": b, "c": c, "d": d}, "teachers": teachers, "users": users,
-            "tree": tree}
+    return {
+        "schools": {"a": a, "b": b, "c": c, "d": d},
+        "teachers": teachers,
+        "users": users,
+        "tree": tree,
+    }

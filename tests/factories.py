@@ -14,8 +14,12 @@ PASSWORD = "pw-for-tests"
 
 def region(code: str, name: str, level: str, parent: Region | None = None, **extra) -> Region:
     return Region.objects.create(
-        code=code, name=name, level=level, parent=parent,
-        path=(parent.path if parent else "") + code + "/", **extra,
+        code=code,
+        name=name,
+        level=level,
+        parent=parent,
+        path=(parent.path if parent else "") + code + "/",
+        **extra,
     )
 
 
@@ -35,7 +39,10 @@ def school(district: Region, name: str | None = None, stage: str = "primary", **
     return School.objects.create(
         code=extra.pop("code", f"{district.code}{n:04d}"),
         name=name or f"{district.name}第{n}小学",
-        district=district, stage=stage, location=extra.pop("location", "urban"), **extra,
+        district=district,
+        stage=stage,
+        location=extra.pop("location", "urban"),
+        **extra,
     )
 
 
@@ -67,15 +74,27 @@ def unique_national_id(birth: date, gender: str) -> str:
     raise AssertionError
 
 
-def teacher(actor, school: School, name: str = "林晓", *, birth: date = date(1985, 3, 1),
-            gender: str = "female", **extra):
+def teacher(
+    actor,
+    school: School,
+    name: str = "林晓",
+    *,
+    birth: date = date(1985, 3, 1),
+    gender: str = "female",
+    **extra,
+):
     data = {
-        "name": name, "gender": gender, "birth_date": birth,
+        "name": name,
+        "gender": gender,
+        "birth_date": birth,
         "national_id": extra.pop("national_id", None) or unique_national_id(birth, gender),
         "phone": extra.pop("phone", "13800001234"),
     }
-    employment = {"school": school, "employment_type": "established",
-                  "main_subject": extra.pop("subject", "chinese"),
-                  "start_date": date(2010, 9, 1)}
+    employment = {
+        "school": school,
+        "employment_type": "established",
+        "main_subject": extra.pop("subject", "chinese"),
+        "start_date": date(2010, 9, 1),
+    }
     data.update(extra)
     return teacher_services.teacher_create(actor=actor, data=data, employment=employment)

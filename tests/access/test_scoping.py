@@ -45,8 +45,11 @@ def test_school_scope_per_role(world, role):
 
 
 def test_district_office_sees_its_region_and_ancestors_only(world):
-    seen = set(scope(Region.objects.all(), world["users"]["district"], "view")
-               .values_list("code", flat=True))
+    seen = set(
+        scope(Region.objects.all(), world["users"]["district"], "view").values_list(
+            "code", flat=True
+        )
+    )
     assert seen == {"35", "3502", "350203"}
 
 
@@ -56,9 +59,15 @@ def test_transferred_teacher_leaves_the_old_schools_scope(world):
     from qiangshi.teachers.services import employment_change
 
     t = world["teachers"]["a"]
-    employment_change(actor=world["users"]["admin"], teacher=t,
-                      data={"school": world["schools"]["b"], "employment_type": "established",
-                            "start_date": date(2025, 9, 1)})
+    employment_change(
+        actor=world["users"]["admin"],
+        teacher=t,
+        data={
+            "school": world["schools"]["b"],
+            "employment_type": "established",
+            "start_date": date(2025, 9, 1),
+        },
+    )
     school_admin = world["users"]["school"]
     assert not scope(Teacher.objects.all(), school_admin, "view").filter(pk=t.pk).exists()
 

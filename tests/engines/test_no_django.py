@@ -16,9 +16,13 @@ def test_engines_do_not_import_django():
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
-            offenders += [f"{path.name}: {n}" for n in names
-                          if n.split(".")[0] in ("django", "ninja") or n.startswith("qiangshi.")
-                          and not n.startswith("qiangshi.engines")]
+            offenders += [
+                f"{path.name}: {n}"
+                for n in names
+                if n.split(".")[0] in ("django", "ninja")
+                or n.startswith("qiangshi.")
+                and not n.startswith("qiangshi.engines")
+            ]
     assert offenders == []
 
 

@@ -39,10 +39,10 @@ SORTS = {
     "-birth_date": "-birth_date",
     "school": "current_school_name",
     "-school": "-current_school_name",
-    "title": "current_title_order",
-    "-title": "-current_title_order",
-    "education": "highest_education_order",
-    "-education": "-highest_education_order",
+    "title": "title_order",
+    "-title": "-title_order",
+    "education": "education_order",
+    "-education": "-education_order",
 }
 
 
@@ -53,7 +53,9 @@ def _rank_case(field: str, ranks: dict[str, int]) -> Case:
 
 
 def annotate_current(qs: QuerySet) -> QuerySet:
-    """Annotate the derived current state: employment, school, title, highest education."""
+    """Annotate the derived current state: current_school_id/_name, current_district_name,
+    current_stage, current_subject, current_employment_type, current_is_full_time, title_rank
+    (with title_order), education_level (highest completed, with education_order)."""
     job = Employment.objects.filter(teacher=OuterRef("pk"), end_date__isnull=True)
     title = (
         TitleRecord.objects.filter(teacher=OuterRef("pk"))
@@ -79,10 +81,10 @@ def annotate_current(qs: QuerySet) -> QuerySet:
             job.values("employment_type")[:1], output_field=CharField()
         ),
         current_is_full_time=Subquery(job.values("is_full_time_teacher")[:1]),
-        current_title=Subquery(title.values("rank")[:1], output_field=CharField()),
-        current_title_order=Subquery(title.values("o")[:1]),
-        highest_education=Subquery(education.values("level")[:1], output_field=CharField()),
-        highest_education_order=Subquery(education.values("o")[:1]),
+        title_rank=Subquery(title.values("rank")[:1], output_field=CharField()),
+        title_order=Subquery(title.values("o")[:1]),
+        education_level=Subquery(education.values("level")[:1], output_field=CharField()),
+        education_order=Subquery(education.values("o")[:1]),
     )
 
 
@@ -128,9 +130,9 @@ def teacher_list(*, actor, filters: dict[str, Any] | None = None, action: str = 
     if stage := filters.get("stage"):
         qs = qs.filter(**current, employments__school__stage=stage)
     if title := filters.get("title"):
-        qs = qs.filter(current_title=title) if title != "none" else qs.filter(current_title=None)
+        qs = qs.filter(title_rank=title) if title != "none" else qs.filter(title_rank=None)
     if education := filters.get("education"):
-        qs = qs.filter(highest_education=education)
+        qs = qs.filter(education_level=education)
     if gender := filters.get("gender"):
         qs = qs.filter(gender=gender)
     qs = qs.filter(
@@ -165,7 +167,7 @@ def teacher_stats(*, actor) -> dict[str, Any]:
     qs = annotate_current(base)
     total = base.count()
     by = {}
-    for key in ("current_stage", "current_title", "highest_education", "current_employment_type"):
+    for key in ("current_stage", "title_rank", "education_level", "current_employment_type"):
         rows = qs.order_by().values(key).annotate(n=Count("pk")).order_by(key)
         by[key] = {r[key] or "": r["n"] for r in rows}
     by_gender = dict(base.order_by().values_list("gender").annotate(n=Count("pk")))
@@ -209,8 +211,8 @@ def teacher_stats(*, actor) -> dict[str, Any]:
     return {
         "total": total,
         "by_stage": by["current_stage"],
-        "by_title": by["current_title"],
-        "by_education": by["highest_education"],
+        "by_title": by["title_rank"],
+        "by_education": by["education_level"],
         "by_employment_type": by["current_employment_type"],
         "by_gender": by_gender,
         "age_pyramid": pyramid,

@@ -1,0 +1,19 @@
+from qiangshi.core import crypto
+
+
+def test_encryption_round_trips_and_is_not_plain():
+    token = crypto.encrypt("35020319850301123X")
+    assert "35020319850301123X" not in token
+    assert crypto.decrypt(token) == "35020319850301123X"
+
+
+def test_same_value_encrypts_differently_but_hashes_the_same():
+    assert crypto.encrypt("x1") != crypto.encrypt("x1")
+    assert crypto.lookup_hash("x1") == crypto.lookup_hash("x1")
+    assert crypto.lookup_hash("x1") != crypto.lookup_hash("x2")
+
+
+def test_hash_depends_on_the_key(settings):
+    before = crypto.lookup_hash("35020319850301123X")
+    settings.QIANGSHI_ENCRYPTION_KEY = "another-key"
+    assert crypto.lookup_hash("35020319850301123X") != before
