@@ -7,6 +7,8 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    F,
+    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
@@ -56,7 +58,6 @@ def annotate_current(qs: QuerySet) -> QuerySet:
     """Annotate the derived current state: current_school_id/_name, current_district_name,
     current_stage, current_subject, current_employment_type, current_is_full_time, title_rank
     (with title_order), education_level (highest completed, with education_order)."""
-    job = Employment.objects.filter(teacher=OuterRef("pk"), end_date__isnull=True)
     title = (
         TitleRecord.objects.filter(teacher=OuterRef("pk"))
         .annotate(o=_rank_case("rank", TITLE_RANK))
@@ -69,18 +70,19 @@ def annotate_current(qs: QuerySet) -> QuerySet:
         .annotate(o=_rank_case("level", EDUCATION_RANK))
         .order_by("-o", "-end_date")
     )
+    # The open employment is at most one row (a unique constraint), so a LEFT JOIN through a
+    # filtered relation gives the current job without a subquery per column.
+    qs = qs.annotate(
+        current_job=FilteredRelation("employments", condition=Q(employments__end_date__isnull=True))
+    )
     return qs.annotate(
-        current_school_id=Subquery(job.values("school_id")[:1]),
-        current_school_name=Subquery(job.values("school__name")[:1], output_field=CharField()),
-        current_district_name=Subquery(
-            job.values("school__district__name")[:1], output_field=CharField()
-        ),
-        current_stage=Subquery(job.values("school__stage")[:1], output_field=CharField()),
-        current_subject=Subquery(job.values("main_subject")[:1], output_field=CharField()),
-        current_employment_type=Subquery(
-            job.values("employment_type")[:1], output_field=CharField()
-        ),
-        current_is_full_time=Subquery(job.values("is_full_time_teacher")[:1]),
+        current_school_id=F("current_job__school_id"),
+        current_school_name=F("current_job__school__name"),
+        current_district_name=F("current_job__school__district__name"),
+        current_stage=F("current_job__school__stage"),
+        current_subject=F("current_job__main_subject"),
+        current_employment_type=F("current_job__employment_type"),
+        current_is_full_time=F("current_job__is_full_time_teacher"),
         title_rank=Subquery(title.values("rank")[:1], output_field=CharField()),
         title_order=Subquery(title.values("o")[:1]),
         education_level=Subquery(education.values("level")[:1], output_field=CharField()),
@@ -118,17 +120,16 @@ def teacher_list(*, actor, filters: dict[str, Any] | None = None, action: str = 
             qs = qs.filter(national_id_hash=crypto.lookup_hash(number))
         else:
             qs = qs.filter(Q(name__icontains=q) | Q(former_name__icontains=q))
-    current = {"employments__end_date__isnull": True}
     if district := _int(filters.get("district")):
-        qs = qs.filter(**current, employments__school__district_id=district)
+        qs = qs.filter(current_job__school__district_id=district)
     if school := _int(filters.get("school")):
-        qs = qs.filter(**current, employments__school_id=school)
+        qs = qs.filter(current_job__school_id=school)
     if subject := filters.get("subject"):
-        qs = qs.filter(**current, employments__main_subject=subject)
+        qs = qs.filter(current_job__main_subject=subject)
     if employment_type := filters.get("employment_type"):
-        qs = qs.filter(**current, employments__employment_type=employment_type)
+        qs = qs.filter(current_job__employment_type=employment_type)
     if stage := filters.get("stage"):
-        qs = qs.filter(**current, employments__school__stage=stage)
+        qs = qs.filter(current_job__school__stage=stage)
     if title := filters.get("title"):
         qs = qs.filter(title_rank=title) if title != "none" else qs.filter(title_rank=None)
     if education := filters.get("education"):
