@@ -64,14 +64,18 @@ def national_id(birth: date = date(1985, 3, 1), gender: str = "female") -> str:
 _used_ids: set[str] = set()
 
 
+_REGION_CODES = [f"35{c:04d}" for c in range(200, 300)] + [f"3508{c:02d}" for c in range(1, 90)]
+
+
 def unique_national_id(birth: date, gender: str) -> str:
-    region_codes = itertools.cycle(["350203", "350206", "350211", "350212", "350802"])
-    for code in region_codes:
-        number = idcard.make(code, birth, next(_seq) % 100, gender)
-        if number not in _used_ids:
-            _used_ids.add(number)
-            return number
-    raise AssertionError
+    """A valid ID not used before in this session (189 regions × 100 sequences per birth date)."""
+    for code in _REGION_CODES:
+        for sequence in range(100):
+            number = idcard.make(code, birth, sequence, gender)
+            if number not in _used_ids:
+                _used_ids.add(number)
+                return number
+    raise AssertionError("ran out of national ID numbers for this birth date")
 
 
 def teacher(

@@ -283,3 +283,13 @@ def test_completeness_lists_missing_groups(world):
     fields = {m["field"] for m in result["missing"]}
     assert {"education", "certificate", "appraisal", "email"} <= fields
     assert 0 < result["percent"] < 100
+
+
+def test_age_filter_works_on_29_february(world):
+    from qiangshi.teachers.selectors import _birth_bounds
+
+    q = _birth_bounds(30, 40, date(2028, 2, 29))
+    assert dict(q.children) == {
+        "birth_date__lte": date(1998, 2, 28),
+        "birth_date__gt": date(1987, 2, 28),
+    }

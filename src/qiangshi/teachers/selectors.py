@@ -90,12 +90,21 @@ def annotate_current(qs: QuerySet) -> QuerySet:
     )
 
 
+def _years_before(today: date, years: int) -> date:
+    """The same day `years` earlier; 29 February falls back to 28 February."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)
+
+
 def _birth_bounds(age_min: int | None, age_max: int | None, today: date) -> Q:
+    """Born so that the age today is within [age_min, age_max]."""
     q = Q()
     if age_min is not None:
-        q &= Q(birth_date__lte=today.replace(year=today.year - age_min))
+        q &= Q(birth_date__lte=_years_before(today, age_min))
     if age_max is not None:
-        q &= Q(birth_date__gt=today.replace(year=today.year - age_max - 1))
+        q &= Q(birth_date__gt=_years_before(today, age_max + 1))
     return q
 
 

@@ -1,18 +1,112 @@
 """Navigation for the layout: which menu entries the actor's role may open."""
 
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from qiangshi.access.models import Role
 from qiangshi.access.scoping import can
+
+# The product's logotype: shown as is in every language (it is a name, not UI text).
+PRODUCT_MARK = "强师"
+PRODUCT_NAME = "Qiangshi"
+
+
+def _link(url_name: str, label, icon: str, match: tuple[str, ...], args=None) -> dict | None:
+    """A sidebar entry, or None while the page it points to does not exist yet."""
+    try:
+        url = reverse(url_name, args=args)
+    except NoReverseMatch:
+        return None
+    return {"url_name": url_name, "url": url, "label": label, "icon": icon, "match": match}
+
+
+def _nav_links(user, current: str) -> list[dict]:
+    entries = [
+        ("web:dashboard", _("Dashboard"), "speedometer2", ("dashboard",), True, None),
+    ]
+    teacher = getattr(user, "teacher_profile", None) if user.role == Role.TEACHER else None
+    if teacher is not None:
+        entries.append(
+            (
+                "web:teacher_detail",
+                _("My record"),
+                "person-vcard",
+                ("teacher_detail",),
+                True,
+                [teacher.pk],
+            )
+        )
+    else:
+        entries.append(
+            (
+                "web:teacher_list",
+                _("Teachers"),
+                "people",
+                ("teacher_",),
+                can(user, "teacher", "view") and user.role != Role.REVIEWER,
+                None,
+            )
+        )
+    entries += [
+        (
+            "web:school_list",
+            _("Schools"),
+            "building",
+            ("school_",),
+            can(user, "school", "view"),
+            None,
+        ),
+        (
+            "web:change_request_list",
+            _("Change requests"),
+            "inbox",
+            ("change_request",),
+            can(user, "changerequest", "view"),
+            None,
+        ),
+        (
+            "web:audit_log",
+            _("Audit log"),
+            "journal-text",
+            ("audit_log",),
+            can(user, "auditlog", "view"),
+            None,
+        ),
+        (
+            "web:access_log",
+            _("Access log"),
+            "eye",
+            ("access_log",),
+            can(user, "accesslog", "view"),
+            None,
+        ),
+        ("web:api_tokens", _("API tokens"), "key", ("api_token",), True, None),
+    ]
+    links = []
+    for url_name, label, icon, match, allowed, args in entries:
+        if not allowed:
+            continue
+        link = _link(url_name, label, icon, match, args)
+        if link is None:
+            continue
+        link["active"] = any(current.startswith(m) for m in match)
+        links.append(link)
+    return links
 
 
 def navigation(request):
+    context = {"product_mark": PRODUCT_MARK, "product_name": PRODUCT_NAME}
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
-    return {
-        "nav": {
-            "teachers": can(user, "teacher", "view"),
-            "schools": can(user, "school", "view"),
-            "change_requests": can(user, "changerequest", "view"),
-            "audit": can(user, "auditlog", "view"),
-            "access_log": can(user, "accesslog", "view"),
-        }
+        return context
+    match = getattr(request, "resolver_match", None)
+    current = (match.url_name or "") if match else ""
+    context["nav"] = {
+        "teachers": can(user, "teacher", "view"),
+        "schools": can(user, "school", "view"),
+        "change_requests": can(user, "changerequest", "view"),
+        "audit": can(user, "auditlog", "view"),
+        "access_log": can(user, "accesslog", "view"),
     }
+    context["nav_links"] = _nav_links(user, current)
+    return context

@@ -1,3 +1,32 @@
 """Login, dashboard, teachers (owned by the UI-core work)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import auth, dashboard, teachers
+
+urlpatterns = [
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("teachers/", teachers.teacher_list, name="teacher_list"),
+    path("teachers/export.xlsx", teachers.teacher_export, name="teacher_export"),
+    path("teachers/new/", teachers.teacher_create, name="teacher_create"),
+    path("teachers/<int:pk>/", teachers.teacher_detail, name="teacher_detail"),
+    path("teachers/<int:pk>/edit/", teachers.teacher_edit, name="teacher_edit"),
+    path("teachers/<int:pk>/reveal/<str:field>/", teachers.teacher_reveal, name="teacher_reveal"),
+    path(
+        "teachers/<int:pk>/records/<str:kind>/add/",
+        teachers.teacher_record_add,
+        name="teacher_record_add",
+    ),
+    path(
+        "teachers/<int:pk>/employment/change/",
+        teachers.teacher_employment_change,
+        name="teacher_employment_change",
+    ),
+    path(
+        "teachers/<int:pk>/employment/end/",
+        teachers.teacher_employment_end,
+        name="teacher_employment_end",
+    ),
+]

@@ -1,0 +1,174 @@
+"""HTTP API plumbing shared by every router: authentication, the error shape, and /api/me.
+
+Two ways in: a bearer token (`Authorization: Bearer <key>`, see `api_token_create`) for scripts,
+and the Django session for a logged-in browser (the interactive docs). The authenticated user is
+`request.auth`, and every endpoint passes it to selectors and services as the actor.
+"""
+
+from enum import Enum
+from typing import Annotated, Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+from ninja.pagination import PageNumberPagination
+from ninja.security import HttpBearer, SessionAuth
+from pydantic import BaseModel
+
+from qiangshi.core.errors import ApplicationError
+
+from .services import api_token_authenticate
+
+# The largest primary key a database integer column holds; larger ids are invalid input, not 500s.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class BearerTokenAuth(HttpBearer):
+    """`Authorization: Bearer qs_…` checked against the stored token hashes."""
+
+    def authenticate(self, request, token: str):
+        return api_token_authenticate(token.strip())
+
+
+class LoggedInSessionAuth(SessionAuth):
+    """The Django session; CSRF is checked (unsafe methods) only when the session has a user.
+
+    Ninja's SessionAuth checks CSRF before it knows whether anyone is logged in, which would turn
+    a request with a bad bearer token into a CSRF 403 instead of a 401.
+    """
+
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
+API_AUTH = [BearerTokenAuth(), LoggedInSessionAuth()]
+
+
+class Pagination(PageNumberPagination):
+    """`?page=` and `?page_size=` (at most 200); answers {"items": [...], "count": N}."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("page_size", settings.PAGE_SIZE)
+        kwargs.setdefault("max_page_size", 200)
+        super().__init__(**kwargs)
+
+
+class ErrorOut(Schema):
+    """Every error answer: a message and, for invalid input, one message per field."""
+
+    message: str
+    fields: dict[str, str] = {}
+
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+# Pydantic error types → translatable messages (the API answers in the request's language).
+_TYPE_MESSAGES = {
+    "missing": lambda: _("This field is required."),
+    "int_parsing": lambda: _("Enter a whole number."),
+    "int_type": lambda: _("Enter a whole number."),
+    "int_from_float": lambda: _("Enter a whole number."),
+    "float_parsing": lambda: _("Enter a number."),
+    "float_type": lambda: _("Enter a number."),
+    "decimal_parsing": lambda: _("Enter a number."),
+    "decimal_type": lambda: _("Enter a number."),
+    "bool_parsing": lambda: _("Enter true or false."),
+    "bool_type": lambda: _("Enter true or false."),
+    "date_parsing": lambda: _("Enter a valid date (YYYY-MM-DD)."),
+    "date_from_datetime_parsing": lambda: _("Enter a valid date (YYYY-MM-DD)."),
+    "date_from_datetime_inexact": lambda: _("Enter a valid date (YYYY-MM-DD)."),
+    "date_type": lambda: _("Enter a valid date (YYYY-MM-DD)."),
+    "enum": lambda: _("Choose one of the listed values."),
+    "literal_error": lambda: _("Choose one of the listed values."),
+    "string_type": lambda: _("Enter text."),
+    "list_type": lambda: _("Enter a list."),
+    "dict_type": lambda: _("Enter an object."),
+    "model_type": lambda: _("Enter an object."),
+    "model_attributes_type": lambda: _("Enter an object."),
+    "extra_forbidden": lambda: _("Unknown field."),
+    "greater_than_equal": lambda: _("The value is too small."),
+    "greater_than": lambda: _("The value is too small."),
+    "less_than_equal": lambda: _("The value is too large."),
+    "less_than": lambda: _("The value is too large."),
+    "string_too_long": lambda: _("The text is too long."),
+    "json_invalid": lambda: _("The request body is not valid JSON."),
+}
+# Leading parts of an error location that name where the value came from, not the field.
+_SOURCES = {"query", "path", "body", "header", "cookie", "form", "file"}
+_BODY_PARAMS = {"payload", "data", "body", "pagination", "filters", "ninja_pagination"}
+
+
+def validation_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
+    """Ninja/pydantic validation errors as {"field": "message"} (nested fields dotted)."""
+    fields: dict[str, str] = {}
+    for error in errors:
+        loc = [str(p) for p in error.get("loc", ())]
+        if loc and loc[0] in _SOURCES:
+            loc = loc[1:]
+        if loc and loc[0] in _BODY_PARAMS:
+            loc = loc[1:]
+        key = ".".join(loc) or "__all__"
+        message = _TYPE_MESSAGES.get(error.get("type", ""))
+        fields.setdefault(key, message() if message else str(error.get("msg", "")))
+    return fields
+
+
+def plain(value: Any) -> Any:
+    """Schema output as plain values for services: enum members become their string values."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def input_data(payload: BaseModel, *, nullable: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The fields the client sent, as plain values; a null for a field that cannot be empty is
+    refused here (the model would only notice when saving)."""
+    data = plain(payload.model_dump(exclude_unset=True))
+    nulls = sorted(k for k, v in data.items() if v is None and k not in nullable)
+    if nulls:
+        raise ApplicationError(
+            _("The request is not valid."),
+            fields={k: _("This field may not be null.") for k in nulls},
+        )
+    return data
+
+
+router = Router(tags=["me"])
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    region_id: int | None
+    region_name: str | None = None
+    school_id: int | None
+    school_name: str | None = None
+    teacher_id: int | None = None
+
+    @staticmethod
+    def resolve_region_name(user) -> str | None:
+        return user.region.name if user.region_id else None
+
+    @staticmethod
+    def resolve_school_name(user) -> str | None:
+        return user.school.name if user.school_id else None
+
+    @staticmethod
+    def resolve_teacher_id(user) -> int | None:
+        teacher = getattr(user, "teacher_profile", None)
+        return teacher.pk if teacher is not None else None
+
+
+@router.get("/me", response={200: MeOut, 401: ErrorOut}, summary="The authenticated user")
+def me(request):
+    return request.auth

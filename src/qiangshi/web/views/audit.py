@@ -1,0 +1,168 @@
+"""The audit log (every write) and the access log (every full view of a sensitive value)."""
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qiangshi.access.scoping import can
+from qiangshi.core import selectors as core_selectors
+from qiangshi.web.adminforms import AccessFilterForm, AuditFilterForm
+from qiangshi.web.lists import paginate, query_without_page, xlsx_response
+
+# Object types whose records have a page of their own (link from the log to the object).
+OBJECT_PAGES = {"teachers.teacher": "web:teacher_detail", "org.school": "web:school_detail"}
+
+
+def _require(user, subject: str, action: str) -> None:
+    if not can(user, subject, action):
+        raise PermissionDenied
+
+
+def _text(value) -> str:
+    if value is None:
+        return "∅"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def change_rows(changes) -> list[dict]:
+    """An audit row's changes as (field, before, after); {field: [before, after]} is the norm,
+    anything else is shown as one value."""
+    rows = []
+    if not isinstance(changes, dict):
+        return [{"field": "", "before": None, "after": _text(changes), "single": True}]
+    for field, value in changes.items():
+        if isinstance(value, list | tuple) and len(value) == 2:
+            rows.append(
+                {
+                    "field": field,
+                    "before": None if value[0] in (None, "") else _text(value[0]),
+                    "after": None if value[1] in (None, "") else _text(value[1]),
+                }
+            )
+        else:
+            rows.append({"field": field, "before": None, "after": _text(value), "single": True})
+    return rows
+
+
+def _changes_text(changes) -> str:
+    parts = []
+    for row in change_rows(changes):
+        if row.get("single"):
+            parts.append(f"{row['field']}: {row['after']}" if row["field"] else row["after"])
+        else:
+            parts.append(f"{row['field']}: {row['before'] or '∅'} → {row['after'] or '∅'}")
+    return "; ".join(parts)
+
+
+def _local(moment):
+    return timezone.localtime(moment).replace(tzinfo=None)
+
+
+@login_required
+def audit_log(request):
+    _require(request.user, "auditlog", "view")
+    form = AuditFilterForm(request.GET or None)
+    filters = form.filters() if request.GET else {}
+    page = paginate(request, core_selectors.audit_log_list(actor=request.user, filters=filters))
+    for entry in page.object_list:
+        entry.change_rows = change_rows(entry.changes)
+        entry.page_url_name = OBJECT_PAGES.get(entry.object_type, "")
+    return render(
+        request,
+        "web/admin/audit_log.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query_without_page(request),
+            "can_export": can(request.user, "auditlog", "export"),
+            "actions": core_selectors.audit_action_choices(),
+        },
+    )
+
+
+@login_required
+def audit_export(request):
+    _require(request.user, "auditlog", "export")
+    form = AuditFilterForm(request.GET or None)
+    filters = form.filters() if request.GET else {}
+    entries = core_selectors.audit_log_list(actor=request.user, filters=filters)
+    header = [
+        _("Time"),
+        _("Actor"),
+        _("Action"),
+        _("Object type"),
+        _("Object ID"),
+        _("Object"),
+        _("Changes"),
+        _("Note"),
+    ]
+    rows = (
+        [
+            _local(e.at),
+            e.actor_username,
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.object_repr,
+            _changes_text(e.changes),
+            e.note,
+        ]
+        for e in entries.iterator(chunk_size=2000)
+    )
+    return xlsx_response("audit-log", [(str(_("Audit log")), header, rows)])
+
+
+@login_required
+def access_log(request):
+    _require(request.user, "accesslog", "view")
+    form = AccessFilterForm(request.GET or None)
+    filters = form.filters() if request.GET else {}
+    page = paginate(request, core_selectors.access_log_list(actor=request.user, filters=filters))
+    for entry in page.object_list:
+        entry.page_url_name = OBJECT_PAGES.get(entry.object_type, "")
+    return render(
+        request,
+        "web/admin/access_log.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query_without_page(request),
+            "can_export": can(request.user, "accesslog", "export"),
+        },
+    )
+
+
+@login_required
+def access_export(request):
+    _require(request.user, "accesslog", "export")
+    form = AccessFilterForm(request.GET or None)
+    filters = form.filters() if request.GET else {}
+    entries = core_selectors.access_log_list(actor=request.user, filters=filters)
+    header = [
+        _("Time"),
+        _("Viewer"),
+        _("Object type"),
+        _("Object ID"),
+        _("Object"),
+        _("Field"),
+        _("Channel"),
+    ]
+    rows = (
+        [
+            _local(e.at),
+            e.actor_username,
+            e.object_type,
+            e.object_id,
+            e.object_repr,
+            e.field,
+            e.channel,
+        ]
+        for e in entries.iterator(chunk_size=2000)
+    )
+    return xlsx_response("access-log", [(str(_("Access log")), header, rows)])

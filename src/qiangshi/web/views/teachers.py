@@ -1,0 +1,408 @@
+"""Teacher pages: list (htmx filters, xlsx export), detail with history tabs, create and edit.
+
+Reads go through teachers.selectors, writes through teachers.services; these views only parse,
+call and render.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from qiangshi.access.scoping import can
+from qiangshi.core.errors import ApplicationError, NotFound
+from qiangshi.core.services import audit_record
+from qiangshi.org.models import Stage
+from qiangshi.org.selectors import district_choices
+from qiangshi.teachers import selectors, services
+from qiangshi.teachers.models import (
+    EducationLevel,
+    Employment,
+    EmploymentType,
+    Gender,
+    Subject,
+    Teacher,
+    TitleRank,
+)
+from qiangshi.web.forms import (
+    EmploymentChangeForm,
+    EmploymentEndForm,
+    TeacherFilterForm,
+    TeacherForm,
+    apply_errors,
+    record_form_class,
+)
+from qiangshi.web.lists import paginate, query_without_page, xlsx_response
+
+RESULTS_TARGET = "teacher-results"
+# History groups in the order of the national template, with the related name on Teacher.
+RECORD_TABS = [
+    ("education", "education_records", gettext_lazy("Education")),
+    ("title", "title_records", gettext_lazy("Titles")),
+    ("certificate", "certificates", gettext_lazy("Certificates")),
+    ("recognition", "recognitions", gettext_lazy("Recognitions")),
+    ("appraisal", "appraisals", gettext_lazy("Appraisals")),
+    ("teaching_load", "teaching_loads", gettext_lazy("Teaching load")),
+    ("work", "work_experience", gettext_lazy("Prior work")),
+]
+EMPLOYMENT_COLUMNS = [
+    "school",
+    "employment_type",
+    "post_category",
+    "is_full_time_teacher",
+    "main_subject",
+    "post_grade",
+    "is_homeroom",
+    "start_date",
+    "end_date",
+    "end_reason",
+]
+_SUBJECT_LABELS = dict(Subject.choices)
+IDENTITY_NAMES = ["name", "former_name", "national_id", "gender", "birth_date", "phone"]
+FORM_SECTIONS = {
+    "identity_names": IDENTITY_NAMES,
+    "basic_names": [f for f in services.BASIC_FIELDS if f not in IDENTITY_NAMES],
+    "employment_names": list(services.EMPLOYMENT_FIELDS),
+}
+
+
+def _teacher_or_404(actor, pk: int, action: str = "view") -> Teacher:
+    try:
+        return selectors.teacher_get(actor=actor, pk=pk, action=action)
+    except NotFound:
+        raise Http404 from None
+
+
+def _require(actor, subject: str, action: str) -> None:
+    if not can(actor, subject, action):
+        raise PermissionDenied
+
+
+# --- List and export ---------------------------------------------------------------------------
+
+
+def _district_labels(actor) -> dict[str, str]:
+    """District name → name in the current language (the list annotates the stored name)."""
+    return {d.name: d.display_name for d in district_choices(actor=actor)}
+
+
+@login_required
+def teacher_list(request):
+    actor = request.user
+    _require(actor, "teacher", "view")
+    form = TeacherFilterForm(request.GET, actor=actor)
+    filters = form.filters()
+    page = paginate(request, selectors.teacher_list(actor=actor, filters=filters), per_page=50)
+    districts = _district_labels(actor)
+    for teacher in page:
+        teacher.district_label = districts.get(
+            teacher.current_district_name, teacher.current_district_name
+        )
+    context = {
+        "form": form,
+        "page": page,
+        "query": query_without_page(request),
+        "filtered": bool(set(filters) - {"sort"}),
+        "can_export": can(actor, "teacher", "export"),
+        "can_create": can(actor, "teacher", "create"),
+        "target": RESULTS_TARGET,
+        "sort": filters.get("sort", ""),
+    }
+    htmx = getattr(request, "htmx", None)
+    partial = bool(htmx) and htmx.target == RESULTS_TARGET and not htmx.history_restore_request
+    template = "web/teachers/_results.html" if partial else "web/teachers/list.html"
+    context["is_partial"] = partial
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+def _label(choices: dict, value) -> str:
+    return str(choices.get(value, value)) if value else ""
+
+
+@login_required
+def teacher_export(request):
+    """The filtered list as xlsx; sensitive columns masked."""
+    actor = request.user
+    _require(actor, "teacher", "export")
+    filters = TeacherFilterForm(request.GET, actor=actor).filters()
+    qs = selectors.teacher_list(actor=actor, filters=filters, action="export")
+    districts = _district_labels(actor)
+    gender, subject = dict(Gender.choices), dict(Subject.choices)
+    employment, title = dict(EmploymentType.choices), dict(TitleRank.choices)
+    education, stage = dict(EducationLevel.choices), dict(Stage.choices)
+    header = [
+        _("Name"),
+        _("Gender"),
+        _("Age"),
+        _("National ID number (masked)"),
+        _("Phone (masked)"),
+        _("School"),
+        _("District"),
+        _("Stage"),
+        _("Subject"),
+        _("Employment type"),
+        _("Title"),
+        _("Highest education"),
+    ]
+    today = date.today()
+
+    def rows():
+        for t in qs.iterator(chunk_size=1000):
+            yield [
+                t.name,
+                _label(gender, t.gender),
+                t.age(today),
+                t.national_id_masked,
+                t.phone_masked,
+                t.current_school_name or "",
+                districts.get(t.current_district_name, t.current_district_name) or "",
+                _label(stage, t.current_stage),
+                _label(subject, t.current_subject),
+                _label(employment, t.current_employment_type),
+                _label(title, t.title_rank),
+                _label(education, t.education_level),
+            ]
+
+    audit_record(
+        actor=actor,
+        action="teacher.export",
+        object_type="teachers.teacher",
+        note=query_without_page(request),
+    )
+    return xlsx_response("teachers", [(_("Teachers"), header, rows())])
+
+
+# --- Detail ------------------------------------------------------------------------------------
+
+
+def _display(record, name: str):
+    """A record field as text for the history tables."""
+    field = record._meta.get_field(name)
+    value = getattr(record, name)
+    if name in ("subjects", "other_subjects"):
+        return ", ".join(str(_SUBJECT_LABELS.get(v, v)) for v in value or []) or "—"
+    if field.choices and value not in (None, ""):
+        return getattr(record, f"get_{name}_display")()
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return value.normalize()
+    if value in (None, ""):
+        return "—"
+    return value
+
+
+def _table(model, records, columns: list[str]) -> dict:
+    return {
+        "headers": [model._meta.get_field(c).verbose_name for c in columns],
+        "rows": [[_display(r, c) for c in columns] for r in records],
+    }
+
+
+def _detail_context(request, teacher: Teacher, *, bound: dict | None = None, tab: str = "") -> dict:
+    """Everything the detail page shows; `bound` holds forms re-shown with their errors."""
+    actor = request.user
+    bound = bound or {}
+    can_change = can(actor, "teacher", "change")
+    groups = []
+    for kind, related, label in RECORD_TABS:
+        model = services.RECORD_MODELS[kind]
+        records = list(getattr(teacher, related).all())
+        form = None
+        if can_change:
+            form = bound.get(kind) or record_form_class(kind)(prefix=kind)
+        groups.append(
+            {
+                "kind": kind,
+                "label": label,
+                "title": model._meta.verbose_name_plural,
+                "count": len(records),
+                "table": _table(model, records, services.RECORD_FIELDS[kind]),
+                "form": form,
+                "open": kind in bound,
+            }
+        )
+    employments = list(teacher.employments.all())
+    current = teacher.current_employment
+    basic = [
+        (Teacher._meta.get_field(f).verbose_name, _display(teacher, f))
+        for f in services.BASIC_FIELDS
+        if f not in ("name", "email", "address")
+    ]
+    contact = [
+        (Teacher._meta.get_field(f).verbose_name, _display(teacher, f))
+        for f in ("email", "address")
+    ]
+    active = tab or request.GET.get("tab") or "basic"
+    valid_tabs = {"basic", "employment"} | {tab[0] for tab in RECORD_TABS}
+    return {
+        "teacher": teacher,
+        "current": current,
+        "title": teacher.current_title,
+        "education": teacher.highest_education,
+        "completeness": selectors.teacher_completeness(teacher),
+        "backbone": selectors.backbone_recognitions(teacher),
+        "basic": basic,
+        "contact": contact,
+        "groups": groups,
+        "employment_table": _table(Employment, employments, EMPLOYMENT_COLUMNS),
+        "employment_count": len(employments),
+        "employment_form": (
+            bound.get("employment") or EmploymentChangeForm(actor=actor, prefix="employment")
+        )
+        if can_change
+        else None,
+        "employment_open": "employment" in bound,
+        "can_change": can_change,
+        "can_reveal": can(actor, "teacher", "view_sensitive"),
+        "active_tab": active if active in valid_tabs else "basic",
+    }
+
+
+@login_required
+def teacher_detail(request, pk: int):
+    teacher = _teacher_or_404(request.user, pk)
+    return render(request, "web/teachers/detail.html", _detail_context(request, teacher))
+
+
+@login_required
+@require_POST
+def teacher_reveal(request, pk: int, field: str):
+    """An htmx fragment with the full value; the service writes the access log."""
+    if field not in services.SENSITIVE_FIELDS:
+        raise Http404
+    teacher = _teacher_or_404(request.user, pk)
+    try:
+        value = services.teacher_reveal(actor=request.user, teacher=teacher, field=field)
+    except ApplicationError:
+        raise Http404 from None
+    return render(request, "web/teachers/_revealed.html", {"value": value, "field": field})
+
+
+def _detail_url(teacher: Teacher, tab: str = "") -> str:
+    url = reverse("web:teacher_detail", args=[teacher.pk])
+    return f"{url}?tab={tab}" if tab else url
+
+
+@login_required
+@require_POST
+def teacher_record_add(request, pk: int, kind: str):
+    if kind not in services.RECORD_MODELS:
+        raise Http404
+    teacher = _teacher_or_404(request.user, pk, "change")
+    form = record_form_class(kind)(request.POST, prefix=kind)
+    if form.is_valid():
+        try:
+            services.teacher_record_add(
+                actor=request.user, teacher=teacher, kind=kind, data=form.cleaned_data
+            )
+        except ApplicationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The record was added."))
+            return redirect(_detail_url(teacher, kind))
+    context = _detail_context(request, teacher, bound={kind: form}, tab=kind)
+    return render(request, "web/teachers/detail.html", context)
+
+
+@login_required
+@require_POST
+def teacher_employment_change(request, pk: int):
+    teacher = _teacher_or_404(request.user, pk, "change")
+    form = EmploymentChangeForm(request.POST, actor=request.user, prefix="employment")
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v is not None}
+        try:
+            services.employment_change(actor=request.user, teacher=teacher, data=data)
+        except ApplicationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The new employment was recorded."))
+            return redirect(_detail_url(teacher, "employment"))
+    context = _detail_context(request, teacher, bound={"employment": form}, tab="employment")
+    return render(request, "web/teachers/detail.html", context)
+
+
+@login_required
+def teacher_employment_end(request, pk: int):
+    """End the current employment, after a confirmation page."""
+    teacher = _teacher_or_404(request.user, pk, "change")
+    current = teacher.current_employment
+    form = EmploymentEndForm(request.POST or None, initial={"end_date": date.today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.employment_end(
+                actor=request.user,
+                teacher=teacher,
+                end_date=form.cleaned_data["end_date"],
+                reason=form.cleaned_data["end_reason"],
+            )
+        except ApplicationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The employment was ended."))
+            return redirect(_detail_url(teacher, "employment"))
+    return render(
+        request,
+        "web/teachers/employment_end.html",
+        {"teacher": teacher, "current": current, "form": form},
+    )
+
+
+# --- Create and edit ---------------------------------------------------------------------------
+
+
+@login_required
+def teacher_create(request):
+    actor = request.user
+    _require(actor, "teacher", "create")
+    form = TeacherForm(request.POST or None, actor=actor, create=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            teacher = services.teacher_create(
+                actor=actor, data=form.basic_data(), employment=form.employment_data()
+            )
+        except ApplicationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The teacher %(name)s was registered.") % {"name": teacher})
+            return redirect(_detail_url(teacher))
+    return render(
+        request, "web/teachers/form.html", {"form": form, "create": True, **FORM_SECTIONS}
+    )
+
+
+@login_required
+def teacher_edit(request, pk: int):
+    actor = request.user
+    teacher = _teacher_or_404(actor, pk, "change")
+    initial = {f: getattr(teacher, f) for f in services.BASIC_FIELDS}
+    form = TeacherForm(
+        request.POST or None, initial=initial, actor=actor, create=False, teacher=teacher
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.teacher_update(actor=actor, teacher=teacher, data=form.basic_data())
+        except ApplicationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect(_detail_url(teacher))
+    return render(
+        request,
+        "web/teachers/form.html",
+        {"form": form, "create": False, "teacher": teacher, **FORM_SECTIONS},
+    )

@@ -1,0 +1,61 @@
+"""The API describes itself: OpenAPI document and the offline interactive docs."""
+
+import re
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.urls import reverse
+
+
+def test_openapi_document_lists_every_endpoint(client, db):
+    response = client.get("/api/openapi.json")
+
+    assert response.status_code == 200
+    spec = response.json()
+    assert spec["info"]["title"] == "Qiangshi API"
+    assert spec["info"]["version"] == "1"
+    paths = spec["paths"]
+    for path, methods in {
+        "/api/regions": {"get"},
+        "/api/regions/{region_id}": {"get"},
+        "/api/schools": {"get", "post"},
+        "/api/schools/{school_id}": {"get", "patch"},
+        "/api/teachers": {"get", "post"},
+        "/api/teachers/{teacher_id}": {"get", "patch"},
+        "/api/teachers/{teacher_id}/reveal": {"post"},
+        "/api/teachers/{teacher_id}/records/{kind}": {"post"},
+        "/api/me": {"get"},
+    }.items():
+        assert methods <= set(paths[path]), path
+    schemes = spec["components"]["securitySchemes"]
+    assert {s["type"] for s in schemes.values()} >= {"http", "apiKey"}
+
+
+def test_api_urls_live_under_the_api_namespace(db):
+    assert reverse("api:openapi-json") == "/api/openapi.json"
+
+
+def test_docs_page_loads_its_assets_locally_not_from_a_cdn(client, db):
+    response = client.get("/api/docs")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    sources = re.findall(r'<script[^>]*src="([^"]+)"', html)
+    styles = re.findall(r'<link[^>]*href="([^"]+)"', html)
+    assert any("swagger-ui-bundle" in s for s in sources)
+    for url in sources + styles:
+        assert url.startswith("/"), url
+    assert "cdn" not in html.lower()
+    assert "https://" not in html and "http://" not in html
+    # …and those local files exist (collectstatic ships them with the project's own assets).
+    for url in sources + styles:
+        assert finders.find(url.removeprefix("/" + settings.STATIC_URL.lstrip("/"))), url
+
+
+def test_docs_page_works_for_a_logged_in_user(client, world):
+    client.force_login(world["users"]["district"])
+
+    response = client.get("/api/docs")
+
+    assert response.status_code == 200
+    assert "data-csrf-token" in response.content.decode()

@@ -1,0 +1,102 @@
+"""The dashboard: figures over the actor's scope, or a short page for roles that see no registry."""
+
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from qiangshi.teachers.services import teacher_record_add
+
+pytestmark = pytest.mark.django_db
+
+
+def _data(response) -> dict:
+    html = response.content.decode()
+    found = re.search(r'<script id="dashboard-data" type="application/json">(.*?)</script>', html)
+    assert found, "no chart data on the page"
+    return json.loads(found.group(1))
+
+
+def _kpi(response, name: str) -> str:
+    html = response.content.decode()
+    return re.search(rf'id="kpi-{name}">([^<]*)<', html).group(1).strip()
+
+
+def test_district_dashboard_counts_only_its_two_teachers(client, world):
+    client.force_login(world["users"]["district"])
+    response = client.get(reverse("web:dashboard"))
+    data = _data(response)
+    assert data["total"] == 2
+    assert [(s["code"], s["value"]) for s in data["stage"]] == [("primary", 2)]
+    assert sum(data["pyramid"]["female"]) + sum(data["pyramid"]["male"]) == 2
+    assert _kpi(response, "teachers") == "2"
+    assert _kpi(response, "schools") == "2"
+
+
+def test_bureau_dashboard_spans_its_city(client, world):
+    client.force_login(world["users"]["bureau"])
+    data = _data(client.get(reverse("web:dashboard")))
+    assert data["total"] == 3
+    assert {s["code"]: s["value"] for s in data["stage"]} == {"primary": 2, "junior": 1}
+    assert sum(data["pyramid"]["male"]) == 1
+
+
+def test_pilot_office_sees_figures_for_pilot_regions(client, world):
+    client.force_login(world["users"]["pilot"])
+    assert _data(client.get(reverse("web:dashboard")))["total"] == 3
+
+
+def test_chart_labels_are_the_translated_choice_labels(client, world):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    client.force_login(world["users"]["district"])
+    data = _data(client.get(reverse("web:dashboard")))
+    assert data["stage"][0]["name"] == "Primary"
+    assert {s["name"] for s in data["employment_type"]} == {"Established"}
+    assert data["pyramid"]["female_label"] == "Female"
+
+
+def test_backbone_and_bachelor_figures_follow_the_records(client, world):
+    admin = world["users"]["admin"]
+    a = world["teachers"]["a"]
+    teacher_record_add(
+        actor=admin,
+        teacher=a,
+        kind="recognition",
+        data={"kind": "backbone", "level": "district", "start_date": "2020-01-01"},
+    )
+    teacher_record_add(
+        actor=admin,
+        teacher=a,
+        kind="education",
+        data={"level": "bachelor", "institution": "厦门大学", "end_date": "2007-07-01"},
+    )
+    client.force_login(world["users"]["district"])
+    response = client.get(reverse("web:dashboard"))
+    assert _kpi(response, "backbone") == "1"
+    assert _kpi(response, "bachelor") == "50.0%"
+    assert {s["code"]: s["value"] for s in _data(response)["education"]} == {
+        "bachelor": 1,
+        "": 1,
+    }
+
+
+def test_auditor_gets_a_link_to_the_audit_log_instead_of_charts(client, world):
+    client.force_login(world["users"]["auditor"])
+    html = client.get(reverse("web:dashboard")).content.decode()
+    assert "dashboard-data" not in html
+    assert reverse("web:audit_log") in html
+
+
+@pytest.mark.parametrize("role", ["reviewer", "teacher"])
+def test_roles_without_aggregates_see_no_figures(client, world, role):
+    client.force_login(world["users"][role])
+    response = client.get(reverse("web:dashboard"))
+    assert response.status_code == 200
+    assert "dashboard-data" not in response.content.decode()
+
+
+def test_teacher_dashboard_links_to_their_own_record(client, world):
+    client.force_login(world["users"]["teacher"])
+    html = client.get(reverse("web:dashboard")).content.decode()
+    assert reverse("web:teacher_detail", args=[world["teachers"]["a"].pk]) in html
