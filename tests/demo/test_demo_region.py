@@ -1,0 +1,166 @@
+"""`qiangshi demo_region`: builds a plausible, consistent demo region once, and only once."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+
+from qiangshi.access.models import Role, User
+from qiangshi.core import crypto
+from qiangshi.core.models import AuditLog
+from qiangshi.demo.builder import DEMO_PASSWORD
+from qiangshi.engines import demo_data, idcard
+from qiangshi.org.models import STAGE_GRADES, Region, School, SchoolEnrollment, SchoolFacility
+from qiangshi.teachers.models import Employment, Teacher
+
+MINIMUMS = {  # POLICY §1, per student
+    "primary": {"teaching": 4.5, "sports": 7.5},
+    "junior": {"teaching": 5.8, "sports": 10.2},
+}
+
+
+@pytest.fixture(scope="class")
+def district_demo(django_db_setup, django_db_blocker):
+    """The district scale, built once for the tests of a class and rolled back afterwards."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        out = StringIO()
+        call_command("demo_region", scale="district", seed=1, stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_engine_stage_grades_mirror_the_model():
+    assert {str(k): v for k, v in STAGE_GRADES.items()} == demo_data.STAGE_GRADES
+
+
+class TestDistrictScale:
+    """`demo_region --scale district --seed 1`, checked from several sides."""
+
+    def test_district_scale_builds_siming_with_schools_and_teachers(self, district_demo):
+        assert "Demo region built" in district_demo
+        assert list(Region.objects.values_list("code", "path")) == [
+            ("35", "35/"),
+            ("3502", "35/3502/"),
+            ("350203", "35/3502/350203/"),
+        ]
+        xiamen = Region.objects.get(code="3502")
+        assert xiamen.is_pilot and xiamen.name_en == "Xiamen"
+        assert School.objects.filter(district__code="350203").count() == 70
+        teachers = Teacher.objects.count()
+        assert 3_000 <= teachers <= 6_000
+        school = School.objects.first()
+        years = set(SchoolEnrollment.objects.filter(school=school).values_list("year", flat=True))
+        assert len(years) == 6
+        grades = set(SchoolEnrollment.objects.filter(school=school).values_list("grade", flat=True))
+        assert grades == set(STAGE_GRADES[school.stage])
+        assert SchoolFacility.objects.count() == 70
+        assert AuditLog.objects.filter(action="demo_region.build", object_type="demo").count() == 1
+
+    def test_every_national_id_is_valid_unique_and_agrees_with_the_teacher(self, district_demo):
+        hashes = set()
+        for t in Teacher.objects.only(
+            "birth_date", "gender", "national_id_encrypted", "national_id_hash", "phone_encrypted"
+        ):
+            number = t.national_id
+            parsed = idcard.parse(number)
+            assert parsed.birth_date == t.birth_date
+            assert parsed.gender == t.gender
+            assert t.national_id_hash == crypto.lookup_hash(number)
+            hashes.add(t.national_id_hash)
+        assert len(hashes) == Teacher.objects.count()
+        phone = Teacher.objects.first().phone
+        assert len(phone) == 11 and phone.startswith("1")
+
+    def test_each_teacher_has_exactly_one_open_employment(self, district_demo):
+        open_jobs = Teacher.objects.annotate(
+            n=Count("employments", filter=Q(employments__end_date__isnull=True))
+        )
+        assert not open_jobs.exclude(n=1).exists()
+        closed = Employment.objects.filter(end_date__isnull=False).count()
+        assert 0.15 <= closed / Teacher.objects.count() <= 0.35
+
+    def test_demo_logins_have_their_roles_and_areas(self, district_demo):
+        users = {u.username: u for u in User.objects.select_related("region", "school")}
+        expected = {
+            "admin": Role.ADMIN,
+            "bureau": Role.BUREAU,
+            "district": Role.DISTRICT,
+            "school": Role.SCHOOL,
+            "teacher": Role.TEACHER,
+            "reviewer": Role.REVIEWER,
+            "pilot": Role.PILOT,
+            "auditor": Role.AUDITOR,
+        }
+        assert {name: users[name].role for name in expected} == expected
+        assert all(users[name].check_password(DEMO_PASSWORD) for name in expected)
+        assert users["admin"].is_superuser and users["admin"].is_staff
+        assert users["bureau"].region.code == "3502"
+        assert users["district"].region.code == "350203"
+        school = users["school"].school
+        assert school.district.code == "350203" and school.stage == "primary"
+        teacher = Teacher.objects.get(user=users["teacher"])
+        assert teacher.current_school == school
+        assert users["teacher"].display_name == teacher.name
+        for name in ("admin", "bureau", "district", "school", "teacher", "reviewer"):
+            assert name in district_demo  # the logins table
+
+    def test_running_again_changes_nothing(self, district_demo):
+        before = (Region.objects.count(), School.objects.count(), Teacher.objects.count())
+        out = StringIO()
+        call_command("demo_region", scale="district", seed=1, stdout=out)
+        assert "already exists" in out.getvalue()
+        assert (Region.objects.count(), School.objects.count(), Teacher.objects.count()) == before
+        assert User.objects.filter(username="admin").count() == 1
+
+    def test_staffing_roughly_fits_the_policy_ratios(self, district_demo):
+        year = SchoolEnrollment.objects.order_by("-year").values_list("year", flat=True).first()
+        students = SchoolEnrollment.objects.filter(year=year).aggregate(n=Sum("students"))["n"]
+        teachers = Teacher.objects.count()
+        assert 14 <= students / teachers <= 21  # between the senior (12.5) and primary (19) ratios
+        primary = School.objects.filter(stage="primary")
+        per_school = primary.annotate(
+            staff=Count("employments", filter=Q(employments__end_date__isnull=True), distinct=True),
+        )
+        pupils = dict(
+            SchoolEnrollment.objects.filter(year=year, school__in=primary)
+            .values_list("school")
+            .annotate(n=Sum("students"))
+        )
+        ratios = [pupils[s.pk] / s.staff for s in per_school if pupils[s.pk] >= 400]
+        assert all(19 * 0.7 <= r <= 19 * 1.4 for r in ratios)
+        assert min(ratios) < 19 < max(ratios)  # some schools over their quota, some under
+
+    def test_some_schools_are_below_and_some_above_the_facility_minimums(self, district_demo):
+        year = SchoolFacility.objects.values_list("year", flat=True).first()
+        pupils = dict(
+            SchoolEnrollment.objects.filter(year=year)
+            .values_list("school")
+            .annotate(n=Sum("students"))
+        )
+        below, above = set(), set()
+        for f in SchoolFacility.objects.filter(
+            school__stage__in=("primary", "junior")
+        ).select_related("school"):
+            n = pupils[f.school_id]
+            for key, value in (("teaching", f.teaching_area_m2), ("sports", f.sports_area_m2)):
+                per_student = float(value) / n
+                minimum = MINIMUMS[f.school.stage][key]
+                (below if per_student < minimum else above).add(key)
+        assert below == {"teaching", "sports"}
+        assert above == {"teaching", "sports"}
+
+
+def test_max_schools_builds_a_small_region_quickly():
+    out = StringIO()
+    call_command(
+        "demo_region", scale="city", seed=5, year=2026, max_schools=3, size_factor=0.3, stdout=out
+    )
+    assert School.objects.count() == 3 * 6  # three per district
+    assert Teacher.objects.count() > 0
+    assert set(User.objects.values_list("username", flat=True)) >= {"admin", "school", "teacher"}
+    assert Teacher.objects.filter(user__username="teacher").exists()
