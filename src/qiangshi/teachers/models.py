@@ -9,6 +9,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qiangshi.core import crypto
 from qiangshi.core.models import TimeStampedModel
@@ -118,11 +119,11 @@ class RecognitionKind(models.TextChoices):
 
 
 class RecognitionLevel(models.TextChoices):
-    SCHOOL = "school", _("School")
-    DISTRICT = "district", _("District")
-    CITY = "city", _("City")
-    PROVINCE = "province", _("Province")
-    NATIONAL = "national", _("National")
+    SCHOOL = "school", pgettext_lazy("recognition level", "School")
+    DISTRICT = "district", pgettext_lazy("recognition level", "District")
+    CITY = "city", pgettext_lazy("recognition level", "City")
+    PROVINCE = "province", pgettext_lazy("recognition level", "Province")
+    NATIONAL = "national", pgettext_lazy("recognition level", "National")
 
 
 class CertificateStage(models.TextChoices):

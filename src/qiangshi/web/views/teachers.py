@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
@@ -142,7 +143,7 @@ def teacher_export(request):
     employment, title = dict(EmploymentType.choices), dict(TitleRank.choices)
     education, stage = dict(EducationLevel.choices), dict(Stage.choices)
     header = [
-        _("Name"),
+        pgettext("person", "Name"),
         _("Gender"),
         _("Age"),
         _("National ID number (masked)"),
