@@ -1,0 +1,115 @@
+"""Every GET page × every role: never a server error, and the scope answers are right.
+
+The expected status per (role, page) is written out, so a page that starts leaking to a role,
+or stops working for one, fails here.
+"""
+
+import pytest
+from django.urls import reverse
+
+from qiangshi.teachers import services as teacher_services
+
+ROLES = ["admin", "bureau", "district", "school", "teacher", "reviewer", "pilot", "auditor"]
+OK, FORBIDDEN, NOT_FOUND = 200, 403, 404
+
+
+def _pages(world, request_pk):
+    a, b, d = (world["teachers"][k].pk for k in ("a", "b", "d"))
+    sa, sb, sd = (world["schools"][k].pk for k in ("a", "b", "d"))
+    return {
+        "dashboard": reverse("web:dashboard"),
+        "teacher_list": reverse("web:teacher_list"),
+        "teacher_list_filtered": reverse("web:teacher_list") + f"?school={sb}&q=王",
+        "teacher_export": reverse("web:teacher_export"),
+        "teacher_create": reverse("web:teacher_create"),
+        "teacher_a": reverse("web:teacher_detail", args=[a]),
+        "teacher_b": reverse("web:teacher_detail", args=[b]),
+        "teacher_d": reverse("web:teacher_detail", args=[d]),
+        "teacher_a_edit": reverse("web:teacher_edit", args=[a]),
+        "teacher_b_edit": reverse("web:teacher_edit", args=[b]),
+        "school_list": reverse("web:school_list"),
+        "school_export": reverse("web:school_export"),
+        "school_a": reverse("web:school_detail", args=[sa]),
+        "school_b": reverse("web:school_detail", args=[sb]),
+        "school_d": reverse("web:school_detail", args=[sd]),
+        "school_a_edit": reverse("web:school_edit", args=[sa]),
+        "request_list": reverse("web:change_request_list"),
+        "request_detail": reverse("web:change_request_detail", args=[request_pk]),
+        "audit_log": reverse("web:audit_log"),
+        "access_log": reverse("web:access_log"),
+        "api_tokens": reverse("web:api_tokens"),
+    }
+
+
+# Pages whose answer is not 200 for a role. Everything else must be 200.
+EXPECTED = {
+    "admin": {},
+    "bureau": {
+        "teacher_d": NOT_FOUND,
+        "school_d": NOT_FOUND,
+        "audit_log": FORBIDDEN,
+        "access_log": FORBIDDEN,
+    },
+    "district": {
+        "teacher_d": NOT_FOUND,
+        "school_d": NOT_FOUND,
+        "audit_log": FORBIDDEN,
+        "access_log": FORBIDDEN,
+    },
+    "school": {
+        "teacher_b": NOT_FOUND,
+        "teacher_d": NOT_FOUND,
+        "teacher_b_edit": NOT_FOUND,
+        "school_b": NOT_FOUND,
+        "school_d": NOT_FOUND,
+        "audit_log": FORBIDDEN,
+        "access_log": FORBIDDEN,
+    },
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_for_every_role(world, client, role):
+    request = teacher_services.change_request_submit(
+        actor=world["users"]["teacher"], kind="contact", payload={"email": "t@example.com"}
+    )
+    client.force_login(world["users"][role])
+    answers = {}
+    for name, url in _pages(world, request.pk).items():
+        answers[name] = client.get(url).status_code
+    assert all(code < 500 for code in answers.values()), answers
+    if role in EXPECTED:
+        expected = {name: EXPECTED[role].get(name, OK) for name in answers}
+        assert answers == expected
+    else:
+        # Teacher, reviewer, pilot, auditor: never another person's record.
+        for name in ("teacher_b", "teacher_d", "teacher_b_edit"):
+            assert answers[name] in (FORBIDDEN, NOT_FOUND), (name, answers[name])
+
+
+def test_school_admins_filter_for_another_school_shows_nobody(world, client):
+    client.force_login(world["users"]["school"])
+    url = reverse("web:teacher_list") + f"?school={world['schools']['b'].pk}"
+    body = client.get(url).content.decode()
+    assert world["teachers"]["b"].name not in body
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=abc",
+        "page=99999",
+        "sort=evil",
+        "age_min=-5",
+        "age_min=abc",
+        "district=abc",
+        "school=99999999999999999999",
+        "title=emperor",
+        "per_page=0",
+        "per_page=abc",
+    ],
+)
+def test_odd_list_parameters_never_crash(world, client, query):
+    client.force_login(world["users"]["bureau"])
+    for name in ("web:teacher_list", "web:school_list", "web:teacher_export"):
+        assert client.get(reverse(name) + "?" + query).status_code < 500, (name, query)
