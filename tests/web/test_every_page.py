@@ -113,3 +113,27 @@ def test_odd_list_parameters_never_crash(world, client, query):
     client.force_login(world["users"]["bureau"])
     for name in ("web:teacher_list", "web:school_list", "web:teacher_export"):
         assert client.get(reverse(name) + "?" + query).status_code < 500, (name, query)
+
+
+def test_export_audit_note_masks_an_id_search(world, client):
+    from qiangshi.core.models import AuditLog
+
+    number = world["teachers"]["a"].national_id
+    client.force_login(world["users"]["school"])
+    client.get(reverse("web:teacher_export") + f"?q={number}")
+    note = AuditLog.objects.get(action="teacher.export").note
+    assert number not in note and number[:4] in note
+
+
+def test_school_page_shows_teacher_titles_without_a_query_per_row(world, client,
+                                                                  django_assert_max_num_queries):
+    from qiangshi.teachers.services import teacher_record_add
+
+    admin = world["users"]["admin"]
+    teacher_record_add(actor=admin, teacher=world["teachers"]["a"], kind="title",
+                       data={"rank": "senior", "obtained_on": "2020-09-01"})
+    client.force_login(admin)
+    with django_assert_max_num_queries(20):
+        body = client.get(reverse("web:school_detail",
+                                  args=[world["schools"]["a"].pk])).content.decode()
+    assert "高级教师" in body and "2020-09-01" not in body

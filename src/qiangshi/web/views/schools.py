@@ -145,7 +145,7 @@ def school_detail(request, pk: int):
         )
         labels = {
             "current_subject": dict(Subject.choices),
-            "current_title": dict(TitleRank.choices),
+            "title_rank": dict(TitleRank.choices),
             "current_employment_type": dict(EmploymentType.choices),
         }
         for teacher in teachers.object_list:

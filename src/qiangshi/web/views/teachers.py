@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from qiangshi.access.scoping import can
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.services import audit_record
+from qiangshi.engines import idcard
 from qiangshi.org.models import Stage
 from qiangshi.org.selectors import district_choices
 from qiangshi.teachers import selectors, services
@@ -178,9 +179,19 @@ def teacher_export(request):
         actor=actor,
         action="teacher.export",
         object_type="teachers.teacher",
-        note=query_without_page(request),
+        note=masked_query(request),
     )
     return xlsx_response("teachers", [(_("Teachers"), header, rows())])
+
+
+def masked_query(request) -> str:
+    """The list's query string for the audit note, with an ID-number search masked."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    q = idcard.normalise(params.get("q", ""))
+    if len(q) >= 15 and q[:15].isdigit():
+        params["q"] = idcard.mask(q)
+    return params.urlencode()
 
 
 # --- Detail ------------------------------------------------------------------------------------
