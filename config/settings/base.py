@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "qiangshi.org",
     "qiangshi.access",
     "qiangshi.teachers",
+    "qiangshi.imports",
     "qiangshi.demo",
     "qiangshi.web",
 ]

@@ -82,3 +82,48 @@ def test_anonymous_sees_nothing(world):
     from django.contrib.auth.models import AnonymousUser
 
     assert scope(Teacher.objects.all(), AnonymousUser(), "view").count() == 0
+
+
+def test_offices_keep_former_staff_schools_do_not(world):
+    from datetime import date
+
+    from qiangshi.teachers.selectors import teacher_list, teacher_stats
+    from qiangshi.teachers.services import employment_end
+
+    t = world["teachers"]["a"]
+    employment_end(
+        actor=world["users"]["school"], teacher=t, end_date=date(2026, 7, 31), reason="retired"
+    )
+    district, school = world["users"]["district"], world["users"]["school"]
+    assert scope(Teacher.objects.all(), district, "view").filter(pk=t.pk).exists()
+    assert scope(Teacher.objects.all(), world["users"]["bureau"], "view").filter(pk=t.pk).exists()
+    assert not scope(Teacher.objects.all(), school, "view").filter(pk=t.pk).exists()
+    # Huli's office never had them.
+    from tests import factories
+
+    huli = factories.user("district", region=world["tree"]["huli"])
+    assert not scope(Teacher.objects.all(), huli, "view").filter(pk=t.pk).exists()
+    # Lists and counts are of current staff unless former staff are asked for.
+    assert t not in teacher_list(actor=district)
+    assert list(teacher_list(actor=district, filters={"status": "former"})) == [t]
+    assert teacher_stats(actor=district)["total"] == 1
+
+
+def test_former_staff_with_several_jobs_appear_once(world):
+    from datetime import date
+
+    from qiangshi.teachers.services import employment_change, employment_end
+
+    admin, t = world["users"]["admin"], world["teachers"]["b"]
+    employment_change(
+        actor=admin,
+        teacher=t,
+        data={
+            "school": world["schools"]["a"],
+            "employment_type": "established",
+            "start_date": date(2024, 9, 1),
+        },
+    )
+    employment_end(actor=admin, teacher=t, end_date=date(2025, 7, 31), reason="left")
+    rows = scope(Teacher.objects.all(), world["users"]["district"], "view").filter(pk=t.pk)
+    assert rows.count() == 1

@@ -120,3 +120,18 @@ def test_region_path_makes_subtree_queries(world):
             parent=world["tree"]["fujian"],
         )
     assert "parent" in exc.value.fields
+
+
+def test_stage_change_that_orphans_enrollment_is_refused(world):
+    school = world["schools"]["a"]
+    services.school_enrollment_set(
+        actor=world["users"]["admin"], school=school, year=2026, grade=2, students=40, classes=1
+    )
+    with pytest.raises(ApplicationError) as exc:
+        services.school_update(
+            actor=world["users"]["admin"], school=school, data={"stage": "senior"}
+        )
+    assert "stage" in exc.value.fields
+    services.school_update(
+        actor=world["users"]["admin"], school=school, data={"stage": "nine_year"}
+    )

@@ -293,3 +293,99 @@ def test_age_filter_works_on_29_february(world):
         "birth_date__lte": date(1998, 2, 28),
         "birth_date__gt": date(1987, 2, 28),
     }
+
+
+def test_phone_change_in_the_masked_digits_is_saved(world):
+    t = world["teachers"]["a"]  # phone 13800001234
+    services.teacher_update(actor=world["users"]["admin"], teacher=t, data={"phone": "13899991234"})
+    assert Teacher.objects.get(pk=t.pk).phone == "13899991234"
+    audit = AuditLog.objects.filter(action="teacher.update").latest("at")
+    assert audit.changes["phone"] == ["138****1234", "138****1234"]
+
+
+def test_unchanged_update_writes_no_audit_row(world):
+    t = world["teachers"]["a"]
+    before = AuditLog.objects.count()
+    services.teacher_update(
+        actor=world["users"]["admin"], teacher=t, data={"phone": t.phone, "name": t.name}
+    )
+    assert AuditLog.objects.count() == before
+
+
+def test_future_transfer_or_end_is_refused(world):
+    from datetime import timedelta
+
+    future = date.today() + timedelta(days=30)
+    with pytest.raises(ApplicationError) as exc:
+        services.employment_change(
+            actor=world["users"]["admin"],
+            teacher=world["teachers"]["a"],
+            data={
+                "school": world["schools"]["b"],
+                "employment_type": "established",
+                "start_date": future,
+            },
+        )
+    assert "start_date" in exc.value.fields
+    with pytest.raises(ApplicationError) as exc:
+        services.employment_end(
+            actor=world["users"]["admin"],
+            teacher=world["teachers"]["a"],
+            end_date=future,
+            reason="retired",
+        )
+    assert "end_date" in exc.value.fields
+
+
+def test_backbone_count_ignores_expired_and_school_level(world):
+    admin, t = world["users"]["admin"], world["teachers"]["a"]
+    services.teacher_record_add(
+        actor=admin,
+        teacher=t,
+        kind="recognition",
+        data={
+            "kind": "backbone",
+            "level": "city",
+            "start_date": "2018-09-01",
+            "end_date": "2021-08-31",
+        },
+    )
+    services.teacher_record_add(
+        actor=admin,
+        teacher=t,
+        kind="recognition",
+        data={"kind": "backbone", "level": "school", "start_date": "2024-09-01"},
+    )
+    assert selectors.teacher_stats(actor=admin)["backbone"] == 0
+    services.teacher_record_add(
+        actor=admin,
+        teacher=t,
+        kind="recognition",
+        data={"kind": "backbone", "level": "district", "start_date": "2024-09-01"},
+    )
+    assert selectors.teacher_stats(actor=admin)["backbone"] == 1
+
+
+def test_proposal_with_end_before_start_is_refused_at_submission(world):
+    with pytest.raises(ApplicationError) as exc:
+        services.change_request_submit(
+            actor=world["users"]["teacher"],
+            kind="recognition",
+            payload={
+                "kind": "backbone",
+                "level": "district",
+                "start_date": "2024-09-01",
+                "end_date": "2023-01-01",
+            },
+        )
+    assert "end_date" in exc.value.fields
+
+
+def test_work_start_before_age_14_is_refused(world):
+    with pytest.raises(ApplicationError) as exc:
+        services.teacher_update(
+            actor=world["users"]["admin"],
+            teacher=world["teachers"]["a"],
+            data={"work_start_date": "1990-01-01"},
+        )
+    assert "work_start_date" in exc.value.fields

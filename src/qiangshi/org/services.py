@@ -3,6 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -10,7 +11,16 @@ from qiangshi.access.scoping import can, get_in_scope, scope
 from qiangshi.core.errors import ApplicationError
 from qiangshi.core.services import audit_record, diff, snapshot
 
-from .models import Location, Ownership, Region, RegionLevel, School, SchoolEnrollment, Stage
+from .models import (
+    STAGE_GRADES,
+    Location,
+    Ownership,
+    Region,
+    RegionLevel,
+    School,
+    SchoolEnrollment,
+    Stage,
+)
 
 SCHOOL_FIELDS = [
     "code",
@@ -25,6 +35,9 @@ SCHOOL_FIELDS = [
     "longitude",
     "is_active",
 ]
+REGION_FIELDS = ["code", "name", "name_en", "level", "parent", "is_pilot", "is_off_island"]
+# What a region update may change; its code, level and parent fix its place in the tree.
+REGION_EDITABLE = ["name", "name_en", "is_pilot", "is_off_island"]
 _PARENT_LEVEL = {RegionLevel.CITY: RegionLevel.PROVINCE, RegionLevel.DISTRICT: RegionLevel.CITY}
 
 
@@ -68,7 +81,12 @@ def region_create(
         is_off_island=is_off_island,
         path=(parent.path if parent else "") + code + "/",
     )
-    region.full_clean()
+    try:
+        region.full_clean()
+    except ValidationError as exc:
+        raise ApplicationError(
+            _("The region could not be saved."), fields=_validation_messages(exc)
+        ) from None
     region.save()
     audit_record(
         actor=actor,
@@ -76,6 +94,59 @@ def region_create(
         target=region,
         changes={"code": [None, code], "name": [None, region.name]},
     )
+    return region
+
+
+def _validation_messages(exc: ValidationError) -> dict[str, str]:
+    if hasattr(exc, "message_dict"):
+        return {k: " ".join(str(m) for m in v) for k, v in exc.message_dict.items()}
+    return {"__all__": " ".join(str(m) for m in exc.messages)}
+
+
+@transaction.atomic
+def region_update(*, actor, region: Region, data: dict[str, Any]) -> Region:
+    """Change a region's names and flags (REGION_EDITABLE); only the keys present in `data`.
+
+    The code, level and parent place the region (and every school below it) in the tree and
+    are not changed here.
+    """
+    if not can(actor, "region", "change"):
+        raise ApplicationError(_("You may not change regions."))
+    region = get_in_scope(Region.objects.select_for_update(), actor, "change", pk=region.pk)
+    before = snapshot(region, REGION_FIELDS)
+    errors: dict[str, str] = {}
+    for key in sorted(data):
+        if key in REGION_FIELDS or key == "path":
+            if key not in REGION_EDITABLE:
+                errors[key] = _("This field cannot be changed.")
+        else:
+            errors[key] = _("Unknown field.")
+    for key in ("name", "name_en"):
+        if key in data:
+            value = data[key]
+            if not isinstance(value, str):
+                errors[key] = _("Enter text.")
+                continue
+            setattr(region, key, value.strip())
+    if "name" in data and "name" not in errors and not region.name:
+        errors["name"] = _("This field is required.")
+    for key in ("is_pilot", "is_off_island"):
+        if key in data:
+            if not isinstance(data[key], bool):
+                errors[key] = _("Enter true or false.")
+            else:
+                setattr(region, key, data[key])
+    if not errors:
+        try:
+            region.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            errors.update(_validation_messages(exc))
+    if errors:
+        raise ApplicationError(_("The region could not be saved."), fields=errors)
+    changes = diff(before, snapshot(region, REGION_FIELDS))
+    if changes:
+        region.save()
+        audit_record(actor=actor, action="region.update", target=region, changes=changes)
     return region
 
 
@@ -176,6 +247,18 @@ def school_update(*, actor, school: School, data: dict[str, Any]) -> School:
     """Change a school's fields; only those given in `data`."""
     school = get_in_scope(School.objects.select_for_update(), actor, "change", pk=school.pk)
     cleaned = _clean_school_data(data, actor=actor, instance=school)
+    if cleaned.get("stage", school.stage) != school.stage:
+        grades = set(STAGE_GRADES[cleaned["stage"]])
+        if school.enrollments.exclude(grade__in=grades).exists():
+            raise ApplicationError(
+                _("The school could not be saved."),
+                fields={
+                    "stage": _(
+                        "The school has enrollment in grades the new stage does not "
+                        "teach; correct the enrollment first."
+                    )
+                },
+            )
     before = snapshot(school, SCHOOL_FIELDS)
     for key, value in cleaned.items():
         setattr(school, key, value)

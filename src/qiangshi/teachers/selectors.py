@@ -7,6 +7,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     F,
     FilteredRelation,
     IntegerField,
@@ -119,10 +120,16 @@ def teacher_list(*, actor, filters: dict[str, Any] | None = None, action: str = 
     """Teachers in the actor's scope, with the current state annotated.
 
     filters: q (name, or a full national ID number), district, school, subject, title,
-    education, employment_type, gender, age_min, age_max, sort.
+    education, employment_type, gender, age_min, age_max, sort, and status: "current" (the
+    default: teachers with an open employment), "former" (retired or left) or "all".
     """
     filters = filters or {}
     qs = annotate_current(scope(Teacher.objects.all(), actor, action))
+    status = filters.get("status") or "current"
+    if status == "current":
+        qs = qs.filter(current_job__isnull=False)
+    elif status == "former":
+        qs = qs.filter(current_job__isnull=True)
     if q := (filters.get("q") or "").strip():
         number = idcard.normalise(q)
         if len(number) == 18 and number[:17].isdigit():
@@ -173,7 +180,9 @@ def teacher_for_user(user) -> Teacher | None:
 
 def teacher_stats(*, actor) -> dict[str, Any]:
     """Counts for the dashboard over the teachers the actor may aggregate."""
-    base = scope(Teacher.objects.all(), actor, "aggregate")
+    base = scope(Teacher.objects.all(), actor, "aggregate").filter(
+        employments__end_date__isnull=True
+    )  # current staff only; at most one open employment each, so no duplicate rows
     qs = annotate_current(base)
     total = base.count()
     by = {}
@@ -209,15 +218,13 @@ def teacher_stats(*, actor) -> dict[str, Any]:
                 "female": counts.get("female", 0),
             }
         )
-    backbone = (
-        base.filter(
-            recognitions__start_date__lte=today,
-            recognitions__level__in=["district", "city", "province", "national"],
-        )
-        .filter(Q(recognitions__end_date__isnull=True) | Q(recognitions__end_date__gte=today))
-        .distinct()
-        .count()
+    valid_recognition = Recognition.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today),
+        teacher=OuterRef("pk"),
+        start_date__lte=today,
+        level__in=["district", "city", "province", "national"],
     )
+    backbone = base.filter(Exists(valid_recognition)).count()
     return {
         "total": total,
         "by_stage": by["current_stage"],

@@ -128,6 +128,20 @@ def _check_identity(
     return parsed.number, errors
 
 
+def _check_dates(teacher: Teacher) -> dict[str, str]:
+    """Dates of a person's record must be plausible: born in the past, work after birth."""
+    errors = {}
+    today = timezone.localdate()
+    if teacher.birth_date and teacher.birth_date > today:
+        errors["birth_date"] = _("The date is in the future.")
+    if teacher.work_start_date:
+        if teacher.work_start_date > today:
+            errors["work_start_date"] = _("The date is in the future.")
+        elif teacher.birth_date and teacher.work_start_date.year < teacher.birth_date.year + 14:
+            errors["work_start_date"] = _("The teacher would have started work before age 14.")
+    return errors
+
+
 def _check_phone(phone: str) -> tuple[str, dict[str, str]]:
     digits = idcard.normalise(phone).replace("-", "")
     if digits and not (digits.isdigit() and 7 <= len(digits) <= 15):
@@ -165,6 +179,8 @@ def teacher_create(
     phone = str(data.pop("phone", "") or "")
     teacher = Teacher()
     errors = _assign(teacher, data, BASIC_FIELDS)
+    if not errors:
+        errors = _check_dates(teacher)
     number, id_errors = (None, {"national_id": _("This field is required.")})
     if national_id.strip():
         number, id_errors = _check_identity(
@@ -222,13 +238,16 @@ def teacher_update(*, actor, teacher: Teacher, data: dict[str, Any]) -> Teacher:
     """Change basic information and contact. Only the keys present in `data` change."""
     teacher = get_in_scope(Teacher.objects.select_for_update(), actor, "change", pk=teacher.pk)
     before = _masked_view(teacher)
+    old_number, old_phone = teacher.national_id, teacher.phone
     data = dict(data)
     national_id = data.pop("national_id", None)
     phone = data.pop("phone", None)
     errors = _assign(teacher, data, BASIC_FIELDS)
+    if not errors:
+        errors = _check_dates(teacher)
     number = None
     if national_id is not None or "birth_date" in data or "gender" in data:
-        current = teacher.national_id if national_id is None else str(national_id)
+        current = old_number if national_id is None else str(national_id)
         if not current.strip():
             errors["national_id"] = _("This field is required.")
         else:
@@ -246,18 +265,24 @@ def teacher_update(*, actor, teacher: Teacher, data: dict[str, Any]) -> Teacher:
         errors.pop(key, None)
     if errors:
         raise ApplicationError(_("The teacher could not be saved."), fields=errors)
-    if number is not None:
+    changes = diff(before, _masked_view(teacher))
+    # Sensitive values are compared in clear (masks hide the middle digits) and audited masked.
+    if number is not None and number != old_number:
         teacher.national_id_encrypted = crypto.encrypt(number)
         teacher.national_id_hash = crypto.lookup_hash(number)
-    if phone is not None:
+        changes["national_id"] = [before["national_id"], idcard.mask(number)]
+    if phone is not None and phone != old_phone:
         teacher.phone_encrypted = crypto.encrypt(phone)
-    changes = diff(before, _masked_view(teacher))
-    if number is not None and number != crypto.decrypt(
-        Teacher.objects.get(pk=teacher.pk).national_id_encrypted
-    ):
-        changes.setdefault("national_id", [before["national_id"], teacher.national_id_masked])
+        changes["phone"] = [before["phone"], idcard.mask_phone(phone)]
     if changes:
-        teacher.save()
+        try:
+            with transaction.atomic():
+                teacher.save()
+        except IntegrityError:
+            raise ApplicationError(
+                _("The teacher could not be saved."),
+                fields={"national_id": _("Another teacher already has this national ID number.")},
+            ) from None
         audit_record(actor=actor, action="teacher.update", target=teacher, changes=changes)
     return teacher
 
@@ -289,7 +314,10 @@ def employment_change(*, actor, teacher: Teacher, data: dict[str, Any]) -> Emplo
     if school is None:
         errors.pop("school", None)
     current = teacher.employments.filter(end_date__isnull=True).first()
-    if current and job.start_date and job.start_date <= current.start_date:
+    if job.start_date and job.start_date > timezone.localdate():
+        # "Current" means "no end date": a future start would move the teacher today.
+        errors["start_date"] = _("Record a change on or after the day it takes effect.")
+    elif current and job.start_date and job.start_date <= current.start_date:
         errors["start_date"] = _("The new employment must start after the current one started.")
     if errors:
         raise ApplicationError(_("The employment could not be saved."), fields=errors)
@@ -320,6 +348,11 @@ def employment_end(*, actor, teacher: Teacher, end_date: date, reason: str) -> E
     current = teacher.employments.filter(end_date__isnull=True).first()
     if current is None:
         raise ApplicationError(_("This teacher has no current employment."))
+    if end_date > timezone.localdate():
+        raise ApplicationError(
+            _("The employment could not be saved."),
+            fields={"end_date": _("Record a change on or after the day it takes effect.")},
+        )
     if end_date < current.start_date:
         raise ApplicationError(
             _("The employment could not be saved."),
@@ -502,6 +535,16 @@ def _validate_request_payload(kind: str, payload: dict[str, Any]) -> dict[str, s
     record = RECORD_MODELS[record_kind]()
     errors = _assign(record, payload, RECORD_FIELDS[record_kind])
     errors.pop("teacher", None)
+    if not errors:
+        start, end = getattr(record, "start_date", None), getattr(record, "end_date", None)
+        if start and end and end < start:
+            errors["end_date"] = _("The end date is before the start date.")
+        if (
+            record_kind == "title"
+            and record.appointed_on
+            and record.appointed_on < record.obtained_on
+        ):
+            errors["appointed_on"] = _("A title is appointed on or after the date it is obtained.")
     return errors
 
 

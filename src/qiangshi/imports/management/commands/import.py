@@ -1,0 +1,76 @@
+"""`qiangshi import KIND FILE --user NAME [--dry-run] [--format json]`."""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from qiangshi.access.models import User
+from qiangshi.core.errors import ApplicationError
+from qiangshi.imports.models import ImportKind
+from qiangshi.imports.services import import_file
+
+
+class Command(BaseCommand):
+    help = "Import a spreadsheet (xlsx, xls, csv) as a named user, with that user's scope."
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=ImportKind.values)
+        parser.add_argument("file")
+        parser.add_argument("--user", required=True, help="act as this user (username)")
+        parser.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
+        parser.add_argument("--format", choices=["text", "json"], default="text")
+
+    def handle(self, *args, **opts):
+        try:
+            actor = User.objects.get(username=opts["user"], is_active=True)
+        except User.DoesNotExist:
+            raise CommandError(f"No active user named {opts['user']!r}") from None
+        path = Path(opts["file"])
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        try:
+            result = import_file(
+                actor=actor,
+                kind=opts["kind"],
+                data=path.read_bytes(),
+                filename=path.name,
+                dry_run=opts["dry_run"],
+            )
+        except ApplicationError as exc:
+            if opts["format"] == "json":
+                self.stdout.write(
+                    json.dumps(
+                        {
+                            "new": 0,
+                            "changed": 0,
+                            "unchanged": 0,
+                            "rejected": 0,
+                            "errors": [
+                                {"row": None, "column": None, "value": None, "reason": exc.message}
+                            ],
+                        },
+                        ensure_ascii=False,
+                    )
+                )
+            raise CommandError(exc.message) from None
+        if opts["format"] == "json":
+            self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
+        else:
+            mode = (
+                "checked (dry run)"
+                if opts["dry_run"]
+                else ("imported" if result.committed else "rejected: nothing imported")
+            )
+            self.stdout.write(f"{path.name}: {mode}")
+            self.stdout.write(
+                f"  new {result.new}, changed {result.changed}, "
+                f"unchanged {result.unchanged}, rejected {result.rejected}"
+            )
+            for p in result.problems[:200]:
+                d = p.as_dict()
+                self.stdout.write(f"  row {d['row']}, {d['column']}: {d['reason']} [{d['value']}]")
+            if len(result.problems) > 200:
+                self.stdout.write(f"  … and {len(result.problems) - 200} more problems")
+        if result.problems:
+            raise SystemExit(1)

@@ -1,0 +1,59 @@
+"""Every bulk import is kept: who, when, which file, what it found and what it changed."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportKind(models.TextChoices):
+    TEACHERS = "teachers", _("Teachers")
+    SCHOOLS = "schools", _("Schools")
+    FACILITIES = "facilities", _("School facilities")
+
+
+class ImportStatus(models.TextChoices):
+    VALIDATED = "validated", _("Validated, waiting for confirmation")
+    REJECTED = "rejected", _("Rejected: the file has errors")
+    RUNNING = "running", _("Running")
+    COMMITTED = "committed", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """One upload: validated first (a preview), committed all-or-nothing on confirmation.
+
+    `errors` lists every problem as {"row", "column", "value", "reason"} with rows numbered as
+    Excel shows them; `changes` lists the keys of the rows that were created or changed.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="import_jobs",
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_sha256 = models.CharField(_("file hash"), max_length=64)
+    file = models.FileField(_("file"), upload_to="imports/", blank=True)
+    column_mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=ImportStatus.choices)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows processed"), default=0)
+    new = models.PositiveIntegerField(_("new"), default=0)
+    changed = models.PositiveIntegerField(_("changed"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    changes = models.JSONField(_("changed rows"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name}"

@@ -1,0 +1,653 @@
+"""Bulk import: validate everything, then commit all-or-nothing.
+
+`import_file(actor=…, kind=…, data=…, filename=…, dry_run=…)` reads the file, matches the
+headers, parses every cell, checks every row against the registry and the actor's scope, and
+either rejects the whole file (listing every problem with its Excel row, column, value and
+reason) or, unless it is a dry run, writes it in one transaction with bulk inserts. Importing
+the same file again changes nothing: teachers are matched by the keyed hash of their national
+ID, and a changed value becomes a new history record where the field has history.
+"""
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from qiangshi.access.scoping import can, scope
+from qiangshi.core import crypto
+from qiangshi.core.errors import ApplicationError
+from qiangshi.core.models import AuditLog
+from qiangshi.core.services import audit_record
+from qiangshi.engines import cells, idcard, tabular
+from qiangshi.org.models import School
+from qiangshi.teachers.models import (
+    Certificate,
+    EducationRecord,
+    Employment,
+    Recognition,
+    RecognitionKind,
+    Teacher,
+    TitleRecord,
+)
+
+from .models import ImportJob, ImportKind, ImportStatus
+from .specs import NONE, TEACHER_COLUMNS, Column
+
+MAX_ROWS = 1_000_000
+CHUNK = 900  # keys per IN (…) query: below SQLite's bound-parameter limit
+EMPLOYMENT_KEYS = (
+    "school_id",
+    "employment_type",
+    "post_category",
+    "is_full_time_teacher",
+    "main_subject",
+    "post_grade",
+)
+
+
+@dataclass
+class Problem:
+    row: int
+    column: str
+    value: Any
+    reason_zh: str
+    reason_en: str
+
+    def as_dict(self) -> dict[str, Any]:
+        lang = translation.get_language() or "zh-hans"
+        value = "" if self.value is None else str(self.value)
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": value,
+            "reason": self.reason_en if lang.startswith("en") else self.reason_zh,
+            "reason_zh": self.reason_zh,
+            "reason_en": self.reason_en,
+        }
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    committed: bool = False
+    job: ImportJob | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "new": self.new,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "errors": [p.as_dict() for p in self.problems],
+        }
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+# --- Reading and cell parsing (shared by every kind) ---------------------------------------
+
+
+def _read(data: bytes, filename: str, columns: list[Column], mapping: dict[str, str] | None):
+    """Read the table and match headers; raises ApplicationError for file-level problems."""
+    try:
+        table = tabular.read_table(data, filename, max_rows=MAX_ROWS)
+    except tabular.TableError as exc:
+        lang = translation.get_language() or "zh-hans"
+        raise ApplicationError(
+            exc.message_en if lang.startswith("en") else exc.message_zh, fields={"file": exc.code}
+        ) from None
+    specs = [tabular.ColumnSpec(c.key, list(c.names), c.required) for c in columns]
+    match = tabular.match_headers(table.header, specs, overrides=mapping or {})
+    return table, match
+
+
+def _header_problems(match, columns: list[Column]) -> list[Problem]:
+    by_key = {c.key: c for c in columns}
+    problems = []
+    for key in match.missing_required:
+        col = by_key[key]
+        problems.append(
+            Problem(
+                1,
+                col.title_zh,
+                "",
+                f"缺少必填列“{col.title_zh}”",
+                f"The required column '{col.title_en}' is missing",
+            )
+        )
+    for key, indexes in match.duplicates.items():
+        col = by_key[key]
+        problems.append(
+            Problem(
+                1,
+                col.title_zh,
+                "",
+                f"“{col.title_zh}”列出现了不止一次",
+                f"The column '{col.title_en}' appears more than once "
+                f"(columns {', '.join(str(i + 1) for i in indexes)})",
+            )
+        )
+    return problems
+
+
+def _parse_rows(table, match, columns: list[Column]):
+    """Yield (excel_row, values, problems) for every non-empty data row."""
+    used = [(c, match.mapping[c.key]) for c in columns if c.key in match.mapping]
+    header = table.header
+    for offset, raw in enumerate(table.rows):
+        row_no = table.first_data_row + offset
+        if not any(v not in (None, "") and str(v).strip() for v in raw):
+            continue
+        values: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for col, index in used:
+            cell = raw[index] if index < len(raw) else None
+            try:
+                value = col.parse(cell)
+            except cells.CellError as exc:
+                problems.append(
+                    Problem(row_no, header[index], cell, exc.message_zh, exc.message_en)
+                )
+                continue
+            if value in (None, ""):
+                if col.required:
+                    problems.append(
+                        Problem(
+                            row_no, header[index], cell, "必填项为空", "A required cell is empty"
+                        )
+                    )
+                continue
+            values[col.key] = value
+        yield row_no, values, problems
+
+
+# --- Teachers ----------------------------------------------------------------------------
+
+
+@dataclass
+class _TeacherRow:
+    row: int
+    values: dict[str, Any]
+    number: str
+    hash: str
+    school: School | None = None
+    teacher: Teacher | None = None
+
+
+def _col_title(key: str, match, table) -> str:
+    index = match.mapping.get(key)
+    if index is not None:
+        return table.header[index]
+    return next(c.title_zh for c in TEACHER_COLUMNS if c.key == key)
+
+
+def _validate_teachers(actor, table, match) -> tuple[list[_TeacherRow], list[Problem], int]:
+    problems: list[Problem] = []
+    rows: list[_TeacherRow] = []
+    rejected_rows: set[int] = set()
+    seen: dict[str, int] = {}
+    title = lambda key: _col_title(key, match, table)  # noqa: E731
+
+    for row_no, values, row_problems in _parse_rows(table, match, TEACHER_COLUMNS):
+        problems += row_problems
+        if row_problems:
+            rejected_rows.add(row_no)
+        raw_id = values.get("national_id")
+        if not raw_id:
+            continue
+        try:
+            parsed = idcard.parse(raw_id)
+        except idcard.InvalidNationalId as exc:
+            zh = {
+                "length": "身份证号应为18位",
+                "characters": "身份证号前17位须为数字，末位为数字或X",
+                "birth_date": "身份证号中的出生日期无效",
+                "checksum": "身份证号校验位错误（GB 11643）",
+            }[exc.code]
+            problems.append(
+                Problem(
+                    row_no, title("national_id"), raw_id, zh, f"Invalid national ID number: {exc}"
+                )
+            )
+            rejected_rows.add(row_no)
+            continue
+        if "birth_date" in values and values["birth_date"] != parsed.birth_date:
+            problems.append(
+                Problem(
+                    row_no,
+                    title("birth_date"),
+                    values["birth_date"],
+                    f"出生日期与身份证号不一致（身份证为 {parsed.birth_date:%Y-%m-%d}）",
+                    f"The birth date contradicts the national ID ({parsed.birth_date:%Y-%m-%d})",
+                )
+            )
+            rejected_rows.add(row_no)
+        if "gender" in values and values["gender"] != parsed.gender:
+            problems.append(
+                Problem(
+                    row_no,
+                    title("gender"),
+                    values["gender"],
+                    "性别与身份证号不一致",
+                    "The gender contradicts the national ID",
+                )
+            )
+            rejected_rows.add(row_no)
+        values["birth_date"], values["gender"] = parsed.birth_date, parsed.gender
+        if parsed.number in seen:
+            problems.append(
+                Problem(
+                    row_no,
+                    title("national_id"),
+                    idcard.mask(parsed.number),
+                    f"身份证号与第 {seen[parsed.number]} 行重复",
+                    f"Duplicate national ID: same as row {seen[parsed.number]}",
+                )
+            )
+            rejected_rows.add(row_no)
+            continue
+        seen[parsed.number] = row_no
+        post_grade = values.get("post_grade")
+        if post_grade is not None and not 1 <= post_grade <= 13:
+            problems.append(
+                Problem(
+                    row_no,
+                    title("post_grade"),
+                    post_grade,
+                    "岗位等级应在 1–13 之间",
+                    "The post grade must be 1–13",
+                )
+            )
+            rejected_rows.add(row_no)
+        rows.append(_TeacherRow(row_no, values, parsed.number, crypto.lookup_hash(parsed.number)))
+
+    # Schools: known, and inside the actor's area.
+    codes = sorted({r.values["school_code"] for r in rows if r.values.get("school_code")})
+    in_scope: dict[str, School] = {}
+    exists: set[str] = set()
+    for chunk in _chunks(codes):
+        exists |= set(School.objects.filter(code__in=chunk).values_list("code", flat=True))
+        in_scope.update(
+            {s.code: s for s in scope(School.objects.all(), actor, "view").filter(code__in=chunk)}
+        )
+    # Teachers already in the registry, and which of them the actor may change.
+    hashes = [r.hash for r in rows]
+    existing: dict[str, Teacher] = {}
+    changeable: set[int] = set()
+    for chunk in _chunks(hashes):
+        existing.update(
+            {t.national_id_hash: t for t in Teacher.objects.filter(national_id_hash__in=chunk)}
+        )
+        changeable |= set(
+            scope(Teacher.objects.all(), actor, "change")
+            .filter(national_id_hash__in=chunk)
+            .values_list("pk", flat=True)
+        )
+    for r in rows:
+        code = r.values.get("school_code")
+        if code:
+            r.school = in_scope.get(code)
+            if r.school is None:
+                zh, en = (
+                    ("学校代码不在您的管理范围内", "This school is outside your area")
+                    if code in exists
+                    else ("未知的学校代码", "Unknown school code")
+                )
+                problems.append(Problem(r.row, title("school_code"), code, zh, en))
+                rejected_rows.add(r.row)
+        r.teacher = existing.get(r.hash)
+        if r.teacher is not None:
+            if r.teacher.name != r.values.get("name"):
+                problems.append(
+                    Problem(
+                        r.row,
+                        title("national_id"),
+                        idcard.mask(r.number),
+                        "该身份证号已属于另一位姓名不同的教师",
+                        "This national ID already belongs to another person with a different name",
+                    )
+                )
+                rejected_rows.add(r.row)
+            elif r.teacher.pk not in changeable:
+                problems.append(
+                    Problem(
+                        r.row,
+                        title("national_id"),
+                        idcard.mask(r.number),
+                        "该教师当前在您管理范围以外的学校任职",
+                        "This teacher currently works at a school outside your area",
+                    )
+                )
+                rejected_rows.add(r.row)
+    problems.sort(key=lambda p: (p.row, p.column))
+    return rows, problems, len(rejected_rows)
+
+
+@dataclass
+class _TeacherState:
+    """What the registry holds for the teachers an import touches, loaded in bulk."""
+
+    jobs: dict[int, Employment] = field(default_factory=dict)
+    titles: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    levels: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    certs: dict[int, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
+    backbone: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+def _load_state(teacher_ids: list[int], today: date) -> _TeacherState:
+    state = _TeacherState()
+    for chunk in _chunks(teacher_ids):
+        for job in Employment.objects.filter(teacher_id__in=chunk, end_date__isnull=True):
+            state.jobs[job.teacher_id] = job
+        for tid, rank in TitleRecord.objects.filter(teacher_id__in=chunk).values_list(
+            "teacher_id", "rank"
+        ):
+            state.titles[tid].add(rank)
+        for tid, level in EducationRecord.objects.filter(teacher_id__in=chunk).values_list(
+            "teacher_id", "level"
+        ):
+            state.levels[tid].add(level)
+        for tid, stage, subject in Certificate.objects.filter(teacher_id__in=chunk).values_list(
+            "teacher_id", "stage", "subject"
+        ):
+            state.certs[tid].add((stage, subject))
+        for tid, level in (
+            Recognition.objects.filter(
+                teacher_id__in=chunk, kind=RecognitionKind.BACKBONE, start_date__lte=today
+            )
+            .exclude(end_date__lt=today)
+            .values_list("teacher_id", "level")
+        ):
+            state.backbone[tid].add(level)
+    return state
+
+
+def _employment_values(r: _TeacherRow) -> dict[str, Any]:
+    v = r.values
+    category = v.get("post_category", "teaching")
+    return {
+        "school_id": r.school.pk,
+        "employment_type": v["employment_type"],
+        "post_category": category,
+        "is_full_time_teacher": v.get("is_full_time_teacher", category == "teaching"),
+        "main_subject": v.get("main_subject", ""),
+        "post_grade": v.get("post_grade"),
+    }
+
+
+def _records_for(r: _TeacherRow, teacher_id: int, state: _TeacherState, today: date):
+    """New history records the row asks for that the registry does not have yet."""
+    v = r.values
+    out: list[Any] = []
+    level = v.get("education_level")
+    if level and level not in state.levels.get(teacher_id, set()):
+        out.append(
+            EducationRecord(
+                teacher_id=teacher_id,
+                level=level,
+                institution=v.get("institution", ""),
+                major=v.get("major", ""),
+                end_date=v.get("graduation_date") or today,
+            )
+        )
+    rank = v.get("title_rank")
+    if rank and rank != NONE and rank not in state.titles.get(teacher_id, set()):
+        out.append(
+            TitleRecord(
+                teacher_id=teacher_id, rank=rank, obtained_on=v.get("title_obtained_on") or today
+            )
+        )
+    stage, subject = v.get("certificate_stage"), v.get("certificate_subject")
+    if stage and (stage, subject or "") not in state.certs.get(teacher_id, set()):
+        out.append(
+            Certificate(
+                teacher_id=teacher_id,
+                stage=stage,
+                subject=subject or "other",
+                number=v.get("certificate_number", ""),
+            )
+        )
+    backbone = v.get("backbone_level")
+    if backbone and backbone != NONE and backbone not in state.backbone.get(teacher_id, set()):
+        out.append(
+            Recognition(
+                teacher_id=teacher_id,
+                kind=RecognitionKind.BACKBONE,
+                level=backbone,
+                subject=v.get("main_subject", ""),
+                start_date=today,
+            )
+        )
+    return out
+
+
+_BASIC_IMPORTED = ("ethnicity", "political_status")
+
+
+def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> list[str]:
+    """Write the validated rows. Returns the masked IDs of rows created or changed."""
+    today = timezone.localdate()
+    existing_ids = [r.teacher.pk for r in rows if r.teacher is not None]
+    state = _load_state(existing_ids, today)
+    new_rows = [r for r in rows if r.teacher is None]
+    teachers = [
+        Teacher(
+            name=r.values["name"],
+            gender=r.values["gender"],
+            birth_date=r.values["birth_date"],
+            ethnicity=r.values.get("ethnicity") or "汉族",
+            political_status=r.values.get("political_status") or "masses",
+            national_id_encrypted=crypto.encrypt(r.number),
+            national_id_hash=r.hash,
+            phone_encrypted=crypto.encrypt(r.values.get("phone", "")),
+        )
+        for r in new_rows
+    ]
+    Teacher.objects.bulk_create(teachers, batch_size=2000)
+    employments: list[Employment] = []
+    records: list[Any] = []
+    audits: list[AuditLog] = []
+    changed_keys: list[str] = []
+    username = getattr(actor, "username", "system")
+
+    def audit(teacher_id: int, name: str, action: str, changes: dict) -> None:
+        audits.append(
+            AuditLog(
+                actor=actor,
+                actor_username=username,
+                action=action,
+                object_type="teachers.teacher",
+                object_id=str(teacher_id),
+                object_repr=name,
+                changes=changes,
+                note=_("bulk import"),
+            )
+        )
+
+    for r, t in zip(new_rows, teachers, strict=True):
+        job = _employment_values(r)
+        employments.append(
+            Employment(teacher_id=t.pk, start_date=r.values.get("employment_start") or today, **job)
+        )
+        records += _records_for(r, t.pk, state, today)
+        audit(
+            t.pk,
+            t.name,
+            "teacher.import_create",
+            {
+                "name": [None, t.name],
+                "national_id": [None, idcard.mask(r.number)],
+                "employment.school": [None, r.school.name],
+            },
+        )
+        changed_keys.append(idcard.mask(r.number))
+    result.new = len(new_rows)
+
+    closes: dict[date, list[int]] = defaultdict(list)
+    for r in rows:
+        if r.teacher is None:
+            continue
+        t, changes = r.teacher, {}
+        basic = {}
+        for key in _BASIC_IMPORTED:
+            if key in r.values and getattr(t, key) != r.values[key]:
+                changes[key] = [getattr(t, key), r.values[key]]
+                basic[key] = r.values[key]
+        if "phone" in r.values and r.values["phone"] != t.phone:
+            changes["phone"] = [t.phone_masked, idcard.mask_phone(r.values["phone"])]
+            basic["phone_encrypted"] = crypto.encrypt(r.values["phone"])
+        if basic:
+            Teacher.objects.filter(pk=t.pk).update(updated_at=timezone.now(), **basic)
+        job = _employment_values(r)
+        current = state.jobs.get(t.pk)
+        differs = current is None or any(getattr(current, k) != job[k] for k in EMPLOYMENT_KEYS)
+        if differs:
+            start = r.values.get("employment_start")
+            if current is not None and (start is None or start <= current.start_date):
+                start = today
+            start = start or today
+            if current is not None and start <= current.start_date:
+                # Changed on the day it started: correct the open record in place.
+                Employment.objects.filter(pk=current.pk).update(**job)
+            else:
+                if current is not None:
+                    closes[start - timedelta(days=1)].append(current.pk)
+                employments.append(Employment(teacher_id=t.pk, start_date=start, **job))
+            before = {k: getattr(current, k) for k in EMPLOYMENT_KEYS} if current else {}
+            changes.update(
+                {
+                    f"employment.{k}": [before.get(k), v]
+                    for k, v in job.items()
+                    if before.get(k) != v
+                }
+            )
+        new_records = _records_for(r, t.pk, state, today)
+        for rec in new_records:
+            changes[f"{rec._meta.model_name}"] = [None, str(rec)]
+        records += new_records
+        if changes:
+            result.changed += 1
+            audit(t.pk, t.name, "teacher.import_update", changes)
+            changed_keys.append(idcard.mask(r.number))
+        else:
+            result.unchanged += 1
+    for end, ids in closes.items():
+        for chunk in _chunks(ids):
+            Employment.objects.filter(pk__in=chunk).update(end_date=end, end_reason="import")
+    Employment.objects.bulk_create(employments, batch_size=2000)
+    by_model: dict[type, list] = defaultdict(list)
+    for rec in records:
+        by_model[type(rec)].append(rec)
+    for model, items in by_model.items():
+        model.objects.bulk_create(items, batch_size=2000)
+    AuditLog.objects.bulk_create(audits, batch_size=2000)
+    return changed_keys
+
+
+def _count_teachers(rows: list[_TeacherRow], result: ImportResult) -> None:
+    """For a dry run: classify rows as new / changed / unchanged without writing."""
+    today = timezone.localdate()
+    state = _load_state([r.teacher.pk for r in rows if r.teacher], today)
+    for r in rows:
+        if r.teacher is None:
+            result.new += 1
+            continue
+        t = r.teacher
+        current = state.jobs.get(t.pk)
+        job = _employment_values(r)
+        differs = (
+            any(k in r.values and getattr(t, k) != r.values[k] for k in _BASIC_IMPORTED)
+            or ("phone" in r.values and r.values["phone"] != t.phone)
+            or current is None
+            or any(getattr(current, k) != job[k] for k in EMPLOYMENT_KEYS)
+            or bool(_records_for(r, t.pk, state, today))
+        )
+        if differs:
+            result.changed += 1
+        else:
+            result.unchanged += 1
+
+
+# --- Entry point ---------------------------------------------------------------------------
+
+
+def import_file(
+    *,
+    actor,
+    kind: str,
+    data: bytes,
+    filename: str,
+    dry_run: bool = False,
+    mapping: dict[str, str] | None = None,
+) -> ImportResult:
+    """Validate a file and, if it has no problem and this is not a dry run, import it whole.
+
+    Raises ApplicationError for a file that cannot be read at all; row problems are returned in
+    the result (and nothing is written).
+    """
+    if kind != ImportKind.TEACHERS:
+        raise ApplicationError(_("Importing %(kind)s is not available yet.") % {"kind": kind})
+    if not can(actor, "teacher", "create") or not can(actor, "teacher", "change"):
+        raise ApplicationError(_("You may not import teachers."))
+    result = ImportResult(kind=kind)
+    table, match = _read(data, filename, TEACHER_COLUMNS, mapping)
+    header_problems = _header_problems(match, TEACHER_COLUMNS)
+    if header_problems:
+        result.problems = header_problems
+        result.rejected = 0
+    else:
+        rows, problems, rejected = _validate_teachers(actor, table, match)
+        result.problems, result.rejected = problems, rejected
+    if not result.problems:
+        if dry_run:
+            _count_teachers(rows, result)
+        else:
+            with transaction.atomic():
+                keys = _commit_teachers(actor, rows, result)
+                result.committed = True
+                result.job = _record_job(actor, kind, data, filename, mapping, result, keys)
+                audit_record(
+                    actor=actor,
+                    action="import.commit",
+                    target=result.job,
+                    changes={"new": [None, result.new], "changed": [None, result.changed]},
+                    note=filename,
+                )
+            return result
+    if not dry_run:
+        result.job = _record_job(actor, kind, data, filename, mapping, result, [])
+    return result
+
+
+def _record_job(actor, kind, data, filename, mapping, result: ImportResult, keys) -> ImportJob:
+    return ImportJob.objects.create(
+        kind=kind,
+        user=actor,
+        file_name=filename[:255],
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        column_mapping=mapping or {},
+        status=ImportStatus.COMMITTED if result.committed else ImportStatus.REJECTED,
+        rows_total=result.new + result.changed + result.unchanged + result.rejected,
+        rows_done=result.new + result.changed + result.unchanged,
+        new=result.new,
+        changed=result.changed,
+        unchanged=result.unchanged,
+        rejected=result.rejected,
+        errors=[p.as_dict() for p in result.problems[:5000]],
+        changes=keys,
+        finished_at=timezone.now(),
+    )

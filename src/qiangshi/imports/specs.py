@@ -1,0 +1,245 @@
+"""What each import kind's columns are called and how their cells are read.
+
+Column names are matched in Chinese or English with common variants (the engine normalises
+case, spaces, full-width characters and hints such as "出生日期(yyyy-mm-dd)"). Enumerations are
+accepted by code, by their Chinese or English label, or by a listed variant.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.utils import translation
+
+from qiangshi.engines import cells
+from qiangshi.org.models import Location, Ownership, Stage
+from qiangshi.teachers.models import (
+    CertificateStage,
+    EducationLevel,
+    EmploymentType,
+    Gender,
+    PoliticalStatus,
+    PostCategory,
+    RecognitionLevel,
+    Subject,
+    TitleRank,
+)
+
+NONE = "none"  # "no title", "not a backbone teacher"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an import layout."""
+
+    key: str
+    names: tuple[str, ...]
+    parse: Callable[[Any], Any]
+    required: bool = False
+    choices: dict[str, list[str]] | None = field(default=None, compare=False)
+
+    @property
+    def title_zh(self) -> str:
+        return self.names[0]
+
+    @property
+    def title_en(self) -> str:
+        return next((n for n in self.names if n.isascii()), self.key)
+
+
+def choice_options(
+    choices: type[models.TextChoices], extra: dict[str, list[str]] | None = None
+) -> dict[str, list[str]]:
+    """{code: [code, Chinese label, English label, variants…]} for a TextChoices class."""
+    options: dict[str, list[str]] = {}
+    for value, label in choices.choices:
+        with translation.override("zh-hans"):
+            zh = str(label)
+        with translation.override("en"):
+            en = str(label)
+        options[value] = [value, zh, en, *((extra or {}).get(value, []))]
+    return options
+
+
+def _choice(options: dict[str, list[str]]) -> Callable[[Any], Any]:
+    def parse(value: Any) -> str:
+        return cells.choice(value, options)
+
+    return parse
+
+
+EDUCATION_VARIANTS = {
+    "senior_secondary": ["高中", "中专", "普通高中", "高中阶段"],
+    "secondary_normal": ["中师", "中等师范", "中等师范学校"],
+    "associate": ["专科", "大专", "大学专科", "高职", "junior college", "associate"],
+    "bachelor": ["本科", "大学本科", "学士", "bachelor", "bachelor's", "undergraduate"],
+    "master": ["硕士", "硕士研究生", "研究生", "master", "master's", "postgraduate"],
+    "doctorate": ["博士", "博士研究生", "doctor", "phd", "doctorate"],
+}
+TITLE_VARIANTS = {
+    "third": ["三级", "三级教师", "小学三级", "员级"],
+    "second": ["二级", "二级教师", "小学二级", "中学二级", "助理级"],
+    "first": ["一级", "一级教师", "小学一级", "中学一级", "小学高级", "中级"],
+    "senior": ["高级", "高级教师", "中学高级", "副高级", "副高"],
+    "professor": ["正高级", "正高级教师", "正高", "特级"],
+}
+EMPLOYMENT_VARIANTS = {
+    "established": ["在编", "是", "编制内", "事业编制"],
+    "non_established": ["非在编", "否", "编外"],
+    "contract": ["合同制", "合同", "劳动合同", "聘用"],
+    "substitute": ["代课", "代课教师"],
+}
+SUBJECT_VARIANTS = {
+    "chinese": ["语文"],
+    "mathematics": ["数学", "math", "maths"],
+    "english": ["英语", "外语"],
+    "morality_law": ["道德与法治", "道法", "思想品德", "政治", "思想政治"],
+    "information_technology": ["信息技术", "信息科技", "IT"],
+    "pe": ["体育", "体育与健康", "PE"],
+    "fine_arts": ["美术", "art"],
+    "labour": ["劳动", "综合实践", "劳动与综合实践"],
+    "mental_health": ["心理健康", "心理"],
+}
+BACKBONE_VARIANTS = {
+    "school": ["校级", "校级骨干"],
+    "district": ["区级", "县级", "区县级", "区级骨干", "县级骨干"],
+    "city": ["市级", "市级骨干"],
+    "province": ["省级", "省级骨干"],
+    "national": ["国家级", "全国"],
+}
+NONE_VARIANTS = ["无", "未评", "未定级", "暂无", "否", "none", "-", "—"]
+
+GENDER = choice_options(Gender, {"male": ["男", "M"], "female": ["女", "F"]})
+EDUCATION = choice_options(EducationLevel, EDUCATION_VARIANTS)
+TITLE = {**choice_options(TitleRank, TITLE_VARIANTS), NONE: [NONE, *NONE_VARIANTS, "未定职级"]}
+EMPLOYMENT = choice_options(EmploymentType, EMPLOYMENT_VARIANTS)
+POST = choice_options(
+    PostCategory,
+    {
+        "teaching": ["专任教师", "教师"],
+        "auxiliary": ["教辅"],
+        "administration": ["行政", "管理"],
+        "logistics": ["工勤"],
+    },
+)
+SUBJECT = choice_options(Subject, SUBJECT_VARIANTS)
+POLITICAL = choice_options(
+    PoliticalStatus,
+    {
+        "cpc_member": ["中共党员", "党员"],
+        "cpc_probationary": ["预备党员"],
+        "cyl_member": ["共青团员", "团员"],
+        "masses": ["群众"],
+    },
+)
+CERT_STAGE = choice_options(
+    CertificateStage,
+    {
+        "kindergarten": ["幼儿园教师资格"],
+        "primary": ["小学教师资格", "小学"],
+        "junior": ["初级中学教师资格", "初中", "初级中学"],
+        "senior": ["高级中学教师资格", "高中", "高级中学"],
+        "vocational": ["中等职业学校教师资格", "中职"],
+    },
+)
+BACKBONE = {**choice_options(RecognitionLevel, BACKBONE_VARIANTS), NONE: [NONE, *NONE_VARIANTS]}
+STAGE = choice_options(
+    Stage,
+    {
+        "primary": ["小学"],
+        "junior": ["初中", "初级中学"],
+        "senior": ["高中", "高级中学"],
+        "nine_year": ["九年一贯制"],
+        "twelve_year": ["十二年一贯制", "完全中学"],
+    },
+)
+LOCATION = choice_options(
+    Location, {"urban": ["城区", "城市"], "town": ["镇区", "县镇"], "rural": ["乡村", "农村"]}
+)
+OWNERSHIP = choice_options(Ownership, {"public": ["公办"], "private": ["民办"]})
+
+
+def _col(key, names, parse, required=False, choices=None) -> Column:
+    if choices is not None:
+        parse = _choice(choices)
+    return Column(key=key, names=tuple(names), parse=parse, required=required, choices=choices)
+
+
+TEACHER_COLUMNS: list[Column] = [
+    _col("name", ["姓名", "教师姓名", "name"], cells.text, required=True),
+    _col(
+        "national_id",
+        [
+            "身份证号",
+            "身份证号码",
+            "公民身份号码",
+            "身份证件号码",
+            "身份证",
+            "national_id",
+            "national id",
+            "id number",
+        ],
+        cells.national_id,
+        required=True,
+    ),
+    _col("gender", ["性别", "gender", "sex"], None, choices=GENDER),
+    _col("birth_date", ["出生日期", "出生年月", "birth_date", "date of birth"], cells.date_value),
+    _col("ethnicity", ["民族", "ethnicity"], cells.text),
+    _col("political_status", ["政治面貌", "political_status"], None, choices=POLITICAL),
+    _col("phone", ["手机号码", "联系电话", "手机号", "手机", "phone", "mobile"], cells.phone),
+    _col(
+        "school_code",
+        ["学校代码", "学校标识码", "学校编码", "school_code", "school code"],
+        cells.text,
+        required=True,
+    ),
+    _col(
+        "employment_type",
+        ["用人类型", "是否在编", "用人形式", "employment_type"],
+        None,
+        required=True,
+        choices=EMPLOYMENT,
+    ),
+    _col("post_category", ["岗位类别", "post_category"], None, choices=POST),
+    _col("is_full_time_teacher", ["是否专任教师", "专任教师", "full_time_teacher"], cells.boolean),
+    _col(
+        "main_subject",
+        ["任教学科", "主要任教学科", "学科", "main_subject", "subject"],
+        None,
+        choices=SUBJECT,
+    ),
+    _col("post_grade", ["岗位等级", "post_grade"], cells.integer),
+    _col(
+        "employment_start",
+        ["进本校年月", "进入本校年月", "任职开始日期", "employment_start", "start_date"],
+        cells.date_value,
+    ),
+    _col(
+        "education_level",
+        ["最高学历", "学历", "education_level", "education"],
+        None,
+        choices=EDUCATION,
+    ),
+    _col("institution", ["毕业院校", "毕业学校", "institution"], cells.text),
+    _col("major", ["所学专业", "专业", "major"], cells.text),
+    _col("graduation_date", ["毕业日期", "毕业时间", "graduation_date"], cells.date_value),
+    _col("title_rank", ["职称", "专业技术职务", "现任职称", "title"], None, choices=TITLE),
+    _col(
+        "title_obtained_on", ["取得职称日期", "职称取得时间", "title_obtained_on"], cells.date_value
+    ),
+    _col(
+        "certificate_stage",
+        ["教师资格证学段", "教师资格种类", "资格种类", "certificate_stage"],
+        None,
+        choices=CERT_STAGE,
+    ),
+    _col(
+        "certificate_subject",
+        ["教师资格学科", "资格证任教学科", "certificate_subject"],
+        None,
+        choices=SUBJECT,
+    ),
+    _col("certificate_number", ["教师资格证号码", "资格证书号", "certificate_number"], cells.text),
+    _col("backbone_level", ["骨干教师级别", "骨干教师", "backbone_level"], None, choices=BACKBONE),
+]

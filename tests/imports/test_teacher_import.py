@@ -1,0 +1,242 @@
+"""Importing a teacher roster: all-or-nothing, idempotent, scoped, history kept."""
+
+import io
+import json
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from openpyxl import Workbook
+
+from qiangshi.core.errors import ApplicationError
+from qiangshi.core.models import AuditLog
+from qiangshi.engines import idcard
+from qiangshi.imports.models import ImportJob
+from qiangshi.imports.services import import_file
+from qiangshi.teachers.models import Employment, Teacher, TitleRecord
+
+HEADER = [
+    "姓名",
+    "身份证号码",
+    "性别",
+    "出生日期",
+    "学校代码",
+    "用人类型",
+    "任教学科",
+    "最高学历",
+    "职称",
+    "手机号码",
+]
+
+
+def _id(n: int, gender: str = "female", birth: date = date(1990, 5, 17)) -> str:
+    return idcard.make("350206", birth, n, gender)
+
+
+def _xlsx(rows, header=HEADER) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _row(world, n=1, **over):
+    values = {
+        "姓名": f"测试{n}",
+        "身份证号码": _id(n),
+        "性别": "女",
+        "出生日期": "1990/5/17",
+        "学校代码": world["schools"]["a"].code,
+        "用人类型": "在编",
+        "任教学科": "数学",
+        "最高学历": "大学本科",
+        "职称": "一级教师",
+        "手机号码": "138 0000 0001",
+    }
+    values.update(over)
+    return [values[h] for h in HEADER]
+
+
+def test_new_rows_are_created_with_history_records(world):
+    data = _xlsx([_row(world, 1), _row(world, 2)])
+    result = import_file(
+        actor=world["users"]["school"], kind="teachers", data=data, filename="roster.xlsx"
+    )
+    assert (result.new, result.changed, result.unchanged, result.rejected) == (2, 0, 0, 0)
+    t = Teacher.objects.get(name="测试1")
+    assert t.national_id == _id(1) and t.phone == "13800000001"
+    assert t.current_school == world["schools"]["a"]
+    assert TitleRecord.objects.get(teacher=t).rank == "first"
+    assert t.education_records.get().level == "bachelor"
+    job = ImportJob.objects.get()
+    assert (job.status, job.new, job.file_name) == ("committed", 2, "roster.xlsx")
+    assert AuditLog.objects.filter(action="teacher.import_create").count() == 2
+    assert _id(1) not in json.dumps(list(AuditLog.objects.values("changes")), default=str)
+
+
+def test_reimporting_the_same_file_changes_nothing(world):
+    data = _xlsx([_row(world, 1), _row(world, 2)])
+    import_file(actor=world["users"]["school"], kind="teachers", data=data, filename="a.xlsx")
+    counts = (Teacher.objects.count(), Employment.objects.count(), TitleRecord.objects.count())
+    again = import_file(
+        actor=world["users"]["school"], kind="teachers", data=data, filename="a.xlsx"
+    )
+    assert (again.new, again.changed, again.unchanged) == (0, 0, 2)
+    assert (
+        Teacher.objects.count(),
+        Employment.objects.count(),
+        TitleRecord.objects.count(),
+    ) == counts
+
+
+def test_a_changed_school_becomes_a_new_employment_record(world):
+    actor = world["users"]["district"]
+    import_file(actor=actor, kind="teachers", data=_xlsx([_row(world, 1)]), filename="a.xlsx")
+    Employment.objects.filter(teacher__name="测试1").update(start_date=date(2020, 9, 1))
+    moved = _row(world, 1, **{"学校代码": world["schools"]["b"].code})
+    result = import_file(actor=actor, kind="teachers", data=_xlsx([moved]), filename="b.xlsx")
+    assert result.changed == 1
+    t = Teacher.objects.get(name="测试1")
+    jobs = list(t.employments.order_by("start_date", "pk"))
+    assert len(jobs) == 2 and jobs[0].end_date is not None and jobs[1].end_date is None
+    assert t.current_school == world["schools"]["b"]
+
+
+@pytest.mark.parametrize(
+    ("override", "column", "fragment"),
+    [
+        ({"身份证号码": "350206199005170011"}, "身份证号码", "check"),
+        ({"出生日期": "1990-05-18"}, "出生日期", "birth date"),
+        ({"学校代码": "NOPE"}, "学校代码", "Unknown school"),
+        ({"姓名": ""}, "姓名", "required"),
+        ({"用人类型": "临时工"}, "用人类型", ""),
+    ],
+)
+def test_one_bad_row_imports_nothing_and_says_where(world, override, column, fragment):
+    rows = [_row(world, 1), _row(world, 2, **override), _row(world, 3)]
+    with_translation = import_file(
+        actor=world["users"]["admin"], kind="teachers", data=_xlsx(rows), filename="bad.xlsx"
+    )
+    assert Teacher.objects.filter(name__startswith="测试").count() == 0
+    assert with_translation.rejected == 1
+    problem = with_translation.as_dict()["errors"][0]
+    assert problem["row"] == 3 and problem["column"] == column
+    assert fragment.lower() in problem["reason_en"].lower()
+
+
+def test_duplicate_id_within_the_file_names_both_rows(world):
+    rows = [_row(world, 1), _row(world, 1, **{"姓名": "测试1"})]
+    result = import_file(
+        actor=world["users"]["admin"], kind="teachers", data=_xlsx(rows), filename="dup.xlsx"
+    )
+    assert result.problems[0].row == 3 and "row 2" in result.problems[0].reason_en
+
+
+def test_id_owned_by_someone_with_another_name_is_rejected(world):
+    existing = world["teachers"]["a"]
+    row = _row(
+        world,
+        1,
+        **{
+            "身份证号码": existing.national_id,
+            "出生日期": existing.birth_date,
+            "性别": "女",
+            "姓名": "冒名者",
+        },
+    )
+    result = import_file(
+        actor=world["users"]["admin"], kind="teachers", data=_xlsx([row]), filename="x.xlsx"
+    )
+    assert "different name" in result.problems[0].reason_en
+
+
+def test_rows_outside_the_actors_area_are_rejected(world):
+    row = _row(world, 1, **{"学校代码": world["schools"]["b"].code})
+    result = import_file(
+        actor=world["users"]["school"], kind="teachers", data=_xlsx([row]), filename="x.xlsx"
+    )
+    assert result.problems[0].reason_en == "This school is outside your area"
+    assert not Teacher.objects.filter(name="测试1").exists()
+
+
+def test_missing_required_column_is_reported_on_row_1(world):
+    header = [h for h in HEADER if h != "学校代码"]
+    rows = [[v for h, v in zip(HEADER, _row(world, 1), strict=True) if h != "学校代码"]]
+    result = import_file(
+        actor=world["users"]["admin"], kind="teachers", data=_xlsx(rows, header), filename="x.xlsx"
+    )
+    assert result.problems[0].row == 1 and "学校代码" in result.problems[0].column
+
+
+def test_not_a_spreadsheet_is_a_clear_error(world):
+    with pytest.raises(ApplicationError):
+        import_file(
+            actor=world["users"]["admin"],
+            kind="teachers",
+            data=b"\x89PNG\r\n\x1a\n",
+            filename="photo.xlsx",
+        )
+    with pytest.raises(ApplicationError):
+        import_file(actor=world["users"]["admin"], kind="teachers", data=b"", filename="e.csv")
+
+
+def test_csv_in_gb18030_with_typed_cells(world):
+    row = _row(
+        world,
+        4,
+        **{
+            "出生日期": "1990年5月17日",
+            "身份证号码": _id(4).lower().replace("x", "x"),
+            "手机号码": "１３８００００００４４",
+        },
+    )
+    text = ",".join(HEADER) + "\n" + ",".join(str(v) for v in row) + "\n"
+    result = import_file(
+        actor=world["users"]["admin"],
+        kind="teachers",
+        data=text.encode("gb18030"),
+        filename="roster.csv",
+    )
+    assert result.problems == [] and result.new == 1
+    assert Teacher.objects.get(name="测试4").phone == "13800000044"
+
+
+def test_dry_run_counts_without_writing(world):
+    result = import_file(
+        actor=world["users"]["admin"],
+        kind="teachers",
+        data=_xlsx([_row(world, 1)]),
+        filename="x.xlsx",
+        dry_run=True,
+    )
+    assert result.new == 1 and not Teacher.objects.filter(name="测试1").exists()
+    assert not ImportJob.objects.exists()
+
+
+def test_command_prints_json_and_exits_non_zero_on_rejection(world, tmp_path, capsys):
+    good = tmp_path / "good.xlsx"
+    good.write_bytes(_xlsx([_row(world, 1)]))
+    call_command(
+        "import", "teachers", str(good), user=world["users"]["admin"].username, format="json"
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert out == {"new": 1, "changed": 0, "unchanged": 0, "rejected": 0, "errors": []}
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(_xlsx([_row(world, 2, **{"学校代码": "NOPE"})]))
+    with pytest.raises(SystemExit) as exc:
+        call_command(
+            "import",
+            "teachers",
+            str(bad),
+            user=world["users"]["admin"].username,
+            format="json",
+            dry_run=True,
+        )
+    assert exc.value.code == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["rejected"] == 1
+    assert set(out["errors"][0]) >= {"row", "column", "value", "reason"}
