@@ -10,7 +10,7 @@ ID, and a changed value becomes a new history record where the field has history
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -585,6 +585,13 @@ def _count_teachers(rows: list[_TeacherRow], result: ImportResult) -> None:
 # --- Entry point ---------------------------------------------------------------------------
 
 
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
 def import_file(
     *,
     actor,
@@ -593,43 +600,49 @@ def import_file(
     filename: str,
     dry_run: bool = False,
     mapping: dict[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Validate a file and, if it has no problem and this is not a dry run, import it whole.
 
     Raises ApplicationError for a file that cannot be read at all; row problems are returned in
-    the result (and nothing is written).
+    the result (and nothing is written). `progress(stage, done, total)` is called as the work
+    advances (stages "read", "validate", "write") so that jobs can show a progress bar.
     """
+    progress = progress or _no_progress
     if kind != ImportKind.TEACHERS:
         raise ApplicationError(_("Importing %(kind)s is not available yet.") % {"kind": kind})
     if not can(actor, "teacher", "create") or not can(actor, "teacher", "change"):
         raise ApplicationError(_("You may not import teachers."))
     result = ImportResult(kind=kind)
+    progress("read", 0, 1)
     table, match = _read(data, filename, TEACHER_COLUMNS, mapping)
-    header_problems = _header_problems(match, TEACHER_COLUMNS)
-    if header_problems:
-        result.problems = header_problems
-        result.rejected = 0
-    else:
-        rows, problems, rejected = _validate_teachers(actor, table, match)
-        result.problems, result.rejected = problems, rejected
+    progress("validate", 0, len(table.rows))
+    rows: list[_TeacherRow] = []
+    result.problems = _header_problems(match, TEACHER_COLUMNS)
     if not result.problems:
-        if dry_run:
+        rows, result.problems, result.rejected = _validate_teachers(actor, table, match)
+    progress("validate", len(table.rows), len(table.rows))
+    if result.problems or dry_run:
+        if not result.problems:
             _count_teachers(rows, result)
         else:
-            with transaction.atomic():
-                keys = _commit_teachers(actor, rows, result)
-                result.committed = True
-                result.job = _record_job(actor, kind, data, filename, mapping, result, keys)
-                audit_record(
-                    actor=actor,
-                    action="import.commit",
-                    target=result.job,
-                    changes={"new": [None, result.new], "changed": [None, result.changed]},
-                    note=filename,
-                )
-            return result
-    if not dry_run:
-        result.job = _record_job(actor, kind, data, filename, mapping, result, [])
+            result.job = (
+                None if dry_run else _record_job(actor, kind, data, filename, mapping, result, [])
+            )
+        return result
+    progress("write", 0, len(rows))
+    with transaction.atomic():
+        keys = _commit_teachers(actor, rows, result)
+        result.committed = True
+        result.job = _record_job(actor, kind, data, filename, mapping, result, keys)
+        audit_record(
+            actor=actor,
+            action="import.commit",
+            target=result.job,
+            changes={"new": [None, result.new], "changed": [None, result.changed]},
+            note=filename,
+        )
+    progress("write", len(rows), len(rows))
     return result
 
 
