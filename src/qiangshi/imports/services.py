@@ -601,12 +601,15 @@ def import_file(
     dry_run: bool = False,
     mapping: dict[str, str] | None = None,
     progress: Progress | None = None,
+    job: ImportJob | None = None,
 ) -> ImportResult:
     """Validate a file and, if it has no problem and this is not a dry run, import it whole.
 
     Raises ApplicationError for a file that cannot be read at all; row problems are returned in
     the result (and nothing is written). `progress(stage, done, total)` is called as the work
     advances (stages "read", "validate", "write") so that jobs can show a progress bar.
+    When `job` is given (a background import), the outcome is recorded on it instead of on a
+    new ImportJob row.
     """
     progress = progress or _no_progress
     if kind != ImportKind.TEACHERS:
@@ -634,7 +637,7 @@ def import_file(
     with transaction.atomic():
         keys = _commit_teachers(actor, rows, result)
         result.committed = True
-        result.job = _record_job(actor, kind, data, filename, mapping, result, keys)
+        result.job = _record_job(actor, kind, data, filename, mapping, result, keys, job=job)
         audit_record(
             actor=actor,
             action="import.commit",
@@ -646,21 +649,38 @@ def import_file(
     return result
 
 
-def _record_job(actor, kind, data, filename, mapping, result: ImportResult, keys) -> ImportJob:
-    return ImportJob.objects.create(
-        kind=kind,
-        user=actor,
-        file_name=filename[:255],
-        file_sha256=hashlib.sha256(data).hexdigest(),
-        column_mapping=mapping or {},
-        status=ImportStatus.COMMITTED if result.committed else ImportStatus.REJECTED,
-        rows_total=result.new + result.changed + result.unchanged + result.rejected,
-        rows_done=result.new + result.changed + result.unchanged,
-        new=result.new,
-        changed=result.changed,
-        unchanged=result.unchanged,
-        rejected=result.rejected,
-        errors=[p.as_dict() for p in result.problems[:5000]],
-        changes=keys,
-        finished_at=timezone.now(),
-    )
+def _record_job(
+    actor,
+    kind,
+    data,
+    filename,
+    mapping,
+    result: ImportResult,
+    keys,
+    *,
+    job: ImportJob | None = None,
+) -> ImportJob:
+    """Record the outcome on `job` (a background import) or on a new ImportJob row."""
+    values = {
+        "kind": kind,
+        "user": actor,
+        "file_name": filename[:255],
+        "file_sha256": hashlib.sha256(data).hexdigest(),
+        "column_mapping": mapping or {},
+        "status": ImportStatus.COMMITTED if result.committed else ImportStatus.REJECTED,
+        "rows_total": result.new + result.changed + result.unchanged + result.rejected,
+        "rows_done": result.new + result.changed + result.unchanged,
+        "new": result.new,
+        "changed": result.changed,
+        "unchanged": result.unchanged,
+        "rejected": result.rejected,
+        "errors": [p.as_dict() for p in result.problems[:5000]],
+        "changes": keys,
+        "finished_at": timezone.now(),
+    }
+    if job is None:
+        return ImportJob.objects.create(**values)
+    for key, value in values.items():
+        setattr(job, key, value)
+    job.save()
+    return job
