@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from qiangshi.access.api import API_AUTH, validation_fields
 from qiangshi.access.api import router as access_router
 from qiangshi.core.errors import ApplicationError, NotFound
+from qiangshi.imports.api import router as imports_router
 from qiangshi.org.api import regions_router, schools_router
 from qiangshi.teachers.api import router as teachers_router
 
@@ -77,3 +78,4 @@ api.add_router("/", access_router)
 api.add_router("/regions", regions_router)
 api.add_router("/schools", schools_router)
 api.add_router("/teachers", teachers_router)
+api.add_router("/imports", imports_router)

@@ -16,14 +16,17 @@ def test_openapi_document_lists_every_endpoint(client, db):
     assert spec["info"]["version"] == "1"
     paths = spec["paths"]
     for path, methods in {
-        "/api/regions": {"get"},
-        "/api/regions/{region_id}": {"get"},
         "/api/schools": {"get", "post"},
         "/api/schools/{school_id}": {"get", "patch"},
         "/api/teachers": {"get", "post"},
         "/api/teachers/{teacher_id}": {"get", "patch"},
         "/api/teachers/{teacher_id}/reveal": {"post"},
+        "/api/regions": {"get", "post"},
+        "/api/regions/{region_id}": {"get", "patch"},
         "/api/teachers/{teacher_id}/records/{kind}": {"post"},
+        "/api/teachers/{teacher_id}/records/{kind}/{record_id}": {"patch", "delete"},
+        "/api/teachers/{teacher_id}/employment": {"post"},
+        "/api/teachers/{teacher_id}/employment/end": {"post"},
         "/api/me": {"get"},
     }.items():
         assert methods <= set(paths[path]), path

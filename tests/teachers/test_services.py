@@ -389,3 +389,12 @@ def test_work_start_before_age_14_is_refused(world):
             data={"work_start_date": "1990-01-01"},
         )
     assert "work_start_date" in exc.value.fields
+
+
+def test_transfer_to_a_school_outside_the_area_is_refused(world):
+    with pytest.raises(ApplicationError) as exc:
+        services.employment_change(actor=world["users"]["school"], teacher=world["teachers"]["a"],
+                                   data={"school": world["schools"]["b"],
+                                         "employment_type": "established",
+                                         "start_date": date(2025, 9, 1)})
+    assert "school" in exc.value.fields

@@ -125,15 +125,21 @@ def test_export_audit_note_masks_an_id_search(world, client):
     assert number not in note and number[:4] in note
 
 
-def test_school_page_shows_teacher_titles_without_a_query_per_row(world, client,
-                                                                  django_assert_max_num_queries):
+def test_school_page_shows_teacher_titles_without_a_query_per_row(
+    world, client, django_assert_max_num_queries
+):
     from qiangshi.teachers.services import teacher_record_add
 
     admin = world["users"]["admin"]
-    teacher_record_add(actor=admin, teacher=world["teachers"]["a"], kind="title",
-                       data={"rank": "senior", "obtained_on": "2020-09-01"})
+    teacher_record_add(
+        actor=admin,
+        teacher=world["teachers"]["a"],
+        kind="title",
+        data={"rank": "senior", "obtained_on": "2020-09-01"},
+    )
     client.force_login(admin)
     with django_assert_max_num_queries(20):
-        body = client.get(reverse("web:school_detail",
-                                  args=[world["schools"]["a"].pk])).content.decode()
+        body = client.get(
+            reverse("web:school_detail", args=[world["schools"]["a"].pk])
+        ).content.decode()
     assert "高级教师" in body and "2020-09-01" not in body

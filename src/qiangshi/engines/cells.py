@@ -364,7 +364,12 @@ class Choices:
                 other = self.lookup.setdefault(key, code)
                 if other != code:
                     raise ValueError(f"{name!r} names both {other!r} and {code!r}")
+        # Messages list the first label (Chinese) and, in English, the second one if given.
         self.labels = [labels[0] if labels else code for code, labels in self.options.items()]
+        self.labels_en = [
+            labels[1] if len(labels) > 1 else (labels[0] if labels else code)
+            for code, labels in self.options.items()
+        ]
 
     def __call__(self, v: Any) -> str | None:
         if _empty(v):
@@ -375,7 +380,7 @@ class Choices:
             allowed = "、".join(self.labels)
             raise CellError(
                 "unknown_choice",
-                f"'{shown}' is not one of the allowed values: {', '.join(self.labels)}",
+                f"'{shown}' is not one of the allowed values: {', '.join(self.labels_en)}",
                 f"“{shown}”不在可选值之内：{allowed}",
             )
         return code
@@ -387,14 +392,14 @@ _CHOICE_CACHE: dict[int, tuple[dict[str, list[str]], dict[str, list[str]], Choic
 def choice(v: Any, options: dict[str, list[str]] | Choices) -> str | None:
     """The code of the option `v` names (by code, label or variant), case-insensitive.
 
-    >>> options = {"bachelor": ["本科", "大学本科", "学士", "bachelor", "bachelor's"],
-    ...            "master": ["硕士", "硕士研究生", "master"]}
+    >>> options = {"bachelor": ["本科", "Bachelor", "大学本科", "学士", "bachelor's"],
+    ...            "master": ["硕士", "Master", "硕士研究生"]}
     >>> choice(" 本 科 ", options), choice("ＭＡＳＴＥＲ", options), choice("", options)
     ('bachelor', 'master', None)
     >>> choice("小学", options)
     Traceback (most recent call last):
     ...
-    qiangshi.engines.cells.CellError: '小学' is not one of the allowed values: 本科, 硕士
+    qiangshi.engines.cells.CellError: '小学' is not one of the allowed values: Bachelor, Master
     """
     if isinstance(options, Choices):
         return options(v)

@@ -12,6 +12,7 @@ class ImportKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    VALIDATING = "validating", _("Validating")
     VALIDATED = "validated", _("Validated, waiting for confirmation")
     REJECTED = "rejected", _("Rejected: the file has errors")
     RUNNING = "running", _("Running")
@@ -38,6 +39,10 @@ class ImportJob(models.Model):
     file = models.FileField(_("file"), upload_to="imports/", blank=True)
     column_mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=ImportStatus.choices)
+    # What a background job is doing now ("read", "validate", "write"; "" when idle).
+    stage = models.CharField(_("stage"), max_length=16, blank=True)
+    # The file's header as matched: {"header": [...], "unknown": [...], "missing": [keys]}.
+    header_info = models.JSONField(_("columns found"), default=dict, blank=True)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_done = models.PositiveIntegerField(_("rows processed"), default=0)
     new = models.PositiveIntegerField(_("new"), default=0)

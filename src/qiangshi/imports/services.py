@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import transaction
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from qiangshi.access.scoping import can, scope
 from qiangshi.core import crypto
+from qiangshi.core.bulk import bulk_insert_rows
 from qiangshi.core.errors import ApplicationError
 from qiangshi.core.models import AuditLog
 from qiangshi.core.services import audit_record
@@ -40,7 +42,7 @@ from .models import ImportJob, ImportKind, ImportStatus
 from .specs import NONE, TEACHER_COLUMNS, Column
 
 MAX_ROWS = 1_000_000
-CHUNK = 900  # keys per IN (…) query: below SQLite's bound-parameter limit
+CHUNK = 5000  # keys per IN (…) query: below SQLite's bound-parameter limit (32,766)
 EMPLOYMENT_KEYS = (
     "school_id",
     "employment_type",
@@ -144,10 +146,37 @@ def _header_problems(match, columns: list[Column]) -> list[Problem]:
     return problems
 
 
+_MISSING = object()
+
+
+def _parse_cell(col: Column, cell: Any, cache: dict[Any, Any] | None) -> Any:
+    """The parsed value of a cell, or the CellError it raised; memoised in `cache` if given."""
+    if cache is not None:
+        try:
+            outcome = cache.get(cell, _MISSING)
+        except TypeError:  # an unhashable cell value
+            cache = None
+            outcome = _MISSING
+        if outcome is not _MISSING:
+            return outcome
+    try:
+        outcome = col.parse(cell)
+    except cells.CellError as exc:
+        outcome = exc
+    if cache is not None:
+        cache[cell] = outcome
+    return outcome
+
+
 def _parse_rows(table, match, columns: list[Column]):
     """Yield (excel_row, values, problems) for every non-empty data row."""
     used = [(c, match.mapping[c.key]) for c in columns if c.key in match.mapping]
     header = table.header
+    # Enumerations and dates repeat a lot (a roster has a handful of distinct titles): parse each
+    # distinct cell once per column. Outcomes are cached, errors included.
+    caches: dict[str, dict[Any, Any]] = {
+        c.key: {} for c in columns if c.choices is not None or c.parse is cells.date_value
+    }
     for offset, raw in enumerate(table.rows):
         row_no = table.first_data_row + offset
         if not any(v not in (None, "") and str(v).strip() for v in raw):
@@ -156,13 +185,13 @@ def _parse_rows(table, match, columns: list[Column]):
         problems: list[Problem] = []
         for col, index in used:
             cell = raw[index] if index < len(raw) else None
-            try:
-                value = col.parse(cell)
-            except cells.CellError as exc:
+            outcome = _parse_cell(col, cell, caches.get(col.key))
+            if isinstance(outcome, cells.CellError):
                 problems.append(
-                    Problem(row_no, header[index], cell, exc.message_zh, exc.message_en)
+                    Problem(row_no, header[index], cell, outcome.message_zh, outcome.message_en)
                 )
                 continue
+            value = outcome
             if value in (None, ""):
                 if col.required:
                     problems.append(
@@ -178,6 +207,18 @@ def _parse_rows(table, match, columns: list[Column]):
 # --- Teachers ----------------------------------------------------------------------------
 
 
+class _Existing(SimpleNamespace):
+    """The few fields of a registered teacher an import compares (no model instance: fast)."""
+
+    @property
+    def phone(self) -> str:
+        return crypto.decrypt(self.phone_encrypted)
+
+    @property
+    def phone_masked(self) -> str:
+        return idcard.mask_phone(self.phone)
+
+
 @dataclass
 class _TeacherRow:
     row: int
@@ -185,7 +226,7 @@ class _TeacherRow:
     number: str
     hash: str
     school: School | None = None
-    teacher: Teacher | None = None
+    teacher: _Existing | None = None
 
 
 def _col_title(key: str, match, table) -> str:
@@ -286,11 +327,21 @@ def _validate_teachers(actor, table, match) -> tuple[list[_TeacherRow], list[Pro
         )
     # Teachers already in the registry, and which of them the actor may change.
     hashes = [r.hash for r in rows]
-    existing: dict[str, Teacher] = {}
+    existing: dict[str, _Existing] = {}
     changeable: set[int] = set()
     for chunk in _chunks(hashes):
         existing.update(
-            {t.national_id_hash: t for t in Teacher.objects.filter(national_id_hash__in=chunk)}
+            {
+                row["national_id_hash"]: _Existing(**row)
+                for row in Teacher.objects.filter(national_id_hash__in=chunk).values(
+                    "pk",
+                    "name",
+                    "ethnicity",
+                    "political_status",
+                    "phone_encrypted",
+                    "national_id_hash",
+                )
+            }
         )
         changeable |= set(
             scope(Teacher.objects.all(), actor, "change")
@@ -341,7 +392,7 @@ def _validate_teachers(actor, table, match) -> tuple[list[_TeacherRow], list[Pro
 class _TeacherState:
     """What the registry holds for the teachers an import touches, loaded in bulk."""
 
-    jobs: dict[int, Employment] = field(default_factory=dict)
+    jobs: dict[int, SimpleNamespace] = field(default_factory=dict)
     titles: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     levels: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     certs: dict[int, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
@@ -351,8 +402,10 @@ class _TeacherState:
 def _load_state(teacher_ids: list[int], today: date) -> _TeacherState:
     state = _TeacherState()
     for chunk in _chunks(teacher_ids):
-        for job in Employment.objects.filter(teacher_id__in=chunk, end_date__isnull=True):
-            state.jobs[job.teacher_id] = job
+        for job in Employment.objects.filter(teacher_id__in=chunk, end_date__isnull=True).values(
+            "pk", "teacher_id", "start_date", *EMPLOYMENT_KEYS
+        ):
+            state.jobs[job["teacher_id"]] = SimpleNamespace(**job)
         for tid, rank in TitleRecord.objects.filter(teacher_id__in=chunk).values_list(
             "teacher_id", "rank"
         ):
@@ -390,46 +443,61 @@ def _employment_values(r: _TeacherRow) -> dict[str, Any]:
 
 
 def _records_for(r: _TeacherRow, teacher_id: int, state: _TeacherState, today: date):
-    """New history records the row asks for that the registry does not have yet."""
+    """New history records the row asks for that the registry does not have yet, as
+    (model, row) pairs."""
     v = r.values
-    out: list[Any] = []
+    out: list[tuple[type, dict[str, Any]]] = []
     level = v.get("education_level")
     if level and level not in state.levels.get(teacher_id, set()):
         out.append(
-            EducationRecord(
-                teacher_id=teacher_id,
-                level=level,
-                institution=v.get("institution", ""),
-                major=v.get("major", ""),
-                end_date=v.get("graduation_date") or today,
+            (
+                EducationRecord,
+                {
+                    "teacher_id": teacher_id,
+                    "level": level,
+                    "institution": v.get("institution", ""),
+                    "major": v.get("major", ""),
+                    "end_date": v.get("graduation_date") or today,
+                },
             )
         )
     rank = v.get("title_rank")
     if rank and rank != NONE and rank not in state.titles.get(teacher_id, set()):
         out.append(
-            TitleRecord(
-                teacher_id=teacher_id, rank=rank, obtained_on=v.get("title_obtained_on") or today
+            (
+                TitleRecord,
+                {
+                    "teacher_id": teacher_id,
+                    "rank": rank,
+                    "obtained_on": v.get("title_obtained_on") or today,
+                },
             )
         )
     stage, subject = v.get("certificate_stage"), v.get("certificate_subject")
     if stage and (stage, subject or "") not in state.certs.get(teacher_id, set()):
         out.append(
-            Certificate(
-                teacher_id=teacher_id,
-                stage=stage,
-                subject=subject or "other",
-                number=v.get("certificate_number", ""),
+            (
+                Certificate,
+                {
+                    "teacher_id": teacher_id,
+                    "stage": stage,
+                    "subject": subject or "other",
+                    "number": v.get("certificate_number", ""),
+                },
             )
         )
     backbone = v.get("backbone_level")
     if backbone and backbone != NONE and backbone not in state.backbone.get(teacher_id, set()):
         out.append(
-            Recognition(
-                teacher_id=teacher_id,
-                kind=RecognitionKind.BACKBONE,
-                level=backbone,
-                subject=v.get("main_subject", ""),
-                start_date=today,
+            (
+                Recognition,
+                {
+                    "teacher_id": teacher_id,
+                    "kind": RecognitionKind.BACKBONE,
+                    "level": backbone,
+                    "subject": v.get("main_subject", ""),
+                    "start_date": today,
+                },
             )
         )
     return out
@@ -444,57 +512,64 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
     existing_ids = [r.teacher.pk for r in rows if r.teacher is not None]
     state = _load_state(existing_ids, today)
     new_rows = [r for r in rows if r.teacher is None]
+    encrypt = crypto.encrypt
     teachers = [
-        Teacher(
-            name=r.values["name"],
-            gender=r.values["gender"],
-            birth_date=r.values["birth_date"],
-            ethnicity=r.values.get("ethnicity") or "汉族",
-            political_status=r.values.get("political_status") or "masses",
-            national_id_encrypted=crypto.encrypt(r.number),
-            national_id_hash=r.hash,
-            phone_encrypted=crypto.encrypt(r.values.get("phone", "")),
-        )
+        {
+            "name": r.values["name"],
+            "gender": r.values["gender"],
+            "birth_date": r.values["birth_date"],
+            "ethnicity": r.values.get("ethnicity") or "汉族",
+            "political_status": r.values.get("political_status") or "masses",
+            "national_id_encrypted": encrypt(r.number),
+            "national_id_hash": r.hash,
+            "phone_encrypted": encrypt(r.values.get("phone", "")),
+        }
         for r in new_rows
     ]
-    Teacher.objects.bulk_create(teachers, batch_size=2000)
-    employments: list[Employment] = []
-    records: list[Any] = []
-    audits: list[AuditLog] = []
+    bulk_insert_rows(Teacher, teachers)
+    employments: list[dict[str, Any]] = []
+    records: dict[type, list[dict[str, Any]]] = defaultdict(list)
+    audits: list[dict[str, Any]] = []
     changed_keys: list[str] = []
-    username = getattr(actor, "username", "system")
+    actor_id, username = getattr(actor, "pk", None), getattr(actor, "username", "system")
+    note = _("bulk import")
 
     def audit(teacher_id: int, name: str, action: str, changes: dict) -> None:
         audits.append(
-            AuditLog(
-                actor=actor,
-                actor_username=username,
-                action=action,
-                object_type="teachers.teacher",
-                object_id=str(teacher_id),
-                object_repr=name,
-                changes=changes,
-                note=_("bulk import"),
-            )
+            {
+                "actor_id": actor_id,
+                "actor_username": username,
+                "action": action,
+                "object_type": "teachers.teacher",
+                "object_id": str(teacher_id),
+                "object_repr": name,
+                "changes": changes,
+                "note": note,
+            }
         )
 
     for r, t in zip(new_rows, teachers, strict=True):
-        job = _employment_values(r)
         employments.append(
-            Employment(teacher_id=t.pk, start_date=r.values.get("employment_start") or today, **job)
+            {
+                "teacher_id": t["id"],
+                "start_date": r.values.get("employment_start") or today,
+                **_employment_values(r),
+            }
         )
-        records += _records_for(r, t.pk, state, today)
+        for model, rec in _records_for(r, t["id"], state, today):
+            records[model].append(rec)
+        masked = idcard.mask(r.number)
         audit(
-            t.pk,
-            t.name,
+            t["id"],
+            t["name"],
             "teacher.import_create",
             {
-                "name": [None, t.name],
-                "national_id": [None, idcard.mask(r.number)],
+                "name": [None, t["name"]],
+                "national_id": [None, masked],
                 "employment.school": [None, r.school.name],
             },
         )
-        changed_keys.append(idcard.mask(r.number))
+        changed_keys.append(masked)
     result.new = len(new_rows)
 
     closes: dict[date, list[int]] = defaultdict(list)
@@ -509,7 +584,7 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
                 basic[key] = r.values[key]
         if "phone" in r.values and r.values["phone"] != t.phone:
             changes["phone"] = [t.phone_masked, idcard.mask_phone(r.values["phone"])]
-            basic["phone_encrypted"] = crypto.encrypt(r.values["phone"])
+            basic["phone_encrypted"] = encrypt(r.values["phone"])
         if basic:
             Teacher.objects.filter(pk=t.pk).update(updated_at=timezone.now(), **basic)
         job = _employment_values(r)
@@ -526,7 +601,7 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
             else:
                 if current is not None:
                     closes[start - timedelta(days=1)].append(current.pk)
-                employments.append(Employment(teacher_id=t.pk, start_date=start, **job))
+                employments.append({"teacher_id": t.pk, "start_date": start, **job})
             before = {k: getattr(current, k) for k in EMPLOYMENT_KEYS} if current else {}
             changes.update(
                 {
@@ -535,10 +610,9 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
                     if before.get(k) != v
                 }
             )
-        new_records = _records_for(r, t.pk, state, today)
-        for rec in new_records:
-            changes[f"{rec._meta.model_name}"] = [None, str(rec)]
-        records += new_records
+        for model, rec in _records_for(r, t.pk, state, today):
+            records[model].append(rec)
+            changes[model._meta.model_name] = [None, _describe(rec)]
         if changes:
             result.changed += 1
             audit(t.pk, t.name, "teacher.import_update", changes)
@@ -548,14 +622,15 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
     for end, ids in closes.items():
         for chunk in _chunks(ids):
             Employment.objects.filter(pk__in=chunk).update(end_date=end, end_reason="import")
-    Employment.objects.bulk_create(employments, batch_size=2000)
-    by_model: dict[type, list] = defaultdict(list)
-    for rec in records:
-        by_model[type(rec)].append(rec)
-    for model, items in by_model.items():
-        model.objects.bulk_create(items, batch_size=2000)
-    AuditLog.objects.bulk_create(audits, batch_size=2000)
+    bulk_insert_rows(Employment, employments)
+    for model, items in records.items():
+        bulk_insert_rows(model, items)
+    bulk_insert_rows(AuditLog, audits)
     return changed_keys
+
+
+def _describe(rec: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in rec.items() if k != "teacher_id")
 
 
 def _count_teachers(rows: list[_TeacherRow], result: ImportResult) -> None:

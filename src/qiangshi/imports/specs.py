@@ -51,14 +51,17 @@ class Column:
 def choice_options(
     choices: type[models.TextChoices], extra: dict[str, list[str]] | None = None
 ) -> dict[str, list[str]]:
-    """{code: [code, Chinese label, English label, variants…]} for a TextChoices class."""
+    """{code: [Chinese label, English label, code, variants…]} for a TextChoices class.
+
+    The first label is what error messages list in Chinese, the second in English.
+    """
     options: dict[str, list[str]] = {}
     for value, label in choices.choices:
         with translation.override("zh-hans"):
             zh = str(label)
         with translation.override("en"):
             en = str(label)
-        options[value] = [value, zh, en, *((extra or {}).get(value, []))]
+        options[value] = [zh, en, value, *((extra or {}).get(value, []))]
     return options
 
 
@@ -112,7 +115,10 @@ NONE_VARIANTS = ["无", "未评", "未定级", "暂无", "否", "none", "-", "�
 
 GENDER = choice_options(Gender, {"male": ["男", "M"], "female": ["女", "F"]})
 EDUCATION = choice_options(EducationLevel, EDUCATION_VARIANTS)
-TITLE = {**choice_options(TitleRank, TITLE_VARIANTS), NONE: [NONE, *NONE_VARIANTS, "未定职级"]}
+TITLE = {
+    **choice_options(TitleRank, TITLE_VARIANTS),
+    NONE: ["无", "none", *NONE_VARIANTS[1:], "未定职级"],
+}
 EMPLOYMENT = choice_options(EmploymentType, EMPLOYMENT_VARIANTS)
 POST = choice_options(
     PostCategory,
@@ -130,6 +136,18 @@ POLITICAL = choice_options(
         "cpc_member": ["中共党员", "党员"],
         "cpc_probationary": ["预备党员"],
         "cyl_member": ["共青团员", "团员"],
+        "democratic_party": [
+            "民主党派",
+            "民主党派成员",
+            "民革",
+            "民盟",
+            "民建",
+            "民进",
+            "农工党",
+            "致公党",
+            "九三学社",
+            "台盟",
+        ],
         "masses": ["群众"],
     },
 )
@@ -143,7 +161,10 @@ CERT_STAGE = choice_options(
         "vocational": ["中等职业学校教师资格", "中职"],
     },
 )
-BACKBONE = {**choice_options(RecognitionLevel, BACKBONE_VARIANTS), NONE: [NONE, *NONE_VARIANTS]}
+BACKBONE = {
+    **choice_options(RecognitionLevel, BACKBONE_VARIANTS),
+    NONE: ["无", "none", *NONE_VARIANTS[1:]],
+}
 STAGE = choice_options(
     Stage,
     {

@@ -3,10 +3,14 @@
 from datetime import datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import ConfigDict
 
 from qiangshi.access.api import ERRORS, Id, Pagination, input_data, plain
+from qiangshi.access.scoping import can
+from qiangshi.core.errors import ApplicationError
 
 from . import selectors, services
 from .models import Location, Ownership, RegionLevel, Stage
@@ -43,6 +47,62 @@ def region_list(request, filters: Query[RegionFilters]):
 
 @regions_router.get("/{region_id}", response={200: RegionOut, **ERRORS}, summary="One region")
 def region_detail(request, region_id: Id):
+    return selectors.region_get(actor=request.auth, pk=region_id)
+
+
+class RegionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(max_length=12, description="Digits only, unique (e.g. 350203)")
+    name: str = Field(max_length=100)
+    name_en: str = Field("", max_length=100)
+    level: RegionLevel
+    parent: Id | None = Field(
+        None, description="Required for a city (its province) and a district (its city)"
+    )
+    is_pilot: bool = False
+    is_off_island: bool = False
+
+
+class RegionPatch(Schema):
+    """The names and flags; code, level and parent fix a region's place and cannot change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=100)
+    name_en: str | None = Field(None, max_length=100)
+    is_pilot: bool | None = None
+    is_off_island: bool | None = None
+
+
+@regions_router.post(
+    "",
+    response={201: RegionOut, **ERRORS},
+    summary="Create a region (system administrator)",
+)
+def region_create(request, payload: RegionIn):
+    data = plain(payload.model_dump())
+    parent = None
+    if data["parent"] is not None:
+        parent = selectors.region_list(actor=request.auth).filter(pk=data["parent"]).first()
+        if parent is None and can(request.auth, "region", "create"):
+            raise ApplicationError(
+                _("The region could not be saved."),
+                fields={"parent": _("Choose a region within your area.")},
+            )
+    data["parent"] = parent
+    region = services.region_create(actor=request.auth, **data)
+    return Status(201, selectors.region_get(actor=request.auth, pk=region.pk))
+
+
+@regions_router.patch(
+    "/{region_id}",
+    response={200: RegionOut, **ERRORS},
+    summary="Change a region's names and flags (system administrator; only the fields given)",
+)
+def region_update(request, region_id: Id, payload: RegionPatch):
+    region = selectors.region_get(actor=request.auth, pk=region_id)
+    services.region_update(actor=request.auth, region=region, data=input_data(payload))
     return selectors.region_get(actor=request.auth, pk=region_id)
 
 

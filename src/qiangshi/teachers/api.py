@@ -4,18 +4,22 @@ National ID numbers and phones are only ever returned masked, except by the reve
 which goes through `teacher_reveal` and so writes the access log.
 """
 
+import copy
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 from ninja.errors import ValidationError
 from ninja.pagination import paginate
-from pydantic import ConfigDict
+from pydantic import ConfigDict, create_model
 from pydantic import ValidationError as PydanticValidationError
 
 from qiangshi.access.api import ERRORS, Id, Pagination, input_data, plain
+from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.services import snapshot
+from qiangshi.org import selectors as org_selectors
 from qiangshi.org.models import Stage
 
 from . import selectors, services
@@ -391,7 +395,7 @@ class TeachingLoadIn(StrictSchema):
     school_year: int = Field(ge=1950, le=2100)
     term: Literal[1, 2]
     stage: CertificateStage
-    subjects: list[Subject] = []
+    subjects: list[Subject] = Field(min_length=1, description="At least one subject")
     weekly_periods: Decimal = Field(ge=0, le=999, decimal_places=1)
     other_periods: Decimal = Field(Decimal(0), ge=0, le=999, decimal_places=1)
     concurrent_duties: str = Field("", max_length=100)
@@ -402,6 +406,11 @@ class WorkExperienceIn(StrictSchema):
     position: str = Field("", max_length=100)
     start_date: date
     end_date: date | None = None
+
+
+class EmploymentEndIn(StrictSchema):
+    end_date: date | None = Field(None, description="Defaults to today")
+    end_reason: str = Field(max_length=100, description="Retirement, leaving the region, …")
 
 
 RECORD_SCHEMAS: dict[str, type[StrictSchema]] = {
@@ -418,8 +427,22 @@ _RECORD_NULLABLE = frozenset(
 )
 
 
-def _record_doc() -> str:
-    lines = ["Add one record to a history group. The body's fields depend on `kind`:", ""]
+def _partial(schema: type[StrictSchema]) -> type[StrictSchema]:
+    """The same fields and limits, every one optional: the body of a correction (PATCH)."""
+    fields: dict[str, Any] = {}
+    for name, info in schema.model_fields.items():
+        optional = copy.copy(info)
+        optional.default = None
+        optional.default_factory = None
+        fields[name] = (info.annotation | None, optional)
+    return create_model(f"{schema.__name__}Patch", __base__=StrictSchema, **fields)
+
+
+RECORD_PATCH_SCHEMAS = {kind: _partial(schema) for kind, schema in RECORD_SCHEMAS.items()}
+
+
+def _record_doc(intro: str = "Add one record to a history group.") -> str:
+    lines = [f"{intro} The body's fields depend on `kind`:", ""]
     for kind, schema in RECORD_SCHEMAS.items():
         fields = ", ".join(
             f"`{name}`" + ("" if f.is_required() else "?")
@@ -492,3 +515,89 @@ def teacher_record_add(request, teacher_id: Id, kind: RecordKind, payload: Body[
     record = services.teacher_record_add(actor=request.auth, teacher=teacher, kind=kind, data=data)
     data = snapshot(record, services.RECORD_FIELDS[kind])
     return Status(201, {"id": record.pk, "kind": kind, "data": data})
+
+
+def _parse(schema: type[StrictSchema], payload: dict[str, Any]) -> StrictSchema:
+    try:
+        return schema.model_validate(payload)
+    except PydanticValidationError as exc:
+        raise ValidationError(exc.errors(include_url=False)) from None
+
+
+def _record_get(teacher, kind: str, record_id: int):
+    """One record of the group, only if it belongs to this teacher (else 404)."""
+    record = services.RECORD_MODELS[kind].objects.filter(teacher=teacher, pk=record_id).first()
+    if record is None:
+        raise NotFound("Not found")
+    return record
+
+
+@router.patch(
+    "/{teacher_id}/records/{kind}/{record_id}",
+    response={200: RecordOut, **ERRORS},
+    summary="Correct a history record (only the fields given)",
+    description=_record_doc(
+        "Correct one record; the audit log keeps the values before the correction. "
+        "Every field is optional."
+    ),
+)
+def teacher_record_update(
+    request, teacher_id: Id, kind: RecordKind, record_id: Id, payload: Body[dict[str, Any]]
+):
+    teacher = selectors.teacher_get(actor=request.auth, pk=teacher_id, action="change")
+    record = _record_get(teacher, kind, record_id)
+    data = input_data(_parse(RECORD_PATCH_SCHEMAS[kind], payload), nullable=_RECORD_NULLABLE)
+    record = services.teacher_record_update(actor=request.auth, record=record, data=data)
+    return {"id": record.pk, "kind": kind, "data": snapshot(record, services.RECORD_FIELDS[kind])}
+
+
+@router.delete(
+    "/{teacher_id}/records/{kind}/{record_id}",
+    response={204: None, **ERRORS},
+    summary="Remove a history record entered by mistake (the audit log keeps what it held)",
+)
+def teacher_record_delete(request, teacher_id: Id, kind: RecordKind, record_id: Id):
+    teacher = selectors.teacher_get(actor=request.auth, pk=teacher_id, action="change")
+    record = _record_get(teacher, kind, record_id)
+    services.teacher_record_delete(actor=request.auth, record=record)
+    return Status(204, None)
+
+
+@router.post(
+    "/{teacher_id}/employment",
+    response={201: EmploymentOut, **ERRORS},
+    summary="Start a new employment (a transfer, a new post or type)",
+    description=(
+        "The open employment ends the day before the new one starts; the history is kept. "
+        "The new school must be within your area."
+    ),
+)
+def teacher_employment_change(request, teacher_id: Id, payload: EmploymentIn):
+    teacher = selectors.teacher_get(actor=request.auth, pk=teacher_id, action="change")
+    data = input_data(payload, nullable=frozenset({"post_grade", "start_date"}))
+    # Answer a school outside the actor's area as a field error before the service runs.
+    if not org_selectors.school_list(actor=request.auth).filter(pk=data["school"]).exists():
+        raise ApplicationError(
+            _("The employment could not be saved."),
+            fields={"school": _("Choose a school within your area.")},
+        )
+    if data.get("start_date") is None:
+        data["start_date"] = date.today()
+    job = services.employment_change(actor=request.auth, teacher=teacher, data=data)
+    return Status(201, job)
+
+
+@router.post(
+    "/{teacher_id}/employment/end",
+    response={200: EmploymentOut, **ERRORS},
+    summary="End the current employment (retirement, leaving the region)",
+)
+def teacher_employment_end(request, teacher_id: Id, payload: EmploymentEndIn):
+    teacher = selectors.teacher_get(actor=request.auth, pk=teacher_id, action="change")
+    job = services.employment_end(
+        actor=request.auth,
+        teacher=teacher,
+        end_date=payload.end_date or date.today(),
+        reason=payload.end_reason,
+    )
+    return job

@@ -308,11 +308,11 @@ def employment_change(*, actor, teacher: Teacher, data: dict[str, Any]) -> Emplo
     teacher = get_in_scope(Teacher.objects.select_for_update(), actor, "change", pk=teacher.pk)
     data = dict(data)
     school = _school_in_scope(actor, data.pop("school", None))
-    errors = {} if school else {"school": _("Choose a school within your area.")}
     job = Employment(teacher=teacher, school=school) if school else Employment(teacher=teacher)
-    errors.update(_assign(job, data, EMPLOYMENT_FIELDS[1:]))
+    errors = _assign(job, data, EMPLOYMENT_FIELDS[1:])
+    errors.pop("school", None)
     if school is None:
-        errors.pop("school", None)
+        errors["school"] = _("Choose a school within your area.")
     current = teacher.employments.filter(end_date__isnull=True).first()
     if job.start_date and job.start_date > timezone.localdate():
         # "Current" means "no end date": a future start would move the teacher today.

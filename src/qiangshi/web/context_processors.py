@@ -57,6 +57,14 @@ def _nav_links(user, current: str) -> list[dict]:
             None,
         ),
         (
+            "web:import_list",
+            _("Imports"),
+            "upload",
+            ("import_",),
+            can(user, "teacher", "create") and can(user, "teacher", "change"),
+            None,
+        ),
+        (
             "web:change_request_list",
             _("Change requests"),
             "inbox",

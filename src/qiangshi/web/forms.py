@@ -23,6 +23,14 @@ from qiangshi.teachers.services import BASIC_FIELDS, RECORD_FIELDS, RECORD_MODEL
 
 # Fields stored as a JSON list of subject codes.
 _SUBJECT_LISTS = {"subjects", "other_subjects"}
+# Bounds of numeric record fields: the same as the API's (teachers/api.py AppraisalIn,
+# TeachingLoadIn), so a value the API refuses is not accepted here either.
+RECORD_NUMBER_BOUNDS = {
+    "year": (1950, 2100),
+    "school_year": (1950, 2100),
+    "weekly_periods": (0, 999),
+    "other_periods": (0, 999),
+}
 
 
 def apply_errors(form: forms.Form, exc: ApplicationError) -> None:
@@ -81,7 +89,11 @@ def _form_field(model: type[models.Model], name: str) -> forms.Field:
             required=not model_field.blank,
             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         )
-    field = model_field.formfield()
+    bounds = RECORD_NUMBER_BOUNDS.get(name)
+    if bounds:
+        field = model_field.formfield(min_value=bounds[0], max_value=bounds[1])
+    else:
+        field = model_field.formfield()
     if isinstance(model_field, models.TextField):
         field.widget = forms.TextInput()
     return field

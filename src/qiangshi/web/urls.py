@@ -6,4 +6,5 @@ app_name = "web"
 urlpatterns = [
     path("", include("qiangshi.web.views.core_urls")),
     path("", include("qiangshi.web.views.admin_urls")),
+    path("", include("qiangshi.web.views.import_urls")),
 ]

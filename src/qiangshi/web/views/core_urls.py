@@ -20,6 +20,16 @@ urlpatterns = [
         name="teacher_record_add",
     ),
     path(
+        "teachers/<int:pk>/records/<str:kind>/<int:record_pk>/edit/",
+        teachers.teacher_record_edit,
+        name="teacher_record_edit",
+    ),
+    path(
+        "teachers/<int:pk>/records/<str:kind>/<int:record_pk>/delete/",
+        teachers.teacher_record_delete,
+        name="teacher_record_delete",
+    ),
+    path(
         "teachers/<int:pk>/employment/change/",
         teachers.teacher_employment_change,
         name="teacher_employment_change",

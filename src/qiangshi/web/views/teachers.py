@@ -216,10 +216,20 @@ def _display(record, name: str):
     return value
 
 
-def _table(model, records, columns: list[str]) -> dict:
+def _table(model, records, columns: list[str], *, actions: tuple[Teacher, str] | None = None):
+    """Headers and rows of a history table; `actions` (teacher, kind) adds edit/delete links."""
+    rows = []
+    for r in records:
+        row = {"cells": [_display(r, c) for c in columns]}
+        if actions:
+            args = [actions[0].pk, actions[1], r.pk]
+            row["edit_url"] = reverse("web:teacher_record_edit", args=args)
+            row["delete_url"] = reverse("web:teacher_record_delete", args=args)
+        rows.append(row)
     return {
         "headers": [model._meta.get_field(c).verbose_name for c in columns],
-        "rows": [[_display(r, c) for c in columns] for r in records],
+        "rows": rows,
+        "actions": bool(actions),
     }
 
 
@@ -241,7 +251,12 @@ def _detail_context(request, teacher: Teacher, *, bound: dict | None = None, tab
                 "label": label,
                 "title": model._meta.verbose_name_plural,
                 "count": len(records),
-                "table": _table(model, records, services.RECORD_FIELDS[kind]),
+                "table": _table(
+                    model,
+                    records,
+                    services.RECORD_FIELDS[kind],
+                    actions=(teacher, kind) if can_change else None,
+                ),
                 "form": form,
                 "open": kind in bound,
             }
@@ -327,6 +342,76 @@ def teacher_record_add(request, pk: int, kind: str):
             return redirect(_detail_url(teacher, kind))
     context = _detail_context(request, teacher, bound={kind: form}, tab=kind)
     return render(request, "web/teachers/detail.html", context)
+
+
+def _record_or_404(request, pk: int, kind: str, record_pk: int):
+    """The teacher (within the actor's scope for changes) and one record of theirs, or 404."""
+    if kind not in services.RECORD_MODELS:
+        raise Http404
+    teacher = _teacher_or_404(request.user, pk, "change")
+    record = services.RECORD_MODELS[kind].objects.filter(teacher=teacher, pk=record_pk).first()
+    if record is None:
+        raise Http404
+    return teacher, record
+
+
+def _record_label(kind: str) -> str:
+    return next(str(label) for k, _related, label in RECORD_TABS if k == kind)
+
+
+def _record_facts(kind: str, record) -> list[tuple[str, object]]:
+    return [
+        (record._meta.get_field(f).verbose_name, _display(record, f))
+        for f in services.RECORD_FIELDS[kind]
+    ]
+
+
+@login_required
+def teacher_record_edit(request, pk: int, kind: str, record_pk: int):
+    """Correct one history record; the service keeps the old values in the audit log."""
+    teacher, record = _record_or_404(request, pk, kind, record_pk)
+    form_class = record_form_class(kind)
+    initial = {f: getattr(record, f) for f in services.RECORD_FIELDS[kind]}
+    form = form_class(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.teacher_record_update(
+                actor=request.user, record=record, data=form.cleaned_data
+            )
+        except ApplicationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The record was corrected."))
+            return redirect(_detail_url(teacher, kind))
+    return render(
+        request,
+        "web/teachers/record_form.html",
+        {"teacher": teacher, "kind": kind, "label": _record_label(kind), "form": form},
+    )
+
+
+@login_required
+def teacher_record_delete(request, pk: int, kind: str, record_pk: int):
+    """Remove a record entered by mistake, after a confirmation page (GET shows it)."""
+    teacher, record = _record_or_404(request, pk, kind, record_pk)
+    if request.method == "POST":
+        try:
+            services.teacher_record_delete(actor=request.user, record=record)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The record was deleted."))
+        return redirect(_detail_url(teacher, kind))
+    return render(
+        request,
+        "web/teachers/record_delete.html",
+        {
+            "teacher": teacher,
+            "kind": kind,
+            "label": _record_label(kind),
+            "facts": _record_facts(kind, record),
+        },
+    )
 
 
 @login_required

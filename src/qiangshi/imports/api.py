@@ -1,0 +1,130 @@
+"""HTTP API of bulk imports: upload a file, follow its job, read the result, confirm it.
+
+A caller sees only their own jobs (the administrator every one); anyone else's answers 404.
+"""
+
+from datetime import datetime
+from typing import Literal
+
+from django.utils.translation import gettext as _
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+
+from qiangshi.access.api import ERRORS, Id, Pagination
+from qiangshi.core.errors import ApplicationError
+
+from . import jobs, selectors
+from .models import ImportKind, ImportStatus
+
+router = Router(tags=["imports"])
+
+Kind = Literal[tuple(ImportKind.values)]
+
+
+class ImportJobOut(Schema):
+    id: int
+    kind: str
+    status: ImportStatus
+    status_label: str
+    stage: str
+    progress: int = Field(description="Percent done, 0–100")
+    rows_total: int
+    rows_done: int
+    file_name: str
+    file_sha256: str
+    column_mapping: dict[str, str]
+    new: int
+    changed: int
+    unchanged: int
+    rejected: int
+    problems: int = Field(description="How many problems the check found")
+    message: str
+    finished: bool
+    created_at: datetime
+    finished_at: datetime | None
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:
+        return obj.get_status_display()
+
+    @staticmethod
+    def resolve_progress(obj) -> int:
+        return selectors.job_progress(obj)["percent"]
+
+    @staticmethod
+    def resolve_problems(obj) -> int:
+        return len(obj.errors or [])
+
+    @staticmethod
+    def resolve_finished(obj) -> bool:
+        return selectors.job_finished(obj)
+
+
+class ProblemOut(Schema):
+    row: int | None
+    column: str
+    value: str
+    reason: str
+
+
+class ImportResultOut(Schema):
+    status: ImportStatus
+    new: int
+    changed: int
+    unchanged: int
+    rejected: int
+    errors: list[ProblemOut]
+
+
+@router.get("", response=list[ImportJobOut], summary="Your imports, newest first")
+@paginate(Pagination)
+def import_list(request):
+    return selectors.import_job_list(actor=request.auth, everyone=True).defer(None)
+
+
+@router.post(
+    "",
+    response={201: ImportJobOut, **ERRORS},
+    summary="Upload a spreadsheet to import",
+    description=(
+        "Multipart form: `kind` (teachers, schools, facilities), `file` (.xlsx, .xls or .csv) "
+        "and optionally `dry_run`. The file is checked as a background job; follow it with "
+        "`GET /api/imports/{id}`. With `dry_run=true` nothing is written: the job stops at "
+        "`validated` (or `rejected`) and `POST /api/imports/{id}/commit` imports it. Without it a "
+        "file that has no problem is imported right after the check, all or nothing."
+    ),
+)
+def import_create(request, kind: Form[Kind], file: File[UploadedFile], dry_run: Form[bool] = False):
+    data = file.read()
+    job = jobs.import_job_start(
+        actor=request.auth, kind=kind, data=data, filename=file.name or "", commit=not dry_run
+    )
+    return Status(201, job)
+
+
+@router.get("/{job_id}", response={200: ImportJobOut, **ERRORS}, summary="An import's status")
+def import_detail(request, job_id: Id):
+    return selectors.import_job_get(actor=request.auth, pk=job_id)
+
+
+@router.get(
+    "/{job_id}/result",
+    response={200: ImportResultOut, **ERRORS},
+    summary="Counts and every problem (row as Excel shows it, column, value, reason)",
+)
+def import_result(request, job_id: Id):
+    job = selectors.import_job_get(actor=request.auth, pk=job_id)
+    return {"status": job.status, **selectors.job_result(job)}
+
+
+@router.post(
+    "/{job_id}/commit",
+    response={200: ImportJobOut, **ERRORS},
+    summary="Confirm a checked import (only its uploader, only when it has no problem)",
+)
+def import_commit(request, job_id: Id):
+    job = selectors.import_job_get(actor=request.auth, pk=job_id)
+    if job.status != ImportStatus.VALIDATED:
+        raise ApplicationError(_("Only a checked file without problems can be imported."))
+    return jobs.import_job_commit(actor=request.auth, job=job)

@@ -1,0 +1,508 @@
+"""Exports in the import template's layout, so that export → edit → import round-trips.
+
+`teachers_export_rows`, `schools_export_rows` and `facilities_export_rows` each return
+``(header, rows)`` where ``rows`` is an iterator (pass both to `core.xlsx.write_xlsx`, which
+writes formula-like text as text). Rows are scoped by the usual selectors with the "export"
+action. Enumerations are written as their Chinese labels (which the import accepts), dates as
+dates, yes/no as 是/否.
+
+Related records are loaded in bulk per chunk of `CHUNK` teachers (a handful of queries per
+chunk, never one per row). The national ID and phone are written in full only for roles with
+``teacher.view_sensitive``, and every full value written is recorded in the access log
+(channel "export", one row per teacher and field); otherwise they are masked — a masked file
+cannot be imported again (the import reports masked IDs as invalid).
+
+`export_file` builds the whole workbook for a kind and writes the audit record; the command
+line, the web and the API call it.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import TextChoices
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from qiangshi.access.scoping import can
+from qiangshi.core import crypto
+from qiangshi.core.errors import ApplicationError
+from qiangshi.core.models import AccessLog
+from qiangshi.core.services import audit_record
+from qiangshi.core.xlsx import write_xlsx
+from qiangshi.engines import idcard
+from qiangshi.org.models import Location, Ownership, SchoolEnrollment, SchoolFacility, Stage
+from qiangshi.org.selectors import latest_enrollment_year, school_list
+from qiangshi.teachers.models import (
+    EDUCATION_RANK,
+    TITLE_RANK,
+    Certificate,
+    CertificateStage,
+    EducationLevel,
+    EducationRecord,
+    Employment,
+    EmploymentType,
+    Gender,
+    PoliticalStatus,
+    PostCategory,
+    Recognition,
+    RecognitionKind,
+    RecognitionLevel,
+    Subject,
+    TitleRank,
+    TitleRecord,
+)
+from qiangshi.teachers.selectors import teacher_list
+
+from .specs import TEACHER_COLUMNS
+
+CHUNK = 2000  # teachers per batch of related-record queries
+NONE_LABEL = "无"  # "no title", "not a backbone teacher": accepted by the import
+RECOGNITION_ORDER = {level: i for i, level in enumerate(RecognitionLevel.values)}
+
+GRADE_NAMES = {
+    1: "一年级",
+    2: "二年级",
+    3: "三年级",
+    4: "四年级",
+    5: "五年级",
+    6: "六年级",
+    7: "七年级",
+    8: "八年级",
+    9: "九年级",
+    10: "高一",
+    11: "高二",
+    12: "高三",
+}
+
+SCHOOL_HEADER = [
+    "学校代码",
+    "学校名称",
+    "区县代码",
+    "区县名称",
+    "办学类型",
+    "城乡类型",
+    "办学性质",
+    "是否寄宿制",
+    "地址",
+    "纬度",
+    "经度",
+    "学年",
+    *[f"{GRADE_NAMES[g]}{what}" for g in range(1, 13) for what in ("学生数", "班数")],
+]
+
+FACILITY_HEADER = [
+    "学校代码",
+    "年度",
+    "教学及辅助用房面积(平方米)",
+    "体育运动场馆面积(平方米)",
+    "教学仪器设备值(元)",
+    "网络多媒体教室数(间)",
+]
+
+
+def zh_labels(choices: type[TextChoices]) -> dict[str, str]:
+    """{code: Chinese label} of a TextChoices class (the labels the import accepts)."""
+    with translation.override("zh-hans"):
+        return {value: str(label) for value, label in choices.choices}
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _batched(iterable: Iterable, size: int = CHUNK) -> Iterator[list]:
+    batch: list = []
+    for item in iterable:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def may_see_sensitive(actor) -> bool:
+    return can(actor, "teacher", "view_sensitive")
+
+
+def log_full_views(actor, teachers: list[dict[str, Any]], fields: Iterable[str]) -> None:
+    """One access-log row per teacher and sensitive field written in full (channel "export").
+
+    `teachers` are dicts with "pk", "name" and the clear values under the field names; a field
+    with no value is not logged.
+    """
+    username = getattr(actor, "username", "") or "system"
+    user = actor if getattr(actor, "pk", None) else None
+    rows = [
+        AccessLog(
+            actor=user,
+            actor_username=username,
+            object_type="teachers.teacher",
+            object_id=str(t["pk"]),
+            object_repr=(t["name"] or "")[:255],
+            field=field,
+            channel="export",
+        )
+        for t in teachers
+        for field in fields
+        if t.get(field)
+    ]
+    AccessLog.objects.bulk_create(rows, batch_size=2000)
+
+
+# --- Teachers ----------------------------------------------------------------------------------
+
+_TEACHER_FIELDS = (
+    "pk",
+    "name",
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "political_status",
+    "national_id_encrypted",
+    "phone_encrypted",
+)
+
+
+@dataclass
+class TeacherState:
+    """The derived current state of a chunk of teachers, loaded in bulk."""
+
+    jobs: dict[int, dict[str, Any]]
+    education: dict[int, dict[str, Any]]
+    title: dict[int, dict[str, Any]]
+    certificate: dict[int, dict[str, Any]]
+    backbone: dict[int, str]
+
+
+def load_state(teacher_ids: list[int], today: date | None = None) -> TeacherState:
+    """Current employment (with school code), highest completed education, highest title,
+    latest certificate and highest backbone level valid today — five queries."""
+    today = today or timezone.localdate()
+    jobs = {
+        j["teacher_id"]: j
+        for j in Employment.objects.filter(teacher_id__in=teacher_ids, end_date__isnull=True)
+        .order_by()
+        .values(
+            "teacher_id",
+            "school__code",
+            "school__name",
+            "employment_type",
+            "post_category",
+            "is_full_time_teacher",
+            "main_subject",
+            "post_grade",
+            "start_date",
+        )
+    }
+    education: dict[int, dict[str, Any]] = {}
+    for e in (
+        EducationRecord.objects.filter(
+            teacher_id__in=teacher_ids, end_date__isnull=False, end_date__lte=today
+        )
+        .order_by()
+        .values("teacher_id", "level", "institution", "major", "end_date")
+    ):
+        best = education.get(e["teacher_id"])
+        if best is None or (EDUCATION_RANK[e["level"]], e["end_date"]) > (
+            EDUCATION_RANK[best["level"]],
+            best["end_date"],
+        ):
+            education[e["teacher_id"]] = e
+    title: dict[int, dict[str, Any]] = {}
+    for t in (
+        TitleRecord.objects.filter(teacher_id__in=teacher_ids)
+        .order_by()
+        .values("teacher_id", "rank", "obtained_on")
+    ):
+        best = title.get(t["teacher_id"])
+        if best is None or (TITLE_RANK[t["rank"]], t["obtained_on"]) > (
+            TITLE_RANK[best["rank"]],
+            best["obtained_on"],
+        ):
+            title[t["teacher_id"]] = t
+    certificate: dict[int, dict[str, Any]] = {}
+    for c in (
+        Certificate.objects.filter(teacher_id__in=teacher_ids)
+        .order_by()
+        .values("id", "teacher_id", "stage", "subject", "number", "issued_on")
+    ):
+        best = certificate.get(c["teacher_id"])
+        key = (c["issued_on"] or date.min, c["id"])
+        if best is None or key > (best["issued_on"] or date.min, best["id"]):
+            certificate[c["teacher_id"]] = c
+    backbone: dict[int, str] = {}
+    for tid, level in (
+        Recognition.objects.filter(
+            teacher_id__in=teacher_ids, kind=RecognitionKind.BACKBONE, start_date__lte=today
+        )
+        .exclude(end_date__lt=today)
+        .order_by()
+        .values_list("teacher_id", "level")
+    ):
+        if tid not in backbone or RECOGNITION_ORDER[level] > RECOGNITION_ORDER[backbone[tid]]:
+            backbone[tid] = level
+    return TeacherState(jobs, education, title, certificate, backbone)
+
+
+def teachers_export_rows(
+    *, actor, filters: dict[str, Any] | None = None
+) -> tuple[list[str], Iterator[list[Any]]]:
+    """The teachers in the actor's export scope, one row each, in the import template layout.
+
+    The header is the Chinese name of every column of `specs.TEACHER_COLUMNS`.
+    """
+    columns = list(TEACHER_COLUMNS)
+    header = [c.title_zh for c in columns]
+    qs = teacher_list(actor=actor, filters=filters or {}, action="export").values(*_TEACHER_FIELDS)
+    full = may_see_sensitive(actor)
+    labels = {
+        "gender": zh_labels(Gender),
+        "political_status": zh_labels(PoliticalStatus),
+        "employment_type": zh_labels(EmploymentType),
+        "post_category": zh_labels(PostCategory),
+        "main_subject": zh_labels(Subject),
+        "education_level": zh_labels(EducationLevel),
+        "title_rank": zh_labels(TitleRank),
+        "certificate_stage": zh_labels(CertificateStage),
+        "certificate_subject": zh_labels(Subject),
+        "backbone_level": zh_labels(RecognitionLevel),
+    }
+
+    def rows() -> Iterator[list[Any]]:
+        today = timezone.localdate()
+        for batch in _batched(qs.iterator(chunk_size=CHUNK)):
+            state = load_state([t["pk"] for t in batch], today)
+            for t in batch:
+                t["national_id"] = crypto.decrypt(t["national_id_encrypted"])
+                t["phone"] = crypto.decrypt(t["phone_encrypted"])
+            if full:
+                log_full_views(actor, batch, ("national_id", "phone"))
+            for t in batch:
+                values = _teacher_values(t, state, full)
+                yield [
+                    labels[c.key].get(values.get(c.key), values.get(c.key))
+                    if c.key in labels
+                    else values.get(c.key)
+                    for c in columns
+                ]
+
+    return header, rows()
+
+
+def _teacher_values(t: dict[str, Any], state: TeacherState, full: bool) -> dict[str, Any]:
+    pk = t["pk"]
+    values: dict[str, Any] = {
+        "name": t["name"],
+        "national_id": t["national_id"] if full else idcard.mask(t["national_id"]),
+        "gender": t["gender"],
+        "birth_date": t["birth_date"],
+        "ethnicity": t["ethnicity"],
+        "political_status": t["political_status"],
+        "phone": t["phone"] if full else idcard.mask_phone(t["phone"]),
+    }
+    if job := state.jobs.get(pk):
+        values.update(
+            school_code=job["school__code"],
+            employment_type=job["employment_type"],
+            post_category=job["post_category"],
+            is_full_time_teacher=job["is_full_time_teacher"],
+            main_subject=job["main_subject"],
+            post_grade=job["post_grade"],
+            employment_start=job["start_date"],
+        )
+    if edu := state.education.get(pk):
+        values.update(
+            education_level=edu["level"],
+            institution=edu["institution"],
+            major=edu["major"],
+            graduation_date=edu["end_date"],
+        )
+    if title := state.title.get(pk):
+        values.update(title_rank=title["rank"], title_obtained_on=title["obtained_on"])
+    else:
+        values["title_rank"] = NONE_LABEL
+    if cert := state.certificate.get(pk):
+        values.update(
+            certificate_stage=cert["stage"],
+            certificate_subject=cert["subject"],
+            certificate_number=cert["number"],
+        )
+    values["backbone_level"] = state.backbone.get(pk, NONE_LABEL)
+    return values
+
+
+# --- Schools and facilities -------------------------------------------------------------------
+
+
+def _schools(actor, filters: dict[str, Any]):
+    """`org.selectors.school_list` (export scope), narrowed to one school by "school" (a pk)."""
+    qs = school_list(actor=actor, filters=filters, action="export")
+    if school := filters.get("school"):
+        qs = qs.filter(pk=school)
+    return qs
+
+
+def schools_export_rows(
+    *, actor, filters: dict[str, Any] | None = None
+) -> tuple[list[str], Iterator[list[Any]]]:
+    """Schools in the actor's export scope, with students and classes per grade of the latest
+    school year on record (one pair of columns per grade, 一年级 to 高三).
+
+    filters: those of `org.selectors.school_list`, plus "school" (a pk).
+    """
+    stage, location, ownership = zh_labels(Stage), zh_labels(Location), zh_labels(Ownership)
+    qs = _schools(actor, filters or {})
+    year = latest_enrollment_year()
+
+    def rows() -> Iterator[list[Any]]:
+        for batch in _batched(qs.iterator(chunk_size=CHUNK)):
+            enrollment: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+            if year is not None:
+                for sid, grade, students, classes in (
+                    SchoolEnrollment.objects.filter(school_id__in=[s.pk for s in batch], year=year)
+                    .order_by()
+                    .values_list("school_id", "grade", "students", "classes")
+                ):
+                    enrollment[sid][grade] = (students, classes)
+            for s in batch:
+                grades = enrollment.get(s.pk, {})
+                per_grade: list[Any] = []
+                for g in range(1, 13):
+                    students, classes = grades.get(g, (None, None))
+                    per_grade += [students, classes]
+                yield [
+                    s.code,
+                    s.name,
+                    s.district.code,
+                    s.district.name,
+                    stage.get(s.stage, s.stage),
+                    location.get(s.location, s.location),
+                    ownership.get(s.ownership, s.ownership),
+                    s.is_boarding,
+                    s.address,
+                    s.latitude,
+                    s.longitude,
+                    year if grades else None,
+                    *per_grade,
+                ]
+
+    return list(SCHOOL_HEADER), rows()
+
+
+def facilities_export_rows(
+    *, actor, filters: dict[str, Any] | None = None
+) -> tuple[list[str], Iterator[list[Any]]]:
+    """Facility records (one per school and year) of the schools in the actor's export scope.
+
+    filters: the school filters of `org.selectors.school_list`, plus "school" (a pk) and
+    "year".
+    """
+    filters = filters or {}
+    schools = _schools(actor, filters).order_by().values("pk")
+    qs = SchoolFacility.objects.filter(school__in=schools)
+    if year := filters.get("year"):
+        qs = qs.filter(year=year)
+    qs = qs.order_by("school__code", "year").values_list(
+        "school__code",
+        "year",
+        "teaching_area_m2",
+        "sports_area_m2",
+        "equipment_value_yuan",
+        "multimedia_rooms",
+    )
+    return list(FACILITY_HEADER), (list(r) for r in qs.iterator(chunk_size=CHUNK))
+
+
+# --- Whole files --------------------------------------------------------------------------------
+
+KINDS = ("teachers", "schools", "facilities")
+_SUBJECT = {"teachers": "teacher", "schools": "school", "facilities": "school"}
+_SHEET = {"teachers": "教师", "schools": "学校", "facilities": "办学条件"}
+_AUDIT = {
+    "teachers": ("teacher.export", "teachers.teacher"),
+    "schools": ("school.export", "org.school"),
+    "facilities": ("facility.export", "org.schoolfacility"),
+}
+
+
+@dataclass
+class ExportResult:
+    data: bytes
+    rows: int
+    filename: str
+
+
+class _Counter:
+    def __init__(self, rows: Iterable[Any]):
+        self.rows, self.count = rows, 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for row in self.rows:
+            self.count += 1
+            yield row
+
+
+def filters_note(filters: dict[str, Any]) -> str:
+    """The filters for an audit note, with an ID-number search masked."""
+    parts = []
+    for key in sorted(filters):
+        value = filters[key]
+        if value in (None, ""):
+            continue
+        if key == "q":
+            number = idcard.normalise(str(value))
+            if len(number) >= 15 and number[:15].isdigit():
+                value = idcard.mask(number)
+        parts.append(f"{key}={value}")
+    return "&".join(parts)
+
+
+def export_file(
+    *, actor, kind: str, filters: dict[str, Any] | None = None, fmt: str = "template"
+) -> ExportResult:
+    """Build the xlsx for `kind` (teachers, schools, facilities) and record the export.
+
+    ``fmt="national"`` (teachers only) writes the national teacher-information template's
+    layout (see `imports.national`).
+    """
+    filters = dict(filters or {})
+    if kind not in KINDS:
+        raise ApplicationError(_("Unknown export kind."))
+    if not can(actor, _SUBJECT[kind], "export"):
+        raise ApplicationError(_("You may not export this list."))
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    if fmt == "national":
+        if kind != "teachers":
+            raise ApplicationError(_("The national template holds teachers only."))
+        from .national import national_export_counted
+
+        data, count = national_export_counted(actor=actor, filters=filters)
+        filename = f"national-teachers-{stamp}.xlsx"
+    elif fmt == "template":
+        build = {
+            "teachers": teachers_export_rows,
+            "schools": schools_export_rows,
+            "facilities": facilities_export_rows,
+        }[kind]
+        header, rows = build(actor=actor, filters=filters)
+        counter = _Counter(rows)
+        data = write_xlsx([(_SHEET[kind], header, counter)])
+        count = counter.count
+        filename = f"{kind}-{stamp}.xlsx"
+    else:
+        raise ApplicationError(_("Unknown export format."))
+    note = filters_note(filters)
+    action, object_type = _AUDIT[kind]
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        changes={"rows": [None, count], "format": [None, fmt]},
+        note=note,
+    )
+    return ExportResult(data=data, rows=count, filename=filename)

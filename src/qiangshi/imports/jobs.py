@@ -1,0 +1,412 @@
+"""Import jobs: upload → check in the background → preview → confirm → import in the background.
+
+`import_job_start` stores the uploaded file on a new ImportJob ("validating") and runs the check
+as a Celery task (`tasks.validate_import`): `import_file(dry_run=True)`, which leaves the job
+"validated" (nothing wrong, waiting for the user's confirmation) or "rejected" (every problem
+listed). `import_job_commit` (only the uploader, only from "validated") runs the real import as
+a task (`tasks.commit_import`); `import_file` writes everything in one transaction and records
+the outcome on the job ("committed"); any failure marks the job "failed" and writes nothing.
+
+Progress (stage, rows done, rows in the file) is written to the job as the work advances, at
+most every `PROGRESS_INTERVAL` seconds. Without a broker (CELERY_TASK_ALWAYS_EAGER) the tasks run
+in-process, in the request, with the same records.
+
+A real worker runs the import's transaction on its own connection; a progress row updated on
+that connection inside the transaction would stay invisible to the polling page until the commit.
+On PostgreSQL such writes therefore go through a second, autocommit connection
+(`_SideChannel`); on SQLite (one writer at a time) they are skipped inside a transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from pathlib import PurePath
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import DatabaseError, connection, connections, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from qiangshi.access.models import Role
+from qiangshi.access.scoping import can
+from qiangshi.core.errors import ApplicationError, NotFound
+from qiangshi.engines import tabular
+
+from .models import ImportJob, ImportKind, ImportStatus
+from .selectors import columns_for
+from .services import MAX_ROWS, import_file
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL = 0.5  # seconds between progress writes
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MAX_STORED_ERRORS = 5000
+
+
+def may_import(actor) -> bool:
+    """Whether the actor's role may bulk-import (create and change teachers)."""
+    return can(actor, "teacher", "create") and can(actor, "teacher", "change")
+
+
+# --- Services ------------------------------------------------------------------------------
+
+
+def import_job_start(
+    *,
+    actor,
+    kind: str,
+    data: bytes,
+    filename: str,
+    mapping: dict[str, str] | None = None,
+    commit: bool = False,
+) -> ImportJob:
+    """Store the upload on a new job and check it in the background (nothing is written).
+
+    With `commit`, a file without problems is imported right after the check (the API's
+    one-step import, like the command line); otherwise it waits for `import_job_commit`.
+    """
+    if not may_import(actor):
+        raise ApplicationError(_("You may not import teachers."))
+    if kind not in ImportKind.values or columns_for(kind) is None:
+        raise ApplicationError(
+            _("Importing %(kind)s is not available yet.") % {"kind": kind}, fields={"kind": kind}
+        )
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ApplicationError(
+            _("The file is larger than %(size)s MB; split it into smaller files.")
+            % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)},
+            fields={"file": "too_large"},
+        )
+    mapping = _clean_mapping(kind, mapping)
+    name = PurePath(filename or "upload").name[:255] or "upload"
+    sha = hashlib.sha256(data).hexdigest()
+    job = ImportJob(
+        kind=kind,
+        user=actor,
+        file_name=name,
+        file_sha256=sha,
+        column_mapping=mapping,
+        status=ImportStatus.VALIDATING,
+        stage="read",
+    )
+    # The stored name says nothing about the file's content; the user's name is kept apart.
+    suffix = PurePath(name).suffix.lower()[:8]
+    job.file.save(f"{sha[:16]}-{uuid.uuid4().hex[:8]}{suffix}", ContentFile(data), save=False)
+    job.save()
+    _dispatch("validate", job.pk, then_commit=commit)
+    job.refresh_from_db()
+    return job
+
+
+def import_job_remap(*, actor, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
+    """Check the job's file again with columns mapped by hand ({header text: column key})."""
+    if job.user_id != actor.pk:
+        raise NotFound(_("Not found"))
+    if job.status not in (ImportStatus.VALIDATED, ImportStatus.REJECTED):
+        raise ApplicationError(_("Only a checked file can be checked again."))
+    merged = {**(job.column_mapping or {}), **_clean_mapping(job.kind, mapping)}
+    claimed = ImportJob.objects.filter(
+        pk=job.pk, status__in=[ImportStatus.VALIDATED, ImportStatus.REJECTED]
+    ).update(
+        status=ImportStatus.VALIDATING,
+        stage="read",
+        column_mapping=merged,
+        rows_done=0,
+        new=0,
+        changed=0,
+        unchanged=0,
+        rejected=0,
+        errors=[],
+        message="",
+        finished_at=None,
+    )
+    if not claimed:
+        raise ApplicationError(_("Only a checked file can be checked again."))
+    _dispatch("validate", job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def import_job_commit(*, actor, job: ImportJob) -> ImportJob:
+    """Import a checked file (in the background): only its uploader, only once."""
+    if job.user_id != actor.pk:
+        if getattr(actor, "role", None) == Role.ADMIN:
+            raise ApplicationError(_("Only the person who uploaded the file can confirm it."))
+        raise NotFound(_("Not found"))
+    if not may_import(actor):
+        raise ApplicationError(_("You may not import teachers."))
+    # Claim the job in one statement: a double click or a second tab cannot import twice.
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.VALIDATED).update(
+        status=ImportStatus.RUNNING, stage="read", rows_done=0, message=""
+    )
+    if not claimed:
+        raise ApplicationError(_("Only a checked file without problems can be imported."))
+    _dispatch("commit", job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def _clean_mapping(kind: str, mapping: dict[str, str] | None) -> dict[str, str]:
+    """{header text: column key or ""}; a key that is not a column of this kind is refused."""
+    columns = columns_for(kind) or []
+    keys = {c.key for c in columns}
+    clean: dict[str, str] = {}
+    for header, key in (mapping or {}).items():
+        header, key = str(header).strip(), (key or "").strip()
+        if not header:
+            continue
+        if key and key not in keys:
+            raise ApplicationError(
+                _("“%(key)s” is not a column of this import.") % {"key": key},
+                fields={"mapping": key},
+            )
+        clean[header[:200]] = key
+    return clean
+
+
+def _dispatch(which: str, job_id: int, **kwargs: Any) -> None:
+    """Run a job's task: in-process now (no broker), or on a worker once this transaction commits."""
+    from . import tasks
+
+    task = {"validate": tasks.validate_import, "commit": tasks.commit_import}[which]
+    kwargs["language"] = translation.get_language() or "zh-hans"
+    if task.app.conf.task_always_eager:
+        task.apply(args=(job_id,), kwargs=kwargs, throw=True)
+    else:
+        transaction.on_commit(lambda: task.delay(job_id, **kwargs))
+
+
+# --- Progress ------------------------------------------------------------------------------
+
+
+class _SideChannel:
+    """A second, autocommit connection for progress writes made inside the import's transaction
+    (PostgreSQL only; the worker's own connection would keep them invisible until the commit)."""
+
+    def __init__(self) -> None:
+        self.conn = None
+
+    def update(self, job_id: int, values: dict[str, Any]) -> None:
+        if self.conn is None:
+            self.conn = connections.create_connection("default")
+        table = ImportJob._meta.db_table
+        columns = ", ".join(f"{name} = %s" for name in values)
+        try:
+            with self.conn.cursor() as cursor:
+                # The job row may be locked by the import itself: never wait for it.
+                cursor.execute("SET lock_timeout = '1s'")
+                cursor.execute(
+                    f"UPDATE {table} SET {columns} WHERE id = %s", [*values.values(), job_id]
+                )
+        except DatabaseError:
+            logger.debug("progress write skipped for import job %s", job_id, exc_info=True)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+class JobProgress:
+    """`progress(stage, done, total)` for import_file: saves the job's progress, throttled."""
+
+    def __init__(self, job: ImportJob, interval: float = PROGRESS_INTERVAL):
+        self.job_id = job.pk
+        self.interval = interval
+        self.stage = ""
+        self.last = 0.0
+        self.side = _SideChannel()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        final = done >= total
+        if stage == self.stage and not final and now - self.last < self.interval:
+            return
+        self.stage, self.last = stage, now
+        self.write({"stage": stage[:16], "rows_done": max(done, 0), "rows_total": max(total, 0)})
+
+    def write(self, values: dict[str, Any]) -> None:
+        from . import tasks
+
+        if connection.in_atomic_block and not tasks.validate_import.app.conf.task_always_eager:
+            if connection.vendor == "postgresql":
+                self.side.update(self.job_id, values)
+            return  # SQLite: one writer at a time; the final state is saved after the commit
+        ImportJob.objects.filter(pk=self.job_id).update(**values)
+
+    def close(self) -> None:
+        self.side.close()
+
+
+# --- The work the tasks do -----------------------------------------------------------------
+
+
+def _file_bytes(job: ImportJob) -> bytes:
+    with job.file.open("rb") as f:
+        return f.read()
+
+
+def _file_error(data: bytes, filename: str, message: str) -> dict[str, Any]:
+    """A problem with the whole file, in both languages where the reader tells them."""
+    zh = en = message
+    try:
+        tabular.read_table(data, filename, max_rows=MAX_ROWS)
+    except tabular.TableError as exc:
+        zh, en = exc.message_zh, exc.message_en
+    except Exception:  # the reader's own failures are reported by import_file
+        pass
+    return {
+        "row": None,
+        "column": "",
+        "value": "",
+        "reason": message,
+        "reason_zh": zh,
+        "reason_en": en,
+    }
+
+
+def _header_info(data: bytes, filename: str, kind: str, mapping: dict[str, str]) -> dict:
+    """The header as matched: every heading, those not recognised, required ones missing."""
+    columns = columns_for(kind) or []
+    try:
+        table = tabular.read_table(data, filename, max_rows=MAX_ROWS)
+        specs = [tabular.ColumnSpec(c.key, list(c.names), c.required) for c in columns]
+        match = tabular.match_headers(table.header, specs, overrides=mapping or {})
+    except (tabular.TableError, ValueError):
+        return {}
+    return {
+        "header": table.header,
+        "unknown": [[index, text] for index, text in match.unknown],
+        "missing": list(match.missing_required),
+        "mapped": match.mapping,
+    }
+
+
+def _finish(job_id: int, **values: Any) -> None:
+    values.setdefault("stage", "")
+    values.setdefault("finished_at", timezone.now())
+    ImportJob.objects.filter(pk=job_id).update(**values)
+
+
+def _fail(job_id: int, exc: BaseException) -> None:
+    logger.exception("import job %s failed", job_id, exc_info=exc)
+    _finish(
+        job_id,
+        status=ImportStatus.FAILED,
+        message=_("The import failed and nothing was imported (%(error)s).")
+        % {"error": type(exc).__name__},
+    )
+
+
+def run_validation(job_id: int, *, language: str = "zh-hans", then_commit: bool = False) -> None:
+    """Check the job's file (a dry run) and save the preview on the job."""
+    job = ImportJob.objects.select_related("user").filter(pk=job_id).first()
+    if job is None or job.status != ImportStatus.VALIDATING:
+        return  # already done (a redelivered task) or gone
+    progress = JobProgress(job)
+    try:
+        with translation.override(language):
+            data = _file_bytes(job)
+            mapping = job.column_mapping or {}
+            try:
+                result = import_file(
+                    actor=job.user,
+                    kind=job.kind,
+                    data=data,
+                    filename=job.file_name,
+                    dry_run=True,
+                    mapping=mapping or None,
+                    progress=progress,
+                )
+            except ApplicationError as exc:
+                _finish(
+                    job_id,
+                    status=ImportStatus.REJECTED,
+                    message=exc.message,
+                    errors=[_file_error(data, job.file_name, exc.message)],
+                    header_info=_header_info(data, job.file_name, job.kind, mapping),
+                )
+                return
+            errors = [p.as_dict() for p in result.problems[:MAX_STORED_ERRORS]]
+            message = ""
+            if len(result.problems) > MAX_STORED_ERRORS:
+                message = _("%(total)s problems; the first %(shown)s are listed.") % {
+                    "total": len(result.problems),
+                    "shown": MAX_STORED_ERRORS,
+                }
+            counted = result.new + result.changed + result.unchanged
+            _finish(
+                job_id,
+                status=ImportStatus.REJECTED if result.problems else ImportStatus.VALIDATED,
+                new=result.new,
+                changed=result.changed,
+                unchanged=result.unchanged,
+                rejected=result.rejected,
+                rows_total=counted + result.rejected,
+                rows_done=counted + result.rejected,
+                errors=errors,
+                message=message,
+                header_info=_header_info(data, job.file_name, job.kind, mapping),
+            )
+    except Exception as exc:
+        _fail(job_id, exc)
+        return
+    finally:
+        progress.close()
+    if then_commit and not result.problems:
+        ImportJob.objects.filter(pk=job_id, status=ImportStatus.VALIDATED).update(
+            status=ImportStatus.RUNNING, stage="read", rows_done=0
+        )
+        run_commit(job_id, language=language)
+
+
+def run_commit(job_id: int, *, language: str = "zh-hans") -> None:
+    """Import the job's file in one transaction; on any failure nothing is written."""
+    job = ImportJob.objects.select_related("user").filter(pk=job_id).first()
+    if job is None or job.status != ImportStatus.RUNNING:
+        return
+    progress = JobProgress(job)
+    try:
+        with translation.override(language):
+            data = _file_bytes(job)
+            if hashlib.sha256(data).hexdigest() != job.file_sha256:
+                raise ApplicationError(_("The stored file has changed since it was checked."))
+            result = import_file(
+                actor=job.user,
+                kind=job.kind,
+                data=data,
+                filename=job.file_name,
+                dry_run=False,
+                mapping=job.column_mapping or None,
+                progress=progress,
+                job=job,
+            )
+            if result.job is not None and result.job.pk != job.pk:
+                # import_file recorded a rejection on a row of its own: keep one record.
+                result.job.delete()
+            if result.committed:
+                _finish(job_id, finished_at=job.finished_at or timezone.now())
+                job.file.delete(save=False)  # the registry holds the data now, encrypted
+                ImportJob.objects.filter(pk=job_id).update(file="")
+                return
+            # The registry changed since the check (e.g. someone registered the same person).
+            _finish(
+                job_id,
+                status=ImportStatus.REJECTED,
+                new=result.new,
+                changed=result.changed,
+                unchanged=result.unchanged,
+                rejected=result.rejected,
+                errors=[p.as_dict() for p in result.problems[:MAX_STORED_ERRORS]],
+                message=_("The registry changed since the file was checked; nothing was imported."),
+            )
+    except ApplicationError as exc:
+        _finish(job_id, status=ImportStatus.FAILED, message=exc.message)
+    except Exception as exc:
+        _fail(job_id, exc)
+    finally:
+        progress.close()

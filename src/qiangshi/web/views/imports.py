@@ -1,0 +1,281 @@
+"""Bulk import pages: upload, a job's progress and preview, column mapping, confirmation,
+the annotated file and the blank templates.
+
+The work happens in imports.jobs (services) and imports.selectors (reads); these views parse,
+call and render.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from qiangshi.core.errors import ApplicationError, NotFound
+from qiangshi.engines import tabular
+from qiangshi.imports import jobs, selectors
+from qiangshi.imports.annotate import annotated_workbook, template_workbook
+from qiangshi.imports.models import ImportJob, ImportKind, ImportStatus
+from qiangshi.web.forms import StyledForm, apply_errors
+from qiangshi.web.lists import XLSX, paginate
+
+ACCEPT = ".xlsx,.xls,.csv"
+PROBLEMS_PER_PAGE = 50
+# The template's first sheet is named in Chinese, like its headings.
+TEMPLATE_SHEETS = {"teachers": "教师", "schools": "学校", "facilities": "学校设施"}
+
+
+def _require_import(actor) -> None:
+    if not jobs.may_import(actor):
+        raise PermissionDenied
+
+
+def _available_kinds() -> list[tuple[str, str]]:
+    return [(v, label) for v, label in ImportKind.choices if selectors.columns_for(v)]
+
+
+def _job_or_404(actor, pk: int) -> ImportJob:
+    try:
+        return selectors.import_job_get(actor=actor, pk=pk)
+    except NotFound:
+        raise Http404 from None
+
+
+class ImportUploadForm(StyledForm):
+    kind = forms.ChoiceField(label=gettext_lazy("What the file holds"), choices=())
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy(
+            ".xlsx, .xls or .csv (UTF-8 or GB18030); the first row is the header"
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = _available_kinds()
+
+
+class ColumnMappingForm(StyledForm):
+    """One select per heading the importer did not recognise: which column it is."""
+
+    def __init__(self, *args, job: ImportJob, **kwargs):
+        super().__init__(*args, **kwargs)
+        info = job.header_info or {}
+        columns = selectors.columns_for(job.kind) or []
+        mapped = set((info.get("mapped") or {}).keys())
+        english = (translation.get_language() or "").startswith("en")
+        choices = [("", _("— ignore this column —"))] + [
+            (
+                c.key,
+                (c.title_en if english else c.title_zh)
+                + (" *" if c.required else "")
+                + ("" if c.key not in mapped else " " + _("(already matched)")),
+            )
+            for c in columns
+        ]
+        self.headings: dict[str, str] = {}
+        for index, heading in info.get("unknown") or []:
+            name = f"col_{index}"
+            self.headings[name] = heading
+            self.fields[name] = forms.ChoiceField(label=heading, choices=choices, required=False)
+        self.style()
+
+    def mapping(self) -> dict[str, str]:
+        return {
+            self.headings[name]: value
+            for name, value in self.cleaned_data.items()
+            if name in self.headings and value
+        }
+
+
+# --- List and upload ---------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_list(request):
+    actor = request.user
+    _require_import(actor)
+    form = ImportUploadForm()
+    if request.method == "POST":
+        form = ImportUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                job = jobs.import_job_start(
+                    actor=actor,
+                    kind=form.cleaned_data["kind"],
+                    data=upload.read(),
+                    filename=upload.name,
+                )
+            except ApplicationError as exc:
+                apply_errors(form, exc)
+            else:
+                return redirect("web:import_detail", pk=job.pk)
+    page = paginate(request, selectors.import_job_list(actor=actor), per_page=20)
+    context = {
+        "form": form,
+        "page": page,
+        "query": "",
+        "kinds": _available_kinds(),
+        "active": {ImportStatus.VALIDATING, ImportStatus.RUNNING},
+    }
+    return render(request, "web/imports/list.html", context, status=400 if form.errors else 200)
+
+
+# --- One job -------------------------------------------------------------------------------------
+
+
+def _detail_context(request, job: ImportJob, mapping_form=None) -> dict:
+    problems = selectors.job_problems(job)
+    page = paginate(request, problems, per_page=PROBLEMS_PER_PAGE)
+    finished = selectors.job_finished(job)
+    checked = job.status in (ImportStatus.VALIDATED, ImportStatus.REJECTED)
+    is_owner = job.user_id == request.user.pk
+    columns = {c.key: c for c in selectors.columns_for(job.kind) or []}
+    english = (translation.get_language() or "").startswith("en")
+    missing = [
+        (columns[k].title_en if english else columns[k].title_zh)
+        for k in (job.header_info or {}).get("missing", [])
+        if k in columns
+    ]
+    if mapping_form is None and checked and is_owner and selectors.mapping_needed(job):
+        mapping_form = ColumnMappingForm(job=job)
+    return {
+        "job": job,
+        "progress": selectors.job_progress(job),
+        "finished": finished,
+        "problems": page,
+        "problem_count": len(problems),
+        "query": "",
+        "is_owner": is_owner,
+        "can_commit": is_owner and job.status == ImportStatus.VALIDATED,
+        "can_annotate": bool(job.file) and bool(problems),
+        "mapping_form": mapping_form if mapping_form and mapping_form.fields else None,
+        "missing_columns": missing,
+        "rows_checked": job.new + job.changed + job.unchanged + job.rejected,
+    }
+
+
+@login_required
+@require_GET
+def import_detail(request, pk: int):
+    _require_import(request.user)
+    job = _job_or_404(request.user, pk)
+    return render(request, "web/imports/detail.html", _detail_context(request, job))
+
+
+@login_required
+@require_GET
+def import_progress(request, pk: int):
+    """The progress bar, polled by htmx every second; once the job is done the page reloads."""
+    _require_import(request.user)
+    job = _job_or_404(request.user, pk)
+    context = {"job": job, "progress": selectors.job_progress(job)}
+    response = render(request, "web/imports/_progress.html", context)
+    if context["progress"]["finished"]:
+        response["HX-Refresh"] = "true"  # show the preview
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def import_commit(request, pk: int):
+    _require_import(request.user)
+    job = _job_or_404(request.user, pk)
+    try:
+        job = jobs.import_job_commit(actor=request.user, job=job)
+    except NotFound:
+        raise Http404 from None
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("web:import_detail", pk=pk)
+    if job.status == ImportStatus.COMMITTED:
+        messages.success(
+            request,
+            _("Imported: %(new)s new, %(changed)s changed, %(unchanged)s unchanged.")
+            % {"new": job.new, "changed": job.changed, "unchanged": job.unchanged},
+        )
+    elif job.status == ImportStatus.FAILED:
+        messages.error(request, job.message or _("The import failed; nothing was imported."))
+    return redirect("web:import_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def import_remap(request, pk: int):
+    """Check the file again with the headings mapped by hand."""
+    _require_import(request.user)
+    job = _job_or_404(request.user, pk)
+    if job.user_id != request.user.pk:
+        raise Http404
+    form = ColumnMappingForm(request.POST, job=job)
+    if form.is_valid():
+        try:
+            jobs.import_job_remap(actor=request.user, job=job, mapping=form.mapping())
+        except NotFound:
+            raise Http404 from None
+        except ApplicationError as exc:
+            apply_errors(form, exc)
+        else:
+            return redirect("web:import_detail", pk=pk)
+    context = _detail_context(request, job, mapping_form=form)
+    return render(request, "web/imports/detail.html", context, status=400)
+
+
+@login_required
+@require_GET
+def import_annotated(request, pk: int):
+    """The uploaded rows as xlsx with the bad cells red and a column of reasons."""
+    _require_import(request.user)
+    job = _job_or_404(request.user, pk)
+    if not job.file:
+        raise Http404
+    with job.file.open("rb") as f:
+        data = f.read()
+    try:
+        content = annotated_workbook(
+            data=data,
+            filename=job.file_name,
+            problems=job.errors or [],
+            language=translation.get_language() or "zh-hans",
+            reason_title=_("Problems"),
+        )
+    except tabular.TableError:
+        raise Http404 from None  # an unreadable file has nothing to annotate
+    stem = job.file_name.rsplit(".", 1)[0] or "import"
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = _attachment(f"{stem}-{_('annotated')}-{stamp}.xlsx")
+    return response
+
+
+def _attachment(filename: str) -> str:
+    """A Content-Disposition for a name that may hold Chinese characters (RFC 6266)."""
+    from urllib.parse import quote
+
+    ascii_name = filename.encode("ascii", "ignore").decode() or "download.xlsx"
+    ascii_name = ascii_name.replace('"', "")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+@login_required
+@require_GET
+def import_template(request, kind: str):
+    """A blank template of the kind: Chinese headings (required ones marked *), allowed values."""
+    _require_import(request.user)
+    columns = selectors.columns_for(kind)
+    if kind not in ImportKind.values or not columns:
+        raise Http404
+    content = template_workbook(columns, TEMPLATE_SHEETS.get(kind, kind))
+    response = HttpResponse(content, content_type=XLSX)
+    label = TEMPLATE_SHEETS.get(kind, kind)
+    response["Content-Disposition"] = _attachment(f"{label}导入模板.xlsx")
+    return response
