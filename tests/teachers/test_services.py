@@ -393,8 +393,13 @@ def test_work_start_before_age_14_is_refused(world):
 
 def test_transfer_to_a_school_outside_the_area_is_refused(world):
     with pytest.raises(ApplicationError) as exc:
-        services.employment_change(actor=world["users"]["school"], teacher=world["teachers"]["a"],
-                                   data={"school": world["schools"]["b"],
-                                         "employment_type": "established",
-                                         "start_date": date(2025, 9, 1)})
+        services.employment_change(
+            actor=world["users"]["school"],
+            teacher=world["teachers"]["a"],
+            data={
+                "school": world["schools"]["b"],
+                "employment_type": "established",
+                "start_date": date(2025, 9, 1),
+            },
+        )
     assert "school" in exc.value.fields
