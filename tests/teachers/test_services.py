@@ -403,3 +403,23 @@ def test_transfer_to_a_school_outside_the_area_is_refused(world):
             },
         )
     assert "school" in exc.value.fields
+
+
+def test_evidence_must_be_a_scan_or_photo(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    with pytest.raises(ApplicationError) as exc:
+        services.change_request_submit(
+            actor=world["users"]["teacher"],
+            kind="contact",
+            payload={"email": "a@b.cn"},
+            evidence=SimpleUploadedFile("evil.html", b"<script>alert(1)</script>"),
+        )
+    assert "evidence" in exc.value.fields
+    ok = services.change_request_submit(
+        actor=world["users"]["teacher"],
+        kind="contact",
+        payload={"email": "a@b.cn"},
+        evidence=SimpleUploadedFile("diploma.PDF", b"%PDF-1.4"),
+    )
+    assert ok.evidence.name.endswith(".PDF")

@@ -143,3 +143,23 @@ def test_school_page_shows_teacher_titles_without_a_query_per_row(
             reverse("web:school_detail", args=[world["schools"]["a"].pk])
         ).content.decode()
     assert "高级教师" in body and "2020-09-01" not in body
+
+
+def test_former_staff_filter_in_list_and_api(world, client):
+    from datetime import date
+
+    from qiangshi.access.services import api_token_create
+    from qiangshi.teachers.services import employment_end
+
+    t = world["teachers"]["a"]
+    employment_end(
+        actor=world["users"]["admin"], teacher=t, end_date=date(2026, 7, 31), reason="retired"
+    )
+    district = world["users"]["district"]
+    client.force_login(district)
+    url = reverse("web:teacher_list")
+    assert t.name not in client.get(url).content.decode()
+    assert t.name in client.get(url + "?status=former").content.decode()
+    _, key = api_token_create(actor=district, name="t")
+    body = client.get("/api/teachers?status=former", HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    assert [item["name"] for item in body["items"]] == [t.name]

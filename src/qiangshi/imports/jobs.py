@@ -198,7 +198,7 @@ class _SideChannel:
         try:
             with self.conn.cursor() as cursor:
                 # The job row may be locked by the import itself: never wait for it.
-                cursor.execute("SET lock_timeout = '1s'")
+                cursor.execute("SET lock_timeout = '100ms'")
                 cursor.execute(
                     f"UPDATE {table} SET {columns} WHERE id = %s", [*values.values(), job_id]
                 )

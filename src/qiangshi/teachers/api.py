@@ -286,6 +286,9 @@ class TeacherFilters(Schema):
     age_min: int | None = Field(None, ge=0, le=100)
     age_max: int | None = Field(None, ge=0, le=100)
     sort: SortKey | None = None
+    status: Literal["current", "former", "all"] | None = Field(
+        None, description="current (default): with an open employment; former: retired or left"
+    )
 
 
 class StrictSchema(Schema):

@@ -572,6 +572,7 @@ def change_request_submit(
         payload_encrypted=crypto.encrypt(_json(sensitive)) if sensitive else "",
     )
     if evidence is not None:
+        _check_evidence(evidence)
         request.evidence = evidence
     request.save()
     shown = dict(payload)
@@ -584,6 +585,27 @@ def change_request_submit(
         changes={k: [None, v] for k, v in shown.items()},
     )
     return request
+
+
+EVIDENCE_TYPES = {".pdf", ".jpg", ".jpeg", ".png"}
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+
+
+def _check_evidence(upload) -> None:
+    """Evidence is a scan or photo: PDF, JPEG or PNG, at most 10 MB (never HTML or scripts)."""
+    import os
+
+    name = getattr(upload, "name", "") or ""
+    if os.path.splitext(name)[1].lower() not in EVIDENCE_TYPES:
+        raise ApplicationError(
+            _("The request could not be submitted."),
+            fields={"evidence": _("Upload a PDF, JPEG or PNG file.")},
+        )
+    if (getattr(upload, "size", 0) or 0) > EVIDENCE_MAX_BYTES:
+        raise ApplicationError(
+            _("The request could not be submitted."),
+            fields={"evidence": _("The file is larger than 10 MB.")},
+        )
 
 
 def _json(data: dict[str, Any]) -> str:

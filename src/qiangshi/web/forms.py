@@ -234,6 +234,15 @@ class TeacherFilterForm(StyledForm):
     gender = forms.ChoiceField(label=_("gender"), required=False, choices=_all(Gender.choices))
     age_min = forms.IntegerField(label=_("age from"), required=False, min_value=16, max_value=80)
     age_max = forms.IntegerField(label=_("age to"), required=False, min_value=16, max_value=80)
+    status = forms.ChoiceField(
+        label=_("staff"),
+        required=False,
+        choices=[
+            ("", _("Current staff")),
+            ("former", _("Former staff (retired or left)")),
+            ("all", _("Current and former")),
+        ],
+    )
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, actor, **kwargs):
