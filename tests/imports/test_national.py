@@ -304,3 +304,24 @@ def test_no_query_per_teacher(world, django_assert_max_num_queries):
     few = count()
     add(27)
     assert count() <= few + 1
+
+
+def test_import_command_reads_the_national_layout(world, tmp_path, capsys):
+    import json
+
+    from django.core.management import call_command
+
+    admin = world["users"]["admin"]
+    path = tmp_path / "national.xlsx"
+    path.write_bytes(national_export(actor=admin, filters={}))
+    call_command(
+        "import",
+        "teachers",
+        str(path),
+        user=admin.username,
+        layout="national",
+        format="json",
+        dry_run=True,
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert out["rejected"] == 0 and out["new"] == 0 and out["unchanged"] == 4

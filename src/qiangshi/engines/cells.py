@@ -81,6 +81,9 @@ def _number_text(value: float) -> str:
     return repr(value)
 
 
+_FORMULA_START = ("=", "+", "-", "@")
+
+
 def text(v: Any) -> str:
     """Text as typed: full-width folded, trimmed, inner runs of white space made one space.
 
@@ -96,10 +99,18 @@ def text(v: Any) -> str:
     '2.5'
     >>> text("第一行\\n第二行")
     '第一行 第二行'
+
+    Our exports write text that starts like a formula with a leading apostrophe (so that a
+    spreadsheet shows it as text); reading it back drops that apostrophe:
+
+    >>> text("'=1+1"), text("'tis")
+    ('=1+1', "'tis")
     """
     if v is None:
         return ""
     if isinstance(v, str):
+        if v[:1] == "'" and v[1:2] in _FORMULA_START:
+            v = v[1:]
         if v.isascii():
             return _SPACES.sub(" ", v).strip()
         return _SPACES.sub(" ", _half_width(v)).strip()

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from qiangshi.access.models import User
 from qiangshi.core.errors import ApplicationError
 from qiangshi.imports.models import ImportKind
+from qiangshi.imports.national import national_to_import_file
 from qiangshi.imports.services import import_file
 
 
@@ -20,6 +21,15 @@ class Command(BaseCommand):
         parser.add_argument("--user", required=True, help="act as this user (username)")
         parser.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
         parser.add_argument("--format", choices=["text", "json"], default="text")
+        parser.add_argument(
+            "--layout",
+            choices=["template", "national"],
+            default="template",
+            help="national: a workbook in the national Teacher MIS layout (teachers only)",
+        )
+        parser.add_argument(
+            "--school", default="", help="with --layout national: school code for every row"
+        )
 
     def handle(self, *args, **opts):
         try:
@@ -29,12 +39,18 @@ class Command(BaseCommand):
         path = Path(opts["file"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
+        data, filename = path.read_bytes(), path.name
         try:
+            if opts["layout"] == "national":
+                if opts["kind"] != "teachers":
+                    raise CommandError("--layout national is for teachers")
+                data = national_to_import_file(data, school_code=opts["school"], filename=path.name)
+                filename = path.stem + ".csv"
             result = import_file(
                 actor=actor,
                 kind=opts["kind"],
-                data=path.read_bytes(),
-                filename=path.name,
+                data=data,
+                filename=filename,
                 dry_run=opts["dry_run"],
             )
         except ApplicationError as exc:
