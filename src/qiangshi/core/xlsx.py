@@ -8,6 +8,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -23,7 +24,7 @@ def safe_cell_value(value: Any) -> Any:
         if isinstance(value, datetime) and value.tzinfo is not None:
             return value.replace(tzinfo=None)
         return value
-    text = str(value)
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))  # control characters xlsx cannot hold
     if text.startswith(_FORMULA_START):
         return "'" + text
     return text

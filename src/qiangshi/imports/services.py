@@ -105,15 +105,15 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 
 def _read(data: bytes, filename: str, columns: list[Column], mapping: dict[str, str] | None):
     """Read the table and match headers; raises ApplicationError for file-level problems."""
+    specs = [tabular.ColumnSpec(c.key, list(c.names), c.required) for c in columns]
     try:
         table = tabular.read_table(data, filename, max_rows=MAX_ROWS)
+        match = tabular.match_headers(table.header, specs, overrides=mapping or {})
     except tabular.TableError as exc:
         lang = translation.get_language() or "zh-hans"
         raise ApplicationError(
             exc.message_en if lang.startswith("en") else exc.message_zh, fields={"file": exc.code}
         ) from None
-    specs = [tabular.ColumnSpec(c.key, list(c.names), c.required) for c in columns]
-    match = tabular.match_headers(table.header, specs, overrides=mapping or {})
     return table, match
 
 
@@ -236,14 +236,19 @@ def _col_title(key: str, match, table) -> str:
     return next(c.title_zh for c in TEACHER_COLUMNS if c.key == key)
 
 
-def _validate_teachers(actor, table, match) -> tuple[list[_TeacherRow], list[Problem], int]:
+def _validate_teachers(
+    actor, table, match, progress: "Progress | None" = None
+) -> tuple[list[_TeacherRow], list[Problem], int]:
     problems: list[Problem] = []
     rows: list[_TeacherRow] = []
     rejected_rows: set[int] = set()
     seen: dict[str, int] = {}
     title = lambda key: _col_title(key, match, table)  # noqa: E731
 
+    total = len(table.rows)
     for row_no, values, row_problems in _parse_rows(table, match, TEACHER_COLUMNS):
+        if progress is not None and row_no % 5000 == 0:
+            progress("validate", row_no - table.first_data_row, total)
         problems += row_problems
         if row_problems:
             rejected_rows.add(row_no)
@@ -698,14 +703,16 @@ def import_file(
     rows: list[_TeacherRow] = []
     result.problems = _header_problems(match, TEACHER_COLUMNS)
     if not result.problems:
-        rows, result.problems, result.rejected = _validate_teachers(actor, table, match)
+        rows, result.problems, result.rejected = _validate_teachers(actor, table, match, progress)
     progress("validate", len(table.rows), len(table.rows))
     if result.problems or dry_run:
         if not result.problems:
             _count_teachers(rows, result)
         else:
             result.job = (
-                None if dry_run else _record_job(actor, kind, data, filename, mapping, result, [])
+                None
+                if dry_run
+                else _record_job(actor, kind, data, filename, mapping, result, [], job=job)
             )
         return result
     progress("write", 0, len(rows))
