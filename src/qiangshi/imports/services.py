@@ -38,8 +38,9 @@ from qiangshi.teachers.models import (
     TitleRecord,
 )
 
+from . import facilities
 from .models import ImportJob, ImportKind, ImportStatus
-from .specs import NONE, TEACHER_COLUMNS, Column
+from .specs import FACILITY_COLUMNS, NONE, TEACHER_COLUMNS, Column
 
 MAX_ROWS = 1_000_000
 CHUNK = 5000  # keys per IN (…) query: below SQLite's bound-parameter limit (32,766)
@@ -692,22 +693,23 @@ def import_file(
     new ImportJob row.
     """
     progress = progress or _no_progress
-    if kind != ImportKind.TEACHERS:
+    if kind not in KINDS:
         raise ApplicationError(_("Importing %(kind)s is not available yet.") % {"kind": kind})
-    if not can(actor, "teacher", "create") or not can(actor, "teacher", "change"):
-        raise ApplicationError(_("You may not import teachers."))
+    spec = KINDS[kind]
+    if not all(can(actor, subject, action) for subject, action in spec.permissions):
+        raise ApplicationError(_("You may not import this kind of data."))
     result = ImportResult(kind=kind)
     progress("read", 0, 1)
-    table, match = _read(data, filename, TEACHER_COLUMNS, mapping)
+    table, match = _read(data, filename, spec.columns, mapping)
     progress("validate", 0, len(table.rows))
-    rows: list[_TeacherRow] = []
-    result.problems = _header_problems(match, TEACHER_COLUMNS)
+    rows: list[Any] = []
+    result.problems = _header_problems(match, spec.columns)
     if not result.problems:
-        rows, result.problems, result.rejected = _validate_teachers(actor, table, match, progress)
+        rows, result.problems, result.rejected = spec.validate(actor, table, match, progress)
     progress("validate", len(table.rows), len(table.rows))
     if result.problems or dry_run:
         if not result.problems:
-            _count_teachers(rows, result)
+            spec.count(rows, result)
         else:
             result.job = (
                 None
@@ -717,7 +719,7 @@ def import_file(
         return result
     progress("write", 0, len(rows))
     with transaction.atomic():
-        keys = _commit_teachers(actor, rows, result)
+        keys = spec.commit(actor, rows, result)
         result.committed = True
         result.job = _record_job(actor, kind, data, filename, mapping, result, keys, job=job)
         audit_record(
@@ -729,6 +731,40 @@ def import_file(
         )
     progress("write", len(rows), len(rows))
     return result
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """How one import kind is checked, counted (dry run) and written."""
+
+    columns: list[Column]
+    permissions: tuple[tuple[str, str], ...]
+    validate: Callable
+    count: Callable
+    commit: Callable
+
+
+def _validate_facilities(actor, table, match, progress=None):
+    return facilities.validate(actor, table, match, _parse_rows, Problem, progress)
+
+
+KINDS: dict[str, _Kind] = {
+    # Looked up at call time (not bound here), so that tests can substitute one step.
+    ImportKind.TEACHERS: _Kind(
+        TEACHER_COLUMNS,
+        (("teacher", "create"), ("teacher", "change")),
+        lambda *args: _validate_teachers(*args),
+        lambda *args: _count_teachers(*args),
+        lambda *args: _commit_teachers(*args),
+    ),
+    ImportKind.FACILITIES: _Kind(
+        FACILITY_COLUMNS,
+        (("school", "change"),),
+        _validate_facilities,
+        facilities.count,
+        facilities.commit,
+    ),
+}
 
 
 def _record_job(

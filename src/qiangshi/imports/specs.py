@@ -264,3 +264,43 @@ TEACHER_COLUMNS: list[Column] = [
     _col("certificate_number", ["教师资格证号码", "资格证书号", "certificate_number"], cells.text),
     _col("backbone_level", ["骨干教师级别", "骨干教师", "backbone_level"], None, choices=BACKBONE),
 ]
+
+
+FACILITY_COLUMNS: list[Column] = [
+    _col(
+        "school_code",
+        ["学校代码", "学校标识码", "school_code", "school code"],
+        cells.text,
+        required=True,
+    ),
+    _col("year", ["年度", "年份", "统计年度", "year"], cells.integer, required=True),
+    _col(
+        "teaching_area_m2",
+        ["教学及辅助用房面积", "教学及辅助用房", "teaching_area_m2", "teaching area"],
+        cells.decimal,
+        required=True,
+    ),
+    _col(
+        "sports_area_m2",
+        ["体育运动场馆面积", "体育运动场(馆)面积", "sports_area_m2", "sports area"],
+        cells.decimal,
+        required=True,
+    ),
+    _col(
+        "equipment_value_yuan",
+        ["教学仪器设备值", "教学仪器设备资产值", "equipment_value_yuan", "equipment value"],
+        cells.decimal,
+        required=True,
+    ),
+    _col(
+        "multimedia_rooms",
+        ["网络多媒体教室数", "网络多媒体教室", "multimedia_rooms"],
+        cells.integer,
+        required=True,
+    ),
+]
+
+COLUMNS_BY_KIND: dict[str, list[Column]] = {
+    "teachers": TEACHER_COLUMNS,
+    "facilities": FACILITY_COLUMNS,
+}
