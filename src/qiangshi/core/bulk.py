@@ -100,9 +100,38 @@ def bulk_insert_rows(model: type[models.Model], rows: Sequence[dict]) -> None:
         for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
             row["id"] = pk
         columns = ", ".join(quote(f.column) for f in [meta.pk, *fields])
-        plan = [(f, f.attname, defaults[f.attname]) for f in fields]
+        plan = [(f.attname, defaults[f.attname]) for f in fields]
+        converters = [
+            (i, f)
+            for i, f in enumerate(fields, start=1)
+            if isinstance(f, models.JSONField | models.FileField)
+        ]
         with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            write = copy.write_row
             for row in rows:
-                copy.write_row(
-                    [row["id"], *(_value(f, row.get(name, default)) for f, name, default in plan)]
-                )
+                get = row.get
+                values = [row["id"], *[get(name, default) for name, default in plan]]
+                for i, f in converters:
+                    values[i] = _value(f, values[i])
+                write(values)
+
+
+def filter_in(queryset, field: str, keys: Sequence, chunk: int = 5000):
+    """Querysets that together select the rows whose `field` is one of `keys`.
+
+    PostgreSQL gets one query with the keys as a single array parameter (`IN (SELECT
+    unnest(%s))`): building a statement with tens of thousands of placeholders costs more than
+    running it. Other databases get chunks below their parameter limit.
+    """
+    keys = list(keys)
+    if not keys:
+        return []
+    if connection.vendor == "postgresql":
+        from django.db.models.expressions import RawSQL
+
+        cast = "bigint[]" if all(isinstance(k, int) for k in keys) else "text[]"
+        sql = f"SELECT unnest(%s::{cast})"
+        return [queryset.filter(**{f"{field}__in": RawSQL(sql, (keys,))})]
+    return [
+        queryset.filter(**{f"{field}__in": keys[i : i + chunk]}) for i in range(0, len(keys), chunk)
+    ]

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from qiangshi.access.scoping import can, scope
 from qiangshi.core import crypto
-from qiangshi.core.bulk import bulk_insert_rows
+from qiangshi.core.bulk import bulk_insert_rows, filter_in
 from qiangshi.core.errors import ApplicationError
 from qiangshi.core.models import AuditLog
 from qiangshi.core.services import audit_record
@@ -335,25 +335,13 @@ def _validate_teachers(
     hashes = [r.hash for r in rows]
     existing: dict[str, _Existing] = {}
     changeable: set[int] = set()
-    for chunk in _chunks(hashes):
-        existing.update(
-            {
-                row["national_id_hash"]: _Existing(**row)
-                for row in Teacher.objects.filter(national_id_hash__in=chunk).values(
-                    "pk",
-                    "name",
-                    "ethnicity",
-                    "political_status",
-                    "phone_encrypted",
-                    "national_id_hash",
-                )
-            }
-        )
-        changeable |= set(
-            scope(Teacher.objects.all(), actor, "change")
-            .filter(national_id_hash__in=chunk)
-            .values_list("pk", flat=True)
-        )
+    for qs in filter_in(Teacher.objects.all(), "national_id_hash", hashes):
+        for row in qs.values(
+            "pk", "name", "ethnicity", "political_status", "phone_encrypted", "national_id_hash"
+        ):
+            existing[row["national_id_hash"]] = _Existing(**row)
+    for qs in filter_in(scope(Teacher.objects.all(), actor, "change"), "national_id_hash", hashes):
+        changeable |= set(qs.values_list("pk", flat=True))
     for r in rows:
         code = r.values.get("school_code")
         if code:
@@ -407,30 +395,24 @@ class _TeacherState:
 
 def _load_state(teacher_ids: list[int], today: date) -> _TeacherState:
     state = _TeacherState()
-    for chunk in _chunks(teacher_ids):
-        for job in Employment.objects.filter(teacher_id__in=chunk, end_date__isnull=True).values(
-            "pk", "teacher_id", "start_date", *EMPLOYMENT_KEYS
-        ):
+    jobs = Employment.objects.filter(end_date__isnull=True)
+    for qs in filter_in(jobs, "teacher_id", teacher_ids):
+        for job in qs.values("pk", "teacher_id", "start_date", *EMPLOYMENT_KEYS):
             state.jobs[job["teacher_id"]] = SimpleNamespace(**job)
-        for tid, rank in TitleRecord.objects.filter(teacher_id__in=chunk).values_list(
-            "teacher_id", "rank"
-        ):
+    for qs in filter_in(TitleRecord.objects.all(), "teacher_id", teacher_ids):
+        for tid, rank in qs.values_list("teacher_id", "rank"):
             state.titles[tid].add(rank)
-        for tid, level in EducationRecord.objects.filter(teacher_id__in=chunk).values_list(
-            "teacher_id", "level"
-        ):
+    for qs in filter_in(EducationRecord.objects.all(), "teacher_id", teacher_ids):
+        for tid, level in qs.values_list("teacher_id", "level"):
             state.levels[tid].add(level)
-        for tid, stage, subject in Certificate.objects.filter(teacher_id__in=chunk).values_list(
-            "teacher_id", "stage", "subject"
-        ):
+    for qs in filter_in(Certificate.objects.all(), "teacher_id", teacher_ids):
+        for tid, stage, subject in qs.values_list("teacher_id", "stage", "subject"):
             state.certs[tid].add((stage, subject))
-        for tid, level in (
-            Recognition.objects.filter(
-                teacher_id__in=chunk, kind=RecognitionKind.BACKBONE, start_date__lte=today
-            )
-            .exclude(end_date__lt=today)
-            .values_list("teacher_id", "level")
-        ):
+    backbone = Recognition.objects.filter(
+        kind=RecognitionKind.BACKBONE, start_date__lte=today
+    ).exclude(end_date__lt=today)
+    for qs in filter_in(backbone, "teacher_id", teacher_ids):
+        for tid, level in qs.values_list("teacher_id", "level"):
             state.backbone[tid].add(level)
     return state
 
