@@ -163,3 +163,34 @@ def test_former_staff_filter_in_list_and_api(world, client):
     _, key = api_token_create(actor=district, name="t")
     body = client.get("/api/teachers?status=former", HTTP_AUTHORIZATION=f"Bearer {key}").json()
     assert [item["name"] for item in body["items"]] == [t.name]
+
+
+def test_template_export_round_trips_and_logs_full_ids(world, client):
+    import io
+
+    from openpyxl import load_workbook
+
+    from qiangshi.core.models import AccessLog
+    from qiangshi.imports.services import import_file
+
+    school_admin = world["users"]["school"]
+    client.force_login(school_admin)
+    response = client.get(reverse("web:teacher_export_template"))
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == [world["teachers"]["a"].name]  # scope: school a only
+    assert AccessLog.objects.filter(actor_username=school_admin.username, channel="export").exists()
+    result = import_file(
+        actor=school_admin, kind="teachers", data=response.content, filename="back.xlsx"
+    )
+    assert (result.problems, result.new, result.changed) == ([], 0, 0)
+    national = client.get(reverse("web:teacher_export_national"))
+    assert (
+        national.status_code == 200
+        and len(load_workbook(io.BytesIO(national.content)).sheetnames) > 3
+    )
+
+
+def test_template_export_forbidden_without_export_permission(world, client):
+    client.force_login(world["users"]["pilot"])
+    assert client.get(reverse("web:teacher_export_template")).status_code == 403

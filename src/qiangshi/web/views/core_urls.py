@@ -10,6 +10,17 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("teachers/", teachers.teacher_list, name="teacher_list"),
     path("teachers/export.xlsx", teachers.teacher_export, name="teacher_export"),
+    path(
+        "teachers/export-template.xlsx",
+        teachers.teacher_export_template,
+        name="teacher_export_template",
+    ),
+    path(
+        "teachers/export-national.xlsx",
+        teachers.teacher_export_template,
+        {"fmt": "national"},
+        name="teacher_export_national",
+    ),
     path("teachers/new/", teachers.teacher_create, name="teacher_create"),
     path("teachers/<int:pk>/", teachers.teacher_detail, name="teacher_detail"),
     path("teachers/<int:pk>/edit/", teachers.teacher_edit, name="teacher_edit"),

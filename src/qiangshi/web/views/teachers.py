@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -22,6 +22,7 @@ from qiangshi.access.scoping import can
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.services import audit_record
 from qiangshi.engines import idcard
+from qiangshi.imports.exports import export_file
 from qiangshi.org.models import Stage
 from qiangshi.org.selectors import district_choices
 from qiangshi.teachers import selectors, services
@@ -502,3 +503,24 @@ def teacher_edit(request, pk: int):
         "web/teachers/form.html",
         {"form": form, "create": False, "teacher": teacher, **FORM_SECTIONS},
     )
+
+
+@login_required
+def teacher_export_template(request, fmt: str = "template"):
+    """The filtered list in the import template's layout (or the national template's), for
+    editing and importing back. Full national IDs go only to roles that may see them, and each
+    one exported is written to the access log."""
+    actor = request.user
+    if not can(actor, "teacher", "export"):
+        raise PermissionDenied
+    filters = TeacherFilterForm(request.GET, actor=actor).filters()
+    try:
+        result = export_file(actor=actor, kind="teachers", filters=filters, fmt=fmt)
+    except ApplicationError as exc:
+        raise PermissionDenied(exc.message) from None
+    response = HttpResponse(
+        result.data,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    return response
