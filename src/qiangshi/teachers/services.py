@@ -287,6 +287,39 @@ def teacher_update(*, actor, teacher: Teacher, data: dict[str, Any]) -> Teacher:
     return teacher
 
 
+PHOTO_TYPES = {".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff", ".png": b"\x89PNG"}
+PHOTO_MAX_BYTES = 2 * 1024 * 1024
+
+
+@transaction.atomic
+def teacher_photo_set(*, actor, teacher: Teacher, upload) -> Teacher:
+    """Set (or replace) a teacher's photo: a JPEG or PNG of at most 2 MB, checked by content."""
+    import os
+
+    teacher = get_in_scope(Teacher.objects.select_for_update(), actor, "change", pk=teacher.pk)
+    ext = os.path.splitext(getattr(upload, "name", "") or "")[1].lower()
+    head = upload.read(8)
+    upload.seek(0)
+    if ext not in PHOTO_TYPES or not head.startswith(PHOTO_TYPES[ext]):
+        raise ApplicationError(
+            _("The photo could not be saved."), fields={"photo": _("Upload a JPEG or PNG image.")}
+        )
+    if (getattr(upload, "size", 0) or 0) > PHOTO_MAX_BYTES:
+        raise ApplicationError(
+            _("The photo could not be saved."),
+            fields={"photo": _("The image is larger than 2 MB.")},
+        )
+    old = teacher.photo.name
+    teacher.photo.save(f"teacher-{teacher.pk}{ext}", upload, save=True)
+    audit_record(
+        actor=actor,
+        action="teacher.photo_set",
+        target=teacher,
+        changes={"photo": [old or None, teacher.photo.name]},
+    )
+    return teacher
+
+
 def teacher_reveal(*, actor, teacher: Teacher, field: str, channel: str = "web") -> str:
     """Return a sensitive value in full for roles allowed to see it, and log the view."""
     if field not in SENSITIVE_FIELDS:

@@ -25,6 +25,12 @@ urlpatterns = [
     path("teachers/<int:pk>/", teachers.teacher_detail, name="teacher_detail"),
     path("teachers/<int:pk>/edit/", teachers.teacher_edit, name="teacher_edit"),
     path("teachers/<int:pk>/reveal/<str:field>/", teachers.teacher_reveal, name="teacher_reveal"),
+    path("teachers/<int:pk>/photo/", teachers.teacher_photo, name="teacher_photo"),
+    path(
+        "teachers/<int:pk>/photo/upload/",
+        teachers.teacher_photo_upload,
+        name="teacher_photo_upload",
+    ),
     path(
         "teachers/<int:pk>/records/<str:kind>/add/",
         teachers.teacher_record_add,

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -524,3 +524,36 @@ def teacher_export_template(request, fmt: str = "template"):
     )
     response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
     return response
+
+
+@login_required
+def teacher_photo(request, pk: int):
+    """The teacher's photo, served only inside the actor's scope (never from a public URL)."""
+    try:
+        teacher = selectors.teacher_get(actor=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    if not teacher.photo:
+        raise Http404
+    response = FileResponse(teacher.photo.open("rb"))
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+@require_POST
+def teacher_photo_upload(request, pk: int):
+    try:
+        teacher = selectors.teacher_get(actor=request.user, pk=pk, action="change")
+    except NotFound:
+        raise Http404 from None
+    upload = request.FILES.get("photo")
+    if upload is None:
+        messages.error(request, _("Choose an image file."))
+    else:
+        try:
+            services.teacher_photo_set(actor=request.user, teacher=teacher, upload=upload)
+            messages.success(request, _("The photo was saved."))
+        except ApplicationError as exc:
+            messages.error(request, " ".join(exc.fields.values()) or exc.message)
+    return redirect("web:teacher_detail", pk=pk)
