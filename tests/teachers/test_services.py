@@ -423,3 +423,52 @@ def test_evidence_must_be_a_scan_or_photo(world):
         evidence=SimpleUploadedFile("diploma.PDF", b"%PDF-1.4"),
     )
     assert ok.evidence.name.endswith(".PDF")
+
+
+def test_completeness_follows_the_national_rules(world):
+    actor, t = world["users"]["admin"], world["teachers"]["a"]
+    services.teacher_record_add(
+        actor=actor,
+        teacher=t,
+        kind="education",
+        data={"level": "bachelor", "institution": "集美大学", "end_date": "2008-07-01"},
+    )
+    services.teacher_record_add(
+        actor=actor, teacher=t, kind="appraisal", data={"year": 2020, "grade": "competent"}
+    )
+    today = date(2026, 11, 29)
+    fields = {
+        m["field"]
+        for m in selectors.teacher_completeness(selectors.teacher_get(actor=actor, pk=t.pk), today)[
+            "missing"
+        ]
+    }
+    assert {"senior_secondary", "appraisal", "teaching_load"} <= fields
+    services.teacher_record_add(
+        actor=actor,
+        teacher=t,
+        kind="education",
+        data={"level": "senior_secondary", "institution": "厦门一中", "end_date": "2004-07-01"},
+    )
+    services.teacher_record_add(
+        actor=actor, teacher=t, kind="appraisal", data={"year": 2025, "grade": "excellent"}
+    )
+    services.teacher_record_add(
+        actor=actor,
+        teacher=t,
+        kind="teaching_load",
+        data={
+            "school_year": 2026,
+            "term": 1,
+            "stage": "primary",
+            "subjects": ["chinese"],
+            "weekly_periods": "14",
+        },
+    )
+    fields = {
+        m["field"]
+        for m in selectors.teacher_completeness(selectors.teacher_get(actor=actor, pk=t.pk), today)[
+            "missing"
+        ]
+    }
+    assert not {"senior_secondary", "appraisal", "teaching_load"} & fields

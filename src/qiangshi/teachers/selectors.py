@@ -250,37 +250,51 @@ COMPLETENESS = [
 ]
 
 
-def teacher_completeness(teacher: Teacher) -> dict[str, Any]:
-    """What the record still lacks before it can be reported (national template groups)."""
-    missing = []
+def teacher_completeness(teacher: Teacher, today: date | None = None) -> dict[str, Any]:
+    """What the record still lacks before it can be reported to the national system.
+
+    Checks the basic and contact fields, one record in each required group, and the national
+    system's rules that apply: education history starts at senior secondary school, an
+    appraisal for last year, and for full-time teachers a main subject and a teaching load for
+    the current school year (which starts in September).
+    """
+    today = today or date.today()
+    missing: list[dict[str, str]] = []
+
+    def lack(group: str, field: str, label) -> None:
+        missing.append({"group": group, "field": field, "label": str(label)})
+
     for group, field, label in COMPLETENESS:
         if not getattr(teacher, field):
-            missing.append({"group": group, "field": field, "label": str(label)})
-    groups = [
-        ("employment", teacher.employments.all(), _("current employment")),
-        ("education", teacher.education_records.all(), _("education history")),
-        ("certificate", teacher.certificates.all(), _("teaching certificate")),
-        ("appraisal", teacher.appraisals.all(), _("annual appraisal")),
+            lack(group, field, label)
+    checks = len(COMPLETENESS)
+    education = list(teacher.education_records.all())
+    required = [
+        ("employment", list(teacher.employments.all()), _("current employment")),
+        ("education", education, _("education history")),
+        ("certificate", list(teacher.certificates.all()), _("teaching certificate")),
     ]
-    for group, records, label in groups:
-        if not list(records):
-            missing.append({"group": group, "field": group, "label": str(label)})
+    for group, records, label in required:
+        checks += 1
+        if not records:
+            lack(group, group, label)
+    checks += 1
+    if education and not any(
+        r.level in ("senior_secondary", "secondary_normal") for r in education
+    ):
+        lack("education", "senior_secondary", _("senior secondary school in education history"))
+    checks += 1
+    if not any(a.year == today.year - 1 for a in teacher.appraisals.all()):
+        lack("appraisal", "appraisal", _("annual appraisal for last year"))
     job = teacher.current_employment
     if job is not None and job.is_full_time_teacher:
+        checks += 2
         if not job.main_subject:
-            missing.append(
-                {"group": "employment", "field": "main_subject", "label": str(_("main subject"))}
-            )
-        if not list(teacher.teaching_loads.all()):
-            missing.append(
-                {
-                    "group": "teaching_load",
-                    "field": "teaching_load",
-                    "label": str(_("teaching load")),
-                }
-            )
-    total = len(COMPLETENESS) + len(groups) + 2
-    return {"missing": missing, "percent": round(100 * (total - len(missing)) / total)}
+            lack("employment", "main_subject", _("main subject"))
+        school_year = today.year if today.month >= 9 else today.year - 1
+        if not any(t.school_year == school_year for t in teacher.teaching_loads.all()):
+            lack("teaching_load", "teaching_load", _("teaching load for this school year"))
+    return {"missing": missing, "percent": round(100 * (checks - len(missing)) / checks)}
 
 
 def backbone_recognitions(teacher: Teacher, on: date | None = None) -> list[Recognition]:
