@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "qiangshi.access",
     "qiangshi.teachers",
     "qiangshi.imports",
+    "qiangshi.balance",
     "qiangshi.demo",
     "qiangshi.web",
 ]

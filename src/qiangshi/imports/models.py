@@ -9,6 +9,10 @@ class ImportKind(models.TextChoices):
     TEACHERS = "teachers", _("Teachers")
     SCHOOLS = "schools", _("Schools")
     FACILITIES = "facilities", _("School facilities")
+    EDUCATION = "education", _("Education history")
+    TITLES = "titles", _("Title history")
+    EMPLOYMENTS = "employments", _("Employment history")
+    RECOGNITIONS = "recognitions", _("Recognitions")
 
 
 class ImportStatus(models.TextChoices):

@@ -38,9 +38,16 @@ from qiangshi.teachers.models import (
     TitleRecord,
 )
 
-from . import facilities
+from . import facilities, history, schools
 from .models import ImportJob, ImportKind, ImportStatus
-from .specs import FACILITY_COLUMNS, NONE, TEACHER_COLUMNS, Column
+from .specs import (
+    FACILITY_COLUMNS,
+    HISTORY_COLUMNS,
+    NONE,
+    SCHOOL_COLUMNS,
+    TEACHER_COLUMNS,
+    Column,
+)
 
 MAX_ROWS = 1_000_000
 CHUNK = 5000  # keys per IN (…) query: below SQLite's bound-parameter limit (32,766)
@@ -685,7 +692,9 @@ def import_file(
     table, match = _read(data, filename, spec.columns, mapping)
     progress("validate", 0, len(table.rows))
     rows: list[Any] = []
-    result.problems = _header_problems(match, spec.columns)
+    result.problems = _formula_problems(data, table)
+    result.rejected = len({p.row for p in result.problems})
+    result.problems += _header_problems(match, spec.columns)
     if not result.problems:
         rows, result.problems, result.rejected = spec.validate(actor, table, match, progress)
     progress("validate", len(table.rows), len(table.rows))
@@ -726,8 +735,39 @@ class _Kind:
     commit: Callable
 
 
+def _formula_problems(data: bytes, table) -> list[Problem]:
+    """A problem per formula cell saved without a computed value (it would read as empty)."""
+    problems = []
+    for row, column in sorted(tabular.formula_cells(data, uncached_only=True)):
+        index = column - table.first_column
+        name = table.header[index] if 0 <= index < len(table.header) else ""
+        problems.append(
+            Problem(
+                row,
+                name or tabular.column_letter(column),
+                "",
+                "公式单元格没有计算结果，请粘贴为数值",
+                "A formula cell has no computed value: paste values instead",
+            )
+        )
+    return problems
+
+
 def _validate_facilities(actor, table, match, progress=None):
     return facilities.validate(actor, table, match, _parse_rows, Problem, progress)
+
+
+def _validate_schools(actor, table, match, progress=None):
+    return schools.validate(actor, table, match, _parse_rows, Problem, progress)
+
+
+def _history_kind(kind: str) -> _Kind:
+    def validate(actor, table, match, progress=None):
+        return history.validate(kind, actor, table, match, _parse_rows, Problem, progress)
+
+    return _Kind(
+        HISTORY_COLUMNS[kind], (("teacher", "change"),), validate, history.count, history.commit
+    )
 
 
 KINDS: dict[str, _Kind] = {
@@ -746,6 +786,10 @@ KINDS: dict[str, _Kind] = {
         facilities.count,
         facilities.commit,
     ),
+    ImportKind.SCHOOLS: _Kind(
+        SCHOOL_COLUMNS, (("school", "change"),), _validate_schools, schools.count, schools.commit
+    ),
+    **{kind: _history_kind(kind) for kind in history.KINDS},
 }
 
 

@@ -21,7 +21,9 @@ from qiangshi.teachers.models import (
     Gender,
     PoliticalStatus,
     PostCategory,
+    RecognitionKind,
     RecognitionLevel,
+    StudyMode,
     Subject,
     TitleRank,
 )
@@ -300,7 +302,212 @@ FACILITY_COLUMNS: list[Column] = [
     ),
 ]
 
+# --- Schools ------------------------------------------------------------------------------
+
+# The grade names of the export's per-grade columns ("一年级学生数" … "高三班数"), with the
+# names people also use (初一 for 七年级, 高一 for 十年级).
+GRADE_LABELS: dict[int, tuple[str, ...]] = {
+    1: ("一年级",),
+    2: ("二年级",),
+    3: ("三年级",),
+    4: ("四年级",),
+    5: ("五年级",),
+    6: ("六年级",),
+    7: ("七年级", "初一"),
+    8: ("八年级", "初二"),
+    9: ("九年级", "初三"),
+    10: ("高一", "十年级"),
+    11: ("高二", "十一年级"),
+    12: ("高三", "十二年级"),
+}
+GRADES = range(1, 13)
+
+
+def grade_key(grade: int, what: str) -> str:
+    """The column key of a grade's "students" or "classes" count."""
+    return f"grade{grade}_{what}"
+
+
+def _grade_columns() -> list[Column]:
+    out = []
+    for g in GRADES:
+        for what, zh_names in (
+            ("students", ("学生数", "在校生数")),
+            ("classes", ("班数", "班级数")),
+        ):
+            names = [f"{label}{zh}" for zh in zh_names for label in GRADE_LABELS[g]]
+            out.append(_col(grade_key(g, what), [*names, f"grade {g} {what}"], cells.integer))
+    return out
+
+
+SCHOOL_COLUMNS: list[Column] = [
+    _col(
+        "school_code",
+        ["学校代码", "学校标识码", "学校编码", "school_code", "school code"],
+        cells.text,
+        required=True,
+    ),
+    _col("name", ["学校名称", "校名", "school_name", "school name", "name"], cells.text),
+    _col(
+        "district_code",
+        ["区县代码", "区县编码", "所属区县代码", "district_code", "district code"],
+        cells.text,
+    ),
+    # Written by the export for the reader's benefit; the code decides the district.
+    _col("district_name", ["区县名称", "所属区县", "district_name", "district name"], cells.text),
+    _col("stage", ["办学类型", "学段", "stage"], None, choices=STAGE),
+    _col("location", ["城乡类型", "城乡分类", "location"], None, choices=LOCATION),
+    _col("ownership", ["办学性质", "举办者类型", "ownership"], None, choices=OWNERSHIP),
+    _col(
+        "is_boarding",
+        ["是否寄宿制", "寄宿制学校", "寄宿制", "is_boarding", "boarding"],
+        cells.boolean,
+    ),
+    _col("address", ["地址", "学校地址", "address"], cells.text),
+    _col("latitude", ["纬度", "latitude", "lat"], cells.decimal),
+    _col("longitude", ["经度", "longitude", "lng", "lon"], cells.decimal),
+    _col("year", ["学年", "学年度", "school_year", "school year", "year"], cells.integer),
+    *_grade_columns(),
+]
+
+
+# --- History tables (one row per record) ---------------------------------------------------
+
+STUDY_MODE = choice_options(
+    StudyMode,
+    {
+        "full_time": ["全日制", "全日制普通高校"],
+        "in_service": ["在职", "非全日制", "在职学习", "函授", "业余", "自学考试", "成人教育"],
+    },
+)
+RECOGNITION_KIND = choice_options(
+    RecognitionKind,
+    {
+        "backbone": ["骨干教师", "骨干"],
+        "subject_leader": ["学科带头人", "带头人"],
+        "master_teacher": ["名师", "名教师"],
+    },
+)
+RECOGNITION_LEVEL = choice_options(RecognitionLevel, BACKBONE_VARIANTS)
+TITLE_RANK = choice_options(TitleRank, TITLE_VARIANTS)
+
+_IDENTITY: list[Column] = [
+    _col("name", ["姓名", "教师姓名", "name"], cells.text, required=True),
+    next(c for c in TEACHER_COLUMNS if c.key == "national_id"),
+]
+
+EDUCATION_COLUMNS: list[Column] = [
+    *_IDENTITY,
+    _col(
+        "level",
+        ["学历", "学历层次", "education_level", "level"],
+        None,
+        required=True,
+        choices=EDUCATION,
+    ),
+    _col(
+        "institution",
+        ["毕业院校", "毕业学校", "就读院校", "institution"],
+        cells.text,
+        required=True,
+    ),
+    _col("major", ["所学专业", "专业", "major"], cells.text),
+    _col("study_mode", ["学习形式", "学习方式", "study_mode"], None, choices=STUDY_MODE),
+    _col("is_normal_major", ["是否师范专业", "师范专业", "is_normal_major"], cells.boolean),
+    _col("start_date", ["入学日期", "入学时间", "入学年月", "start_date"], cells.date_value),
+    _col(
+        "end_date",
+        ["毕业日期", "毕业时间", "毕业年月", "end_date", "graduation_date"],
+        cells.date_value,
+    ),
+]
+
+TITLE_COLUMNS: list[Column] = [
+    *_IDENTITY,
+    _col(
+        "rank",
+        ["职称", "专业技术职务", "职称等级", "title", "rank"],
+        None,
+        required=True,
+        choices=TITLE_RANK,
+    ),
+    _col(
+        "obtained_on",
+        ["取得日期", "取得职称日期", "取得时间", "obtained_on"],
+        cells.date_value,
+        required=True,
+    ),
+    _col("appointed_on", ["聘任日期", "聘任时间", "appointed_on"], cells.date_value),
+]
+
+RECOGNITION_COLUMNS: list[Column] = [
+    *_IDENTITY,
+    _col(
+        "kind",
+        ["称号", "荣誉称号", "recognition", "kind"],
+        None,
+        required=True,
+        choices=RECOGNITION_KIND,
+    ),
+    _col("level", ["级别", "认定级别", "level"], None, required=True, choices=RECOGNITION_LEVEL),
+    _col("subject", ["学科", "任教学科", "subject"], None, choices=SUBJECT),
+    _col(
+        "start_date",
+        ["起始日期", "开始日期", "认定日期", "start_date", "valid from"],
+        cells.date_value,
+        required=True,
+    ),
+    _col(
+        "end_date",
+        ["截止日期", "结束日期", "有效期至", "end_date", "valid until"],
+        cells.date_value,
+    ),
+]
+
+EMPLOYMENT_COLUMNS: list[Column] = [
+    *_IDENTITY,
+    _col(
+        "school_code",
+        ["学校代码", "学校标识码", "学校编码", "school_code", "school code"],
+        cells.text,
+        required=True,
+    ),
+    _col(
+        "employment_type",
+        ["用人类型", "是否在编", "用人形式", "employment_type"],
+        None,
+        required=True,
+        choices=EMPLOYMENT,
+    ),
+    _col("post_category", ["岗位类别", "post_category"], None, choices=POST),
+    _col("is_full_time_teacher", ["是否专任教师", "专任教师", "full_time_teacher"], cells.boolean),
+    _col(
+        "main_subject",
+        ["任教学科", "主要任教学科", "学科", "main_subject", "subject"],
+        None,
+        choices=SUBJECT,
+    ),
+    _col("post_grade", ["岗位等级", "post_grade"], cells.integer),
+    _col(
+        "start_date",
+        ["开始日期", "任职开始日期", "进本校年月", "start_date"],
+        cells.date_value,
+        required=True,
+    ),
+    _col("end_date", ["结束日期", "任职结束日期", "离校日期", "end_date"], cells.date_value),
+    _col("end_reason", ["结束原因", "离校原因", "end_reason"], cells.text),
+]
+
+HISTORY_COLUMNS: dict[str, list[Column]] = {
+    "education": EDUCATION_COLUMNS,
+    "titles": TITLE_COLUMNS,
+    "recognitions": RECOGNITION_COLUMNS,
+    "employments": EMPLOYMENT_COLUMNS,
+}
+
 COLUMNS_BY_KIND: dict[str, list[Column]] = {
     "teachers": TEACHER_COLUMNS,
+    "schools": SCHOOL_COLUMNS,
     "facilities": FACILITY_COLUMNS,
+    **HISTORY_COLUMNS,
 }

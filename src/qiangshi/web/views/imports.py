@@ -27,7 +27,15 @@ from qiangshi.web.lists import XLSX, paginate
 ACCEPT = ".xlsx,.xls,.csv"
 PROBLEMS_PER_PAGE = 50
 # The template's first sheet is named in Chinese, like its headings.
-TEMPLATE_SHEETS = {"teachers": "教师", "schools": "学校", "facilities": "学校设施"}
+TEMPLATE_SHEETS = {
+    "teachers": "教师",
+    "schools": "学校",
+    "facilities": "学校设施",
+    "education": "学习经历",
+    "titles": "职称",
+    "employments": "任职经历",
+    "recognitions": "荣誉称号",
+}
 
 
 def _require_import(actor) -> None:

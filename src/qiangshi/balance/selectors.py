@@ -1,0 +1,252 @@
+"""Reads for the balance monitor: the registry adapter that turns a district's schools, enrollment,
+facility records and teachers into engine inputs, and the evaluation of a district.
+
+How each figure is counted (shown next to the figures in the UI):
+- students: `SchoolEnrollment` of the school year, grades 1–6 for the primary part and 7–9 for
+  the junior part (10–12, the senior part of a twelve-year school, only enters the split);
+- a teacher belongs to a school on date `on` when an employment there has started
+  (start_date ≤ on) and not ended (end_date empty or ≥ on);
+- higher-degree teachers: full-time teachers (`is_full_time_teacher`) whose highest education
+  completed by `on` (graduation date ≤ on) is at least the rule set's level for the stage
+  (primary: associate/专科, junior: bachelor/本科);
+- backbone teachers: teachers of the school (full-time or not, as in the official wording)
+  with a recognition of a backbone kind at district level or above, valid on `on`; a teacher
+  with several recognitions counts once;
+- PE/arts teachers: full-time teachers whose main subject is PE, music or fine arts; non-full-time
+  ones with those main subjects are the part-time PE/arts teachers that a rural small school may
+  add;
+- facilities: the school's `SchoolFacility` record of the year.
+
+Nine-year and twelve-year schools: a teacher whose teaching load for the school year (the later
+term if both are recorded) is in the primary, junior or senior stage belongs to that part (a
+senior-part teacher is outside compulsory education); a teacher without such a load, and every
+facility figure, is split across the parts by enrollment (`split_school`).
+"""
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date
+
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+
+from qiangshi.access.scoping import scope
+from qiangshi.core.errors import ApplicationError, NotFound
+from qiangshi.engines.balance import (
+    STAGES,
+    DistrictResult,
+    RuleSet,
+    SchoolInput,
+    evaluate_district,
+    split_school,
+)
+from qiangshi.org.models import (
+    Region,
+    RegionLevel,
+    School,
+    SchoolEnrollment,
+    SchoolFacility,
+    Stage,
+)
+from qiangshi.teachers.models import (
+    EDUCATION_RANK,
+    EducationRecord,
+    Employment,
+    Recognition,
+    TeachingLoad,
+)
+
+from .rules import rule_set_on
+
+COMPULSORY = (Stage.PRIMARY, Stage.JUNIOR, Stage.NINE_YEAR, Stage.TWELVE_YEAR)
+PART_GRADES = {"primary": range(1, 7), "junior": range(7, 10), "senior": range(10, 13)}
+SCHOOL_PARTS = {
+    Stage.PRIMARY: ("primary",),
+    Stage.JUNIOR: ("junior",),
+    Stage.NINE_YEAR: ("primary", "junior"),
+    Stage.TWELVE_YEAR: ("primary", "junior", "senior"),
+}
+FACILITY_FIELDS = ("teaching_area_m2", "sports_area_m2", "equipment_value_yuan", "multimedia_rooms")
+
+
+def default_on(year: int, today: date | None = None) -> date:
+    """The registry date for school year `year`: today while the year runs (1 September to 31
+    August), else its first day (the date of the yearly education statistics)."""
+    today = today or date.today()
+    start, end = date(year, 9, 1), date(year + 1, 8, 31)
+    return today if start <= today <= end else start
+
+
+def _district(district) -> Region:
+    if isinstance(district, Region):
+        return district
+    region = Region.objects.filter(code=str(district), level=RegionLevel.DISTRICT).first()
+    if region is None:
+        raise NotFound(f"No district with code {district}.")
+    return region
+
+
+def _teacher_counts(school_ids: list[int], year: int, on: date, rules: RuleSet):
+    """{(school_id, load_stage): counts} in one query (grouped, with correlated subqueries)."""
+    rank = Case(
+        *[When(level=level, then=Value(r)) for level, r in EDUCATION_RANK.items()],
+        output_field=IntegerField(),
+    )
+    education = (
+        EducationRecord.objects.filter(
+            teacher=OuterRef("teacher_id"), end_date__isnull=False, end_date__lte=on
+        )
+        .annotate(rank=rank)
+        .order_by("-rank")
+        .values("rank")[:1]
+    )
+    recognition = Recognition.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=on),
+        teacher=OuterRef("teacher_id"),
+        kind__in=rules.backbone_kinds,
+        level__in=rules.backbone_levels,
+        start_date__lte=on,
+    )
+    load = (
+        TeachingLoad.objects.filter(teacher=OuterRef("teacher_id"), school_year=year)
+        .order_by("-term")
+        .values("stage")[:1]
+    )
+    full_time = Q(is_full_time_teacher=True)
+    arts = Q(main_subject__in=rules.pe_arts_subjects)
+    counts = {}
+    for stage in STAGES:
+        level = rules.higher_degree_min_level.get(stage)
+        if level not in EDUCATION_RANK:
+            raise ApplicationError(
+                f"Rule set {rules.version}: no education level for {stage} higher-degree teachers."
+            )
+        counts[f"higher_{stage}"] = Count(
+            "teacher_id", distinct=True, filter=full_time & Q(education__gte=EDUCATION_RANK[level])
+        )
+    rows = (
+        Employment.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=on),
+            school_id__in=school_ids,
+            start_date__lte=on,
+        )
+        .annotate(
+            education=Subquery(education, output_field=IntegerField()),
+            backbone=Exists(recognition),
+            load_stage=Subquery(load),
+        )
+        .order_by()
+        .values("school_id", "load_stage")
+        .annotate(
+            **counts,
+            backbone_teachers=Count("teacher_id", distinct=True, filter=Q(backbone=True)),
+            pe_arts_teachers=Count("teacher_id", distinct=True, filter=full_time & arts),
+            pe_arts_part_time=Count("teacher_id", distinct=True, filter=~full_time & arts),
+        )
+    )
+    return {(r.pop("school_id"), r.pop("load_stage")): r for r in rows}
+
+
+def district_inputs(
+    *, district, year: int, on: date, rules: RuleSet | None = None, actor=None
+) -> list[SchoolInput]:
+    """Engine inputs for the compulsory-education schools of a district: one per stage part.
+
+    `district` is a Region or its code. Reads as a system operator unless `actor` is given, in
+    which case only the schools in the actor's scope are read. Five queries whatever the size.
+    A school without enrollment or a facility record for the year comes back with `missing`
+    set, so that the evaluation lists it as excluded instead of judging it on zeros.
+    """
+    region = _district(district)
+    rules = rules or rule_set_on(on)
+    schools_qs = School.objects.filter(district=region, is_active=True, stage__in=COMPULSORY)
+    if actor is not None:
+        schools_qs = scope(schools_qs, actor, "view")
+    schools = list(schools_qs.order_by("code").values("id", "code", "stage", "location"))
+    ids = [s["id"] for s in schools]
+
+    students: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(PART_GRADES, 0))
+    for school_id, grade, n in SchoolEnrollment.objects.filter(
+        school_id__in=ids, year=year
+    ).values_list("school_id", "grade", "students"):
+        for part, grades in PART_GRADES.items():
+            if grade in grades:
+                students[school_id][part] += n
+    facilities = {
+        f["school_id"]: f
+        for f in SchoolFacility.objects.filter(school_id__in=ids, year=year).values(
+            "school_id", *FACILITY_FIELDS
+        )
+    }
+    teachers = _teacher_counts(ids, year, on, rules)
+    by_school: dict[int, list[tuple[str | None, dict]]] = defaultdict(list)
+    for (school_id, load_stage), counts in teachers.items():
+        by_school[school_id].append((load_stage, counts))
+
+    inputs: list[SchoolInput] = []
+    for school in schools:
+        parts = SCHOOL_PARTS[school["stage"]]
+        enrolled = {p: n for p, n in students[school["id"]].items() if p in parts and n}
+        facility = facilities.get(school["id"])
+        totals = {k: float(facility[k]) for k in FACILITY_FIELDS} if facility else {}
+        per_stage = {stage: {"higher_degree_teachers": 0.0} for stage in STAGES}
+        assigned: dict[str, dict[str, float]] = {}
+        for load_stage, counts in by_school[school["id"]]:
+            through = len(parts) > 1 and load_stage in parts
+            if through:
+                target = assigned.setdefault(load_stage, defaultdict(float))
+                if load_stage in STAGES:
+                    target["higher_degree_teachers"] += counts[f"higher_{load_stage}"]
+            else:
+                target = totals
+                for stage in STAGES:
+                    per_stage[stage]["higher_degree_teachers"] += counts[f"higher_{stage}"]
+            for key in ("backbone_teachers", "pe_arts_teachers", "pe_arts_part_time"):
+                target[key] = target.get(key, 0.0) + counts[key]
+        assigned.pop("senior", None)  # outside compulsory education
+        missing = tuple(
+            name
+            for name, absent in (("enrollment", not enrolled), ("facility", facility is None))
+            if absent
+        )
+        rural = school["location"] == "rural"
+        if not enrolled:
+            inputs += [
+                SchoolInput(school["code"], p, 0, rural=rural, missing=missing)
+                for p in parts
+                if p in STAGES
+            ]
+            continue
+        for part in split_school(
+            school["code"],
+            enrolled,
+            totals,
+            per_stage=per_stage,
+            assigned=assigned,
+            rural=rural,
+        ):
+            inputs.append(replace(part, missing=missing) if missing else part)
+    return inputs
+
+
+def district_report(
+    *,
+    district,
+    year: int,
+    on: date | None = None,
+    stages: tuple[str, ...] = STAGES,
+    actor=None,
+) -> list[DistrictResult]:
+    """Evaluate a district from the registry, one result per stage that has schools in scope.
+    The rule set is the one in effect on `on` (default: `default_on(year)`)."""
+    on = on or default_on(year)
+    rules = rule_set_on(on)
+    inputs = district_inputs(district=district, year=year, on=on, rules=rules, actor=actor)
+    results = []
+    for stage in stages:
+        if not any(i.stage == stage for i in inputs):
+            continue
+        try:
+            results.append(evaluate_district(inputs, stage, rules))
+        except ValueError as exc:
+            raise ApplicationError(str(exc)) from None
+    return results
