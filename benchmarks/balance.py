@@ -41,16 +41,17 @@ def generate(n: int, districts: int, rules: RuleSet, seed: int = 5) -> dict[str,
     rng = np.random.default_rng(seed)
     district = rng.integers(0, districts, n)
     junior = rng.random(n) < 0.27
-    enrollment = np.maximum(
-        np.round(np.exp(rng.normal(np.where(junior, 6.6, 6.2), 0.8))), 8
-    ).astype(float)
+    enrollment = np.maximum(np.round(np.exp(rng.normal(np.where(junior, 6.6, 6.2), 0.8))), 50)
+    # About 5% are rural teaching points under 50 pupils (out of scope).
+    point = ~junior & (rng.random(n) < 0.07)
+    enrollment = np.where(point, rng.integers(5, 50, n), enrollment).astype(float)
     per = np.array([i.per for i in rules.indicators], dtype=float)
     minimum = np.where(
         junior[:, None], rules.minimum_vector("junior"), rules.minimum_vector("primary")
     )
-    # Each district has its own spread; each school a level around 1.2 × the minimum.
-    spread = rng.uniform(0.15, 0.6, (districts, len(per)))[district]
-    ratio = 1.2 * np.exp(spread * rng.standard_normal((n, len(per))))
+    # Each district has its own spread; each school a level around 1.4 × the minimum.
+    spread = rng.uniform(0.1, 0.5, (districts, len(per)))[district]
+    ratio = 1.4 * np.exp(spread * rng.standard_normal((n, len(per))))
     totals = enrollment[:, None] * minimum * ratio / per
     whole = np.array([i.resource in ("teaching_area_m2",) for i in rules.indicators])
     totals = np.where(whole, np.round(totals, 2), np.round(totals))
@@ -81,9 +82,8 @@ def with_pandas(data, rules: RuleSet):
     df["enrollment"] = data["enrollment"]
     df = df[df["enrollment"] >= rules.teaching_point_below]
     values = df[keys].mul(per, axis=1).div(df["enrollment"], axis=0)
-    minimum = pd.DataFrame(
-        [rules.minimums[s] for s in df["stage"]], index=df.index, columns=keys
-    )
+    table = pd.DataFrame({s: pd.Series(rules.minimums[s], dtype=float) for s in rules.minimums})
+    minimum = table.T[keys].loc[df["stage"]].set_axis(df.index)
     ratio = values / minimum
     met = ratio >= 1 - 1e-9
     tolerable = met | (ratio >= rules.missed_floor - 1e-9)
@@ -96,9 +96,7 @@ def with_pandas(data, rules: RuleSet):
     s2 = sq.mul(df["enrollment"] / pop, axis=0).groupby(by).sum()
     district_mean = mean.groupby(by).first()
     cv = np.sqrt(s2) / district_mean
-    limit = pd.Series(
-        [rules.cv_limits[s] for s in cv.index.get_level_values(1)], index=cv.index
-    )
+    limit = pd.Series([rules.cv_limits[s] for s in cv.index.get_level_values(1)], index=cv.index)
     within = cv.le(limit * (1 + 1e-9), axis=0)
     schools_passed = passed.groupby(by).all()
     district_passed = schools_passed & within.all(axis=1)

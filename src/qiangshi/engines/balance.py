@@ -595,9 +595,11 @@ def _round_up(amount: float, resource: str) -> float:
     """Whole teachers and rooms; areas and yuan to one decimal. Never negative."""
     if amount <= EPS:
         return 0.0
-    if resource in INTEGER_RESOURCES:
-        return float(math.ceil(amount - 1e-9))
-    return math.ceil(amount * 10 - 1e-9) / 10
+    # Tolerate binary noise relative to the magnitude (1153324.9 can arrive as …24.9000000004);
+    # `_addition` checks the rounded amount really reaches the target.
+    scaled = amount if resource in INTEGER_RESOURCES else amount * 10
+    whole = math.ceil(scaled - EPS * max(1.0, scaled))
+    return float(whole) if resource in INTEGER_RESOURCES else whole / 10
 
 
 def _reaches(total: float, enrollment: float, per: int, target: float) -> bool:
