@@ -186,6 +186,7 @@ def _parse_rows(table, match, columns: list[Column]):
         c.key: {} for c in columns if c.choices is not None or c.parse is cells.date_value
     }
     for offset, raw in enumerate(table.rows):
+        table.rows[offset] = None  # parsed values replace the raw cells: free them as we go
         row_no = table.first_data_row + offset
         if not any(v not in (None, "") and str(v).strip() for v in raw):
             continue
@@ -501,8 +502,20 @@ def _records_for(r: _TeacherRow, teacher_id: int, state: _TeacherState, today: d
 _BASIC_IMPORTED = ("ethnicity", "political_status")
 
 
+COMMIT_CHUNK = 20_000
+
+
 def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> list[str]:
-    """Write the validated rows. Returns the masked IDs of rows created or changed."""
+    """Write the validated rows, a chunk at a time (all inside the caller's transaction), so
+    that memory holds one chunk's inserts rather than the whole file's. Returns the masked IDs
+    of rows created or changed."""
+    keys: list[str] = []
+    for chunk in _chunks(rows, COMMIT_CHUNK):
+        keys += _commit_teacher_chunk(actor, chunk, result)
+    return keys
+
+
+def _commit_teacher_chunk(actor, rows: list[_TeacherRow], result: ImportResult) -> list[str]:
     today = timezone.localdate()
     existing_ids = [r.teacher.pk for r in rows if r.teacher is not None]
     state = _load_state(existing_ids, today)
@@ -565,7 +578,7 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
             },
         )
         changed_keys.append(masked)
-    result.new = len(new_rows)
+    result.new += len(new_rows)
 
     closes: dict[date, list[int]] = defaultdict(list)
     for r in rows:
