@@ -108,11 +108,17 @@ def bulk_insert_rows(model: type[models.Model], rows: Sequence[dict]) -> None:
         ]
         with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
             write = copy.write_row
+            # A default JSON value (the same object in every row) is serialised once.
+            dumped = {
+                i: (defaults[f.attname], _value(f, defaults[f.attname])) for i, f in converters
+            }
             for row in rows:
                 get = row.get
                 values = [row["id"], *[get(name, default) for name, default in plan]]
                 for i, f in converters:
-                    values[i] = _value(f, values[i])
+                    value = values[i]
+                    default, text = dumped[i]
+                    values[i] = text if value is default else _value(f, value)
                 write(values)
 
 

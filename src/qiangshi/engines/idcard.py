@@ -45,7 +45,9 @@ def normalise(raw: str) -> str:
 
 
 def check_character(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
+    if len(first17) != 17:
+        raise ValueError("check_character takes the first 17 characters")
+    total = sum((b - 48) * w for b, w in zip(first17.encode(), WEIGHTS, strict=True))
     return CHECK_CHARS[total % 11]
 
 

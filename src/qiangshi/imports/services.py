@@ -178,23 +178,30 @@ def _parse_cell(col: Column, cell: Any, cache: dict[Any, Any] | None) -> Any:
 
 def _parse_rows(table, match, columns: list[Column]):
     """Yield (excel_row, values, problems) for every non-empty data row."""
-    used = [(c, match.mapping[c.key]) for c in columns if c.key in match.mapping]
     header = table.header
     # Enumerations and dates repeat a lot (a roster has a handful of distinct titles): parse each
     # distinct cell once per column. Outcomes are cached, errors included.
-    caches: dict[str, dict[Any, Any]] = {
-        c.key: {} for c in columns if c.choices is not None or c.parse is cells.date_value
-    }
+    used = [
+        (
+            c,
+            match.mapping[c.key],
+            {} if c.choices is not None or c.parse is cells.date_value else None,
+        )
+        for c in columns
+        if c.key in match.mapping
+    ]
     for offset, raw in enumerate(table.rows):
         table.rows[offset] = None  # parsed values replace the raw cells: free them as we go
         row_no = table.first_data_row + offset
-        if not any(v not in (None, "") and str(v).strip() for v in raw):
+        if not any(v.strip() if isinstance(v, str) else v is not None for v in raw):
             continue
         values: dict[str, Any] = {}
         problems: list[Problem] = []
-        for col, index in used:
+        for col, index, cache in used:
             cell = raw[index] if index < len(raw) else None
-            outcome = _parse_cell(col, cell, caches.get(col.key))
+            outcome = cache.get(cell, _MISSING) if cache is not None else _MISSING
+            if outcome is _MISSING:
+                outcome = _parse_cell(col, cell, cache)
             if isinstance(outcome, cells.CellError):
                 problems.append(
                     Problem(row_no, header[index], cell, outcome.message_zh, outcome.message_en)
