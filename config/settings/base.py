@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "qiangshi.teachers",
     "qiangshi.imports",
     "qiangshi.balance",
+    "qiangshi.staffing",
     "qiangshi.demo",
     "qiangshi.web",
 ]

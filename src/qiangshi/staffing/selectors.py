@@ -1,0 +1,527 @@
+"""Reads for staffing and forward planning: the registry adapter that turns a district's schools,
+enrollment and staff into inputs of `engines.staffing` and `engines.forecast`.
+
+How each figure is counted (shown next to the figures in the UI and the export):
+- students: the school's latest `SchoolEnrollment` of school year `year` or, when that year is
+  not loaded yet, of the latest earlier year (the year used is in the row); grades 1–6 make the
+  primary part, 7–9 the junior part, 10–12 the senior part, within the grades the school's
+  stage teaches (a nine- or twelve-year school has one quota per part); the classes of the same
+  rows feed the small-school rule;
+- rule set: the staffing standard in force on `on` (`engines.staffing.rules_in_force`);
+- staff on roll on `on`: employments that have started (start_date ≤ on) and not ended
+  (end_date empty or ≥ on). Established (在编) staff count against the quota; other employment
+  types (non-established, contract, substitute) are shown beside it. Teaching posts are teachers;
+  administration, auxiliary and logistics posts are the non-teaching staff of the cap;
+  full-time teachers (专任教师) are those flagged `is_full_time_teacher`, whatever the type.
+
+Forecast (`district_forecast`): enrollment per school over its compulsory grades (1–9) from the
+history up to `year` (cohort progression, intake by trend), classes with the class-size caps,
+demand with the curriculum table and the weekly load; supply from the full-time teachers on roll
+on `on` by main subject (retirement table, attrition). The stage of a teacher is the school's;
+in a nine- or twelve-year school it is the stage of their teaching load of `year` (the later
+term), else the stage whose grades alone teach their subject, else the larger part. Teachers of
+a senior school or a senior part are outside the forecast (the curriculum covers grades 1–9).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.query import QuerySet
+
+from qiangshi.access.scoping import scope
+from qiangshi.core.errors import ApplicationError, NotFound
+from qiangshi.engines import forecast as fc
+from qiangshi.engines.staffing import (
+    OnRoll,
+    Quota,
+    StaffingRuleSet,
+    StaffPosition,
+    rules_in_force,
+    school_quota,
+    staff_position,
+)
+from qiangshi.org.models import Region, RegionLevel, School, SchoolEnrollment, Stage
+from qiangshi.teachers.models import Employment, EmploymentType, PostCategory, TeachingLoad
+
+PART_GRADES = {"primary": range(1, 7), "junior": range(7, 10), "senior": range(10, 13)}
+SCHOOL_PARTS = {
+    Stage.PRIMARY: ("primary",),
+    Stage.JUNIOR: ("junior",),
+    Stage.SENIOR: ("senior",),
+    Stage.NINE_YEAR: ("primary", "junior"),
+    Stage.TWELVE_YEAR: ("primary", "junior", "senior"),
+}
+FORECAST_STAGES = ("primary", "junior")
+COMPULSORY = (Stage.PRIMARY, Stage.JUNIOR, Stage.NINE_YEAR, Stage.TWELVE_YEAR)
+UNSPECIFIED_SUBJECT = "unspecified"
+
+
+def current_school_year(today: date | None = None) -> int:
+    """The school year running today (it starts on 1 September)."""
+    today = today or date.today()
+    return today.year if today.month >= 9 else today.year - 1
+
+
+def default_on(year: int, today: date | None = None) -> date:
+    """The registry date for school year `year`: today while the year runs (1 September to 31
+    August), else its first day."""
+    today = today or date.today()
+    start, end = date(year, 9, 1), date(year + 1, 8, 31)
+    return today if start <= today <= end else start
+
+
+def district_in_scope(district, actor=None) -> Region:
+    """The district Region (given as a Region or its code) if the actor may view it; NotFound
+    otherwise, and for a code that is not a district. `actor=None` reads as a system operator."""
+    code = district.code if isinstance(district, Region) else str(district)
+    qs = Region.objects.filter(code=code, level=RegionLevel.DISTRICT)
+    if actor is not None:
+        qs = scope(qs, actor, "view")
+    region = qs.first()
+    if region is None:
+        raise NotFound(f"No district with code {code}.")
+    return region
+
+
+def _district_schools(region: Region, actor, stages=None) -> QuerySet:
+    qs = School.objects.filter(district=region, is_active=True)
+    if stages is not None:
+        qs = qs.filter(stage__in=stages)
+    if actor is not None:
+        qs = scope(qs, actor, "view")
+    return qs.order_by("code")
+
+
+# --- quotas and staff on roll ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchoolStaffing:
+    """One school's quota, staff on roll and position (vacancies or overstaffing)."""
+
+    school_id: int
+    code: str
+    name: str
+    stage: str
+    location: str
+    boarding: bool
+    enrollment_year: int | None  # the year the students were read from (None: no enrollment)
+    students: dict[str, int]  # stage part → students
+    classes: dict[str, int]  # stage part → classes
+    quota: Quota
+    on_roll: OnRoll
+    full_time_teachers: int  # flagged is_full_time_teacher, any employment type
+    position: StaffPosition
+    missing: tuple[str, ...] = ()  # ("enrollment",) when no enrollment up to the year
+
+    @property
+    def net(self) -> int:
+        """Quota − established staff: positive is vacancies, negative overstaffing."""
+        return self.position.quota - self.position.established
+
+    def as_dict(self) -> dict[str, Any]:
+        p = self.position
+        return {
+            "school_code": self.code,
+            "school_name": self.name,
+            "stage": self.stage,
+            "location": self.location,
+            "boarding": self.boarding,
+            "enrollment_year": self.enrollment_year,
+            "students": dict(self.students),
+            "classes": dict(self.classes),
+            "rule_set": self.quota.rule_version,
+            "quota_by_stage": self.quota.by_stage,
+            "quota": self.quota.total,
+            "adjustments": list(self.quota.adjustments),
+            "established": p.established,
+            "established_teachers": self.on_roll.established_teachers,
+            "established_non_teaching": self.on_roll.established_non_teaching,
+            "other_teachers": self.on_roll.other_teachers,
+            "other_non_teaching": self.on_roll.other_non_teaching,
+            "other_employment": p.other_employment,
+            "full_time_teachers": self.full_time_teachers,
+            "vacancies": p.vacancies,
+            "overstaffing": p.overstaffing,
+            "net": self.net,
+            "non_teaching_max": p.non_teaching.allowed,
+            "non_teaching_excess": p.non_teaching.excess,
+            "non_teaching_ok": p.non_teaching.ok,
+            "missing": list(self.missing),
+        }
+
+
+def _latest_enrollment(school_ids: list[int], year: int):
+    """{school_id: (year, {part: students}, {part: classes})}: one query (the latest year ≤ year
+    of each school, chosen by a correlated subquery)."""
+    latest = (
+        SchoolEnrollment.objects.filter(school=OuterRef("school"), year__lte=year)
+        .order_by("-year")
+        .values("year")[:1]
+    )
+    rows = (
+        SchoolEnrollment.objects.filter(school_id__in=school_ids, year=Subquery(latest))
+        .order_by()
+        .values_list("school_id", "year", "grade", "students", "classes")
+    )
+    found: dict[int, tuple[int, dict, dict]] = {}
+    for school_id, y, grade, students, classes in rows:
+        _, by_part, classes_by_part = found.setdefault(school_id, (y, {}, {}))
+        for part, grades in PART_GRADES.items():
+            if grade in grades:
+                by_part[part] = by_part.get(part, 0) + students
+                classes_by_part[part] = classes_by_part.get(part, 0) + classes
+    return found
+
+
+def _staff_counts(school_ids: list[int], on: date) -> dict[int, dict[str, int]]:
+    """{school_id: {established_teachers, established_non_teaching, other_teachers,
+    other_non_teaching, full_time_teachers}}: one grouped query."""
+    rows = (
+        Employment.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=on),
+            school_id__in=school_ids,
+            start_date__lte=on,
+        )
+        .order_by()
+        .values("school_id", "employment_type", "post_category", "is_full_time_teacher")
+        .annotate(n=Count("teacher_id", distinct=True))
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for r in rows:
+        c = counts[r["school_id"]]
+        kind = "established" if r["employment_type"] == EmploymentType.ESTABLISHED else "other"
+        post = "teachers" if r["post_category"] == PostCategory.TEACHING else "non_teaching"
+        c[f"{kind}_{post}"] += r["n"]
+        if r["is_full_time_teacher"]:
+            c["full_time_teachers"] += r["n"]
+    return counts
+
+
+def school_staffing(
+    *,
+    schools: Iterable[School] | QuerySet,
+    year: int,
+    on: date,
+    rules: StaffingRuleSet | None = None,
+) -> list[SchoolStaffing]:
+    """Quota, staff on roll and position for each school (in the order given). Three queries
+    whatever the number of schools (the schools themselves, enrollment, employment)."""
+    rules = rules or rules_in_force(on)
+    schools = list(schools)
+    ids = [s.pk for s in schools]
+    enrollment = _latest_enrollment(ids, year)
+    staff = _staff_counts(ids, on)
+    rows = []
+    for s in schools:
+        parts = SCHOOL_PARTS.get(s.stage, ())
+        enrolled_year, by_part, classes_by_part = enrollment.get(s.pk, (None, {}, {}))
+        students = {p: by_part.get(p, 0) for p in parts}
+        classes = {p: classes_by_part.get(p, 0) for p in parts}
+        try:
+            quota = school_quota(
+                students, s.location, rules, boarding=s.is_boarding, classes_by_stage=classes
+            )
+        except ValueError as exc:
+            raise ApplicationError(f"School {s.code}: {exc}") from None
+        c = staff.get(s.pk, {})
+        on_roll = OnRoll(
+            established_teachers=c.get("established_teachers", 0),
+            established_non_teaching=c.get("established_non_teaching", 0),
+            other_teachers=c.get("other_teachers", 0),
+            other_non_teaching=c.get("other_non_teaching", 0),
+        )
+        rows.append(
+            SchoolStaffing(
+                school_id=s.pk,
+                code=s.code,
+                name=s.name,
+                stage=s.stage,
+                location=s.location,
+                boarding=s.is_boarding,
+                enrollment_year=enrolled_year,
+                students=students,
+                classes=classes,
+                quota=quota,
+                on_roll=on_roll,
+                full_time_teachers=c.get("full_time_teachers", 0),
+                position=staff_position(quota, on_roll),
+                missing=() if sum(students.values()) else ("enrollment",),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class DistrictStaffing:
+    """A district's schools (those in the actor's scope) and their totals."""
+
+    district: Region
+    year: int
+    on: date
+    rules: StaffingRuleSet
+    schools: list[SchoolStaffing]
+    totals: dict[str, Any] = field(default_factory=dict)
+
+
+def staffing_totals(rows: list[SchoolStaffing]) -> dict[str, Any]:
+    """District totals: sums over the schools. `vacancies` and `overstaffing` are summed per
+    school (a surplus in one school does not fill a vacancy in another); `net` is the district's
+    quota − established staff."""
+    totals: dict[str, Any] = {
+        "schools": len(rows),
+        "schools_without_enrollment": sum(1 for r in rows if r.missing),
+        "students": dict.fromkeys(PART_GRADES, 0),
+        "quota_by_stage": dict.fromkeys(PART_GRADES, 0),
+    }
+    keys = (
+        "quota",
+        "established",
+        "established_teachers",
+        "established_non_teaching",
+        "other_employment",
+        "full_time_teachers",
+        "vacancies",
+        "overstaffing",
+        "net",
+        "non_teaching_max",
+        "non_teaching_excess",
+    )
+    totals.update(dict.fromkeys(keys, 0))
+    for r in rows:
+        d = r.as_dict()
+        for k in keys:
+            totals[k] += d[k]
+        for part, n in r.students.items():
+            totals["students"][part] += n
+        for part, q in r.quota.by_stage.items():
+            totals["quota_by_stage"][part] += q
+    totals["schools_over_non_teaching_cap"] = sum(1 for r in rows if not r.position.non_teaching.ok)
+    return totals
+
+
+def district_staffing(*, actor, district, year: int, on: date | None = None) -> DistrictStaffing:
+    """Staffing of every active school of a district in the actor's scope, with the totals.
+    NotFound when the district does not exist or is outside the scope; `actor=None` reads as a
+    system operator (the command)."""
+    region = district_in_scope(district, actor)
+    on = on or default_on(year)
+    rules = rules_in_force(on)
+    rows = school_staffing(schools=_district_schools(region, actor), year=year, on=on, rules=rules)
+    return DistrictStaffing(
+        district=region, year=year, on=on, rules=rules, schools=rows, totals=staffing_totals(rows)
+    )
+
+
+# --- forward planning -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ForecastRow:
+    year: int
+    stage: str
+    subject: str
+    demand: float  # full-time equivalents, central variant
+    demand_low: float
+    demand_high: float
+    supply: float
+    gap: float  # demand − supply: positive is teachers to recruit or train
+
+    @property
+    def recruit(self) -> int:
+        """Whole teachers to recruit or train (the gap rounded up; 0 for a surplus)."""
+        return fc.round_up(self.gap)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "stage": self.stage,
+            "subject": self.subject,
+            "demand": round(self.demand, 4),
+            "demand_low": round(self.demand_low, 4),
+            "demand_high": round(self.demand_high, 4),
+            "supply": round(self.supply, 4),
+            "gap": round(self.gap, 4),
+            "recruit": self.recruit,
+        }
+
+
+@dataclass(frozen=True)
+class DistrictForecast:
+    district: Region
+    year: int  # the base school year (the last history year used)
+    on: date  # the roll date of today's teachers
+    years: tuple[int, ...]
+    rows: list[ForecastRow]
+    enrollment: dict[int, dict[str, float]]  # year → stage → students (central)
+    parameters: fc.TeacherParameters
+    curriculum: fc.Curriculum
+    schools_without_history: list[str] = field(default_factory=list)
+    teachers: int = 0  # full-time teachers counted in the supply
+
+
+def _subject_stages(curriculum: fc.Curriculum, stage_grades) -> dict[str, set[str]]:
+    stages: dict[str, set[str]] = defaultdict(set)
+    for grade, by_subject in curriculum.periods.items():
+        for subject in by_subject:
+            stages[subject].add(fc.stage_of_grade(grade, stage_grades))
+    return stages
+
+
+def district_forecast(
+    *,
+    actor,
+    district,
+    years: int,
+    year: int,
+    on: date | None = None,
+    parameters: fc.TeacherParameters | None = None,
+    curriculum: fc.Curriculum | None = None,
+    variant: str = "central",
+) -> DistrictForecast:
+    """Demand, supply and gap per future school year (year + 1 … year + years), stage (primary,
+    junior) and subject for the schools of a district in the actor's scope. Three queries."""
+    if not 1 <= years <= 30:
+        raise ApplicationError("years must be between 1 and 30")
+    region = district_in_scope(district, actor)
+    on = on or default_on(year)
+    params = parameters or fc.load_parameters()
+    curriculum = curriculum or fc.load_curriculum()
+    stage_grades = params.stage_grades
+    future = tuple(range(year + 1, year + 1 + years))
+    compulsory = {
+        g for s in FORECAST_STAGES for g in range(stage_grades[s][0], stage_grades[s][1] + 1)
+    }
+
+    schools = list(_district_schools(region, actor, COMPULSORY).values("id", "code", "stage"))
+    ids = [s["id"] for s in schools]
+    history: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+    for school_id, y, grade, students in SchoolEnrollment.objects.filter(
+        school_id__in=ids, year__lte=year, grade__in=sorted(compulsory)
+    ).values_list("school_id", "year", "grade", "students"):
+        history[school_id][y][grade] = students
+
+    demand: dict[str, dict[int, dict[str, dict[str, float]]]] = {
+        v: {y: {} for y in future} for v in fc.VARIANTS
+    }
+    enrollment: dict[int, dict[str, float]] = {
+        y: dict.fromkeys(FORECAST_STAGES, 0.0) for y in future
+    }
+    larger_part: dict[int, str] = {}
+    without_history = []
+    for s in schools:
+        past = history.get(s["id"])
+        if not past:
+            without_history.append(s["code"])
+            continue
+        base = max(past)
+        latest = past[base]
+        by_stage = defaultdict(int)
+        for grade, n in latest.items():
+            by_stage[fc.stage_of_grade(grade, stage_grades)] += n
+        larger_part[s["id"]] = max(FORECAST_STAGES, key=lambda st: (by_stage[st], st == "primary"))
+        try:
+            forecast = fc.cohort_forecast(past, year + years - base)
+        except ValueError as exc:
+            raise ApplicationError(f"School {s['code']}: {exc}") from None
+        for v in fc.VARIANTS:
+            by_year = fc.teacher_demand_by_year(
+                forecast,
+                curriculum,
+                params.class_size_cap,
+                params.weekly_load,
+                variant=v,
+                stage_grades=stage_grades,
+            )
+            for y in future:
+                for stage, by_subject in by_year.get(y, {}).items():
+                    target = demand[v][y].setdefault(stage, {})
+                    for subject, fte in by_subject.items():
+                        target[subject] = target.get(subject, 0.0) + fte
+        for y in future:
+            for grade, n in forecast.variant(variant).get(y, {}).items():
+                enrollment[y][fc.stage_of_grade(grade, stage_grades)] += n
+
+    load_stage = (
+        TeachingLoad.objects.filter(teacher=OuterRef("teacher_id"), school_year=year)
+        .order_by("-term")
+        .values("stage")[:1]
+    )
+    staff = (
+        Employment.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=on),
+            school_id__in=ids,
+            start_date__lte=on,
+            is_full_time_teacher=True,
+        )
+        .annotate(load_stage=Subquery(load_stage))
+        .order_by()
+        .values_list(
+            "school_id",
+            "teacher_id",
+            "teacher__birth_date",
+            "teacher__gender",
+            "main_subject",
+            "load_stage",
+        )
+    )
+    stage_of_school = {s["id"]: s["stage"] for s in schools}
+    subject_stages = _subject_stages(curriculum, stage_grades)
+    records = []
+    seen = set()
+    for school_id, teacher_id, birth, gender, subject, loaded in staff:
+        if teacher_id in seen:
+            continue
+        seen.add(teacher_id)
+        subject = subject or UNSPECIFIED_SUBJECT
+        school_stage = stage_of_school[school_id]
+        if school_stage in FORECAST_STAGES:
+            stage = school_stage
+        elif loaded in SCHOOL_PARTS[school_stage]:
+            stage = loaded
+        elif len(subject_stages.get(subject, ())) == 1:
+            stage = next(iter(subject_stages[subject]))
+        else:
+            stage = larger_part.get(school_id, "primary")
+        if stage not in FORECAST_STAGES:
+            continue  # a senior-part teacher: outside the curriculum of grades 1–9
+        records.append(fc.TeacherRecord(birth, gender, subject, stage))
+
+    supply = fc.teacher_supply(
+        records, future, params.retirement, params.attrition_rate, base_year=year
+    )
+    gaps = fc.gap(demand[variant], supply)
+    rows = []
+    for y in future:
+        for stage in FORECAST_STAGES:
+            for subject, g in gaps.get(y, {}).get(stage, {}).items():
+                rows.append(
+                    ForecastRow(
+                        year=y,
+                        stage=stage,
+                        subject=subject,
+                        demand=demand[variant][y].get(stage, {}).get(subject, 0.0),
+                        demand_low=demand["low"][y].get(stage, {}).get(subject, 0.0),
+                        demand_high=demand["high"][y].get(stage, {}).get(subject, 0.0),
+                        supply=supply.get(y, {}).get(stage, {}).get(subject, 0.0),
+                        gap=g,
+                    )
+                )
+    return DistrictForecast(
+        district=region,
+        year=year,
+        on=on,
+        years=future,
+        rows=rows,
+        enrollment=enrollment,
+        parameters=params,
+        curriculum=curriculum,
+        schools_without_history=without_history,
+        teachers=len(records),
+    )
