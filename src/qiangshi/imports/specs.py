@@ -189,28 +189,8 @@ def _col(key, names, parse, required=False, choices=None) -> Column:
     return Column(key=key, names=tuple(names), parse=parse, required=required, choices=choices)
 
 
-TEACHER_COLUMNS: list[Column] = [
-    _col("name", ["姓名", "教师姓名", "name"], cells.text, required=True),
-    _col(
-        "national_id",
-        [
-            "身份证号",
-            "身份证号码",
-            "公民身份号码",
-            "身份证件号码",
-            "身份证",
-            "national_id",
-            "national id",
-            "id number",
-        ],
-        cells.national_id,
-        required=True,
-    ),
-    _col("gender", ["性别", "gender", "sex"], None, choices=GENDER),
-    _col("birth_date", ["出生日期", "出生年月", "birth_date", "date of birth"], cells.date_value),
-    _col("ethnicity", ["民族", "ethnicity"], cells.text),
-    _col("political_status", ["政治面貌", "political_status"], None, choices=POLITICAL),
-    _col("phone", ["手机号码", "联系电话", "手机号", "手机", "phone", "mobile"], cells.phone),
+# The current-employment columns, shared by the teacher roster and the employment history.
+_EMPLOYMENT: list[Column] = [
     _col(
         "school_code",
         ["学校代码", "学校标识码", "学校编码", "school_code", "school code"],
@@ -233,6 +213,31 @@ TEACHER_COLUMNS: list[Column] = [
         choices=SUBJECT,
     ),
     _col("post_grade", ["岗位等级", "post_grade"], cells.integer),
+]
+
+TEACHER_COLUMNS: list[Column] = [
+    _col("name", ["姓名", "教师姓名", "name"], cells.text, required=True),
+    _col(
+        "national_id",
+        [
+            "身份证号",
+            "身份证号码",
+            "公民身份号码",
+            "身份证件号码",
+            "身份证",
+            "national_id",
+            "national id",
+            "id number",
+        ],
+        cells.national_id,
+        required=True,
+    ),
+    _col("gender", ["性别", "gender", "sex"], None, choices=GENDER),
+    _col("birth_date", ["出生日期", "出生年月", "birth_date", "date of birth"], cells.date_value),
+    _col("ethnicity", ["民族", "ethnicity"], cells.text),
+    _col("political_status", ["政治面貌", "political_status"], None, choices=POLITICAL),
+    _col("phone", ["手机号码", "联系电话", "手机号", "手机", "phone", "mobile"], cells.phone),
+    *_EMPLOYMENT,
     _col(
         "employment_start",
         ["进本校年月", "进入本校年月", "任职开始日期", "employment_start", "start_date"],
@@ -466,28 +471,7 @@ RECOGNITION_COLUMNS: list[Column] = [
 
 EMPLOYMENT_COLUMNS: list[Column] = [
     *_IDENTITY,
-    _col(
-        "school_code",
-        ["学校代码", "学校标识码", "学校编码", "school_code", "school code"],
-        cells.text,
-        required=True,
-    ),
-    _col(
-        "employment_type",
-        ["用人类型", "是否在编", "用人形式", "employment_type"],
-        None,
-        required=True,
-        choices=EMPLOYMENT,
-    ),
-    _col("post_category", ["岗位类别", "post_category"], None, choices=POST),
-    _col("is_full_time_teacher", ["是否专任教师", "专任教师", "full_time_teacher"], cells.boolean),
-    _col(
-        "main_subject",
-        ["任教学科", "主要任教学科", "学科", "main_subject", "subject"],
-        None,
-        choices=SUBJECT,
-    ),
-    _col("post_grade", ["岗位等级", "post_grade"], cells.integer),
+    *_EMPLOYMENT,
     _col(
         "start_date",
         ["开始日期", "任职开始日期", "进本校年月", "start_date"],
