@@ -250,3 +250,104 @@ def district_report(
         except ValueError as exc:
             raise ApplicationError(str(exc)) from None
     return results
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoped reads for the pages
+
+
+def districts_covered(actor, action: str = "aggregate") -> list[Region]:
+    """The districts in the actor's scope (`scope(Region…)`) whose every active school the actor
+    also covers. A district page reports the district as a whole, so an actor who sees only part
+    of a district (a school administrator) does not get it: its CVs would be of one school."""
+    regions = list(
+        scope(Region.objects.filter(level=RegionLevel.DISTRICT), actor, action).order_by("path")
+    )
+    if not regions:
+        return []
+    active = School.objects.filter(district__in=regions, is_active=True).order_by()
+    total = dict(active.values("district").annotate(n=Count("id")).values_list("district", "n"))
+    seen = dict(
+        scope(active, actor, action)
+        .values("district")
+        .annotate(n=Count("id"))
+        .values_list("district", "n")
+    )
+    return [r for r in regions if seen.get(r.pk, 0) == total.get(r.pk, 0)]
+
+
+def district_for(actor, district_pk) -> Region:
+    """A district the actor covers whole (see `districts_covered`); NotFound otherwise."""
+    try:
+        pk = int(district_pk)
+    except (TypeError, ValueError):
+        raise NotFound("Not found") from None
+    region = scope(
+        Region.objects.filter(level=RegionLevel.DISTRICT, pk=pk), actor, "aggregate"
+    ).first()
+    if region is None or region not in districts_covered(actor):
+        raise NotFound("Not found")
+    return region
+
+
+def enrollment_years(district=None) -> list[int]:
+    """School years with enrollment recorded (in the district, or the list of districts, if
+    given), latest first."""
+    qs = SchoolEnrollment.objects.order_by()
+    if isinstance(district, Region):
+        qs = qs.filter(school__district=district)
+    elif district is not None:
+        qs = qs.filter(school__district__in=list(district))
+    return sorted(set(qs.values_list("year", flat=True).distinct()), reverse=True)
+
+
+def district_report_for(
+    actor, district_pk, year: int, stage: str | None = None
+) -> tuple[Region, list[DistrictResult]]:
+    """`district_report` of a district the actor covers whole, read in the actor's scope.
+    NotFound (→ 404) for a district outside the scope."""
+    region = district_for(actor, district_pk)
+    stages = (stage,) if stage else STAGES
+    return region, district_report(district=region, year=year, stages=stages, actor=actor)
+
+
+def school_for(actor, school_pk) -> School:
+    """A compulsory-education school in the actor's scope for aggregates; NotFound otherwise."""
+    try:
+        pk = int(school_pk)
+    except (TypeError, ValueError):
+        raise NotFound("Not found") from None
+    school = (
+        scope(School.objects.select_related("district"), actor, "aggregate")
+        .filter(pk=pk, stage__in=COMPULSORY)
+        .first()
+    )
+    if school is None:
+        raise NotFound("Not found")
+    return school
+
+
+def stage_reports(*, district, year: int, actor=None) -> dict[str, DistrictResult | None]:
+    """Like `district_report`, but per stage and forgiving: {stage: result}, with None for a
+    stage that has schools but none that can be judged (all excluded); stages without schools
+    are left out. One read of the registry for both stages."""
+    on = default_on(year)
+    rules = rule_set_on(on)
+    inputs = district_inputs(district=district, year=year, on=on, rules=rules, actor=actor)
+    out: dict[str, DistrictResult | None] = {}
+    for stage in STAGES:
+        if not any(i.stage == stage for i in inputs):
+            continue
+        try:
+            out[stage] = evaluate_district(inputs, stage, rules)
+        except ValueError:
+            out[stage] = None
+    return out
+
+
+def school_report_for(actor, school_pk, year: int) -> tuple[School, dict]:
+    """A school in the actor's scope and the evaluation of its whole district (per stage, see
+    `stage_reports`) for comparison. The district is read as a whole, whatever the actor's
+    scope: the page shows the school's own values and district aggregates (means, CVs) only."""
+    school = school_for(actor, school_pk)
+    return school, stage_reports(district=school.district, year=year)

@@ -57,6 +57,14 @@ def _nav_links(user, current: str) -> list[dict]:
             None,
         ),
         (
+            "web:balance_region",
+            _("Balance"),
+            "bar-chart-line",
+            ("balance_",),
+            can(user, "school", "aggregate"),
+            None,
+        ),
+        (
             "web:import_list",
             _("Imports"),
             "upload",

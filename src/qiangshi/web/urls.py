@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("qiangshi.web.views.core_urls")),
     path("", include("qiangshi.web.views.admin_urls")),
     path("", include("qiangshi.web.views.import_urls")),
+    path("", include("qiangshi.web.views.balance_urls")),
 ]
