@@ -194,3 +194,21 @@ def test_template_export_round_trips_and_logs_full_ids(world, client):
 def test_template_export_forbidden_without_export_permission(world, client):
     client.force_login(world["users"]["pilot"])
     assert client.get(reverse("web:teacher_export_template")).status_code == 403
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_balance_pages_answer_every_role_without_errors(world, client, role):
+    client.force_login(world["users"][role])
+    siming = world["tree"]["siming"].pk
+    answers = {
+        "region": client.get(reverse("web:balance_region")).status_code,
+        "district": client.get(reverse("web:balance_district", args=[siming])).status_code,
+        "school": client.get(
+            reverse("web:balance_school", args=[world["schools"]["a"].pk])
+        ).status_code,
+    }
+    if role in ("admin", "bureau", "district", "pilot"):
+        assert answers["region"] == 200 and answers["district"] == 200
+    elif role in ("teacher", "reviewer", "auditor"):
+        assert set(answers.values()) <= {403, 404}
+    assert all(code < 500 for code in answers.values()), answers
