@@ -23,6 +23,7 @@ import hashlib
 import logging
 import time
 import uuid
+from datetime import timedelta
 from pathlib import PurePath
 from typing import Any
 
@@ -410,3 +411,24 @@ def run_commit(job_id: int, *, language: str = "zh-hans") -> None:
         _fail(job_id, exc)
     finally:
         progress.close()
+
+
+def import_files_purge(*, older_than_days: int) -> int:
+    """Delete stored uploads of finished or abandoned jobs older than the given age.
+
+    Uploads hold national ID numbers in clear; once a job is imported, rejected or left
+    unconfirmed for that long, the file is no longer needed (its counts, problems and hash stay on
+    the job). Returns how many files were deleted.
+    """
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted = 0
+    stale = (
+        ImportJob.objects.filter(created_at__lt=cutoff)
+        .exclude(file="")
+        .exclude(status=ImportStatus.RUNNING)
+    )
+    for job in stale.iterator():
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+        deleted += 1
+    return deleted
