@@ -28,11 +28,12 @@ $(VENDOR)/.stamp: package.json package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js $(VENDOR)/
 	touch $@
 
-# Debian's Chromium for the browser tests (never a downloaded browser build).
+# Debian's Chromium for the browser tests (never a downloaded browser build) and the CJK font
+# of the balance PDF report.
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; } || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
-	  else echo "chromium missing: browser tests will be skipped (apt-get install chromium)"; fi; }
+	  else echo "chromium or fonts-wqy-microhei missing: browser and PDF tests will be skipped (apt-get install chromium fonts-wqy-microhei)"; fi; }
 
 # Translations: the compiled .mo files are committed; this rebuilds them (needs gettext).
 messages:

@@ -85,6 +85,11 @@ def _district(district) -> Region:
     return region
 
 
+def district_by_code(code: str) -> Region:
+    """The district with this code (NotFound otherwise)."""
+    return _district(code)
+
+
 def _teacher_counts(school_ids: list[int], year: int, on: date, rules: RuleSet):
     """{(school_id, load_stage): counts} in one query (grouped, with correlated subqueries)."""
     rank = Case(
@@ -299,6 +304,24 @@ def enrollment_years(district=None) -> list[int]:
     elif district is not None:
         qs = qs.filter(school__district__in=list(district))
     return sorted(set(qs.values_list("year", flat=True).distinct()), reverse=True)
+
+
+def evaluation_years(district: Region) -> list[int]:
+    """School years in which the district has both enrollment and facility records, latest
+    first: the years its balance history can show."""
+    enrolled = set(
+        SchoolEnrollment.objects.filter(school__district=district)
+        .order_by()
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    equipped = set(
+        SchoolFacility.objects.filter(school__district=district)
+        .order_by()
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    return sorted(enrolled & equipped, reverse=True)
 
 
 def district_report_for(

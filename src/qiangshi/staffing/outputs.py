@@ -38,6 +38,8 @@ SCHOOL_HEADER = [
     "non_teaching_max",
     "non_teaching_excess",
     "missing",
+    "allocated",
+    "allocation_difference",
 ]
 FORECAST_HEADER = [
     "year",
@@ -112,6 +114,8 @@ def report_as_dict(staffing: DistrictStaffing, plan: DistrictForecast | None) ->
         "totals": staffing.totals,
         "parameters": parameters_as_dict(staffing, plan),
     }
+    if staffing.pool is not None:
+        out["pool"] = {k: staffing.pool[k] for k in ("pool", "allocated", "reserve")}
     if plan is not None:
         out["forecast"] = {
             "years": list(plan.years),
@@ -148,6 +152,8 @@ def _school_row(d: dict) -> list:
         d["non_teaching_max"],
         d["non_teaching_excess"],
         ", ".join(d["missing"]),
+        "" if d["allocated"] is None else d["allocated"],
+        "" if d["allocation_difference"] is None else d["allocation_difference"],
     ]
 
 
@@ -168,6 +174,8 @@ def report_xlsx(staffing: DistrictStaffing, plan: DistrictForecast | None) -> by
     _flatten("", {"district": summary["district"], "year": summary["year"]}, totals)
     totals.append(("on", summary["on"]))
     _flatten("", staffing.totals, totals)
+    if "pool" in summary:
+        _flatten("pool", summary["pool"], totals)
     params: list = []
     _flatten("", summary["parameters"], params)
     sheets = [

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -119,11 +119,22 @@ class SchoolStaffing:
     full_time_teachers: int  # flagged is_full_time_teacher, any employment type
     position: StaffPosition
     missing: tuple[str, ...] = ()  # ("enrollment",) when no enrollment up to the year
+    allocated: int | None = None  # the district's allocation (None: no allocation for the year)
 
     @property
     def net(self) -> int:
         """Quota − established staff: positive is vacancies, negative overstaffing."""
         return self.position.quota - self.position.established
+
+    @property
+    def effective_quota(self) -> int:
+        """The allocation when the district has allocated the year's pool, else the quota."""
+        return self.quota.total if self.allocated is None else self.allocated
+
+    @property
+    def effective_net(self) -> int:
+        """Effective quota − established staff (positive: vacancies, negative: overstaffing)."""
+        return self.effective_quota - self.position.established
 
     def as_dict(self) -> dict[str, Any]:
         p = self.position
@@ -154,6 +165,11 @@ class SchoolStaffing:
             "non_teaching_excess": p.non_teaching.excess,
             "non_teaching_ok": p.non_teaching.ok,
             "missing": list(self.missing),
+            "allocated": self.allocated,
+            "allocation_difference": (
+                None if self.allocated is None else self.allocated - self.quota.total
+            ),
+            "effective_net": self.effective_net,
         }
 
 
@@ -268,6 +284,7 @@ class DistrictStaffing:
     rules: StaffingRuleSet
     schools: list[SchoolStaffing]
     totals: dict[str, Any] = field(default_factory=dict)
+    pool: dict[str, Any] | None = None  # see `quota_pool`; None while nothing is allocated
 
 
 def staffing_totals(rows: list[SchoolStaffing]) -> dict[str, Any]:
@@ -314,9 +331,130 @@ def district_staffing(*, actor, district, year: int, on: date | None = None) -> 
     on = on or default_on(year)
     rules = rules_in_force(on)
     rows = school_staffing(schools=_district_schools(region, actor), year=year, on=on, rules=rules)
+    allocations = allocations_for(region, year)
+    pool = None
+    if allocations:
+        rows = [replace(r, allocated=allocations.get(r.school_id, r.quota.total)) for r in rows]
+        pool = quota_pool(region, year, on=on, allocations=allocations)
+    totals = staffing_totals(rows)
+    if pool is not None:
+        totals["allocated"] = sum(r.effective_quota for r in rows)
+        totals["effective_net"] = sum(r.effective_net for r in rows)
     return DistrictStaffing(
-        district=region, year=year, on=on, rules=rules, schools=rows, totals=staffing_totals(rows)
+        district=region,
+        year=year,
+        on=on,
+        rules=rules,
+        schools=rows,
+        totals=totals,
+        pool=pool,
     )
+
+
+# --- the district pool (县管校聘) -------------------------------------------------------------
+
+
+def allocations_for(region: Region, year: int) -> dict[int, int]:
+    """{school_id: allocated quota} of the district's active schools for the year ({} when the
+    district has not allocated that year: the computed quotas stand)."""
+    from .models import QuotaAllocation
+
+    return dict(
+        QuotaAllocation.objects.filter(district=region, year=year, school__is_active=True)
+        .order_by()
+        .values_list("school_id", "quota")
+    )
+
+
+def quota_pool(
+    region: Region, year: int, *, on: date | None = None, allocations: dict[int, int] | None = None
+) -> dict[str, Any]:
+    """The district's pool for the year, over all its active schools whatever the reader's scope:
+    `pool` is the sum of the computed quotas, `allocated` the sum of the allocations (a school
+    without an allocation row holds its computed quota), `reserve` what the district keeps back;
+    `schools` maps school_id → {code, name, quota, allocated}."""
+    on = on or default_on(year)
+    rows = school_staffing(schools=_district_schools(region, None), year=year, on=on)
+    if allocations is None:
+        allocations = allocations_for(region, year)
+    schools = {
+        r.school_id: {
+            "code": r.code,
+            "name": r.name,
+            "quota": r.quota.total,
+            "allocated": allocations.get(r.school_id, r.quota.total),
+        }
+        for r in rows
+    }
+    total = sum(s["quota"] for s in schools.values())
+    allocated = sum(s["allocated"] for s in schools.values())
+    return {
+        "district": region.code,
+        "year": year,
+        "initialised": bool(allocations),
+        "pool": total,
+        "allocated": allocated,
+        "reserve": total - allocated,
+        "schools": schools,
+    }
+
+
+def default_year(district: Region | list[Region] | None = None) -> int:
+    """The latest school year with enrollment recorded (in the district or districts) up to the
+    running one, else the running school year."""
+    current = current_school_year()
+    qs = SchoolEnrollment.objects.filter(year__lte=current).order_by("-year")
+    if isinstance(district, Region):
+        qs = qs.filter(school__district=district)
+    elif district is not None:
+        qs = qs.filter(school__district__in=list(district))
+    latest = qs.values_list("year", flat=True).first()
+    return latest or current
+
+
+def districts_covered(actor, action: str = "aggregate") -> list[Region]:
+    """The districts in the actor's scope whose every active school the actor also covers (the
+    district pages report the district as a whole)."""
+    regions = list(
+        scope(Region.objects.filter(level=RegionLevel.DISTRICT), actor, action).order_by("path")
+    )
+    if not regions:
+        return []
+    active = School.objects.filter(district__in=regions, is_active=True).order_by()
+    total = dict(active.values("district").annotate(n=Count("id")).values_list("district", "n"))
+    seen = dict(
+        scope(active, actor, action)
+        .values("district")
+        .annotate(n=Count("id"))
+        .values_list("district", "n")
+    )
+    return [r for r in regions if seen.get(r.pk, 0) == total.get(r.pk, 0)]
+
+
+def district_for(actor, district_pk, action: str = "aggregate") -> Region:
+    """A district (by primary key) the actor covers whole; NotFound otherwise."""
+    try:
+        pk = int(district_pk)
+    except (TypeError, ValueError):
+        raise NotFound("Not found") from None
+    region = next((r for r in districts_covered(actor, action) if r.pk == pk), None)
+    if region is None:
+        raise NotFound("Not found")
+    return region
+
+
+def school_for(actor, school_pk) -> School:
+    """A school in the actor's scope for aggregates; NotFound otherwise."""
+    try:
+        pk = int(school_pk)
+    except (TypeError, ValueError):
+        raise NotFound("Not found") from None
+    school = (
+        scope(School.objects.select_related("district"), actor, "aggregate").filter(pk=pk).first()
+    )
+    if school is None:
+        raise NotFound("Not found")
+    return school
 
 
 # --- forward planning -----------------------------------------------------------------------

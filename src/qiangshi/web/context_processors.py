@@ -65,6 +65,14 @@ def _nav_links(user, current: str) -> list[dict]:
             None,
         ),
         (
+            "web:staffing_region",
+            _("Staffing"),
+            "diagram-3",
+            ("staffing_",),
+            can(user, "school", "aggregate"),
+            None,
+        ),
+        (
             "web:import_list",
             _("Imports"),
             "upload",

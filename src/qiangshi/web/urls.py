@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("qiangshi.web.views.admin_urls")),
     path("", include("qiangshi.web.views.import_urls")),
     path("", include("qiangshi.web.views.balance_urls")),
+    path("", include("qiangshi.web.views.staffing_urls")),
 ]

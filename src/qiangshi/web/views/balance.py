@@ -336,6 +336,74 @@ def _rule_note(rules: RuleSet) -> dict:
     }
 
 
+def district_history(actor, district, stage: str) -> dict | None:
+    """The district's verdict and each indicator's CV of one stage for every school year with
+    enrollment and facility data, oldest first, with the data of the CV line chart. None when
+    no year has both."""
+    years = sorted(selectors.evaluation_years(district))
+    if not years:
+        return None
+    rows, keys, rule_sets = [], None, {}
+    for year in years:
+        try:
+            results = selectors.district_report_for(actor, district.pk, year, stage)[1]
+        except ApplicationError:
+            results = []
+        result = results[0] if results else None
+        if result is None:
+            rows.append({"year": year, "state": "unjudged", "cells": [], "result": None})
+            continue
+        rules = rule_sets.setdefault(result.rule_set, rule_set_version(result.rule_set))
+        keys = keys or rules.keys
+        cells = []
+        for key in keys:
+            ind = result.indicators.get(key)
+            cells.append(
+                {
+                    "cv": None if ind is None else ind.cv,
+                    "text": fmt_cv(None if ind is None else ind.cv),
+                    "limit_text": "" if ind is None else f"{ind.limit:.2f}",
+                    "within": True if ind is None else ind.within_limit,
+                }
+            )
+        rows.append(
+            {
+                "year": year,
+                "state": "passed" if result.passed else "failed",
+                "cells": cells,
+                "result": result,
+                "failing": len(result.failing_schools),
+                "schools": len(result.schools),
+                "limit": max(i.limit for i in result.indicators.values()),
+                "rule_set": result.rule_set,
+            }
+        )
+    keys = keys or ()
+    chart = {
+        "years": [str(r["year"]) for r in rows],
+        "limit_label": _("CV limit"),
+        "limit": [r.get("limit") for r in rows],
+        "series": [
+            {
+                "name": str(SHORT_LABELS.get(key, key)),
+                "values": [
+                    None
+                    if not r["cells"] or r["cells"][n]["cv"] is None
+                    else round(r["cells"][n]["cv"], 4)
+                    for r in rows
+                ],
+            }
+            for n, key in enumerate(keys)
+        ],
+    }
+    return {
+        "rows": rows,
+        "headers": [str(SHORT_LABELS.get(k, k)) for k in keys],
+        "width": len(keys),
+        "chart": chart,
+    }
+
+
 # ---------------------------------------------------------------------------------------------
 # Pages
 
@@ -432,6 +500,8 @@ def balance_district(request, district_pk: int):
     if result is not None:
         context.update(district_context(district, result))
         context["rule_note"] = _rule_note(context["rules"])
+    if not error and stage in reports:
+        context["history"] = district_history(request.user, district, stage)
     return render(request, "web/balance/district.html", context)
 
 
@@ -664,5 +734,34 @@ def balance_district_export(request, district_pk: int):
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     response = HttpResponse(district_workbook(district, year, result), content_type=XLSX)
     name = f"balance-{district.code}-{year}-{stage}-{stamp}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def balance_district_pdf(request, district_pk: int):
+    """The district's evaluation of one stage as a PDF report with the charts; the same scope
+    rules as the district page."""
+    from qiangshi.web.balance_pdf import district_pdf
+
+    _require(request.user)
+    district = _get(selectors.district_for, request.user, district_pk)
+    years = selectors.enrollment_years(district)
+    year = _year(request, years)
+    try:
+        reports = selectors.stage_reports(district=district, year=year, actor=request.user)
+    except ApplicationError:
+        raise Http404 from None
+    stage = _stage(request, reports)
+    result = reports.get(stage)
+    if result is None:
+        raise Http404
+    try:
+        content = district_pdf(district, year, [result], on=selectors.default_on(year))
+    except ApplicationError as exc:
+        return HttpResponse(exc.message, status=503, content_type="text/plain; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    response = HttpResponse(content, content_type="application/pdf")
+    name = f"balance-{district.code}-{year}-{stage}-{stamp}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -12,5 +12,10 @@ urlpatterns = [
         balance.balance_district_export,
         name="balance_district_export",
     ),
+    path(
+        "balance/<int:district_pk>/report.pdf",
+        balance.balance_district_pdf,
+        name="balance_district_pdf",
+    ),
     path("balance/school/<int:school_pk>/", balance.balance_school, name="balance_school"),
 ]

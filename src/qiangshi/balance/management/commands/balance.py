@@ -1,5 +1,6 @@
 """`qiangshi balance evaluate FILE.csv --stage primary|junior [--format json|table]` and
-`qiangshi balance report --district CODE --year Y [--stage …] [--on DATE] [--format json|table]`.
+`qiangshi balance report --district CODE --year Y [--stage …] [--on DATE] [--format json|table]
+[--pdf FILE.pdf]`.
 
 Runs as a system operator (no user scope): it reads a file or the whole registry.
 """
@@ -158,6 +159,12 @@ class Command(BaseCommand):
             "else its 1 September)",
         )
         report.add_argument("--format", choices=["json", "table"], default="table")
+        report.add_argument(
+            "--pdf",
+            default=None,
+            metavar="FILE.pdf",
+            help="also write the PDF report with the charts (every stage evaluated) to FILE.pdf",
+        )
 
     def handle(self, *args, **opts):
         try:
@@ -194,6 +201,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"District {opts['district']} has no {' or '.join(stages)} school to evaluate"
             )
+        if opts["pdf"]:
+            self.write_pdf(opts, results, on)
         extra = {"district": opts["district"], "year": opts["year"], "on": on.isoformat()}
         if opts["format"] == "json":
             out = [{**result_as_dict(r, rules), **extra} for r in results]
@@ -207,3 +216,14 @@ class Command(BaseCommand):
                 f"registry on {on.isoformat()}"
             )
             self.stdout.write(result_as_table(r, rules, title=title))
+
+    def write_pdf(self, opts, results, on):
+        from qiangshi.balance.selectors import district_by_code
+        from qiangshi.web.balance_pdf import district_pdf
+
+        path = Path(opts["pdf"])
+        if not path.parent.is_dir():
+            raise CommandError(f"No such folder: {path.parent}")
+        content = district_pdf(district_by_code(opts["district"]), opts["year"], results, on=on)
+        path.write_bytes(content)
+        self.stderr.write(f"PDF report written to {path} ({len(content):,} bytes)")

@@ -1,0 +1,37 @@
+"""Quota allocations (县管校聘): the district holds the staffing pool and allocates it to its
+schools, year by year. While a district has no allocation row for a year, each school's
+allocation is its computed quota (the first move writes those rows)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class QuotaAllocation(models.Model):
+    """The posts of quota the district has allocated to one school for one school year."""
+
+    district = models.ForeignKey(
+        "org.Region",
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        related_name="quota_allocations",
+    )
+    school = models.ForeignKey(
+        "org.School",
+        verbose_name=_("school"),
+        on_delete=models.CASCADE,
+        related_name="quota_allocations",
+    )
+    year = models.PositiveIntegerField(_("school year"))
+    quota = models.PositiveIntegerField(_("allocated quota"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("quota allocation")
+        verbose_name_plural = _("quota allocations")
+        constraints = [
+            models.UniqueConstraint(fields=["school", "year"], name="staffing_alloc_school_year")
+        ]
+        indexes = [models.Index(fields=["district", "year"], name="staffing_alloc_district_year")]
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.year}: {self.quota}"
