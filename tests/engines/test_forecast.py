@@ -272,3 +272,20 @@ def test_teacher_parameters_load():
     assert {"weekly_load", "retirement", "post_shares"} <= set(PARAMS.unverified)
     for shares in PARAMS.post_shares.values():
         assert sum(shares.values()) == pytest.approx(1)
+
+
+def test_shared_subjects_spread_over_the_others_and_keep_the_total():
+    # Grade 1: chinese 8, maths 4, other 3 periods; load 15; 2 classes.
+    # Without sharing: chinese 16/15, maths 8/15, other 6/15 → total 30/15 = 2.0.
+    # With "other" shared: spread = 3/12 = 0.25 → chinese 2·8·1.25/15 = 4/3, maths 2·4·1.25/15
+    # = 2/3; other gets none; total still 2.0.
+    from qiangshi.engines.forecast import Curriculum, teacher_demand
+
+    curriculum = Curriculum(
+        version="t",
+        periods={1: {"chinese": 8, "mathematics": 4, "other": 3}},
+        shared_subjects=frozenset({"other"}),
+    )
+    demand = teacher_demand({1: 2}, curriculum, 15)["primary"]
+    assert demand == pytest.approx({"chinese": 4 / 3, "mathematics": 2 / 3})
+    assert sum(demand.values()) == pytest.approx(2.0)

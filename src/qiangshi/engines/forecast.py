@@ -299,6 +299,10 @@ class Curriculum:
     weekly_totals: Mapping[int, int] = field(default_factory=dict)
     share_ranges: tuple[dict, ...] = ()  # {"group", "subjects", "min", "max"}
     source: str = ""
+    # Courses taught by teachers of any subject (integrated practice, local and school-based
+    # courses): no one is recruited for them, so teacher demand spreads their periods over the
+    # grade's other subjects in proportion to those subjects' periods.
+    shared_subjects: frozenset[str] = frozenset()
 
     def yearly_periods(self) -> dict[str, float]:
         """Periods per subject over all grades: Σ_g periods_{subject,g} × teaching weeks_g."""
@@ -328,6 +332,7 @@ def load_curriculum(name: str = "curriculum-2022.json", data: Mapping | None = N
         weekly_totals={int(g): int(t) for g, t in data.get("weekly_totals", {}).items()},
         share_ranges=tuple(data.get("share_ranges", ())),
         source=data.get("source", ""),
+        shared_subjects=frozenset(data.get("shared_subjects", ())),
     )
 
 
@@ -341,7 +346,9 @@ def teacher_demand(
     """Full-time teachers needed per stage and subject (fractions kept; see the module docstring).
 
     `weekly_load` is the standard weekly periods per teacher: one number, or stage → number.
-    A grade with classes but no row in the curriculum is an error, not a silent zero.
+    A grade with classes but no row in the curriculum is an error, not a silent zero. Periods of
+    the curriculum's shared subjects are spread over the other subjects of the grade in
+    proportion to their periods (the total demand is unchanged).
     """
     demand: dict[str, dict[str, float]] = {}
     for grade, classes in classes_by_grade.items():
@@ -352,8 +359,13 @@ def teacher_demand(
         stage = stage_of_grade(grade, stage_grades)
         load = weekly_load[stage] if isinstance(weekly_load, Mapping) else weekly_load
         by_subject = demand.setdefault(stage, {})
-        for subject, periods in curriculum.periods[grade].items():
-            by_subject[subject] = by_subject.get(subject, 0.0) + classes * periods / load
+        periods_of = curriculum.periods[grade]
+        shared = sum(p for s, p in periods_of.items() if s in curriculum.shared_subjects)
+        own = {s: p for s, p in periods_of.items() if s not in curriculum.shared_subjects}
+        spread = shared / sum(own.values()) if shared and own else 0.0
+        for subject, periods in own.items():
+            weekly = periods * (1 + spread)
+            by_subject[subject] = by_subject.get(subject, 0.0) + classes * weekly / load
     return demand
 
 
