@@ -26,7 +26,10 @@ from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.xlsx import safe_cell_value
 from qiangshi.staffing import selectors, services
 from qiangshi.staffing.outputs import report_xlsx
+from qiangshi.teachers.models import Subject
 from qiangshi.web.lists import XLSX, xlsx_response
+
+SUBJECT_LABELS = dict(Subject.choices)
 
 PART_LABELS = {
     "primary": gettext_lazy("Primary"),
@@ -386,6 +389,7 @@ def staffing_forecast(request, district_pk: int):
         {
             **r.as_dict(),
             "stage_label": part_label(r.stage),
+            "subject_label": SUBJECT_LABELS.get(r.subject) or _("Unspecified"),
             "gap_class": "text-danger fw-semibold" if r.recruit else "",
         }
         for r in plan.rows
