@@ -47,6 +47,7 @@ from qiangshi.org.models import (
     SchoolFacility,
     Stage,
 )
+from qiangshi.org.selectors import district_covered as district_for
 from qiangshi.teachers.models import (
     EDUCATION_RANK,
     EducationRecord,
@@ -259,40 +260,6 @@ def district_report(
 
 # ---------------------------------------------------------------------------------------------
 # Scoped reads for the pages
-
-
-def districts_covered(actor, action: str = "aggregate") -> list[Region]:
-    """The districts in the actor's scope (`scope(Region…)`) whose every active school the actor
-    also covers. A district page reports the district as a whole, so an actor who sees only part
-    of a district (a school administrator) does not get it: its CVs would be of one school."""
-    regions = list(
-        scope(Region.objects.filter(level=RegionLevel.DISTRICT), actor, action).order_by("path")
-    )
-    if not regions:
-        return []
-    active = School.objects.filter(district__in=regions, is_active=True).order_by()
-    total = dict(active.values("district").annotate(n=Count("id")).values_list("district", "n"))
-    seen = dict(
-        scope(active, actor, action)
-        .values("district")
-        .annotate(n=Count("id"))
-        .values_list("district", "n")
-    )
-    return [r for r in regions if seen.get(r.pk, 0) == total.get(r.pk, 0)]
-
-
-def district_for(actor, district_pk) -> Region:
-    """A district the actor covers whole (see `districts_covered`); NotFound otherwise."""
-    try:
-        pk = int(district_pk)
-    except (TypeError, ValueError):
-        raise NotFound("Not found") from None
-    region = scope(
-        Region.objects.filter(level=RegionLevel.DISTRICT, pk=pk), actor, "aggregate"
-    ).first()
-    if region is None or region not in districts_covered(actor):
-        raise NotFound("Not found")
-    return region
 
 
 def enrollment_years(district=None) -> list[int]:

@@ -1,8 +1,9 @@
 """Reads of regions and schools, always through the actor's scope."""
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from qiangshi.access.scoping import get_in_scope, scope
+from qiangshi.core.errors import NotFound
 
 from .models import Region, RegionLevel, School, SchoolEnrollment
 
@@ -65,3 +66,39 @@ def school_enrollment_table(*, school: School) -> dict:
     for row in school.enrollments.order_by("-year", "grade"):
         table.setdefault(row.year, {})[row.grade] = (row.students, row.classes)
     return table
+
+
+def districts_covered(actor, action: str = "aggregate") -> list[Region]:
+    """The districts in the actor's scope whose every active school the actor also covers.
+
+    District-wide reports (balance, staffing) describe the district as a whole, so an actor who
+    sees only part of a district (a school administrator) does not get it: its figures would be
+    those of one school.
+    """
+    regions = list(
+        scope(Region.objects.filter(level=RegionLevel.DISTRICT), actor, action).order_by("path")
+    )
+    if not regions:
+        return []
+    active = School.objects.filter(district__in=regions, is_active=True).order_by()
+    total = dict(active.values("district").annotate(n=Count("id")).values_list("district", "n"))
+    seen = dict(
+        scope(active, actor, action)
+        .values("district")
+        .annotate(n=Count("id"))
+        .values_list("district", "n")
+    )
+    return [r for r in regions if seen.get(r.pk, 0) == total.get(r.pk, 0)]
+
+
+def district_covered(actor, district_pk, action: str = "aggregate") -> Region:
+    """A district (by primary key) the actor covers whole (see `districts_covered`); NotFound
+    otherwise, whether it is missing or outside the actor's area."""
+    try:
+        pk = int(district_pk)
+    except (TypeError, ValueError):
+        raise NotFound("Not found") from None
+    region = next((r for r in districts_covered(actor, action) if r.pk == pk), None)
+    if region is None:
+        raise NotFound("Not found")
+    return region

@@ -12,6 +12,7 @@ from pydantic import ConfigDict
 from qiangshi.access.api import ERRORS, Id
 from qiangshi.access.scoping import can
 from qiangshi.core.errors import NotFound
+from qiangshi.org import selectors as org_selectors
 
 from . import selectors, services
 from .outputs import report_as_dict
@@ -22,7 +23,7 @@ router = Router(tags=["staffing"])
 def _district(actor, district_id: int):
     if not can(actor, "school", "aggregate"):
         raise NotFound("Not found")
-    return selectors.district_for(actor, district_id)
+    return org_selectors.district_covered(actor, district_id)
 
 
 class YearQuery(Schema):

@@ -412,37 +412,6 @@ def default_year(district: Region | list[Region] | None = None) -> int:
     return latest or current
 
 
-def districts_covered(actor, action: str = "aggregate") -> list[Region]:
-    """The districts in the actor's scope whose every active school the actor also covers (the
-    district pages report the district as a whole)."""
-    regions = list(
-        scope(Region.objects.filter(level=RegionLevel.DISTRICT), actor, action).order_by("path")
-    )
-    if not regions:
-        return []
-    active = School.objects.filter(district__in=regions, is_active=True).order_by()
-    total = dict(active.values("district").annotate(n=Count("id")).values_list("district", "n"))
-    seen = dict(
-        scope(active, actor, action)
-        .values("district")
-        .annotate(n=Count("id"))
-        .values_list("district", "n")
-    )
-    return [r for r in regions if seen.get(r.pk, 0) == total.get(r.pk, 0)]
-
-
-def district_for(actor, district_pk, action: str = "aggregate") -> Region:
-    """A district (by primary key) the actor covers whole; NotFound otherwise."""
-    try:
-        pk = int(district_pk)
-    except (TypeError, ValueError):
-        raise NotFound("Not found") from None
-    region = next((r for r in districts_covered(actor, action) if r.pk == pk), None)
-    if region is None:
-        raise NotFound("Not found")
-    return region
-
-
 def school_for(actor, school_pk) -> School:
     """A school in the actor's scope for aggregates; NotFound otherwise."""
     try:

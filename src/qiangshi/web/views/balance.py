@@ -27,6 +27,7 @@ from qiangshi.balance.rules import rule_set_version
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.xlsx import safe_cell_value
 from qiangshi.engines.balance import STAGES, DistrictResult, RuleSet
+from qiangshi.org import selectors as org_selectors
 from qiangshi.org.models import School
 from qiangshi.web.lists import XLSX
 
@@ -412,7 +413,7 @@ def district_history(actor, district, stage: str) -> dict | None:
 def balance_region(request):
     """Every district the actor covers, with its verdict per stage side by side."""
     _require(request.user)
-    districts = selectors.districts_covered(request.user)
+    districts = org_selectors.districts_covered(request.user)
     years = selectors.enrollment_years(districts) if districts else []
     year = _year(request, years)
     rows = []
@@ -476,7 +477,7 @@ def balance_region(request):
 def balance_district(request, district_pk: int):
     """One district and stage: indicator cards, charts, failing schools and what they need."""
     _require(request.user)
-    district = _get(selectors.district_for, request.user, district_pk)
+    district = _get(org_selectors.district_covered, request.user, district_pk)
     years = selectors.enrollment_years(district)
     year = _year(request, years)
     error = ""
@@ -561,7 +562,7 @@ def balance_school(request, school_pk: int):
             }
         )
     district_url = None
-    if school.district in selectors.districts_covered(request.user):
+    if school.district in org_selectors.districts_covered(request.user):
         district_url = reverse("web:balance_district", args=[school.district.pk])
     return render(
         request,
@@ -720,7 +721,7 @@ def district_workbook(district, year: int, result: DistrictResult) -> bytes:
 @login_required
 def balance_district_export(request, district_pk: int):
     _require(request.user)
-    district = _get(selectors.district_for, request.user, district_pk)
+    district = _get(org_selectors.district_covered, request.user, district_pk)
     years = selectors.enrollment_years(district)
     year = _year(request, years)
     try:
@@ -745,7 +746,7 @@ def balance_district_pdf(request, district_pk: int):
     from qiangshi.web.balance_pdf import district_pdf
 
     _require(request.user)
-    district = _get(selectors.district_for, request.user, district_pk)
+    district = _get(org_selectors.district_covered, request.user, district_pk)
     years = selectors.enrollment_years(district)
     year = _year(request, years)
     try:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from qiangshi.access.scoping import can
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.xlsx import safe_cell_value
+from qiangshi.org import selectors as org_selectors
 from qiangshi.staffing import selectors, services
 from qiangshi.staffing.outputs import report_xlsx
 from qiangshi.teachers.models import Subject
@@ -135,7 +136,7 @@ def _may_allocate(user, district) -> bool:
 def staffing_region(request):
     """Every district the actor covers: quota, staff on roll, vacancies and overstaffing."""
     _require(request.user)
-    districts = selectors.districts_covered(request.user)
+    districts = org_selectors.districts_covered(request.user)
     year = _year(request, districts)
     rows, error = [], ""
     totals = dict.fromkeys(("quota", "allocated", "established", "vacancies", "overstaffing"), 0)
@@ -193,7 +194,7 @@ def _district_rows(report) -> list[dict]:
 def staffing_district(request, district_pk: int):
     """A district's schools coloured by gap, totals, a chart and the quota move form."""
     _require(request.user)
-    district = _get(selectors.district_for, request.user, district_pk)
+    district = _get(org_selectors.district_covered, request.user, district_pk)
     year = _year(request, district)
     may_allocate = _may_allocate(request.user, district)
     form = None
@@ -260,7 +261,7 @@ def staffing_district(request, district_pk: int):
 @login_required
 def staffing_district_export(request, district_pk: int):
     _require(request.user)
-    district = _get(selectors.district_for, request.user, district_pk)
+    district = _get(org_selectors.district_covered, request.user, district_pk)
     year = _year(request, district)
     try:
         report = selectors.district_staffing(actor=request.user, district=district, year=year)
@@ -321,7 +322,7 @@ def staffing_school(request, school_pk: int):
     _require(request.user)
     school, year, row, error = _school_card(request, school_pk)
     district_url = None
-    if school.district in selectors.districts_covered(request.user):
+    if school.district in org_selectors.districts_covered(request.user):
         district_url = reverse("web:staffing_district", args=[school.district.pk])
     parts = []
     if row is not None:
@@ -360,7 +361,7 @@ def staffing_school_export(request, school_pk: int):
 
 
 def _forecast(request, district_pk: int):
-    district = _get(selectors.district_for, request.user, district_pk)
+    district = _get(org_selectors.district_covered, request.user, district_pk)
     year = _year(request, district)
     years = _years_ahead(request)
     plan = selectors.district_forecast(
@@ -378,7 +379,7 @@ def staffing_forecast(request, district_pk: int):
     except NotFound:
         raise Http404 from None
     except ApplicationError as exc:
-        district = _get(selectors.district_for, request.user, district_pk)
+        district = _get(org_selectors.district_covered, request.user, district_pk)
         return render(
             request,
             "web/staffing/forecast.html",
