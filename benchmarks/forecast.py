@@ -86,7 +86,8 @@ def build_province(n_schools: int, n_teachers: int, seed: int = 7):
         periods = defaultdict(float)
         for g in grades:
             for subject, n in curriculum.periods[g].items():
-                periods[subject] += n
+                if subject not in curriculum.shared_subjects:  # taught by everyone, no one's own
+                    periods[subject] += n
         stage_subjects[stage] = (list(periods), list(periods.values()))
     parts = []
     for s in schools:
@@ -318,7 +319,13 @@ def run_pandas(schools, births, teachers, years: int):
         [(g, s, n) for g, by_s in curriculum.periods.items() for s, n in by_s.items()],
         columns=["grade", "subject", "periods"],
     )
-    demand = classes.merge(plan, on="grade")
+    # Shared subjects ("other"): their periods are spread over the grade's own subjects in
+    # proportion (periods × total / own), as the engine does.
+    plan["shared"] = plan["subject"].isin(curriculum.shared_subjects)
+    own = plan[~plan["shared"]].groupby("grade")["periods"].transform("sum")
+    total = plan.groupby("grade")["periods"].transform("sum")
+    plan = plan[~plan["shared"]].assign(periods=plan["periods"] * total / own)
+    demand = classes.merge(plan[["grade", "subject", "periods"]], on="grade")
     demand["fte"] = demand["classes"] * demand["periods"] / demand["stage"].map(params.weekly_load)
     demand = demand.groupby(["district", "year", "stage", "subject"])["fte"].sum()
     timings["classes and demand"] = time.perf_counter() - started

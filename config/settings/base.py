@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "qiangshi.imports",
     "qiangshi.balance",
     "qiangshi.staffing",
+    "qiangshi.ethics",
+    "qiangshi.rotation",
     "qiangshi.demo",
     "qiangshi.web",
 ]

@@ -147,17 +147,29 @@ def test_classes_at_the_cap_boundary():
 
 def test_demand_for_one_subject_by_hand():
     # A nine-year school with 2 classes in each of grades 1–6 and 4 in each of grades 7–9.
-    # Chinese, default table: 8, 8, 7, 7, 6, 6 periods in grades 1–6 → 2 × 42 = 84 periods a
-    # week / 15 per teacher = 5.6 FTE; 5, 5, 5 in grades 7–9 → 4 × 15 = 60 / 13 = 4.615 FTE.
+    # The default table shares "other" (integrated practice, local and school courses): each
+    # grade's other periods are spread over its own subjects in proportion, i.e. every subject's
+    # periods × weekly total / (weekly total − other): grades 1–2 26/24, 3–4 30/26, 5–6 30/25,
+    # 7 34/28, 8 34/31, 9 34/30.
+    # Chinese 8, 8, 7, 7, 6, 6 in grades 1–6: 2 × (2·8·26/24 + 2·7·30/26 + 2·6·30/25)
+    # = 2 × (17.333 + 16.154 + 14.4) = 95.774 periods a week / 15 per teacher = 6.385 FTE
+    # (5.6 without sharing); 5 in each of grades 7–9: 4 × 5 × (34/28 + 34/31 + 34/30) / 13
+    # = 4 × 5 × 3.4431 / 13 = 5.297 FTE (60 / 13 = 4.615 without sharing).
     classes = {g: 2 for g in range(1, 7)} | {g: 4 for g in range(7, 10)}
     demand = teacher_demand(classes, CURRICULUM, PARAMS.weekly_load)
-    assert demand["primary"]["chinese"] == pytest.approx(5.6)
-    assert demand["junior"]["chinese"] == pytest.approx(60 / 13)
-    # Physics only in grades 8 and 9: 4 × (3 + 3) = 24 / 13 = 1.846.
-    assert demand["junior"]["physics"] == pytest.approx(24 / 13)
-    assert "physics" not in demand["primary"]
-    # Rounded up only when reported: 5.6 → 6 teachers.
-    assert forecast.round_up(demand["primary"]["chinese"]) == 6
+    assert CURRICULUM.shared_subjects == {"other"}
+    primary = 2 * (2 * 8 * 26 / 24 + 2 * 7 * 30 / 26 + 2 * 6 * 30 / 25) / 15
+    assert demand["primary"]["chinese"] == pytest.approx(primary)
+    assert primary == pytest.approx(6.384957, abs=1e-6)
+    assert demand["junior"]["chinese"] == pytest.approx(4 * 5 * (34 / 28 + 34 / 31 + 34 / 30) / 13)
+    # Physics only in grades 8 and 9: 4 × 3 × (34/31 + 34/30) / 13 = 2.059 (24 / 13 unshared).
+    assert demand["junior"]["physics"] == pytest.approx(4 * 3 * (34 / 31 + 34 / 30) / 13)
+    assert "physics" not in demand["primary"] and "other" not in demand["primary"]
+    # Rounded up only when reported: 6.385 → 7 teachers.
+    assert forecast.round_up(demand["primary"]["chinese"]) == 7
+    # Sharing moves periods between subjects, never changes the total: all periods of grades
+    # 1–6 (26, 26, 30, 30, 30, 30 = 172) × 2 classes / 15.
+    assert sum(demand["primary"].values()) == pytest.approx(172 * 2 / 15)
 
 
 def test_demand_refuses_grades_the_curriculum_does_not_cover():

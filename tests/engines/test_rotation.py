@@ -364,6 +364,60 @@ def test_plan_beats_greedy_on_most_random_instances():
     assert better > total / 2
 
 
+def test_a_tiny_time_limit_still_gives_a_plan():
+    """The time limit bounds the whole call (greedy start, build, solve): with far too little
+    time the plan is the greedy start or better, never nothing."""
+    teachers, schools = random_instance(3000, 100, seed=3)
+    params = Params(time_limit=0.05)
+    result = plan(teachers, schools, params)
+    greedy = greedy_plan(teachers, schools, params)
+    assert greedy.status == "feasible"
+    assert result.status in ("optimal", "feasible")
+    assert result.moves and check_plan(teachers, schools, params, result.moves) == []
+    assert result.objective <= greedy.objective + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_priced_columns_keep_the_plan_within_its_gap(seed):
+    """Above max_columns the MIP gets the columns the LP prices in; the gap it reports is to
+    the LP bound of the whole model, so the whole model's optimum is within it."""
+    teachers, schools = random_instance(300, 15, seed=200 + seed)
+    params = Params(mip_rel_gap=0.0, time_limit=20)
+    whole = plan(teachers, schools, params)
+    priced = plan(teachers, schools, replace(params, max_columns=150))
+    greedy = greedy_plan(teachers, schools, params)
+    assert whole.status == "optimal" and whole.message == ""
+    assert priced.status in ("optimal", "feasible") and "candidate columns" in priced.message
+    assert check_plan(teachers, schools, params, priced.moves) == []
+    _independent_check(teachers, schools, params, priced)
+    assert priced.gap is not None and priced.gap >= 0
+    assert priced.objective >= whole.objective - 1e-6
+    assert (priced.objective - whole.objective) / priced.objective <= priced.gap + 1e-9
+    assert priced.objective <= greedy.objective + 1e-6
+
+
+def test_priced_columns_with_a_tiny_time_limit():
+    teachers, schools = random_instance(300, 15, seed=7)
+    params = Params(time_limit=0.01, max_columns=150)
+    result = plan(teachers, schools, params)
+    greedy = greedy_plan(teachers, schools, params)
+    assert result.status in ("optimal", "feasible")
+    assert check_plan(teachers, schools, params, result.moves) == []
+    assert result.objective <= greedy.objective + 1e-6
+
+
+def test_preference_costs():
+    """A move off a teacher's list (an empty one too) costs w_preference; one on it, nothing."""
+    teachers, schools = small()
+    params = replace(EXACT, w_preference=0.5)
+    t0 = teachers[0]
+    move = [rotation.Move(t0.id, "A", "B", 0.0, "")]
+    base = objective_value(teachers, schools, params, move)
+    for pref, extra in ((("B",), 0.0), (("C",), 0.5), ((), 0.5), (("Z", "B"), 0.0)):
+        changed = [replace(t0, preference=pref), *teachers[1:]]
+        assert objective_value(changed, schools, params, move) == pytest.approx(base + extra)
+
+
 def test_invalid_input():
     teachers, schools = small()
     with pytest.raises(ValueError, match="unknown school"):
@@ -384,7 +438,39 @@ def test_engine_imports_no_django():
             names.add(node.module)
     assert all(
         n.split(".")[0]
-        in {"__future__", "math", "time", "collections", "dataclasses", "numpy", "highspy"}
+        in {
+            "__future__",
+            "math",
+            "time",
+            "threading",
+            "collections",
+            "dataclasses",
+            "numpy",
+            "highspy",
+        }
         or n.startswith("qiangshi.engines")
         for n in names
     ), names
+
+
+def test_backbone_denominator_eligible_counts_eligible_backbone_teachers():
+    """10 eligible backbone teachers at the sending school: 10% rotate (1), and with the
+    'eligible' denominator at least ceil(20% × 10) = 2 backbone teachers must go."""
+    from qiangshi.engines.rotation import Params, School, Teacher, check_plan, greedy_plan, plan
+
+    teachers = [
+        Teacher(id=f"t{i}", school="S", subject="math", is_backbone=True) for i in range(10)
+    ]
+    schools = [
+        School(id="S", district="d", enrollment=500, quota=8, staff=10, is_sending=True,
+               backbone_teachers=10),
+        School(id="R", district="d", enrollment=500, quota=12, staff=8),
+    ]  # fmt: skip
+    rotating = plan(teachers, schools, Params(w_cv=0.0, w_shortfall=0.0))
+    assert len(rotating.moves) == 1
+    params = Params(w_cv=0.0, w_shortfall=0.0, backbone_denominator="eligible")
+    eligible = plan(teachers, schools, params)
+    assert eligible.status == "optimal" and len(eligible.moves) == 2
+    assert check_plan(teachers, schools, params, eligible.moves) == []
+    assert check_plan(teachers, schools, params, rotating.moves) != []
+    assert len(greedy_plan(teachers, schools, params).moves) == 2

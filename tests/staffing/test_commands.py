@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from openpyxl import load_workbook
 
 from tests.staffing.conftest import YEAR
@@ -21,18 +22,44 @@ def rows_of(ws):
     return rows[0], rows[1:]
 
 
+# Primary Chinese in 2026 with "other" shared (see tests/staffing/test_selectors.py):
+# 7 classes per grade × (2·8·26/24 + 2·7·30/26 + 2·6·30/25) / 15 = 22.347 FTE.
+CHINESE_2026 = 7 * (2 * 8 * 26 / 24 + 2 * 7 * 30 / 26 + 2 * 6 * 30 / 25) / 15
+
+
+def test_report_workbook_has_chinese_headers_by_default(district, tmp_path):
+    out = tmp_path / "siming.xlsx"
+    with translation.override("zh-hans"):
+        run("report", "--district", "350203", "--years", "2", "--out", str(out),
+            "--year", str(YEAR), "--on", "2025-10-01")  # fmt: skip
+    wb = load_workbook(out, read_only=True)
+    assert wb.sheetnames == [
+        "学校编制与在编人员",
+        "区县合计",
+        "教师需求预测缺口",
+        "岗位结构",
+        "参数",
+    ]
+    header, _ = rows_of(wb["学校编制与在编人员"])
+    assert header[:3] == ("学校代码", "学校名称", "学段") and "核定编制" in header
+    header, _ = rows_of(wb["教师需求预测缺口"])
+    assert header[:4] == ("年度", "学段", "学科", "需求(全时当量)")
+
+
 def test_report_writes_the_workbook(district, tmp_path):
     out = tmp_path / "siming.xlsx"
-    text = run(
-        "report", "--district", "350203", "--years", "10", "--out", str(out),
-        "--year", str(YEAR), "--on", "2025-10-01",
-    )  # fmt: skip
+    with translation.override("en"):
+        text = run(
+            "report", "--district", "350203", "--years", "10", "--out", str(out),
+            "--year", str(YEAR), "--on", "2025-10-01",
+        )  # fmt: skip
     assert "Wrote" in text and out.is_file()
     wb = load_workbook(out, read_only=True)
     assert wb.sheetnames == [
         "School quotas and staff",
         "District totals",
         "Forecast gap",
+        "Post structure",
         "Parameters",
     ]
 
@@ -63,10 +90,10 @@ def test_report_writes_the_workbook(district, tmp_path):
     assert {y for y, _, _ in gap} == set(range(2026, 2036))
     chinese = gap[(2026, "primary", "chinese")]
     assert (chinese["demand"], chinese["supply"], chinese["gap"], chinese["recruit"]) == (
-        pytest.approx(19.6),
+        pytest.approx(CHINESE_2026, abs=1e-4),
         pytest.approx(3.92),
-        pytest.approx(15.68),
-        16,
+        pytest.approx(CHINESE_2026 - 3.92, abs=1e-4),
+        19,
     )
     assert gap[(2035, "primary", "chinese")]["supply"] == pytest.approx(4 * 0.98**10, abs=1e-4)
 

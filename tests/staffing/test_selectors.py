@@ -95,22 +95,38 @@ def test_forecast_demand_supply_gap(district):
     # Enrollment is stable: P 950, N 600 primary; junior N 100 + 90 + 90 (grade 6 moves up
     # whole) and J 27.
     assert plan.enrollment[2026] == pytest.approx({"primary": 1550, "junior": 307})
+    # The default curriculum shares "other" (integrated practice, local and school courses):
+    # each grade's subjects carry its other periods in proportion, a factor of weekly total /
+    # (weekly total − other): 26/24 in grades 1–2, 30/26 in 3–4, 30/25 in 5–6, 34/28 in 7,
+    # 34/31 in 8, 34/30 in 9.
     # Primary Chinese: P has 4 classes per grade (160 or 155 pupils, cap 45), N 3 (100);
-    # periods 8+8+7+7+6+6 = 42 a week; load 15: (4 + 3) × 42 / 15 = 19.6.
+    # periods 8, 8, 7, 7, 6, 6 → 2·8·26/24 + 2·7·30/26 + 2·6·30/25 = 17.333 + 16.154 + 14.4
+    # = 47.887 a week per class set; load 15: (4 + 3) × 47.887 / 15 = 22.347.
     # Supply: 4 Chinese teachers (P's two, N's primary-load one and N's one without load, in
-    # the larger part) × (1 − 0.02) = 3.92.
+    # the larger part) × (1 − 0.02) = 3.92; gap 18.427 → 19 to recruit.
+    chinese = 2 * 8 * 26 / 24 + 2 * 7 * 30 / 26 + 2 * 6 * 30 / 25
     c = cell(plan, 2026, "primary", "chinese")
-    assert (c.demand, c.supply, c.gap, c.recruit) == pytest.approx((19.6, 3.92, 15.68, 16))
+    assert (c.demand, c.supply, c.gap, c.recruit) == pytest.approx(
+        (7 * chinese / 15, 3.92, 7 * chinese / 15 - 3.92, 19)
+    )
+    assert c.demand == pytest.approx(22.3473, abs=1e-4)
     assert cell(plan, 2027, "primary", "chinese").supply == pytest.approx(4 * 0.98**2)
-    # Music: 2 periods in each grade: (4 + 3) × 12 / 15 = 5.6; P's music teacher retires in
-    # July 2026, so none is left for school year 2026.
+    # Music: 2 periods in each grade: 2 × (2·26/24 + 2·30/26 + 2·30/25) = 13.749; × 7 / 15
+    # = 6.416; P's music teacher retires in July 2026, so none is left for school year 2026.
     m = cell(plan, 2026, "primary", "music")
-    assert (m.demand, m.supply, m.recruit) == pytest.approx((5.6, 0.0, 6))
-    # Junior physics (grades 8 and 9, 3 periods): N 2 classes each, J 1: (2+2+1+1) × 3 / 13;
-    # N's physics teacher goes to the junior part (a junior-only subject).
+    assert (m.demand, m.supply, m.recruit) == pytest.approx(
+        (7 * 2 * (2 * 26 / 24 + 2 * 30 / 26 + 2 * 30 / 25) / 15, 0.0, 7)
+    )
+    # "other" is shared, never a subject to recruit for.
+    assert not [r for r in plan.rows if r.subject == "other" and r.demand]
+    # Junior physics (grades 8 and 9, 3 periods): N 2 classes each, J 1: 3 classes a grade:
+    # 3 × 3 × (34/31 + 34/30) / 13 = 1.544; N's physics teacher goes to the junior part (a
+    # junior-only subject): 0.98; gap 0.564 → 1.
     ph = cell(plan, 2026, "junior", "physics")
-    assert (ph.demand, ph.supply) == pytest.approx((18 / 13, 0.98))
+    assert (ph.demand, ph.supply) == pytest.approx((9 * (34 / 31 + 34 / 30) / 13, 0.98))
     assert ph.recruit == 1
+    # Junior Chinese: 5 periods in grades 7–9, 3 classes each: 3 × 5 × (34/28 + 34/31 + 34/30)
+    # / 13 = 3.973.
     ch = cell(plan, 2026, "junior", "chinese")
-    assert (ch.demand, ch.supply) == pytest.approx((45 / 13, 0.98))
+    assert (ch.demand, ch.supply) == pytest.approx((15 * (34 / 28 + 34 / 31 + 34 / 30) / 13, 0.98))
     assert plan.teachers == 8

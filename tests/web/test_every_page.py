@@ -38,6 +38,34 @@ def _pages(world, request_pk):
         "audit_log": reverse("web:audit_log"),
         "access_log": reverse("web:access_log"),
         "api_tokens": reverse("web:api_tokens"),
+        **_staffing_pages(world, sa),
+        **_rotation_pages(world),
+    }
+
+
+def _rotation_pages(world):
+    from datetime import date
+
+    from qiangshi.rotation.models import RotationPlan
+
+    plan = RotationPlan.objects.create(
+        region=world["tree"]["siming"], year=2026, effective_date=date(2026, 9, 1)
+    )
+    return {
+        "rotation_home": reverse("web:rotation_home"),
+        "rotation_eligibility": reverse("web:rotation_eligibility") + "?region=350203&year=2026",
+        "rotation_plan": reverse("web:rotation_plan", args=[plan.pk]),
+        "rotation_export": reverse("web:rotation_export", args=[plan.pk]),
+    }
+
+
+def _staffing_pages(world, sa):
+    siming = world["tree"]["siming"].pk
+    return {
+        "staffing_posts": reverse("web:staffing_posts", args=[siming]),
+        "staffing_school_posts": reverse("web:staffing_school_posts", args=[sa]),
+        "staffing_scenario": reverse("web:staffing_forecast", args=[siming])
+        + "?cap_primary=40&births_change=-10&retire_female=58&attrition=3",
     }
 
 
@@ -64,6 +92,11 @@ EXPECTED = {
         "school_d": NOT_FOUND,
         "audit_log": FORBIDDEN,
         "access_log": FORBIDDEN,
+        "staffing_posts": NOT_FOUND,  # a school admin does not cover the whole district
+        "staffing_scenario": NOT_FOUND,
+        "rotation_eligibility": FORBIDDEN,  # offices plan rotation
+        "rotation_plan": NOT_FOUND,  # a draft: schools see published plans only
+        "rotation_export": FORBIDDEN,
     },
 }
 

@@ -32,12 +32,22 @@ _OFFICE = {
     "teacher.view_sensitive",
     "changerequest.view",
     "changerequest.review",
+    "rotation.view",
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMIN: {"*"},
-    Role.BUREAU: set(_OFFICE),
-    Role.DISTRICT: set(_OFFICE),
+    Role.BUREAU: _OFFICE
+    | {
+        "rotation.create",
+        "rotation.change",
+        "rotation.review",
+        "rotation.export",
+        "sanction.view",
+        "sanction.create",
+    },
+    Role.DISTRICT: _OFFICE
+    | {"rotation.create", "rotation.change", "rotation.export", "sanction.view", "sanction.create"},
     Role.SCHOOL: (_OFFICE - {"school.create"}),
     Role.TEACHER: {
         "region.view",
@@ -46,6 +56,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "teacher.view_sensitive",
         "changerequest.view",
         "changerequest.create",
+        "rotation.view",
     },
     # Expert reviewers see only what they are assigned; no area assigns cases yet.
     Role.REVIEWER: {"teacher.view"},

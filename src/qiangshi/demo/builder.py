@@ -140,6 +140,7 @@ def demo_region_build(
                 _insert_teachers(chunk, school_ids, result.counts)
                 done += len(chunk)
                 say(f"{city_plan.name}: teachers {done:,} / {expected:,}")
+        _mark_principals(result.counts)
         result.logins = _create_logins(regions, result.counts)
         say(f"demo logins: {sum(login.created for login in result.logins)} created")
         result.elapsed = time.monotonic() - started
@@ -150,6 +151,24 @@ def demo_region_build(
             note=_summary_note(result),
         )
     return result
+
+
+def _mark_principals(counts: Counter) -> None:
+    """One principal per school: the longest-serving established staff member in an
+    administration post (else in any post) among those working there now."""
+    best: dict[int, tuple] = {}
+    for pk, school_id, category, start in (
+        Employment.objects.filter(end_date__isnull=True, employment_type="established")
+        .order_by()
+        .values_list("pk", "school_id", "post_category", "start_date")
+    ):
+        key = (category != "administration", start, pk)
+        if school_id not in best or key < best[school_id]:
+            best[school_id] = key
+    ids = [key[2] for key in best.values()]
+    for chunk in _chunks(ids, 5000):
+        Employment.objects.filter(pk__in=chunk).update(is_principal=True)
+    counts["principals"] += len(ids)
 
 
 def _summary_note(result: BuildResult) -> str:

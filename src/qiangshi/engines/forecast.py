@@ -14,11 +14,24 @@ N_{g0,y} / B_{y−lead} over the history (min and max for low and high); or, whe
 given or a year's births are not known yet, the least-squares line through (y, N_{g0,y}),
 floored at 0, ± the root-mean-square residual for low and high.
 
+Scenarios scale the entrants: with `intake_scale` x every entrant figure above (births-based or
+trend) is multiplied by x (1.1 for "10% more births"); survival ratios are unchanged.
+
 Classes: ceil(students / cap) per grade, with the cap of the grade's stage (45 primary, 50 junior).
 
 Teacher demand, per stage and subject, in full-time equivalents:
 
     D_subject = Σ_grades classes_g × periods_{subject,g} / weekly_load_{stage(g)}
+
+Shared subjects (a decision, shipped in curriculum-2022.json): the curriculum's "other" periods
+(integrated practice, local and school-based courses, 2–6 a week per grade) are taught by the
+teachers of the other subjects; nobody is recruited "for other" and the registry has no such
+teachers. Left as a subject of its own it showed a permanent phantom shortage (with zero supply) of
+about an eighth of all periods (1,217 of the 9,522) while every real subject looked under-demanded; spread over the grade's
+other subjects in proportion to their periods (`Curriculum.shared_subjects`), the total demand is
+unchanged and each subject's gap carries its share of those periods, so the gaps are the ones a
+district can actually recruit or train for. A province whose "other" periods have specialist
+teachers removes "other" from `shared_subjects` in its curriculum file.
 
 Fractions are kept through every sum (0.4 FTE of music in each of three schools is 1.2 FTE for
 the district, not 3 teachers) and rounded up only when reported (`round_up`).
@@ -178,6 +191,7 @@ def cohort_forecast(
     births: Mapping[int, float] | None = None,
     k: int = 3,
     trend_years: int | None = None,
+    intake_scale: float = 1.0,
 ) -> Forecast:
     """Forecast enrollment per grade for `years` years after the last year of `history`.
 
@@ -185,7 +199,17 @@ def cohort_forecast(
     the entry grade. `first_grade_intake` gives the entrants for each forecast year directly;
     `births` maps year → births in the catchment (the entry grade g0 draws on births 6 + g0 − 1
     years earlier); `k` is how many recent years of survival ratios to average; `trend_years`
-    limits the intake trend to the most recent years (all by default). See the module docstring.
+    limits the intake trend to the most recent years (all by default); `intake_scale`
+    multiplies every entrant figure (a scenario of more or fewer births). See the module
+    docstring.
+
+    >>> history = {2023: {1: 100, 2: 90}, 2024: {1: 110, 2: 95}, 2025: {1: 120, 2: 99}}
+    >>> births = {2017: 200, 2018: 220, 2019: 240, 2020: 250}
+    >>> f = cohort_forecast(history, 2, births=births, k=2)
+    >>> f.entry_ratio, f.intake[2026], f.intake_method
+    ((0.5, 0.5, 0.5), (125.0, 125.0, 125.0), {2026: 'births', 2027: 'trend'})
+    >>> cohort_forecast(history, 1, births=births, intake_scale=0.9).intake[2026][1]
+    112.5
     """
     if not history:
         raise ValueError("the history is empty")
@@ -193,6 +217,8 @@ def cohort_forecast(
         raise ValueError("years must not be negative")
     if k < 1:
         raise ValueError("k must be at least 1")
+    if intake_scale < 0:
+        raise ValueError("intake_scale must not be negative")
     base_year = max(history)
     grades = tuple(sorted({g for by_grade in history.values() for g in by_grade}))
     entry = grades[0]
@@ -235,6 +261,8 @@ def cohort_forecast(
             fitted = mean_y + slope * (year - mean_x)
             intake[year] = (max(0.0, fitted - rms), max(0.0, fitted), max(0.0, fitted + rms))
             method[year] = "trend"
+        if intake_scale != 1.0:
+            intake[year] = tuple(v * intake_scale for v in intake[year])
 
     paths = {}
     for v, variant in enumerate(VARIANTS):
@@ -425,6 +453,20 @@ class RetirementTable:
         """The day the age is reached (a 29 February or 31st falls back to the month's end)."""
         year, month = _add_months(birth.year, birth.month, self.age_months(gender, birth))
         return date(year, month, min(birth.day, calendar.monthrange(year, month)[1]))
+
+    def with_fixed_age(self, gender: str, age_months: int) -> RetirementTable:
+        """The same table with one retirement age for every birth date of one gender (a
+        scenario: "women retire at 58").
+
+        >>> load_parameters().retirement.with_fixed_age("female", 58 * 12).age_months(
+        ...     "female", date(1965, 1, 1)) // 12
+        58
+        """
+        if gender not in self.rows:
+            raise ValueError(f"unknown gender {gender!r}")
+        if not 40 * 12 <= age_months <= 75 * 12:
+            raise ValueError("a retirement age must be between 40 and 75 years")
+        return RetirementTable(rows={**self.rows, gender: (((1, 1), int(age_months)),)})
 
     @classmethod
     def from_dict(cls, data: Mapping) -> RetirementTable:

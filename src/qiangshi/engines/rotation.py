@@ -33,7 +33,9 @@ Hard constraints (each a named group, see infeasibility below):
                    `quota_scope="school"`): Σ moves out of the sending schools of g ≥
                    ceil(rotation_share · eligible teachers of those schools)           [quotas]
 - backbone share:  per quota group, Σ (is_backbone_t − backbone_share) · x ≥ 0 over the moves
-                   out of its sending schools, i.e. backbone ≥ 20% of those rotating  [backbone_share]
+                   out of its sending schools, i.e. backbone ≥ 20% of those rotating; with
+                   backbone_denominator="eligible" instead Σ is_backbone_t · x ≥
+                   ceil(backbone_share · eligible backbone teachers of the group) [backbone_share]
 - subject needs:   for each school s and subject j in needs_subjects:
                    (moves of subject j into s) − (moves of subject j out of s) ≥ need  [subject_needs]
 - staffing:        N_s + in_s − out_s within [Q_s − tol_s, Q_s + tol_s], tol_s =
@@ -63,6 +65,32 @@ or district where it can be told; when no single group is enough, pairs are trie
 requirement group (subject needs, quotas, backbone share) dropped makes fewer moves necessary, a
 restriction group (staffing, distance, pairs, fixed) dropped makes more possible: both kinds are
 listed. No plan is returned empty without a reason.
+
+Large instances. With more x columns than `Params.max_columns` (60,000; the 10,000 × 300
+benchmark has 386,000) HiGHS is not handed them all: its MIP setup alone, the LP relaxation and
+the root heuristics on that many columns take minutes. Instead the LP relaxation is solved by
+column generation: first over the greedy plan's columns, each type's 6 cheapest destinations and
+each destination's 4 cheapest types of every kind (indicator flags, needed subject); then the
+columns of negative reduced cost c_j − Aᵀy (y: the LP's row duals) are added, the most negative
+first, until there are none (the LP over those columns is then the LP of the whole model) or a
+third of the time is used. The MIP is solved over those columns plus the ones of smallest
+reduced cost up to `max_columns`. Every hard constraint and the objective are the same; only
+the destinations the MIP may choose from are fewer. The gap reported is then to the bound of
+the whole model's LP, z_LP + Σ_j min(0, rc_j)·ub_j over the columns left out (a Lagrangian
+bound, valid for every plan), not to HiGHS's bound over the columns it had; the status is
+"optimal" only when that gap is within `mip_rel_gap`, and the message says how many columns
+were used.
+
+Time. `Params.time_limit` bounds the whole `plan` call: the greedy start, building the model,
+the pricing and the MIP share it (HiGHS gets what is left), and the search for the cause of an
+infeasibility gets what is left after that. HiGHS's root reduced-cost heuristic is switched
+off: it solves a sub-MIP whose presolve does not look at the clock, and on the 10,000 × 300
+benchmark it ran minutes past the limit. Other parts of the root node do not look at the clock
+either (the rounding heuristics' propagation over a large cut pool), so HiGHS runs in a thread
+that is waited for until the deadline plus 2 s at most: then the solve is cancelled (it stops
+where it next looks at the clock, in the background) and the last improving solution it
+reported is used. A plan that ran out of time is returned with status "feasible" (the greedy
+plan at worst, when it is feasible).
 
 `greedy_plan` is the baseline: subject needs first, then, while a quota group is short, the
 neediest receiving school (largest weighted shortfall, then deviation) gets the eligible teacher
@@ -165,6 +193,9 @@ class School:
 class Params:
     rotation_share: float = 0.10
     backbone_share: float = 0.20  # of those rotating
+    # "rotating": backbone ≥ share × moves of the group; "eligible": backbone moves ≥
+    # ceil(share × eligible backbone teachers of the group's sending schools) (some provinces).
+    backbone_denominator: str = "rotating"
     quota_scope: str = "district"  # "district" | "school"
     quota_tolerance: float = 0.05  # of the staffing quota, at least one teacher
     max_distance_km: float | None = None
@@ -175,11 +206,14 @@ class Params:
     w_distance: float = 0.02
     w_preference: float = 0.5
     w_move: float = 0.5
-    time_limit: float = 60.0
+    time_limit: float = 60.0  # seconds, for the whole plan call (greedy start and build too)
     mip_rel_gap: float = 0.01
     threads: int = 2
     # HiGHS's MIP presolve removes little here and took 12 of 19 s on the 3,000 × 100 benchmark.
     presolve: str = "off"
+    # More candidate columns (teacher type × destination) than this: the LP relaxation is solved
+    # by pricing columns in, and the MIP gets the most useful ones only (see the model).
+    max_columns: int = 60_000
 
 
 @dataclass(frozen=True)
@@ -316,6 +350,15 @@ class _Instance:
                 geli[self.group_of[i]] += elig[i]
         self.group_eligible = geli
         self.group_quota = np.ceil(params.rotation_share * geli - 1e-9)
+        gback = np.zeros(G)
+        back_per_school = np.bincount(
+            self.t_school, weights=self.t_attr[:, 1].astype(float), minlength=S
+        )
+        for i in range(S):
+            if self.group_of[i] >= 0:
+                gback[self.group_of[i]] += back_per_school[i]
+        self.group_backbone_min = np.ceil(params.backbone_share * gback - 1e-9)
+        self.backbone_of_eligible = params.backbone_denominator == "eligible"
         # Interchangeable teachers: same school, indicator attributes, subject where a subject
         # need could see it, preference and fixed decisions. The model counts moves per type.
         needed = {j for _s, j, _n in self.needs}
@@ -340,6 +383,18 @@ class _Instance:
         self.type_of = np.zeros(len(self.teachers), dtype=np.int64)
         for g, m in enumerate(self.type_members):
             self.type_of[m] = g
+        # Preferences as keys teacher · S + school, for the move costs.
+        self.has_pref = np.array([t.preference is not None for t in self.teachers], dtype=bool)
+        self.pref_keys = np.array(
+            sorted(
+                i * S + self.sidx[sid]
+                for i, t in enumerate(self.teachers)
+                if t.preference is not None
+                for sid in set(t.preference)
+                if sid in self.sidx
+            ),
+            dtype=np.int64,
+        )
 
     def candidates(self, relax: frozenset[str] = frozenset(), rows: np.ndarray | None = None):
         """(teacher index, destination index) arrays of the allowed moves (of `rows` only)."""
@@ -380,13 +435,11 @@ class _Instance:
     def move_cost(self, ti: np.ndarray, si: np.ndarray) -> np.ndarray:
         p = self.params
         cost = p.w_move + p.w_distance * self.km[self.t_school[ti], si]
-        if p.w_preference:
-            pen = np.zeros(len(ti))
-            for n, (t, s) in enumerate(zip(ti.tolist(), si.tolist(), strict=True)):
-                pref = self.teachers[t].preference
-                if pref is not None and self.schools[s].id not in pref:
-                    pen[n] = p.w_preference
-            cost = cost + pen
+        if p.w_preference and self.has_pref.any():
+            S = len(self.schools)
+            has = self.has_pref[ti]
+            listed = np.isin(ti.astype(np.int64) * S + si, self.pref_keys)
+            cost = cost + np.where(has & ~listed, p.w_preference, 0.0)
         return cost
 
     def counts_after(self, ti: np.ndarray, si: np.ndarray) -> np.ndarray:
@@ -410,165 +463,380 @@ class _Instance:
 # The MILP
 
 
-def _build(inst: _Instance, relax: frozenset[str], feasibility: bool = False):
+class _Model:
+    """The whole model as numpy arrays: one x column per (type, allowed destination), then
+    u, dp, dn (3S each), in compressed-column form; `highs` hands HiGHS all of it or only some
+    of the x columns (with every continuous one)."""
+
+    def __init__(self, inst: _Instance, relax: frozenset[str], feasibility: bool = False):
+        p = inst.params
+        self.inst, self.relax, self.feasibility = inst, relax, feasibility
+        ti, si = inst.candidates(relax, inst.type_rep)  # ti: the type's representative
+        tt = inst.type_of[ti]
+        n = len(ti)
+        S = len(inst.schools)
+        ts = inst.t_school[ti]
+        self.ti, self.si, self.tt, self.n = ti, si, tt, n
+        # Columns: x (n), u (3S), dp (3S), dn (3S).
+        nu = 3 * S
+        ncol = n + 3 * nu
+        self.ncol = ncol
+        cost = np.zeros(ncol)
+        self.move_cost = inst.move_cost(ti, si)
+        if not feasibility:
+            cost[:n] = self.move_cost
+            cost[n : n + nu] = p.w_shortfall
+            cost[n + nu :] = p.w_cv
+        self.cost = cost
+        self.lower = np.zeros(ncol)
+        self.upper = np.full(ncol, np.inf)
+        self.upper[:n] = inst.type_size[tt]
+        rows_r, rows_c, rows_v = [], [], []
+        rlo: list[np.ndarray] = []
+        rhi: list[np.ndarray] = []
+        inf = np.inf
+        xcol = np.arange(n)
+        nrow = 0
+
+        def add(r_idx, cols, vals, lo, hi):
+            nonlocal nrow
+            rows_r.append(np.asarray(r_idx, dtype=np.int64) + nrow)
+            rows_c.append(np.asarray(cols, dtype=np.int64))
+            rows_v.append(np.asarray(vals, dtype=float))
+            lo = np.asarray(lo, dtype=float).ravel()
+            rlo.append(lo)
+            rhi.append(np.asarray(hi, dtype=float).ravel())
+            nrow += len(lo)
+
+        # At most the type's teachers move (= 1 for a teacher who must: a type of its own).
+        must = np.array(
+            [
+                inst.teachers[r].fixed == "must" and "fixed" not in relax
+                for r in inst.type_rep.tolist()
+            ],
+            dtype=bool,
+        )
+        add(tt, xcol, np.ones(n), np.where(must, 1.0, 0.0), inst.type_size)
+        # Quotas and backbone share per group.
+        G = len(inst.group_names)
+        g = inst.group_of[ts]
+        out = g >= 0
+        if G:
+            if "quotas" not in relax:
+                add(g[out], xcol[out], np.ones(out.sum()), inst.group_quota, np.full(G, inf))
+            if "backbone_share" not in relax and inst.backbone_of_eligible:
+                vals = inst.t_backbone[ti[out]].astype(float)
+                add(g[out], xcol[out], vals, inst.group_backbone_min, np.full(G, inf))
+            elif "backbone_share" not in relax:
+                vals = inst.t_backbone[ti[out]] - p.backbone_share
+                add(g[out], xcol[out], vals, np.zeros(G), np.full(G, inf))
+        # Subject needs: in − out of subject j at s ≥ need.
+        if inst.needs and "subject_needs" not in relax:
+            r_idx, cols, vals = [], [], []
+            subj = inst.t_subject[ti]
+            for r, (s, j, _need) in enumerate(inst.needs):
+                inn = np.flatnonzero((si == s) & (subj == j))
+                outm = np.flatnonzero((ts == s) & (subj == j))
+                r_idx += [r] * (len(inn) + len(outm))
+                cols += inn.tolist() + outm.tolist()
+                vals += [1.0] * len(inn) + [-1.0] * len(outm)
+            add(r_idx, cols, vals, [float(x[2]) for x in inst.needs], [inf] * len(inst.needs))
+        # Staffing: lo − N ≤ in − out ≤ hi − N.
+        if "staffing" not in relax:
+            add(
+                np.concatenate([si, ts]),
+                np.concatenate([xcol, xcol]),
+                np.concatenate([np.ones(n), -np.ones(n)]),
+                inst.staff_lo - inst.staff,
+                inst.staff_hi - inst.staff,
+            )
+        # Shortfall u_{s,k} + in − out ≥ need − base; deviation in − out − dp + dn = target − base.
+        srange = np.arange(S)
+        for k in range(3):
+            a = inst.t_attr[ti, k]
+            nz = a > 0
+            r_in, r_out = si[nz], ts[nz]
+            cols = np.concatenate([xcol[nz], xcol[nz]])
+            vals = np.concatenate([np.ones(nz.sum()), -np.ones(nz.sum())])
+            add(
+                np.concatenate([r_in, r_out, srange]),
+                np.concatenate([cols, n + k * S + srange]),
+                np.concatenate([vals, np.ones(S)]),
+                inst.need_count[:, k] - inst.base[:, k],
+                np.full(S, inf),
+            )
+            rhs = inst.target[:, k] - inst.base[:, k]
+            add(
+                np.concatenate([r_in, r_out, srange, srange]),
+                np.concatenate([cols, n + nu + k * S + srange, n + 2 * nu + k * S + srange]),
+                np.concatenate([vals, -np.ones(S), np.ones(S)]),
+                rhs,
+                rhs,
+            )
+        r = np.concatenate(rows_r)
+        c = np.concatenate(rows_c)
+        v = np.concatenate(rows_v)
+        order = np.lexsort((r, c))
+        self.index, c, self.value = r[order], c[order], v[order]
+        self.start = np.searchsorted(c, np.arange(ncol + 1))
+        self.row_lower = np.concatenate(rlo)
+        self.row_upper = np.concatenate(rhi)
+        self.nrow = nrow
+
+    def reduced_costs(self, row_dual: np.ndarray) -> np.ndarray:
+        """c − Aᵀy of every x column (each has at least its type row)."""
+        end = int(self.start[self.n])
+        prod = self.value[:end] * row_dual[self.index[:end]]
+        return self.cost[: self.n] - np.add.reduceat(prod, self.start[: self.n])
+
+    def _columns(self, cols: np.ndarray):
+        lens = self.start[cols + 1] - self.start[cols]
+        start = np.concatenate([[0], np.cumsum(lens)])
+        pos = np.repeat(self.start[cols] - start[:-1], lens) + np.arange(int(start[-1]))
+        return start, self.index[pos], self.value[pos]
+
+    def highs(self, xcols: np.ndarray | None, integer: bool, time_limit: float):
+        """A HiGHS instance of the model with the x columns `xcols` (None: all of them)."""
+        import highspy
+
+        p = self.inst.params
+        xcols = np.arange(self.n) if xcols is None else np.asarray(xcols, dtype=np.int64)
+        cols = np.concatenate([xcols, np.arange(self.n, self.ncol)])
+        start, index, value = self._columns(cols)
+        inf = highspy.kHighsInf
+        lp = highspy.HighsLp()
+        lp.num_col_ = len(cols)
+        lp.num_row_ = self.nrow
+        lp.col_cost_ = self.cost[cols]
+        lp.col_lower_ = self.lower[cols]
+        lp.col_upper_ = np.where(np.isinf(self.upper[cols]), inf, self.upper[cols])
+        lp.row_lower_ = np.where(np.isinf(self.row_lower), -inf, self.row_lower)
+        lp.row_upper_ = np.where(np.isinf(self.row_upper), inf, self.row_upper)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = start.astype(np.int32)
+        lp.a_matrix_.index_ = index.astype(np.int32)
+        lp.a_matrix_.value_ = value
+        if integer:
+            lp.integrality_ = [highspy.HighsVarType.kInteger] * len(xcols) + [
+                highspy.HighsVarType.kContinuous
+            ] * (self.ncol - self.n)
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("time_limit", max(float(time_limit), 0.01))
+        h.setOptionValue("mip_rel_gap", float(p.mip_rel_gap))
+        h.setOptionValue("threads", int(p.threads))
+        h.setOptionValue("presolve", p.presolve)
+        # The root reduced-cost heuristic solves a sub-MIP whose presolve (clique extraction)
+        # does not look at the clock: on the 10,000 × 300 benchmark it ran for minutes past the
+        # time limit.
+        h.setOptionValue("mip_heuristic_run_root_reduced_cost", False)
+        if self.feasibility:
+            h.setOptionValue("mip_max_improving_sols", 1)
+        h.passModel(lp)
+        return h
+
+    def start_values(self, xcols: np.ndarray | None, moves_t, moves_s) -> np.ndarray | None:
+        """A full column vector (of the columns `xcols` and the continuous ones) for a plan
+        (HiGHS's starting solution), or None when a move has no column there."""
+        inst = self.inst
+        xcols = np.arange(self.n) if xcols is None else np.asarray(xcols, dtype=np.int64)
+        S = len(inst.schools)
+        cols = self.column_of(moves_t, moves_s)
+        if cols is None:
+            return None
+        where = np.full(self.n, -1, dtype=np.int64)
+        where[xcols] = np.arange(len(xcols))
+        if (where[cols] < 0).any():
+            return None
+        x = np.bincount(where[cols], minlength=len(xcols)).astype(float)
+        c = inst.counts_after(
+            np.asarray(moves_t, dtype=np.int64), np.asarray(moves_s, dtype=np.int64)
+        )
+        u = np.maximum(inst.need_count - c, 0.0)
+        d = c - inst.target
+        dp, dn = np.maximum(d, 0.0), np.maximum(-d, 0.0)
+        return np.concatenate([x, u.T.reshape(-1), dp.T.reshape(-1), dn.T.reshape(-1)])[
+            : len(xcols) + 9 * S
+        ]
+
+    def column_of(self, moves_t, moves_s) -> np.ndarray | None:
+        """The x column of each move (teacher index → its type), or None if one has none."""
+        S = len(self.inst.schools)
+        keys = self.tt * S + self.si  # sorted: the columns come type by type, then by school
+        want = self.inst.type_of[np.asarray(moves_t, dtype=np.int64)] * S + np.asarray(
+            moves_s, dtype=np.int64
+        )
+        order = np.argsort(keys, kind="stable")
+        pos = np.searchsorted(keys[order], want)
+        pos = np.minimum(pos, max(len(keys) - 1, 0))
+        if len(want) and (not len(keys) or (keys[order][pos] != want).any()):
+            return None
+        return order[pos] if len(want) else np.zeros(0, dtype=np.int64)
+
+
+def _set_start(h, start: np.ndarray | None) -> None:
     import highspy
 
-    p = inst.params
-    ti, si = inst.candidates(relax, inst.type_rep)  # ti: the type's representative
-    tt = inst.type_of[ti]
-    n = len(ti)
-    S = len(inst.schools)
-    ts = inst.t_school[ti]
-    # Columns: x (n), u (3S), dp (3S), dn (3S).
-    nu = 3 * S
-    ncol = n + 3 * nu
-    cost = np.zeros(ncol)
-    if not feasibility:
-        cost[:n] = inst.move_cost(ti, si)
-        cost[n : n + nu] = p.w_shortfall
-        cost[n + nu :] = p.w_cv
-    lower = np.zeros(ncol)
-    upper = np.full(ncol, highspy.kHighsInf)
-    upper[:n] = inst.type_size[tt]
-    rows_r, rows_c, rows_v = [], [], []
-    rlo, rhi = [], []
-    inf = highspy.kHighsInf
-    xcol = np.arange(n)
+    if start is None:
+        return
+    sol = highspy.HighsSolution()
+    sol.col_value = start.tolist()
+    sol.value_valid = True
+    h.setSolution(sol)
 
-    def add(r_idx, cols, vals, lo, hi):
-        base = len(rlo)
-        rows_r.append(np.asarray(r_idx, dtype=np.int64) + base)
-        rows_c.append(np.asarray(cols, dtype=np.int64))
-        rows_v.append(np.asarray(vals, dtype=float))
-        rlo.extend(np.broadcast_to(np.asarray(lo, dtype=float), (len(lo),)).tolist())
-        rhi.extend(np.broadcast_to(np.asarray(hi, dtype=float), (len(hi),)).tolist())
 
-    # At most the type's teachers move (= 1 for a teacher who must: a type of its own).
-    must = np.array(
-        [inst.teachers[r].fixed == "must" and "fixed" not in relax for r in inst.type_rep.tolist()],
-        dtype=bool,
-    )
-    add(tt, xcol, np.ones(n), np.where(must, 1.0, 0.0), inst.type_size)
-    # Quotas and backbone share per group.
-    G = len(inst.group_names)
-    g = inst.group_of[ts]
-    out = g >= 0
-    if G:
-        if "quotas" not in relax:
-            add(g[out], xcol[out], np.ones(out.sum()), inst.group_quota, np.full(G, inf))
-        if "backbone_share" not in relax:
-            vals = inst.t_backbone[ti[out]] - p.backbone_share
-            add(g[out], xcol[out], vals, np.zeros(G), np.full(G, inf))
-    # Subject needs: in − out of subject j at s ≥ need.
-    if inst.needs and "subject_needs" not in relax:
-        r_idx, cols, vals = [], [], []
-        subj = inst.t_subject[ti]
-        for r, (s, j, _need) in enumerate(inst.needs):
-            inn = np.flatnonzero((si == s) & (subj == j))
-            outm = np.flatnonzero((ts == s) & (subj == j))
-            r_idx += [r] * (len(inn) + len(outm))
-            cols += inn.tolist() + outm.tolist()
-            vals += [1.0] * len(inn) + [-1.0] * len(outm)
-        add(r_idx, cols, vals, [float(x[2]) for x in inst.needs], [inf] * len(inst.needs))
-    # Staffing: lo − N ≤ in − out ≤ hi − N.
-    if "staffing" not in relax:
-        add(
-            np.concatenate([si, ts]),
-            np.concatenate([xcol, xcol]),
-            np.concatenate([np.ones(n), -np.ones(n)]),
-            inst.staff_lo - inst.staff,
-            inst.staff_hi - inst.staff,
+def _first_columns(model: _Model, keep: np.ndarray, per_type: int, per_class: int) -> np.ndarray:
+    """The starting columns when the model is priced: `keep`, each type's `per_type` cheapest
+    destinations and, for each destination and kind of teacher (indicator flags and needed
+    subject), the `per_class` cheapest types of that kind."""
+    inst = model.inst
+    chosen = np.zeros(model.n, dtype=bool)
+    chosen[keep] = True
+    cost = model.move_cost
+
+    def cheapest(group: np.ndarray, k: int) -> None:
+        order = np.lexsort((cost, group))
+        g = group[order]
+        first = np.searchsorted(g, g)  # index of the group's first column, in sorted order
+        chosen[order[np.arange(len(g)) - first < k]] = True
+
+    cheapest(model.tt, per_type)
+    rep = inst.type_rep[model.tt]
+    needed = np.zeros(len(inst.subjects) + 1, dtype=bool)
+    for _s, j, _n in inst.needs:
+        needed[j] = True
+    subj = np.where(needed[inst.t_subject[rep]], inst.t_subject[rep], -1)
+    attrs = inst.t_attr[rep] @ np.array([1.0, 2.0, 4.0])
+    kind = (attrs.astype(np.int64) * (len(inst.subjects) + 2) + subj + 1) * len(inst.schools)
+    cheapest(kind + model.si, per_class)
+    return np.flatnonzero(chosen)
+
+
+def _price(model: _Model, first: np.ndarray, deadline: float):
+    """Column generation on the LP relaxation: solve it over some columns, add those of
+    negative reduced cost, repeat. (the columns, a lower bound of the whole LP or None, the
+    reduced costs of all x columns or None, both from the last round solved); the columns are
+    None when the LP over the first ones is infeasible (the whole model must tell)."""
+    import highspy
+
+    p = model.inst.params
+    chosen = np.zeros(model.n, dtype=bool)
+    chosen[first] = True
+    cols = np.flatnonzero(chosen)
+    h = model.highs(cols, integer=False, time_limit=deadline - time.perf_counter())
+    h.setOptionValue("presolve", "off")
+    batch = max(2000, p.max_columns // 10)
+    bound, rc = None, None
+    while True:
+        h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
+        h.run()
+        status = h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            # out of time: the MIP gets the columns so far, with the bound of the last round
+            infeasible = status == highspy.HighsModelStatus.kInfeasible
+            return (None if infeasible and len(cols) == len(first) else cols), bound, rc
+        y = np.asarray(h.getSolution().row_dual)
+        rc = model.reduced_costs(y)
+        neg = ~chosen & (rc < -1e-7)
+        bound = h.getInfo().objective_function_value + float(
+            (rc[neg] * model.upper[: model.n][neg]).sum()
         )
-    # Shortfall u_{s,k} + in − out ≥ need − base; deviation in − out − dp + dn = target − base.
-    for k in range(3):
-        a = inst.t_attr[ti, k]
-        nz = a > 0
-        r_in, r_out = si[nz], ts[nz]
-        cols = np.concatenate([xcol[nz], xcol[nz]])
-        vals = np.concatenate([np.ones(nz.sum()), -np.ones(nz.sum())])
-        srange = np.arange(S)
-        add(
-            np.concatenate([r_in, r_out, srange]),
-            np.concatenate([cols, n + k * S + srange]),
-            np.concatenate([vals, np.ones(S)]),
-            inst.need_count[:, k] - inst.base[:, k],
-            np.full(S, inf),
+        if not neg.any() or time.perf_counter() > deadline:
+            return cols, bound, rc
+        new = np.flatnonzero(neg)
+        if len(new) > batch:
+            new = new[np.argpartition(rc[new], batch)[:batch]]
+        new = np.sort(new)
+        chosen[new] = True
+        start, index, value = model._columns(new)
+        h.addCols(
+            len(new),
+            model.cost[new],
+            model.lower[new],
+            model.upper[new],
+            len(index),
+            start[:-1].astype(np.int32),
+            index.astype(np.int32),
+            value,
         )
-        rhs = inst.target[:, k] - inst.base[:, k]
-        add(
-            np.concatenate([r_in, r_out, srange, srange]),
-            np.concatenate([cols, n + nu + k * S + srange, n + 2 * nu + k * S + srange]),
-            np.concatenate([vals, -np.ones(S), np.ones(S)]),
-            rhs,
-            rhs,
-        )
-    r = np.concatenate(rows_r)
-    c = np.concatenate(rows_c)
-    v = np.concatenate(rows_v)
-    order = np.lexsort((r, c))
-    r, c, v = r[order], c[order], v[order]
-    start = np.searchsorted(c, np.arange(ncol + 1))
-    lp = highspy.HighsLp()
-    lp.num_col_ = ncol
-    lp.num_row_ = len(rlo)
-    lp.col_cost_ = cost
-    lp.col_lower_ = lower
-    lp.col_upper_ = upper
-    lp.row_lower_ = np.array(rlo)
-    lp.row_upper_ = np.array(rhi)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = start.astype(np.int32)
-    lp.a_matrix_.index_ = r.astype(np.int32)
-    lp.a_matrix_.value_ = v
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * n + [highspy.HighsVarType.kContinuous] * (
-        3 * nu
-    )
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(p.time_limit))
-    h.setOptionValue("mip_rel_gap", float(p.mip_rel_gap))
-    h.setOptionValue("threads", int(p.threads))
-    h.setOptionValue("presolve", p.presolve)
-    if feasibility:
-        h.setOptionValue("mip_max_improving_sols", 1)
-    h.passModel(lp)
-    return h, tt, si
+        cols = np.concatenate([cols, new])
 
 
-def _start_values(inst: _Instance, tt, si, moves_t, moves_s) -> np.ndarray | None:
-    """A full column vector for the greedy plan (HiGHS's starting solution), or None."""
-    n = len(tt)
-    S = len(inst.schools)
-    pos = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(tt, si, strict=True))}
-    x = np.zeros(n)
-    for a, b in zip(inst.type_of[moves_t], moves_s, strict=True):
-        col = pos.get((int(a), int(b)))
-        if col is None:
-            return None
-        x[col] += 1.0
-    c = inst.counts_after(np.asarray(moves_t, dtype=np.int64), np.asarray(moves_s, dtype=np.int64))
-    u = np.maximum(inst.need_count - c, 0.0)
-    d = c - inst.target
-    dp, dn = np.maximum(d, 0.0), np.maximum(-d, 0.0)
-    return np.concatenate([x, u.T.reshape(-1), dp.T.reshape(-1), dn.T.reshape(-1)])[: n + 9 * S]
+def _run(h, deadline: float, grace: float = 2.0):
+    """`h.run()` in a thread, waited for until the deadline (+ `grace`). Parts of HiGHS's root
+    node (the rounding heuristics' propagation over a large cut pool, sub-MIP presolve) do not
+    look at the clock; when it is still busy then, the solve is cancelled (it stops where it next
+    looks) and left to end in the background, and the last improving solution it reported is
+    used. (finished, that solution's column values or None)."""
+    import threading
+
+    best: list[np.ndarray] = []
+
+    def improving(e) -> None:
+        best.append(np.array(e.data_out.mip_solution, dtype=float))
+
+    h.cbMipImprovingSolution.subscribe(improving)
+    h.HandleUserInterrupt = True
+    worker = threading.Thread(target=h.run, daemon=True)
+    worker.start()
+    worker.join(max(deadline - time.perf_counter(), 0.0) + grace)
+    if worker.is_alive():
+        h.cancelSolve()
+        worker.join(grace)
+    return not worker.is_alive(), (best[-1] if best else None)
 
 
 def plan(teachers: Sequence[Teacher], schools: Sequence[School], params: Params | None = None):
     """The optimised rotation plan (see the module docstring for the model)."""
     import highspy
 
-    params = params or Params()
-    inst = _Instance(teachers, schools, params)
     started = time.perf_counter()
+    params = params or Params()
+    deadline = started + params.time_limit
+    inst = _Instance(teachers, schools, params)
     greedy = _greedy(inst)
-    h, tt, si = _build(inst, frozenset())
-    start = _start_values(inst, tt, si, greedy[0], greedy[1]) if greedy[2] == "" else None
-    if start is not None:  # the greedy plan is feasible: a starting solution
-        sol = highspy.HighsSolution()
-        sol.col_value = start.tolist()
-        sol.value_valid = True
-        h.setSolution(sol)
-    h.run()
+    model = _Model(inst, frozenset())
+    greedy_ok = greedy[2] == ""
+    greedy_cols = model.column_of(greedy[0], greedy[1]) if greedy_ok else None
+    cols, bound = None, None
+    if model.n > params.max_columns:
+        keep = greedy_cols if greedy_cols is not None else np.zeros(0, dtype=np.int64)
+        first = _first_columns(model, keep, 6, 4)
+        # at most a third of what is left for the LP, the rest for the MIP
+        budget = started + (deadline - started) / 3 + (time.perf_counter() - started) * 2 / 3
+        cols, bound, rc = _price(model, first, budget)
+        if rc is not None:
+            room = params.max_columns - len(cols)
+            if room > 0:
+                rest = np.flatnonzero(~np.isin(np.arange(model.n), cols))
+                if len(rest) > room:
+                    rest = rest[np.argpartition(rc[rest], room)[:room]]
+                cols = np.concatenate([cols, rest])
+            cols = np.sort(cols)
+    h = model.highs(cols, integer=True, time_limit=deadline - time.perf_counter())
+    start = model.start_values(cols, greedy[0], greedy[1]) if greedy_ok else None
+    _set_start(h, start)  # the greedy plan, when it is feasible
+    h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
+    finished, best = _run(h, deadline)
+    if not finished:  # HiGHS is past the deadline where it does not look at the clock
+        x_best = best if best is not None else start
+        xcols = np.arange(model.n) if cols is None else cols
+        if x_best is None:
+            return _result(
+                inst,
+                [],
+                [],
+                "no_solution",
+                None,
+                None,
+                time.perf_counter() - started,
+                f"no feasible plan found within the time limit of {params.time_limit:g} s",
+                None,
+                "milp",
+            )
+        return _plan_result(
+            inst, model, xcols, x_best, "feasible", None, bound, started, cols is not None
+        )
     status = h.getModelStatus()
     info = h.getInfo()
     has_solution = info.primal_solution_status == 2
@@ -576,7 +844,7 @@ def plan(teachers: Sequence[Teacher], schools: Sequence[School], params: Params 
     if status == highspy.HighsModelStatus.kInfeasible or (
         not has_solution and status != highspy.HighsModelStatus.kTimeLimit
     ):
-        groups, detail = _diagnose(inst)
+        groups, detail = _diagnose(inst, deadline)
         result = _result(
             inst,
             [],
@@ -605,40 +873,83 @@ def plan(teachers: Sequence[Teacher], schools: Sequence[School], params: Params 
             None,
             "milp",
         )
-    x = np.rint(np.asarray(h.getSolution().col_value[: len(tt)])).astype(np.int64)
+    xcols = np.arange(model.n) if cols is None else cols
+    name = "optimal" if status == highspy.HighsModelStatus.kOptimal else "feasible"
+    gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else None
+    return _plan_result(
+        inst,
+        model,
+        xcols,
+        np.asarray(h.getSolution().col_value),
+        name,
+        gap,
+        bound,
+        started,
+        cols is not None,
+    )
+
+
+def _plan_result(inst, model, xcols, values, name, gap, bound, started, priced) -> Result:
+    """The Result of a solution `values` over the x columns `xcols` (then the continuous)."""
+    params = inst.params
+    x = np.rint(np.asarray(values[: len(xcols)])).astype(np.int64)
     mt_list, ms_list = [], []
     taken = np.zeros(len(inst.type_rep), dtype=np.int64)  # longest at the school move first
     for col in np.flatnonzero(x > 0).tolist():
-        g = int(tt[col])
+        g = int(model.tt[xcols[col]])
         members = inst.type_members[g][taken[g] : taken[g] + int(x[col])]
         taken[g] += int(x[col])
         for t in members:
             mt_list.append(t)
-            ms_list.append(int(si[col]))
+            ms_list.append(int(model.si[xcols[col]]))
     mt, ms = np.array(mt_list, dtype=np.int64), np.array(ms_list, dtype=np.int64)
-    name = "optimal" if status == highspy.HighsModelStatus.kOptimal else "feasible"
-    gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else None
-    if name == "optimal" and gap is not None and gap > params.mip_rel_gap + 1e-9:
-        gap = gap  # HiGHS reports kOptimal within mip_rel_gap
-    return _result(inst, mt, ms, name, inst.objective(mt, ms), gap, elapsed, "", None, "milp")
+    objective = inst.objective(mt, ms)
+    message = ""
+    if priced and bound is None:
+        name, gap = "feasible", None
+        message = (
+            f"solved over {len(xcols)} of {model.n} candidate columns; the time limit ended the "
+            "pricing of the others, so there is no bound"
+        )
+    elif priced:
+        # HiGHS's bound holds for the columns it was given only; the LP bound of the whole
+        # model holds for every plan.
+        gap = max(0.0, (objective - bound) / max(abs(objective), 1e-9))
+        if gap > params.mip_rel_gap:
+            name = "feasible"
+        message = (
+            f"solved over {len(xcols)} of {model.n} candidate columns chosen by their reduced "
+            "costs; the gap is to the LP bound of the whole model"
+        )
+    elapsed = time.perf_counter() - started
+    return _result(inst, mt, ms, name, objective, gap, elapsed, message, None, "milp")
 
 
-def _diagnose(inst: _Instance) -> tuple[tuple[str, ...], str]:
-    """Drop each constraint group alone; the groups whose removal makes the model feasible."""
+def _diagnose(inst: _Instance, deadline: float | None = None) -> tuple[tuple[str, ...], str]:
+    """Drop each constraint group alone; the groups whose removal makes the model feasible.
+    Each check gets what is left of the time limit (at most 30 s)."""
     import highspy
 
-    short = replace(inst.params, time_limit=min(inst.params.time_limit, 30.0))
-    inst2 = _Instance.__new__(_Instance)
-    inst2.__dict__.update(inst.__dict__)
-    inst2.params = short
+    deadline = time.perf_counter() + inst.params.time_limit if deadline is None else deadline
+    cut_short = False
 
     def feasible(relax: frozenset[str]) -> bool:
-        h, _, _ = _build(inst2, relax, feasibility=True)
+        nonlocal cut_short
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            cut_short = True
+            return False
+        h = _Model(inst, relax, feasibility=True).highs(
+            None, integer=True, time_limit=min(left, 30)
+        )
         h.run()
+        if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+            cut_short = True
         return h.getInfo().primal_solution_status == 2 or (
             h.getModelStatus() == highspy.HighsModelStatus.kOptimal
         )
 
+    note = ""
     found = [g for g in GROUPS if feasible(frozenset({g}))]
     if not found:
         pairs = [
@@ -647,22 +958,27 @@ def _diagnose(inst: _Instance) -> tuple[tuple[str, ...], str]:
             for b in GROUPS[i + 1 :]
             if feasible(frozenset({a, b}))
         ]
+        if cut_short:
+            note = " (the search for the cause ran out of the time limit before it was done)"
         if not pairs:
             return (), (
                 "no plan satisfies all hard constraints, and dropping any one or two groups of "
-                f"them ({', '.join(GROUPS)}) is not enough"
+                f"them ({', '.join(GROUPS)}) is not enough" + note
             )
         a, b = pairs[0]
         listed = "; ".join(f"{x} + {y}" for x, y in pairs)
         return (a, b), (
             "no plan satisfies all hard constraints, nor with any single group of them dropped; "
             f"there is one with two dropped: {listed}. {a.replace('_', ' ')}: "
-            f"{_explain(inst, a)} {b.replace('_', ' ')}: {_explain(inst, b)}"
+            f"{_explain(inst, a)} {b.replace('_', ' ')}: {_explain(inst, b)}" + note
         )
+    if cut_short:
+        note = " (the search for the cause ran out of the time limit before it was done)"
     parts = [f"{g.replace('_', ' ')} ({_explain(inst, g)})" for g in found]
     return tuple(found), (
         "no plan satisfies all hard constraints; there is one without any single one of: "
         + "; ".join(parts)
+        + note
     )
 
 
@@ -809,7 +1125,7 @@ def _greedy(inst: _Instance):
     by_dest = [idx[in_group[idx]] for idx in by_dest]
     back_of = [np.flatnonzero((tg == g) & back) for g in range(len(inst.group_names))]
     while True:
-        short = (gmoves < inst.group_quota) | (gback < p.backbone_share * gmoves - EPS)
+        short = (gmoves < inst.group_quota) | (gback < _backbone_needed(inst, p, gmoves) - EPS)
         if not short.any():
             break
         lack = p.w_shortfall * np.maximum(inst.need_count - c, 0.0).sum(axis=1)
@@ -825,7 +1141,7 @@ def _greedy(inst: _Instance):
             if not len(opts):
                 continue
             g_of = tg[opts]
-            want_back = gback[g_of] < p.backbone_share * (gmoves[g_of] + 1) - EPS
+            want_back = gback[g_of] < _backbone_needed(inst, p, gmoves + 1)[g_of] - EPS
             if want_back.any():
                 # a backbone teacher while the group's share would fall short, if any can go
                 # anywhere; otherwise the group takes whoever can go
@@ -853,7 +1169,7 @@ def _greedy(inst: _Instance):
             problems.append(
                 f"{inst.group_names[g]} rotates {int(gmoves[g])} of {int(inst.group_quota[g])}"
             )
-        if gback[g] < p.backbone_share * gmoves[g] - EPS:
+        if gback[g] < _backbone_needed(inst, p, gmoves)[g] - EPS:
             problems.append(f"{inst.group_names[g]}: backbone share below {p.backbone_share:.0%}")
     for t, tch in enumerate(inst.teachers):
         if tch.fixed == "must" and not moved[t]:
@@ -891,6 +1207,13 @@ def _cvs(inst: _Instance, counts: np.ndarray) -> dict[str, dict[str, float | Non
             except ValueError:
                 out[name][key] = None
     return out
+
+
+def _backbone_needed(inst: _Instance, p: Params, gmoves: np.ndarray) -> np.ndarray:
+    """Backbone moves each quota group needs, given its moves (see Params.backbone_denominator)."""
+    if inst.backbone_of_eligible:
+        return inst.group_backbone_min
+    return p.backbone_share * np.asarray(gmoves, dtype=float)
 
 
 def _reason(inst: _Instance, t: int, s: int, c_before: np.ndarray) -> str:
@@ -1030,7 +1353,7 @@ def check_plan(
         back = float(inst.t_backbone[mt[g == k]].sum())
         if moves_k < inst.group_quota[k]:
             bad.append(f"quotas: {name} rotates {moves_k} of {int(inst.group_quota[k])}")
-        if back < params.backbone_share * moves_k - EPS:
+        if back < _backbone_needed(inst, params, np.full(len(inst.group_names), moves_k))[k] - EPS:
             bad.append(f"backbone_share: {name} {back:g} of {moves_k}")
     return bad
 

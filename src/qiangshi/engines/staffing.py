@@ -26,7 +26,11 @@ Post structure (POLICY.md §3): with shares p_senior, p_intermediate, p_junior o
     allowed_junior       = T − allowed_senior − allowed_intermediate
 
 (cumulative flooring: the higher bands are capped, the junior band takes the remainder, and the
-three add up to T). Promotions possible into a band this year = its free posts, bounded by the
+three add up to T). A nine- or twelve-year school applies each stage's shares to that stage
+part's posts and adds the allowed posts up (`post_structure_by_parts`); T is the school's quota
+(its allocation when the district has allocated the pool). A district's figures are the sums
+over its schools (`post_structure_sum`): posts are held by schools, so a free senior post in one
+school is no promotion for a teacher of another. Promotions possible into a band this year = its free posts, bounded by the
 number of staff in the band below; for the junior band (entered by appointment after probation),
 its free posts.
 
@@ -46,6 +50,12 @@ its free posts.
 (5, 0)
 >>> ps.by_band["intermediate"].allowed, ps.by_band["intermediate"].promotions
 (22, 2)
+>>> nine = post_structure_by_parts(
+...     {"senior": 3, "intermediate": 10, "junior": 12},
+...     {"primary": ({"senior": 0.1, "intermediate": 0.45, "junior": 0.45}, 19),
+...      "junior": ({"senior": 0.2, "intermediate": 0.45, "junior": 0.35}, 11)})
+>>> [(b.band, b.allowed, b.promotions) for b in nine.bands]   # 1 + 2, 8 + 6, 10 + 3
+[('senior', 3, 0), ('intermediate', 14, 4), ('junior', 13, 1)]
 """
 
 from __future__ import annotations
@@ -79,6 +89,8 @@ __all__ = [
     "load_rules",
     "non_teaching_check",
     "post_structure",
+    "post_structure_by_parts",
+    "post_structure_sum",
     "reallocate",
     "round_half_up",
     "rules_from_dict",
@@ -581,3 +593,54 @@ def post_structure(
         promotions = free if below[band] is None else min(free, used[below[band]])
         bands.append(BandPosts(band, allowed[band], used[band], promotions))
     return PostStructure(total_posts=total_posts, bands=tuple(bands))
+
+
+def post_structure_by_parts(
+    staff_by_band: Mapping[str, int],
+    parts: Mapping[str, tuple[Mapping[str, float], int]],
+) -> PostStructure:
+    """Post structure of a school with several stage parts: `parts` maps stage → (shares of
+    that stage, posts of that part). Allowed posts are computed per part (cumulative flooring)
+    and added up; staff and promotions are the school's (titles are not held per part).
+    """
+    allowed = dict.fromkeys(BANDS, 0)
+    total = 0
+    for shares, posts in parts.values():
+        part = post_structure({}, shares, posts)
+        for b in part.bands:
+            allowed[b.band] += b.allowed
+        total += posts
+    used = {b: int(staff_by_band.get(b, 0)) for b in BANDS}
+    below = {"senior": "intermediate", "intermediate": "junior", "junior": None}
+    bands = []
+    for band in BANDS:
+        free = max(0, allowed[band] - used[band])
+        promotions = free if below[band] is None else min(free, used[below[band]])
+        bands.append(BandPosts(band, allowed[band], used[band], promotions))
+    return PostStructure(total_posts=total, bands=tuple(bands))
+
+
+def post_structure_sum(structures: Iterable[PostStructure]) -> PostStructure:
+    """A district's post structure: allowed, used and promotions summed over its schools.
+
+    >>> a = post_structure({"senior": 6, "intermediate": 20}, {"senior": 0.1,
+    ...     "intermediate": 0.45, "junior": 0.45}, 50)
+    >>> b = post_structure({"intermediate": 1, "junior": 9}, {"senior": 0.1,
+    ...     "intermediate": 0.45, "junior": 0.45}, 10)
+    >>> [(x.band, x.allowed, x.used, x.promotions) for x in post_structure_sum([a, b]).bands]
+    [('senior', 6, 6, 1), ('intermediate', 26, 21, 3), ('junior', 28, 9, 23)]
+    """
+    allowed = dict.fromkeys(BANDS, 0)
+    used = dict.fromkeys(BANDS, 0)
+    promotions = dict.fromkeys(BANDS, 0)
+    total = 0
+    for ps in structures:
+        total += ps.total_posts
+        for b in ps.bands:
+            allowed[b.band] += b.allowed
+            used[b.band] += b.used
+            promotions[b.band] += b.promotions
+    return PostStructure(
+        total_posts=total,
+        bands=tuple(BandPosts(b, allowed[b], used[b], promotions[b]) for b in BANDS),
+    )

@@ -135,7 +135,7 @@ class Table:
     """
 
     header: list[str]
-    rows: list[list[Any]]
+    rows: list[list[Any]]  # an iterator when read with lazy=True
     first_data_row: int
     sheet_names: list[str]
     sheet_name: str = ""
@@ -144,6 +144,7 @@ class Table:
     format: str = ""  # "xlsx", "xls", "csv", …
     encoding: str | None = None  # for csv
     delimiter: str | None = None  # for csv
+    size_hint: int = 0  # the number of data rows, or an upper bound when read lazily
 
     def row_number(self, index: int) -> int:
         """The Excel row number of ``rows[index]``."""
@@ -249,6 +250,7 @@ def read_table(
     sheet: str | int | None = 0,
     max_rows: int | None = None,
     header_row: int | None = None,
+    lazy: bool = False,
 ) -> Table:
     """Read one sheet of an .xlsx/.xls/.csv file (told by content) into a `Table`.
 
@@ -258,11 +260,18 @@ def read_table(
     The header is the first non-empty row, except that a title row above it (a row with a
     single filled cell followed by a row with several) is skipped; ``header_row`` (the Excel row
     number) overrides the guess.
+
+    With ``lazy=True`` the header is read at once but ``rows`` is an iterator that reads the
+    data rows as it is consumed (a whole sheet's rows as Python lists is the largest part of an
+    import's memory); file-level problems found on the way (``too_many_rows``, ``blank_gap``,
+    ``corrupt``) are raised by the iteration. ``size_hint`` then bounds the number of rows.
     """
     kind = detect_format(data)
     if kind == "text":
-        return _read_csv(data, filename, max_rows=max_rows, header_row=header_row)
-    return _read_workbook(data, kind, sheet=sheet, max_rows=max_rows, header_row=header_row)
+        return _read_csv(data, filename, max_rows=max_rows, header_row=header_row, lazy=lazy)
+    return _read_workbook(
+        data, kind, sheet=sheet, max_rows=max_rows, header_row=header_row, lazy=lazy
+    )
 
 
 def _read_workbook(
@@ -272,6 +281,7 @@ def _read_workbook(
     sheet: str | int | None,
     max_rows: int | None,
     header_row: int | None,
+    lazy: bool = False,
 ) -> Table:
     from python_calamine import CalamineWorkbook, PasswordError
 
@@ -289,21 +299,23 @@ def _read_workbook(
         if worksheet is None:
             raise _empty_file()
         numbered, first_column = _calamine_rows(worksheet)
-        header_no, header, rows = _assemble(numbered, header_row, max_rows)
+        header_no, header, stream = _assemble_stream(numbered, header_row, max_rows)
+        rows = _guarded(stream, workbook) if lazy else list(stream)
     except (TableError, PasswordError) as exc:
+        _close(workbook)
         if isinstance(exc, PasswordError):
             raise _encrypted() from None
         raise
     except Exception as exc:
+        _close(workbook)
         raise _corrupt(type(exc).__name__) from None
-    finally:
-        try:
-            workbook.close()
-        except Exception:
-            pass
+    if not lazy:
+        _close(workbook)
+    end = worksheet.end
     return Table(
         header=header,
         rows=rows,
+        size_hint=len(rows) if not lazy else max(0, (end[0] + 1 if end else 0) - header_no),
         first_data_row=header_no + 1,
         sheet_names=names,
         sheet_name=worksheet.name,
@@ -311,6 +323,28 @@ def _read_workbook(
         first_column=first_column,
         format=kind,
     )
+
+
+def _close(workbook: Any) -> None:
+    try:
+        workbook.close()
+    except Exception:
+        pass
+
+
+def _guarded(rows: Iterator[list[Any]], workbook: Any = None) -> Iterator[list[Any]]:
+    """`rows`, with the reader's own errors turned into TableError, closing the workbook."""
+    try:
+        yield from rows
+    except TableError:
+        raise
+    except csv.Error as exc:
+        raise _corrupt(str(exc)) from None
+    except Exception as exc:
+        raise _corrupt(type(exc).__name__) from None
+    finally:
+        if workbook is not None:
+            _close(workbook)
 
 
 def _pick_sheet(workbook: Any, names: list[str], sheet: str | int | None) -> Any:
@@ -398,12 +432,24 @@ def _calamine_rows(worksheet: Any) -> tuple[Iterator[tuple[int, list[Any]]], int
 def _assemble(
     numbered: Iterable[tuple[int, list[Any]]], header_row: int | None, max_rows: int | None
 ) -> tuple[int, list[str], list[list[Any]]]:
-    """Find the header, then collect data rows, dropping trailing blanks (streaming)."""
+    """Find the header, then collect data rows, dropping trailing blanks."""
+    header_no, header, rows = _assemble_stream(numbered, header_row, max_rows)
+    return header_no, header, list(rows)
+
+
+def _assemble_stream(
+    numbered: Iterable[tuple[int, list[Any]]], header_row: int | None, max_rows: int | None
+) -> tuple[int, list[str], Iterator[list[Any]]]:
+    """Find the header now; the data rows come from an iterator that drops trailing blanks."""
     rows_iter = _Rows(numbered)
     header_no, header_values = _find_header(rows_iter, header_row)
     header = [_header_text(v) for v in header_values]
-    width = len(header)
-    rows: list[list[Any]] = []
+    return header_no, header, _data_rows(rows_iter, header_no, len(header), max_rows)
+
+
+def _data_rows(
+    rows_iter: _Rows, header_no: int, width: int, max_rows: int | None
+) -> Iterator[list[Any]]:
     pending_blank = 0
     expected = header_no + 1
     filled = 0
@@ -422,12 +468,13 @@ def _assemble(
         if max_rows is not None and filled > max_rows:
             raise _too_many_rows(max_rows)
         if pending_blank:
-            rows.extend([""] * width for _ in range(pending_blank))
+            for _ in range(pending_blank):
+                yield [""] * width
             pending_blank = 0
-        values = list(row)
+        values = row if type(row) is list else list(row)
         if len(values) < width:
             values.extend([""] * (width - len(values)))
-        rows.append(values)
+        yield values
     if gap:  # data after the gap would be lost: refuse rather than read half a file
         gap_start = expected - pending_blank
         for number, row in rows_iter:
@@ -439,7 +486,6 @@ def _assemble(
                     f"第 {gap_start:,}–{number - 1:,} 行是空行，第 {number:,} 行又有数据；"
                     "请删除空行后重新上传",
                 )
-    return header_no, header, rows
 
 
 def _find_header(rows: _Rows, header_row: int | None) -> tuple[int, list[Any]]:
@@ -535,7 +581,9 @@ def _sniff_delimiter(content: str) -> str:
     return ","
 
 
-def _read_csv(data: bytes, filename: str, *, max_rows: int | None, header_row: int | None) -> Table:
+def _read_csv(
+    data: bytes, filename: str, *, max_rows: int | None, header_row: int | None, lazy: bool = False
+) -> Table:
     content, encoding = _decode(data)
     sample = content[:65536]
     if len(_CONTROL.findall(sample)) > max(2, len(sample) // 100):
@@ -552,12 +600,14 @@ def _read_csv(data: bytes, filename: str, *, max_rows: int | None, header_row: i
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
     numbered = ((n, row) for n, row in enumerate(reader, start=1))
     try:
-        header_no, header, rows = _assemble(numbered, header_row, max_rows)
+        header_no, header, stream = _assemble_stream(numbered, header_row, max_rows)
+        rows = _guarded(stream) if lazy else list(stream)
     except csv.Error as exc:
         raise _corrupt(str(exc)) from None
     return Table(
         header=header,
         rows=rows,
+        size_hint=len(rows) if not lazy else content.count("\n"),
         first_data_row=header_no + 1,
         sheet_names=[PurePath(filename).stem or "Sheet1"],
         sheet_name=PurePath(filename).stem or "Sheet1",
@@ -599,8 +649,8 @@ def formula_cells(
             xml = archive.read(part)
     except (TableError, zipfile.BadZipFile, KeyError, OSError, ValueError):
         return set()
-    if not _FORMULA.search(xml):
-        return set()
+    if (b"<f" not in xml and b":f" not in xml) or not _FORMULA.search(xml):
+        return set()  # (a plain substring test first: much faster than the expression)
     found: set[tuple[int, int]] = set()
     for m in _CELL.finditer(xml):
         if m.group(2):  # <c …/>: no content

@@ -13,6 +13,7 @@ class ImportKind(models.TextChoices):
     TITLES = "titles", _("Title history")
     EMPLOYMENTS = "employments", _("Employment history")
     RECOGNITIONS = "recognitions", _("Recognitions")
+    BIRTHS = "births", _("Births by district")  # staffing: the forecast's births series
 
 
 class ImportStatus(models.TextChoices):

@@ -9,20 +9,24 @@ ID, and a changed value becomes a new history record where the field has history
 """
 
 import hashlib
+import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from operator import mul
 from types import SimpleNamespace
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from qiangshi.access.scoping import can, scope
 from qiangshi.core import crypto
-from qiangshi.core.bulk import bulk_insert_rows, filter_in
+from qiangshi.core.bulk import CopyWriter, filter_in, insert_tuples
 from qiangshi.core.errors import ApplicationError
 from qiangshi.core.models import AuditLog
 from qiangshi.core.services import audit_record
@@ -111,17 +115,28 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 # --- Reading and cell parsing (shared by every kind) ---------------------------------------
 
 
-def _read(data: bytes, filename: str, columns: list[Column], mapping: dict[str, str] | None):
+def _table_error(exc: tabular.TableError) -> ApplicationError:
+    lang = translation.get_language() or "zh-hans"
+    return ApplicationError(
+        exc.message_en if lang.startswith("en") else exc.message_zh, fields={"file": exc.code}
+    )
+
+
+def _read(
+    data: bytes,
+    filename: str,
+    columns: list[Column],
+    mapping: dict[str, str] | None,
+    *,
+    lazy: bool = False,
+):
     """Read the table and match headers; raises ApplicationError for file-level problems."""
     specs = [tabular.ColumnSpec(c.key, list(c.names), c.required) for c in columns]
     try:
-        table = tabular.read_table(data, filename, max_rows=MAX_ROWS)
+        table = tabular.read_table(data, filename, max_rows=MAX_ROWS, lazy=lazy)
         match = tabular.match_headers(table.header, specs, overrides=mapping or {})
     except tabular.TableError as exc:
-        lang = translation.get_language() or "zh-hans"
-        raise ApplicationError(
-            exc.message_en if lang.startswith("en") else exc.message_zh, fields={"file": exc.code}
-        ) from None
+        raise _table_error(exc) from None
     return table, match
 
 
@@ -156,10 +171,13 @@ def _header_problems(match, columns: list[Column]) -> list[Problem]:
 
 _MISSING = object()
 
+# Cells of these columns are (nearly) unique per row: caching their parsed values only costs.
+_UNCACHED_KEYS = frozenset({"name", "national_id", "phone", "certificate_number", "number"})
+
 
 def _parse_cell(col: Column, cell: Any, cache: dict[Any, Any] | None) -> Any:
     """The parsed value of a cell, or the CellError it raised; memoised in `cache` if given."""
-    if cache is not None:
+    if cache is not None and cell.__class__ is not bool:  # True == 1: not a safe cache key
         try:
             outcome = cache.get(cell, _MISSING)
         except TypeError:  # an unhashable cell value
@@ -167,6 +185,8 @@ def _parse_cell(col: Column, cell: Any, cache: dict[Any, Any] | None) -> Any:
             outcome = _MISSING
         if outcome is not _MISSING:
             return outcome
+    else:
+        cache = None
     try:
         outcome = col.parse(cell)
     except cells.CellError as exc:
@@ -176,51 +196,78 @@ def _parse_cell(col: Column, cell: Any, cache: dict[Any, Any] | None) -> Any:
     return outcome
 
 
+def _is_blank_row(raw) -> bool:
+    return not any(v.strip() if isinstance(v, str) else v is not None for v in raw)
+
+
 def _parse_rows(table, match, columns: list[Column]):
-    """Yield (excel_row, values, problems) for every non-empty data row."""
+    """Yield (excel_row, values, problems) for every non-empty data row.
+
+    `table.rows` may be a list (its items are freed as they are parsed) or an iterator (a table
+    read lazily, see `tabular.read_table`).
+    """
     header = table.header
-    # Enumerations and dates repeat a lot (a roster has a handful of distinct titles): parse each
-    # distinct cell once per column. Outcomes are cached, errors included.
+    # Values repeat a lot (a roster has a handful of distinct titles, schools, dates): parse
+    # each distinct cell once per column. Outcomes are cached, errors included.
     used = [
-        (
-            c,
-            match.mapping[c.key],
-            {} if c.choices is not None or c.parse is cells.date_value else None,
-        )
+        (c, match.mapping[c.key], None if c.key in _UNCACHED_KEYS else {}, c.required)
         for c in columns
         if c.key in match.mapping
     ]
-    for offset, raw in enumerate(table.rows):
-        table.rows[offset] = None  # parsed values replace the raw cells: free them as we go
-        row_no = table.first_data_row + offset
-        if not any(v.strip() if isinstance(v, str) else v is not None for v in raw):
+    rows = table.rows
+    as_list = isinstance(rows, list)
+    first_row = table.first_data_row
+    cell_error = cells.CellError
+    parse_cell = _parse_cell
+    for offset, raw in enumerate(rows):
+        if as_list:
+            rows[offset] = None  # parsed values replace the raw cells: free them as we go
+        row_no = first_row + offset
+        first = raw[0] if raw else None
+        if (first is None or (first.__class__ is str and not first.strip())) and _is_blank_row(raw):
             continue
+        width = len(raw)
         values: dict[str, Any] = {}
         problems: list[Problem] = []
-        for col, index, cache in used:
-            cell = raw[index] if index < len(raw) else None
-            outcome = cache.get(cell, _MISSING) if cache is not None else _MISSING
-            if outcome is _MISSING:
-                outcome = _parse_cell(col, cell, cache)
-            if isinstance(outcome, cells.CellError):
+        for col, index, cache, required in used:
+            cell = raw[index] if index < width else None
+            if cache is not None:
+                outcome = cache.get(cell, _MISSING) if cell.__class__ is not bool else _MISSING
+                if outcome is _MISSING:
+                    outcome = parse_cell(col, cell, cache)
+            else:
+                outcome = parse_cell(col, cell, None)
+            if outcome.__class__ is cell_error or isinstance(outcome, cell_error):
                 problems.append(
                     Problem(row_no, header[index], cell, outcome.message_zh, outcome.message_en)
                 )
                 continue
-            value = outcome
-            if value in (None, ""):
-                if col.required:
+            if outcome is None or outcome == "":
+                if required:
                     problems.append(
                         Problem(
                             row_no, header[index], cell, "必填项为空", "A required cell is empty"
                         )
                     )
                 continue
-            values[col.key] = value
+            values[col.key] = outcome
         yield row_no, values, problems
 
 
 # --- Teachers ----------------------------------------------------------------------------
+#
+# A roster is checked and written a chunk of rows at a time, streaming from the file: each
+# chunk is parsed, checked against the registry with a few bulk queries and, while the file has
+# shown no problem and this is not a dry run, written at once inside the import's transaction.
+# The first problem stops the writing; the rest of the file is still checked (so that every
+# problem is listed) and the transaction is rolled back. Memory holds one chunk, not the file.
+
+TEACHER_CHUNK = 10_000
+# The background COPY writer of the import in progress (PostgreSQL, when writing); a context
+# variable rather than an argument so that _commit_teachers keeps its signature.
+_WRITER: ContextVar[CopyWriter | None] = ContextVar("teacher_import_writer", default=None)
+# What the registry holds for a chunk's teachers, loaded before the writer was started.
+_STATE: ContextVar[tuple[list[int], Any] | None] = ContextVar("teacher_import_state", default=None)
 
 
 class _Existing(SimpleNamespace):
@@ -235,14 +282,20 @@ class _Existing(SimpleNamespace):
         return idcard.mask_phone(self.phone)
 
 
-@dataclass
+@dataclass(slots=True)
 class _TeacherRow:
     row: int
     values: dict[str, Any]
     number: str
     hash: str
-    school: School | None = None
+    school: Any = None  # a _School
     teacher: _Existing | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _School:
+    pk: int
+    name: str
 
 
 def _col_title(key: str, match, table) -> str:
@@ -252,149 +305,272 @@ def _col_title(key: str, match, table) -> str:
     return next(c.title_zh for c in TEACHER_COLUMNS if c.key == key)
 
 
-def _validate_teachers(
-    actor, table, match, progress: "Progress | None" = None
-) -> tuple[list[_TeacherRow], list[Problem], int]:
-    problems: list[Problem] = []
-    rows: list[_TeacherRow] = []
-    rejected_rows: set[int] = set()
-    seen: dict[str, int] = {}
-    title = lambda key: _col_title(key, match, table)  # noqa: E731
+_ID_ZH = {
+    "length": "身份证号应为18位",
+    "characters": "身份证号前17位须为数字，末位为数字或X",
+    "birth_date": "身份证号中的出生日期无效",
+    "checksum": "身份证号校验位错误（GB 11643）",
+}
 
-    total = len(table.rows)
-    for row_no, values, row_problems in _parse_rows(table, match, TEACHER_COLUMNS):
-        if progress is not None and row_no % 5000 == 0:
-            progress("validate", row_no - table.first_data_row, total)
-        problems += row_problems
-        if row_problems:
-            rejected_rows.add(row_no)
-        raw_id = values.get("national_id")
-        if not raw_id:
-            continue
+
+_ID_WEIGHTS = idcard.WEIGHTS
+_ID_ZERO = 48 * sum(idcard.WEIGHTS)  # the weighted sum of seventeen "0" characters
+_ID_BIRTHS: dict[str, date | None] = {}
+
+
+def _parse_id(number: str) -> tuple[str, date, str]:
+    """(number, birth date, gender) of a normalised national ID; raises idcard.InvalidNationalId.
+
+    The same checks as `idcard.parse`, on a fast path for well-formed numbers (the checksum
+    over the bytes, birth dates cached); anything unusual goes through `idcard.parse` itself so
+    that the reasons stay the same.
+    """
+    if len(number) == 18 and number[:17].isdigit() and number[:17].isascii():
+        digits = number.encode()
+        check = idcard.CHECK_CHARS[(sum(map(mul, digits, _ID_WEIGHTS)) - _ID_ZERO) % 11]
+        if check == number[17]:
+            key = number[6:14]
+            birth = _ID_BIRTHS.get(key, _MISSING)
+            if birth is _MISSING:
+                try:
+                    birth = date(int(key[:4]), int(key[4:6]), int(key[6:]))
+                except ValueError:
+                    birth = None
+                if birth is not None and (birth.year < 1900 or birth > date.today()):
+                    birth = None  # idcard.parse below says why (not cached as valid)
+                if len(_ID_BIRTHS) > 100_000:
+                    _ID_BIRTHS.clear()
+                _ID_BIRTHS[key] = birth
+            if birth is not None:
+                return number, birth, ("male" if number[16] in "13579" else "female")
+    parsed = idcard.parse(number)
+    return parsed.number, parsed.birth_date, parsed.gender
+
+
+class _TeacherCheck:
+    """Checks a roster chunk by chunk; see the comment above."""
+
+    def __init__(self, actor, table, match, result: ImportResult, *, write: bool, progress=None):
+        self.actor, self.table, self.match, self.result = actor, table, match, result
+        self.write = write
+        self.writer: CopyWriter | None = None
+        self.progress = progress
+        self.problems: list[Problem] = []
+        self.rejected_rows: set[int] = set()
+        self.seen: dict[str, int] = {}
+        self.schools: dict[str, tuple[_School | None, bool]] = {}  # code → (in scope, exists)
+        self.keys: list[str] = []
+        self.titles = {k: _col_title(k, match, table) for k in ("national_id", "birth_date")}
+        for key in ("gender", "post_grade", "school_code"):
+            self.titles[key] = _col_title(key, match, table)
+
+    def problem(self, row: int, key: str, value, zh: str, en: str) -> None:
+        self.problems.append(Problem(row, self.titles[key], value, zh, en))
+        self.rejected_rows.add(row)
+
+    def run(self) -> list[str]:
+        # On PostgreSQL a chunk's rows are copied in the background while the next chunk is
+        # read and checked, and foreign keys are checked as each COPY ends (not all at commit),
+        # so that the database's work overlaps Python's.
+        writer = CopyWriter() if self.write and connection.vendor == "postgresql" else None
+        self.writer = writer
+        token = _WRITER.set(writer)
         try:
-            parsed = idcard.parse(raw_id)
-        except idcard.InvalidNationalId as exc:
-            zh = {
-                "length": "身份证号应为18位",
-                "characters": "身份证号前17位须为数字，末位为数字或X",
-                "birth_date": "身份证号中的出生日期无效",
-                "checksum": "身份证号校验位错误（GB 11643）",
-            }[exc.code]
-            problems.append(
-                Problem(
-                    row_no, title("national_id"), raw_id, zh, f"Invalid national ID number: {exc}"
-                )
-            )
-            rejected_rows.add(row_no)
-            continue
-        if "birth_date" in values and values["birth_date"] != parsed.birth_date:
-            problems.append(
-                Problem(
+            if writer is not None:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            keys = self._run()
+            if writer is not None and not self.problems:
+                writer.start()  # the last chunk
+                writer.wait()
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            return keys
+        finally:
+            _WRITER.reset(token)
+            if writer is not None:
+                try:
+                    writer.close()
+                except Exception:  # already raised by wait(), or another error is on its way
+                    pass
+
+    def _run(self) -> list[str]:
+        chunk: list[_TeacherRow] = []
+        seen, problem = self.seen, self.problem
+        parse_id, lookup_hash = _parse_id, crypto.lookup_hash
+        for row_no, values, row_problems in _parse_rows(self.table, self.match, TEACHER_COLUMNS):
+            if row_problems:
+                self.problems += row_problems
+                self.rejected_rows.add(row_no)
+            raw_id = values.get("national_id")
+            if not raw_id:
+                continue
+            try:
+                number, birth_date, id_gender = parse_id(raw_id)
+            except idcard.InvalidNationalId as exc:
+                problem(
                     row_no,
-                    title("birth_date"),
-                    values["birth_date"],
-                    f"出生日期与身份证号不一致（身份证为 {parsed.birth_date:%Y-%m-%d}）",
-                    f"The birth date contradicts the national ID ({parsed.birth_date:%Y-%m-%d})",
+                    "national_id",
+                    raw_id,
+                    _ID_ZH[exc.code],
+                    f"Invalid national ID number: {exc}",
                 )
-            )
-            rejected_rows.add(row_no)
-        if "gender" in values and values["gender"] != parsed.gender:
-            problems.append(
-                Problem(
+                continue
+            birth, gender = values.get("birth_date"), values.get("gender")
+            if birth is not None and birth != birth_date:
+                problem(
                     row_no,
-                    title("gender"),
-                    values["gender"],
+                    "birth_date",
+                    birth,
+                    f"出生日期与身份证号不一致（身份证为 {birth_date:%Y-%m-%d}）",
+                    f"The birth date contradicts the national ID ({birth_date:%Y-%m-%d})",
+                )
+            if gender is not None and gender != id_gender:
+                problem(
+                    row_no,
+                    "gender",
+                    gender,
                     "性别与身份证号不一致",
                     "The gender contradicts the national ID",
                 )
-            )
-            rejected_rows.add(row_no)
-        values["birth_date"], values["gender"] = parsed.birth_date, parsed.gender
-        if parsed.number in seen:
-            problems.append(
-                Problem(
+            values["birth_date"], values["gender"] = birth_date, id_gender
+            first = seen.get(number)
+            if first is not None:
+                problem(
                     row_no,
-                    title("national_id"),
-                    idcard.mask(parsed.number),
-                    f"身份证号与第 {seen[parsed.number]} 行重复",
-                    f"Duplicate national ID: same as row {seen[parsed.number]}",
+                    "national_id",
+                    idcard.mask(number),
+                    f"身份证号与第 {first} 行重复",
+                    f"Duplicate national ID: same as row {first}",
                 )
-            )
-            rejected_rows.add(row_no)
-            continue
-        seen[parsed.number] = row_no
-        post_grade = values.get("post_grade")
-        if post_grade is not None and not 1 <= post_grade <= 13:
-            problems.append(
-                Problem(
+                continue
+            seen[number] = row_no
+            post_grade = values.get("post_grade")
+            if post_grade is not None and not 1 <= post_grade <= 13:
+                problem(
                     row_no,
-                    title("post_grade"),
+                    "post_grade",
                     post_grade,
                     "岗位等级应在 1–13 之间",
                     "The post grade must be 1–13",
                 )
-            )
-            rejected_rows.add(row_no)
-        rows.append(_TeacherRow(row_no, values, parsed.number, crypto.lookup_hash(parsed.number)))
+            chunk.append(_TeacherRow(row_no, values, number, lookup_hash(number)))
+            if len(chunk) >= TEACHER_CHUNK:
+                self.flush(chunk)
+                chunk = []
+        self.flush(chunk)
+        self.problems.sort(key=lambda p: (p.row, p.column))
+        return self.keys
 
-    # Schools: known, and inside the actor's area.
-    codes = sorted({r.values["school_code"] for r in rows if r.values.get("school_code")})
-    in_scope: dict[str, School] = {}
-    exists: set[str] = set()
-    for chunk in _chunks(codes):
-        exists |= set(School.objects.filter(code__in=chunk).values_list("code", flat=True))
-        in_scope.update(
-            {s.code: s for s in scope(School.objects.all(), actor, "view").filter(code__in=chunk)}
+    def _lookup_schools(self, rows: list[_TeacherRow]) -> None:
+        codes = sorted(
+            {c for r in rows if (c := r.values.get("school_code")) and c not in self.schools}
         )
-    # Teachers already in the registry, and which of them the actor may change.
-    hashes = [r.hash for r in rows]
-    existing: dict[str, _Existing] = {}
-    changeable: set[int] = set()
-    for qs in filter_in(Teacher.objects.all(), "national_id_hash", hashes):
-        for row in qs.values(
-            "pk", "name", "ethnicity", "political_status", "phone_encrypted", "national_id_hash"
-        ):
-            existing[row["national_id_hash"]] = _Existing(**row)
-    for qs in filter_in(scope(Teacher.objects.all(), actor, "change"), "national_id_hash", hashes):
-        changeable |= set(qs.values_list("pk", flat=True))
-    for r in rows:
-        code = r.values.get("school_code")
-        if code:
-            r.school = in_scope.get(code)
-            if r.school is None:
-                zh, en = (
-                    ("学校代码不在您的管理范围内", "This school is outside your area")
-                    if code in exists
-                    else ("未知的学校代码", "Unknown school code")
-                )
-                problems.append(Problem(r.row, title("school_code"), code, zh, en))
-                rejected_rows.add(r.row)
-        r.teacher = existing.get(r.hash)
-        if r.teacher is not None:
-            if r.teacher.name != r.values.get("name"):
-                problems.append(
-                    Problem(
+        for chunk in _chunks(codes):
+            exists = set(School.objects.filter(code__in=chunk).values_list("code", flat=True))
+            visible = scope(School.objects.all(), self.actor, "view").filter(code__in=chunk)
+            in_scope = {
+                code: _School(pk, name)
+                for pk, code, name in visible.values_list("pk", "code", "name")
+            }
+            for code in chunk:
+                self.schools[code] = (in_scope.get(code), code in exists)
+
+    def flush(self, rows: list[_TeacherRow]) -> None:
+        """Check one chunk against the registry; write it if the file is clean so far."""
+        if not rows:
+            return
+        writer = self.writer
+        if writer is not None:
+            writer.wait()  # the COPY started at the previous flush: one statement at a time
+        self._lookup_schools(rows)
+        hashes = [r.hash for r in rows]
+        existing: dict[str, _Existing] = {}
+        changeable: set[int] = set()
+        fields = ("pk", "name", "ethnicity", "political_status", "phone_encrypted")
+        for qs in filter_in(Teacher.objects.all(), "national_id_hash", hashes):
+            for row in qs.values(*fields, "national_id_hash"):
+                existing[row.pop("national_id_hash")] = _Existing(**row)
+        if existing:
+            mine = scope(Teacher.objects.all(), self.actor, "change")
+            ids = [t.pk for t in existing.values()]
+            for qs in filter_in(mine, "pk", ids):
+                changeable |= set(qs.values_list("pk", flat=True))
+        schools = self.schools
+        problem = self.problem
+        for r in rows:
+            code = r.values.get("school_code")
+            if code:
+                school, exists = schools[code]
+                r.school = school
+                if school is None:
+                    zh, en = (
+                        ("学校代码不在您的管理范围内", "This school is outside your area")
+                        if exists
+                        else ("未知的学校代码", "Unknown school code")
+                    )
+                    problem(r.row, "school_code", code, zh, en)
+            t = r.teacher = existing.get(r.hash)
+            if t is not None:
+                if t.name != r.values.get("name"):
+                    problem(
                         r.row,
-                        title("national_id"),
+                        "national_id",
                         idcard.mask(r.number),
                         "该身份证号已属于另一位姓名不同的教师",
                         "This national ID already belongs to another person with a different name",
                     )
-                )
-                rejected_rows.add(r.row)
-            elif r.teacher.pk not in changeable:
-                problems.append(
-                    Problem(
+                elif t.pk not in changeable:
+                    problem(
                         r.row,
-                        title("national_id"),
+                        "national_id",
                         idcard.mask(r.number),
                         "该教师当前在您管理范围以外的学校任职",
                         "This teacher currently works at a school outside your area",
                     )
-                )
-                rejected_rows.add(r.row)
-    problems.sort(key=lambda p: (p.row, p.column))
-    return rows, problems, len(rejected_rows)
+        if self.problems:
+            return
+        if self.write:
+            token = None
+            if writer is not None:
+                # Load what _commit_teachers needs from the database now, then let the previous
+                # chunk's COPY run while this chunk's rows are prepared (and the next is read).
+                ids = [r.teacher.pk for r in rows if r.teacher is not None]
+                token = _STATE.set((ids, _load_state(ids, timezone.localdate())))
+                writer.top_up(len(rows))
+                writer.start()
+            try:
+                self.keys += _commit_teachers(self.actor, rows, self.result)
+            finally:
+                if token is not None:
+                    _STATE.reset(token)
+        else:
+            _count_teachers(rows, self.result)
+        if self.progress is not None:
+            done = rows[-1].row - self.table.first_data_row + 1
+            total = max(self.table.size_hint, done)
+            self.progress("write" if self.write else "validate", done, total)
+
+
+def _validate_teachers(
+    actor, table, match, progress: "Progress | None" = None
+) -> tuple[list[_TeacherRow], list[Problem], int]:
+    """Check a whole roster without writing (rows are counted into a throwaway result)."""
+    check = _TeacherCheck(actor, table, match, ImportResult(kind="teachers"), write=False)
+    check.run()
+    return [], check.problems, len(check.rejected_rows)
+
+
+def _stream_teachers(actor, table, match, result: ImportResult, *, write: bool, progress=None):
+    """Check (and, if `write`, write) a roster in one pass; returns the changed rows' keys.
+
+    Sets result.problems and result.rejected. Run it inside a transaction when writing: rows
+    are written before the end of the file is known to be clean.
+    """
+    check = _TeacherCheck(actor, table, match, result, write=write, progress=progress)
+    keys = check.run()
+    result.problems, result.rejected = check.problems, len(check.rejected_rows)
+    return keys
 
 
 @dataclass
@@ -412,8 +588,8 @@ def _load_state(teacher_ids: list[int], today: date) -> _TeacherState:
     state = _TeacherState()
     jobs = Employment.objects.filter(end_date__isnull=True)
     for qs in filter_in(jobs, "teacher_id", teacher_ids):
-        for job in qs.values("pk", "teacher_id", "start_date", *EMPLOYMENT_KEYS):
-            state.jobs[job["teacher_id"]] = SimpleNamespace(**job)
+        for job in qs.values_list("pk", "teacher_id", "start_date", *EMPLOYMENT_KEYS, named=True):
+            state.jobs[job.teacher_id] = job
     for qs in filter_in(TitleRecord.objects.all(), "teacher_id", teacher_ids):
         for tid, rank in qs.values_list("teacher_id", "rank"):
             state.titles[tid].add(rank)
@@ -508,86 +684,115 @@ def _records_for(r: _TeacherRow, teacher_id: int, state: _TeacherState, today: d
 
 _BASIC_IMPORTED = ("ethnicity", "political_status")
 
+_TEACHER_COLUMNS = (
+    "name",
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "political_status",
+    "national_id_encrypted",
+    "national_id_hash",
+    "phone_encrypted",
+)
+_EMPLOYMENT_COLUMNS = ("teacher_id", "start_date", *EMPLOYMENT_KEYS)
+_AUDIT_COLUMNS = (
+    "actor_id",
+    "actor_username",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "changes",
+    "note",
+)
+_JSON_PLAIN = re.compile(r'[^"\\\x00-\x1f\x7f\u2028\u2029]*').fullmatch
 
-COMMIT_CHUNK = 20_000
+
+def _json_text(value: str) -> str:
+    """A JSON string literal (as json.dumps(…, ensure_ascii=False) writes it), quickly."""
+    if _JSON_PLAIN(value):
+        return f'"{value}"'
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> list[str]:
-    """Write the validated rows, a chunk at a time (all inside the caller's transaction), so
-    that memory holds one chunk's inserts rather than the whole file's. Returns the masked IDs
-    of rows created or changed."""
-    keys: list[str] = []
-    for chunk in _chunks(rows, COMMIT_CHUNK):
-        keys += _commit_teacher_chunk(actor, chunk, result)
-    return keys
-
-
-def _commit_teacher_chunk(actor, rows: list[_TeacherRow], result: ImportResult) -> list[str]:
+    """Write one chunk of validated rows (inside the caller's transaction), with bulk inserts
+    and bulk updates only. Returns the masked IDs of rows created or changed."""
+    writer = _WRITER.get()
     today = timezone.localdate()
     existing_ids = [r.teacher.pk for r in rows if r.teacher is not None]
-    state = _load_state(existing_ids, today)
+    loaded = _STATE.get()
+    if loaded is not None and loaded[0] == existing_ids:
+        state = loaded[1]
+    else:
+        state = _load_state(existing_ids, today)
     new_rows = [r for r in rows if r.teacher is None]
     encrypt = crypto.encrypt
-    teachers = [
-        {
-            "name": r.values["name"],
-            "gender": r.values["gender"],
-            "birth_date": r.values["birth_date"],
-            "ethnicity": r.values.get("ethnicity") or "汉族",
-            "political_status": r.values.get("political_status") or "masses",
-            "national_id_encrypted": encrypt(r.number),
-            "national_id_hash": r.hash,
-            "phone_encrypted": encrypt(r.values.get("phone", "")),
-        }
-        for r in new_rows
-    ]
-    bulk_insert_rows(Teacher, teachers)
-    employments: list[dict[str, Any]] = []
+    teacher_ids = insert_tuples(
+        Teacher,
+        _TEACHER_COLUMNS,
+        [
+            (
+                v["name"],
+                v["gender"],
+                v["birth_date"],
+                v.get("ethnicity") or "汉族",
+                v.get("political_status") or "masses",
+                encrypt(r.number),
+                r.hash,
+                encrypt(v.get("phone", "")),
+            )
+            for r in new_rows
+            for v in (r.values,)
+        ],
+        writer=writer,
+    )
+    employments: list[tuple] = []
     records: dict[type, list[dict[str, Any]]] = defaultdict(list)
-    audits: list[dict[str, Any]] = []
+    audits: list[tuple] = []
     changed_keys: list[str] = []
     actor_id, username = getattr(actor, "pk", None), getattr(actor, "username", "system")
     note = _("bulk import")
+    audit_head = (actor_id, username)
+    school_json: dict[int, str] = {}
+    mask = idcard.mask
 
-    def audit(teacher_id: int, name: str, action: str, changes: dict) -> None:
-        audits.append(
-            {
-                "actor_id": actor_id,
-                "actor_username": username,
-                "action": action,
-                "object_type": "teachers.teacher",
-                "object_id": str(teacher_id),
-                "object_repr": name,
-                "changes": changes,
-                "note": note,
-            }
-        )
-
-    for r, t in zip(new_rows, teachers, strict=True):
+    for r, teacher_id in zip(new_rows, teacher_ids, strict=True):
+        v = r.values
+        job = _employment_values(r)
         employments.append(
-            {
-                "teacher_id": t["id"],
-                "start_date": r.values.get("employment_start") or today,
-                **_employment_values(r),
-            }
+            (teacher_id, v.get("employment_start") or today, *[job[k] for k in EMPLOYMENT_KEYS])
         )
-        for model, rec in _records_for(r, t["id"], state, today):
+        for model, rec in _records_for(r, teacher_id, state, today):
             records[model].append(rec)
-        masked = idcard.mask(r.number)
-        audit(
-            t["id"],
-            t["name"],
-            "teacher.import_create",
-            {
-                "name": [None, t["name"]],
-                "national_id": [None, masked],
-                "employment.school": [None, r.school.name],
-            },
+        masked = mask(r.number)
+        school = r.school
+        school_text = school_json.get(school.pk)
+        if school_text is None:
+            school_text = school_json[school.pk] = _json_text(school.name)
+        name = v["name"]
+        changes = (
+            f'{{"name": [null, {_json_text(name)}], "national_id": [null, "{masked}"], '
+            f'"employment.school": [null, {school_text}]}}'
+        )
+        audits.append(
+            (
+                *audit_head,
+                "teacher.import_create",
+                "teachers.teacher",
+                str(teacher_id),
+                name,
+                changes,
+                note,
+            )
         )
         changed_keys.append(masked)
     result.new += len(new_rows)
 
     closes: dict[date, list[int]] = defaultdict(list)
+    teacher_updates: list[Teacher] = []
+    job_updates: list[Employment] = []
+    now = timezone.now()
     for r in rows:
         if r.teacher is None:
             continue
@@ -601,7 +806,15 @@ def _commit_teacher_chunk(actor, rows: list[_TeacherRow], result: ImportResult) 
             changes["phone"] = [t.phone_masked, idcard.mask_phone(r.values["phone"])]
             basic["phone_encrypted"] = encrypt(r.values["phone"])
         if basic:
-            Teacher.objects.filter(pk=t.pk).update(updated_at=timezone.now(), **basic)
+            teacher_updates.append(
+                Teacher(
+                    pk=t.pk,
+                    ethnicity=basic.get("ethnicity", t.ethnicity),
+                    political_status=basic.get("political_status", t.political_status),
+                    phone_encrypted=basic.get("phone_encrypted", t.phone_encrypted),
+                    updated_at=now,
+                )
+            )
         job = _employment_values(r)
         current = state.jobs.get(t.pk)
         differs = current is None or any(getattr(current, k) != job[k] for k in EMPLOYMENT_KEYS)
@@ -612,11 +825,11 @@ def _commit_teacher_chunk(actor, rows: list[_TeacherRow], result: ImportResult) 
             start = start or today
             if current is not None and start <= current.start_date:
                 # Changed on the day it started: correct the open record in place.
-                Employment.objects.filter(pk=current.pk).update(**job)
+                job_updates.append(Employment(pk=current.pk, updated_at=now, **job))
             else:
                 if current is not None:
                     closes[start - timedelta(days=1)].append(current.pk)
-                employments.append({"teacher_id": t.pk, "start_date": start, **job})
+                employments.append((t.pk, start, *[job[k] for k in EMPLOYMENT_KEYS]))
             before = {k: getattr(current, k) for k in EMPLOYMENT_KEYS} if current else {}
             changes.update(
                 {
@@ -630,18 +843,41 @@ def _commit_teacher_chunk(actor, rows: list[_TeacherRow], result: ImportResult) 
             changes[model._meta.model_name] = [None, _describe(rec)]
         if changes:
             result.changed += 1
-            audit(t.pk, t.name, "teacher.import_update", changes)
-            changed_keys.append(idcard.mask(r.number))
+            audits.append(
+                (
+                    *audit_head,
+                    "teacher.import_update",
+                    "teachers.teacher",
+                    str(t.pk),
+                    t.name,
+                    changes,
+                    note,
+                )
+            )
+            changed_keys.append(mask(r.number))
         else:
             result.unchanged += 1
+    if writer is not None and (teacher_updates or job_updates or closes):
+        writer.wait()  # these run on the connection now; the COPYs queued above run later
+    if teacher_updates:
+        Teacher.objects.bulk_update(
+            teacher_updates,
+            ["ethnicity", "political_status", "phone_encrypted", "updated_at"],
+            batch_size=1000,
+        )
+    if job_updates:
+        Employment.objects.bulk_update(
+            job_updates, [*EMPLOYMENT_KEYS, "updated_at"], batch_size=1000
+        )
     for end, ids in closes.items():
         for chunk in _chunks(ids):
             Employment.objects.filter(pk__in=chunk).update(end_date=end, end_reason="import")
-    bulk_insert_rows(Employment, employments)
+    insert_tuples(Employment, _EMPLOYMENT_COLUMNS, employments, writer=writer)
     for model, items in records.items():
-        bulk_insert_rows(model, items)
-    bulk_insert_rows(AuditLog, audits)
-    return changed_keys
+        rows_of = [tuple(item.values()) for item in items]
+        insert_tuples(model, list(items[0]), rows_of, writer=writer)
+    insert_tuples(AuditLog, _AUDIT_COLUMNS, audits, writer=writer)
+    return changed_keys  # with a writer, the COPYs start at the next chunk (or at the end)
 
 
 def _describe(rec: dict[str, Any]) -> str:
@@ -709,15 +945,19 @@ def import_file(
         raise ApplicationError(_("You may not import this kind of data."))
     result = ImportResult(kind=kind)
     progress("read", 0, 1)
-    table, match = _read(data, filename, spec.columns, mapping)
-    progress("validate", 0, len(table.rows))
+    table, match = _read(data, filename, spec.columns, mapping, lazy=spec.stream is not None)
+    progress("validate", 0, table.size_hint)
     rows: list[Any] = []
     result.problems = _formula_problems(data, table)
     result.rejected = len({p.row for p in result.problems})
     result.problems += _header_problems(match, spec.columns)
-    if not result.problems:
+    if spec.stream is not None and not result.problems:
+        return _import_stream(
+            spec, actor, kind, data, filename, mapping, dry_run, progress, job, table, match
+        )
+    if not result.problems and spec.stream is None:
         rows, result.problems, result.rejected = spec.validate(actor, table, match, progress)
-    progress("validate", len(table.rows), len(table.rows))
+    progress("validate", table.size_hint, table.size_hint)
     if result.problems or dry_run:
         if not result.problems:
             spec.count(rows, result)
@@ -744,15 +984,70 @@ def import_file(
     return result
 
 
+def _import_stream(
+    spec, actor, kind, data, filename, mapping, dry_run, progress, job, table, match
+) -> ImportResult:
+    """import_file for a kind checked and written in one streaming pass (`_Kind.stream`).
+
+    Rows are written as soon as they are checked, inside one transaction that is rolled back
+    if any row of the file has a problem (or this is a dry run): all or nothing, as ever.
+    """
+    result = ImportResult(kind=kind)
+    try:
+        with transaction.atomic():
+            keys = spec.stream(actor, table, match, result, write=not dry_run, progress=progress)
+            if not result.problems and not (result.new + result.changed + result.unchanged):
+                result.problems = [
+                    Problem(
+                        table.first_data_row,
+                        "",
+                        "",
+                        "表头下面没有数据行",
+                        "The file has no data rows below the header",
+                    )
+                ]
+            if result.problems or dry_run:
+                transaction.set_rollback(True)
+            else:
+                result.committed = True
+                result.job = _record_job(
+                    actor, kind, data, filename, mapping, result, keys, job=job
+                )
+                audit_record(
+                    actor=actor,
+                    action="import.commit",
+                    target=result.job,
+                    changes={"new": [None, result.new], "changed": [None, result.changed]},
+                    note=filename,
+                )
+    except tabular.TableError as exc:  # found while reading on (too many rows, a gap, …)
+        raise _table_error(exc) from None
+    done = result.new + result.changed + result.unchanged
+    if result.problems:
+        result.new = result.changed = result.unchanged = 0
+        if not dry_run:
+            result.job = _record_job(actor, kind, data, filename, mapping, result, [], job=job)
+        progress("validate", done + result.rejected, done + result.rejected)
+    else:
+        progress("validate" if dry_run else "write", done, done)
+    return result
+
+
 @dataclass(frozen=True)
 class _Kind:
-    """How one import kind is checked, counted (dry run) and written."""
+    """How one import kind is checked, counted (dry run) and written.
+
+    A kind with `stream` is checked and written in one pass over the file (see
+    `_import_stream`); `validate`, `count` and `commit` then serve callers that want the
+    steps apart.
+    """
 
     columns: list[Column]
     permissions: tuple[tuple[str, str], ...]
     validate: Callable
     count: Callable
     commit: Callable
+    stream: Callable | None = None
 
 
 def _formula_problems(data: bytes, table) -> list[Problem]:
@@ -790,6 +1085,23 @@ def _history_kind(kind: str) -> _Kind:
     )
 
 
+def _births_kind() -> _Kind:
+    # Births per district feed the staffing forecast; that app checks and writes the rows.
+    # Only offices (who may create schools in their area) load them: ("school", "create").
+    from qiangshi.staffing import births_import
+
+    def validate(actor, table, match, progress=None):
+        return births_import.validate(actor, table, match, _parse_rows, Problem, progress)
+
+    return _Kind(
+        births_import.BIRTH_COLUMNS,
+        (("school", "create"),),
+        validate,
+        births_import.count,
+        births_import.commit,
+    )
+
+
 KINDS: dict[str, _Kind] = {
     # Looked up at call time (not bound here), so that tests can substitute one step.
     ImportKind.TEACHERS: _Kind(
@@ -798,6 +1110,7 @@ KINDS: dict[str, _Kind] = {
         lambda *args: _validate_teachers(*args),
         lambda *args: _count_teachers(*args),
         lambda *args: _commit_teachers(*args),
+        lambda *args, **kwargs: _stream_teachers(*args, **kwargs),
     ),
     ImportKind.FACILITIES: _Kind(
         FACILITY_COLUMNS,
@@ -810,6 +1123,7 @@ KINDS: dict[str, _Kind] = {
         SCHOOL_COLUMNS, (("school", "change"),), _validate_schools, schools.count, schools.commit
     ),
     **{kind: _history_kind(kind) for kind in history.KINDS},
+    ImportKind.BIRTHS: _births_kind(),
 }
 
 

@@ -4,6 +4,7 @@ forecast of teacher demand, supply and gap, and the re-allocation of its quota p
 The district must be wholly within the caller's scope for aggregates (404 otherwise, like a
 missing one); moves need the right to change every school of the district."""
 
+from dataclasses import replace
 from typing import Any
 
 from ninja import Field, Query, Router, Schema
@@ -15,7 +16,7 @@ from qiangshi.core.errors import NotFound
 from qiangshi.org import selectors as org_selectors
 
 from . import selectors, services
-from .outputs import report_as_dict
+from .outputs import posts_as_dict, report_as_dict, scenario_as_dict
 
 router = Router(tags=["staffing"])
 
@@ -61,6 +62,75 @@ def district_forecast(request, district_id: Id, filters: Query[ForecastQuery]):
         actor=request.auth, district=region, years=filters.years, year=year
     )
     return report_as_dict(report, plan)
+
+
+class ScenarioQuery(ForecastQuery):
+    cap_primary: int | None = Field(None, ge=10, le=80, description="Class size cap, primary")
+    cap_junior: int | None = Field(None, ge=10, le=80, description="Class size cap, junior")
+    births_change: float = Field(
+        0, ge=-90, le=200, description="Entrants (births) more (+) or fewer (−), in percent"
+    )
+    retire_male: int | None = Field(None, ge=50, le=70, description="Retirement age of men")
+    retire_female: int | None = Field(None, ge=50, le=70, description="Retirement age of women")
+    attrition: float | None = Field(None, ge=0, le=30, description="Yearly attrition, percent")
+
+
+@router.get(
+    "/districts/{district_id}/scenario",
+    response={200: dict[str, Any], **ERRORS},
+    summary="A district's forecast under changed parameters, beside the baseline",
+)
+def district_scenario(request, district_id: Id, filters: Query[ScenarioQuery]):
+    region = _district(request.auth, district_id)
+    year = filters.year or selectors.default_year(region)
+    scenario = selectors.Scenario(
+        class_size_cap={
+            k: v
+            for k, v in (("primary", filters.cap_primary), ("junior", filters.cap_junior))
+            if v is not None
+        },
+        births_change=filters.births_change,
+        retirement_age={
+            k: v
+            for k, v in (("male", filters.retire_male), ("female", filters.retire_female))
+            if v is not None
+        },
+        attrition_rate=None if filters.attrition is None else filters.attrition / 100,
+    )
+    comparison = selectors.district_scenario(
+        actor=request.auth, district=region, years=filters.years, year=year, scenario=scenario
+    )
+    return scenario_as_dict(comparison)
+
+
+@router.get(
+    "/districts/{district_id}/posts",
+    response={200: dict[str, Any], **ERRORS},
+    summary="A district's title posts (allowed vs used by band) and promotions possible",
+)
+def district_posts(request, district_id: Id, filters: Query[YearQuery]):
+    region = _district(request.auth, district_id)
+    year = filters.year or selectors.default_year(region)
+    return posts_as_dict(selectors.district_posts(actor=request.auth, district=region, year=year))
+
+
+@router.get(
+    "/schools/{school_id}/posts",
+    response={200: dict[str, Any], **ERRORS},
+    summary="A school's title posts (allowed vs used by band) and promotions possible",
+)
+def school_posts(request, school_id: Id, filters: Query[YearQuery]):
+    if not can(request.auth, "school", "aggregate"):
+        raise NotFound("Not found")
+    school = selectors.school_for(request.auth, school_id)
+    year = filters.year or selectors.default_year(school.district)
+    on = selectors.default_on(year)
+    (row,) = selectors.school_staffing(schools=[school], year=year, on=on)
+    allocated = selectors.allocations_for(school.district, year).get(school.pk)
+    if allocated is not None:
+        row = replace(row, allocated=allocated)
+    (posts,) = selectors.school_posts([row], on)
+    return {"school_id": school.pk, "year": year, "on": on.isoformat(), **posts.as_dict()}
 
 
 class MoveIn(Schema):

@@ -35,3 +35,33 @@ class QuotaAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school} {self.year}: {self.quota}"
+
+
+class BirthRecord(models.Model):
+    """Births registered in a district in one calendar year (出生人口), imported per district
+    and year. The forecast draws a school's first-grade entrants from the births six years
+    earlier when the district has a series (see `engines.forecast.cohort_forecast`)."""
+
+    district = models.ForeignKey(
+        "org.Region",
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        related_name="birth_records",
+    )
+    year = models.PositiveIntegerField(_("year"))
+    births = models.PositiveIntegerField(_("births"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    scope_subject = "region"
+    scope_region_path = "district"
+
+    class Meta:
+        verbose_name = _("births record")
+        verbose_name_plural = _("births")
+        ordering = ["district", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "year"], name="staffing_births_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district} {self.year}: {self.births}"

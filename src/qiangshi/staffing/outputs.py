@@ -1,14 +1,113 @@
-"""Plain-data, text and xlsx renderings of a district's staffing and forecast, shared by the
-command (and later the pages and the API)."""
+"""Plain-data, text and xlsx renderings of a district's staffing, forecast, scenario and post
+structure, shared by the command, the pages and the API.
+
+Workbooks speak the active language: Chinese headers and sheet names by default (zh-hans is the
+project's default language), English when the language is English. The labels are written here
+as (Chinese, English) pairs, like the import layouts, so a workbook never depends on a
+translation catalogue being compiled; the JSON keys stay the stable English codes.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from qiangshi.core.xlsx import write_xlsx
-from qiangshi.engines.staffing import RULE_VERSIONS, StaffingRuleSet
+from django.utils import translation
 
-from .selectors import PART_GRADES, DistrictForecast, DistrictStaffing
+from qiangshi.core.xlsx import write_xlsx
+from qiangshi.engines.staffing import BANDS, RULE_VERSIONS, StaffingRuleSet
+
+from .selectors import (
+    PART_GRADES,
+    DistrictForecast,
+    DistrictPosts,
+    DistrictStaffing,
+    ScenarioComparison,
+    SchoolPosts,
+)
+
+LABELS: dict[str, tuple[str, str]] = {
+    # sheets
+    "sheet_schools": ("学校编制与在编人员", "School quotas and staff"),
+    "sheet_totals": ("区县合计", "District totals"),
+    "sheet_forecast": ("教师需求预测缺口", "Forecast gap"),
+    "sheet_parameters": ("参数", "Parameters"),
+    "sheet_posts": ("岗位结构", "Post structure"),
+    "sheet_scenario": ("情景对比", "Scenario vs baseline"),
+    # columns
+    "school_code": ("学校代码", "school_code"),
+    "school_name": ("学校名称", "school_name"),
+    "stage": ("学段", "stage"),
+    "location": ("城乡类型", "location"),
+    "boarding": ("寄宿制", "boarding"),
+    "enrollment_year": ("在校生年度", "enrollment_year"),
+    "students_primary": ("小学在校生", "students_primary"),
+    "students_junior": ("初中在校生", "students_junior"),
+    "students_senior": ("高中在校生", "students_senior"),
+    "quota_primary": ("小学编制", "quota_primary"),
+    "quota_junior": ("初中编制", "quota_junior"),
+    "quota_senior": ("高中编制", "quota_senior"),
+    "quota": ("核定编制", "quota"),
+    "adjustments": ("编制调整", "adjustments"),
+    "established": ("在编人数", "established"),
+    "established_teachers": ("在编教师", "established_teachers"),
+    "established_non_teaching": ("在编非教学人员", "established_non_teaching"),
+    "other_employment": ("编外人员", "other_employment"),
+    "full_time_teachers": ("专任教师", "full_time_teachers"),
+    "vacancies": ("空编", "vacancies"),
+    "overstaffing": ("超编", "overstaffing"),
+    "net": ("编制余缺", "net"),
+    "non_teaching_max": ("非教学人员上限", "non_teaching_max"),
+    "non_teaching_excess": ("非教学人员超出", "non_teaching_excess"),
+    "missing": ("缺少数据", "missing"),
+    "allocated": ("分配编制", "allocated"),
+    "allocation_difference": ("分配与核定之差", "allocation_difference"),
+    "year": ("年度", "year"),
+    "subject": ("学科", "subject"),
+    "demand": ("需求(全时当量)", "demand"),
+    "demand_low": ("需求下限", "demand_low"),
+    "demand_high": ("需求上限", "demand_high"),
+    "supply": ("供给", "supply"),
+    "gap": ("缺口", "gap"),
+    "recruit": ("需补充教师", "recruit"),
+    "item": ("项目", "item"),
+    "value": ("数值", "value"),
+    "parameter": ("参数", "parameter"),
+    "posts": ("岗位总数", "posts"),
+    "untitled": ("未评职称", "untitled"),
+    "promotions": ("本年可晋升", "promotions"),
+    "senior_allowed": ("高级岗位核定", "senior_allowed"),
+    "senior_used": ("高级岗位已用", "senior_used"),
+    "senior_promotions": ("可晋升高级", "senior_promotions"),
+    "intermediate_allowed": ("中级岗位核定", "intermediate_allowed"),
+    "intermediate_used": ("中级岗位已用", "intermediate_used"),
+    "intermediate_promotions": ("可晋升中级", "intermediate_promotions"),
+    "junior_allowed": ("初级岗位核定", "junior_allowed"),
+    "junior_used": ("初级岗位已用", "junior_used"),
+    "junior_promotions": ("可聘初级", "junior_promotions"),
+    "baseline_gap": ("基准缺口", "baseline_gap"),
+    "baseline_recruit": ("基准需补充", "baseline_recruit"),
+    "scenario_gap": ("情景缺口", "scenario_gap"),
+    "scenario_recruit": ("情景需补充", "scenario_recruit"),
+    "gap_difference": ("缺口差(情景−基准)", "gap_difference"),
+    "district_total": ("区县合计", "district total"),
+}
+
+
+def english() -> bool:
+    return (translation.get_language() or "zh-hans").startswith("en")
+
+
+def label(key: str) -> str:
+    """The column or sheet label of `key` in the active language (the key itself if unknown)."""
+    pair = LABELS.get(key)
+    if pair is None:
+        return key
+    return pair[1] if english() else pair[0]
+
+
+def labels(keys) -> list[str]:
+    return [label(k) for k in keys]
+
 
 SHEET_SCHOOLS = "School quotas and staff"
 SHEET_TOTALS = "District totals"
@@ -121,6 +220,9 @@ def report_as_dict(staffing: DistrictStaffing, plan: DistrictForecast | None) ->
             "years": list(plan.years),
             "teachers": plan.teachers,
             "schools_without_history": plan.schools_without_history,
+            "intake_method": plan.intake_method,
+            "intake_methods": plan.intake_methods,
+            "births": {str(y): n for y, n in plan.births.items()},
             "enrollment": {
                 str(y): {s: round(n, 2) for s, n in by.items()} for y, by in plan.enrollment.items()
             },
@@ -167,8 +269,13 @@ def _flatten(prefix: str, value, out: list):
         out.append((prefix, value))
 
 
-def report_xlsx(staffing: DistrictStaffing, plan: DistrictForecast | None) -> bytes:
-    """The workbook: schools, district totals, forecast gap, parameters used."""
+def report_xlsx(
+    staffing: DistrictStaffing,
+    plan: DistrictForecast | None,
+    posts: DistrictPosts | None = None,
+) -> bytes:
+    """The workbook: schools, district totals, forecast gap, post structure (when given),
+    parameters used; headers in the active language."""
     summary = report_as_dict(staffing, plan)
     totals: list = []
     _flatten("", {"district": summary["district"], "year": summary["year"]}, totals)
@@ -179,19 +286,170 @@ def report_xlsx(staffing: DistrictStaffing, plan: DistrictForecast | None) -> by
     params: list = []
     _flatten("", summary["parameters"], params)
     sheets = [
-        (SHEET_SCHOOLS, SCHOOL_HEADER, [_school_row(d) for d in summary["schools"]]),
-        (SHEET_TOTALS, ["item", "value"], totals),
+        (
+            label("sheet_schools"),
+            labels(SCHOOL_HEADER),
+            [_school_row(d) for d in summary["schools"]],
+        ),
+        (label("sheet_totals"), labels(["item", "value"]), totals),
     ]
     if plan is not None:
         sheets.append(
             (
-                SHEET_FORECAST,
-                FORECAST_HEADER,
+                label("sheet_forecast"),
+                labels(FORECAST_HEADER),
                 [[r[k] for k in FORECAST_HEADER] for r in summary["forecast"]["rows"]],
             )
         )
-    sheets.append((SHEET_PARAMETERS, ["parameter", "value"], params))
+        params.append(("intake_method", plan.intake_method))
+        params.append(("births_years", ", ".join(str(y) for y in plan.births)))
+    if posts is not None:
+        sheets.append(posts_sheet(posts))
+    sheets.append((label("sheet_parameters"), labels(["parameter", "value"]), params))
     return write_xlsx(sheets)
+
+
+POSTS_HEADER = [
+    "school_code",
+    "school_name",
+    "stage",
+    "posts",
+    *[f"{b}_{k}" for b in BANDS for k in ("allowed", "used", "promotions")],
+    "untitled",
+    "promotions",
+]
+
+
+def _posts_row(d: dict) -> list:
+    return [
+        d["school_code"],
+        d["school_name"],
+        d["stage"],
+        d["posts"],
+        *[d["bands"][b][k] for b in BANDS for k in ("allowed", "used", "promotions")],
+        d["untitled"],
+        d["promotions"],
+    ]
+
+
+def posts_as_dict(posts: DistrictPosts) -> dict[str, Any]:
+    """The JSON form of a district's post structure (schools and the district's sums)."""
+    total = SchoolPosts(0, posts.district.code, posts.district.name, "", 0, posts.total, 0)
+    t = total.as_dict()
+    return {
+        "district": posts.district.code,
+        "district_name": posts.district.name,
+        "year": posts.year,
+        "on": posts.on.isoformat(),
+        "parameters": posts.parameters_version,
+        "shares": posts.shares,
+        "schools": [s.as_dict() for s in posts.schools],
+        "totals": {
+            "posts": posts.total.total_posts,
+            "untitled": sum(s.untitled for s in posts.schools),
+            "bands": t["bands"],
+            "promotions": t["promotions"],
+        },
+    }
+
+
+def posts_sheet(posts: DistrictPosts, schools: list[SchoolPosts] | None = None):
+    """(sheet name, header, rows): one row per school and, for a district, its total."""
+    d = posts_as_dict(posts)
+    rows = [_posts_row(s.as_dict()) for s in (schools if schools is not None else posts.schools)]
+    if schools is None:
+        t = d["totals"]
+        rows.append(
+            _posts_row(
+                {
+                    "school_code": posts.district.code,
+                    "school_name": label("district_total"),
+                    "stage": "",
+                    "posts": t["posts"],
+                    "bands": t["bands"],
+                    "untitled": t["untitled"],
+                    "promotions": t["promotions"],
+                }
+            )
+        )
+    return (label("sheet_posts"), labels(POSTS_HEADER), rows)
+
+
+def posts_xlsx(posts: DistrictPosts, schools: list[SchoolPosts] | None = None) -> bytes:
+    """A district's (or, with `schools`, some schools') post structure as a workbook."""
+    params = [
+        ("teacher_parameters", posts.parameters_version),
+        *[
+            (f"post_shares.{stage}.{band}", share)
+            for stage, by_band in posts.shares.items()
+            for band, share in by_band.items()
+        ],
+    ]
+    return write_xlsx(
+        [
+            posts_sheet(posts, schools),
+            (label("sheet_parameters"), labels(["parameter", "value"]), params),
+        ]
+    )
+
+
+SCENARIO_HEADER = [
+    "year",
+    "stage",
+    "baseline_gap",
+    "baseline_recruit",
+    "scenario_gap",
+    "scenario_recruit",
+    "gap_difference",
+]
+
+
+def scenario_as_dict(comparison: ScenarioComparison) -> dict[str, Any]:
+    """Baseline and scenario side by side: per year, per year and stage, and both plans' rows."""
+
+    def rounded(d):
+        return {k: round(v, 4) if isinstance(v, float) else v for k, v in d.items()}
+
+    def plan_dict(plan: DistrictForecast):
+        return {
+            "intake_method": plan.intake_method,
+            "intake_methods": plan.intake_methods,
+            "class_size_cap": dict(plan.parameters.class_size_cap),
+            "attrition_rate": plan.parameters.attrition_rate,
+            "rows": [r.as_dict() for r in plan.rows],
+        }
+
+    return {
+        "district": comparison.baseline.district.code,
+        "year": comparison.baseline.year,
+        "years": list(comparison.baseline.years),
+        "scenario": comparison.scenario.as_dict(),
+        "births_years": list(comparison.baseline.births),
+        "by_year": [
+            {
+                "year": r["year"],
+                "baseline": rounded(r["baseline"]),
+                "scenario": rounded(r["scenario"]),
+                "gap_difference": round(r["gap_difference"], 4),
+                "recruit_difference": r["recruit_difference"],
+            }
+            for r in comparison.by_year()
+        ],
+        "by_stage": [rounded(r) for r in comparison.by_stage()],
+        "baseline": plan_dict(comparison.baseline),
+        "changed": plan_dict(comparison.changed),
+    }
+
+
+def scenario_xlsx(comparison: ScenarioComparison) -> bytes:
+    rows = [[r[k] for k in SCENARIO_HEADER] for r in comparison.by_stage()]
+    params = [(f"scenario.{k}", str(v)) for k, v in comparison.scenario.as_dict().items()]
+    return write_xlsx(
+        [
+            (label("sheet_scenario"), labels(SCENARIO_HEADER), rows),
+            (label("sheet_parameters"), labels(["parameter", "value"]), params),
+        ]
+    )
 
 
 def report_as_table(staffing: DistrictStaffing, plan: DistrictForecast | None) -> str:
@@ -233,6 +491,14 @@ def report_as_table(staffing: DistrictStaffing, plan: DistrictForecast | None) -
 
 __all__ = [
     "FORECAST_HEADER",
+    "LABELS",
+    "POSTS_HEADER",
+    "SCENARIO_HEADER",
+    "label",
+    "posts_as_dict",
+    "posts_xlsx",
+    "scenario_as_dict",
+    "scenario_xlsx",
     "SCHOOL_HEADER",
     "SHEET_FORECAST",
     "SHEET_PARAMETERS",

@@ -38,16 +38,27 @@ from qiangshi.access.scoping import scope
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.engines import forecast as fc
 from qiangshi.engines.staffing import (
+    BANDS,
+    TITLE_BANDS,
     OnRoll,
+    PostStructure,
     Quota,
     StaffingRuleSet,
     StaffPosition,
+    post_structure_by_parts,
+    post_structure_sum,
     rules_in_force,
     school_quota,
     staff_position,
 )
 from qiangshi.org.models import Region, RegionLevel, School, SchoolEnrollment, Stage
-from qiangshi.teachers.models import Employment, EmploymentType, PostCategory, TeachingLoad
+from qiangshi.teachers.models import (
+    Employment,
+    EmploymentType,
+    PostCategory,
+    TeachingLoad,
+    TitleRecord,
+)
 
 PART_GRADES = {"primary": range(1, 7), "junior": range(7, 10), "senior": range(10, 13)}
 SCHOOL_PARTS = {
@@ -471,6 +482,34 @@ class DistrictForecast:
     curriculum: fc.Curriculum
     schools_without_history: list[str] = field(default_factory=list)
     teachers: int = 0  # full-time teachers counted in the supply
+    births: dict[int, int] = field(default_factory=dict)  # the district's births series
+    # (school, forecast year) pairs by how their entrants were forecast: "births" or "trend"
+    intake_methods: dict[str, int] = field(default_factory=dict)
+    intake_scale: float = 1.0  # a scenario's scaling of the entrants (1: as forecast)
+
+    @property
+    def intake_method(self) -> str:
+        """ "births" when every school-year drew on births, "trend" when none did, else "mixed"."""
+        used = {m for m, n in self.intake_methods.items() if n}
+        if used == {"births"}:
+            return "births"
+        if "births" in used:
+            return "mixed"
+        return "trend"
+
+    def by_year(self) -> list[dict[str, Any]]:
+        """Totals per forecast year: demand, supply, gap (FTE) and teachers to recruit."""
+        totals = {
+            y: {"year": y, "demand": 0.0, "supply": 0.0, "gap": 0.0, "recruit": 0}
+            for y in self.years
+        }
+        for r in self.rows:
+            t = totals[r.year]
+            t["demand"] += r.demand
+            t["supply"] += r.supply
+            t["gap"] += r.gap
+            t["recruit"] += r.recruit
+        return [totals[y] for y in self.years]
 
 
 def _subject_stages(curriculum: fc.Curriculum, stage_grades) -> dict[str, set[str]]:
@@ -491,9 +530,16 @@ def district_forecast(
     parameters: fc.TeacherParameters | None = None,
     curriculum: fc.Curriculum | None = None,
     variant: str = "central",
+    intake_scale: float = 1.0,
 ) -> DistrictForecast:
     """Demand, supply and gap per future school year (year + 1 … year + years), stage (primary,
-    junior) and subject for the schools of a district in the actor's scope. Three queries."""
+    junior) and subject for the schools of a district in the actor's scope. Four queries.
+
+    New entrants come from the district's births series (`BirthRecord`, six years before
+    grade 1) when one is loaded and covers a history year to estimate each school's ratio of
+    entrants to births; otherwise, and for years whose births are not loaded, from the trend of
+    the school's intake (`engines.forecast.cohort_forecast`). `intake_scale` multiplies the
+    entrants (a scenario)."""
     if not 1 <= years <= 30:
         raise ApplicationError("years must be between 1 and 30")
     region = district_in_scope(district, actor)
@@ -520,6 +566,8 @@ def district_forecast(
     enrollment: dict[int, dict[str, float]] = {
         y: dict.fromkeys(FORECAST_STAGES, 0.0) for y in future
     }
+    births = births_series(actor=actor, district=region)
+    methods = {"births": 0, "trend": 0}
     larger_part: dict[int, str] = {}
     without_history = []
     for s in schools:
@@ -534,9 +582,13 @@ def district_forecast(
             by_stage[fc.stage_of_grade(grade, stage_grades)] += n
         larger_part[s["id"]] = max(FORECAST_STAGES, key=lambda st: (by_stage[st], st == "primary"))
         try:
-            forecast = fc.cohort_forecast(past, year + years - base)
+            forecast = _school_forecast(past, year + years - base, births, intake_scale)
         except ValueError as exc:
             raise ApplicationError(f"School {s['code']}: {exc}") from None
+        for y in future:
+            method = forecast.intake_method.get(y)
+            if method in methods:
+                methods[method] += 1
         for v in fc.VARIANTS:
             by_year = fc.teacher_demand_by_year(
                 forecast,
@@ -631,4 +683,292 @@ def district_forecast(
         curriculum=curriculum,
         schools_without_history=without_history,
         teachers=len(records),
+        births=births,
+        intake_methods=methods,
+        intake_scale=intake_scale,
     )
+
+
+def _school_forecast(past, years: int, births: dict[int, int], intake_scale: float):
+    """The cohort forecast of one school: entrants from births when the series covers a history
+    year of the school (to estimate its entry ratio), else from its intake trend."""
+    if births:
+        try:
+            return fc.cohort_forecast(past, years, births=births, intake_scale=intake_scale)
+        except ValueError:
+            pass  # no history year has births to estimate the ratio from: the trend it is
+    return fc.cohort_forecast(past, years, intake_scale=intake_scale)
+
+
+def births_series(*, actor, district) -> dict[int, int]:
+    """{year: births} loaded for a district (in the actor's scope; `actor=None` reads all)."""
+    from .models import BirthRecord
+
+    region = district if isinstance(district, Region) else district_in_scope(district, actor)
+    qs = BirthRecord.objects.filter(district=region)
+    if actor is not None:
+        qs = scope(qs, actor, "view")
+    return dict(qs.order_by("year").values_list("year", "births"))
+
+
+# --- scenarios ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Changes to the planning parameters, compared with the baseline (unset: as the baseline).
+
+    `class_size_cap` stage → pupils per class; `births_change` percent more (+) or fewer (−)
+    entrants than forecast (applied to the births series, or to the intake trend where no
+    series is loaded); `retirement_age` gender → years, for everyone of that gender;
+    `attrition_rate` the yearly share of other leavers (0.02 for 2%)."""
+
+    class_size_cap: dict[str, int] = field(default_factory=dict)
+    births_change: float = 0.0
+    retirement_age: dict[str, int] = field(default_factory=dict)
+    attrition_rate: float | None = None
+
+    @property
+    def is_baseline(self) -> bool:
+        return (
+            not self.class_size_cap
+            and not self.births_change
+            and not self.retirement_age
+            and self.attrition_rate is None
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "class_size_cap": dict(self.class_size_cap),
+            "births_change": self.births_change,
+            "retirement_age": dict(self.retirement_age),
+            "attrition_rate": self.attrition_rate,
+        }
+
+
+def scenario_parameters(base: fc.TeacherParameters, scenario: Scenario) -> fc.TeacherParameters:
+    """The baseline parameters with the scenario's changes (ApplicationError for bad values)."""
+    caps = dict(base.class_size_cap)
+    for stage, cap in scenario.class_size_cap.items():
+        if stage not in caps:
+            raise ApplicationError(f"unknown stage {stage!r} for a class size cap")
+        if not 1 <= int(cap) <= 100:
+            raise ApplicationError("a class size cap must be between 1 and 100")
+        caps[stage] = int(cap)
+    retirement = base.retirement
+    for gender, age in scenario.retirement_age.items():
+        try:
+            retirement = retirement.with_fixed_age(gender, int(age) * 12)
+        except ValueError as exc:
+            raise ApplicationError(str(exc)) from None
+    attrition = base.attrition_rate
+    if scenario.attrition_rate is not None:
+        if not 0 <= scenario.attrition_rate < 0.5:
+            raise ApplicationError("the attrition rate must be between 0 and 50%")
+        attrition = float(scenario.attrition_rate)
+    return replace(base, class_size_cap=caps, retirement=retirement, attrition_rate=attrition)
+
+
+@dataclass(frozen=True)
+class ScenarioComparison:
+    """A district's forecast under the baseline and under a scenario, year by year."""
+
+    scenario: Scenario
+    baseline: DistrictForecast
+    changed: DistrictForecast
+
+    def by_year(self) -> list[dict[str, Any]]:
+        """Per year: baseline and scenario demand, supply, gap and recruits, and the gap's
+        difference (scenario − baseline)."""
+        out = []
+        for b, s in zip(self.baseline.by_year(), self.changed.by_year(), strict=True):
+            out.append(
+                {
+                    "year": b["year"],
+                    "baseline": {k: b[k] for k in ("demand", "supply", "gap", "recruit")},
+                    "scenario": {k: s[k] for k in ("demand", "supply", "gap", "recruit")},
+                    "gap_difference": s["gap"] - b["gap"],
+                    "recruit_difference": s["recruit"] - b["recruit"],
+                }
+            )
+        return out
+
+    def by_stage(self) -> list[dict[str, Any]]:
+        """Per year and stage: the gap and recruits of both, for the side-by-side table."""
+
+        def sums(plan):
+            t: dict[tuple[int, str], list] = defaultdict(lambda: [0.0, 0])
+            for r in plan.rows:
+                t[(r.year, r.stage)][0] += r.gap
+                t[(r.year, r.stage)][1] += r.recruit
+            return t
+
+        b, s = sums(self.baseline), sums(self.changed)
+        return [
+            {
+                "year": y,
+                "stage": stage,
+                "baseline_gap": b[(y, stage)][0],
+                "baseline_recruit": b[(y, stage)][1],
+                "scenario_gap": s[(y, stage)][0],
+                "scenario_recruit": s[(y, stage)][1],
+                "gap_difference": s[(y, stage)][0] - b[(y, stage)][0],
+            }
+            for y in self.baseline.years
+            for stage in FORECAST_STAGES
+        ]
+
+
+def district_scenario(
+    *, actor, district, years: int, year: int, scenario: Scenario, on: date | None = None
+) -> ScenarioComparison:
+    """The baseline forecast and the forecast under `scenario`, for the same district, years
+    and roll date (see `district_forecast`)."""
+    base_params = fc.load_parameters()
+    params = scenario_parameters(base_params, scenario)
+    if not -90 <= scenario.births_change <= 200:
+        raise ApplicationError("the change in births must be between −90% and +200%")
+    baseline = district_forecast(
+        actor=actor, district=district, years=years, year=year, on=on, parameters=base_params
+    )
+    changed = district_forecast(
+        actor=actor,
+        district=district,
+        years=years,
+        year=year,
+        on=on,
+        parameters=params,
+        intake_scale=1 + scenario.births_change / 100,
+    )
+    return ScenarioComparison(scenario=scenario, baseline=baseline, changed=changed)
+
+
+# --- post structure -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchoolPosts:
+    """One school's title posts: allowed by band (shares × posts per stage part), used by the
+    established staff holding a title, and the promotions possible this year."""
+
+    school_id: int
+    code: str
+    name: str
+    stage: str
+    posts: int  # the school's quota (its allocation when the district has allocated)
+    structure: PostStructure
+    untitled: int  # established staff without a title (not counted in any band)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "school_code": self.code,
+            "school_name": self.name,
+            "stage": self.stage,
+            "posts": self.posts,
+            "untitled": self.untitled,
+            "bands": {
+                b.band: {
+                    "allowed": b.allowed,
+                    "used": b.used,
+                    "vacant": b.vacant,
+                    "over": b.over,
+                    "promotions": b.promotions,
+                }
+                for b in self.structure.bands
+            },
+            "promotions": sum(b.promotions for b in self.structure.bands if b.band != "junior"),
+        }
+
+
+def _titles_by_school(school_ids: list[int], on: date) -> dict[int, dict[str | None, int]]:
+    """{school_id: {band or None: established staff}} on `on`, by each person's highest title
+    obtained by then. Two queries."""
+    staff = dict(
+        Employment.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=on),
+            school_id__in=school_ids,
+            start_date__lte=on,
+            employment_type=EmploymentType.ESTABLISHED,
+        )
+        .order_by()
+        .values_list("teacher_id", "school_id")
+    )
+    order = {rank: i for i, rank in enumerate(("third", "second", "first", "senior", "professor"))}
+    best: dict[int, str] = {}
+    for teacher_id, rank in TitleRecord.objects.filter(
+        teacher_id__in=list(staff), obtained_on__lte=on
+    ).values_list("teacher_id", "rank"):
+        if teacher_id not in best or order[rank] > order[best[teacher_id]]:
+            best[teacher_id] = rank
+    counts: dict[int, dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
+    for teacher_id, school_id in staff.items():
+        rank = best.get(teacher_id)
+        counts[school_id][TITLE_BANDS[rank] if rank else None] += 1
+    return counts
+
+
+def school_posts(
+    rows: list[SchoolStaffing], on: date, shares: dict[str, dict[str, float]] | None = None
+) -> list[SchoolPosts]:
+    """Post structure of each school from its staffing row (quota by stage part) and the
+    province's shares per stage (`teacher-parameters.json`, `post_shares`). When the district
+    has allocated a different quota, the difference goes to the school's largest part."""
+    shares = shares if shares is not None else dict(fc.load_parameters().post_shares)
+    titles = _titles_by_school([r.school_id for r in rows], on)
+    out = []
+    for r in rows:
+        parts = dict(r.quota.by_stage)
+        if r.allocated is not None and parts:
+            largest = max(parts, key=lambda p: (parts[p], p))
+            parts[largest] = max(0, parts[largest] + r.allocated - r.quota.total)
+        try:
+            structure = post_structure_by_parts(
+                {b: n for b, n in titles.get(r.school_id, {}).items() if b},
+                {p: (shares[p], n) for p, n in parts.items()},
+            )
+        except (KeyError, ValueError) as exc:
+            raise ApplicationError(f"School {r.code}: no post shares ({exc})") from None
+        out.append(
+            SchoolPosts(
+                school_id=r.school_id,
+                code=r.code,
+                name=r.name,
+                stage=r.stage,
+                posts=r.effective_quota,
+                structure=structure,
+                untitled=titles.get(r.school_id, {}).get(None, 0),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class DistrictPosts:
+    district: Region
+    year: int
+    on: date
+    schools: list[SchoolPosts]
+    total: PostStructure
+    shares: dict[str, dict[str, float]]
+    parameters_version: str
+
+
+def district_posts(*, actor, district, year: int, on: date | None = None) -> DistrictPosts:
+    """Posts used against allowed by title band, and promotions possible this year, for every
+    school of a district in the actor's scope and for the district (sums over its schools)."""
+    report = district_staffing(actor=actor, district=district, year=year, on=on)
+    params = fc.load_parameters()
+    shares = dict(params.post_shares)
+    schools = school_posts(report.schools, report.on, shares)
+    return DistrictPosts(
+        district=report.district,
+        year=year,
+        on=report.on,
+        schools=schools,
+        total=post_structure_sum(s.structure for s in schools),
+        shares=shares,
+        parameters_version=params.version,
+    )
+
+
+BAND_ORDER = BANDS

@@ -290,6 +290,7 @@ class Employment(TeacherRecord):
     )
     other_subjects = models.JSONField(_("other subjects"), default=list, blank=True)
     is_homeroom = models.BooleanField(_("homeroom teacher"), default=False)
+    is_principal = models.BooleanField(_("principal"), default=False)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
     end_reason = models.CharField(_("end reason"), max_length=100, blank=True)

@@ -73,6 +73,14 @@ def _nav_links(user, current: str) -> list[dict]:
             None,
         ),
         (
+            "web:rotation_home",
+            _("Rotation"),
+            "arrow-left-right",
+            ("rotation_",),
+            can(user, "rotation", "view"),
+            None,
+        ),
+        (
             "web:import_list",
             _("Imports"),
             "upload",

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("qiangshi.web.views.import_urls")),
     path("", include("qiangshi.web.views.balance_urls")),
     path("", include("qiangshi.web.views.staffing_urls")),
+    path("", include("qiangshi.web.views.rotation_urls")),
 ]

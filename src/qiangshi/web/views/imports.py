@@ -35,6 +35,7 @@ TEMPLATE_SHEETS = {
     "titles": "职称",
     "employments": "任职经历",
     "recognitions": "荣誉称号",
+    "births": "出生人口",
 }
 
 

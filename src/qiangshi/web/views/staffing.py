@@ -26,9 +26,9 @@ from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.xlsx import safe_cell_value
 from qiangshi.org import selectors as org_selectors
 from qiangshi.staffing import selectors, services
-from qiangshi.staffing.outputs import report_xlsx
+from qiangshi.staffing.outputs import posts_xlsx, report_xlsx, scenario_xlsx
 from qiangshi.teachers.models import Subject
-from qiangshi.web.lists import XLSX, xlsx_response
+from qiangshi.web.lists import XLSX, paginate, query_without_page, xlsx_response
 
 SUBJECT_LABELS = dict(Subject.choices)
 
@@ -36,6 +36,11 @@ PART_LABELS = {
     "primary": gettext_lazy("Primary"),
     "junior": gettext_lazy("Junior secondary"),
     "senior": gettext_lazy("Senior secondary"),
+}
+BAND_LABELS = {
+    "senior": gettext_lazy("Senior (professor-level and senior)"),
+    "intermediate": gettext_lazy("Intermediate (first grade)"),
+    "junior": gettext_lazy("Junior (second and third grade)"),
 }
 RESERVE = "reserve"
 
@@ -370,12 +375,117 @@ def _forecast(request, district_pk: int):
     return district, year, years, plan
 
 
+def _number(request, name: str, low: float, high: float, *, integer: bool = True):
+    """A GET number within [low, high], or None when absent or out of range."""
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        return None
+    return value if low <= value <= high else None
+
+
+def scenario_from_request(request) -> tuple[selectors.Scenario, dict]:
+    """The scenario of the forecast page's GET parameters (cap_primary, cap_junior,
+    births_change in %, retire_male and retire_female in years, attrition in %), and the values
+    to show back in the form. Missing or out-of-range values leave the baseline's."""
+    caps = {
+        stage: cap
+        for stage in ("primary", "junior")
+        if (cap := _number(request, f"cap_{stage}", 10, 80)) is not None
+    }
+    births = _number(request, "births_change", -90, 200, integer=False)
+    ages = {
+        gender: age
+        for gender in ("male", "female")
+        if (age := _number(request, f"retire_{gender}", 50, 70)) is not None
+    }
+    attrition = _number(request, "attrition", 0, 30, integer=False)
+    scenario = selectors.Scenario(
+        class_size_cap=caps,
+        births_change=births or 0.0,
+        retirement_age=ages,
+        attrition_rate=None if attrition is None else attrition / 100,
+    )
+    values = {
+        "cap_primary": caps.get("primary", ""),
+        "cap_junior": caps.get("junior", ""),
+        "births_change": "" if births is None else births,
+        "retire_male": ages.get("male", ""),
+        "retire_female": ages.get("female", ""),
+        "attrition": "" if attrition is None else attrition,
+    }
+    return scenario, values
+
+
+def _intake_note(plan) -> str:
+    years = sorted(plan.births)
+    span = f"{years[0]}–{years[-1]}" if years else ""
+    n = plan.intake_methods
+    if plan.intake_method == "births":
+        return _(
+            "New entrants: from births six years before grade 1 (births series loaded for "
+            "%(span)s), times each school's observed ratio of entrants to births."
+        ) % {"span": span}
+    if plan.intake_method == "mixed":
+        return _(
+            "New entrants: from births six years earlier for %(births)s school-years (births "
+            "series loaded for %(span)s); from the trend of first-grade intake for the other "
+            "%(trend)s, whose births are not loaded yet."
+        ) % {"births": n.get("births", 0), "trend": n.get("trend", 0), "span": span}
+    if years:
+        return _(
+            "New entrants: from the trend of first-grade intake (the births series loaded for "
+            "%(span)s does not reach the years needed)."
+        ) % {"span": span}
+    return _(
+        "New entrants: from the trend of first-grade intake (no births series is loaded for "
+        "this district; import one under Imports → Births by district)."
+    )
+
+
+def _comparison_context(comparison) -> dict:
+    by_year = comparison.by_year()
+    stage_rows = [{**r, "stage_label": part_label(r["stage"])} for r in comparison.by_stage()]
+    return {
+        "comparison": comparison,
+        "comparison_years": by_year,
+        "comparison_stages": stage_rows,
+        "scenario_note": _intake_note(comparison.changed),
+        "scenario_chart": {
+            "years": [str(r["year"]) for r in by_year],
+            "baseline": [round(r["baseline"]["gap"], 2) for r in by_year],
+            "scenario": [round(r["scenario"]["gap"], 2) for r in by_year],
+            "difference": [round(r["gap_difference"], 2) for r in by_year],
+            "labels": {
+                "baseline": _("Baseline gap (FTE)"),
+                "scenario": _("Scenario gap (FTE)"),
+                "difference": _("Difference (scenario − baseline)"),
+            },
+        },
+    }
+
+
 @login_required
 def staffing_forecast(request, district_pk: int):
-    """Demand, supply and gap per future year, stage and subject, with the total gap chart."""
+    """Demand, supply and gap per future year, stage and subject, with the total gap chart, the
+    entrants' method, and a scenario compared with the baseline side by side."""
     _require(request.user)
+    scenario, scenario_values = scenario_from_request(request)
+    comparison = None
     try:
-        district, year, years, plan = _forecast(request, district_pk)
+        if scenario.is_baseline:
+            district, year, years, plan = _forecast(request, district_pk)
+        else:
+            district = _get(org_selectors.district_covered, request.user, district_pk)
+            year, years = _year(request, district), _years_ahead(request)
+            comparison = selectors.district_scenario(
+                actor=request.user, district=district, years=years, year=year,
+                scenario=scenario,
+            )  # fmt: skip
+            plan = comparison.baseline
     except NotFound:
         raise Http404 from None
     except ApplicationError as exc:
@@ -384,9 +494,10 @@ def staffing_forecast(request, district_pk: int):
             request,
             "web/staffing/forecast.html",
             {"district": district, "year": _year(request, district), "years": 10,
-             "plan": None, "error": str(exc)},
+             "plan": None, "error": str(exc), "scenario": scenario_values,
+             "params": None},
         )  # fmt: skip
-    rows = [
+    all_rows = [
         {
             **r.as_dict(),
             "stage_label": part_label(r.stage),
@@ -395,35 +506,40 @@ def staffing_forecast(request, district_pk: int):
         }
         for r in plan.rows
     ]
-    by_year = {y: {"gap": 0.0, "recruit": 0, "demand": 0.0, "supply": 0.0} for y in plan.years}
-    for r in plan.rows:
-        t = by_year[r.year]
-        t["gap"] += r.gap
-        t["recruit"] += r.recruit
-        t["demand"] += r.demand
-        t["supply"] += r.supply
+    page = paginate(request, all_rows, per_page=60)
+    by_year = plan.by_year()
     chart = {
         "years": [str(y) for y in plan.years],
-        "gap": [round(by_year[y]["gap"], 2) for y in plan.years],
-        "recruit": [by_year[y]["recruit"] for y in plan.years],
+        "gap": [round(t["gap"], 2) for t in by_year],
+        "recruit": [t["recruit"] for t in by_year],
         "labels": {"gap": _("Total gap (FTE)"), "recruit": _("Teachers to recruit or train")},
     }
-    return render(
-        request,
-        "web/staffing/forecast.html",
-        {
-            "district": district,
-            "year": year,
-            "years": years,
-            "plan": plan,
-            "rows": rows,
-            "by_year": [
-                {"year": y, **{k: round(v, 2) for k, v in by_year[y].items()}} for y in plan.years
-            ],
-            "chart_data": chart,
-            "error": "",
+    params = plan.parameters
+    context = {
+        "district": district,
+        "year": year,
+        "years": years,
+        "plan": plan,
+        "rows": page.object_list,
+        "page": page,
+        "query": query_without_page(request),
+        "by_year": [{k: round(v, 2) for k, v in t.items()} for t in by_year],
+        "chart_data": chart,
+        "intake_note": _intake_note(plan),
+        "scenario": scenario_values,
+        "params": {
+            "cap_primary": params.class_size_cap.get("primary"),
+            "cap_junior": params.class_size_cap.get("junior"),
+            "attrition": round(params.attrition_rate * 100, 2),
+            "retire_male": params.retirement.rows["male"][0][1] // 12,
+            "retire_female": params.retirement.rows["female"][0][1] // 12,
         },
-    )
+        "scenario_query": "&".join(f"{k}={v}" for k, v in scenario_values.items() if v != ""),
+        "error": "",
+    }
+    if comparison is not None:
+        context.update(_comparison_context(comparison))
+    return render(request, "web/staffing/forecast.html", context)
 
 
 @login_required
@@ -438,4 +554,145 @@ def staffing_forecast_export(request, district_pk: int):
         raise Http404 from None
     return _workbook_response(
         f"staffing-forecast-{district.code}-{year}-{years}y", report_xlsx(report, plan)
+    )
+
+
+@login_required
+def staffing_scenario_export(request, district_pk: int):
+    """The scenario against the baseline, per year and stage, as xlsx."""
+    _require(request.user)
+    scenario, _values = scenario_from_request(request)
+    district = _get(org_selectors.district_covered, request.user, district_pk)
+    year, years = _year(request, district), _years_ahead(request)
+    try:
+        comparison = selectors.district_scenario(
+            actor=request.user, district=district, years=years, year=year, scenario=scenario
+        )
+    except ApplicationError:
+        raise Http404 from None
+    return _workbook_response(
+        f"staffing-scenario-{district.code}-{year}-{years}y", scenario_xlsx(comparison)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Post structure (POLICY.md §3)
+
+
+def _band_rows(structure) -> list[dict]:
+    return [
+        {
+            "band": b.band,
+            "label": BAND_LABELS[b.band],
+            "allowed": b.allowed,
+            "used": b.used,
+            "vacant": b.vacant,
+            "over": b.over,
+            "promotions": b.promotions,
+        }
+        for b in structure.bands
+    ]
+
+
+def _district_posts(request, district_pk: int):
+    district = _get(org_selectors.district_covered, request.user, district_pk)
+    year = _year(request, district)
+    try:
+        posts = selectors.district_posts(actor=request.user, district=district, year=year)
+    except ApplicationError as exc:
+        return district, year, None, str(exc)
+    return district, year, posts, ""
+
+
+@login_required
+def staffing_posts(request, district_pk: int):
+    """A district's title posts: allowed vs used by band, promotions possible this year, per
+    school (paginated) and for the district."""
+    _require(request.user)
+    district, year, posts, error = _district_posts(request, district_pk)
+    context = {"district": district, "year": year, "posts": posts, "error": error}
+    if posts is not None:
+        rows = [
+            {
+                **s.as_dict(),
+                "pk": s.school_id,
+                "bands_list": _band_rows(s.structure),
+                "stage_label": s.stage,
+            }
+            for s in posts.schools
+        ]
+        page = paginate(request, rows)
+        context.update(
+            {
+                "rows": page.object_list,
+                "page": page,
+                "query": query_without_page(request),
+                "total_bands": _band_rows(posts.total),
+                "total_promotions": sum(
+                    b.promotions for b in posts.total.bands if b.band != "junior"
+                ),
+                "band_labels": [BAND_LABELS[b] for b in ("senior", "intermediate", "junior")],
+                "shares": [
+                    {"stage": part_label(stage), **by_band}
+                    for stage, by_band in posts.shares.items()
+                ],
+            }
+        )
+    return render(request, "web/staffing/posts.html", context)
+
+
+@login_required
+def staffing_posts_export(request, district_pk: int):
+    _require(request.user)
+    district, year, posts, _error = _district_posts(request, district_pk)
+    if posts is None:
+        raise Http404
+    return _workbook_response(f"staffing-posts-{district.code}-{year}", posts_xlsx(posts))
+
+
+def _school_posts(request, school_pk: int):
+    school, year, row, error = _school_card(request, school_pk)
+    if row is None:
+        return school, year, None, error
+    try:
+        (posts,) = selectors.school_posts([row], selectors.default_on(year))
+    except ApplicationError as exc:
+        return school, year, None, str(exc)
+    return school, year, posts, ""
+
+
+@login_required
+def staffing_school_posts(request, school_pk: int):
+    """One school's title posts: allowed vs used by band and promotions possible this year."""
+    _require(request.user)
+    school, year, posts, error = _school_posts(request, school_pk)
+    return render(
+        request,
+        "web/staffing/school_posts.html",
+        {
+            "school": school,
+            "year": year,
+            "posts": posts,
+            "bands": _band_rows(posts.structure) if posts else [],
+            "promotions": posts.as_dict()["promotions"] if posts else 0,
+            "error": error,
+        },
+    )
+
+
+@login_required
+def staffing_school_posts_export(request, school_pk: int):
+    _require(request.user)
+    school, year, posts, _error = _school_posts(request, school_pk)
+    if posts is None:
+        raise Http404
+    header = [_("Title band"), _("Allowed"), _("Used"), _("Vacant"), _("Over"), _("Promotions")]
+    rows = [
+        [str(b["label"]), b["allowed"], b["used"], b["vacant"], b["over"], b["promotions"]]
+        for b in _band_rows(posts.structure)
+    ]
+    title = [[safe_cell_value(f"{school.name} ({school.code})"), year, posts.posts]]
+    return xlsx_response(
+        f"staffing-posts-{school.code}-{year}",
+        [(str(_("Post structure"))[:31], [str(h) for h in header], title + rows)],
     )

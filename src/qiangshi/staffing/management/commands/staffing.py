@@ -20,6 +20,7 @@ from qiangshi.staffing.selectors import (
     current_school_year,
     default_on,
     district_forecast,
+    district_posts,
     district_staffing,
 )
 
@@ -83,7 +84,8 @@ class Command(BaseCommand):
             path = Path(opts["out"])
             if not path.parent.is_dir():
                 raise CommandError(f"No such directory: {path.parent}")
-            path.write_bytes(report_xlsx(staffing, plan))
+            posts = district_posts(actor=None, district=staffing.district, year=year, on=on)
+            path.write_bytes(report_xlsx(staffing, plan, posts))
             self.stdout.write(
                 f"Wrote {path}: {len(staffing.schools)} schools, {len(plan.rows)} forecast rows "
                 f"({plan.years[0]}–{plan.years[-1]})."

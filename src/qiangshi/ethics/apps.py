@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EthicsConfig(AppConfig):
+    name = "qiangshi.ethics"
+    label = "ethics"

@@ -1,0 +1,277 @@
+"""HTTP API for rotation planning: eligibility and quotas of a district or city, plans (create,
+solve, decisions, submit, review, publish, apply), their moves, and a teacher's own moves.
+
+Plans outside the caller's area answer 404 like missing ones; a draft is visible to the offices
+that plan it and the bureau, a published plan also to its schools."""
+
+from datetime import date
+from typing import Any, Literal
+
+from django.core.paginator import Paginator
+from ninja import Field, Query, Router, Schema
+
+from qiangshi.access.api import ERRORS, Id
+from qiangshi.access.scoping import can
+from qiangshi.core.errors import NotFound
+
+from . import selectors, services
+
+router = Router(tags=["rotation"])
+
+
+def _require(actor, action: str = "view") -> None:
+    if not can(actor, "rotation", action):
+        raise NotFound("Not found")
+
+
+class EligibilityQuery(Schema):
+    region: str = Field(..., max_length=12, description="District or city code")
+    year: int = Field(..., ge=2000, le=2100, description="School year the rotation starts")
+    school: int | None = Field(None, ge=1, description="List this school's teachers")
+
+
+@router.get(
+    "/eligibility",
+    response={200: dict[str, Any], **ERRORS},
+    summary="Eligible teachers per school, exclusions by reason, and the year's quotas",
+)
+def eligibility(request, filters: Query[EligibilityQuery]):
+    _require(request.auth)
+    region = selectors.region_for(request.auth, filters.region)
+    rows, people, rules = selectors.eligibility_summary(region, filters.year, actor=request.auth)
+    out: dict[str, Any] = {
+        "region": region.code,
+        "year": filters.year,
+        "rule_version": rules["version"],
+        "quota": selectors.quota_summary(rows, rules),
+        "schools": [
+            {
+                "school_id": r.school.pk,
+                "school_code": r.school.code,
+                "school_name": r.school.name,
+                "is_sending": r.is_sending,
+                "teachers": r.teachers,
+                "eligible": r.eligible,
+                "backbone_eligible": r.backbone_eligible,
+                "excluded_by_reason": r.excluded_by_reason,
+            }
+            for r in rows
+        ],
+    }
+    if filters.school:
+        out["teachers"] = [
+            {
+                "teacher_id": c.teacher_id,
+                "name": c.name,
+                "subject": c.subject,
+                "since": c.since.isoformat(),
+                "years": c.years,
+                "is_backbone": c.is_backbone,
+                "eligible": c.eligible,
+                "reasons": c.reasons,
+                "reason_texts": c.reason_texts,
+            }
+            for c in people
+            if c.school_id == filters.school
+        ]
+    return out
+
+
+class PlanIn(Schema):
+    region: str = Field(..., max_length=12, description="District or city code")
+    year: int = Field(..., ge=2000, le=2100)
+    method: Literal["milp", "greedy"] = "milp"
+    name: str = Field("", max_length=120)
+    effective_date: date | None = None
+    origins: list[str] = Field(default_factory=list, description="Sending district codes")
+    destinations: list[str] = Field(default_factory=list, description="Receiving districts")
+    max_distance_km: float | None = Field(None, gt=0)
+    subject_needs: bool = True
+    solve: bool = Field(True, description="Solve right away (a background job)")
+
+
+def plan_out(plan) -> dict[str, Any]:
+    return {
+        "id": plan.pk,
+        "name": str(plan),
+        "region": plan.region.code,
+        "year": plan.year,
+        "status": plan.status,
+        "method": plan.method,
+        "effective_date": plan.effective_date.isoformat(),
+        "params": plan.params,
+        "solve_state": plan.solve_state,
+        "solve_message": plan.solve_message,
+        "result": plan.result,
+        "review_comment": plan.review_comment,
+    }
+
+
+class PlanListQuery(Schema):
+    region: str | None = Field(None, max_length=12)
+    year: int | None = Field(None, ge=2000, le=2100)
+    status: str | None = Field(None, max_length=12)
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=200)
+
+
+@router.get("/plans", response={200: dict[str, Any], **ERRORS}, summary="Plans in your area")
+def plan_list(request, filters: Query[PlanListQuery]):
+    _require(request.auth)
+    qs = selectors.plan_list(request.auth, year=filters.year)
+    if filters.region:
+        qs = qs.filter(region__code=filters.region)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    page = Paginator(qs, filters.page_size).get_page(filters.page)
+    return {
+        "count": page.paginator.count,
+        "page": page.number,
+        "page_size": filters.page_size,
+        "results": [plan_out(p) for p in page],
+    }
+
+
+@router.post("/plans", response={201: dict[str, Any], **ERRORS}, summary="Create (and solve)")
+def plan_create(request, body: PlanIn):
+    plan = services.plan_create(
+        actor=request.auth,
+        region_code=body.region,
+        year=body.year,
+        method=body.method,
+        name=body.name,
+        effective_date=body.effective_date,
+        origins=body.origins,
+        destinations=body.destinations,
+        max_distance_km=body.max_distance_km,
+        subject_needs=body.subject_needs,
+    )
+    if body.solve:
+        plan = services.plan_solve(actor=request.auth, plan=plan)
+    plan.refresh_from_db()
+    return 201, plan_out(plan)
+
+
+@router.get("/plans/{plan_id}", response={200: dict[str, Any], **ERRORS}, summary="A plan")
+def plan_detail(request, plan_id: Id):
+    _require(request.auth)
+    return plan_out(selectors.plan_get(request.auth, plan_id))
+
+
+class MovesQuery(Schema):
+    page: int = Field(1, ge=1)
+    page_size: int = Field(100, ge=1, le=1000)
+
+
+@router.get(
+    "/plans/{plan_id}/moves", response={200: dict[str, Any], **ERRORS}, summary="A plan's moves"
+)
+def plan_moves(request, plan_id: Id, filters: Query[MovesQuery]):
+    _require(request.auth)
+    plan = selectors.plan_get(request.auth, plan_id)
+    page = Paginator(selectors.plan_moves(plan), filters.page_size).get_page(filters.page)
+    return {
+        "count": page.paginator.count,
+        "page": page.number,
+        "page_size": filters.page_size,
+        "results": [
+            {
+                "teacher_id": m.teacher_id,
+                "teacher_name": m.teacher.name,
+                "from": m.origin.code,
+                "to": m.destination.code,
+                "subject": m.subject,
+                "is_backbone": m.is_backbone,
+                "distance_km": m.distance_km,
+                "reason": m.reason,
+            }
+            for m in page
+        ],
+    }
+
+
+class SolveIn(Schema):
+    method: Literal["milp", "greedy"] | None = None
+
+
+@router.post("/plans/{plan_id}/solve", response={202: dict[str, Any], **ERRORS})
+def plan_solve(request, plan_id: Id, body: SolveIn):
+    plan = selectors.plan_get(request.auth, plan_id)
+    plan = services.plan_solve(actor=request.auth, plan=plan, method=body.method)
+    plan.refresh_from_db()
+    return 202, plan_out(plan)
+
+
+class DecisionIn(Schema):
+    teacher_id: int = Field(..., ge=1)
+    kind: Literal["must", "must_not", "not_to"]
+    school_id: int | None = Field(None, ge=1)
+
+
+@router.post("/plans/{plan_id}/decisions", response={201: dict[str, Any], **ERRORS})
+def decision_add(request, plan_id: Id, body: DecisionIn):
+    plan = selectors.plan_get(request.auth, plan_id)
+    d = services.decision_add(
+        actor=request.auth,
+        plan=plan,
+        teacher_pk=body.teacher_id,
+        kind=body.kind,
+        school_pk=body.school_id,
+    )
+    return 201, {"id": d.pk, "teacher_id": d.teacher_id, "kind": d.kind, "school_id": d.school_id}
+
+
+@router.delete("/plans/{plan_id}/decisions/{decision_id}", response={204: None, **ERRORS})
+def decision_remove(request, plan_id: Id, decision_id: Id):
+    plan = selectors.plan_get(request.auth, plan_id)
+    services.decision_remove(actor=request.auth, plan=plan, decision_pk=decision_id)
+    return 204, None
+
+
+class ReviewIn(Schema):
+    approve: bool
+    comment: str = Field("", max_length=2000)
+
+
+@router.post("/plans/{plan_id}/submit", response={200: dict[str, Any], **ERRORS})
+def plan_submit(request, plan_id: Id):
+    plan = selectors.plan_get(request.auth, plan_id)
+    return plan_out(services.plan_submit(actor=request.auth, plan=plan))
+
+
+@router.post("/plans/{plan_id}/review", response={200: dict[str, Any], **ERRORS})
+def plan_review(request, plan_id: Id, body: ReviewIn):
+    plan = selectors.plan_get(request.auth, plan_id)
+    plan = services.plan_review(
+        actor=request.auth, plan=plan, approve=body.approve, comment=body.comment
+    )
+    return plan_out(plan)
+
+
+@router.post("/plans/{plan_id}/publish", response={200: dict[str, Any], **ERRORS})
+def plan_publish(request, plan_id: Id):
+    plan = selectors.plan_get(request.auth, plan_id)
+    return plan_out(services.plan_publish(actor=request.auth, plan=plan))
+
+
+@router.post("/plans/{plan_id}/apply", response={200: dict[str, Any], **ERRORS})
+def plan_apply(request, plan_id: Id):
+    plan = selectors.plan_get(request.auth, plan_id)
+    applied = services.plan_apply(actor=request.auth, plan=plan)
+    plan.refresh_from_db()
+    return {**plan_out(plan), "applied": applied}
+
+
+@router.get("/mine", response={200: list[dict[str, Any]], **ERRORS}, summary="My own moves")
+def my_moves(request):
+    return [
+        {
+            "plan_id": m.plan_id,
+            "year": m.plan.year,
+            "from": m.origin.name,
+            "to": m.destination.name,
+            "effective_date": m.plan.effective_date.isoformat(),
+            "status": m.plan.status,
+        }
+        for m in selectors.my_moves(request.auth)
+    ]

@@ -1,0 +1,212 @@
+"""Rotation plans (交流轮岗, POLICY.md §8): who rotates where in a school year.
+
+A plan belongs to a district, or to a city for programmes that cross districts (island to
+off-island). Its life: draft (solve, fix or forbid moves, re-solve) → submitted → approved or
+returned (with a comment; a returned plan is a draft again) → published (each teacher sees their
+own move) → effective (on the effective date the moves become employment records). Every step
+is audited. Exemptions take a teacher out of the eligible list for a year, with a reason.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("rotation plan status", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("rotation plan status", "Submitted")
+    RETURNED = "returned", pgettext_lazy("rotation plan status", "Returned")
+    APPROVED = "approved", pgettext_lazy("rotation plan status", "Approved")
+    PUBLISHED = "published", pgettext_lazy("rotation plan status", "Published")
+    EFFECTIVE = "effective", pgettext_lazy("rotation plan status", "In effect")
+
+
+class SolveState(models.TextChoices):
+    NONE = "", _("Not solved")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Solving")
+    DONE = "done", _("Solved")
+    FAILED = "failed", _("Failed")
+
+
+class Method(models.TextChoices):
+    MILP = "milp", _("Optimiser (MILP)")
+    GREEDY = "greedy", _("Greedy baseline")
+
+
+class RotationPlan(models.Model):
+    scope_subject = "rotation"
+    scope_region_path = "region"
+
+    region = models.ForeignKey(
+        "org.Region",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="rotation_plans",
+    )
+    year = models.PositiveIntegerField(_("school year"))
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    method = models.CharField(_("method"), max_length=8, choices=Method.choices, default="milp")
+    # What the plan was solved with: rule version, quotas, origin/destination districts, weights.
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    effective_date = models.DateField(_("effective date"))
+    # The last solve: state, progress message, and the engine's result summary (status,
+    # objective, gap, time, CVs before/after per district, per-school indicators, message).
+    solve_state = models.CharField(
+        _("solve state"), max_length=8, choices=SolveState.choices, blank=True, default=""
+    )
+    solve_message = models.CharField(_("solve progress"), max_length=255, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    solved_at = models.DateTimeField(_("solved at"), null=True, blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rotation plan")
+        verbose_name_plural = _("rotation plans")
+        ordering = ["-year", "region__code", "-id"]
+        indexes = [models.Index(fields=["region", "year"], name="rotation_plan_region_year")]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.region} {self.year}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (PlanStatus.DRAFT, PlanStatus.RETURNED)
+
+
+class RotationMove(models.Model):
+    """One teacher moving from their school to another under a plan."""
+
+    scope_subject = "rotation"
+    scope_school_path = "origin"
+    scope_teacher_path = "teacher"
+
+    plan = models.ForeignKey(
+        RotationPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="moves"
+    )
+    teacher = models.ForeignKey(
+        "teachers.Teacher",
+        verbose_name=_("teacher"),
+        on_delete=models.PROTECT,
+        related_name="rotation_moves",
+    )
+    origin = models.ForeignKey(
+        "org.School", verbose_name=_("from"), on_delete=models.PROTECT, related_name="+"
+    )
+    destination = models.ForeignKey(
+        "org.School", verbose_name=_("to"), on_delete=models.PROTECT, related_name="+"
+    )
+    subject = models.CharField(_("subject"), max_length=32, blank=True)
+    is_backbone = models.BooleanField(_("backbone teacher"), default=False)
+    distance_km = models.FloatField(_("distance (km)"), default=0)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("rotation move")
+        verbose_name_plural = _("rotation moves")
+        ordering = ["origin__code", "teacher__name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "teacher"], name="rotation_move_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher_id}: {self.origin_id} → {self.destination_id}"
+
+
+class DecisionKind(models.TextChoices):
+    MUST = "must", _("Must move")
+    MUST_NOT = "must_not", _("Must not move")
+    NOT_TO = "not_to", _("Not to this school")
+
+
+class RotationDecision(models.Model):
+    """A decision the planner fixed before re-solving: this teacher must move (optionally to a
+    given school), must not move, or not to a given school."""
+
+    scope_subject = "rotation"
+    scope_region_path = "plan__region"
+
+    plan = models.ForeignKey(
+        RotationPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="decisions"
+    )
+    teacher = models.ForeignKey(
+        "teachers.Teacher", verbose_name=_("teacher"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("decision"), max_length=8, choices=DecisionKind.choices)
+    school = models.ForeignKey(
+        "org.School",
+        verbose_name=_("school"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rotation decision")
+        verbose_name_plural = _("rotation decisions")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.teacher_id}: {self.kind}"
+
+
+class RotationExemption(models.Model):
+    """A teacher taken out of the eligible list for a school year, with the reason."""
+
+    scope_subject = "rotation"
+    scope_school_path = "teacher__employments__school"
+    scope_current = "teacher__employments__end_date"
+    scope_teacher_path = "teacher"
+
+    teacher = models.ForeignKey(
+        "teachers.Teacher",
+        verbose_name=_("teacher"),
+        on_delete=models.CASCADE,
+        related_name="rotation_exemptions",
+    )
+    year = models.PositiveIntegerField(_("school year"))
+    reason = models.CharField(_("reason"), max_length=255)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rotation exemption")
+        verbose_name_plural = _("rotation exemptions")
+        constraints = [
+            models.UniqueConstraint(fields=["teacher", "year"], name="rotation_exempt_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher_id} {self.year}"

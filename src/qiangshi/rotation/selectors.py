@@ -1,0 +1,683 @@
+"""Reads for rotation planning: who is eligible (and why not), and the registry adapter that
+turns a district's or city's schools and teachers into the optimiser's input.
+
+Eligibility on a date `on` (the plan's effective date), rules from rules/rotation-*.json:
+- a teacher with an open employment at an active school of the region, of an employment type the
+  rules name (established by default);
+- `min_years_at_school` full years at the current school on `on`, counting back through earlier
+  employments at the same school with gaps of at most `tenure_gap_days` (a change of contract is
+  not a new start); principals need `principal_terms` × `principal_term_years`;
+- not within `retirement_margin_years` of their retirement date (the forecast's retirement table,
+  by gender and birth month);
+- personnel status not in `excluded_statuses` (on leave, seconded);
+- no ethics sanction active on `on`;
+- no exemption for the year.
+Each excluded teacher gets every reason that applies.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from qiangshi.access.models import Role
+from qiangshi.access.scoping import get_in_scope, scope
+from qiangshi.balance.rules import rule_set_on
+from qiangshi.core.errors import ApplicationError, NotFound
+from qiangshi.engines import forecast as fc
+from qiangshi.engines import rotation as engine
+from qiangshi.ethics.selectors import sanctioned_teacher_ids
+from qiangshi.org.models import Region, RegionLevel, School, SchoolEnrollment, Stage
+from qiangshi.teachers.models import (
+    EDUCATION_RANK,
+    EducationRecord,
+    Employment,
+    Recognition,
+    Teacher,
+)
+
+from .models import PlanStatus, RotationDecision, RotationExemption, RotationMove, RotationPlan
+from .rules import rules_on, rules_version
+
+COMPULSORY = (Stage.PRIMARY, Stage.JUNIOR, Stage.NINE_YEAR, Stage.TWELVE_YEAR)
+PART_GRADES = {"primary": range(1, 7), "junior": range(7, 10)}
+
+REASONS = {
+    "years": gettext_lazy("Fewer than %(years)s years at this school"),
+    "principal_years": gettext_lazy("Principal for fewer than %(years)s years at this school"),
+    "retirement": gettext_lazy("Within %(years)s years of retirement"),
+    "status": gettext_lazy("On leave or seconded"),
+    "sanction": gettext_lazy("Active ethics sanction"),
+    "exempt": gettext_lazy("Exempted: %(reason)s"),
+    "employment_type": gettext_lazy("Not an established post"),
+}
+
+REASON_SHORT = {
+    "years": gettext_lazy("Too few years at the school"),
+    "principal_years": gettext_lazy("Principal for under two terms"),
+    "retirement": gettext_lazy("Near retirement"),
+    "status": gettext_lazy("On leave or seconded"),
+    "sanction": gettext_lazy("Ethics sanction"),
+    "exempt": gettext_lazy("Exempted"),
+    "employment_type": gettext_lazy("Not established"),
+}
+
+
+def current_school_year(today: date | None = None) -> int:
+    today = today or date.today()
+    return today.year if today.month >= 9 else today.year - 1
+
+
+def default_effective_date(year: int) -> date:
+    """Rotations take effect at the start of the school year."""
+    return date(year, 9, 1)
+
+
+# --- regions ----------------------------------------------------------------------------------
+
+
+def plan_regions(actor) -> list[Region]:
+    """Districts and cities the actor may plan for (their own area): offices and the
+    administrator only."""
+    if actor.role not in (Role.ADMIN, Role.BUREAU, Role.DISTRICT):
+        return []
+    regions = scope(Region.objects.all(), actor, "view").filter(
+        level__in=(RegionLevel.DISTRICT, RegionLevel.CITY)
+    )
+    if actor.role in (Role.BUREAU, Role.DISTRICT) and actor.region_id:
+        regions = regions.filter(path__startswith=actor.region.path)
+    return list(regions.order_by("path"))
+
+
+def region_for(actor, code: str) -> Region:
+    """A district or city in the actor's area, by code (NotFound otherwise)."""
+    for region in plan_regions(actor):
+        if region.code == code:
+            return region
+    raise NotFound(_("Not found"))
+
+
+def districts_of(region: Region) -> list[Region]:
+    if region.level == RegionLevel.DISTRICT:
+        return [region]
+    return list(
+        Region.objects.filter(level=RegionLevel.DISTRICT, path__startswith=region.path).order_by(
+            "code"
+        )
+    )
+
+
+# --- eligibility --------------------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    """A teacher on the roll of one of the region's schools, with what eligibility needs."""
+
+    teacher_id: int
+    name: str
+    gender: str
+    birth_date: date
+    status: str
+    school_id: int
+    employment_type: str
+    subject: str
+    is_principal: bool
+    is_full_time: bool
+    since: date  # at the current school since (through contiguous employments)
+    years: int = 0
+    reasons: list[str] = field(default_factory=list)
+    reason_texts: list[str] = field(default_factory=list)
+    is_backbone: bool = False
+    has_higher_degree: bool = False
+    is_pe_arts: bool = False
+
+    @property
+    def eligible(self) -> bool:
+        return not self.reasons
+
+
+def _full_years(start: date, on: date) -> int:
+    years = on.year - start.year - ((on.month, on.day) < (start.month, start.day))
+    return max(years, 0)
+
+
+def _schools(regions: list[Region], actor=None) -> QuerySet:
+    qs = School.objects.filter(
+        district__in=regions, is_active=True, stage__in=COMPULSORY
+    ).select_related("district")
+    if actor is not None:
+        qs = scope(qs, actor, "view")
+    return qs.order_by("code")
+
+
+def candidates(
+    region: Region, year: int, *, on: date | None = None, rules: dict | None = None, actor=None
+) -> tuple[list[School], list[Candidate]]:
+    """The region's compulsory schools and every teacher on their roll, each with eligibility
+    reasons and the three indicator flags. A fixed number of queries whatever the size."""
+    on = on or default_effective_date(year)
+    rules = rules or rules_on(on)
+    elig = rules["eligibility"]
+    schools = list(_schools(districts_of(region), actor))
+    school_ids = [s.pk for s in schools]
+    stage_of = {s.pk: s.stage for s in schools}
+    balance_rules = rule_set_on(on)
+
+    current = list(
+        Employment.objects.filter(school_id__in=school_ids, end_date__isnull=True)
+        .select_related("teacher")
+        .only(
+            "teacher__id",
+            "teacher__name",
+            "teacher__gender",
+            "teacher__birth_date",
+            "teacher__personnel_status",
+            "school_id",
+            "employment_type",
+            "main_subject",
+            "is_principal",
+            "is_full_time_teacher",
+            "start_date",
+        )
+    )
+    teacher_ids = [e.teacher_id for e in current]
+    # Earlier employments, to count tenure back through contiguous records at the same school.
+    history: dict[int, list[tuple[int, date, date | None]]] = defaultdict(list)
+    for tid, sid, start, end in (
+        Employment.objects.filter(teacher_id__in=teacher_ids, end_date__isnull=False)
+        .order_by("teacher_id", "-start_date")
+        .values_list("teacher_id", "school_id", "start_date", "end_date")
+    ):
+        history[tid].append((sid, start, end))
+
+    gap = timedelta(days=int(elig["tenure_gap_days"]))
+    sanctioned = sanctioned_teacher_ids(teacher_ids, on)
+    exempt = dict(
+        RotationExemption.objects.filter(teacher_id__in=teacher_ids, year=year).values_list(
+            "teacher_id", "reason"
+        )
+    )
+    backbone = set(
+        Recognition.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=on),
+            teacher_id__in=teacher_ids,
+            kind__in=balance_rules.backbone_kinds,
+            level__in=balance_rules.backbone_levels,
+            start_date__lte=on,
+        ).values_list("teacher_id", flat=True)
+    )
+    best_education: dict[int, int] = {}
+    for tid, level in EducationRecord.objects.filter(
+        teacher_id__in=teacher_ids, end_date__isnull=False, end_date__lte=on
+    ).values_list("teacher_id", "level"):
+        rank = EDUCATION_RANK.get(level, 0)
+        if rank > best_education.get(tid, -1):
+            best_education[tid] = rank
+    retirement = fc.load_parameters().retirement
+    margin_years = int(elig["retirement_margin_years"])
+    min_years = int(elig["min_years_at_school"])
+    principal_years = int(elig["principal_term_years"]) * int(elig["principal_terms"])
+    types = set(elig["employment_types"])
+    statuses = set(elig["excluded_statuses"])
+    pe_arts = set(balance_rules.pe_arts_subjects)
+
+    result = []
+    for e in current:
+        t = e.teacher
+        since = e.start_date
+        for sid, start, end in history.get(t.pk, ()):
+            if start >= since:
+                continue
+            if sid == e.school_id and end is not None and end + gap >= since:
+                since = start
+            else:
+                break
+        c = Candidate(
+            teacher_id=t.pk,
+            name=t.name,
+            gender=t.gender,
+            birth_date=t.birth_date,
+            status=t.personnel_status,
+            school_id=e.school_id,
+            employment_type=e.employment_type,
+            subject=e.main_subject or "",
+            is_principal=e.is_principal,
+            is_full_time=e.is_full_time_teacher,
+            since=since,
+            years=_full_years(since, on),
+        )
+        if c.employment_type not in types:
+            c.reasons.append("employment_type")
+            c.reason_texts.append(str(REASONS["employment_type"]))
+        needed = principal_years if c.is_principal else min_years
+        if c.years < needed:
+            key = "principal_years" if c.is_principal else "years"
+            c.reasons.append(key)
+            c.reason_texts.append(str(REASONS[key]) % {"years": needed})
+        try:
+            retires = retirement.retirement_date(t.gender, t.birth_date)
+        except ValueError:
+            retires = None
+        if retires is not None and retires <= _add_years(on, margin_years):
+            c.reasons.append("retirement")
+            c.reason_texts.append(str(REASONS["retirement"]) % {"years": margin_years})
+        if c.status in statuses:
+            c.reasons.append("status")
+            c.reason_texts.append(str(REASONS["status"]))
+        if t.pk in sanctioned:
+            c.reasons.append("sanction")
+            c.reason_texts.append(str(REASONS["sanction"]))
+        if t.pk in exempt:
+            c.reasons.append("exempt")
+            c.reason_texts.append(str(REASONS["exempt"]) % {"reason": exempt[t.pk]})
+        stage = stage_of[e.school_id]
+        level = balance_rules.higher_degree_min_level.get(
+            "junior" if stage == Stage.JUNIOR else "primary"
+        )
+        c.is_backbone = t.pk in backbone
+        c.has_higher_degree = c.is_full_time and best_education.get(t.pk, -1) >= EDUCATION_RANK.get(
+            level, 99
+        )
+        c.is_pe_arts = c.is_full_time and c.subject in pe_arts
+        result.append(c)
+    result.sort(key=lambda c: (c.school_id, c.name, c.teacher_id))
+    return schools, result
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+@dataclass
+class SchoolEligibility:
+    school: School
+    teachers: int
+    eligible: int
+    backbone_eligible: int
+    is_sending: bool
+    excluded_by_reason: dict[str, int]
+
+
+def eligibility_summary(
+    region: Region, year: int, *, actor=None, on: date | None = None
+) -> tuple[list[SchoolEligibility], list[Candidate], dict]:
+    """Per school: teachers, eligible, eligible backbone teachers, exclusions by reason, and
+    whether the school sends (its location is one the rules name); plus the candidates."""
+    on = on or default_effective_date(year)
+    rules = rules_on(on)
+    schools, people = candidates(region, year, on=on, rules=rules, actor=actor)
+    sending = set(rules["quotas"]["sending_locations"])
+    by_school: dict[int, list[Candidate]] = defaultdict(list)
+    for c in people:
+        by_school[c.school_id].append(c)
+    rows = []
+    for s in schools:
+        staff = by_school.get(s.pk, [])
+        reasons: dict[str, int] = defaultdict(int)
+        for c in staff:
+            for r in c.reasons:
+                reasons[r] += 1
+        rows.append(
+            SchoolEligibility(
+                school=s,
+                teachers=len(staff),
+                eligible=sum(c.eligible for c in staff),
+                backbone_eligible=sum(c.eligible and c.is_backbone for c in staff),
+                is_sending=s.location in sending,
+                excluded_by_reason=dict(reasons),
+            )
+        )
+    return rows, people, rules
+
+
+def quota_summary(rows: list[SchoolEligibility], rules: dict) -> dict[str, Any]:
+    """The year's minimum number of rotations and of backbone teachers among them."""
+    q = rules["quotas"]
+    eligible = sum(r.eligible for r in rows if r.is_sending)
+    minimum = math.ceil(q["rotation_share"] * eligible - 1e-9)
+    backbone_eligible = sum(r.backbone_eligible for r in rows if r.is_sending)
+    if q.get("backbone_denominator") == "eligible":
+        backbone = math.ceil(q["backbone_share"] * backbone_eligible - 1e-9)
+    else:
+        backbone = math.ceil(q["backbone_share"] * minimum - 1e-9)
+    return {
+        "sending_eligible": eligible,
+        "minimum_rotations": minimum,
+        "backbone_eligible": backbone_eligible,
+        "minimum_backbone": backbone,
+        "rotation_share": q["rotation_share"],
+        "backbone_share": q["backbone_share"],
+        "backbone_denominator": q.get("backbone_denominator", "rotating"),
+    }
+
+
+# --- the optimiser's input -------------------------------------------------------------------
+
+
+@dataclass
+class PlanInput:
+    schools: list[engine.School]
+    teachers: list[engine.Teacher]
+    params: engine.Params
+    school_by_id: dict[str, School]
+    candidate_by_id: dict[str, Candidate]
+    rules: dict
+    needs: dict[str, dict[str, int]]
+    uncoverable: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def _subject_needs(
+    schools: list[School], year: int, people: list[Candidate], cap: int
+) -> dict[int, dict[str, int]]:
+    """Teachers lacking per school and subject: the curriculum's demand for the school's classes
+    of the year (periods per subject ÷ the standard weekly load) minus the full-time teachers of
+    that main subject, whole teachers only, at most `cap` per subject."""
+    params = fc.load_parameters()
+    curriculum = fc.load_curriculum()
+    stage_grades = params.stage_grades
+    classes: dict[int, dict[int, int]] = defaultdict(dict)
+    ids = [s.pk for s in schools]
+    latest = {}
+    for sid, y in (
+        SchoolEnrollment.objects.filter(school_id__in=ids, year__lte=year)
+        .order_by("school_id", "-year")
+        .values_list("school_id", "year")
+        .distinct()
+    ):
+        latest.setdefault(sid, y)
+    for sid, y, grade, n in SchoolEnrollment.objects.filter(
+        school_id__in=ids, grade__lte=9
+    ).values_list("school_id", "year", "grade", "classes"):
+        if latest.get(sid) == y and n:
+            classes[sid][grade] = n
+    staff: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for c in people:
+        if c.is_full_time and c.subject:
+            staff[c.school_id][c.subject] += 1
+    needs: dict[int, dict[str, int]] = {}
+    for sid, by_grade in classes.items():
+        try:
+            demand = fc.teacher_demand(
+                by_grade, curriculum, params.weekly_load, stage_grades=stage_grades
+            )
+        except ValueError:  # a grade the curriculum has no row for: no need can be told
+            continue
+        total: dict[str, float] = defaultdict(float)
+        for by_subject in demand.values():
+            for subject, value in by_subject.items():
+                total[subject] += value
+        lacking = {}
+        for subject, value in total.items():
+            if subject in curriculum.shared_subjects:
+                continue
+            short = math.floor(value - staff[sid].get(subject, 0) + 1e-9)
+            if short >= 1 and cap > 0:
+                lacking[subject] = min(short, cap)
+        if lacking:
+            needs[sid] = lacking
+    return needs
+
+
+def _weighted_minimums(school: School, students: dict[str, int], minimums) -> tuple:
+    keys = engine.INDICATORS
+    total = sum(students.values())
+    if not total:
+        stage = "junior" if school.stage == Stage.JUNIOR else "primary"
+        return tuple(float(minimums[stage][k]) for k in keys)
+    return tuple(
+        sum(float(minimums[stage][k]) * n for stage, n in students.items()) / total for k in keys
+    )
+
+
+def plan_input(
+    region: Region,
+    year: int,
+    *,
+    on: date | None = None,
+    rules: dict | None = None,
+    overrides: dict | None = None,
+    decisions: list[RotationDecision] | None = None,
+) -> PlanInput:
+    """Read the region into the optimiser's dataclasses (as a system read: callers check that
+    the actor may plan for the region). `overrides` may set origins/destinations (district
+    codes: only moves from an origin district to a destination district are allowed),
+    max_distance_km, quota_scope, subject_needs (bool) and method-independent weights."""
+    from qiangshi.staffing.selectors import district_staffing
+
+    on = on or default_effective_date(year)
+    rules = rules or rules_on(on)
+    overrides = overrides or {}
+    balance_rules = rule_set_on(on)
+    schools, people = candidates(region, year, on=on, rules=rules)
+    school_by_pk = {s.pk: s for s in schools}
+    sending_locations = set(rules["quotas"]["sending_locations"])
+    origins = set(overrides.get("origins") or [])
+    destinations = set(overrides.get("destinations") or [])
+
+    students: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    latest: dict[int, int] = {}
+    enrollment = list(
+        SchoolEnrollment.objects.filter(
+            school_id__in=list(school_by_pk), year__lte=year, grade__lte=9
+        ).values_list("school_id", "year", "grade", "students")
+    )
+    for sid, y, _grade, _n in enrollment:
+        latest[sid] = max(latest.get(sid, y), y)
+    for sid, y, grade, n in enrollment:
+        if latest[sid] == y:
+            part = "primary" if grade in PART_GRADES["primary"] else "junior"
+            students[sid][part] += n
+
+    staffing_year = min(year, current_school_year())
+    quota: dict[int, tuple[int, int]] = {}
+    for district in districts_of(region):
+        try:
+            report = district_staffing(actor=None, district=district, year=staffing_year)
+        except (ApplicationError, NotFound):
+            continue
+        for row in report.schools:
+            quota[row.school_id] = (row.effective_quota, row.position.established)
+
+    cap = int(overrides.get("subject_need_cap", rules["constraints"]["subject_need_cap"]))
+    needs_pk = (
+        _subject_needs(schools, year, people, cap) if overrides.get("subject_needs", True) else {}
+    )
+
+    # Needs are for receiving schools, and only for subjects some eligible teacher of a sending
+    # school teaches: a subject nobody can bring is for recruitment, not rotation (listed apart).
+    def sends(school: School) -> bool:
+        if origins or destinations:
+            return school.district.code in origins
+        return school.location in sending_locations
+
+    offered = {c.subject for c in people if c.eligible and sends(school_by_pk[c.school_id])}
+    uncoverable: dict[int, dict[str, int]] = {}
+    for sid in list(needs_pk):
+        school = school_by_pk[sid]
+        if sends(school) or (destinations and school.district.code not in destinations):
+            del needs_pk[sid]
+            continue
+        missing = {j: n for j, n in needs_pk[sid].items() if j not in offered}
+        if missing:
+            uncoverable[sid] = missing
+            needs_pk[sid] = {j: n for j, n in needs_pk[sid].items() if j in offered}
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for c in people:
+        t = totals[c.school_id]
+        t[0] += c.has_higher_degree
+        t[1] += c.is_backbone
+        t[2] += c.is_pe_arts
+
+    eng_schools = []
+    for s in schools:
+        district_code = s.district.code
+        sending = sends(s)
+        mins = _weighted_minimums(s, dict(students.get(s.pk, {})), balance_rules.minimums)
+        established = sum(
+            1 for c in people if c.school_id == s.pk and c.employment_type == "established"
+        )
+        q, staff = quota.get(s.pk, (established, established))
+        t = totals[s.pk]
+        eng_schools.append(
+            engine.School(
+                id=str(s.pk),
+                district=district_code,
+                enrollment=float(sum(students.get(s.pk, {}).values())),
+                quota=int(q),
+                staff=int(staff),
+                lat=float(s.latitude or 0),
+                lon=float(s.longitude or 0),
+                needs_subjects=dict(needs_pk.get(s.pk, {})),
+                is_sending=sending,
+                higher_degree_teachers=t[0],
+                backbone_teachers=t[1],
+                pe_arts_teachers=t[2],
+                min_higher_degree_per_100=mins[0],
+                min_backbone_per_100=mins[1],
+                min_pe_arts_per_100=mins[2],
+            )
+        )
+
+    fixed: dict[int, list[RotationDecision]] = defaultdict(list)
+    for d in decisions or ():
+        fixed[d.teacher_id].append(d)
+    eng_teachers = []
+    for c in people:
+        kw: dict[str, Any] = {}
+        forbidden = set()
+        for d in fixed.get(c.teacher_id, ()):
+            if d.kind == "must":
+                kw["fixed"] = "must"
+                if d.school_id:
+                    kw["fixed_school"] = str(d.school_id)
+            elif d.kind == "must_not":
+                kw["fixed"] = "must_not"
+            elif d.kind == "not_to" and d.school_id:
+                forbidden.add(str(d.school_id))
+        eng_teachers.append(
+            engine.Teacher(
+                id=str(c.teacher_id),
+                school=str(c.school_id),
+                subject=c.subject,
+                is_backbone=c.is_backbone,
+                has_higher_degree=c.has_higher_degree,
+                is_pe_arts=c.is_pe_arts,
+                years_at_school=c.years,
+                eligible=c.eligible or kw.get("fixed") == "must",
+                forbidden_schools=frozenset(forbidden),
+                **kw,
+            )
+        )
+
+    cons = rules["constraints"]
+    quotas = rules["quotas"]
+    weights = rules["weights"]
+    solver = rules["solver"]
+    max_km = overrides.get("max_distance_km", cons.get("max_distance_km"))
+    pairs = None
+    if origins or destinations:
+        pairs = frozenset((o, d) for o in origins for d in destinations)
+    params = engine.Params(
+        rotation_share=float(quotas["rotation_share"]),
+        backbone_share=float(quotas["backbone_share"]),
+        backbone_denominator=quotas.get("backbone_denominator", "rotating"),
+        quota_scope=overrides.get("quota_scope", quotas.get("quota_scope", "district")),
+        quota_tolerance=float(cons["quota_tolerance"]),
+        flow=overrides.get("flow", quotas.get("flow", "sending_out")),
+        max_distance_km=None if max_km in (None, "") else float(max_km),
+        allowed_pairs=pairs,
+        w_shortfall=float(weights["shortfall"]),
+        w_cv=float(weights["cv"]),
+        w_distance=float(weights["distance"]),
+        w_preference=float(weights["preference"]),
+        w_move=float(weights["move"]),
+        time_limit=float(overrides.get("time_limit", solver["time_limit"])),
+        mip_rel_gap=float(solver["mip_rel_gap"]),
+        threads=int(solver["threads"]),
+    )
+    return PlanInput(
+        schools=eng_schools,
+        teachers=eng_teachers,
+        params=params,
+        school_by_id={str(s.pk): s for s in schools},
+        candidate_by_id={str(c.teacher_id): c for c in people},
+        rules=rules,
+        needs={str(k): v for k, v in needs_pk.items() if v},
+        uncoverable={str(k): v for k, v in uncoverable.items()},
+    )
+
+
+# --- plans ---------------------------------------------------------------------------------------
+
+
+def plan_list(actor, *, region: Region | None = None, year: int | None = None) -> QuerySet:
+    qs = scope(RotationPlan.objects.select_related("region"), actor, "view")
+    if actor.role in (Role.SCHOOL, Role.TEACHER):
+        qs = qs.filter(status__in=(PlanStatus.PUBLISHED, PlanStatus.EFFECTIVE))
+    if region is not None:
+        qs = qs.filter(region=region)
+    if year is not None:
+        qs = qs.filter(year=year)
+    return qs
+
+
+def plan_get(actor, pk) -> RotationPlan:
+    try:
+        return plan_list(actor).get(pk=pk)
+    except (RotationPlan.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Not found")) from None
+
+
+def plan_moves(plan: RotationPlan) -> QuerySet:
+    return plan.moves.select_related("teacher", "origin", "destination", "origin__district")
+
+
+def my_moves(actor) -> QuerySet:
+    """A teacher's own moves in published or effective plans."""
+    teacher = getattr(actor, "teacher_profile", None)
+    if teacher is None:
+        return RotationMove.objects.none()
+    return (
+        RotationMove.objects.filter(
+            teacher=teacher, plan__status__in=(PlanStatus.PUBLISHED, PlanStatus.EFFECTIVE)
+        )
+        .select_related("plan", "plan__region", "origin", "destination")
+        .order_by("-plan__year")
+    )
+
+
+def teacher_for_decision(actor, teacher_pk) -> Teacher:
+    return get_in_scope(Teacher.objects.all(), actor, "view", pk=teacher_pk)
+
+
+def exemptions(actor, region: Region, year: int) -> QuerySet:
+    return scope(
+        RotationExemption.objects.filter(
+            year=year,
+            teacher__employments__end_date__isnull=True,
+            teacher__employments__school__district__path__startswith=region.path,
+        ).select_related("teacher", "created_by"),
+        actor,
+        "view",
+    ).distinct()
+
+
+def rules_of(plan: RotationPlan) -> dict:
+    version = plan.params.get("rule_version")
+    if version:
+        try:
+            return rules_version(version)
+        except KeyError:
+            pass
+    return rules_on(plan.effective_date)

@@ -1,0 +1,612 @@
+"""Rotation planning pages (issue 6): plans and their workflow, the eligible teachers per school
+with the reason for every exclusion, a plan's moves with reasons, the balance before and after,
+fixed and forbidden moves, and exports (xlsx, PDF). Teachers see their own published move.
+
+Reads come from `qiangshi.rotation.selectors`, writes go through `qiangshi.rotation.services`.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from qiangshi.access.models import Role
+from qiangshi.access.scoping import can
+from qiangshi.core.errors import ApplicationError, NotFound
+from qiangshi.engines import rotation as engine
+from qiangshi.org.models import RegionLevel
+from qiangshi.rotation import selectors, services
+from qiangshi.rotation.models import DecisionKind, Method, PlanStatus, SolveState
+from qiangshi.rotation.outputs import cv_rows, indicator_label, plan_xlsx, subject_label
+from qiangshi.web.lists import paginate, query_without_page, xlsx_response
+
+STATUS_BADGE = {
+    PlanStatus.DRAFT: "secondary",
+    PlanStatus.SUBMITTED: "info",
+    PlanStatus.RETURNED: "warning",
+    PlanStatus.APPROVED: "primary",
+    PlanStatus.PUBLISHED: "success",
+    PlanStatus.EFFECTIVE: "dark",
+}
+
+
+def _require(user, action: str = "view") -> None:
+    if not can(user, "rotation", action):
+        raise PermissionDenied
+
+
+def _year(request) -> int:
+    raw = request.GET.get("year", "") or request.POST.get("year", "")
+    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+        return int(raw)
+    return selectors.current_school_year() + 1
+
+
+class PlanForm(forms.Form):
+    region = forms.ChoiceField(label=gettext_lazy("District or city"))
+    year = forms.IntegerField(label=gettext_lazy("School year"), min_value=2000, max_value=2100)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120, required=False)
+    method = forms.ChoiceField(label=gettext_lazy("Method"), choices=Method.choices)
+    effective_date = forms.DateField(
+        label=gettext_lazy("Effective date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("Default: 1 September of the school year."),
+    )
+    origins = forms.MultipleChoiceField(
+        label=gettext_lazy("Sending districts (city programmes)"), required=False
+    )
+    destinations = forms.MultipleChoiceField(
+        label=gettext_lazy("Receiving districts (city programmes)"), required=False
+    )
+    max_distance_km = forms.FloatField(
+        label=gettext_lazy("Distance cap (km)"),
+        required=False,
+        min_value=0.1,
+        help_text=gettext_lazy("Empty: the rule set's cap."),
+    )
+    subject_needs = forms.BooleanField(
+        label=gettext_lazy("Receiving schools must get the subjects they lack"),
+        required=False,
+        initial=True,
+    )
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [(r.code, r.display_name) for r in regions]
+        districts = [(r.code, r.display_name) for r in regions if r.level == RegionLevel.DISTRICT]
+        if any(r.level == RegionLevel.CITY for r in regions):
+            self.fields["origins"].choices = districts
+            self.fields["destinations"].choices = districts
+        else:  # a district office: no programmes across districts
+            del self.fields["origins"]
+            del self.fields["destinations"]
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs["class"] = "form-check-input"
+            elif isinstance(field.widget, forms.Select | forms.SelectMultiple):
+                field.widget.attrs["class"] = "form-select form-select-sm"
+            else:
+                field.widget.attrs["class"] = "form-control form-control-sm"
+
+
+@login_required
+def rotation_home(request):
+    """Plans in the actor's area (filters, pagination, export) and the new-plan form; a
+    teacher's own published moves."""
+    _require(request.user)
+    user = request.user
+    context: dict = {"my_moves": list(selectors.my_moves(user))}
+    if user.role == Role.TEACHER:
+        return render(request, "web/rotation/mine.html", context)
+    plans = selectors.plan_list(user)
+    status = request.GET.get("status", "")
+    if status in PlanStatus.values:
+        plans = plans.filter(status=status)
+    region_code = request.GET.get("region", "")
+    if region_code:
+        plans = plans.filter(region__code=region_code)
+    year = request.GET.get("year", "")
+    if year.isdigit():
+        plans = plans.filter(year=int(year))
+    if request.GET.get("format") == "xlsx":
+        _require(user, "export")
+        rows = (
+            [
+                p.pk,
+                str(p),
+                p.region.code,
+                p.region.name,
+                p.year,
+                p.get_status_display(),
+                p.get_method_display(),
+                p.effective_date.isoformat(),
+                (p.result or {}).get("moves"),
+                (p.result or {}).get("objective"),
+            ]
+            for p in plans
+        )
+        header = [
+            _("ID"),
+            _("Plan"),
+            _("Region code"),
+            _("Region"),
+            _("School year"),
+            _("Status"),
+            _("Method"),
+            _("Effective date"),
+            _("Moves"),
+            _("Objective"),
+        ]
+        return xlsx_response("rotation-plans", [(_("Rotation plans"), header, rows)])
+    regions = selectors.plan_regions(user) if can(user, "rotation", "create") else []
+    form = PlanForm(
+        regions=regions,
+        initial={"year": _year(request), "method": Method.MILP, "subject_needs": True},
+    )
+    context.update(
+        {
+            "page": paginate(request, plans),
+            "query": query_without_page(request),
+            "statuses": PlanStatus.choices,
+            "status": status,
+            "region_code": region_code,
+            "year": year,
+            "form": form,
+            "regions": regions,
+            "may_create": bool(regions),
+            "badges": STATUS_BADGE,
+        }
+    )
+    return render(request, "web/rotation/home.html", context)
+
+
+@login_required
+def rotation_create(request):
+    _require(request.user, "create")
+    if request.method != "POST":
+        return redirect("web:rotation_home")
+    regions = selectors.plan_regions(request.user)
+    form = PlanForm(request.POST, regions=regions)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            plan = services.plan_create(
+                actor=request.user,
+                region_code=d["region"],
+                year=d["year"],
+                method=d["method"],
+                name=d["name"],
+                effective_date=d["effective_date"],
+                origins=d.get("origins"),
+                destinations=d.get("destinations"),
+                max_distance_km=d["max_distance_km"],
+                subject_needs=d["subject_needs"],
+            )
+            services.plan_solve(actor=request.user, plan=plan)
+        except (ApplicationError, NotFound) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Plan created; solving."))
+            return redirect("web:rotation_plan", plan.pk)
+    plans = selectors.plan_list(request.user)
+    return render(
+        request,
+        "web/rotation/home.html",
+        {
+            "page": paginate(request, plans),
+            "query": "",
+            "statuses": PlanStatus.choices,
+            "form": form,
+            "regions": regions,
+            "may_create": True,
+            "badges": STATUS_BADGE,
+            "my_moves": [],
+        },
+        status=400,
+    )
+
+
+def _plan(request, pk):
+    try:
+        return selectors.plan_get(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+
+
+def _school_rows(result: dict) -> list[dict]:
+    rows = []
+    for s in result.get("schools", []):
+        if not (s["moved_in"] or s["moved_out"]):
+            continue
+        cells = []
+        for key in engine.INDICATORS:
+            b, a = s["before"].get(key), s["after"].get(key)
+            cells.append({"before": b, "after": a, "up": a is not None and b is not None and a > b})
+        rows.append({**s, "cells": cells})
+    return rows
+
+
+def _needs(by_school: dict | None) -> list[dict]:
+    """[{school, subjects}] from {school id: {subject: teachers}} stored with a result."""
+    if not by_school:
+        return []
+    from qiangshi.org.models import School
+
+    names = dict(
+        School.objects.filter(pk__in=[int(k) for k in by_school]).values_list("pk", "name")
+    )
+    return [
+        {
+            "school": names.get(int(pk), pk),
+            "subjects": "、".join(f"{subject_label(j)} {n}" for j, n in sorted(needs.items())),
+        }
+        for pk, needs in sorted(by_school.items(), key=lambda kv: str(names.get(int(kv[0]), "")))
+        if needs
+    ]
+
+
+@login_required
+def rotation_plan(request, pk: int):
+    """A plan: workflow, solver result, balance before/after, moves with reasons, decisions."""
+    _require(request.user)
+    plan = _plan(request, pk)
+    user = request.user
+    moves = selectors.plan_moves(plan)
+    q = request.GET.get("q", "").strip()
+    if q:
+        moves = moves.filter(
+            Q(teacher__name__icontains=q)
+            | Q(origin__name__icontains=q)
+            | Q(destination__name__icontains=q)
+            | Q(origin__code=q)
+            | Q(destination__code=q)
+        )
+    result = plan.result or {}
+    in_area = user.role == Role.ADMIN or (
+        user.region_id is not None and plan.region.path.startswith(user.region.path)
+    )
+    may_edit = plan.is_editable and can(user, "rotation", "change") and in_area
+    may_review = can(user, "rotation", "review") and in_area
+    cv = [
+        {
+            "district": r[0],
+            "indicator": r[1],
+            "before": r[2],
+            "after": r[3],
+            "change": r[4],
+            "better": r[4] is not None and r[4] < 0,
+        }
+        for r in cv_rows(result)
+    ]
+    chart = {
+        "labels": [f"{r['district']} · {r['indicator']}" for r in cv],
+        "before": [r["before"] for r in cv],
+        "after": [r["after"] for r in cv],
+        "before_label": _("CV before"),
+        "after_label": _("CV after"),
+    }
+    page = paginate(request, moves)
+    for m in page:
+        m.subject_label = subject_label(m.subject)
+    return render(
+        request,
+        "web/rotation/plan.html",
+        {
+            "plan": plan,
+            "result": result,
+            "page": page,
+            "query": query_without_page(request),
+            "q": q,
+            "cv": cv,
+            "chart": chart,
+            "schools": _school_rows(result),
+            "indicators": [indicator_label(k) for k in engine.INDICATORS],
+            "decisions": plan.decisions.select_related("teacher", "school"),
+            "decision_kinds": DecisionKind.choices,
+            "may_edit": may_edit,
+            "may_review": may_review,
+            "may_export": can(user, "rotation", "export"),
+            "badge": STATUS_BADGE.get(plan.status, "secondary"),
+            "solving": plan.solve_state in (SolveState.QUEUED, SolveState.RUNNING),
+            "methods": Method.choices,
+            "greedy": result.get("greedy"),
+            "needs": _needs(result.get("needs")),
+            "uncoverable": _needs(result.get("uncoverable")),
+        },
+    )
+
+
+@login_required
+def rotation_plan_status(request, pk: int):
+    """The solve progress fragment the plan page polls while a solve runs."""
+    _require(request.user)
+    plan = _plan(request, pk)
+    solving = plan.solve_state in (SolveState.QUEUED, SolveState.RUNNING)
+    response = render(request, "web/rotation/_status.html", {"plan": plan, "solving": solving})
+    if not solving and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def _post_action(request, pk: int, call, success: str):
+    if request.method != "POST":
+        return redirect("web:rotation_plan", pk)
+    plan = _plan(request, pk)
+    try:
+        call(plan)
+    except (ApplicationError, NotFound) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return redirect("web:rotation_plan", pk)
+
+
+@login_required
+def rotation_solve(request, pk: int):
+    _require(request.user, "change")
+    method = request.POST.get("method") or None
+    return _post_action(
+        request,
+        pk,
+        lambda plan: services.plan_solve(actor=request.user, plan=plan, method=method),
+        _("Solving the plan."),
+    )
+
+
+@login_required
+def rotation_submit(request, pk: int):
+    _require(request.user, "change")
+    return _post_action(
+        request,
+        pk,
+        lambda plan: services.plan_submit(actor=request.user, plan=plan),
+        _("Plan submitted for approval."),
+    )
+
+
+@login_required
+def rotation_review(request, pk: int):
+    _require(request.user, "review")
+    approve = request.POST.get("decision") == "approve"
+    comment = request.POST.get("comment", "")
+    return _post_action(
+        request,
+        pk,
+        lambda plan: services.plan_review(
+            actor=request.user, plan=plan, approve=approve, comment=comment
+        ),
+        _("Plan approved.") if approve else _("Plan returned."),
+    )
+
+
+@login_required
+def rotation_publish(request, pk: int):
+    _require(request.user, "review")
+    return _post_action(
+        request,
+        pk,
+        lambda plan: services.plan_publish(actor=request.user, plan=plan),
+        _("Plan published: teachers now see their assignment."),
+    )
+
+
+@login_required
+def rotation_apply(request, pk: int):
+    _require(request.user, "review")
+    return _post_action(
+        request,
+        pk,
+        lambda plan: services.plan_apply(actor=request.user, plan=plan),
+        _("The moves took effect: new employment records were created."),
+    )
+
+
+@login_required
+def rotation_delete(request, pk: int):
+    _require(request.user, "change")
+    if request.method != "POST":
+        return redirect("web:rotation_plan", pk)
+    plan = _plan(request, pk)
+    try:
+        services.plan_delete(actor=request.user, plan=plan)
+    except (ApplicationError, NotFound) as exc:
+        messages.error(request, str(exc))
+        return redirect("web:rotation_plan", pk)
+    messages.success(request, _("Plan deleted."))
+    return redirect("web:rotation_home")
+
+
+@login_required
+def rotation_decide(request, pk: int):
+    """Fix or forbid a move (from a move row or the decision form), or remove a decision."""
+    _require(request.user, "change")
+    remove = request.POST.get("remove")
+    if remove:
+        return _post_action(
+            request,
+            pk,
+            lambda plan: services.decision_remove(
+                actor=request.user, plan=plan, decision_pk=remove
+            ),
+            _("Decision removed; re-solve to apply it."),
+        )
+    return _post_action(
+        request,
+        pk,
+        lambda plan: services.decision_add(
+            actor=request.user,
+            plan=plan,
+            teacher_pk=request.POST.get("teacher"),
+            kind=request.POST.get("kind", ""),
+            school_pk=request.POST.get("school") or None,
+        ),
+        _("Decision saved; re-solve to apply it."),
+    )
+
+
+@login_required
+def rotation_plan_export(request, pk: int):
+    _require(request.user, "export")
+    plan = _plan(request, pk)
+    data = plan_xlsx(plan, selectors.plan_moves(plan))
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="rotation-{plan.region.code}-{plan.year}-{plan.pk}.xlsx"'
+    )
+    return response
+
+
+@login_required
+def rotation_plan_pdf(request, pk: int):
+    _require(request.user, "export")
+    plan = _plan(request, pk)
+    from qiangshi.web.rotation_pdf import plan_pdf
+
+    try:
+        data = plan_pdf(plan, list(selectors.plan_moves(plan)))
+    except ApplicationError as exc:
+        messages.error(request, str(exc))
+        return redirect("web:rotation_plan", pk)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="rotation-{plan.region.code}-{plan.year}-{plan.pk}.pdf"'
+    )
+    return response
+
+
+@login_required
+def rotation_eligibility(request):
+    """Eligible teachers per school with the reason for each exclusion, the year's quotas, the
+    teachers of one school, and manual exemptions."""
+    _require(request.user)
+    if request.user.role in (Role.TEACHER,):
+        raise PermissionDenied
+    regions = selectors.plan_regions(request.user)
+    if not regions:
+        raise PermissionDenied
+    code = request.GET.get("region") or regions[0].code
+    try:
+        region = selectors.region_for(request.user, code)
+    except NotFound:
+        raise Http404 from None
+    year = _year(request)
+    rows, people, rules = selectors.eligibility_summary(region, year, actor=request.user)
+    quota = selectors.quota_summary(rows, rules)
+    school_pk = request.GET.get("school", "")
+    school_rows = {str(r.school.pk): r for r in rows}
+    selected = school_rows.get(school_pk)
+    teachers = []
+    if selected is not None:
+        teachers = [c for c in people if c.school_id == selected.school.pk]
+        only = request.GET.get("show", "")
+        if only == "eligible":
+            teachers = [c for c in teachers if c.eligible]
+        elif only == "excluded":
+            teachers = [c for c in teachers if not c.eligible]
+        for c in teachers:
+            c.subject_name = subject_label(c.subject)
+    if request.GET.get("format") == "xlsx":
+        _require(request.user, "export")
+        school_by_pk = {r.school.pk: r.school for r in rows}
+        source = teachers if selected is not None else people
+        data = (
+            [
+                c.name,
+                school_by_pk[c.school_id].code,
+                school_by_pk[c.school_id].name,
+                subject_label(c.subject),
+                c.since.isoformat(),
+                c.years,
+                _("Yes") if c.is_backbone else _("No"),
+                _("Yes") if c.eligible else _("No"),
+                "; ".join(c.reason_texts),
+            ]
+            for c in source
+        )
+        header = [
+            _("Teacher"),
+            _("School code"),
+            _("School"),
+            _("Subject"),
+            _("At this school since"),
+            _("Years"),
+            _("Backbone teacher"),
+            _("Eligible"),
+            _("Reasons for exclusion"),
+        ]
+        return xlsx_response(
+            f"rotation-eligibility-{region.code}-{year}", [(_("Eligibility"), header, data)]
+        )
+    table = []
+    for r in rows:
+        table.append(
+            {
+                "row": r,
+                "reasons": [
+                    (str(selectors.REASON_SHORT[k]), n)
+                    for k, n in sorted(r.excluded_by_reason.items(), key=lambda kv: -kv[1])
+                ],
+                "url": reverse("web:rotation_eligibility")
+                + f"?region={region.code}&year={year}&school={r.school.pk}",
+            }
+        )
+    page = paginate(request, table, per_page=50)
+    return render(
+        request,
+        "web/rotation/eligibility.html",
+        {
+            "region": region,
+            "regions": regions,
+            "year": year,
+            "rules": rules,
+            "quota": quota,
+            "page": page,
+            "query": query_without_page(request),
+            "selected": selected,
+            "teachers": teachers,
+            "exemptions": selectors.exemptions(request.user, region, year),
+            "may_change": can(request.user, "rotation", "change"),
+            "show": request.GET.get("show", ""),
+            "totals": {
+                "teachers": sum(r.teachers for r in rows),
+                "eligible": sum(r.eligible for r in rows),
+                "sending": sum(1 for r in rows if r.is_sending),
+            },
+        },
+    )
+
+
+@login_required
+def rotation_exempt(request):
+    _require(request.user, "change")
+    back = request.POST.get("next") or reverse("web:rotation_eligibility")
+    if not back.startswith("/"):
+        back = reverse("web:rotation_eligibility")
+    if request.method != "POST":
+        return redirect(back)
+    try:
+        if request.POST.get("remove"):
+            services.exemption_remove(actor=request.user, exemption_pk=request.POST["remove"])
+            messages.success(request, _("Exemption removed."))
+        else:
+            services.exemption_add(
+                actor=request.user,
+                teacher_pk=request.POST.get("teacher"),
+                year=_year(request),
+                reason=request.POST.get("reason", ""),
+            )
+            messages.success(request, _("Exemption saved."))
+    except (ApplicationError, NotFound) as exc:
+        messages.error(request, str(exc) if str(exc) != "Not found" else _("No such teacher."))
+    return redirect(back)

@@ -1,0 +1,1 @@
+from tests.rotation.world import rot  # noqa: F401  (the fixture)
