@@ -84,6 +84,22 @@ class TestDistrictScale:
         closed = Employment.objects.filter(end_date__isnull=False).count()
         assert 0.15 <= closed / Teacher.objects.count() <= 0.35
 
+    def test_one_principal_per_school_and_a_births_series(self, district_demo):
+        from qiangshi.org.models import School
+        from qiangshi.staffing.models import BirthRecord
+
+        principals = Employment.objects.filter(is_principal=True, end_date__isnull=True)
+        schools = School.objects.count()  # a few small schools have no established staff
+        assert 0.9 * schools <= principals.count() <= schools
+        assert principals.values("school").distinct().count() == principals.count()
+        years = list(BirthRecord.objects.values_list("year", flat=True))
+        from datetime import date
+
+        from qiangshi.demo.builder import current_school_year
+
+        # births of year − 11 … year − 6 from the six years of entrants, then five more
+        assert len(years) == 11 and max(years) == current_school_year(date.today()) - 1
+
     def test_demo_logins_have_their_roles_and_areas(self, district_demo):
         users = {u.username: u for u in User.objects.select_related("region", "school")}
         expected = {

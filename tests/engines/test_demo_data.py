@@ -239,3 +239,21 @@ def test_cn_number():
         "三十",
         "九十九",
     ]
+
+
+def test_births_series_matches_the_entrants_and_then_falls():
+    city = _siming(max_schools=None)
+    rows = demo_data.births_series(city, seed=1)
+    assert rows == demo_data.births_series(city, seed=1)  # deterministic
+    births = {y: n for d, y, n in rows if d == "350203"}
+    entrants: dict[int, int] = {}
+    for e in city.enrollments:
+        if e.grade == 1:
+            entrants[e.year] = entrants.get(e.year, 0) + e.students
+    # One ratio of entrants to births for the district, between 0.85 and 1.05.
+    ratios = {round(entrants[y] / births[y - 6], 2) for y in entrants}
+    assert max(ratios) - min(ratios) <= 0.02 and 0.84 <= min(ratios) <= 1.06
+    last = max(y - 6 for y in entrants)
+    future = [births[y] for y in range(last, last + 6)]
+    assert sorted(years := list(births)) == years and len(future) == 6
+    assert all(b < a for a, b in zip(future, future[1:], strict=False))

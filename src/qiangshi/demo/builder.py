@@ -129,6 +129,7 @@ def demo_region_build(
                 stage_grades=stage_grades,
             )
             school_ids = _insert_schools(city, regions, result)
+            _insert_births(city, regions, seed, result.counts)
             say(
                 f"{city_plan.name}: {len(city.schools)} schools, "
                 f"{len(city.enrollments)} enrollment rows, {len(city.facilities)} facility rows"
@@ -203,6 +204,18 @@ def _insert_regions(specs: Iterable[demo_data.RegionSpec], counts: Counter) -> d
         by_code.update({r.code: r for r in new})
         counts["regions"] += len(new)
     return by_code
+
+
+def _insert_births(city, regions: dict[str, Region], seed: int, counts: Counter) -> None:
+    """The districts' births series (the forecast's first-grade intake six years later)."""
+    from qiangshi.staffing.models import BirthRecord
+
+    rows = [
+        BirthRecord(district_id=regions[code].pk, year=year, births=births)
+        for code, year, births in demo_data.births_series(city, seed)
+    ]
+    BirthRecord.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    counts["births records"] += len(rows)
 
 
 def _insert_schools(

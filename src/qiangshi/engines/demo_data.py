@@ -265,6 +265,35 @@ class CityData:
     facilities: list[FacilitySpec]
 
 
+def births_series(city: CityData, seed: int) -> list[tuple[str, int, int]]:
+    """A births series per district, (district code, calendar year, births), consistent with the
+    generated enrollment: for each enrollment year y, births(y − 6) = first-grade entrants of y
+    ÷ the district's ratio of entrants to births (0.85–1.05: children moving in or out); the
+    five years after the last of those (children not yet at school) continue with a yearly
+    change of −9% to −2%, as China's births fell by about half from 2016 to 2023."""
+    rng = random.Random(f"{seed}:births:{city.plan.code}")
+    district_of = {s.code: s.district_code for s in city.schools}
+    entrants: dict[str, dict[int, int]] = {}
+    for e in city.enrollments:
+        if e.grade == 1:
+            by_year = entrants.setdefault(district_of[e.school_code], {})
+            by_year[e.year] = by_year.get(e.year, 0) + e.students
+    rows = []
+    for district in sorted(entrants):
+        ratio = rng.uniform(0.85, 1.05)
+        by_year = entrants[district]
+        births = {y - 6: round(n / ratio) for y, n in sorted(by_year.items()) if n}
+        if not births:
+            continue
+        last_year = max(births)
+        value = births[last_year]
+        for y in range(last_year + 1, last_year + 6):
+            value = round(value * (1 + rng.uniform(-0.09, -0.02)))
+            births[y] = value
+        rows += [(district, y, n) for y, n in sorted(births.items())]
+    return rows
+
+
 # ---------------------------------------------------------------------------------------------
 # Small helpers
 # ---------------------------------------------------------------------------------------------

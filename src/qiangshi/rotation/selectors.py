@@ -358,6 +358,8 @@ def quota_summary(rows: list[SchoolEligibility], rules: dict) -> dict[str, Any]:
         "minimum_backbone": backbone,
         "rotation_share": q["rotation_share"],
         "backbone_share": q["backbone_share"],
+        "rotation_percent": round(q["rotation_share"] * 100, 1),
+        "backbone_percent": round(q["backbone_share"] * 100, 1),
         "backbone_denominator": q.get("backbone_denominator", "rotating"),
     }
 
