@@ -89,4 +89,10 @@ def test_city_input_with_programme(rot):
     )
     sending = {s.id for s in inp.schools if s.is_sending}
     assert sending == {str(rot["u"].pk), str(rot["r"].pk)}
-    assert inp.params.allowed_pairs == frozenset({("350203", "350206")})
+    assert inp.params.allowed_pairs == frozenset({("350203", "350206"), ("350206", "350203")})
+    one_way = selectors.plan_input(
+        rot["tree"]["xiamen"],
+        YEAR,
+        overrides={"origins": ["350203"], "destinations": ["350206"], "exchange": False},
+    )
+    assert one_way.params.allowed_pairs == frozenset({("350203", "350206")})

@@ -87,6 +87,7 @@ class PlanIn(Schema):
     destinations: list[str] = Field(default_factory=list, description="Receiving districts")
     max_distance_km: float | None = Field(None, gt=0)
     subject_needs: bool = True
+    exchange: bool = Field(True, description="Receiving districts may send teachers back")
     solve: bool = Field(True, description="Solve right away (a background job)")
 
 
@@ -145,6 +146,7 @@ def plan_create(request, body: PlanIn):
         destinations=body.destinations,
         max_distance_km=body.max_distance_km,
         subject_needs=body.subject_needs,
+        exchange=body.exchange,
     )
     if body.solve:
         plan = services.plan_solve(actor=request.auth, plan=plan)

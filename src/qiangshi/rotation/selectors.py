@@ -454,7 +454,8 @@ def plan_input(
     """Read the region into the optimiser's dataclasses (as a system read: callers check that
     the actor may plan for the region). `overrides` may set origins/destinations (district
     codes: only moves from an origin district to a destination district are allowed),
-    max_distance_km, quota_scope, subject_needs (bool) and method-independent weights."""
+    max_distance_km, quota_scope, subject_needs (bool), exchange (bool: receiving districts
+    may send teachers back, default true) and time_limit."""
     from qiangshi.staffing.selectors import district_staffing
 
     on = on or default_effective_date(year)
@@ -589,7 +590,13 @@ def plan_input(
     max_km = overrides.get("max_distance_km", cons.get("max_distance_km"))
     pairs = None
     if origins or destinations:
-        pairs = frozenset((o, d) for o in origins for d in destinations)
+        # Teachers of the sending districts go to the receiving ones; with an exchange (the
+        # default) teachers of the receiving districts may go the other way, so that staffing
+        # stays within its band. Only the sending districts' moves count for the quotas.
+        pairs = {(o, d) for o in origins for d in destinations}
+        if overrides.get("exchange", True):
+            pairs |= {(d, o) for o in origins for d in destinations}
+        pairs = frozenset(pairs)
     params = engine.Params(
         rotation_share=float(quotas["rotation_share"]),
         backbone_share=float(quotas["backbone_share"]),

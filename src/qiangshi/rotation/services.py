@@ -89,6 +89,7 @@ def plan_create(
     destinations: list[str] | None = None,
     max_distance_km: float | None = None,
     subject_needs: bool = True,
+    exchange: bool = True,
 ) -> RotationPlan:
     """A new draft plan for a district or city and school year (not yet solved)."""
     _require(actor, "create")
@@ -121,6 +122,7 @@ def plan_create(
         "origins": origins,
         "destinations": destinations,
         "subject_needs": bool(subject_needs),
+        "exchange": bool(exchange),
     }
     if max_distance_km is not None:
         params["max_distance_km"] = float(max_distance_km)

@@ -78,6 +78,11 @@ class PlanForm(forms.Form):
         required=False,
         initial=True,
     )
+    exchange = forms.BooleanField(
+        label=gettext_lazy("Exchange: receiving districts may send teachers back"),
+        required=False,
+        initial=True,
+    )
 
     def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,6 +94,7 @@ class PlanForm(forms.Form):
         else:  # a district office: no programmes across districts
             del self.fields["origins"]
             del self.fields["destinations"]
+            del self.fields["exchange"]
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs["class"] = "form-check-input"
@@ -150,7 +156,12 @@ def rotation_home(request):
     regions = selectors.plan_regions(user) if can(user, "rotation", "create") else []
     form = PlanForm(
         regions=regions,
-        initial={"year": _year(request), "method": Method.MILP, "subject_needs": True},
+        initial={
+            "year": _year(request),
+            "method": Method.MILP,
+            "subject_needs": True,
+            "exchange": True,
+        },
     )
     context.update(
         {
@@ -190,6 +201,7 @@ def rotation_create(request):
                 destinations=d.get("destinations"),
                 max_distance_km=d["max_distance_km"],
                 subject_needs=d["subject_needs"],
+                exchange=d.get("exchange", True),
             )
             services.plan_solve(actor=request.user, plan=plan)
         except (ApplicationError, NotFound) as exc:

@@ -45,6 +45,11 @@ class Command(BaseCommand):
         p.add_argument("--max-distance", type=float, default=None, help="distance cap in km")
         p.add_argument("--time-limit", type=float, default=None, help="solver limit in seconds")
         p.add_argument("--no-subject-needs", action="store_true", help="ignore subject needs")
+        p.add_argument(
+            "--one-way",
+            action="store_true",
+            help="with --origins/--destinations: receiving districts send no one back",
+        )
         p.add_argument("--format", choices=("table", "json"), default="table")
         a = sub.add_parser("apply", help="make published plans whose date has come take effect")
         a.add_argument("--today", default=None, help="the date to act as today (YYYY-MM-DD)")
@@ -81,6 +86,7 @@ class Command(BaseCommand):
             "origins": _codes(opts["origins"]),
             "destinations": _codes(opts["destinations"]),
             "subject_needs": not opts["no_subject_needs"],
+            "exchange": not opts["one_way"],
         }
         if bool(overrides["origins"]) != bool(overrides["destinations"]):
             raise CommandError("Give both --origins and --destinations, or neither.")
