@@ -196,3 +196,19 @@ def test_command_apply(rot, django_capture_on_commit_callbacks, capsys):
     call_command("rotation", "apply", "--today", date(2026, 9, 1).isoformat())
     plan.refresh_from_db()
     assert plan.status == PlanStatus.EFFECTIVE
+
+
+def test_infeasible_plan_page_names_the_constraint(client, rot, django_capture_on_commit_callbacks):
+    from qiangshi.rotation import services
+
+    actor = rot["users"]["district"]
+    plan = services.plan_create(actor=actor, region_code="350203", year=YEAR, subject_needs=False)
+    services.decision_add(
+        actor=actor, plan=plan, teacher_pk=rot["people"]["plain0"].pk, kind="must_not"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.plan_solve(actor=actor, plan=plan)
+    client.force_login(actor)
+    body = client.get(reverse("web:rotation_plan", args=[plan.pk])).content.decode()
+    assert 'id="infeasibility"' in body and "骨干教师所占比例" in body
+    assert 'id="plan-submit"' in body  # still a draft; submitting is refused by the service

@@ -76,13 +76,25 @@ class Explainer:
                 "%(where)s"
             ) % {"school": dest, "what": _(" and ").join(below), "teacher": candidate.name,
                  "where": km}  # fmt: skip
-        return _(
-            "Rotation quota of %(origin)s; %(school)s is the best allowed destination for "
-            "%(teacher)s (%(subject)s), %(where)s"
-        ) % {
+        values = {
             "origin": origin,
             "school": dest,
             "teacher": candidate.name,
             "subject": subject_label(candidate.subject),
             "where": km,
         }
+        if not candidate.subject:
+            return (
+                _(
+                    "Rotation quota of %(origin)s; %(school)s is the best allowed destination "
+                    "for %(teacher)s, %(where)s"
+                )
+                % values
+            )
+        return (
+            _(
+                "Rotation quota of %(origin)s; %(school)s is the best allowed destination for "
+                "%(teacher)s (%(subject)s), %(where)s"
+            )
+            % values
+        )

@@ -247,6 +247,40 @@ def _school_rows(result: dict) -> list[dict]:
     return rows
 
 
+SOLVER_STATUS = {
+    "optimal": gettext_lazy("Optimal"),
+    "feasible": gettext_lazy("Feasible (time limit reached)"),
+    "incomplete": gettext_lazy("Incomplete"),
+    "infeasible": gettext_lazy("Infeasible"),
+    "no_solution": gettext_lazy("No plan found in time"),
+}
+GROUP_LABELS = {
+    "subject_needs": gettext_lazy("subject needs of receiving schools"),
+    "quotas": gettext_lazy("rotation quotas"),
+    "backbone_share": gettext_lazy("backbone teachers' share"),
+    "staffing": gettext_lazy("staffing quota ± tolerance"),
+    "distance": gettext_lazy("distance cap"),
+    "allowed_pairs": gettext_lazy("allowed sending → receiving districts"),
+    "fixed": gettext_lazy("fixed and forbidden moves"),
+}
+
+
+def _infeasibility(result: dict) -> str:
+    """A sentence naming the constraint groups that, relaxed, make a plan possible."""
+    groups = [str(GROUP_LABELS.get(g, g)) for g in result.get("infeasible_groups") or []]
+    if result.get("status") != "infeasible":
+        return ""
+    if not groups:
+        return _(
+            "No plan satisfies all hard constraints, and no single constraint group could be "
+            "named as the cause in the time available; see the details below."
+        )
+    return _(
+        "No plan satisfies all hard constraints. Relaxing any one of these would make a plan "
+        "possible: %(groups)s."
+    ) % {"groups": _("; ").join(groups)}
+
+
 def _needs(by_school: dict | None) -> list[dict]:
     """[{school, subjects}] from {school id: {subject: teachers}} stored with a result."""
     if not by_school:
@@ -331,6 +365,8 @@ def rotation_plan(request, pk: int):
             "solving": plan.solve_state in (SolveState.QUEUED, SolveState.RUNNING),
             "methods": Method.choices,
             "greedy": result.get("greedy"),
+            "solver_status": SOLVER_STATUS.get(result.get("status"), result.get("status", "")),
+            "infeasibility": _infeasibility(result),
             "needs": _needs(result.get("needs")),
             "uncoverable": _needs(result.get("uncoverable")),
         },
