@@ -212,3 +212,18 @@ def test_infeasible_plan_page_names_the_constraint(client, rot, django_capture_o
     body = client.get(reverse("web:rotation_plan", args=[plan.pk])).content.decode()
     assert 'id="infeasibility"' in body and "骨干教师所占比例" in body
     assert 'id="plan-submit"' in body  # still a draft; submitting is refused by the service
+
+
+def test_teacher_page_saves_preferences(client, rot):
+    from tests import factories
+
+    teacher = rot["people"]["plain3"]
+    user = factories.user("teacher")
+    teacher.user = user
+    teacher.save(update_fields=["user"])
+    client.force_login(user)
+    body = client.get(reverse("web:rotation_home")).content.decode()
+    assert "my-preferences" in body and rot["r"].name in body and rot["h"].name in body
+    assert "<title>我的交流轮岗" in body or "<title>My rotation" in body
+    client.post(reverse("web:rotation_preference"), {"year": YEAR + 1, "school": [rot["r"].pk, ""]})
+    assert teacher.rotation_preferences.get().schools == [rot["r"].pk]

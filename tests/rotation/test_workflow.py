@@ -214,3 +214,31 @@ def test_exemptions(rot):
         services.exemption_add(
             actor=district, teacher_pk=rot["people"]["huli"].pk, year=YEAR, reason="x"
         )
+
+
+def test_teacher_preferences_reach_the_optimiser(rot, django_capture_on_commit_callbacks):
+    from tests import factories
+
+    teacher = rot["people"]["plain3"]
+    user = factories.user("teacher")
+    teacher.user = user
+    teacher.save(update_fields=["user"])
+    with pytest.raises(ApplicationError):  # own school
+        services.preference_set(actor=user, year=YEAR, school_pks=[rot["u"].pk])
+    with pytest.raises(ApplicationError):  # not a teacher
+        services.preference_set(actor=rot["users"]["district"], year=YEAR, school_pks=[])
+    with pytest.raises(ApplicationError):  # too many
+        services.preference_set(actor=user, year=YEAR, school_pks=[rot["r"].pk, 1, 2, 3])
+    services.preference_set(actor=user, year=YEAR, school_pks=[rot["r"].pk, rot["h"].pk])
+    inp = selectors.plan_input(rot["tree"]["siming"], YEAR, overrides={"subject_needs": False})
+    mine = next(t for t in inp.teachers if t.id == str(teacher.pk))
+    assert mine.preference == (str(rot["r"].pk), str(rot["h"].pk))
+    # Must move: the teacher goes to R, their first choice, and the reason says so.
+    actor = rot["users"]["district"]
+    plan = services.plan_create(actor=actor, region_code="350203", year=YEAR, subject_needs=False)
+    services.decision_add(actor=actor, plan=plan, teacher_pk=teacher.pk, kind="must")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.plan_solve(actor=actor, plan=plan)
+    move = plan.moves.get(teacher=teacher)
+    assert move.destination == rot["r"]
+    assert "第 1 志愿" in move.reason or "choice 1" in move.reason

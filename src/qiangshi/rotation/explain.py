@@ -24,6 +24,7 @@ class Explainer:
     def __init__(self, inp):
         self.inp = inp
         self.schools = {s.id: s for s in inp.schools}
+        self.teachers = {t.id: t for t in inp.teachers if t.preference}
         totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
         for s in inp.schools:
             t = totals[s.district]
@@ -33,6 +34,14 @@ class Explainer:
         self.district = totals
 
     def reason(self, move: engine.Move) -> str:
+        text = self._reason(move)
+        teacher = self.teachers.get(move.teacher)
+        if teacher is not None and teacher.preference and move.destination in teacher.preference:
+            rank = teacher.preference.index(move.destination) + 1
+            text += _("; choice %(n)d of the teacher") % {"n": rank}
+        return text
+
+    def _reason(self, move: engine.Move) -> str:
         s = self.schools[move.destination]
         origin = self.inp.school_by_id[move.origin].name
         dest = self.inp.school_by_id[move.destination].name

@@ -210,3 +210,33 @@ class RotationExemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.teacher_id} {self.year}"
+
+
+class RotationPreference(models.Model):
+    """A teacher's preferred schools for a rotation year, best first (a soft term of the
+    optimiser: a move elsewhere costs a little more)."""
+
+    scope_subject = "rotation"
+    scope_school_path = "teacher__employments__school"
+    scope_current = "teacher__employments__end_date"
+    scope_teacher_path = "teacher"
+
+    teacher = models.ForeignKey(
+        "teachers.Teacher",
+        verbose_name=_("teacher"),
+        on_delete=models.CASCADE,
+        related_name="rotation_preferences",
+    )
+    year = models.PositiveIntegerField(_("school year"))
+    schools = models.JSONField(_("preferred schools"), default=list)  # school ids, best first
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("rotation preference")
+        verbose_name_plural = _("rotation preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["teacher", "year"], name="rotation_pref_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher_id} {self.year}"

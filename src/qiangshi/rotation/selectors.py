@@ -43,7 +43,14 @@ from qiangshi.teachers.models import (
     Teacher,
 )
 
-from .models import PlanStatus, RotationDecision, RotationExemption, RotationMove, RotationPlan
+from .models import (
+    PlanStatus,
+    RotationDecision,
+    RotationExemption,
+    RotationMove,
+    RotationPlan,
+    RotationPreference,
+)
 from .rules import rules_on, rules_version
 
 COMPULSORY = (Stage.PRIMARY, Stage.JUNIOR, Stage.NINE_YEAR, Stage.TWELVE_YEAR)
@@ -552,6 +559,13 @@ def plan_input(
             )
         )
 
+    preferences = {
+        teacher_id: tuple(str(pk) for pk in schools)
+        for teacher_id, schools in RotationPreference.objects.filter(
+            year=year, teacher_id__in=[c.teacher_id for c in people]
+        ).values_list("teacher_id", "schools")
+        if schools
+    }
     fixed: dict[int, list[RotationDecision]] = defaultdict(list)
     for d in decisions or ():
         fixed[d.teacher_id].append(d)
@@ -579,6 +593,7 @@ def plan_input(
                 years_at_school=c.years,
                 eligible=c.eligible or kw.get("fixed") == "must",
                 forbidden_schools=frozenset(forbidden),
+                preference=preferences.get(c.teacher_id),
                 **kw,
             )
         )
@@ -663,6 +678,30 @@ def my_moves(actor) -> QuerySet:
         )
         .select_related("plan", "plan__region", "origin", "destination")
         .order_by("-plan__year")
+    )
+
+
+def my_preference(actor, year: int) -> RotationPreference | None:
+    teacher = getattr(actor, "teacher_profile", None)
+    if teacher is None:
+        return None
+    return RotationPreference.objects.filter(teacher=teacher, year=year).first()
+
+
+def preference_choices(actor) -> list[School]:
+    """The schools a teacher may name: active compulsory schools of their city but their own."""
+    teacher = getattr(actor, "teacher_profile", None)
+    school = teacher.current_school if teacher is not None else None
+    if school is None:
+        return []
+    city = school.district.parent or school.district
+    return list(
+        School.objects.filter(
+            is_active=True, stage__in=COMPULSORY, district__path__startswith=city.path
+        )
+        .exclude(pk=school.pk)
+        .select_related("district")
+        .order_by("district__code", "name")
     )
 
 

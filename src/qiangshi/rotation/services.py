@@ -34,6 +34,7 @@ from .models import (
     RotationExemption,
     RotationMove,
     RotationPlan,
+    RotationPreference,
     SolveState,
 )
 from .rules import rules_on
@@ -517,3 +518,60 @@ def exemption_remove(*, actor, exemption_pk) -> None:
         changes={"exemption": [f"{exemption.year}: {exemption.reason[:100]}", None]},
     )
     exemption.delete()
+
+
+@transaction.atomic
+def preference_set(*, actor, year: int, school_pks: list) -> RotationPreference:
+    """A teacher states the schools they would like to rotate to in a year, best first (at most
+    the rule set's number; active compulsory schools of their city other than their own).
+    An empty list withdraws the preference."""
+    from .selectors import COMPULSORY, current_school_year
+
+    teacher = getattr(actor, "teacher_profile", None)
+    if actor.role != Role.TEACHER or teacher is None:
+        raise ApplicationError(_("Only a teacher can state their own preferences."))
+    year = int(year)
+    if year < current_school_year():
+        raise ApplicationError(_("The school year has passed."), fields={"year": str(year)})
+    school = teacher.current_school
+    if school is None:
+        raise ApplicationError(_("You have no current school."))
+    limit = int(rules_on(default_effective_date(year))["constraints"]["max_preferences"])
+    pks = []
+    for raw in school_pks:
+        if raw in (None, ""):
+            continue
+        try:
+            pk = int(raw)
+        except (TypeError, ValueError):
+            raise ApplicationError(_("Not a school."), fields={"schools": str(raw)}) from None
+        if pk not in pks:
+            pks.append(pk)
+    if len(pks) > limit:
+        raise ApplicationError(
+            _("Choose at most %(n)d schools.") % {"n": limit}, fields={"schools": str(len(pks))}
+        )
+    city = school.district.parent or school.district
+    valid = set(
+        School.objects.filter(
+            pk__in=pks,
+            is_active=True,
+            stage__in=COMPULSORY,
+            district__path__startswith=city.path,
+        )
+        .exclude(pk=school.pk)
+        .values_list("pk", flat=True)
+    )
+    bad = [pk for pk in pks if pk not in valid]
+    if bad:
+        raise ApplicationError(
+            _("These schools cannot be chosen: %(ids)s") % {"ids": ", ".join(map(str, bad))},
+            fields={"schools": ", ".join(map(str, bad))},
+        )
+    pref, _created = RotationPreference.objects.update_or_create(
+        teacher=teacher, year=year, defaults={"schools": pks}
+    )
+    audit_record(
+        actor=actor, action="rotation.preference", target=teacher, changes={"schools": [None, pks]}
+    )
+    return pref

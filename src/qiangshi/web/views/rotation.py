@@ -112,6 +112,17 @@ def rotation_home(request):
     user = request.user
     context: dict = {"my_moves": list(selectors.my_moves(user))}
     if user.role == Role.TEACHER:
+        year = selectors.current_school_year() + 1
+        preference = selectors.my_preference(user, year)
+        chosen = list(preference.schools) if preference else []
+        context.update(
+            {
+                "year": year,
+                "choices": selectors.preference_choices(user),
+                "chosen": chosen + [None] * (3 - len(chosen)),
+                "preference": preference,
+            }
+        )
         return render(request, "web/rotation/mine.html", context)
     plans = selectors.plan_list(user)
     status = request.GET.get("status", "")
@@ -658,3 +669,21 @@ def rotation_exempt(request):
     except (ApplicationError, NotFound) as exc:
         messages.error(request, str(exc) if str(exc) != "Not found" else _("No such teacher."))
     return redirect(back)
+
+
+@login_required
+def rotation_preference(request):
+    """A teacher states (or withdraws) their preferred schools for next year's rotation."""
+    if request.method != "POST":
+        return redirect("web:rotation_home")
+    try:
+        services.preference_set(
+            actor=request.user,
+            year=_year(request),
+            school_pks=request.POST.getlist("school"),
+        )
+    except ApplicationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your preferences were saved."))
+    return redirect("web:rotation_home")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("rotation/new/", rotation.rotation_create, name="rotation_create"),
     path("rotation/eligibility/", rotation.rotation_eligibility, name="rotation_eligibility"),
     path("rotation/exemptions/", rotation.rotation_exempt, name="rotation_exempt"),
+    path("rotation/preferences/", rotation.rotation_preference, name="rotation_preference"),
     path("rotation/<int:pk>/", rotation.rotation_plan, name="rotation_plan"),
     path("rotation/<int:pk>/status/", rotation.rotation_plan_status, name="rotation_plan_status"),
     path("rotation/<int:pk>/solve/", rotation.rotation_solve, name="rotation_solve"),
