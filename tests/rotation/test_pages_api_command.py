@@ -227,3 +227,28 @@ def test_teacher_page_saves_preferences(client, rot):
     assert "<title>我的交流轮岗" in body or "<title>My rotation" in body
     client.post(reverse("web:rotation_preference"), {"year": YEAR + 1, "school": [rot["r"].pk, ""]})
     assert teacher.rotation_preferences.get().schools == [rot["r"].pk]
+
+
+def test_api_preferences(client, rot):
+    from tests import factories
+
+    teacher = rot["people"]["plain3"]
+    user = factories.user("teacher")
+    teacher.user = user
+    teacher.save(update_fields=["user"])
+    _, key = api_token_create(actor=user, name="t")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    ok = client.put(
+        "/api/rotation/preferences",
+        {"year": YEAR, "school_ids": [rot["r"].pk]},
+        content_type="application/json",
+        **auth,
+    )
+    assert ok.status_code == 200 and ok.json()["school_ids"] == [rot["r"].pk]
+    bad = client.put(
+        "/api/rotation/preferences",
+        {"year": YEAR, "school_ids": [rot["u"].pk]},
+        content_type="application/json",
+        **auth,
+    )
+    assert bad.status_code == 400 and bad.json()["fields"]

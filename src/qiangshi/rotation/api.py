@@ -277,3 +277,16 @@ def my_moves(request):
         }
         for m in selectors.my_moves(request.auth)
     ]
+
+
+class PreferenceIn(Schema):
+    year: int = Field(..., ge=2000, le=2100)
+    school_ids: list[int] = Field(default_factory=list, description="Best first; empty withdraws")
+
+
+@router.put(
+    "/preferences", response={200: dict[str, Any], **ERRORS}, summary="My preferred schools"
+)
+def my_preferences(request, body: PreferenceIn):
+    pref = services.preference_set(actor=request.auth, year=body.year, school_pks=body.school_ids)
+    return {"year": pref.year, "school_ids": pref.schools}
