@@ -174,15 +174,14 @@ def candidates(
     rules = rules or rules_on(on)
     elig = rules["eligibility"]
     schools = list(_schools(districts_of(region), actor))
-    school_ids = [s.pk for s in schools]
     stage_of = {s.pk: s.stage for s in schools}
     balance_rules = rule_set_on(on)
 
+    on_roll = Employment.objects.filter(school__in=_schools(districts_of(region), actor))
+    on_roll = on_roll.filter(end_date__isnull=True)
     current = list(
-        Employment.objects.filter(school_id__in=school_ids, end_date__isnull=True)
-        .select_related("teacher")
-        .only(
-            "teacher__id",
+        on_roll.values_list(
+            "teacher_id",
             "teacher__name",
             "teacher__gender",
             "teacher__birth_date",
@@ -195,7 +194,8 @@ def candidates(
             "start_date",
         )
     )
-    teacher_ids = [e.teacher_id for e in current]
+    # The teachers as a subquery (not a list of ids: tens of thousands of parameters are slow).
+    teacher_ids = on_roll.values("teacher_id")
     # Earlier employments, to count tenure back through contiguous records at the same school.
     history: dict[int, list[tuple[int, date, date | None]]] = defaultdict(list)
     for tid, sid, start, end in (
@@ -236,63 +236,66 @@ def candidates(
     statuses = set(elig["excluded_statuses"])
     pe_arts = set(balance_rules.pe_arts_subjects)
 
+    texts = {key: str(text) for key, text in REASONS.items()}  # translated once
     result = []
-    for e in current:
-        t = e.teacher
-        since = e.start_date
-        for sid, start, end in history.get(t.pk, ()):
+    for (
+        teacher_id, name, gender, birth_date, status, school_id, employment_type, subject,
+        is_principal, is_full_time, start_date,
+    ) in current:  # fmt: skip
+        since = start_date
+        for sid, start, end in history.get(teacher_id, ()):
             if start >= since:
                 continue
-            if sid == e.school_id and end is not None and end + gap >= since:
+            if sid == school_id and end is not None and end + gap >= since:
                 since = start
             else:
                 break
         c = Candidate(
-            teacher_id=t.pk,
-            name=t.name,
-            gender=t.gender,
-            birth_date=t.birth_date,
-            status=t.personnel_status,
-            school_id=e.school_id,
-            employment_type=e.employment_type,
-            subject=e.main_subject or "",
-            is_principal=e.is_principal,
-            is_full_time=e.is_full_time_teacher,
+            teacher_id=teacher_id,
+            name=name,
+            gender=gender,
+            birth_date=birth_date,
+            status=status,
+            school_id=school_id,
+            employment_type=employment_type,
+            subject=subject or "",
+            is_principal=is_principal,
+            is_full_time=is_full_time,
             since=since,
             years=_full_years(since, on),
         )
         if c.employment_type not in types:
             c.reasons.append("employment_type")
-            c.reason_texts.append(str(REASONS["employment_type"]))
+            c.reason_texts.append(texts["employment_type"])
         needed = principal_years if c.is_principal else min_years
         if c.years < needed:
             key = "principal_years" if c.is_principal else "years"
             c.reasons.append(key)
-            c.reason_texts.append(str(REASONS[key]) % {"years": needed})
+            c.reason_texts.append(texts[key] % {"years": needed})
         try:
-            retires = retirement.retirement_date(t.gender, t.birth_date)
+            retires = retirement.retirement_date(gender, birth_date)
         except ValueError:
             retires = None
         if retires is not None and retires <= _add_years(on, margin_years):
             c.reasons.append("retirement")
-            c.reason_texts.append(str(REASONS["retirement"]) % {"years": margin_years})
+            c.reason_texts.append(texts["retirement"] % {"years": margin_years})
         if c.status in statuses:
             c.reasons.append("status")
-            c.reason_texts.append(str(REASONS["status"]))
-        if t.pk in sanctioned:
+            c.reason_texts.append(texts["status"])
+        if teacher_id in sanctioned:
             c.reasons.append("sanction")
-            c.reason_texts.append(str(REASONS["sanction"]))
-        if t.pk in exempt:
+            c.reason_texts.append(texts["sanction"])
+        if teacher_id in exempt:
             c.reasons.append("exempt")
-            c.reason_texts.append(str(REASONS["exempt"]) % {"reason": exempt[t.pk]})
-        stage = stage_of[e.school_id]
+            c.reason_texts.append(texts["exempt"] % {"reason": exempt[teacher_id]})
+        stage = stage_of[school_id]
         level = balance_rules.higher_degree_min_level.get(
             "junior" if stage == Stage.JUNIOR else "primary"
         )
-        c.is_backbone = t.pk in backbone
-        c.has_higher_degree = c.is_full_time and best_education.get(t.pk, -1) >= EDUCATION_RANK.get(
-            level, 99
-        )
+        c.is_backbone = teacher_id in backbone
+        c.has_higher_degree = c.is_full_time and best_education.get(
+            teacher_id, -1
+        ) >= EDUCATION_RANK.get(level, 99)
         c.is_pe_arts = c.is_full_time and c.subject in pe_arts
         result.append(c)
     result.sort(key=lambda c: (c.school_id, c.name, c.teacher_id))
