@@ -532,14 +532,16 @@ def plan_input(
         t[1] += c.is_backbone
         t[2] += c.is_pe_arts
 
+    established_at: dict[int, int] = defaultdict(int)
+    for c in people:
+        if c.employment_type == "established":
+            established_at[c.school_id] += 1
     eng_schools = []
     for s in schools:
         district_code = s.district.code
         sending = sends(s)
         mins = _weighted_minimums(s, dict(students.get(s.pk, {})), balance_rules.minimums)
-        established = sum(
-            1 for c in people if c.school_id == s.pk and c.employment_type == "established"
-        )
+        established = established_at.get(s.pk, 0)
         q, staff = quota.get(s.pk, (established, established))
         t = totals[s.pk]
         eng_schools.append(
@@ -565,8 +567,10 @@ def plan_input(
     preferences = {
         teacher_id: tuple(str(pk) for pk in schools)
         for teacher_id, schools in RotationPreference.objects.filter(
-            year=year, teacher_id__in=[c.teacher_id for c in people]
-        ).values_list("teacher_id", "schools")
+            year=year, teacher__employments__school__in=list(school_by_pk)
+        )
+        .distinct()
+        .values_list("teacher_id", "schools")
         if schools
     }
     fixed: dict[int, list[RotationDecision]] = defaultdict(list)
