@@ -529,3 +529,47 @@ def test_column_letters():
         "ZZ",
         "AAA",
     ]
+
+
+# --- lazy reading ----------------------------------------------------------------------------
+
+
+def test_lazy_reading_gives_the_same_rows_as_an_iterator():
+    rows = [ROWS[0]] + [["某人", str(i), None] for i in range(30)] + [[None], ["", ""]]
+    for data, name in ((xlsx(rows), "f.xlsx"), (b"a,b\n1,2\n\n3,4\n\n", "f.csv")):
+        eager = read_table(data, name)
+        lazy = read_table(data, name, lazy=True)
+        assert not isinstance(lazy.rows, list)
+        assert lazy.header == eager.header and lazy.first_data_row == eager.first_data_row
+        assert lazy.size_hint >= len(eager.rows) == eager.size_hint
+        assert list(lazy.rows) == eager.rows
+
+
+def test_lazy_reading_raises_file_problems_as_it_reaches_them():
+    rows = [ROWS[0]] + [["某人", str(i), None] for i in range(10)]
+    table = read_table(xlsx(rows), "f.xlsx", max_rows=9, lazy=True)  # the header reads fine
+    with pytest.raises(TableError) as exc:
+        list(table.rows)
+    assert exc.value.code == "too_many_rows"
+    gap = tabular.MAX_BLANK_RUN + 10
+    data = xlsx(build=lambda ws: ws.cell(row=3 + gap + 1, column=1, value="迟到的一行"))
+    table = read_table(data, "roster.xlsx", lazy=True)
+    with pytest.raises(TableError) as exc:
+        list(table.rows)
+    assert exc.value.code == "blank_gap"
+
+
+def test_a_formula_is_found_across_the_blocks_the_sheet_is_scanned_in():
+    def build(ws):
+        for r in range(2, 400):
+            ws.cell(row=r, column=1, value="填充" * 20)
+        ws.cell(row=400, column=2, value="=1+1")
+
+    data = xlsx(build=build)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        part = tabular._sheet_part(archive, 0)
+        for block in (7, 64, 100, 4096, 1 << 20):
+            assert tabular._has_formula(archive, part, block=block)
+    assert tabular.formula_cells(data) == {(400, 2)}
+    with zipfile.ZipFile(io.BytesIO(xlsx())) as archive:
+        assert not tabular._has_formula(archive, tabular._sheet_part(archive, 0), block=7)

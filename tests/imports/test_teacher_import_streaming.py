@@ -97,3 +97,24 @@ def test_text_needing_escapes_survives_the_copy(world):
     assert Teacher.objects.filter(name='A\\B "C"').exists()
     audit = AuditLog.objects.get(action="teacher.import_create", object_repr='A\\B "C"')
     assert audit.changes["name"] == [None, 'A\\B "C"']
+
+
+def test_a_job_of_several_chunks_saves_progress_between_chunks_and_commits(world, monkeypatch):
+    from qiangshi.imports import jobs
+
+    seen = []
+    real = jobs.JobProgress.__call__
+
+    def spy(self, stage, done, total):
+        seen.append((stage, done))
+        return real(self, stage, done, total)
+
+    monkeypatch.setattr(jobs.JobProgress, "__call__", spy)
+    monkeypatch.setattr(jobs, "PROGRESS_INTERVAL", 0)
+    actor = world["users"]["admin"]
+    data = _xlsx([_row(world, n) for n in range(1, 8)])
+    job = jobs.import_job_start(actor=actor, kind="teachers", data=data, filename="r.xlsx")
+    assert job.status == "validated" and job.new == 7
+    job = jobs.import_job_commit(actor=actor, job=job)
+    assert job.status == "committed" and job.new == 7 and _mine().count() == 7
+    assert any(stage == "write" and 0 < done < 7 for stage, done in seen)

@@ -13,6 +13,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -360,6 +361,7 @@ class _TeacherCheck:
         self.seen: dict[str, int] = {}
         self.schools: dict[str, tuple[_School | None, bool]] = {}  # code → (in scope, exists)
         self.keys: list[str] = []
+        self.done = 0  # data rows checked (and, when writing, queued to be written)
         self.titles = {k: _col_title(k, match, table) for k in ("national_id", "birth_date")}
         for key in ("gender", "post_grade", "school_code"):
             self.titles[key] = _col_title(key, match, table)
@@ -483,6 +485,7 @@ class _TeacherCheck:
         writer = self.writer
         if writer is not None:
             writer.wait()  # the COPY started at the previous flush: one statement at a time
+            self._report()  # now: a job's progress may be saved on this connection
         self._lookup_schools(rows)
         hashes = [r.hash for r in rows]
         existing: dict[str, _Existing] = {}
@@ -546,10 +549,14 @@ class _TeacherCheck:
                     _STATE.reset(token)
         else:
             _count_teachers(rows, self.result)
-        if self.progress is not None:
-            done = rows[-1].row - self.table.first_data_row + 1
-            total = max(self.table.size_hint, done)
-            self.progress("write" if self.write else "validate", done, total)
+        self.done = rows[-1].row - self.table.first_data_row + 1
+        if writer is None:
+            self._report()
+
+    def _report(self) -> None:
+        if self.progress is not None and self.done:
+            total = max(self.table.size_hint, self.done)
+            self.progress("write" if self.write else "validate", self.done, total)
 
 
 def _validate_teachers(
@@ -990,11 +997,12 @@ def _import_stream(
     """import_file for a kind checked and written in one streaming pass (`_Kind.stream`).
 
     Rows are written as soon as they are checked, inside one transaction that is rolled back
-    if any row of the file has a problem (or this is a dry run): all or nothing, as ever.
+    if any row of the file has a problem: all or nothing, as ever. A dry run only checks.
     """
     result = ImportResult(kind=kind)
     try:
-        with transaction.atomic():
+        # A dry run writes nothing: it needs no transaction of its own.
+        with nullcontext() if dry_run else transaction.atomic():
             keys = spec.stream(actor, table, match, result, write=not dry_run, progress=progress)
             if not result.problems and not (result.new + result.changed + result.unchanged):
                 result.problems = [
@@ -1006,9 +1014,9 @@ def _import_stream(
                         "The file has no data rows below the header",
                     )
                 ]
-            if result.problems or dry_run:
+            if result.problems and not dry_run:
                 transaction.set_rollback(True)
-            else:
+            elif not dry_run:
                 result.committed = True
                 result.job = _record_job(
                     actor, kind, data, filename, mapping, result, keys, job=job
