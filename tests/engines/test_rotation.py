@@ -474,3 +474,96 @@ def test_backbone_denominator_eligible_counts_eligible_backbone_teachers():
     assert check_plan(teachers, schools, params, eligible.moves) == []
     assert check_plan(teachers, schools, params, rotating.moves) != []
     assert len(greedy_plan(teachers, schools, params).moves) == 2
+
+
+def understaffed():
+    """flow="any": the sending school A is below its staffing band (50 of a quota of 60), so a
+    teacher can leave it only if another comes in; B, at the top of its band, lacks a music
+    teacher and can take one only if one of its own leaves. The only plans: T0 (music) from A
+    to B and one of B's teachers from B to A."""
+    teachers, schools = small()
+    a, b, c = schools
+    schools = [
+        replace(a, staff=50),
+        replace(b, staff=14, quota=13),
+        replace(c, lat=26.0),  # out of reach
+    ]
+    teachers = [*teachers, Teacher("B1", "B", "chinese"), Teacher("B2", "B", "math")]
+    params = replace(EXACT, flow="any", max_distance_km=20)
+    return teachers, schools, params
+
+
+def test_greedy_swaps_to_keep_staffing_bands():
+    teachers, schools, params = understaffed()
+    greedy = greedy_plan(teachers, schools, params)
+    assert greedy.status == "feasible", greedy.message
+    assert check_plan(teachers, schools, params, greedy.moves) == []
+    moved = {(m.teacher, m.destination) for m in greedy.moves}
+    assert ("T0", "B") in moved and len(greedy.moves) == 2
+    result = plan(teachers, schools, params)
+    assert result.status == "optimal"
+    assert check_plan(teachers, schools, params, result.moves) == []
+    _independent_check(teachers, schools, params, result)
+    assert result.objective <= greedy.objective + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_tight_bands_with_swaps(seed):
+    """Sending schools at the bottom of their band, any direction allowed: the greedy plan
+    must exchange teachers, and the optimiser (priced or not) is never worse than it."""
+    teachers, schools = random_instance(400, 16, seed=300 + seed)
+    schools = [
+        replace(s, quota=s.staff + max(2, s.staff // 10)) if s.is_sending else s for s in schools
+    ]
+    params = Params(flow="any", quota_tolerance=0.02, time_limit=20)
+    greedy = greedy_plan(teachers, schools, params)
+    assert greedy.status == "feasible", greedy.message
+    assert check_plan(teachers, schools, params, greedy.moves) == []
+    for p in (params, replace(params, max_columns=500)):
+        result = plan(teachers, schools, p)
+        assert result.status in ("optimal", "feasible"), result.message
+        assert check_plan(teachers, schools, p, result.moves) == []
+        _independent_check(teachers, schools, p, result)
+        assert result.objective <= greedy.objective + 1e-6
+
+
+def test_priced_infeasibility_is_explained_from_the_lp():
+    """Above max_columns an infeasible model is found by the LP (phase 1 of the pricing) and
+    the rows it has to break are named: here B and C are full, so nobody can come in."""
+    teachers, schools = small()
+    schools = [schools[0], replace(schools[1], staff=14), replace(schools[2], staff=14)]
+    params = replace(EXACT, max_distance_km=20, max_columns=1)
+    result = plan(teachers, schools, params)
+    assert result.status == "infeasible" and result.moves == []
+    assert result.infeasible_groups == ("staffing",)
+    assert "LP relaxation" in result.message and "above its staffing band" in result.message
+
+
+def test_pricing_from_no_columns_reaches_the_whole_lp():
+    """Pricing started from no columns at all (the LP infeasible) goes through phase 1 and
+    ends at the LP optimum of the whole model."""
+    import highspy
+
+    teachers, schools = random_instance(300, 15, seed=11)
+    inst = rotation._Instance(teachers, schools, Params())
+    model = rotation._Model(inst, frozenset())
+    priced = rotation._price(model, np.zeros(0, dtype=np.int64), 1e18)
+    assert priced.state == "optimal"
+    h = model.highs(None, integer=False, time_limit=60)
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    whole = h.getInfo().objective_function_value
+    assert priced.bound == pytest.approx(whole, rel=1e-6, abs=1e-6)
+
+
+def test_quota_against_closed_sending_schools_is_told_by_counting():
+    """Above max_columns counting tells at once: A is below its staffing band and, with the
+    flow out of sending schools only, nobody may move in, so it can lose nobody."""
+    teachers, schools, params = understaffed()
+    params = replace(params, flow="sending_out", max_columns=1)
+    result = plan(teachers, schools, params)
+    assert result.status == "infeasible" and result.moves == []
+    assert result.infeasible_groups == ("quotas", "staffing")
+    assert "D1 must rotate 1" in result.message and "can lose only 0" in result.message
+    small_model = plan(teachers, schools, replace(params, max_columns=60_000))
+    assert small_model.status == "infeasible" and "staffing" in small_model.infeasible_groups

@@ -64,26 +64,60 @@ whose removal alone makes the model feasible are reported, in that order (status
 or district where it can be told; when no single group is enough, pairs are tried). A
 requirement group (subject needs, quotas, backbone share) dropped makes fewer moves necessary, a
 restriction group (staffing, distance, pairs, fixed) dropped makes more possible: both kinds are
-listed. No plan is returned empty without a reason.
+listed. No plan is returned empty without a reason. Each of these checks runs HiGHS under the
+same watchdog as the solve (below) and the search gets what is left of the time limit, a few
+seconds at least. Above `max_columns` (next section) the search is not needed: the pricing's
+phase 1 tells infeasibility itself, and the report names the rows its least-violation LP has to
+break — which quota group, subject need or school's staffing band and by how many teachers —
+with `infeasible_groups` their groups (dropping those together makes the LP relaxation
+feasible); no plan is possible then, since not even the LP relaxation has one. Before that,
+counting alone may tell (at once, where the LP of a million columns takes minutes): a quota
+group whose sending schools cannot lose enough teachers — each at most its eligible teachers
+with a destination and at most its room below its staffing band plus the teachers who may move
+in — is reported with `infeasible_groups` ("quotas", "staffing"), the two sides of the conflict
+(the message names the schools closed to anyone moving in, which the allowed pairs, the
+distance limit or the flow cause); a subject need with too few teachers who may come
+("subject_needs") and a teacher who must move and may not ("fixed") likewise.
 
 Large instances. With more x columns than `Params.max_columns` (60,000; the 10,000 × 300
 benchmark has 386,000) HiGHS is not handed them all: its MIP setup alone, the LP relaxation and
 the root heuristics on that many columns take minutes. Instead the LP relaxation is solved by
 column generation: first over the greedy plan's columns, each type's 6 cheapest destinations and
-each destination's 4 cheapest types of every kind (indicator flags, needed subject); then the
+each destination's 4 cheapest types of every kind (indicator flags, needed subject) — 3 and 1
+when that is more than twice `max_columns` (a first LP of 2 s instead of 9 s); then the
 columns of negative reduced cost c_j − Aᵀy (y: the LP's row duals) are added, the most negative
 first, until there are none (the LP over those columns is then the LP of the whole model) or a
-third of the time is used. The MIP is solved over those columns plus the ones of smallest
-reduced cost up to `max_columns`. Every hard constraint and the objective are the same; only
-the destinations the MIP may choose from are fewer. The gap reported is then to the bound of
-the whole model's LP, z_LP + Σ_j min(0, rc_j)·ub_j over the columns left out (a Lagrangian
-bound, valid for every plan), not to HiGHS's bound over the columns it had; the status is
+third of the time is used. When the LP over the first columns is infeasible (the greedy plan
+failed, so its columns are not among them), phase 1 comes first: elastic columns on both sides
+of every row, cost 1 and every other cost 0, priced the same way until they are all zero (then
+the real costs, phase 2) or no column can lower their sum (the model is infeasible, see above);
+with no greedy plan to start from, phase 1 may use the whole time limit (the MIP over columns
+whose LP has no solution can do nothing). HiGHS's time limit counts every run of one instance
+together, so each round of the pricing is given its run time so far plus what is left (it was
+given only what is left, and the pricing ended rounds early, out of "time").
+The MIP is solved over the LP's support, the greedy plan's columns and then the columns of
+smallest reduced cost up to `max_columns`. A small MIP over the LP's support and the greedy
+plan's columns alone is solved first (a third of what is left at most): its optimum is close to
+the LP's and HiGHS finds it in seconds, where the root node of the big MIP (cuts and rounding
+heuristics over all its columns) can take the whole time limit without improving on the start;
+the better of it and the greedy plan is the big MIP's start. Every hard constraint and the
+objective are the same; only the destinations the MIP may choose from are fewer. The gap
+reported is then to a bound of the whole model's LP from the last round's duals y (valid for
+every plan, z_LP itself once the pricing has converged), not to HiGHS's bound over the columns
+it had: the better of
+z + Σ_j min(0, rc_j)·ub_j over the columns left out and the Lagrangian bound that keeps the type
+rows, Σ_r y_r·b_r over the other rows + Σ_type size · min(0, min_s (c − Aᵀy + y_type)), i.e.
+each type moves all its teachers to its cheapest destination or none (far tighter while the
+pricing is cut short: 3% instead of 660% on a city of 1.1 million columns); the status is
 "optimal" only when that gap is within `mip_rel_gap`, and the message says how many columns
 were used.
 
 Time. `Params.time_limit` bounds the whole `plan` call: the greedy start, building the model,
-the pricing and the MIP share it (HiGHS gets what is left), and the search for the cause of an
-infeasibility gets what is left after that. HiGHS's root reduced-cost heuristic is switched
+the pricing, the small MIP and the MIP share it (HiGHS gets what is left), and the search for
+the cause of an infeasibility gets what is left after that (a few seconds at least: its MIPs
+are watched like the solve, below). Before, that search ran HiGHS unwatched on the whole model
+of a million columns once per group, and a city's 60 s call took 146–275 s and ended without a
+cause. HiGHS's root reduced-cost heuristic is switched
 off: it solves a sub-MIP whose presolve does not look at the clock, and on the 10,000 × 300
 benchmark it ran minutes past the limit. Other parts of the root node do not look at the clock
 either (the rounding heuristics' propagation over a large cut pool), so HiGHS runs in a thread
@@ -95,7 +129,16 @@ plan at worst, when it is feasible).
 `greedy_plan` is the baseline: subject needs first, then, while a quota group is short, the
 neediest receiving school (largest weighted shortfall, then deviation) gets the eligible teacher
 who lowers the objective most among those it may take (a backbone one while the share is short).
-`plan` gives the greedy plan to HiGHS as a starting solution, so its objective is never worse.
+A move that would take its origin below its staffing band (typical: understaffed sending schools,
+already at the bottom of the widened band) or its destination above it is made together with a
+repair: a back-fill into the origin by a teacher who may move there and a move out of the
+destination, a swap between the two schools where one is allowed (only with `flow="any"` or
+with allowed pairs both ways can anyone move into a sending school). Without it the greedy plan
+was incomplete wherever the sending schools were understaffed (e.g. 433 of the 1,022 moves a
+city's quotas needed), and HiGHS, started without a plan, found none either.
+`plan` gives the greedy plan (or the small MIP's, when better) to HiGHS as a starting solution,
+so its objective is never worse. The greedy plan may take half the time limit (2 s at least),
+then it stops where it is and is incomplete.
 """
 
 from __future__ import annotations
@@ -497,9 +540,13 @@ class _Model:
         inf = np.inf
         xcol = np.arange(n)
         nrow = 0
+        # (group, first row, rows) of each block of hard rows, for explaining infeasibility
+        self.blocks: list[tuple[str, int, int]] = []
 
-        def add(r_idx, cols, vals, lo, hi):
+        def add(r_idx, cols, vals, lo, hi, group=None):
             nonlocal nrow
+            if group is not None:
+                self.blocks.append((group, nrow, len(np.asarray(lo, dtype=float).ravel())))
             rows_r.append(np.asarray(r_idx, dtype=np.int64) + nrow)
             rows_c.append(np.asarray(cols, dtype=np.int64))
             rows_v.append(np.asarray(vals, dtype=float))
@@ -516,20 +563,34 @@ class _Model:
             ],
             dtype=bool,
         )
-        add(tt, xcol, np.ones(n), np.where(must, 1.0, 0.0), inst.type_size)
+        add(tt, xcol, np.ones(n), np.where(must, 1.0, 0.0), inst.type_size, "fixed")
         # Quotas and backbone share per group.
         G = len(inst.group_names)
         g = inst.group_of[ts]
         out = g >= 0
         if G:
             if "quotas" not in relax:
-                add(g[out], xcol[out], np.ones(out.sum()), inst.group_quota, np.full(G, inf))
+                add(
+                    g[out],
+                    xcol[out],
+                    np.ones(out.sum()),
+                    inst.group_quota,
+                    np.full(G, inf),
+                    "quotas",
+                )
             if "backbone_share" not in relax and inst.backbone_of_eligible:
                 vals = inst.t_backbone[ti[out]].astype(float)
-                add(g[out], xcol[out], vals, inst.group_backbone_min, np.full(G, inf))
+                add(
+                    g[out],
+                    xcol[out],
+                    vals,
+                    inst.group_backbone_min,
+                    np.full(G, inf),
+                    "backbone_share",
+                )
             elif "backbone_share" not in relax:
                 vals = inst.t_backbone[ti[out]] - p.backbone_share
-                add(g[out], xcol[out], vals, np.zeros(G), np.full(G, inf))
+                add(g[out], xcol[out], vals, np.zeros(G), np.full(G, inf), "backbone_share")
         # Subject needs: in − out of subject j at s ≥ need.
         if inst.needs and "subject_needs" not in relax:
             r_idx, cols, vals = [], [], []
@@ -540,7 +601,8 @@ class _Model:
                 r_idx += [r] * (len(inn) + len(outm))
                 cols += inn.tolist() + outm.tolist()
                 vals += [1.0] * len(inn) + [-1.0] * len(outm)
-            add(r_idx, cols, vals, [float(x[2]) for x in inst.needs], [inf] * len(inst.needs))
+            lo = [float(x[2]) for x in inst.needs]
+            add(r_idx, cols, vals, lo, [inf] * len(inst.needs), "subject_needs")
         # Staffing: lo − N ≤ in − out ≤ hi − N.
         if "staffing" not in relax:
             add(
@@ -549,6 +611,7 @@ class _Model:
                 np.concatenate([np.ones(n), -np.ones(n)]),
                 inst.staff_lo - inst.staff,
                 inst.staff_hi - inst.staff,
+                "staffing",
             )
         # Shortfall u_{s,k} + in − out ≥ need − base; deviation in − out − dp + dn = target − base.
         srange = np.arange(S)
@@ -583,11 +646,12 @@ class _Model:
         self.row_upper = np.concatenate(rhi)
         self.nrow = nrow
 
-    def reduced_costs(self, row_dual: np.ndarray) -> np.ndarray:
-        """c − Aᵀy of every x column (each has at least its type row)."""
+    def reduced_costs(self, row_dual: np.ndarray, phase1: bool = False) -> np.ndarray:
+        """c − Aᵀy of every x column (each has at least its type row); c = 0 in phase 1."""
         end = int(self.start[self.n])
         prod = self.value[:end] * row_dual[self.index[:end]]
-        return self.cost[: self.n] - np.add.reduceat(prod, self.start[: self.n])
+        aty = np.add.reduceat(prod, self.start[: self.n])
+        return -aty if phase1 else self.cost[: self.n] - aty
 
     def _columns(self, cols: np.ndarray):
         lens = self.start[cols + 1] - self.start[cols]
@@ -712,37 +776,115 @@ def _first_columns(model: _Model, keep: np.ndarray, per_type: int, per_class: in
     return np.flatnonzero(chosen)
 
 
-def _price(model: _Model, first: np.ndarray, deadline: float):
+@dataclass
+class _Priced:
+    """What column generation on the LP relaxation found."""
+
+    cols: np.ndarray  # the x columns priced in, sorted
+    x: np.ndarray  # their values in the last LP solved (zeros when none was)
+    bound: float | None  # a lower bound of the whole model (phase 2 only)
+    rc: np.ndarray | None  # reduced costs of all x columns, last round
+    state: str  # "optimal" (converged) | "time" (cut short) | "infeasible" (proven, phase 1)
+    violation: np.ndarray | None = None  # per row, least total violation (when infeasible)
+    feasible: bool = True  # False while phase 1 has not ended
+
+
+def _price(
+    model: _Model, first: np.ndarray, deadline: float, phase1_deadline: float | None = None
+) -> _Priced:
     """Column generation on the LP relaxation: solve it over some columns, add those of
-    negative reduced cost, repeat. (the columns, a lower bound of the whole LP or None, the
-    reduced costs of all x columns or None, both from the last round solved); the columns are
-    None when the LP over the first ones is infeasible (the whole model must tell)."""
+    negative reduced cost, repeat. When the LP over the columns so far is infeasible, phase 1
+    first: elastic columns (cost 1, others 0) on both sides of every row, priced the same way
+    until they are all zero (then phase 2, the real costs) or no column can lower their sum (the
+    whole LP, hence the model, is infeasible; their values say by how much each row is broken).
+    Phase 1 may go on until `phase1_deadline` (when there is nothing else to do: no plan to
+    start from, and the LP over these columns has no solution)."""
     import highspy
 
     p = model.inst.params
-    chosen = np.zeros(model.n, dtype=bool)
+    nrow, nx, ncont = model.nrow, model.n, model.ncol - model.n
+    chosen = np.zeros(nx, dtype=bool)
     chosen[first] = True
     cols = np.flatnonzero(chosen)
     h = model.highs(cols, integer=False, time_limit=deadline - time.perf_counter())
     h.setOptionValue("presolve", "off")
+    xpos = np.arange(len(cols))  # HiGHS column of each of `cols`
+    cont = np.arange(len(cols), len(cols) + ncont)
+    ncol = len(cols) + ncont
+    art = None  # HiGHS columns of the elastic ones: +1 per row, then −1 per row
+    phase1 = False
     batch = max(2000, p.max_columns // 10)
     bound, rc = None, None
+    x = np.zeros(len(cols))
+    ok = highspy.HighsModelStatus.kOptimal
+
+    def done(state: str, violation=None) -> _Priced:
+        order = np.argsort(cols)
+        return _Priced(cols[order], x[order], bound, rc, state, violation, not phase1)
+
+    def set_costs(phase_one: bool) -> None:
+        idx = np.concatenate([xpos, cont]).astype(np.int32)
+        real = np.concatenate([model.cost[cols], model.cost[nx:]])
+        h.changeColsCost(len(idx), idx, np.zeros(len(idx)) if phase_one else real)
+        up = np.full(len(art), highspy.kHighsInf if phase_one else 0.0)
+        h.changeColsCost(
+            len(art), art.astype(np.int32), np.ones(len(art)) if phase_one else np.zeros(len(art))
+        )
+        h.changeColsBounds(len(art), art.astype(np.int32), np.zeros(len(art)), up)
+
     while True:
-        h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
+        limit = max(deadline, phase1_deadline or deadline) if phase1 or art is None else deadline
+        # (HiGHS's time limit counts all the runs of this instance together)
+        h.setOptionValue("time_limit", h.getRunTime() + max(limit - time.perf_counter(), 0.01))
         h.run()
         status = h.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:
-            # out of time: the MIP gets the columns so far, with the bound of the last round
-            infeasible = status == highspy.HighsModelStatus.kInfeasible
-            return (None if infeasible and len(cols) == len(first) else cols), bound, rc
-        y = np.asarray(h.getSolution().row_dual)
-        rc = model.reduced_costs(y)
+        if status == highspy.HighsModelStatus.kInfeasible and not phase1:
+            if art is None:
+                rows = np.arange(nrow, dtype=np.int32)
+                h.addCols(
+                    2 * nrow,
+                    np.zeros(2 * nrow),
+                    np.zeros(2 * nrow),
+                    np.zeros(2 * nrow),
+                    2 * nrow,
+                    np.arange(2 * nrow, dtype=np.int32),
+                    np.concatenate([rows, rows]),
+                    np.concatenate([np.ones(nrow), -np.ones(nrow)]),
+                )
+                art = np.arange(ncol, ncol + 2 * nrow)
+                ncol += 2 * nrow
+            phase1 = True
+            set_costs(True)
+            continue
+        if status != ok:  # out of time: the MIP gets the columns so far
+            if status == highspy.HighsModelStatus.kInfeasible:
+                phase1 = True  # (never solved with the elastic columns)
+            return done("time")
+        sol = h.getSolution()
+        values = np.asarray(sol.col_value)
+        x = values[xpos]
+        y = np.asarray(sol.row_dual)
+        objective = h.getInfo().objective_function_value
+        if phase1 and objective <= 1e-7:
+            phase1 = False
+            set_costs(False)
+            continue
+        rc = model.reduced_costs(y, phase1)
         neg = ~chosen & (rc < -1e-7)
-        bound = h.getInfo().objective_function_value + float(
-            (rc[neg] * model.upper[: model.n][neg]).sum()
-        )
-        if not neg.any() or time.perf_counter() > deadline:
-            return cols, bound, rc
+        if not phase1:
+            bound = max(
+                objective + float((rc[neg] * model.upper[:nx][neg]).sum()),
+                _lagrangian_bound(model, y, rc),
+            )
+        if not neg.any():
+            if phase1:
+                v = values[art]
+                return done("infeasible", v[:nrow] - v[nrow:])
+            return done("optimal")
+        if time.perf_counter() > (
+            max(deadline, phase1_deadline or deadline) if phase1 else deadline
+        ):
+            return done("time")
         new = np.flatnonzero(neg)
         if len(new) > batch:
             new = new[np.argpartition(rc[new], batch)[:batch]]
@@ -751,7 +893,7 @@ def _price(model: _Model, first: np.ndarray, deadline: float):
         start, index, value = model._columns(new)
         h.addCols(
             len(new),
-            model.cost[new],
+            np.zeros(len(new)) if phase1 else model.cost[new],
             model.lower[new],
             model.upper[new],
             len(index),
@@ -760,6 +902,36 @@ def _price(model: _Model, first: np.ndarray, deadline: float):
             value,
         )
         cols = np.concatenate([cols, new])
+        xpos = np.concatenate([xpos, np.arange(ncol, ncol + len(new))])
+        ncol += len(new)
+        x = np.concatenate([x, np.zeros(len(new))])
+
+
+def _lagrangian_bound(model: _Model, y: np.ndarray, rc: np.ndarray) -> float:
+    """A lower bound of the whole model from row duals y: every row priced by y but the type
+    rows (Σ_s x[type,s] ≤ size), which are kept, so each type takes its cheapest destination
+    (by c − Aᵀy without the type row's dual) for all its teachers, when that is negative; far
+    tighter than charging every column of negative reduced cost its upper bound."""
+    inst = model.inst
+    ntype = len(inst.type_rep)
+    lo, hi = model.row_lower, model.row_upper
+    other = np.arange(ntype, model.nrow)
+    yo = y[other]
+    side = np.where(yo > 0, lo[other], hi[other])
+    if not np.isfinite(side[np.abs(yo) > 1e-9]).all():
+        return -np.inf
+    const = float((yo * np.where(np.isfinite(side), side, 0.0)).sum())
+    if not model.n:
+        return const
+    rc_own = rc + y[model.tt]  # without the type row's dual
+    best = np.full(ntype, np.inf)
+    np.minimum.at(best, model.tt, rc_own)
+    size = inst.type_size
+    must = lo[:ntype] > 0
+    best = np.where(np.isfinite(best), best, 0.0)
+    take = np.where(must, best * lo[:ntype] + np.minimum(best, 0) * (size - lo[:ntype]), 0.0)
+    take = np.where(must, take, np.minimum(best, 0.0) * size)
+    return const + float(take.sum())
 
 
 def _run(h, deadline: float, grace: float = 2.0):
@@ -794,57 +966,98 @@ def plan(teachers: Sequence[Teacher], schools: Sequence[School], params: Params 
     params = params or Params()
     deadline = started + params.time_limit
     inst = _Instance(teachers, schools, params)
-    greedy = _greedy(inst)
     model = _Model(inst, frozenset())
+    # Above max_columns no search for the cause by MIPs: counting may tell at once.
+    quick = _quick_infeasibility(inst) if model.n > params.max_columns else None
+    if quick is not None:
+        groups, detail = quick
+        result = _result(inst, [], [], "infeasible", None, None, 0.0, detail, groups[0], "milp")
+        result.infeasible_groups = groups
+        result.solve_time = time.perf_counter() - started
+        return result
+    # the greedy plan is the fallback: it may take half the time (2 s at least)
+    greedy = _greedy(inst, started + params.time_limit / 2 + 2.0)
     greedy_ok = greedy[2] == ""
     greedy_cols = model.column_of(greedy[0], greedy[1]) if greedy_ok else None
-    cols, bound = None, None
+    start_moves = (greedy[0], greedy[1]) if greedy_ok else None
+    cols, bound, lp_feasible = None, None, True
     if model.n > params.max_columns:
         keep = greedy_cols if greedy_cols is not None else np.zeros(0, dtype=np.int64)
         first = _first_columns(model, keep, 6, 4)
+        if len(first) > 2 * params.max_columns:  # (a first LP of 126,000 columns: 9 s)
+            first = _first_columns(model, keep, 3, 1)
         # at most a third of what is left for the LP, the rest for the MIP
         budget = started + (deadline - started) / 3 + (time.perf_counter() - started) * 2 / 3
-        cols, bound, rc = _price(model, first, budget)
-        if rc is not None:
-            room = params.max_columns - len(cols)
-            if room > 0:
-                rest = np.flatnonzero(~np.isin(np.arange(model.n), cols))
-                if len(rest) > room:
-                    rest = rest[np.argpartition(rc[rest], room)[:room]]
-                cols = np.concatenate([cols, rest])
-            cols = np.sort(cols)
+        # with no plan to start from, phase 1 may take all the time: nothing else can help
+        priced = _price(model, first, budget, None if start_moves is not None else deadline)
+        if priced.state == "infeasible":
+            groups, detail = _explain_violation(inst, model, priced.violation)
+            result = _result(inst, [], [], "infeasible", None, None, 0.0, detail, groups[0], "milp")
+            result.infeasible_groups = groups
+            result.solve_time = time.perf_counter() - started
+            return result
+        bound, lp_feasible = priced.bound, priced.feasible
+        support = priced.cols[priced.x > 1e-6]
+        must = np.union1d(support, keep)
+        cols = priced.cols
+        if len(cols) > params.max_columns or priced.rc is not None:
+            # the LP's support and the greedy plan's columns, then the smallest reduced costs
+            room = params.max_columns - len(must)
+            rest = np.setdiff1d(priced.cols if priced.rc is None else np.arange(model.n), must)
+            if room <= 0:
+                rest = rest[:0]
+            elif len(rest) > room:
+                score = priced.rc[rest] if priced.rc is not None else np.zeros(len(rest))
+                rest = rest[np.argpartition(score, room)[:room]]
+            cols = np.union1d(must, rest)
+        # A small MIP first: the LP's support and the greedy plan's columns. Its optimum is
+        # near the LP's, and HiGHS finds it in seconds where the root of the big MIP (cuts,
+        # heuristics over all the columns) can take the whole time limit.
+        left = deadline - time.perf_counter()
+        if len(support) and len(must) < len(cols) and left > 1.0:
+            h = model.highs(must, integer=True, time_limit=left / 3)
+            if start_moves is not None:
+                _set_start(h, model.start_values(must, *start_moves))
+            finished, best = _run(h, time.perf_counter() + left / 3, grace=1.0)
+            if finished and h.getInfo().primal_solution_status == 2:
+                best = np.asarray(h.getSolution().col_value)
+            if best is not None:
+                mt, ms = _moves_of(inst, model, must, best)
+                if start_moves is None or inst.objective(mt, ms) < inst.objective(*start_moves):
+                    start_moves = (mt, ms)
     h = model.highs(cols, integer=True, time_limit=deadline - time.perf_counter())
-    start = model.start_values(cols, greedy[0], greedy[1]) if greedy_ok else None
-    _set_start(h, start)  # the greedy plan, when it is feasible
+    start = model.start_values(cols, *start_moves) if start_moves is not None else None
+    _set_start(h, start)  # the greedy plan (or the small MIP's), when there is one
     h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
     finished, best = _run(h, deadline)
+    xcols = np.arange(model.n) if cols is None else cols
+    priced_cols = cols is not None
+    no_plan = f"no feasible plan found within the time limit of {params.time_limit:g} s" + (
+        f" (the greedy plan fails: {greedy[2]})" if greedy[2] else ""
+    )
     if not finished:  # HiGHS is past the deadline where it does not look at the clock
         x_best = best if best is not None else start
-        xcols = np.arange(model.n) if cols is None else cols
         if x_best is None:
-            return _result(
-                inst,
-                [],
-                [],
-                "no_solution",
-                None,
-                None,
-                time.perf_counter() - started,
-                f"no feasible plan found within the time limit of {params.time_limit:g} s",
-                None,
-                "milp",
-            )
+            elapsed = time.perf_counter() - started
+            return _result(inst, [], [], "no_solution", None, None, elapsed, no_plan, None, "milp")
         return _plan_result(
-            inst, model, xcols, x_best, "feasible", None, bound, started, cols is not None
+            inst, model, xcols, x_best, "feasible", None, bound, started, priced_cols
         )
     status = h.getModelStatus()
     info = h.getInfo()
     has_solution = info.primal_solution_status == 2
     elapsed = time.perf_counter() - started
-    if status == highspy.HighsModelStatus.kInfeasible or (
-        not has_solution and status != highspy.HighsModelStatus.kTimeLimit
+    if not has_solution and start is not None:  # (HiGHS hands back its start at worst)
+        return _plan_result(
+            inst, model, xcols, start, "feasible", None, bound, started, priced_cols
+        )
+    if not priced_cols and (
+        status == highspy.HighsModelStatus.kInfeasible
+        or (not has_solution and status != highspy.HighsModelStatus.kTimeLimit)
     ):
-        groups, detail = _diagnose(inst, deadline)
+        # the search for the cause gets what is left, and a few seconds at least
+        left = max(deadline, time.perf_counter() + min(5.0, 0.1 * params.time_limit))
+        groups, detail = _diagnose(inst, left)
         result = _result(
             inst,
             [],
@@ -861,19 +1074,19 @@ def plan(teachers: Sequence[Teacher], schools: Sequence[School], params: Params 
         result.solve_time = time.perf_counter() - started
         return result
     if not has_solution:
-        return _result(
-            inst,
-            [],
-            [],
-            "no_solution",
-            None,
-            None,
-            elapsed,
-            f"no feasible plan found within the time limit of {params.time_limit:g} s",
-            None,
-            "milp",
-        )
-    xcols = np.arange(model.n) if cols is None else cols
+        if status == highspy.HighsModelStatus.kInfeasible:
+            lp = (
+                "though the LP relaxation of the whole model is feasible"
+                if lp_feasible
+                else "and the time limit ended the LP's search for a feasible solution (phase 1) "
+                "before it could tell whether there is one"
+            )
+            no_plan = (
+                f"no feasible plan over the {len(xcols)} of {model.n} candidate columns the "
+                f"MIP was given, {lp}"
+                + (f" (the greedy plan fails: {greedy[2]})" if greedy[2] else "")
+            )
+        return _result(inst, [], [], "no_solution", None, None, elapsed, no_plan, None, "milp")
     name = "optimal" if status == highspy.HighsModelStatus.kOptimal else "feasible"
     gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else None
     return _plan_result(
@@ -885,16 +1098,16 @@ def plan(teachers: Sequence[Teacher], schools: Sequence[School], params: Params 
         gap,
         bound,
         started,
-        cols is not None,
+        priced_cols,
     )
 
 
-def _plan_result(inst, model, xcols, values, name, gap, bound, started, priced) -> Result:
-    """The Result of a solution `values` over the x columns `xcols` (then the continuous)."""
-    params = inst.params
+def _moves_of(inst: _Instance, model: _Model, xcols: np.ndarray, values) -> tuple:
+    """(teacher indices, school indices) of a solution `values` over the x columns `xcols`:
+    the teachers of a type longest at the school move first."""
     x = np.rint(np.asarray(values[: len(xcols)])).astype(np.int64)
     mt_list, ms_list = [], []
-    taken = np.zeros(len(inst.type_rep), dtype=np.int64)  # longest at the school move first
+    taken = np.zeros(len(inst.type_rep), dtype=np.int64)
     for col in np.flatnonzero(x > 0).tolist():
         g = int(model.tt[xcols[col]])
         members = inst.type_members[g][taken[g] : taken[g] + int(x[col])]
@@ -902,7 +1115,13 @@ def _plan_result(inst, model, xcols, values, name, gap, bound, started, priced) 
         for t in members:
             mt_list.append(t)
             ms_list.append(int(model.si[xcols[col]]))
-    mt, ms = np.array(mt_list, dtype=np.int64), np.array(ms_list, dtype=np.int64)
+    return np.array(mt_list, dtype=np.int64), np.array(ms_list, dtype=np.int64)
+
+
+def _plan_result(inst, model, xcols, values, name, gap, bound, started, priced) -> Result:
+    """The Result of a solution `values` over the x columns `xcols` (then the continuous)."""
+    params = inst.params
+    mt, ms = _moves_of(inst, model, xcols, values)
     objective = inst.objective(mt, ms)
     message = ""
     if priced and bound is None:
@@ -927,7 +1146,7 @@ def _plan_result(inst, model, xcols, values, name, gap, bound, started, priced) 
 
 def _diagnose(inst: _Instance, deadline: float | None = None) -> tuple[tuple[str, ...], str]:
     """Drop each constraint group alone; the groups whose removal makes the model feasible.
-    Each check gets what is left of the time limit (at most 30 s)."""
+    Each check gets what is left of the time limit (at most 30 s), HiGHS watched by `_run`."""
     import highspy
 
     deadline = time.perf_counter() + inst.params.time_limit if deadline is None else deadline
@@ -942,7 +1161,10 @@ def _diagnose(inst: _Instance, deadline: float | None = None) -> tuple[tuple[str
         h = _Model(inst, relax, feasibility=True).highs(
             None, integer=True, time_limit=min(left, 30)
         )
-        h.run()
+        finished, best = _run(h, time.perf_counter() + min(left, 30), grace=1.0)
+        if not finished:
+            cut_short = True
+            return best is not None
         if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
             cut_short = True
         return h.getInfo().primal_solution_status == 2 or (
@@ -979,6 +1201,121 @@ def _diagnose(inst: _Instance, deadline: float | None = None) -> tuple[tuple[str
         "no plan satisfies all hard constraints; there is one without any single one of: "
         + "; ".join(parts)
         + note
+    )
+
+
+def _quick_infeasibility(inst: _Instance):
+    """(groups, message) when counting alone shows there is no plan, else None: a quota group
+    whose sending schools cannot lose enough teachers (each at most its eligible teachers with
+    a destination, and at most its room below its staffing band plus the teachers who may
+    move in), a subject need with too few teachers who may come, a teacher who must move and
+    may not."""
+    p = inst.params
+    S = len(inst.schools)
+    ti, si = inst.candidates()
+    if not len(ti) and not len(inst.group_names) and not inst.needs:
+        return None
+
+    # (the candidate pairs are distinct)
+    has = np.zeros(len(inst.teachers), dtype=bool)
+    has[ti] = True
+    movable = np.bincount(inst.t_school[has], minlength=S)  # eligible, with a destination
+    inflow = np.bincount(si, minlength=S)  # teachers who may move in
+    cap = np.minimum(movable, inst.staff - inst.staff_lo + inflow)
+    lines, groups = [], []
+    for g, name in enumerate(inst.group_names):
+        members = np.flatnonzero(inst.group_of == g)
+        most = int(cap[members].sum())
+        if most < inst.group_quota[g]:
+            closed = members[(inflow[members] == 0) & (cap[members] < movable[members])]
+            why = (
+                f"{len(closed)} of its {len(members)} sending schools are at the bottom of "
+                "their staffing band and nobody may move into them"
+                + (
+                    " (the allowed district pairs, the distance limit and the flow)"
+                    if p.allowed_pairs is not None or p.max_distance_km is not None
+                    else " (the flow)"
+                )
+                if len(closed)
+                else "too few eligible teachers with an allowed destination"
+            )
+            lines.append(
+                f"quota group {name} must rotate {int(inst.group_quota[g])} teachers and "
+                f"its sending schools can lose only {most}: {why}"
+            )
+            groups += ["quotas", "staffing"] if len(closed) else ["quotas"]
+    J = max(1, len(inst.subjects))
+    avail_of = np.bincount(si * J + inst.t_subject[ti], minlength=S * J)
+    short = []
+    for s, j, need in inst.needs:
+        avail = int(avail_of[s * J + j])
+        if avail < need:
+            short.append(
+                f"{inst.schools[s].id} needs {need} {inst.subjects[j]} teacher(s) and {avail} "
+                "eligible one(s) may move there"
+            )
+    if short:
+        more = f" and {len(short) - 5} more" if len(short) > 5 else ""
+        lines.append("; ".join(short[:5]) + more)
+        groups.append("subject_needs")
+    stuck = [t.id for i, t in enumerate(inst.teachers) if t.fixed == "must" and not has[i]]
+    if stuck:
+        lines.append(f"teacher(s) {', '.join(stuck[:5])} must move and have no allowed destination")
+        groups.append("fixed")
+    if not lines:
+        return None
+    ordered = tuple(g for g in GROUPS if g in groups)
+    return ordered, "no plan satisfies all hard constraints: " + "; ".join(lines) + "."
+
+
+def _explain_violation(inst: _Instance, model: _Model, violation: np.ndarray):
+    """(groups, message) from the elastic LP of `_price`'s phase 1: the rows it has to break,
+    by how much, at least in total. Even the LP relaxation has no solution, so no plan can."""
+    texts: dict[str, list[str]] = {}
+    for group, r0, nr in model.blocks:
+        v = violation[r0 : r0 + nr]
+        for i in np.flatnonzero(np.abs(v) > 1e-6).tolist():
+            x = float(v[i])
+            if group == "fixed":
+                tid = inst.teachers[int(inst.type_rep[i])].id
+                line = f"teacher {tid} must move and cannot"
+            elif group == "quotas":
+                q = int(inst.group_quota[i])
+                line = f"{inst.group_names[i]} must rotate {q}, at most {q - x:.1f} can"
+            elif group == "backbone_share":
+                line = f"{inst.group_names[i]} lacks {x:.1f} backbone teacher(s) among those moving"
+            elif group == "subject_needs":
+                sc, j, need = inst.needs[i]
+                line = (
+                    f"{inst.schools[sc].id} needs {need} {inst.subjects[j]} teacher(s), at most "
+                    f"{need - x:.1f} can come"
+                )
+            else:  # staffing: x > 0 loses too many, x < 0 gains too many
+                sid = inst.schools[i].id
+                line = (
+                    f"{sid} would have {abs(x):.1f} teacher(s) "
+                    f"{'below' if x > 0 else 'above'} its staffing band"
+                )
+            texts.setdefault(group, []).append(line)
+    groups = tuple(g for g in GROUPS if g in texts)
+    parts = []
+    for g in groups:
+        lines = texts[g]
+        more = f" and {len(lines) - 5} more" if len(lines) > 5 else ""
+        parts.append(f"{g.replace('_', ' ')}: " + "; ".join(lines[:5]) + more)
+    where = [
+        f"distance ≤ {inst.params.max_distance_km:g} km"
+        if inst.params.max_distance_km is not None
+        else "",
+        "the allowed district pairs" if inst.params.allowed_pairs is not None else "",
+    ]
+    where_text = " and ".join(w for w in where if w)
+    return groups, (
+        "no plan satisfies all hard constraints: even the LP relaxation has none. With the least "
+        "total violation it still breaks "
+        + " — ".join(parts)
+        + (f" (with the destinations allowed by {where_text})" if where_text else "")
+        + "."
     )
 
 
@@ -1039,8 +1376,11 @@ def _explain(inst: _Instance, group: str) -> str:
 # The greedy baseline
 
 
-def _greedy(inst: _Instance):
-    """(teacher indices, school indices, problem or "")."""
+def _greedy(inst: _Instance, deadline: float | None = None):
+    """(teacher indices, school indices, problem or ""). A move out of a school at the lower
+    end of its staffing band comes with a back-fill: a teacher of another school (the
+    destination's first of all, a swap) who may move into it. Past `deadline` it stops where it
+    is (and says so)."""
     p = inst.params
     ti, si = inst.candidates()
     ts = inst.t_school[ti]
@@ -1048,12 +1388,13 @@ def _greedy(inst: _Instance):
     tg = inst.group_of[ts]
     back = inst.t_backbone[ti] > 0
     T = len(inst.teachers)
+    S = len(inst.schools)
     cost = inst.move_cost(ti, si)
     c = inst.base.copy()
     staff = inst.staff.copy()
     moved = np.zeros(T, dtype=bool)
     need_of = {(s, j): need for s, j, need in inst.needs}
-    need_arr = np.full((len(inst.schools), max(1, len(inst.subjects))), -1e9)
+    need_arr = np.full((S, max(1, len(inst.subjects))), -1e9)
     for s, j, need in inst.needs:
         need_arr[s, j] = need
     net = np.zeros_like(need_arr)
@@ -1062,6 +1403,13 @@ def _greedy(inst: _Instance):
     gback = np.zeros(G)
     mt: list[int] = []
     ms: list[int] = []
+    order = np.argsort(si, kind="stable")
+    bounds = np.searchsorted(si[order], np.arange(S + 1))
+    into = [order[bounds[d] : bounds[d + 1]] for d in range(S)]  # candidates by destination
+    order = np.argsort(ts, kind="stable")
+    bounds = np.searchsorted(ts[order], np.arange(S + 1))
+    out_of = [order[bounds[d] : bounds[d + 1]] for d in range(S)]  # by origin
+    late = False
 
     def delta(idx: np.ndarray) -> np.ndarray:
         d = cost[idx].copy()
@@ -1075,69 +1423,128 @@ def _greedy(inst: _Instance):
                 d += p.w_cv * (np.abs(after - tgt) - np.abs(before - tgt))
         return d
 
-    def allowed(idx: np.ndarray) -> np.ndarray:
+    def movable(idx: np.ndarray) -> np.ndarray:
+        """The candidates allowed now, but for the staffing bands."""
         ok = ~moved[ti[idx]]
-        ok &= staff[si[idx]] + 1 <= inst.staff_hi[si[idx]] + EPS
-        ok &= staff[ts[idx]] - 1 >= inst.staff_lo[ts[idx]] - EPS
         ok &= net[ts[idx], subj[idx]] - 1 >= need_arr[ts[idx], subj[idx]]
         return idx[ok]
 
-    def do(n: int) -> None:
+    def allowed(idx: np.ndarray) -> np.ndarray:
+        idx = movable(idx)
+        ok = staff[si[idx]] + 1 <= inst.staff_hi[si[idx]] + EPS
+        ok &= staff[ts[idx]] - 1 >= inst.staff_lo[ts[idx]] - EPS
+        return idx[ok]
+
+    def do(n: int, sign: int = 1) -> None:
         t, s = int(ti[n]), int(si[n])
         o = int(inst.t_school[t])
-        moved[t] = True
-        mt.append(t)
-        ms.append(s)
-        c[s] += inst.t_attr[t]
-        c[o] -= inst.t_attr[t]
-        staff[s] += 1
-        staff[o] -= 1
+        moved[t] = sign > 0
+        if sign > 0:
+            mt.append(t)
+            ms.append(s)
+        else:
+            mt.pop()
+            ms.pop()
+        c[s] += sign * inst.t_attr[t]
+        c[o] -= sign * inst.t_attr[t]
+        staff[s] += sign
+        staff[o] -= sign
         j = int(inst.t_subject[t])
-        net[s, j] += 1
-        net[o, j] -= 1
+        net[s, j] += sign
+        net[o, j] -= sign
         g = inst.group_of[o]
         if g >= 0:
-            gmoves[g] += 1
-            gback[g] += inst.t_backbone[t]
+            gmoves[g] += sign
+            gback[g] += sign * inst.t_backbone[t]
 
     def best(idx: np.ndarray) -> int:
         return int(idx[np.argmin(delta(idx))])
 
+    def repair(n: int) -> bool:
+        """After move n: bring its origin back into its staffing band with a back-fill and its
+        destination with a move out, one swap between the two where it can (undone and False
+        when it cannot)."""
+        o, d = int(ts[n]), int(si[n])
+        under = staff[o] < inst.staff_lo[o] - EPS
+        over = staff[d] > inst.staff_hi[d] + EPS
+        if under and over:
+            fill = allowed(into[o])
+            swap = fill[ts[fill] == d]
+            if len(swap):
+                do(best(swap))
+                return True
+        done = []
+        if under:
+            fill = allowed(into[o])
+            if len(fill):
+                swap = fill[ts[fill] == d]  # the destination has just gained a teacher
+                done.append(best(swap if len(swap) else fill))
+                do(done[-1])
+        if over and (not under or done):
+            out = allowed(out_of[d])
+            if len(out):
+                done.append(best(out))
+                do(done[-1])
+        if len(done) == int(under) + int(over):
+            return True
+        for m in reversed(done):
+            do(m, -1)
+        return False
+
+    def take(idx: np.ndarray, tries: int = 8) -> bool:
+        """The best of the candidate moves `idx` that can be made: one within both staffing
+        bands, else one of the `tries` best that `repair` can make so. False when none can."""
+        nonlocal late
+        opts = movable(idx)
+        if not len(opts):
+            return False
+        direct = allowed(opts)
+        if len(direct):
+            do(best(direct))
+            return True
+        if deadline is not None and time.perf_counter() > deadline:
+            late = True
+            return False
+        d = delta(opts)
+        for n in opts[np.argsort(d, kind="stable")[:tries]].tolist():
+            do(n)
+            if repair(n):
+                return True
+            do(n, -1)
+        return False
+
     # 0. Teachers who must move: their best allowed destination.
     for t, tch in enumerate(inst.teachers):
         if tch.fixed == "must" and not moved[t]:
-            opts = allowed(np.flatnonzero(ti == t))
-            if len(opts):
-                do(best(opts))
+            take(np.flatnonzero(ti == t))
     # 1. Subject needs, largest first.
     for s, j, _need in sorted(inst.needs, key=lambda x: -x[2]):
         while net[s, j] < need_of[(s, j)]:
-            opts = allowed(np.flatnonzero((si == s) & (subj == j)))
-            if not len(opts):
+            if not take(into[s][subj[into[s]] == j]):
                 break
-            do(best(opts))
     # 2. Quotas: the neediest school takes the most useful teacher of a group still short
     #    (a backbone one while the group's backbone share would fall short).
     in_group = tg >= 0
-    order = np.argsort(si, kind="stable")
-    bounds = np.searchsorted(si[order], np.arange(len(inst.schools) + 1))
-    by_dest = [order[bounds[d] : bounds[d + 1]] for d in range(len(inst.schools))]
-    by_dest = [idx[in_group[idx]] for idx in by_dest]
+    by_dest = [idx[in_group[idx]] for idx in into]
     back_of = [np.flatnonzero((tg == g) & back) for g in range(len(inst.group_names))]
     while True:
+        if deadline is not None and time.perf_counter() > deadline:
+            late = True
+            break
         short = (gmoves < inst.group_quota) | (gback < _backbone_needed(inst, p, gmoves) - EPS)
         if not short.any():
             break
         lack = p.w_shortfall * np.maximum(inst.need_count - c, 0.0).sum(axis=1)
         lack += p.w_cv * np.maximum(inst.target - c, 0.0).sum(axis=1)
         room = staff + 1 <= inst.staff_hi + EPS
-        picked = None
+        done = False
         can_cache: dict[int, bool] = {}
         for d in np.argsort(-lack, kind="stable").tolist():
             if not room[d] or not len(by_dest[d]):
                 continue
             cand = by_dest[d]
-            opts = allowed(cand[short[tg[cand]]])
+            opts = movable(cand[short[tg[cand]]])
+            opts = opts[staff[si[opts]] + 1 <= inst.staff_hi[si[opts]] + EPS]
             if not len(opts):
                 continue
             g_of = tg[opts]
@@ -1149,16 +1556,17 @@ def _greedy(inst: _Instance):
                 can = np.zeros(len(inst.group_names), dtype=bool)
                 for g in need_g.tolist():
                     if g not in can_cache:
-                        can_cache[g] = len(allowed(back_of[g])) > 0
+                        can_cache[g] = len(movable(back_of[g])) > 0
                     can[g] = can_cache[g]
                 opts = opts[~want_back | back[opts] | ~can[g_of]]
-            if len(opts):
-                picked = best(opts)
+            if len(opts) and take(opts):
+                done = True
                 break
-        if picked is None:
+        if not done:
             break
-        do(picked)
     problems = []
+    if late:
+        problems.append("the greedy plan ran out of time")
     for s, j, need in inst.needs:
         if net[s, j] < need:
             problems.append(
