@@ -17,3 +17,12 @@ def test_hash_depends_on_the_key(settings):
     before = crypto.lookup_hash("35020319850301123X")
     settings.QIANGSHI_ENCRYPTION_KEY = "another-key"
     assert crypto.lookup_hash("35020319850301123X") != before
+
+
+def test_encrypt_many_round_trips_with_distinct_nonces():
+    from qiangshi.core import crypto
+
+    values = ["350203198503011234", "", "13800001234", "350203198503011234"]
+    sealed = crypto.encrypt_many(values)
+    assert [crypto.decrypt(t) for t in sealed] == values
+    assert sealed[1] == "" and sealed[0] != sealed[3]

@@ -37,6 +37,22 @@ def encrypt(value: str) -> str:
     return _PREFIX + base64.urlsafe_b64encode(token).decode()
 
 
+def encrypt_many(values: list[str]) -> list[str]:
+    """`encrypt` for many values at once: one call for all the random nonces (a system call per
+    value is a noticeable part of a bulk import)."""
+    aead, _ = _keys(settings.QIANGSHI_ENCRYPTION_KEY)
+    nonces = os.urandom(12 * len(values))
+    out = []
+    b64 = base64.urlsafe_b64encode
+    for i, value in enumerate(values):
+        if not value:
+            out.append("")
+            continue
+        nonce = nonces[12 * i : 12 * i + 12]
+        out.append(_PREFIX + b64(nonce + aead.encrypt(nonce, value.encode(), None)).decode())
+    return out
+
+
 def decrypt(token: str) -> str:
     if not token:
         return ""

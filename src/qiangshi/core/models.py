@@ -30,10 +30,10 @@ class AuditLog(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    actor_username = models.CharField(_("actor"), max_length=150, blank=True, db_index=True)
-    action = models.CharField(_("action"), max_length=64, db_index=True)
-    object_type = models.CharField(_("object type"), max_length=64, db_index=True)
-    object_id = models.CharField(_("object ID"), max_length=64, blank=True, db_index=True)
+    actor_username = models.CharField(_("actor"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)  # + LIKE (startswith)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object ID"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=255, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -42,6 +42,12 @@ class AuditLog(models.Model):
         verbose_name = _("audit record")
         verbose_name_plural = _("audit log")
         ordering = ["-at", "-id"]
+        # Plain b-tree indexes, no LIKE twins (these are matched exactly), one for an object's
+        # history: a bulk import writes a row per teacher and every index costs (issue 3).
+        indexes = [
+            models.Index(fields=["actor_username"], name="core_audit_actor_name"),
+            models.Index(fields=["object_type", "object_id"], name="core_audit_object"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_repr}"

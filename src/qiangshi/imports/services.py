@@ -734,7 +734,9 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
     else:
         state = _load_state(existing_ids, today)
     new_rows = [r for r in rows if r.teacher is None]
-    encrypt = crypto.encrypt
+    sealed = crypto.encrypt_many(
+        [value for r in new_rows for value in (r.number, r.values.get("phone", ""))]
+    )
     teacher_ids = insert_tuples(
         Teacher,
         _TEACHER_COLUMNS,
@@ -745,11 +747,11 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
                 v["birth_date"],
                 v.get("ethnicity") or "汉族",
                 v.get("political_status") or "masses",
-                encrypt(r.number),
+                sealed[2 * i],
                 r.hash,
-                encrypt(v.get("phone", "")),
+                sealed[2 * i + 1],
             )
-            for r in new_rows
+            for i, r in enumerate(new_rows)
             for v in (r.values,)
         ],
         writer=writer,
@@ -811,7 +813,7 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
                 basic[key] = r.values[key]
         if "phone" in r.values and r.values["phone"] != t.phone:
             changes["phone"] = [t.phone_masked, idcard.mask_phone(r.values["phone"])]
-            basic["phone_encrypted"] = encrypt(r.values["phone"])
+            basic["phone_encrypted"] = crypto.encrypt(r.values["phone"])
         if basic:
             teacher_updates.append(
                 Teacher(

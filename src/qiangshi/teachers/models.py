@@ -154,7 +154,7 @@ class Teacher(TimeStampedModel):
     scope_current = "employments__end_date"
     scope_teacher_path = ""
 
-    name = models.CharField(_("name"), max_length=50, db_index=True)
+    name = models.CharField(_("name"), max_length=50)
     former_name = models.CharField(_("former name"), max_length=50, blank=True)
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"))
@@ -172,14 +172,13 @@ class Teacher(TimeStampedModel):
     native_place = models.CharField(_("native place"), max_length=100, blank=True)
     birthplace = models.CharField(_("birthplace"), max_length=100, blank=True)
     national_id_encrypted = models.TextField(_("national ID (encrypted)"), editable=False)
-    national_id_hash = models.CharField(max_length=64, unique=True, editable=False)
+    national_id_hash = models.CharField(max_length=64, editable=False)  # unique: see Meta
     work_start_date = models.DateField(_("date started work"), null=True, blank=True)
     personnel_status = models.CharField(
         _("personnel status"),
         max_length=12,
         choices=PersonnelStatus.choices,
         default=PersonnelStatus.ACTIVE,
-        db_index=True,
     )
     is_free_normal_graduate = models.BooleanField(_("free normal-student graduate"), default=False)
     is_special_grade = models.BooleanField(_("special-grade teacher"), default=False)
@@ -202,6 +201,15 @@ class Teacher(TimeStampedModel):
         verbose_name = _("teacher")
         verbose_name_plural = _("teachers")
         ordering = ["name", "id"]
+        # Plain b-tree indexes only: a unique CharField or db_index=True also gets a LIKE twin
+        # on PostgreSQL, which nothing here uses and which costs bulk imports (random hashes).
+        constraints = [
+            models.UniqueConstraint(fields=["national_id_hash"], name="teachers_teacher_id_hash")
+        ]
+        indexes = [
+            models.Index(fields=["name"], name="teachers_teacher_name"),
+            models.Index(fields=["personnel_status"], name="teachers_teacher_status"),
+        ]
 
     def __str__(self) -> str:
         return self.name
