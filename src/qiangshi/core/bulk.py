@@ -400,7 +400,10 @@ def insert_tuples(
             )
 
     if writer is not None:
-        writer.add(sql, parts)  # formatted in the background too, as the COPY goes
+        # Formatted now, on this thread: the background thread then only sends bytes (holding
+        # the GIL briefly), so the database gets each chunk at once and works in parallel.
+        text = [part.encode() for part in parts()]
+        writer.add(sql, lambda: text)
         return ids
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for part in parts():
