@@ -240,3 +240,26 @@ def test_command_prints_json_and_exits_non_zero_on_rejection(world, tmp_path, ca
     out = json.loads(capsys.readouterr().out)
     assert out["rejected"] == 1
     assert set(out["errors"][0]) >= {"row", "column", "value", "reason"}
+
+
+def test_command_shows_progress_on_standard_error(world, tmp_path):
+    import io
+
+    path = tmp_path / "good.xlsx"
+    path.write_bytes(_xlsx([_row(world, n) for n in range(1, 4)]))
+    err, out = io.StringIO(), io.StringIO()
+    call_command(
+        "import", "teachers", str(path), user=world["users"]["admin"].username, stderr=err,
+        stdout=out,
+    )  # fmt: skip
+    lines = err.getvalue().splitlines()
+    assert any(line.startswith("reading") for line in lines)
+    assert any(line.startswith("writing") and "100%" in line for line in lines)
+    assert "new 3" in out.getvalue()
+    err = io.StringIO()
+    path.write_bytes(_xlsx([_row(world, n) for n in range(4, 6)]))
+    call_command(
+        "import", "teachers", str(path), user=world["users"]["admin"].username, stderr=err,
+        stdout=io.StringIO(), no_progress=True,
+    )  # fmt: skip
+    assert err.getvalue() == ""

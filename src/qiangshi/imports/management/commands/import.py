@@ -1,6 +1,7 @@
 """`qiangshi import KIND FILE --user NAME [--dry-run] [--format json]`."""
 
 import json
+import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -30,6 +31,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--school", default="", help="with --layout national: school code for every row"
         )
+        parser.add_argument(
+            "--no-progress", action="store_true", help="no progress bar on standard error"
+        )
 
     def handle(self, *args, **opts):
         try:
@@ -52,6 +56,7 @@ class Command(BaseCommand):
                 data=data,
                 filename=filename,
                 dry_run=opts["dry_run"],
+                progress=None if opts["no_progress"] else ProgressBar(self.stderr),
             )
         except ApplicationError as exc:
             if opts["format"] == "json":
@@ -90,3 +95,43 @@ class Command(BaseCommand):
                 self.stdout.write(f"  … and {len(result.problems) - 200} more problems")
         if result.problems:
             raise SystemExit(1)
+
+
+class ProgressBar:
+    """`progress(stage, done, total)` drawn as a bar on standard error (redrawn in place on a
+    terminal, a line per stage change otherwise), at most every 0.2 s."""
+
+    WIDTH = 30
+    LABELS = {"read": "reading", "validate": "checking", "write": "writing"}
+
+    def __init__(self, stream, interval: float = 0.2):
+        self.stream = stream
+        self.interval = interval
+        self.stage = ""
+        self.last = 0.0
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        new_stage = stage != self.stage
+        final = total and done >= total
+        if not (new_stage or final or now - self.last >= self.interval):
+            return
+        if new_stage and self.stage and self.tty:
+            self.stream.write("\n", ending="")
+        self.stage, self.last = stage, now
+        if not self.tty and not (new_stage or final):
+            return
+        share = min(done / total, 1.0) if total else 0.0
+        filled = int(share * self.WIDTH)
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        label = self.LABELS.get(stage, stage)
+        line = (
+            f"{label} …"
+            if stage == "read"
+            else f"{label:9} [{bar}] {share:4.0%}  {done:,}/{total:,} rows"
+        )
+        self.stream.write(("\r" + line) if self.tty else line, ending="" if self.tty else "\n")
+        if self.tty and final and stage == "write":
+            self.stream.write("\n", ending="")
+        getattr(self.stream, "flush", lambda: None)()
