@@ -252,3 +252,21 @@ def test_api_preferences(client, rot):
         **auth,
     )
     assert bad.status_code == 400 and bad.json()["fields"]
+
+
+def test_decisions_by_name_and_school_code(client, rot, django_capture_on_commit_callbacks):
+    from tests import factories
+
+    plan = _create_web(client, rot, django_capture_on_commit_callbacks)
+    url = reverse("web:rotation_decide", args=[plan.pk])
+    client.post(url, {"teacher": "陈五", "kind": "not_to", "school": rot["r"].code})
+    d = plan.decisions.get()
+    assert (d.teacher, d.kind, d.school) == (rot["people"]["plain4"], "not_to", rot["r"])
+    # Two teachers of the district share a name: nothing is saved, the IDs are shown.
+    factories.teacher(rot["users"]["admin"], rot["u"], "陈五")
+    body = client.post(url, {"teacher": "陈五", "kind": "must_not"}, follow=True)
+    assert plan.decisions.count() == 1
+    assert str(rot["people"]["plain4"].pk) in body.content.decode()
+    client.post(url, {"teacher": "无此人", "kind": "must_not"})
+    client.post(url, {"teacher": "陈六", "kind": "must", "school": "NOPE"})
+    assert plan.decisions.count() == 1

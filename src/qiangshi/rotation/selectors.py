@@ -712,6 +712,53 @@ def preference_choices(actor) -> list[School]:
     )
 
 
+def resolve_teacher(actor, plan: RotationPlan, text: str) -> int:
+    """A teacher of the plan's region by ID or exact name (ApplicationError if none or several)."""
+    text = (text or "").strip()
+    if text.isdigit():
+        return int(text)
+    found = list(
+        scope(Teacher.objects.all(), actor, "view")
+        .filter(
+            name=text,
+            employments__end_date__isnull=True,
+            employments__school__district__path__startswith=plan.region.path,
+        )
+        .distinct()
+        .values_list("pk", flat=True)[:11]
+    )
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise ApplicationError(
+            _("No teacher named %(name)s works in %(region)s.")
+            % {"name": text, "region": plan.region.name},
+            fields={"teacher": text},
+        )
+    raise ApplicationError(
+        _("Several teachers are named %(name)s (IDs %(ids)s): give the ID.")
+        % {"name": text, "ids": ", ".join(map(str, found[:10]))},
+        fields={"teacher": text},
+    )
+
+
+def resolve_school(plan: RotationPlan, text: str) -> int | None:
+    """A school of the plan's region by ID or code; None for an empty text."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    schools = School.objects.filter(district__path__startswith=plan.region.path)
+    school = schools.filter(code=text).values_list("pk", flat=True).first()
+    if school is None and text.isdigit() and len(text) < 10:  # an ID (codes are longer)
+        school = schools.filter(pk=int(text)).values_list("pk", flat=True).first()
+    if school is None:
+        raise ApplicationError(
+            _("No school %(code)s in %(region)s.") % {"code": text, "region": plan.region.name},
+            fields={"school": text},
+        )
+    return school
+
+
 def teacher_for_decision(actor, teacher_pk) -> Teacher:
     return get_in_scope(Teacher.objects.all(), actor, "view", pk=teacher_pk)
 

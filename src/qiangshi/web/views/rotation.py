@@ -504,9 +504,9 @@ def rotation_decide(request, pk: int):
         lambda plan: services.decision_add(
             actor=request.user,
             plan=plan,
-            teacher_pk=request.POST.get("teacher"),
+            teacher_pk=selectors.resolve_teacher(request.user, plan, request.POST.get("teacher")),
             kind=request.POST.get("kind", ""),
-            school_pk=request.POST.get("school") or None,
+            school_pk=selectors.resolve_school(plan, request.POST.get("school")),
         ),
         _("Decision saved; re-solve to apply it."),
     )
