@@ -567,3 +567,16 @@ def test_quota_against_closed_sending_schools_is_told_by_counting():
     assert "D1 must rotate 1" in result.message and "can lose only 0" in result.message
     small_model = plan(teachers, schools, replace(params, max_columns=60_000))
     assert small_model.status == "infeasible" and "staffing" in small_model.infeasible_groups
+
+
+def test_plan_carries_the_greedy_baseline_it_started_from():
+    from qiangshi.engines.rotation import Params, greedy_plan, plan, random_instance
+
+    teachers, schools = random_instance(200, 12, seed=5)
+    params = Params()
+    result = plan(teachers, schools, params)
+    alone = greedy_plan(teachers, schools, params)
+    assert result.baseline is not None and result.baseline.method == "greedy"
+    assert result.baseline.objective == pytest.approx(alone.objective)
+    assert [m.teacher for m in result.baseline.moves] == [m.teacher for m in alone.moves]
+    assert result.objective <= result.baseline.objective + 1e-6

@@ -46,7 +46,24 @@ def audit_record(
     note: str = "",
 ) -> AuditLog:
     """Write one audit row. `changes` must already have sensitive values masked."""
-    return AuditLog.objects.create(
+    row = _audit_row(actor, action, target, object_type, changes, note)
+    row.save(force_insert=True)
+    return row
+
+
+def audit_records(
+    *, actor, action: str, entries: Iterable[tuple[models.Model, dict[str, Any]]], note: str = ""
+) -> None:
+    """`audit_record` for many targets of one action at once, (target, changes) each: one
+    INSERT per batch instead of one per row."""
+    AuditLog.objects.bulk_create(
+        [_audit_row(actor, action, target, "", changes, note) for target, changes in entries],
+        batch_size=2000,
+    )
+
+
+def _audit_row(actor, action, target, object_type, changes, note) -> AuditLog:
+    return AuditLog(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_username=getattr(actor, "username", "") or "system",
         action=action,

@@ -293,6 +293,8 @@ class Result:
     # that does together; the message says which case).
     infeasible_groups: tuple[str, ...] = ()
     method: str = "milp"
+    # `plan` only: the greedy plan it started from (the baseline to compare with), when it ran.
+    baseline: Result | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -959,11 +961,23 @@ def _run(h, deadline: float, grace: float = 2.0):
 
 
 def plan(teachers: Sequence[Teacher], schools: Sequence[School], params: Params | None = None):
-    """The optimised rotation plan (see the module docstring for the model)."""
+    """The optimised rotation plan (see the module docstring for the model), with the greedy
+    plan it started from as `baseline` (the comparison `greedy_plan` would give, computed once)."""
+    ran: dict = {}
+    result = _plan(teachers, schools, params or Params(), ran)
+    if "greedy" in ran:
+        inst, (mt, ms, problem), elapsed = ran["greedy"]
+        status = "feasible" if not problem else "incomplete"
+        result.baseline = _result(
+            inst, mt, ms, status, inst.objective(mt, ms), None, elapsed, problem, None, "greedy"
+        )
+    return result
+
+
+def _plan(teachers, schools, params: Params, ran: dict) -> Result:
     import highspy
 
     started = time.perf_counter()
-    params = params or Params()
     deadline = started + params.time_limit
     inst = _Instance(teachers, schools, params)
     model = _Model(inst, frozenset())
@@ -976,7 +990,9 @@ def plan(teachers: Sequence[Teacher], schools: Sequence[School], params: Params 
         result.solve_time = time.perf_counter() - started
         return result
     # the greedy plan is the fallback: it may take half the time (2 s at least)
+    greedy_started = time.perf_counter()
     greedy = _greedy(inst, started + params.time_limit / 2 + 2.0)
+    ran["greedy"] = (inst, greedy, time.perf_counter() - greedy_started)
     greedy_ok = greedy[2] == ""
     greedy_cols = model.column_of(greedy[0], greedy[1]) if greedy_ok else None
     start_moves = (greedy[0], greedy[1]) if greedy_ok else None

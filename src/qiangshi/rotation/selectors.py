@@ -35,6 +35,7 @@ from qiangshi.engines import forecast as fc
 from qiangshi.engines import rotation as engine
 from qiangshi.ethics.selectors import sanctioned_teacher_ids
 from qiangshi.org.models import Region, RegionLevel, School, SchoolEnrollment, Stage
+from qiangshi.staffing.selectors import current_school_year, district_staffing
 from qiangshi.teachers.models import (
     EDUCATION_RANK,
     EducationRecord,
@@ -75,11 +76,6 @@ REASON_SHORT = {
     "exempt": gettext_lazy("Exempted"),
     "employment_type": gettext_lazy("Not established"),
 }
-
-
-def current_school_year(today: date | None = None) -> int:
-    today = today or date.today()
-    return today.year if today.month >= 9 else today.year - 1
 
 
 def default_effective_date(year: int) -> date:
@@ -390,29 +386,15 @@ class PlanInput:
 
 
 def _subject_needs(
-    schools: list[School], year: int, people: list[Candidate], cap: int
+    classes: dict[int, dict[int, int]], people: list[Candidate], cap: int
 ) -> dict[int, dict[str, int]]:
     """Teachers lacking per school and subject: the curriculum's demand for the school's classes
-    of the year (periods per subject ÷ the standard weekly load) minus the full-time teachers of
-    that main subject, whole teachers only, at most `cap` per subject."""
+    (school → grade → classes, of its latest enrollment year; periods per subject ÷ the standard
+    weekly load) minus the full-time teachers of that main subject, whole teachers only, at most
+    `cap` per subject."""
     params = fc.load_parameters()
     curriculum = fc.load_curriculum()
     stage_grades = params.stage_grades
-    classes: dict[int, dict[int, int]] = defaultdict(dict)
-    ids = [s.pk for s in schools]
-    latest = {}
-    for sid, y in (
-        SchoolEnrollment.objects.filter(school_id__in=ids, year__lte=year)
-        .order_by("school_id", "-year")
-        .values_list("school_id", "year")
-        .distinct()
-    ):
-        latest.setdefault(sid, y)
-    for sid, y, grade, n in SchoolEnrollment.objects.filter(
-        school_id__in=ids, grade__lte=9
-    ).values_list("school_id", "year", "grade", "classes"):
-        if latest.get(sid) == y and n:
-            classes[sid][grade] = n
     staff: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for c in people:
         if c.is_full_time and c.subject:
@@ -466,8 +448,6 @@ def plan_input(
     codes: only moves from an origin district to a destination district are allowed),
     max_distance_km, quota_scope, subject_needs (bool), exchange (bool: receiving districts
     may send teachers back, default true) and time_limit."""
-    from qiangshi.staffing.selectors import district_staffing
-
     on = on or default_effective_date(year)
     rules = rules or rules_on(on)
     overrides = overrides or {}
@@ -478,19 +458,23 @@ def plan_input(
     origins = set(overrides.get("origins") or [])
     destinations = set(overrides.get("destinations") or [])
 
+    # Students per stage part and classes per grade, of each school's latest enrollment year.
     students: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    classes: dict[int, dict[int, int]] = defaultdict(dict)
     latest: dict[int, int] = {}
     enrollment = list(
         SchoolEnrollment.objects.filter(
             school_id__in=list(school_by_pk), year__lte=year, grade__lte=9
-        ).values_list("school_id", "year", "grade", "students")
+        ).values_list("school_id", "year", "grade", "students", "classes")
     )
-    for sid, y, _grade, _n in enrollment:
+    for sid, y, _grade, _n, _c in enrollment:
         latest[sid] = max(latest.get(sid, y), y)
-    for sid, y, grade, n in enrollment:
+    for sid, y, grade, n, c in enrollment:
         if latest[sid] == y:
             part = "primary" if grade in PART_GRADES["primary"] else "junior"
             students[sid][part] += n
+            if c:
+                classes[sid][grade] = c
 
     staffing_year = min(year, current_school_year())
     quota: dict[int, tuple[int, int]] = {}
@@ -503,9 +487,7 @@ def plan_input(
             quota[row.school_id] = (row.effective_quota, row.position.established)
 
     cap = int(overrides.get("subject_need_cap", rules["constraints"]["subject_need_cap"]))
-    needs_pk = (
-        _subject_needs(schools, year, people, cap) if overrides.get("subject_needs", True) else {}
-    )
+    needs_pk = _subject_needs(classes, people, cap) if overrides.get("subject_needs", True) else {}
 
     # Needs are for receiving schools, and only for subjects some eligible teacher of a sending
     # school teaches: a subject nobody can bring is for recruitment, not rotation (listed apart).

@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from qiangshi.access.models import Role
 from qiangshi.access.scoping import can, get_in_scope
 from qiangshi.core.errors import ApplicationError
-from qiangshi.core.services import audit_record
+from qiangshi.core.services import audit_record, audit_records
 from qiangshi.engines import rotation as engine
 from qiangshi.org.models import Region, RegionLevel, School
+from qiangshi.staffing.selectors import current_school_year
 from qiangshi.teachers.models import Employment, Teacher
 
 from .explain import Explainer
@@ -46,11 +47,19 @@ def _require(actor, action: str) -> None:
         raise ApplicationError(_("You may not do this."))
 
 
+def in_planning_area(actor, plan: RotationPlan) -> bool:
+    """Whether the plan's region lies in the actor's own area (the administrator: anywhere).
+    Offices see plans of the regions above them too, but may act only on their own."""
+    if actor.role == Role.ADMIN:
+        return True
+    return actor.region_id is not None and plan.region.path.startswith(actor.region.path)
+
+
 def _editable(actor, plan: RotationPlan) -> RotationPlan:
     """The plan, if the actor may change it: in their area, and a draft or returned."""
     _require(actor, "change")
     plan = get_in_scope(RotationPlan.objects.select_related("region"), actor, "change", pk=plan.pk)
-    if actor.role != Role.ADMIN and not plan.region.path.startswith(actor.region.path):
+    if not in_planning_area(actor, plan):
         raise ApplicationError(_("This plan belongs to a larger region; you may only view it."))
     if not plan.is_editable:
         raise ApplicationError(
@@ -221,9 +230,8 @@ def solve(plan: RotationPlan, *, progress=None) -> engine.Result:
         summary["read_time"] = round(time.monotonic() - started - result.solve_time, 3)
         summary["needs"] = inp.needs
         summary["uncoverable"] = inp.uncoverable
-        if plan.method == Method.MILP and result.status in ("optimal", "feasible"):
-            # The greedy baseline on the same input, for comparison on the page.
-            greedy = engine.greedy_plan(inp.teachers, inp.schools, inp.params)
+        greedy = result.baseline  # the greedy plan the optimiser started from
+        if greedy is not None and result.status in ("optimal", "feasible"):
             summary["greedy"] = {
                 "status": greedy.status,
                 "objective": greedy.objective,
@@ -348,7 +356,7 @@ def _reviewable(actor, plan: RotationPlan) -> RotationPlan:
         return RotationPlan.objects.select_related("region").get(pk=plan.pk)
     _require(actor, "review")
     plan = get_in_scope(RotationPlan.objects.select_related("region"), actor, "view", pk=plan.pk)
-    if actor.role != Role.ADMIN and not plan.region.path.startswith(actor.region.path):
+    if not in_planning_area(actor, plan):
         raise ApplicationError(_("You may not do this."))
     return plan
 
@@ -438,14 +446,12 @@ def plan_apply(*, actor, plan: RotationPlan, today: date | None = None) -> int:
         )
     Employment.objects.bulk_update(list(current.values()), ["end_date", "end_reason"], 2000)
     Employment.objects.bulk_create(new, batch_size=2000)
-    for m in moves:
-        audit_record(
-            actor=actor,
-            action="employment.rotate",
-            target=m.teacher,
-            changes={"school": [m.origin.code, m.destination.code]},
-            note=str(plan),
-        )
+    audit_records(
+        actor=actor,
+        action="employment.rotate",
+        entries=[(m.teacher, {"school": [m.origin.code, m.destination.code]}) for m in moves],
+        note=str(plan),
+    )
     _transition(actor, plan, PlanStatus.EFFECTIVE, applied_at=timezone.now())
     return len(moves)
 
@@ -525,7 +531,7 @@ def preference_set(*, actor, year: int, school_pks: list) -> RotationPreference:
     """A teacher states the schools they would like to rotate to in a year, best first (at most
     the rule set's number; active compulsory schools of their city other than their own).
     An empty list withdraws the preference."""
-    from .selectors import COMPULSORY, current_school_year
+    from .selectors import COMPULSORY
 
     teacher = getattr(actor, "teacher_profile", None)
     if actor.role != Role.TEACHER or teacher is None:

@@ -328,9 +328,7 @@ def rotation_plan(request, pk: int):
             | Q(destination__code=q)
         )
     result = plan.result or {}
-    in_area = user.role == Role.ADMIN or (
-        user.region_id is not None and plan.region.path.startswith(user.region.path)
-    )
+    in_area = services.in_planning_area(user, plan)
     may_edit = plan.is_editable and can(user, "rotation", "change") and in_area
     may_review = can(user, "rotation", "review") and in_area
     cv = [
