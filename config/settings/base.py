@@ -111,6 +111,13 @@ MEDIA_ROOT = VAR_DIR / "media"
 # and looked up through a keyed hash. Both come from the environment; see qiangshi.core.crypto.
 QIANGSHI_ENCRYPTION_KEY = os.environ.get("QIANGSHI_ENCRYPTION_KEY", "")
 
+# Bulk imports on PostgreSQL check the foreign keys they write as a set (one query per key,
+# locking the rows pointed at) instead of row by row, where the database role may set
+# session_replication_role; "0" keeps the row-by-row triggers. See qiangshi.core.bulk.
+QIANGSHI_BULK_SET_FOREIGN_KEY_CHECK = (
+    os.environ.get("QIANGSHI_BULK_SET_FOREIGN_KEY_CHECK", "1") != "0"
+)
+
 # Celery: with no broker configured, tasks run in-process (eagerly) with the same progress records.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

@@ -9,14 +9,28 @@ them set on its objects, exactly as with bulk_create, and can insert children ne
 generated for the table's columns. With a `CopyWriter` the COPY runs in a background thread on
 the same connection and transaction, so that PostgreSQL inserts one batch while Python prepares
 the next (the teacher import does this).
+
+Foreign keys of a `CopyWriter`'s rows are checked as a set, not row by row, where the database
+role may set `session_replication_role` (a superuser, or since PostgreSQL 15 a role granted
+`SET ON PARAMETER session_replication_role`): its COPYs then run without the per-row foreign
+key triggers (about 10 µs a row and a key, half of what PostgreSQL spends on an import), and
+`finish()` checks every key they wrote that points at a row the writer did not insert itself,
+with one query per foreign key, locking those rows (`FOR KEY SHARE`, as the triggers do) so
+that nobody deletes them before the commit. Rows the writer inserted itself exist by
+construction. Otherwise the triggers run as usual. `QIANGSHI_BULK_SET_FOREIGN_KEY_CHECK =
+False` turns the set-wise check off.
 """
 
+import functools
 import json
 import re
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from django.db import connection, models
+from django.apps import apps
+from django.conf import settings
+from django.db import IntegrityError, connection, models
 from django.utils import timezone
 
 
@@ -48,13 +62,8 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
     missing = [obj for obj in objs if obj.pk is None]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        if missing:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, len(missing)],
-            )
-            for obj, (pk,) in zip(missing, cursor.fetchall(), strict=True):
-                obj.pk = pk
+        for obj, pk in zip(missing, _next_ids(model, len(missing)), strict=True):
+            obj.pk = pk
         columns = ", ".join(quote(f.column) for f in fields)
         with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
             for obj in objs:
@@ -100,11 +109,7 @@ def bulk_insert_rows(model: type[models.Model], rows: Sequence[dict]) -> None:
         return
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(rows)],
-        )
-        for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+        for row, pk in zip(rows, _next_ids(model, len(rows)), strict=True):
             row["id"] = pk
         columns = ", ".join(quote(f.column) for f in [meta.pk, *fields])
         plan = [(f.attname, defaults[f.attname]) for f in fields]
@@ -280,6 +285,10 @@ class CopyWriter:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._ids: dict[type[models.Model], list[int]] = {}
+        # Keys are checked as a set by finish() (see the module's docstring) when allowed.
+        self.set_wise = _may_skip_key_triggers()
+        self._inserted: dict[type[models.Model], set[int]] = defaultdict(set)
+        self._references: dict[models.ForeignKey, set] = defaultdict(set)
 
     def ids(self, model: type[models.Model], count: int) -> list[int]:
         """`count` new primary keys of `model`, from the pool (waits only to refill it)."""
@@ -309,15 +318,21 @@ class CopyWriter:
         jobs, self._pending = self._pending, []
         raw = connection.connection
 
+        set_wise = self.set_wise
+
         def work() -> None:
             try:
                 with raw.cursor() as cursor:
+                    if set_wise:  # for these statements only; finish() checks their keys
+                        cursor.execute("SET LOCAL session_replication_role = replica")
                     for sql, parts in jobs:
                         with cursor.copy(sql) as copy:
                             for part in parts():
                                 copy.write(part)
+                    if set_wise:
+                        cursor.execute("SET LOCAL session_replication_role = origin")
             except BaseException as exc:  # handed to the caller's thread by wait()
-                self._error = exc
+                self._error = exc  # (the transaction fails: its SET LOCAL goes with it)
 
         self._thread = threading.Thread(target=work, name="copy-writer", daemon=True)
         self._thread.start()
@@ -336,6 +351,106 @@ class CopyWriter:
         """Wait, and drop statements never started (the transaction is failing)."""
         self._pending = []
         self.wait()
+
+    def finish(self) -> None:
+        """Run what is queued, wait for it, and check the foreign keys it wrote (if the
+        triggers did not). Raises IntegrityError naming a key that points nowhere."""
+        self.start()
+        self.wait()
+        if not self.set_wise:
+            return
+        references, self._references = self._references, defaultdict(set)
+        with connection.cursor() as cursor:
+            for field, values in references.items():
+                target = field.target_field
+                parent = target.model
+                if target.primary_key:
+                    values = values - self._inserted.get(parent, set())
+                values.discard(None)
+                if not values:
+                    continue
+                table, column = _quote(parent._meta.db_table), _quote(target.column)
+                wanted = sorted(values)
+                for start in range(0, len(wanted), 10_000):
+                    chunk = wanted[start : start + 10_000]
+                    cursor.execute(
+                        f"SELECT {column} FROM {table} WHERE {column} = ANY(%s) FOR KEY SHARE",
+                        [chunk],
+                    )
+                    missing = set(chunk) - {value for (value,) in cursor.fetchall()}
+                    if missing:
+                        raise IntegrityError(
+                            f'insert into "{field.model._meta.db_table}" violates foreign key'
+                            f' "{field.column}": ({field.column})=({min(missing)}) is not'
+                            f' present in table "{parent._meta.db_table}"'
+                        )
+
+    def track(
+        self,
+        model: type[models.Model],
+        fields: Sequence[models.Field],
+        given: int,
+        ids: Sequence[int],
+        rows: Sequence[Sequence],
+        constants: Sequence,
+    ) -> None:
+        """Note the keys of rows about to be copied: `fields` are (pk, *given, *rest), each row
+        holds the `given` values and `constants` the rest."""
+        if not self.set_wise:
+            return
+        if model in _referenced_models():  # only these can be a key's target
+            self._inserted[model].update(ids)
+        for i, field in enumerate(fields[1:]):
+            if not (isinstance(field, models.ForeignKey) and field.db_constraint):
+                continue
+            if i >= given:
+                self._references[field].add(constants[i - given])
+                continue
+            # Keys of rows inserted here need no check: kept are only the others (a school,
+            # an existing teacher), so that memory stays small for 500,000 rows.
+            own = (
+                self._inserted.get(field.related_model) if field.target_field.primary_key else None
+            )
+            if own:
+                self._references[field].update(v for row in rows if (v := row[i]) not in own)
+            else:
+                self._references[field].update(row[i] for row in rows)
+
+
+@functools.cache
+def _referenced_models() -> frozenset[type[models.Model]]:
+    return frozenset(
+        field.related_model
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.ForeignKey)
+    )
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _may_skip_key_triggers() -> bool:
+    """Whether this connection may run COPYs without the per-row foreign key triggers."""
+    if connection.vendor != "postgresql" or not getattr(
+        settings, "QIANGSHI_BULK_SET_FOREIGN_KEY_CHECK", True
+    ):
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('session_replication_role'),"
+            " current_setting('is_superuser'), current_setting('server_version_num')::int"
+        )
+        role, superuser, version = cursor.fetchone()
+        if role != "origin":
+            return False
+        if superuser == "on":
+            return True
+        if version < 150000:
+            return False
+        cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
+        return bool(cursor.fetchone()[0])
 
 
 def insert_tuples(
@@ -400,6 +515,7 @@ def insert_tuples(
             )
 
     if writer is not None:
+        writer.track(model, fields, len(given), ids, rows, constants)
         # Formatted now, on this thread: the background thread then only sends bytes (holding
         # the GIL briefly), so the database gets each chunk at once and works in parallel.
         text = [part.encode() for part in parts()]
@@ -415,7 +531,10 @@ def _next_ids(model: type[models.Model], count: int) -> list[int]:
     meta = model._meta
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            # The sequence's name in a scalar subquery is looked up once, not once per key:
+            # pg_get_serial_sequence() per row made drawing 10,000 keys four times slower.
+            "SELECT nextval((SELECT pg_get_serial_sequence(%s, %s))::regclass)"
+            " FROM generate_series(1, %s)",
             [meta.db_table, meta.pk.column, count],
         )
         return [pk for (pk,) in cursor.fetchall()]

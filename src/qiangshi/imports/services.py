@@ -372,8 +372,9 @@ class _TeacherCheck:
 
     def run(self) -> list[str]:
         # On PostgreSQL a chunk's rows are copied in the background while the next chunk is
-        # read and checked, and foreign keys are checked as each COPY ends (not all at commit),
-        # so that the database's work overlaps Python's.
+        # read and checked, and foreign keys are checked as each COPY ends (not all at commit)
+        # or, where the role allows it, as a set at the end (see core.bulk), so that the
+        # database's work overlaps Python's.
         writer = CopyWriter() if self.write and connection.vendor == "postgresql" else None
         self.writer = writer
         token = _WRITER.set(writer)
@@ -383,8 +384,7 @@ class _TeacherCheck:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             keys = self._run()
             if writer is not None and not self.problems:
-                writer.start()  # the last chunk
-                writer.wait()
+                writer.finish()  # the last chunk, then the foreign keys written
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             return keys
