@@ -213,20 +213,38 @@ def _constant_default(field: models.Field, now):
     return "" if field.empty_strings_allowed else None
 
 
-def _formatter(fields: list[models.Field], given: int):
-    """A function formatting (id, *values, *constants) as one COPY text line.
+_DATE_TEXT: dict = {}  # date → its COPY text: a roster has a few thousand distinct dates
+
+
+def _date_text(value) -> str:
+    text = _DATE_TEXT.get(value)
+    if text is None:
+        if len(_DATE_TEXT) > 100_000:
+            _DATE_TEXT.clear()
+        text = _DATE_TEXT[value] = value.isoformat()
+    return text
+
+
+def _formatter(fields: list[models.Field], given: int, constants: Sequence):
+    """A function formatting (pk, row) as one COPY text line, `row` holding the values of
+    `fields[1 : 1 + given]`; the other fields take `constants`, formatted once here.
 
     Generated once per call: an f-string over the row's items, with a fallback that escapes
     every value when a string holds a backslash, tab or line break (rare in registry data).
     """
+    tail = "".join(
+        "\t" + _copy_field(f, c) for f, c in zip(fields[1 + given :], constants, strict=True)
+    )
     exprs, checks = [], []
-    for i, f in enumerate(fields):
+    for i, f in enumerate(fields[1 : 1 + given]):
         v = f"r[{i}]"
         if isinstance(f, models.JSONField):
             expr = f"({v} if {v}.__class__ is str else _dumps({v}))"
             checks.append(i)
         elif isinstance(f, models.BooleanField):
             expr = f"(_T if {v} else _F)"
+        elif isinstance(f, models.DateField) and not isinstance(f, models.DateTimeField):
+            expr = f"_date({v})"
         else:
             expr = v
             if isinstance(f, models.CharField | models.TextField):
@@ -234,27 +252,30 @@ def _formatter(fields: list[models.Field], given: int):
         if f.null or isinstance(f, models.JSONField) or not isinstance(f, _FAST_TYPES):
             expr = f"(_NULL if {v} is None else {expr})"
         exprs.append(expr)
-    names = [f"a{i}" for i in range(len(fields))]
+    names = [f"a{i}" for i in range(given)]
     body = [f"    {n} = {e}" for n, e in zip(names, exprs, strict=True)]
-    line = "\\t".join("{" + n + "}" for n in names)
-    body.append(f'    line = f"{line}\\n"')
+    line = "".join("\\t{" + n + "}" for n in names)
+    body.append(f'    line = f"{{pk}}{line}{{_tail}}\\n"')
     if checks:
         joined = "".join("{" + names[i] + "}" for i in checks)
         body.append(f'    if _special(f"{joined}"):')
-        body.append("        return _slow(r)")
+        body.append("        return _slow(pk, r)")
     body.append("    return line")
-    source = "def fmt(r):\n" + "\n".join(body)
+    source = "def fmt(pk, r):\n" + "\n".join(body)
 
-    def slow(r):
-        return "\t".join(_copy_field(f, v) for f, v in zip(fields, r, strict=True)) + "\n"
+    def slow(pk, r):
+        values = zip(fields[1 : 1 + given], r, strict=True)
+        return "".join([str(pk), *("\t" + _copy_field(f, v) for f, v in values), tail, "\n"])
 
     namespace = {
         "_dumps": lambda v: json.dumps(v, ensure_ascii=False),
+        "_date": _date_text,
         "_T": "t",
         "_F": "f",
         "_NULL": _NULL,
         "_special": _COPY_SPECIAL,
         "_slow": slow,
+        "_tail": tail,
     }
     exec(source, namespace)  # noqa: S102 - the source is built above from field types only
     for f in fields:
@@ -499,7 +520,7 @@ def insert_tuples(
         model.objects.bulk_create(objs, batch_size=2000)
         return [obj.pk for obj in objs]
     fields = [meta.pk, *given, *rest]
-    fmt = _formatter(fields, len(given))
+    fmt = _formatter(fields, len(given), constants)
     quote = connection.ops.quote_name
     ids = writer.ids(model, len(rows)) if writer is not None else _next_ids(model, len(rows))
     sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
@@ -508,10 +529,7 @@ def insert_tuples(
         for start in range(0, len(rows), COPY_BATCH):
             end = start + COPY_BATCH
             yield "".join(
-                [
-                    fmt((pk, *row, *constants))
-                    for pk, row in zip(ids[start:end], rows[start:end], strict=True)
-                ]
+                [fmt(pk, row) for pk, row in zip(ids[start:end], rows[start:end], strict=True)]
             )
 
     if writer is not None:

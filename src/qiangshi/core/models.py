@@ -29,9 +29,10 @@ class AuditLog(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # looked up by actor_username; a user is deleted rarely, if ever
     )
     actor_username = models.CharField(_("actor"), max_length=150, blank=True)
-    action = models.CharField(_("action"), max_length=64, db_index=True)  # + LIKE (startswith)
+    action = models.CharField(_("action"), max_length=64)
     object_type = models.CharField(_("object type"), max_length=64)
     object_id = models.CharField(_("object ID"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=255, blank=True)
@@ -42,10 +43,14 @@ class AuditLog(models.Model):
         verbose_name = _("audit record")
         verbose_name_plural = _("audit log")
         ordering = ["-at", "-id"]
-        # Plain b-tree indexes, no LIKE twins (these are matched exactly), one for an object's
-        # history: a bulk import writes a row per teacher and every index costs (issue 3).
+        # Few indexes: a bulk import writes a row per teacher and every index costs (issue 3).
+        # Plain b-trees for what is matched exactly, an object's history, and one pattern
+        # index for the action, matched exactly or by prefix (on PostgreSQL it serves both).
         indexes = [
             models.Index(fields=["actor_username"], name="core_audit_actor_name"),
+            models.Index(
+                fields=["action"], name="core_audit_action", opclasses=["varchar_pattern_ops"]
+            ),
             models.Index(fields=["object_type", "object_id"], name="core_audit_object"),
         ]
 

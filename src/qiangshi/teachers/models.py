@@ -208,7 +208,6 @@ class Teacher(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["name"], name="teachers_teacher_name"),
-            models.Index(fields=["personnel_status"], name="teachers_teacher_status"),
         ]
 
     def __str__(self) -> str:
@@ -283,7 +282,11 @@ class Employment(TeacherRecord):
         Teacher, verbose_name=_("teacher"), on_delete=models.CASCADE, related_name="employments"
     )
     school = models.ForeignKey(
-        School, verbose_name=_("school"), on_delete=models.PROTECT, related_name="employments"
+        School,
+        verbose_name=_("school"),
+        on_delete=models.PROTECT,
+        related_name="employments",
+        db_index=False,  # (school, end_date) below serves it: one index less per import row
     )
     employment_type = models.CharField(
         _("employment type"), max_length=16, choices=EmploymentType.choices
@@ -409,7 +412,11 @@ class TitleRecord(TeacherRecord):
     """A professional title obtained (职称) and when it was appointed (聘任)."""
 
     teacher = models.ForeignKey(
-        Teacher, verbose_name=_("teacher"), on_delete=models.CASCADE, related_name="title_records"
+        Teacher,
+        verbose_name=_("teacher"),
+        on_delete=models.CASCADE,
+        related_name="title_records",
+        db_index=False,  # the unique (teacher, rank) below serves it
     )
     rank = models.CharField(_("title"), max_length=12, choices=TitleRank.choices)
     obtained_on = models.DateField(_("date obtained"))
