@@ -128,3 +128,18 @@ def test_an_unknown_actor_is_caught_too(world):
             writer.finish()
         finally:
             writer.close()
+
+
+@postgres_only
+def test_a_copy_failing_midway_leaves_the_triggers_on(world):
+    # A unique ID hash copied twice fails inside the COPY (after the writer switched the
+    # triggers off for its statements): the savepoint's rollback restores them.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        writer = CopyWriter()
+        try:
+            insert_tuples(Teacher, TEACHER_COLUMNS, [_teacher(5), _teacher(5)], writer=writer)
+            writer.finish()
+        finally:
+            writer.close()
+    assert _replication_role() == "origin"
+    assert not Teacher.objects.filter(name="批量5").exists()

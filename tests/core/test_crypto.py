@@ -26,3 +26,14 @@ def test_encrypt_many_round_trips_with_distinct_nonces():
     sealed = crypto.encrypt_many(values)
     assert [crypto.decrypt(t) for t in sealed] == values
     assert sealed[1] == "" and sealed[0] != sealed[3]
+
+
+def test_lookup_hash_is_hmac_sha256_of_the_derived_key(settings):
+    import hashlib
+    import hmac
+
+    mac = crypto._keys(settings.QIANGSHI_ENCRYPTION_KEY)[1]
+    for value in ["350203198503011234", "35020319850301123X", "陈静", "a" * 200]:
+        expected = hmac.new(mac, value.encode(), hashlib.sha256).hexdigest()
+        assert crypto.lookup_hash(value) == expected
+    assert crypto.lookup_hash("") == ""

@@ -7,7 +7,6 @@ national ID numbers work without decrypting anything.
 
 import base64
 import hashlib
-import hmac
 import os
 from functools import lru_cache
 
@@ -61,9 +60,25 @@ def decrypt(token: str) -> str:
     return aead.decrypt(raw[:12], raw[12:], None).decode()
 
 
+@lru_cache(maxsize=4)
+def _mac_states(secret: str):
+    """HMAC-SHA256's inner and outer hashes with the key already absorbed (RFC 2104): copying
+    them costs a third of a fresh HMAC, which a 100,000-row import computes per row."""
+    _, mac = _keys(secret)
+    key = mac.ljust(64, b"\0")  # SHA-256's block size
+    return (
+        hashlib.sha256(bytes(b ^ 0x36 for b in key)),
+        hashlib.sha256(bytes(b ^ 0x5C for b in key)),
+    )
+
+
 def lookup_hash(value: str) -> str:
     """Keyed hash (HMAC-SHA256) for exact lookup; empty stays empty."""
     if not value:
         return ""
-    _, mac = _keys(settings.QIANGSHI_ENCRYPTION_KEY)
-    return hmac.digest(mac, value.encode(), "sha256").hex()  # one-shot: 3× hmac.new's speed
+    inner, outer = _mac_states(settings.QIANGSHI_ENCRYPTION_KEY)
+    inner = inner.copy()
+    inner.update(value.encode())
+    outer = outer.copy()
+    outer.update(inner.digest())
+    return outer.hexdigest()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -454,7 +455,7 @@ def _data_rows(
     expected = header_no + 1
     filled = 0
     gap = False
-    for number, row in rows_iter:
+    for number, row in rows_iter.rest():
         if number > expected:  # a reader that skips empty rows: keep the numbering
             pending_blank += number - expected
         expected = number + 1
@@ -537,6 +538,11 @@ class _Rows:
 
     def push(self, item: tuple[int, list[Any]]) -> None:
         self._back.append(item)
+
+    def rest(self) -> Iterator[tuple[int, list[Any]]]:
+        """The items not taken yet, without a method call per item (100,000-row files)."""
+        back, self._back = self._back[::-1], []
+        return itertools.chain(back, self._items)
 
 
 def _header_text(v: Any) -> str:

@@ -492,8 +492,8 @@ class _TeacherCheck:
         changeable: set[int] = set()
         fields = ("pk", "name", "ethnicity", "political_status", "phone_encrypted")
         for qs in filter_in(Teacher.objects.all(), "national_id_hash", hashes):
-            for row in qs.values(*fields, "national_id_hash"):
-                existing[row.pop("national_id_hash")] = _Existing(**row)
+            for *values, key in qs.values_list(*fields, "national_id_hash"):
+                existing[key] = _Existing(**dict(zip(fields, values, strict=True)))
         if existing:
             mine = scope(Teacher.objects.all(), self.actor, "change")
             ids = [t.pk for t in existing.values()]
