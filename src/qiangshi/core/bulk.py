@@ -296,9 +296,11 @@ class CopyWriter:
     query, and always `close()` it (in a ``finally``) before leaving the transaction. Errors of
     the background statements are raised by `wait()`.
 
-    `insert_tuples` draws primary keys from a pool kept here (topped up by `top_up` while no
-    statement runs), so that it needs no query while a COPY is under way; keys left in the pools
-    at the end are simply never used (a gap in the sequence, as after any rollback).
+    `insert_tuples` draws primary keys from a pool kept here, so that it needs no query while a
+    COPY is under way: `start(refill=n)` has the background thread draw keys after its COPYs
+    until each pool in use holds 2n (the next batch's n, whatever this one takes), `top_up`
+    draws what is still missing while no statement runs. Keys left in the pools at the end are
+    simply never used (a gap in the sequence, as after any rollback).
     """
 
     def __init__(self) -> None:
@@ -306,6 +308,7 @@ class CopyWriter:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._ids: dict[type[models.Model], list[int]] = {}
+        self._incoming: dict[type[models.Model], list[int]] = {}  # drawn in the background
         # Keys are checked as a set by finish() (see the module's docstring) when allowed.
         self.set_wise = _may_skip_key_triggers()
         self._inserted: dict[type[models.Model], set[int]] = defaultdict(set)
@@ -331,27 +334,37 @@ class CopyWriter:
         """Queue a COPY … FROM STDIN; `parts()` gives its text (called in the background)."""
         self._pending.append((sql, parts))
 
-    def start(self) -> None:
-        """Run the statements added so far, in order, in the background."""
+    def start(self, refill: int = 0) -> None:
+        """Run the statements added so far, in order, in the background; then draw keys so
+        that every pool in use holds `2 * refill` (see the class's docstring)."""
         self.wait()
-        if not self._pending:
+        wanted = {
+            model: 2 * refill - len(pool)
+            for model, pool in self._ids.items()
+            if len(pool) < 2 * refill
+        }
+        if not self._pending and not wanted:
             return
         jobs, self._pending = self._pending, []
         raw = connection.connection
-
         set_wise = self.set_wise
+        incoming = self._incoming
 
         def work() -> None:
             try:
                 with raw.cursor() as cursor:
-                    if set_wise:  # for these statements only; finish() checks their keys
+                    if jobs and set_wise:  # for these statements only; finish() checks keys
                         cursor.execute("SET LOCAL session_replication_role = replica")
                     for sql, parts in jobs:
                         with cursor.copy(sql) as copy:
                             for part in parts():
                                 copy.write(part)
-                    if set_wise:
+                    if jobs and set_wise:
                         cursor.execute("SET LOCAL session_replication_role = origin")
+                    for model, count in wanted.items():
+                        meta = model._meta
+                        cursor.execute(_NEXT_IDS, [meta.db_table, meta.pk.column, count])
+                        incoming[model] = [pk for (pk,) in cursor.fetchall()]
             except BaseException as exc:  # handed to the caller's thread by wait()
                 self._error = exc  # (the transaction fails: its SET LOCAL goes with it)
 
@@ -363,6 +376,9 @@ class CopyWriter:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+            for model, ids in self._incoming.items():
+                self._ids.setdefault(model, []).extend(ids)
+            self._incoming.clear()
         if self._error is not None:
             error, self._error = self._error, None
             with connection.wrap_database_errors:
@@ -545,14 +561,15 @@ def insert_tuples(
     return ids
 
 
+# The sequence's name in a scalar subquery is looked up once, not once per key:
+# pg_get_serial_sequence() per row made drawing 10,000 keys four times slower.
+_NEXT_IDS = (
+    "SELECT nextval((SELECT pg_get_serial_sequence(%s, %s))::regclass) FROM generate_series(1, %s)"
+)
+
+
 def _next_ids(model: type[models.Model], count: int) -> list[int]:
     meta = model._meta
     with connection.cursor() as cursor:
-        cursor.execute(
-            # The sequence's name in a scalar subquery is looked up once, not once per key:
-            # pg_get_serial_sequence() per row made drawing 10,000 keys four times slower.
-            "SELECT nextval((SELECT pg_get_serial_sequence(%s, %s))::regclass)"
-            " FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, count],
-        )
+        cursor.execute(_NEXT_IDS, [meta.db_table, meta.pk.column, count])
         return [pk for (pk,) in cursor.fetchall()]

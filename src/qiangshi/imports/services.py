@@ -264,6 +264,9 @@ def _parse_rows(table, match, columns: list[Column]):
 # problem is listed) and the transaction is rolled back. Memory holds one chunk, not the file.
 
 TEACHER_CHUNK = 10_000
+# The first chunk is smaller, so that the database starts writing sooner: until the first
+# chunk is checked it has nothing to do.
+FIRST_TEACHER_CHUNK = 2_000
 # The background COPY writer of the import in progress (PostgreSQL, when writing); a context
 # variable rather than an argument so that _commit_teachers keeps its signature.
 _WRITER: ContextVar[CopyWriter | None] = ContextVar("teacher_import_writer", default=None)
@@ -400,6 +403,7 @@ class _TeacherCheck:
         chunk: list[_TeacherRow] = []
         seen, problem = self.seen, self.problem
         parse_id, lookup_hash = _parse_id, crypto.lookup_hash
+        limit = min(FIRST_TEACHER_CHUNK, TEACHER_CHUNK)
         for row_no, values, row_problems in _parse_rows(self.table, self.match, TEACHER_COLUMNS):
             if row_problems:
                 self.problems += row_problems
@@ -457,9 +461,10 @@ class _TeacherCheck:
                     "The post grade must be 1–13",
                 )
             chunk.append(_TeacherRow(row_no, values, number, lookup_hash(number)))
-            if len(chunk) >= TEACHER_CHUNK:
+            if len(chunk) >= limit:
                 self.flush(chunk)
                 chunk = []
+                limit = TEACHER_CHUNK
         self.flush(chunk)
         self.problems.sort(key=lambda p: (p.row, p.column))
         return self.keys
@@ -541,7 +546,9 @@ class _TeacherCheck:
                 ids = [r.teacher.pk for r in rows if r.teacher is not None]
                 token = _STATE.set((ids, _load_state(ids, timezone.localdate())))
                 writer.top_up(len(rows))
-                writer.start()
+                # The writer draws the next chunk's keys after the COPY, in the background too.
+                after = rows[-1].row - self.table.first_data_row + 1
+                writer.start(refill=min(TEACHER_CHUNK, max(0, self.table.size_hint - after)))
             try:
                 self.keys += _commit_teachers(self.actor, rows, self.result)
             finally:
