@@ -143,3 +143,19 @@ def test_a_copy_failing_midway_leaves_the_triggers_on(world):
             writer.close()
     assert _replication_role() == "origin"
     assert not Teacher.objects.filter(name="批量5").exists()
+
+
+@postgres_only
+def test_the_writer_draws_the_next_keys_in_the_background(world, django_assert_num_queries):
+    writer = CopyWriter()
+    try:
+        first = insert_tuples(Teacher, TEACHER_COLUMNS, [_teacher(1)], writer=writer)
+        writer.start(refill=50)  # the COPY, then keys until the pool holds 2 × 50
+        writer.wait()
+        with django_assert_num_queries(0):
+            more = writer.ids(Teacher, 100)
+        assert len(set(more)) == 100 and not set(more) & set(first)
+        writer.finish()
+    finally:
+        writer.close()
+    assert Teacher.objects.filter(pk__in=first).count() == 1
