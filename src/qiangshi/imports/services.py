@@ -264,8 +264,8 @@ def _parse_rows(table, match, columns: list[Column]):
 # problem is listed) and the transaction is rolled back. Memory holds one chunk, not the file.
 
 TEACHER_CHUNK = 10_000
-# The first chunk is smaller, so that the database starts writing sooner: until the first
-# chunk is checked it has nothing to do.
+# The first and the last chunk are smaller: the database has nothing to do until the first is
+# checked, and Python nothing while the database writes the last.
 FIRST_TEACHER_CHUNK = 2_000
 # The background COPY writer of the import in progress (PostgreSQL, when writing); a context
 # variable rather than an argument so that _commit_teachers keeps its signature.
@@ -403,7 +403,8 @@ class _TeacherCheck:
         chunk: list[_TeacherRow] = []
         seen, problem = self.seen, self.problem
         parse_id, lookup_hash = _parse_id, crypto.lookup_hash
-        limit = min(FIRST_TEACHER_CHUNK, TEACHER_CHUNK)
+        limit = small = min(FIRST_TEACHER_CHUNK, TEACHER_CHUNK)
+        last_row = self.table.first_data_row + self.table.size_hint - 1  # about: the sheet's end
         for row_no, values, row_problems in _parse_rows(self.table, self.match, TEACHER_COLUMNS):
             if row_problems:
                 self.problems += row_problems
@@ -464,7 +465,9 @@ class _TeacherCheck:
             if len(chunk) >= limit:
                 self.flush(chunk)
                 chunk = []
-                limit = TEACHER_CHUNK
+                # Full chunks, but a small last one: the database writes it while Python waits.
+                left = last_row - row_no
+                limit = TEACHER_CHUNK if left > TEACHER_CHUNK + small else max(small, left - small)
         self.flush(chunk)
         self.problems.sort(key=lambda p: (p.row, p.column))
         return self.keys
