@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, Literal
 
 from django.core.paginator import Paginator
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from qiangshi.access.api import ERRORS, Id
 from qiangshi.access.scoping import can
@@ -151,7 +151,7 @@ def plan_create(request, body: PlanIn):
     if body.solve:
         plan = services.plan_solve(actor=request.auth, plan=plan)
     plan.refresh_from_db()
-    return 201, plan_out(plan)
+    return Status(201, plan_out(plan))
 
 
 @router.get("/plans/{plan_id}", response={200: dict[str, Any], **ERRORS}, summary="A plan")
@@ -201,7 +201,7 @@ def plan_solve(request, plan_id: Id, body: SolveIn):
     plan = selectors.plan_get(request.auth, plan_id)
     plan = services.plan_solve(actor=request.auth, plan=plan, method=body.method)
     plan.refresh_from_db()
-    return 202, plan_out(plan)
+    return Status(202, plan_out(plan))
 
 
 class DecisionIn(Schema):
@@ -220,14 +220,16 @@ def decision_add(request, plan_id: Id, body: DecisionIn):
         kind=body.kind,
         school_pk=body.school_id,
     )
-    return 201, {"id": d.pk, "teacher_id": d.teacher_id, "kind": d.kind, "school_id": d.school_id}
+    return Status(
+        201, {"id": d.pk, "teacher_id": d.teacher_id, "kind": d.kind, "school_id": d.school_id}
+    )
 
 
 @router.delete("/plans/{plan_id}/decisions/{decision_id}", response={204: None, **ERRORS})
 def decision_remove(request, plan_id: Id, decision_id: Id):
     plan = selectors.plan_get(request.auth, plan_id)
     services.decision_remove(actor=request.auth, plan=plan, decision_pk=decision_id)
-    return 204, None
+    return Status(204, None)
 
 
 class ReviewIn(Schema):
