@@ -13,6 +13,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -964,10 +965,15 @@ def import_file(
         raise ApplicationError(_("You may not import this kind of data."))
     result = ImportResult(kind=kind)
     progress("read", 0, 1)
-    table, match = _read(data, filename, spec.columns, mapping, lazy=spec.stream is not None)
+    # The formula check reads the file's XML while calamine parses the sheet: both release
+    # the GIL, so on a large file they take one core each.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        formulas = pool.submit(tabular.formula_cells, data, uncached_only=True)
+        table, match = _read(data, filename, spec.columns, mapping, lazy=spec.stream is not None)
+        cells = formulas.result()
     progress("validate", 0, table.size_hint)
     rows: list[Any] = []
-    result.problems = _formula_problems(data, table)
+    result.problems = _formula_problems(cells, table)
     result.rejected = len({p.row for p in result.problems})
     result.problems += _header_problems(match, spec.columns)
     if spec.stream is not None and not result.problems:
@@ -1070,10 +1076,11 @@ class _Kind:
     stream: Callable | None = None
 
 
-def _formula_problems(data: bytes, table) -> list[Problem]:
-    """A problem per formula cell saved without a computed value (it would read as empty)."""
+def _formula_problems(cells, table) -> list[Problem]:
+    """A problem per formula cell saved without a computed value (it would read as empty);
+    `cells` are tabular.formula_cells(data, uncached_only=True)."""
     problems = []
-    for row, column in sorted(tabular.formula_cells(data, uncached_only=True)):
+    for row, column in sorted(cells):
         index = column - table.first_column
         name = table.header[index] if 0 <= index < len(table.header) else ""
         problems.append(
