@@ -159,3 +159,27 @@ def test_the_writer_draws_the_next_keys_in_the_background(world, django_assert_n
     finally:
         writer.close()
     assert Teacher.objects.filter(pk__in=first).count() == 1
+
+
+def test_the_cyclic_collector_is_paused_once_and_restored():
+    import gc
+
+    from qiangshi.core.bulk import cyclic_gc_paused
+
+    assert gc.isenabled()
+    with cyclic_gc_paused():
+        assert not gc.isenabled()
+        with cyclic_gc_paused():  # a nested (or overlapping) job
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), cyclic_gc_paused():
+        raise RuntimeError("a failing job")
+    assert gc.isenabled()
+    gc.disable()  # paused while already off: left off
+    try:
+        with cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
