@@ -9,20 +9,12 @@ from django.db import IntegrityError, connection, transaction
 from qiangshi.core import crypto
 from qiangshi.core.bulk import CopyWriter, _next_ids, insert_tuples
 from qiangshi.core.models import AuditLog
+from qiangshi.imports.services import _TEACHER_COLUMNS
 from qiangshi.teachers.models import Employment, Teacher
 
 pytestmark = pytest.mark.django_db
 
-TEACHER_COLUMNS = (
-    "name",
-    "gender",
-    "birth_date",
-    "ethnicity",
-    "political_status",
-    "national_id_encrypted",
-    "national_id_hash",
-    "phone_encrypted",
-)
+TEACHER_COLUMNS = _TEACHER_COLUMNS  # what the roster import writes
 EMPLOYMENT_COLUMNS = ("teacher_id", "start_date", "school_id", "employment_type", "post_category")
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the COPY writer is PostgreSQL's"

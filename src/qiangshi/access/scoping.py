@@ -22,6 +22,16 @@ from .models import Role
 from .permissions import has_perm
 
 
+class ScopedThroughTeacher:
+    """Mixin for a model whose rows each belong to one teacher (a `teacher` foreign key): it is
+    scoped through the teacher's current school, and a teacher sees their own rows. The model
+    still names its `scope_subject`."""
+
+    scope_school_path = "teacher__employments__school"
+    scope_current = "teacher__employments__end_date"
+    scope_teacher_path = "teacher"
+
+
 def _join(path: str, field: str) -> str:
     return f"{path}__{field}" if path else field
 

@@ -175,9 +175,6 @@ def filter_in(queryset, field: str, keys: Sequence, chunk: int = 5000):
     if not keys:
         return []
     if connection.vendor == "postgresql":
-        from django.db.models import BooleanField, ExpressionWrapper
-        from django.db.models.expressions import RawSQL
-
         # The keys as one array literal: psycopg's list adapter costs microseconds a key.
         if all(k.__class__ is int for k in keys):
             cast, literal = "bigint[]", "{" + ",".join(map(str, keys)) + "}"
@@ -192,7 +189,8 @@ def filter_in(queryset, field: str, keys: Sequence, chunk: int = 5000):
         column = (model._meta.pk if field == "pk" else model._meta.get_field(field)).column
         quote = connection.ops.quote_name
         sql = f"{quote(model._meta.db_table)}.{quote(column)} = ANY(%s::{cast})"
-        return [queryset.filter(ExpressionWrapper(RawSQL(sql, (literal,)), BooleanField()))]
+        condition = models.expressions.RawSQL(sql, (literal,), output_field=models.BooleanField())
+        return [queryset.filter(condition)]
     return [
         queryset.filter(**{f"{field}__in": keys[i : i + chunk]}) for i in range(0, len(keys), chunk)
     ]

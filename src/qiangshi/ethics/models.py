@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from qiangshi.access.scoping import ScopedThroughTeacher
+
 
 class SanctionKind(models.TextChoices):
     WARNING = "warning", _("Warning")
@@ -19,14 +21,11 @@ class SanctionKind(models.TextChoices):
     DISMISSAL = "dismissal", _("Dismissal")
 
 
-class Sanction(models.Model):
+class Sanction(ScopedThroughTeacher, models.Model):
     """One sanction decided on a teacher; active from `decided_on` until `ends_on` (exclusive;
     empty: no end)."""
 
     scope_subject = "sanction"
-    scope_school_path = "teacher__employments__school"
-    scope_current = "teacher__employments__end_date"
-    scope_teacher_path = "teacher"
 
     teacher = models.ForeignKey(
         "teachers.Teacher",

@@ -12,6 +12,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from qiangshi.access.scoping import ScopedThroughTeacher
+
 
 class PlanStatus(models.TextChoices):
     DRAFT = "draft", pgettext_lazy("rotation plan status", "Draft")
@@ -176,13 +178,10 @@ class RotationDecision(models.Model):
         return f"{self.teacher_id}: {self.kind}"
 
 
-class RotationExemption(models.Model):
+class RotationExemption(ScopedThroughTeacher, models.Model):
     """A teacher taken out of the eligible list for a school year, with the reason."""
 
     scope_subject = "rotation"
-    scope_school_path = "teacher__employments__school"
-    scope_current = "teacher__employments__end_date"
-    scope_teacher_path = "teacher"
 
     teacher = models.ForeignKey(
         "teachers.Teacher",
@@ -212,14 +211,11 @@ class RotationExemption(models.Model):
         return f"{self.teacher_id} {self.year}"
 
 
-class RotationPreference(models.Model):
+class RotationPreference(ScopedThroughTeacher, models.Model):
     """A teacher's preferred schools for a rotation year, best first (a soft term of the
     optimiser: a move elsewhere costs a little more)."""
 
     scope_subject = "rotation"
-    scope_school_path = "teacher__employments__school"
-    scope_current = "teacher__employments__end_date"
-    scope_teacher_path = "teacher"
 
     teacher = models.ForeignKey(
         "teachers.Teacher",

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from qiangshi.access.scoping import ScopedThroughTeacher
 from qiangshi.core import crypto
 from qiangshi.core.models import TimeStampedModel
 from qiangshi.engines import idcard
@@ -260,13 +261,10 @@ class Teacher(TimeStampedModel):
         return max(done, key=lambda r: (EDUCATION_RANK[r.level], r.end_date or date.min))
 
 
-class TeacherRecord(TimeStampedModel):
+class TeacherRecord(ScopedThroughTeacher, TimeStampedModel):
     """Base of the many-per-teacher record groups."""
 
     scope_subject = "teacher"
-    scope_school_path = "teacher__employments__school"
-    scope_current = "teacher__employments__end_date"
-    scope_teacher_path = "teacher"
 
     class Meta:
         abstract = True
@@ -526,7 +524,7 @@ class ChangeRequestKind(models.TextChoices):
     WORK = "work", _("Prior work")
 
 
-class ChangeRequest(TimeStampedModel):
+class ChangeRequest(ScopedThroughTeacher, TimeStampedModel):
     """A teacher's proposed change to their own record, with evidence, for the school to review.
 
     `payload` holds the proposed values; sensitive ones (a new phone) are stored encrypted in
@@ -534,9 +532,6 @@ class ChangeRequest(TimeStampedModel):
     """
 
     scope_subject = "changerequest"
-    scope_school_path = "teacher__employments__school"
-    scope_current = "teacher__employments__end_date"
-    scope_teacher_path = "teacher"
 
     teacher = models.ForeignKey(
         Teacher, verbose_name=_("teacher"), on_delete=models.CASCADE, related_name="change_requests"
