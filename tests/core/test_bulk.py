@@ -1,13 +1,20 @@
 """Bulk inserts (core.bulk): keys drawn once per batch, and on PostgreSQL the background COPY
 writer whose foreign keys are checked as a set where the role allows it."""
 
+from collections import Counter
 from datetime import date
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 
 from qiangshi.core import crypto
-from qiangshi.core.bulk import CopyWriter, _next_ids, insert_tuples
+from qiangshi.core.bulk import (
+    CopyWriter,
+    _next_ids,
+    analyze_grown,
+    insert_tuples,
+    statistics_refreshed,
+)
 from qiangshi.core.models import AuditLog
 from qiangshi.imports.services import _TEACHER_COLUMNS
 from qiangshi.teachers.models import Employment, Teacher
@@ -175,3 +182,46 @@ def test_the_cyclic_collector_is_paused_once_and_restored():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+statistics_are_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="planner statistics are PostgreSQL's"
+)
+
+
+def _reltuples(table: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        return cursor.fetchone()[0]
+
+
+@statistics_are_postgres
+def test_tables_a_bulk_load_grew_are_analyzed_once_it_commits(
+    world, django_capture_on_commit_callbacks
+):
+    rows = [_teacher(n) for n in range(120)]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, statistics_refreshed():
+        insert_tuples(Teacher, TEACHER_COLUMNS, rows)
+        assert _reltuples("teachers_teacher") != Teacher.objects.count()  # not yet
+    assert callbacks  # the tally and the ANALYZE wait for the commit
+    assert _reltuples("teachers_teacher") == Teacher.objects.count()
+
+
+@statistics_are_postgres
+def test_rows_rolled_back_are_not_counted(world, django_capture_on_commit_callbacks, monkeypatch):
+    seen = []
+    monkeypatch.setattr("qiangshi.core.bulk.analyze_grown", lambda grown: seen.append(grown))
+    with django_capture_on_commit_callbacks(execute=True), statistics_refreshed():
+        with transaction.atomic():
+            insert_tuples(Teacher, TEACHER_COLUMNS, [_teacher(1), _teacher(2)])
+            transaction.set_rollback(True)
+        insert_tuples(Teacher, TEACHER_COLUMNS, [_teacher(3)])
+    assert seen == [{"teachers_teacher": 1}]
+
+
+@statistics_are_postgres
+def test_only_tables_grown_past_autovacuums_threshold_are_analyzed(world):
+    # autovacuum_analyze_threshold is 50 rows by default, plus a tenth of the table
+    assert analyze_grown(Counter({"teachers_teacher": 3})) == []
+    assert analyze_grown(Counter({"teachers_teacher": 100_000})) == ["teachers_teacher"]
+    assert analyze_grown(Counter()) == []

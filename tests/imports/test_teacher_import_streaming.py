@@ -5,6 +5,7 @@ background COPY writer, elsewhere the plain bulk inserts; the outcome must be th
 """
 
 import pytest
+from django.db import connection
 
 from qiangshi.core.models import AuditLog
 from qiangshi.imports import services
@@ -118,3 +119,20 @@ def test_a_job_of_several_chunks_saves_progress_between_chunks_and_commits(world
     job = jobs.import_job_commit(actor=actor, job=job)
     assert job.status == "committed" and job.new == 7 and _mine().count() == 7
     assert any(stage == "write" and 0 < done < 7 for stage, done in seen)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner statistics are PostgreSQL's")
+def test_a_committed_import_hands_the_tables_it_grew_to_analyze(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    grown = []
+    monkeypatch.setattr("qiangshi.core.bulk.analyze_grown", lambda counts: grown.append(counts))
+    with django_capture_on_commit_callbacks(execute=True):
+        _import(world, [_row(world, n) for n in range(1, 6)])
+    assert grown[0]["teachers_teacher"] == 5 and grown[0]["teachers_employment"] == 5
+    grown.clear()
+    rows = [_row(world, n) for n in range(1, 6)]
+    rows[3] = _row(world, 4, **{"学校代码": "NOPE"})
+    with django_capture_on_commit_callbacks(execute=True):
+        _import(world, rows)  # rejected: written chunks rolled back, nothing counted
+    assert "teachers_teacher" not in grown[0]

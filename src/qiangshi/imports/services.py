@@ -28,7 +28,13 @@ from django.utils.translation import gettext as _
 
 from qiangshi.access.scoping import can, scope
 from qiangshi.core import crypto
-from qiangshi.core.bulk import CopyWriter, cyclic_gc_paused, filter_in, insert_tuples
+from qiangshi.core.bulk import (
+    CopyWriter,
+    cyclic_gc_paused,
+    filter_in,
+    insert_tuples,
+    statistics_refreshed,
+)
 from qiangshi.core.errors import ApplicationError
 from qiangshi.core.models import AuditLog
 from qiangshi.core.services import audit_record
@@ -957,7 +963,7 @@ def import_file(
     When `job` is given (a background import), the outcome is recorded on it instead of on a
     new ImportJob row.
     """
-    with cyclic_gc_paused():
+    with cyclic_gc_paused(), statistics_refreshed():
         return _import_file(actor, kind, data, filename, dry_run, mapping, progress, job)
 
 
