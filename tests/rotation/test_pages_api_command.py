@@ -270,3 +270,37 @@ def test_decisions_by_name_and_school_code(client, rot, django_capture_on_commit
     client.post(url, {"teacher": "无此人", "kind": "must_not"})
     client.post(url, {"teacher": "陈六", "kind": "must", "school": "NOPE"})
     assert plan.decisions.count() == 1
+
+
+def test_exemptions_page_searches_paginates_and_exports(client, rot):
+    client.force_login(rot["users"]["district"])
+    url = reverse("web:rotation_exempt") + f"?region=350203&year={YEAR}"
+    client.post(
+        reverse("web:rotation_exempt"),
+        {"teacher": rot["people"]["plain4"].pk, "year": YEAR, "reason": "进修一年"},
+    )
+    body = client.get(url).content.decode()
+    assert "豁免" in body and "照顾家中病人" in body and "进修一年" in body
+    assert "思明实验小学" in body  # the teacher's current school
+    found = client.get(url + "&q=进修").content.decode()
+    assert "进修一年" in found and "照顾家中病人" not in found
+    assert "照顾家中病人" in client.get(url + "&q=思明实验").content.decode()
+    assert "进修一年" not in client.get(url + "&q=湖里").content.decode()
+    paged = client.get(url + "&per_page=1&page=2").content.decode()
+    assert ("进修一年" in paged) != ("照顾家中病人" in paged)  # one of the two per page
+    response = client.get(url + "&q=进修&format=xlsx")
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][:5] == (
+        rot["people"]["plain4"].name,
+        rot["u"].code,
+        "思明实验小学",
+        YEAR,
+        "进修一年",
+    )
+    # The eligibility page shows the first few and links here.
+    eligibility = reverse("web:rotation_eligibility") + f"?region=350203&year={YEAR}"
+    assert "exemptions-all" in client.get(eligibility).content.decode()
+    # Another district's region: 404; a teacher: 403.
+    assert client.get(reverse("web:rotation_exempt") + "?region=350206").status_code == 404
+    client.force_login(rot["users"]["teacher"])
+    assert client.get(url).status_code == 403

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -745,8 +745,12 @@ def teacher_for_decision(actor, teacher_pk) -> Teacher:
     return get_in_scope(Teacher.objects.all(), actor, "view", pk=teacher_pk)
 
 
-def exemptions(actor, region: Region, year: int) -> QuerySet:
-    return scope(
+def exemptions(actor, region: Region, year: int, q: str = "") -> QuerySet:
+    """The year's exemptions of teachers now working in `region` (within the actor's scope),
+    newest first, each with `school_code` and `school_name` of the teacher's current school;
+    `q` matches the teacher's name, the school's code or name, or the reason."""
+    current = Employment.objects.filter(teacher=OuterRef("teacher"), end_date__isnull=True)
+    rows = scope(
         RotationExemption.objects.filter(
             year=year,
             teacher__employments__end_date__isnull=True,
@@ -754,7 +758,20 @@ def exemptions(actor, region: Region, year: int) -> QuerySet:
         ).select_related("teacher", "created_by"),
         actor,
         "view",
-    ).distinct()
+    )
+    rows = rows.annotate(
+        school_code=Subquery(current.values("school__code")[:1]),
+        school_name=Subquery(current.values("school__name")[:1]),
+    )
+    q = q.strip()
+    if q:
+        rows = rows.filter(
+            Q(teacher__name__contains=q)
+            | Q(reason__contains=q)
+            | Q(school_code=q)
+            | Q(school_name__contains=q)
+        )
+    return rows.order_by("-created_at", "-pk").distinct()
 
 
 def rules_of(plan: RotationPlan) -> dict:

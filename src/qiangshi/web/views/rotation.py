@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -36,6 +37,9 @@ STATUS_BADGE = {
     PlanStatus.PUBLISHED: "success",
     PlanStatus.EFFECTIVE: "dark",
 }
+
+
+EXEMPTIONS_SHOWN = 10  # on the eligibility page; the rest on the exemptions page
 
 
 def _require(user, action: str = "view") -> None:
@@ -542,12 +546,11 @@ def rotation_plan_pdf(request, pk: int):
     return response
 
 
-@login_required
-def rotation_eligibility(request):
-    """Eligible teachers per school with the reason for each exclusion, the year's quotas, the
-    teachers of one school, and manual exemptions."""
+def _planning_area(request):
+    """(the regions the user plans, the one asked for by ?region=, the school year ?year=)
+    for the eligibility and exemption pages, which teachers may not see."""
     _require(request.user)
-    if request.user.role in (Role.TEACHER,):
+    if request.user.role == Role.TEACHER:
         raise PermissionDenied
     regions = selectors.plan_regions(request.user)
     if not regions:
@@ -557,7 +560,14 @@ def rotation_eligibility(request):
         region = selectors.region_for(request.user, code)
     except NotFound:
         raise Http404 from None
-    year = _year(request)
+    return regions, region, _year(request)
+
+
+@login_required
+def rotation_eligibility(request):
+    """Eligible teachers per school with the reason for each exclusion, the year's quotas, the
+    teachers of one school, and manual exemptions."""
+    regions, region, year = _planning_area(request)
     rows, people, rules = selectors.eligibility_summary(region, year, actor=request.user)
     quota = selectors.quota_summary(rows, rules)
     school_pk = request.GET.get("school", "")
@@ -619,6 +629,8 @@ def rotation_eligibility(request):
             }
         )
     page = paginate(request, table, per_page=50)
+    exemptions = selectors.exemptions(request.user, region, year)
+    exemption_count = exemptions.count()
     return render(
         request,
         "web/rotation/eligibility.html",
@@ -632,7 +644,8 @@ def rotation_eligibility(request):
             "query": query_without_page(request),
             "selected": selected,
             "teachers": teachers,
-            "exemptions": selectors.exemptions(request.user, region, year),
+            "exemptions": exemptions[:EXEMPTIONS_SHOWN],
+            "exemption_count": exemption_count,
             "may_change": can(request.user, "rotation", "change"),
             "show": request.GET.get("show", ""),
             "totals": {
@@ -644,14 +657,62 @@ def rotation_eligibility(request):
     )
 
 
+def _exemption_list(request):
+    """The year's exemptions of a district or city: searchable, paginated, exportable."""
+    regions, region, year = _planning_area(request)
+    q = request.GET.get("q", "").strip()
+    rows = selectors.exemptions(request.user, region, year, q=q)
+    if request.GET.get("format") == "xlsx":
+        _require(request.user, "export")
+        header = [
+            _("Teacher"),
+            _("School code"),
+            _("School"),
+            _("School year"),
+            _("Reason"),
+            _("Recorded by"),
+            _("Recorded on"),
+        ]
+        data = (
+            [
+                e.teacher.name,
+                e.school_code or "",
+                e.school_name or "",
+                e.year,
+                e.reason,
+                e.created_by.username if e.created_by else "",
+                timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M"),
+            ]
+            for e in rows.iterator()
+        )
+        return xlsx_response(
+            f"rotation-exemptions-{region.code}-{year}", [(_("Exemptions"), header, data)]
+        )
+    return render(
+        request,
+        "web/rotation/exemptions.html",
+        {
+            "region": region,
+            "regions": regions,
+            "year": year,
+            "q": q,
+            "page": paginate(request, rows),
+            "query": query_without_page(request),
+            "may_change": can(request.user, "rotation", "change"),
+            "may_export": can(request.user, "rotation", "export"),
+        },
+    )
+
+
 @login_required
 def rotation_exempt(request):
+    """GET: the list of exemptions; POST: add one (teacher, year, reason) or remove one."""
+    if request.method != "POST":
+        return _exemption_list(request)
     _require(request.user, "change")
     back = request.POST.get("next") or reverse("web:rotation_eligibility")
     if not back.startswith("/"):
         back = reverse("web:rotation_eligibility")
-    if request.method != "POST":
-        return redirect(back)
     try:
         if request.POST.get("remove"):
             services.exemption_remove(actor=request.user, exemption_pk=request.POST["remove"])
