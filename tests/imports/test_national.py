@@ -325,3 +325,20 @@ def test_import_command_reads_the_national_layout(world, tmp_path, capsys):
     )
     out = json.loads(capsys.readouterr().out)
     assert out["rejected"] == 0 and out["new"] == 0 and out["unchanged"] == 4
+
+
+def test_the_import_record_names_the_national_workbook_not_its_conversion(world, tmp_path):
+    import hashlib
+
+    from django.core.management import call_command
+
+    from qiangshi.imports.models import ImportJob
+
+    admin = world["users"]["admin"]
+    data = national_export(actor=admin, filters={})
+    path = tmp_path / "上报.xlsx"
+    path.write_bytes(data)
+    call_command("import", "teachers", str(path), user=admin.username, layout="national")
+    job = ImportJob.objects.get()
+    assert job.file_name == "上报.xlsx"
+    assert job.file_sha256 == hashlib.sha256(data).hexdigest()

@@ -954,6 +954,7 @@ def import_file(
     mapping: dict[str, str] | None = None,
     progress: Progress | None = None,
     job: ImportJob | None = None,
+    original: tuple[str, bytes] | None = None,
 ) -> ImportResult:
     """Validate a file and, if it has no problem and this is not a dry run, import it whole.
 
@@ -961,10 +962,16 @@ def import_file(
     the result (and nothing is written). `progress(stage, done, total)` is called as the work
     advances (stages "read", "validate", "write") so that jobs can show a progress bar.
     When `job` is given (a background import), the outcome is recorded on it instead of on a
-    new ImportJob row.
+    new ImportJob row. `original` is the file as the user gave it, (name, bytes), when `data`
+    was converted from it (a workbook in the national template's layout): the import's record
+    keeps that file's name and hash.
     """
     with cyclic_gc_paused(), statistics_refreshed():
-        return _import_file(actor, kind, data, filename, dry_run, mapping, progress, job)
+        token = _ORIGINAL.set(original)
+        try:
+            return _import_file(actor, kind, data, filename, dry_run, mapping, progress, job)
+        finally:
+            _ORIGINAL.reset(token)
 
 
 def _import_file(actor, kind, data, filename, dry_run, mapping, progress, job) -> ImportResult:
@@ -1165,6 +1172,9 @@ KINDS: dict[str, _Kind] = {
 }
 
 
+_ORIGINAL: ContextVar[tuple[str, bytes] | None] = ContextVar("import_original", default=None)
+
+
 def _record_job(
     actor,
     kind,
@@ -1177,6 +1187,9 @@ def _record_job(
     job: ImportJob | None = None,
 ) -> ImportJob:
     """Record the outcome on `job` (a background import) or on a new ImportJob row."""
+    original = _ORIGINAL.get()
+    if original is not None:  # converted: the record names the file the user gave
+        filename, data = original
     values = {
         "kind": kind,
         "user": actor,

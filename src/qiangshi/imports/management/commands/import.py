@@ -44,10 +44,12 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         data, filename = path.read_bytes(), path.name
+        original = None
         try:
             if opts["layout"] == "national":
                 if opts["kind"] != "teachers":
                     raise CommandError("--layout national is for teachers")
+                original = (filename, data)
                 data = national_to_import_file(data, school_code=opts["school"], filename=path.name)
                 filename = path.stem + ".csv"
             result = import_file(
@@ -57,6 +59,7 @@ class Command(BaseCommand):
                 filename=filename,
                 dry_run=opts["dry_run"],
                 progress=None if opts["no_progress"] else ProgressBar(self.stderr),
+                original=original,
             )
         except ApplicationError as exc:
             if opts["format"] == "json":
