@@ -111,6 +111,8 @@ def test_a_changed_school_becomes_a_new_employment_record(world):
     [
         ({"身份证号码": "350206199005170011"}, "身份证号码", "check"),
         ({"出生日期": "1990-05-18"}, "出生日期", "birth date"),
+        ({"出生日期": "1990.06"}, "出生日期", "birth date"),
+        ({"出生日期": "1990年4月"}, "出生日期", "birth date"),
         ({"学校代码": "NOPE"}, "学校代码", "Unknown school"),
         ({"姓名": ""}, "姓名", "required"),
         ({"用人类型": "临时工"}, "用人类型", ""),
@@ -126,6 +128,26 @@ def test_one_bad_row_imports_nothing_and_says_where(world, override, column, fra
     problem = with_translation.as_dict()["errors"][0]
     assert problem["row"] == 3 and problem["column"] == column
     assert fragment.lower() in problem["reason_en"].lower()
+
+
+@pytest.mark.parametrize("birth", ["1990.05", "1990年5月", "199005", 1990.05, "1990-5"])
+def test_a_birth_month_without_the_day_agrees_with_the_id(world, birth):
+    result = import_file(
+        actor=world["users"]["admin"],
+        kind="teachers",
+        data=_xlsx([_row(world, 1, **{"出生日期": birth})]),  # the ID says 1990-05-17
+        filename="month.xlsx",
+    )
+    assert (result.new, result.rejected) == (1, 0), result.as_dict()["errors"]
+    assert Teacher.objects.get(name="测试1").birth_date == date(1990, 5, 17)
+
+
+def test_a_contradicting_birth_month_is_shown_as_typed(world):
+    rows = [_row(world, 1, **{"出生日期": "1990.06"})]
+    result = import_file(
+        actor=world["users"]["admin"], kind="teachers", data=_xlsx(rows), filename="m.xlsx"
+    )
+    assert result.as_dict()["errors"][0]["value"] == "1990-06"
 
 
 def test_duplicate_id_within_the_file_names_both_rows(world):

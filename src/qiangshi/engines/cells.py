@@ -11,7 +11,7 @@ an empty cell is allowed is the caller's business.
 '张 三'
 >>> integer("１,２３４")
 1234
->>> date_value("1985年3月")
+>>> date_value("1985年3月1日")
 datetime.date(1985, 3, 1)
 >>> choice("大学本科", {"bachelor": ["本科", "大学本科"], "master": ["硕士"]})
 'bachelor'
@@ -254,7 +254,26 @@ def _bad_date(v: Any, why_en: str = "", why_zh: str = "") -> CellError:
     )
 
 
-def _make_date(v: Any, year: int, month: int, day: int) -> date:
+class MonthDate(date):
+    """A date written without its day (``1985.03``, ``1985年3月``): the first of the month
+    stands in for it, and it equals that date, but a check against a full date (the birth
+    date in a national ID) compares the year and month only. See `same_day`."""
+
+    __slots__ = ()
+
+    def __reduce__(self):  # pickles (a job's cached rows) as what it is
+        return (MonthDate, (self.year, self.month, self.day))
+
+
+def same_day(given: date, full: date) -> bool:
+    """Whether `given` (as parsed from a cell) agrees with the full date `full`: the same day,
+    or for a `MonthDate` the same month."""
+    if isinstance(given, MonthDate):
+        return (given.year, given.month) == (full.year, full.month)
+    return given == full
+
+
+def _make_date(v: Any, year: int, month: int, day: int, month_only: bool = False) -> date:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise _bad_date(
             v,
@@ -262,7 +281,7 @@ def _make_date(v: Any, year: int, month: int, day: int) -> date:
             f"（年份应在 {MIN_YEAR}–{MAX_YEAR} 之间）",
         )
     try:
-        return date(year, month, day)
+        return MonthDate(year, month, 1) if month_only else date(year, month, day)
     except ValueError:
         raise _bad_date(v) from None
 
@@ -273,7 +292,7 @@ def _from_number(v: Any, number: float) -> date:
         if 19000101 <= whole <= 21001231:  # 19850301 typed into a General cell
             return _make_date(v, whole // 10000, whole // 100 % 100, whole % 100)
         if 190001 <= whole <= 210012:  # 198503
-            return _make_date(v, whole // 100, whole % 100, 1)
+            return _make_date(v, whole // 100, whole % 100, 1, month_only=True)
         if MIN_YEAR <= whole <= MAX_YEAR:
             raise _bad_date(v, " (a year alone is not enough)", "（只有年份，缺少月份）")
     elif MIN_YEAR <= number < MAX_YEAR + 1:
@@ -292,7 +311,7 @@ def _from_number(v: Any, number: float) -> date:
                 f"{year}-10",
             )
         month = hundredths // 10 if hundredths % 10 == 0 else hundredths
-        return _make_date(v, year, month, 1)
+        return _make_date(v, year, month, 1, month_only=True)
     # An Excel serial in the 1900 date system (with Excel's phantom 1900-02-29 as serial 60).
     serial = int(number)
     if serial < 1 or serial > _MAX_SERIAL:
@@ -313,14 +332,17 @@ def date_value(v: Any) -> date | None:
     Accepts `date`/`datetime`, Excel serial numbers (1900 date system), ``1985-03-01``,
     ``1985/3/1``, ``1985.03.01``, ``1985.03`` and ``1985-3`` (day 1), ``19850301``, ``198503``,
     ``1985年3月1日``, ``1985年3月``, with full-width digits; and the numbers Excel makes of
-    ``19850301`` or ``1985.03`` typed into a General cell. Years must be in 1900–2100.
+    ``19850301`` or ``1985.03`` typed into a General cell. Years must be in 1900–2100. A date
+    written without its day is a `MonthDate` (the first of the month).
 
     >>> date_value(31107.0), date_value(1), date_value(61)
     (datetime.date(1985, 3, 1), datetime.date(1900, 1, 1), datetime.date(1900, 3, 1))
-    >>> date_value("1985/3/1"), date_value("1985.03"), date_value("１９８５年３月１日")
+    >>> date_value("1985/3/1"), date_value("１９８５年３月１日"), date_value("19850301")
     (datetime.date(1985, 3, 1), datetime.date(1985, 3, 1), datetime.date(1985, 3, 1))
-    >>> date_value("19850301"), date_value("198503"), date_value(1985.03)
-    (datetime.date(1985, 3, 1), datetime.date(1985, 3, 1), datetime.date(1985, 3, 1))
+    >>> [date_value(v) == date(1985, 3, 1) for v in ("1985.03", "198503", 1985.03, "1985年3月")]
+    [True, True, True, True]
+    >>> isinstance(date_value("1985.03"), MonthDate), isinstance(date_value("1985.3.1"), MonthDate)
+    (True, False)
     >>> date_value("1985-02-30")
     Traceback (most recent call last):
     ...
@@ -345,8 +367,9 @@ def date_value(v: Any) -> date | None:
     for pattern, has_day in ((_YMD, True), (_CHINESE, None), (_YM, False), (_COMPACT, None)):
         m = pattern.fullmatch(s)
         if m:
-            day = int(m.group(3)) if has_day is not False and m.group(3) else 1
-            return _make_date(v, int(m.group(1)), int(m.group(2)), day)
+            if has_day is not False and m.group(3):
+                return _make_date(v, int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            return _make_date(v, int(m.group(1)), int(m.group(2)), 1, month_only=True)
     raise _bad_date(v)
 
 

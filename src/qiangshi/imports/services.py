@@ -410,6 +410,7 @@ class _TeacherCheck:
         chunk: list[_TeacherRow] = []
         seen, problem = self.seen, self.problem
         parse_id, lookup_hash = _parse_id, crypto.lookup_hash
+        same_day = cells.same_day
         limit = small = min(FIRST_TEACHER_CHUNK, TEACHER_CHUNK)
         last_row = self.table.first_data_row + self.table.size_hint - 1  # about: the sheet's end
         for row_no, values, row_problems in _parse_rows(self.table, self.match, TEACHER_COLUMNS):
@@ -431,11 +432,11 @@ class _TeacherCheck:
                 )
                 continue
             birth, gender = values.get("birth_date"), values.get("gender")
-            if birth is not None and birth != birth_date:
+            if birth is not None and not same_day(birth, birth_date):
                 problem(
                     row_no,
                     "birth_date",
-                    birth,
+                    f"{birth:%Y-%m}" if isinstance(birth, cells.MonthDate) else birth,
                     f"出生日期与身份证号不一致（身份证为 {birth_date:%Y-%m-%d}）",
                     f"The birth date contradicts the national ID ({birth_date:%Y-%m-%d})",
                 )
