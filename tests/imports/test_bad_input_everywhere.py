@@ -19,6 +19,7 @@ from openpyxl.styles import Font
 
 from qiangshi.access.services import api_token_create
 from qiangshi.imports.models import ImportJob
+from qiangshi.imports.services import import_file
 from qiangshi.teachers.models import Teacher
 from tests.engines.test_tabular import ole_file
 from tests.imports.test_teacher_import import HEADER, _id, _row, _xlsx
@@ -177,3 +178,54 @@ def test_data_above_a_million_formatted_empty_rows_imports_quickly(world):
     assert result.committed and result.new == 2
     assert Teacher.objects.filter(national_id_hash__isnull=False, name="测试2").exists()
     assert _id(2)
+
+
+def test_a_preview_counts_the_good_rows_beside_the_rejected_ones(world):
+    admin = world["users"]["admin"]
+    import_file(actor=admin, kind="teachers", data=_xlsx([_row(world, 1)]), filename="a.xlsx")
+    rows = [
+        _row(world, 1),  # unchanged
+        _row(world, 2),  # new
+        _row(world, 3, 学校代码="NOPE"),  # rejected
+        _row(world, 4),  # new
+    ]
+    preview = import_file(
+        actor=admin, kind="teachers", data=_xlsx(rows), filename="b.xlsx", dry_run=True
+    )
+    counts = preview.as_dict()
+    assert (counts["new"], counts["changed"], counts["unchanged"], counts["rejected"]) == (
+        2,
+        0,
+        1,
+        1,
+    )
+    # The import itself writes nothing and says so: no row counted as imported.
+    result = import_file(actor=admin, kind="teachers", data=_xlsx(rows), filename="b.xlsx")
+    assert (result.new, result.unchanged, result.rejected, result.committed) == (0, 0, 1, False)
+    assert Teacher.objects.filter(name__startswith="测试").count() == 1
+
+
+def test_a_formula_cell_does_not_stop_the_check_of_the_other_rows(world):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    ws.append(_row(world, 1))
+    ws.append(_row(world, 2, 姓名='=CONCAT("测","试")'))  # saved without a computed value
+    ws.append(_row(world, 3, 学校代码="NOPE"))
+    out = io.BytesIO()
+    wb.save(out)
+    for dry_run in (True, False):
+        result = import_file(
+            actor=world["users"]["admin"],
+            kind="teachers",
+            data=out.getvalue(),
+            filename="f.xlsx",
+            dry_run=dry_run,
+        )
+        found = [(p.row, p.column, p.reason_en.split(":")[0]) for p in result.problems]
+        assert found == [
+            (3, "姓名", "A formula cell has no computed value"),  # not also "required cell empty"
+            (4, "学校代码", "Unknown school code"),
+        ]
+        assert result.rejected == 2 and result.new == (1 if dry_run else 0)
+    assert not Teacher.objects.filter(name__startswith="测试").exists()

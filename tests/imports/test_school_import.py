@@ -207,3 +207,16 @@ def test_formula_cells_without_a_value_are_rejected(world):
     assert (problem.row, problem.column) == (2, "一年级学生数")
     assert problem.reason_zh == "公式单元格没有计算结果，请粘贴为数值"
     assert "paste values" in problem.reason_en
+
+
+def test_a_preview_counts_the_good_rows_beside_the_rejected_ones(world):
+    rows = [
+        _row(),
+        _row(学校代码="3502039002", 学校名称="思明第二实验小学"),
+        _row(学校代码="3502039003", 学校名称="未知区县学校", 区县代码="999999"),
+    ]
+    preview = _import(world["users"]["admin"], rows, dry_run=True)
+    assert (preview.new, preview.changed, preview.unchanged, preview.rejected) == (2, 0, 0, 1)
+    result = _import(world["users"]["admin"], rows)
+    assert (result.new, result.rejected, result.committed) == (0, 1, False)
+    assert not School.objects.filter(code__startswith="350203900").exists()

@@ -547,6 +547,12 @@ class _TeacherCheck:
                         "该教师当前在您管理范围以外的学校任职",
                         "This teacher currently works at a school outside your area",
                     )
+        if not self.write:  # a preview counts the rows that passed, whatever the others did
+            rejected = self.rejected_rows
+            _count_teachers([r for r in rows if r.row not in rejected], self.result)
+            self.done = rows[-1].row - self.table.first_data_row + 1
+            self._report()
+            return
         if self.problems:
             return
         if self.write:
@@ -565,8 +571,6 @@ class _TeacherCheck:
             finally:
                 if token is not None:
                     _STATE.reset(token)
-        else:
-            _count_teachers(rows, self.result)
         self.done = rows[-1].row - self.table.first_data_row + 1
         if writer is None:
             self._report()
@@ -992,25 +996,27 @@ def _import_file(actor, kind, data, filename, dry_run, mapping, progress, job) -
         cells = formulas.result()
     progress("validate", 0, table.size_hint)
     rows: list[Any] = []
-    result.problems = _formula_problems(cells, table)
-    result.rejected = len({p.row for p in result.problems})
-    result.problems += _header_problems(match, spec.columns)
-    if spec.stream is not None and not result.problems:
+    formulas = _formula_problems(cells, table)
+    header = _header_problems(match, spec.columns)
+    if header:  # the rows cannot be read without their columns
+        result.problems = formulas + header
+        result.rejected = len({p.row for p in formulas})
+    elif spec.stream is not None:
         return _import_stream(
-            spec, actor, kind, data, filename, mapping, dry_run, progress, job, table, match
-        )
-    if not result.problems and spec.stream is None:
-        rows, result.problems, result.rejected = spec.validate(actor, table, match, progress)
+            spec, actor, kind, data, filename, mapping, dry_run, progress, job, table, match,
+            formulas,
+        )  # fmt: skip
+    else:
+        rows, problems, rejected = spec.validate(actor, table, match, progress)
+        result.problems = _with_formulas(formulas, problems)
+        result.rejected = len({p.row for p in result.problems}) if formulas else rejected
     progress("validate", table.size_hint, table.size_hint)
-    if result.problems or dry_run:
-        if not result.problems:
-            spec.count(rows, result)
-        else:
-            result.job = (
-                None
-                if dry_run
-                else _record_job(actor, kind, data, filename, mapping, result, [], job=job)
-            )
+    if dry_run:  # the preview counts the rows that passed, whatever the others did
+        rejected = {p.row for p in result.problems}
+        spec.count([r for r in rows if r.row not in rejected], result)
+        return result
+    if result.problems:
+        result.job = _record_job(actor, kind, data, filename, mapping, result, [], job=job)
         return result
     progress("write", 0, len(rows))
     with transaction.atomic():
@@ -1029,18 +1035,24 @@ def _import_file(actor, kind, data, filename, dry_run, mapping, progress, job) -
 
 
 def _import_stream(
-    spec, actor, kind, data, filename, mapping, dry_run, progress, job, table, match
+    spec, actor, kind, data, filename, mapping, dry_run, progress, job, table, match, formulas
 ) -> ImportResult:
     """import_file for a kind checked and written in one streaming pass (`_Kind.stream`).
 
     Rows are written as soon as they are checked, inside one transaction that is rolled back
-    if any row of the file has a problem: all or nothing, as ever. A dry run only checks.
+    if any row of the file has a problem: all or nothing, as ever. A dry run only checks, and
+    so does a file with formula cells (`formulas`, their problems): it cannot be imported, but
+    its other rows are checked all the same.
     """
     result = ImportResult(kind=kind)
+    write = not dry_run and not formulas
     try:
-        # A dry run writes nothing: it needs no transaction of its own.
-        with nullcontext() if dry_run else transaction.atomic():
-            keys = spec.stream(actor, table, match, result, write=not dry_run, progress=progress)
+        # Only a run that writes needs a transaction of its own.
+        with transaction.atomic() if write else nullcontext():
+            keys = spec.stream(actor, table, match, result, write=write, progress=progress)
+            if formulas:
+                result.problems = _with_formulas(formulas, result.problems)
+                result.rejected = len({p.row for p in result.problems})
             if not result.problems and not (result.new + result.changed + result.unchanged):
                 result.problems = [
                     Problem(
@@ -1051,9 +1063,9 @@ def _import_stream(
                         "The file has no data rows below the header",
                     )
                 ]
-            if result.problems and not dry_run:
+            if result.problems and write:
                 transaction.set_rollback(True)
-            elif not dry_run:
+            elif write:
                 result.committed = True
                 result.job = _record_job(
                     actor, kind, data, filename, mapping, result, keys, job=job
@@ -1068,13 +1080,14 @@ def _import_stream(
     except tabular.TableError as exc:  # found while reading on (too many rows, a gap, …)
         raise _table_error(exc) from None
     done = result.new + result.changed + result.unchanged
-    if result.problems:
+    if result.problems and not dry_run:  # nothing was imported (a preview keeps its counts)
         result.new = result.changed = result.unchanged = 0
-        if not dry_run:
-            result.job = _record_job(actor, kind, data, filename, mapping, result, [], job=job)
+        result.job = _record_job(actor, kind, data, filename, mapping, result, [], job=job)
+        progress("validate", done + result.rejected, done + result.rejected)
+    elif dry_run:
         progress("validate", done + result.rejected, done + result.rejected)
     else:
-        progress("validate" if dry_run else "write", done, done)
+        progress("write", done, done)
     return result
 
 
@@ -1093,6 +1106,16 @@ class _Kind:
     count: Callable
     commit: Callable
     stream: Callable | None = None
+
+
+def _with_formulas(formulas: list[Problem], problems: list[Problem]) -> list[Problem]:
+    """The problems of the rows with the formula cells' added; a formula cell reads as empty,
+    so what the check said of that cell itself (a required cell empty) is left out."""
+    if not formulas:
+        return problems
+    cells = {(p.row, p.column) for p in formulas}
+    kept = [p for p in problems if (p.row, p.column) not in cells]
+    return sorted(formulas + kept, key=lambda p: (p.row, p.column))
 
 
 def _formula_problems(cells, table) -> list[Problem]:
