@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from django.db.models import TextChoices
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from qiangshi.core import crypto
-from qiangshi.core.errors import ApplicationError
+from qiangshi.core.errors import ApplicationError, bilingual
 from qiangshi.core.xlsx import write_xlsx
 from qiangshi.engines import cells, idcard, tabular
 from qiangshi.teachers.models import (
@@ -453,10 +453,7 @@ class _Sheet:
 
 
 def _error(message_en: str, message_zh: str, code: str) -> ApplicationError:
-    lang = translation.get_language() or "zh-hans"
-    return ApplicationError(
-        message_en if lang.startswith("en") else message_zh, fields={"file": code}
-    )
+    return bilingual(message_en, message_zh, fields={"file": code})
 
 
 def _read(data: bytes, filename: str, group: dict[str, Any], required: bool) -> _Sheet:

@@ -25,6 +25,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qiangshi.access.scoping import can, scope
 from qiangshi.core import crypto
@@ -35,7 +36,7 @@ from qiangshi.core.bulk import (
     insert_tuples,
     statistics_refreshed,
 )
-from qiangshi.core.errors import ApplicationError
+from qiangshi.core.errors import ApplicationError, bilingual, translated
 from qiangshi.core.models import AuditLog
 from qiangshi.core.services import audit_record
 from qiangshi.engines import cells, idcard, tabular
@@ -124,10 +125,7 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 
 
 def _table_error(exc: tabular.TableError) -> ApplicationError:
-    lang = translation.get_language() or "zh-hans"
-    return ApplicationError(
-        exc.message_en if lang.startswith("en") else exc.message_zh, fields={"file": exc.code}
-    )
+    return bilingual(exc.message_en, exc.message_zh, fields={"file": exc.code})
 
 
 def _read(
@@ -982,10 +980,10 @@ def import_file(
 def _import_file(actor, kind, data, filename, dry_run, mapping, progress, job) -> ImportResult:
     progress = progress or _no_progress
     if kind not in KINDS:
-        raise ApplicationError(_("Importing %(kind)s is not available yet.") % {"kind": kind})
+        raise translated(gettext_lazy("Importing %(kind)s is not available yet."), {"kind": kind})
     spec = KINDS[kind]
     if not all(can(actor, subject, action) for subject, action in spec.permissions):
-        raise ApplicationError(_("You may not import this kind of data."))
+        raise translated(gettext_lazy("You may not import this kind of data."))
     result = ImportResult(kind=kind)
     progress("read", 0, 1)
     # The formula check reads the file's XML while calamine parses the sheet: both release

@@ -71,13 +71,20 @@ class Command(BaseCommand):
                             "unchanged": 0,
                             "rejected": 0,
                             "errors": [
-                                {"row": None, "column": None, "value": None, "reason": exc.message}
+                                {
+                                    "row": None,
+                                    "column": None,
+                                    "value": None,
+                                    "reason": exc.message,
+                                    "reason_zh": exc.message_zh,
+                                    "reason_en": exc.message_en,
+                                }
                             ],
                         },
                         ensure_ascii=False,
                     )
                 )
-            raise CommandError(exc.message) from None
+            raise CommandError(_both(exc.message_zh, exc.message_en)) from None
         if opts["format"] == "json":
             self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
         else:
@@ -93,11 +100,17 @@ class Command(BaseCommand):
             )
             for p in result.problems[:200]:
                 d = p.as_dict()
-                self.stdout.write(f"  row {d['row']}, {d['column']}: {d['reason']} [{d['value']}]")
+                reason = _both(d["reason_zh"], d["reason_en"])
+                self.stdout.write(f"  row {d['row']}, {d['column']}: {reason} [{d['value']}]")
             if len(result.problems) > 200:
                 self.stdout.write(f"  … and {len(result.problems) - 200} more problems")
         if result.problems:
             raise SystemExit(1)
+
+
+def _both(zh: str, en: str) -> str:
+    """A reason in Chinese and English, once if they are the same."""
+    return zh if zh == en else f"{zh} / {en}"
 
 
 class ProgressBar:
