@@ -1,13 +1,14 @@
 """Exports in the import template's layout, so that export → edit → import round-trips.
 
-`teachers_export_rows`, `schools_export_rows` and `facilities_export_rows` each return
-``(header, rows)`` where ``rows`` is an iterator (pass both to `core.xlsx.write_xlsx`, which
+`teachers_export_rows`, `schools_export_rows`, `facilities_export_rows` and
+`history_export_rows` (education, titles, recognitions, employments: one row per record) each
+return ``(header, rows)`` where ``rows`` is an iterator (pass both to `core.xlsx.write_xlsx`, which
 writes formula-like text as text). Rows are scoped by the usual selectors with the "export"
 action. Enumerations are written as their Chinese labels (which the import accepts), dates as
 dates, yes/no as 是/否.
 
 Related records are loaded in bulk per chunk of `CHUNK` teachers (a handful of queries per
-chunk, never one per row). The national ID and phone are written in full only for roles with
+chunk, never one per row). The national ID (and, for teachers, the phone) are written in full only for roles with
 ``teacher.view_sensitive``, and every full value written is recorded in the access log
 (channel "export", one row per teacher and field); otherwise they are masked — a masked file
 cannot be imported again (the import reports masked IDs as invalid).
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from qiangshi.access.scoping import can
 from qiangshi.core import crypto
+from qiangshi.core.bulk import filter_in
 from qiangshi.core.errors import ApplicationError
 from qiangshi.core.models import AccessLog
 from qiangshi.core.services import audit_record
@@ -56,7 +58,8 @@ from qiangshi.teachers.models import (
 )
 from qiangshi.teachers.selectors import teacher_list
 
-from .specs import TEACHER_COLUMNS
+from .history import SPECS as HISTORY_SPECS
+from .specs import HISTORY_COLUMNS, TEACHER_COLUMNS
 
 CHUNK = 2000  # teachers per batch of related-record queries
 NONE_LABEL = "无"  # "no title", "not a backbone teacher": accepted by the import
@@ -418,15 +421,111 @@ def facilities_export_rows(
     return list(FACILITY_HEADER), (list(r) for r in qs.iterator(chunk_size=CHUNK))
 
 
+# --- History tables -----------------------------------------------------------------------------
+
+HISTORY_KINDS = tuple(HISTORY_COLUMNS)  # education, titles, recognitions, employments
+# A history column's model field when it is not the column key (the teacher's name and ID come
+# from the teacher).
+_HISTORY_FIELD = {"school_code": "school__code"}
+_IDENTITY_KEYS = ("name", "national_id")
+# Each teacher's records are written oldest first, by this date (records without one last).
+_HISTORY_ORDER = {
+    "education": "end_date",
+    "titles": "obtained_on",
+    "recognitions": "start_date",
+    "employments": "start_date",
+}
+
+
+def history_export_rows(
+    *, actor, kind: str, filters: dict[str, Any] | None = None
+) -> tuple[list[str], Iterator[list[Any]]]:
+    """The records of one history table (see `HISTORY_KINDS`) of the teachers in the actor's
+    export scope, one row per record, in the history import's layout (`specs.HISTORY_COLUMNS`).
+
+    filters: those of `teachers.selectors.teacher_list` (district, school, q, stage, title,
+    status, …); they choose the teachers, whose every record of the kind is written. Teachers
+    come in the teacher list's order, each one's records oldest first. A row's key cells (see
+    `history.SPECS`) match its record on import, so that an unedited file imports as unchanged.
+    """
+    columns = HISTORY_COLUMNS[kind]
+    header = [c.title_zh for c in columns]
+    model = HISTORY_SPECS[kind].model
+    fields = {
+        c.key: _HISTORY_FIELD.get(c.key, c.key) for c in columns if c.key not in _IDENTITY_KEYS
+    }
+    names = ("pk", "teacher_id", *dict.fromkeys(fields.values()))
+    # The first name of each option is its Chinese label, which the import reads back.
+    labels = {
+        c.key: {code: opts[0] for code, opts in c.choices.items()} for c in columns if c.choices
+    }
+    order = _HISTORY_ORDER[kind]
+    teachers = teacher_list(actor=actor, filters=filters or {}, action="export").values(
+        "pk", "name", "national_id_encrypted"
+    )
+    full = may_see_sensitive(actor)
+
+    def by_date(rec: dict[str, Any]) -> tuple:
+        return (rec[order] is None, rec[order] or date.min, rec["pk"])
+
+    def rows() -> Iterator[list[Any]]:
+        for batch in _batched(teachers.iterator(chunk_size=CHUNK)):
+            records: dict[int, list[dict[str, Any]]] = defaultdict(list)
+            for qs in filter_in(model.objects.order_by(), "teacher_id", [t["pk"] for t in batch]):
+                for rec in qs.values(*names):
+                    records[rec["teacher_id"]].append(rec)
+            written = [t for t in batch if t["pk"] in records]
+            for t in written:
+                t["national_id"] = crypto.decrypt(t["national_id_encrypted"])
+            if full:
+                log_full_views(actor, written, ("national_id",))
+            for t in written:
+                identity = {
+                    "name": t["name"],
+                    "national_id": t["national_id"] if full else idcard.mask(t["national_id"]),
+                }
+                for rec in sorted(records[t["pk"]], key=by_date):
+                    values = {**identity, **{key: rec[f] for key, f in fields.items()}}
+                    yield [
+                        labels[c.key].get(values[c.key], values[c.key])
+                        if c.key in labels
+                        else values[c.key]
+                        for c in columns
+                    ]
+
+    return header, rows()
+
+
 # --- Whole files --------------------------------------------------------------------------------
 
-KINDS = ("teachers", "schools", "facilities")
-_SUBJECT = {"teachers": "teacher", "schools": "school", "facilities": "school"}
-_SHEET = {"teachers": "教师", "schools": "学校", "facilities": "办学条件"}
+KINDS = ("teachers", "schools", "facilities", *HISTORY_KINDS)
+_SUBJECT = {
+    "teachers": "teacher",
+    "schools": "school",
+    "facilities": "school",
+    **{kind: "teacher" for kind in HISTORY_KINDS},
+}
+# The history sheets are named as in the import templates.
+_SHEET = {
+    "teachers": "教师",
+    "schools": "学校",
+    "facilities": "办学条件",
+    "education": "学习经历",
+    "titles": "职称",
+    "recognitions": "荣誉称号",
+    "employments": "任职经历",
+}
 _AUDIT = {
     "teachers": ("teacher.export", "teachers.teacher"),
     "schools": ("school.export", "org.school"),
     "facilities": ("facility.export", "org.schoolfacility"),
+    **{
+        kind: (
+            f"teacher.{HISTORY_SPECS[kind].record}_export",
+            HISTORY_SPECS[kind].model._meta.label_lower,
+        )
+        for kind in HISTORY_KINDS
+    },
 }
 
 
@@ -465,7 +564,8 @@ def filters_note(filters: dict[str, Any]) -> str:
 def export_file(
     *, actor, kind: str, filters: dict[str, Any] | None = None, fmt: str = "template"
 ) -> ExportResult:
-    """Build the xlsx for `kind` (teachers, schools, facilities) and record the export.
+    """Build the xlsx for `kind` (teachers, schools, facilities, or a history table: education,
+    titles, recognitions, employments) and record the export.
 
     ``fmt="national"`` (teachers only) writes the national teacher-information template's
     layout (see `imports.national`).
@@ -484,12 +584,15 @@ def export_file(
         data, count = national_export_counted(actor=actor, filters=filters)
         filename = f"national-teachers-{stamp}.xlsx"
     elif fmt == "template":
-        build = {
-            "teachers": teachers_export_rows,
-            "schools": schools_export_rows,
-            "facilities": facilities_export_rows,
-        }[kind]
-        header, rows = build(actor=actor, filters=filters)
+        if kind in HISTORY_KINDS:
+            header, rows = history_export_rows(actor=actor, kind=kind, filters=filters)
+        else:
+            build = {
+                "teachers": teachers_export_rows,
+                "schools": schools_export_rows,
+                "facilities": facilities_export_rows,
+            }[kind]
+            header, rows = build(actor=actor, filters=filters)
         counter = _Counter(rows)
         data = write_xlsx([(_SHEET[kind], header, counter)])
         count = counter.count

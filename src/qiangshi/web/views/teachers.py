@@ -22,7 +22,8 @@ from qiangshi.access.scoping import can
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.services import audit_record
 from qiangshi.engines import idcard
-from qiangshi.imports.exports import export_file
+from qiangshi.imports.exports import HISTORY_KINDS, export_file
+from qiangshi.imports.models import ImportKind
 from qiangshi.org.models import Stage
 from qiangshi.org.selectors import district_choices
 from qiangshi.teachers import selectors, services
@@ -92,6 +93,12 @@ def _require(actor, subject: str, action: str) -> None:
 # --- List and export ---------------------------------------------------------------------------
 
 
+# The history tables the list's template-layout export offers (kind, label), in the import
+# menu's order; `teacher_export_template` takes the kind as ?kind=.
+HISTORY_EXPORTS = [(k.value, k.label) for k in ImportKind if k.value in HISTORY_KINDS]
+TEMPLATE_EXPORT_KINDS = ("teachers", *HISTORY_KINDS)
+
+
 def _district_labels(actor) -> dict[str, str]:
     """District name → name in the current language (the list annotates the stored name)."""
     return {d.name: d.display_name for d in district_choices(actor=actor)}
@@ -115,6 +122,7 @@ def teacher_list(request):
         "query": query_without_page(request),
         "filtered": bool(set(filters) - {"sort"}),
         "can_export": can(actor, "teacher", "export"),
+        "history_exports": HISTORY_EXPORTS,
         "can_create": can(actor, "teacher", "create"),
         "target": RESULTS_TARGET,
         "sort": filters.get("sort", ""),
@@ -134,9 +142,12 @@ def _label(choices: dict, value) -> str:
 
 @login_required
 def teacher_export(request):
-    """The filtered list as xlsx; sensitive columns masked."""
+    """The filtered list as xlsx; sensitive columns masked. With ?kind= a history table, that
+    table of the listed teachers in the import template's layout (`teacher_export_template`)."""
     actor = request.user
     _require(actor, "teacher", "export")
+    if request.GET.get("kind") in HISTORY_KINDS:
+        return teacher_export_template(request)
     filters = TeacherFilterForm(request.GET, actor=actor).filters()
     qs = selectors.teacher_list(actor=actor, filters=filters, action="export")
     districts = _district_labels(actor)
@@ -508,14 +519,18 @@ def teacher_edit(request, pk: int):
 @login_required
 def teacher_export_template(request, fmt: str = "template"):
     """The filtered list in the import template's layout (or the national template's), for
-    editing and importing back. Full national IDs go only to roles that may see them, and each
-    one exported is written to the access log."""
+    editing and importing back; ?kind=education, titles, employments or recognitions gives that
+    history table of the listed teachers instead (one row per record). Full national IDs go
+    only to roles that may see them, and each one exported is written to the access log."""
     actor = request.user
     if not can(actor, "teacher", "export"):
         raise PermissionDenied
+    kind = request.GET.get("kind") or "teachers"
+    if kind not in TEMPLATE_EXPORT_KINDS or (fmt == "national" and kind != "teachers"):
+        raise Http404
     filters = TeacherFilterForm(request.GET, actor=actor).filters()
     try:
-        result = export_file(actor=actor, kind="teachers", filters=filters, fmt=fmt)
+        result = export_file(actor=actor, kind=kind, filters=filters, fmt=fmt)
     except ApplicationError as exc:
         raise PermissionDenied(exc.message) from None
     response = HttpResponse(

@@ -14,8 +14,9 @@ from qiangshi.org.models import Region, School
 
 class Command(BaseCommand):
     help = (
-        "Export teachers, schools or school facilities to xlsx as a named user, with that "
-        "user's scope, in the import template's layout (or the national template's)."
+        "Export teachers, schools, school facilities or a teacher history table (education, "
+        "titles, employments, recognitions: one row per record) to xlsx as a named user, with "
+        "that user's scope, in the import template's layout (or the national template's)."
     )
 
     def add_arguments(self, parser):
@@ -27,6 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("--q", help="search text (a name, or a full national ID)")
         parser.add_argument("--stage", help="school stage (code or label, e.g. primary, 小学)")
         parser.add_argument("--title", help="title rank (code or label, e.g. senior, 高级教师)")
+        parser.add_argument(
+            "--status",
+            choices=["current", "former", "all"],
+            help="teachers and history tables: current staff (the default), former or all",
+        )
         parser.add_argument("--year", type=int, help="facilities: only this year")
         parser.add_argument(
             "--format",
@@ -75,6 +81,8 @@ class Command(BaseCommand):
                     filters[key] = cells.choice(value, options)
                 except cells.CellError as exc:
                     raise CommandError(f"--{key}: {exc.message_en}") from None
+        if status := opts.get("status"):
+            filters["status"] = status
         if opts.get("year"):
             filters["year"] = opts["year"]
         return filters
