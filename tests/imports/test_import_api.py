@@ -43,6 +43,7 @@ def test_dry_run_then_status_result_and_commit(world, api):
     result = client.get(f"/api/imports/{job['id']}/result").json()
     assert result == {
         "status": "validated",
+        "layout": "template",
         "new": 2,
         "changed": 0,
         "unchanged": 0,

@@ -15,11 +15,12 @@ from qiangshi.access.api import ERRORS, Id, Pagination
 from qiangshi.core.errors import ApplicationError
 
 from . import jobs, selectors
-from .models import ImportKind, ImportStatus
+from .models import ImportKind, ImportLayout, ImportStatus
 
 router = Router(tags=["imports"])
 
 Kind = Literal[tuple(ImportKind.values)]
+Layout = Literal[tuple(ImportLayout.values)]
 
 
 class ImportJobOut(Schema):
@@ -33,6 +34,8 @@ class ImportJobOut(Schema):
     rows_done: int
     file_name: str
     file_sha256: str
+    layout: ImportLayout = Field(description="template, or national (the national template)")
+    school: str = Field(description="National layout: the school code given to every row")
     column_mapping: dict[str, str]
     new: int
     changed: int
@@ -53,6 +56,10 @@ class ImportJobOut(Schema):
         return selectors.job_progress(obj)["percent"]
 
     @staticmethod
+    def resolve_school(obj) -> str:
+        return obj.school_code
+
+    @staticmethod
     def resolve_problems(obj) -> int:
         return len(obj.errors or [])
 
@@ -70,6 +77,7 @@ class ProblemOut(Schema):
 
 class ImportResultOut(Schema):
     status: ImportStatus
+    layout: ImportLayout
     new: int
     changed: int
     unchanged: int
@@ -88,17 +96,34 @@ def import_list(request):
     response={201: ImportJobOut, **ERRORS},
     summary="Upload a spreadsheet to import",
     description=(
-        "Multipart form: `kind` (teachers, schools, facilities), `file` (.xlsx, .xls or .csv) "
-        "and optionally `dry_run`. The file is checked as a background job; follow it with "
+        "Multipart form: `kind` (teachers, schools, facilities, …), `file` (.xlsx, .xls or "
+        ".csv) and optionally `dry_run`, `layout` and `school`. `layout=national` reads a "
+        "workbook in the national teacher-information template's layout (teachers only), "
+        "converted to the import template's before it is checked; `school` is then the school "
+        "code given to every row (blank: the workbook's own 学校标识码). The job keeps the "
+        "workbook's name and hash. The file is checked as a background job; follow it with "
         "`GET /api/imports/{id}`. With `dry_run=true` nothing is written: the job stops at "
         "`validated` (or `rejected`) and `POST /api/imports/{id}/commit` imports it. Without it a "
         "file that has no problem is imported right after the check, all or nothing."
     ),
 )
-def import_create(request, kind: Form[Kind], file: File[UploadedFile], dry_run: Form[bool] = False):
+def import_create(
+    request,
+    kind: Form[Kind],
+    file: File[UploadedFile],
+    dry_run: Form[bool] = False,
+    layout: Form[Layout] = ImportLayout.TEMPLATE.value,
+    school: Form[str] = "",
+):
     data = file.read()
     job = jobs.import_job_start(
-        actor=request.auth, kind=kind, data=data, filename=file.name or "", commit=not dry_run
+        actor=request.auth,
+        kind=kind,
+        data=data,
+        filename=file.name or "",
+        commit=not dry_run,
+        layout=layout,
+        school_code=school,
     )
     return Status(201, job)
 
@@ -115,7 +140,7 @@ def import_detail(request, job_id: Id):
 )
 def import_result(request, job_id: Id):
     job = selectors.import_job_get(actor=request.auth, pk=job_id)
-    return {"status": job.status, **selectors.job_result(job)}
+    return {"status": job.status, "layout": job.layout, **selectors.job_result(job)}
 
 
 @router.post(

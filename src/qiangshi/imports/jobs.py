@@ -15,6 +15,13 @@ A real worker runs the import's transaction on its own connection; a progress ro
 that connection inside the transaction would stay invisible to the polling page until the commit.
 On PostgreSQL such writes therefore go through a second, autocommit connection
 (`_SideChannel`); on SQLite (one writer at a time) they are skipped inside a transaction.
+
+A job in the national layout (`ImportLayout.NATIONAL`, teachers only) stores the workbook as
+uploaded and converts it to the import template's layout (`national.national_to_import_file`)
+each time it is checked or imported; the job keeps the workbook's name and hash. Its problems,
+the header found and the annotated download are those of the converted roster: the template's
+columns, one row per row of the 基本信息 sheet at the same row number. A workbook that cannot
+be converted ends the check as rejected, with the reason, and nothing is written.
 """
 
 from __future__ import annotations
@@ -37,7 +44,9 @@ from qiangshi.access.scoping import can
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.engines import tabular
 
-from .models import ImportJob, ImportKind, ImportStatus
+from .annotate import annotated_workbook
+from .models import ImportJob, ImportKind, ImportLayout, ImportStatus
+from .national import national_to_import_file
 from .selectors import columns_for
 from .services import MAX_ROWS, import_file
 
@@ -46,6 +55,11 @@ logger = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 MAX_STORED_ERRORS = 5000
+
+
+def _no_mapping_message() -> str:
+    """Why a national-layout file has no hand-matched columns (in the active language)."""
+    return _("The columns of a file in the national template's layout cannot be matched by hand.")
 
 
 def may_import(actor) -> bool:
@@ -64,11 +78,15 @@ def import_job_start(
     filename: str,
     mapping: dict[str, str] | None = None,
     commit: bool = False,
+    layout: str = ImportLayout.TEMPLATE,
+    school_code: str = "",
 ) -> ImportJob:
     """Store the upload on a new job and check it in the background (nothing is written).
 
     With `commit`, a file without problems is imported right after the check (the API's
     one-step import, like the command line); otherwise it waits for `import_job_commit`.
+    `layout` "national" reads a workbook in the national teacher-information template's layout
+    (teachers only); `school_code` then fills 学校代码 where the workbook has no school codes.
     """
     if not may_import(actor):
         raise ApplicationError(_("You may not import teachers."))
@@ -82,6 +100,7 @@ def import_job_start(
             % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)},
             fields={"file": "too_large"},
         )
+    layout, school_code = _clean_layout(kind, layout, school_code, mapping)
     mapping = _clean_mapping(kind, mapping)
     name = PurePath(filename or "upload").name[:255] or "upload"
     sha = hashlib.sha256(data).hexdigest()
@@ -90,6 +109,8 @@ def import_job_start(
         user=actor,
         file_name=name,
         file_sha256=sha,
+        layout=layout,
+        school_code=school_code,
         column_mapping=mapping,
         status=ImportStatus.VALIDATING,
         stage="read",
@@ -109,6 +130,9 @@ def import_job_remap(*, actor, job: ImportJob, mapping: dict[str, str]) -> Impor
         raise NotFound(_("Not found"))
     if job.status not in (ImportStatus.VALIDATED, ImportStatus.REJECTED):
         raise ApplicationError(_("Only a checked file can be checked again."))
+    if job.layout == ImportLayout.NATIONAL:
+        # Its columns are found by the national template's names, not matched by hand.
+        raise ApplicationError(_no_mapping_message())
     merged = {**(job.column_mapping or {}), **_clean_mapping(job.kind, mapping)}
     claimed = ImportJob.objects.filter(
         pk=job.pk, status__in=[ImportStatus.VALIDATED, ImportStatus.REJECTED]
@@ -149,6 +173,45 @@ def import_job_commit(*, actor, job: ImportJob) -> ImportJob:
     _dispatch("commit", job.pk)
     job.refresh_from_db()
     return job
+
+
+def _clean_layout(
+    kind: str, layout: str, school_code: str, mapping: dict[str, str] | None
+) -> tuple[str, str]:
+    """The layout and school code of an upload, refused where they do not apply."""
+    layout = (layout or ImportLayout.TEMPLATE).strip()
+    school_code = (school_code or "").strip()
+
+    def refuse(field: str, message: str) -> ApplicationError:
+        return ApplicationError(message, fields={field: message})
+
+    if layout not in ImportLayout.values:
+        raise refuse(
+            "layout",
+            _("“%(layout)s” is not a file layout: use “template” or “national”.")
+            % {"layout": layout[:40]},
+        )
+    if layout == ImportLayout.TEMPLATE:
+        if school_code:
+            raise refuse(
+                "school_code",
+                _("A school code applies only to a file in the national template's layout."),
+            )
+        return layout, ""
+    if kind != ImportKind.TEACHERS:
+        raise refuse(
+            "layout",
+            _("The national teacher-information template holds teachers: import it as teachers."),
+        )
+    if mapping:
+        raise refuse("mapping", _no_mapping_message())
+    max_length = ImportJob._meta.get_field("school_code").max_length
+    if len(school_code) > max_length:
+        raise refuse(
+            "school_code",
+            _("A school code has at most %(max)s characters.") % {"max": max_length},
+        )
+    return layout, school_code
 
 
 def _clean_mapping(kind: str, mapping: dict[str, str] | None) -> dict[str, str]:
@@ -251,6 +314,40 @@ def _file_bytes(job: ImportJob) -> bytes:
         return f.read()
 
 
+def _converted(job: ImportJob, data: bytes) -> tuple[bytes, str, tuple[str, bytes] | None]:
+    """(data, file name, original) for import_file: a national-layout workbook converted to
+    the import template's layout (raises ApplicationError when it cannot be), with the
+    workbook as `original`; any other file as it is."""
+    if job.layout != ImportLayout.NATIONAL:
+        return data, job.file_name, None
+    converted = national_to_import_file(data, school_code=job.school_code, filename=job.file_name)
+    return converted, f"{PurePath(job.file_name).stem or 'national'}.csv", (job.file_name, data)
+
+
+def _conversion_error(exc: ApplicationError) -> dict[str, Any]:
+    """The problem that stopped a national-layout workbook's conversion, in both languages."""
+    reasons = {}
+    for language, reason in (("zh-hans", exc.message_zh), ("en", exc.message_en)):
+        with translation.override(language):
+            reasons[language] = _conversion_message(reason)
+    english = (translation.get_language() or "").startswith("en")
+    return {
+        "row": None,
+        "column": "",
+        "value": "",
+        "reason": reasons["en" if english else "zh-hans"],
+        "reason_zh": reasons["zh-hans"],
+        "reason_en": reasons["en"],
+    }
+
+
+def _conversion_message(reason: str) -> str:
+    return _(
+        "The file could not be read in the national teacher-information template's layout: "
+        "%(reason)s"
+    ) % {"reason": reason}
+
+
 def _file_error(data: bytes, filename: str, message: str) -> dict[str, Any]:
     """A problem with the whole file, in both languages where the reader tells them."""
     zh = en = message
@@ -311,25 +408,37 @@ def run_validation(job_id: int, *, language: str = "zh-hans", then_commit: bool 
     progress = JobProgress(job)
     try:
         with translation.override(language):
-            data = _file_bytes(job)
+            stored = _file_bytes(job)
             mapping = job.column_mapping or {}
+            try:
+                data, filename, original = _converted(job, stored)
+            except ApplicationError as exc:
+                _finish(
+                    job_id,
+                    status=ImportStatus.REJECTED,
+                    message=_conversion_message(exc.message),
+                    errors=[_conversion_error(exc)],
+                    header_info={},
+                )
+                return
             try:
                 result = import_file(
                     actor=job.user,
                     kind=job.kind,
                     data=data,
-                    filename=job.file_name,
+                    filename=filename,
                     dry_run=True,
                     mapping=mapping or None,
                     progress=progress,
+                    original=original,
                 )
             except ApplicationError as exc:
                 _finish(
                     job_id,
                     status=ImportStatus.REJECTED,
                     message=exc.message,
-                    errors=[_file_error(data, job.file_name, exc.message)],
-                    header_info=_header_info(data, job.file_name, job.kind, mapping),
+                    errors=[_file_error(data, filename, exc.message)],
+                    header_info=_header_info(data, filename, job.kind, mapping),
                 )
                 return
             errors = [p.as_dict() for p in result.problems[:MAX_STORED_ERRORS]]
@@ -351,7 +460,7 @@ def run_validation(job_id: int, *, language: str = "zh-hans", then_commit: bool 
                 rows_done=counted + result.rejected,
                 errors=errors,
                 message=message,
-                header_info=_header_info(data, job.file_name, job.kind, mapping),
+                header_info=_header_info(data, filename, job.kind, mapping),
             )
     except Exception as exc:
         _fail(job_id, exc)
@@ -373,18 +482,20 @@ def run_commit(job_id: int, *, language: str = "zh-hans") -> None:
     progress = JobProgress(job)
     try:
         with translation.override(language):
-            data = _file_bytes(job)
-            if hashlib.sha256(data).hexdigest() != job.file_sha256:
+            stored = _file_bytes(job)
+            if hashlib.sha256(stored).hexdigest() != job.file_sha256:
                 raise ApplicationError(_("The stored file has changed since it was checked."))
+            data, filename, original = _converted(job, stored)
             result = import_file(
                 actor=job.user,
                 kind=job.kind,
                 data=data,
-                filename=job.file_name,
+                filename=filename,
                 dry_run=False,
                 mapping=job.column_mapping or None,
                 progress=progress,
                 job=job,
+                original=original,
             )
             if result.job is not None and result.job.pk != job.pk:
                 # import_file recorded a rejection on a row of its own: keep one record.
@@ -411,6 +522,30 @@ def run_commit(job_id: int, *, language: str = "zh-hans") -> None:
         _fail(job_id, exc)
     finally:
         progress.close()
+
+
+def import_job_annotated(*, job: ImportJob, language: str, reason_title: str) -> bytes:
+    """The job's rows as xlsx with the bad cells red and a column of reasons.
+
+    For a national-layout job, the roster converted to the import template's layout (where
+    the problems were found), one row per row of its 基本信息 sheet. Raises ApplicationError
+    when there is nothing to annotate (the file is gone or cannot be read or converted).
+    """
+    if not job.file:
+        raise ApplicationError(_("The uploaded file is no longer kept."))
+    stored = _file_bytes(job)
+    data, filename, _original = _converted(job, stored)
+    try:
+        return annotated_workbook(
+            data=data,
+            filename=filename,
+            problems=job.errors or [],
+            language=language,
+            reason_title=reason_title,
+        )
+    except tabular.TableError as exc:
+        message = exc.message_en if language.startswith("en") else exc.message_zh
+        raise ApplicationError(message) from None
 
 
 def import_files_purge(*, older_than_days: int) -> int:

@@ -25,11 +25,21 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class ImportLayout(models.TextChoices):
+    """How the uploaded file is laid out: Qiangshi's own import template, or the national
+    teacher-information template (POLICY.md §12), converted to the former before it is checked."""
+
+    TEMPLATE = "template", _("The import template")
+    NATIONAL = "national", _("The national teacher-information template")
+
+
 class ImportJob(models.Model):
     """One upload: validated first (a preview), committed all-or-nothing on confirmation.
 
     `errors` lists every problem as {"row", "column", "value", "reason"} with rows numbered as
     Excel shows them; `changes` lists the keys of the rows that were created or changed.
+    A job in the national layout keeps the workbook as uploaded (its name, hash and file) and
+    converts it to the import template's layout each time it is checked or imported.
     """
 
     kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
@@ -41,6 +51,11 @@ class ImportJob(models.Model):
     )
     file_name = models.CharField(_("file name"), max_length=255)
     file_sha256 = models.CharField(_("file hash"), max_length=64)
+    layout = models.CharField(
+        _("layout"), max_length=16, choices=ImportLayout.choices, default=ImportLayout.TEMPLATE
+    )
+    # National layout: the school code given to every row; blank = the workbook's own codes.
+    school_code = models.CharField(_("school code"), max_length=20, blank=True)
     file = models.FileField(_("file"), upload_to="imports/", blank=True)
     column_mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=ImportStatus.choices)

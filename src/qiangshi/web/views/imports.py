@@ -17,10 +17,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qiangshi.core.errors import ApplicationError, NotFound
-from qiangshi.engines import tabular
 from qiangshi.imports import jobs, selectors
-from qiangshi.imports.annotate import annotated_workbook, template_workbook
-from qiangshi.imports.models import ImportJob, ImportKind, ImportStatus
+from qiangshi.imports.annotate import template_workbook
+from qiangshi.imports.models import ImportJob, ImportKind, ImportLayout, ImportStatus
 from qiangshi.web.forms import StyledForm, apply_errors
 from qiangshi.web.lists import XLSX, paginate
 
@@ -63,6 +62,26 @@ class ImportUploadForm(StyledForm):
             ".xlsx, .xls or .csv (UTF-8 or GB18030); the first row is the header"
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
+    # Teachers only: the list page hides these two for the other kinds.
+    layout = forms.ChoiceField(
+        label=gettext_lazy("Layout of the file"),
+        choices=ImportLayout.choices,
+        initial=ImportLayout.TEMPLATE,
+        required=False,
+        help_text=gettext_lazy(
+            "The national teacher-information template: a workbook as reported to the "
+            "national system (teachers only)"
+        ),
+    )
+    school_code = forms.CharField(
+        label=gettext_lazy("School code (national template)"),
+        required=False,
+        max_length=ImportJob._meta.get_field("school_code").max_length,
+        help_text=gettext_lazy(
+            "Given to every row of a workbook that has no school codes; leave blank to use the "
+            "workbook's own"
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -122,6 +141,8 @@ def import_list(request):
                     kind=form.cleaned_data["kind"],
                     data=upload.read(),
                     filename=upload.name,
+                    layout=form.cleaned_data.get("layout") or ImportLayout.TEMPLATE,
+                    school_code=form.cleaned_data.get("school_code") or "",
                 )
             except ApplicationError as exc:
                 apply_errors(form, exc)
@@ -154,7 +175,14 @@ def _detail_context(request, job: ImportJob, mapping_form=None) -> dict:
         for k in (job.header_info or {}).get("missing", [])
         if k in columns
     ]
-    if mapping_form is None and checked and is_owner and selectors.mapping_needed(job):
+    national = job.layout == ImportLayout.NATIONAL
+    if (
+        mapping_form is None
+        and checked
+        and is_owner
+        and not national  # its columns are found by the national template's names
+        and selectors.mapping_needed(job)
+    ):
         mapping_form = ColumnMappingForm(job=job)
     return {
         "job": job,
@@ -165,7 +193,11 @@ def _detail_context(request, job: ImportJob, mapping_form=None) -> dict:
         "query": "",
         "is_owner": is_owner,
         "can_commit": is_owner and job.status == ImportStatus.VALIDATED,
-        "can_annotate": bool(job.file) and bool(problems),
+        # A national workbook that could not be converted has no rows to annotate.
+        "can_annotate": bool(job.file)
+        and bool(problems)
+        and (not national or any(p["row"] for p in problems)),
+        "national": national,
         "mapping_form": mapping_form if mapping_form and mapping_form.fields else None,
         "missing_columns": missing,
         "rows_checked": job.new + job.changed + job.unchanged + job.rejected,
@@ -242,23 +274,16 @@ def import_remap(request, pk: int):
 @login_required
 @require_GET
 def import_annotated(request, pk: int):
-    """The uploaded rows as xlsx with the bad cells red and a column of reasons."""
+    """The uploaded rows as xlsx with the bad cells red and a column of reasons (for a workbook
+    in the national layout, the roster converted to the import template's layout)."""
     _require_import(request.user)
     job = _job_or_404(request.user, pk)
-    if not job.file:
-        raise Http404
-    with job.file.open("rb") as f:
-        data = f.read()
     try:
-        content = annotated_workbook(
-            data=data,
-            filename=job.file_name,
-            problems=job.errors or [],
-            language=translation.get_language() or "zh-hans",
-            reason_title=_("Problems"),
+        content = jobs.import_job_annotated(
+            job=job, language=translation.get_language() or "zh-hans", reason_title=_("Problems")
         )
-    except tabular.TableError:
-        raise Http404 from None  # an unreadable file has nothing to annotate
+    except ApplicationError:
+        raise Http404 from None  # gone, or unreadable: nothing to annotate
     stem = job.file_name.rsplit(".", 1)[0] or "import"
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     response = HttpResponse(content, content_type=XLSX)
