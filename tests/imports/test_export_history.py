@@ -31,57 +31,36 @@ MODELS = {
 def give_history(actor, teacher, *, institution="厦门大学", transfer_to=None):
     """Two degrees (one with every detail), two titles, two recognitions, and — when
     `transfer_to` is given — a second employment from 2020 (the first ends the day before)."""
-    add = teacher_record_add
-    add(
-        actor=actor,
-        teacher=teacher,
-        kind="education",
-        data={
-            "level": "associate",
-            "institution": "集美师专",
-            "major": "中文",
-            "study_mode": "in_service",
-            "is_normal_major": True,
-            "start_date": date(2002, 9, 1),
-            "end_date": date(2005, 7, 1),
-        },
-    )
-    add(
-        actor=actor,
-        teacher=teacher,
-        kind="education",
-        data={"level": "bachelor", "institution": institution, "end_date": date(2008, 7, 1)},
-    )
-    add(
-        actor=actor,
-        teacher=teacher,
-        kind="title",
-        data={"rank": "second", "obtained_on": date(2010, 9, 1)},
-    )
-    add(
-        actor=actor,
-        teacher=teacher,
-        kind="title",
-        data={"rank": "first", "obtained_on": date(2016, 9, 1), "appointed_on": date(2017, 1, 1)},
-    )
-    add(
-        actor=actor,
-        teacher=teacher,
-        kind="recognition",
-        data={
-            "kind": "backbone",
-            "level": "city",
-            "subject": "chinese",
-            "start_date": date(2023, 1, 1),
-            "end_date": date(2025, 12, 31),
-        },
-    )
-    add(
-        actor=actor,
-        teacher=teacher,
-        kind="recognition",
-        data={"kind": "subject_leader", "level": "district", "start_date": date(2021, 1, 1)},
-    )
+    records = [
+        (
+            "education",
+            {
+                "level": "associate",
+                "institution": "集美师专",
+                "major": "中文",
+                "study_mode": "in_service",
+                "is_normal_major": True,
+                "start_date": date(2002, 9, 1),
+                "end_date": date(2005, 7, 1),
+            },
+        ),
+        ("education", {"level": "bachelor", "institution": institution, "end_date": date(2008, 7, 1)}),
+        ("title", {"rank": "second", "obtained_on": date(2010, 9, 1)}),
+        ("title", {"rank": "first", "obtained_on": date(2016, 9, 1), "appointed_on": date(2017, 1, 1)}),
+        (
+            "recognition",
+            {
+                "kind": "backbone",
+                "level": "city",
+                "subject": "chinese",
+                "start_date": date(2023, 1, 1),
+                "end_date": date(2025, 12, 31),
+            },
+        ),
+        ("recognition", {"kind": "subject_leader", "level": "district", "start_date": date(2021, 1, 1)}),
+    ]  # fmt: skip
+    for kind, data in records:
+        teacher_record_add(actor=actor, teacher=teacher, kind=kind, data=data)
     if transfer_to is not None:
         employment_change(
             actor=actor,

@@ -1,24 +1,11 @@
 """The import API: upload (multipart), job status, result, confirmation; scoped to the owner."""
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from qiangshi.access.services import api_token_create
 from qiangshi.imports.models import ImportJob
 from qiangshi.teachers.models import Teacher
 from tests.imports.test_teacher_import import _row, _xlsx
-
-
-@pytest.fixture
-def api(world):
-    """api("school") → a client sending that user's bearer token."""
-
-    def make(role: str) -> Client:
-        _, key = api_token_create(actor=world["users"][role], name="tests")
-        return Client(headers={"Authorization": f"Bearer {key}"})
-
-    return make
 
 
 def _post_file(client, data, dry_run=None, kind="teachers", name="roster.xlsx"):

@@ -11,11 +11,9 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from qiangshi.access.services import api_token_create
 from qiangshi.core.errors import ApplicationError
 from qiangshi.engines import idcard
 from qiangshi.imports import jobs, selectors, specs
@@ -48,20 +46,9 @@ def _national(actor, *, new_id: str | None = NEW_ID, school: str | None = None) 
     return out.getvalue()
 
 
-@pytest.fixture
-def api(world):
-    """api("school") → a client sending that user's bearer token."""
-
-    def make(role: str) -> Client:
-        _, key = api_token_create(actor=world["users"][role], name="tests")
-        return Client(headers={"Authorization": f"Bearer {key}"})
-
-    return make
-
-
-def _post(client, data, *, name=NAME, kind="teachers", layout="national", **form):
+def _post(client, data, *, name=NAME, kind="teachers", layout="national", headers=None, **form):
     fields = {"kind": kind, "layout": layout, "file": SimpleUploadedFile(name, data), **form}
-    return client.post("/api/imports", fields)
+    return client.post("/api/imports", fields, headers=headers)
 
 
 def _upload(client, data, *, name=NAME, kind="teachers", layout="national", school_code=""):
@@ -133,6 +120,8 @@ def test_api_refuses_the_national_layout_for_other_kinds_and_unknown_layouts(wor
     assert response.status_code == 400
     message = response.json()["message"]
     assert "national" in message and "teachers" in message
+    chinese = _post(client, data, kind="schools", headers={"accept-language": "zh-hans"})
+    assert "国家" in chinese.json()["message"] or "全国" in chinese.json()["message"]
     unknown = _post(client, data, layout="provincial")
     assert unknown.status_code == 422 and "layout" in unknown.json()["fields"]
     template_with_school = _post(client, data, layout="template", school="X")
