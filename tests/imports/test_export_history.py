@@ -373,3 +373,18 @@ def test_no_query_per_teacher(world, django_assert_max_num_queries, kind):
     many, q_many = _count(django_assert_max_num_queries, admin, kind)
     assert many > few > 0
     assert q_many <= q_few
+
+
+def test_text_stored_with_full_width_brackets_or_doubled_spaces_round_trips(world, histories):
+    admin = world["users"]["admin"]
+    record = EducationRecord.objects.filter(teacher=world["teachers"]["a"]).first()
+    EducationRecord.objects.filter(pk=record.pk).update(
+        institution="北京师范大学（珠海校区）", major="学科教学（语文）  方向"
+    )
+    exported = export_file(actor=admin, kind="education", filters={})
+    before = EducationRecord.objects.count()
+    result = import_file(actor=admin, kind="education", data=exported.data, filename="e.xlsx")
+    assert (result.new, result.changed, result.rejected) == (0, 0, 0)
+    assert EducationRecord.objects.count() == before
+    record.refresh_from_db()
+    assert record.institution == "北京师范大学（珠海校区）"  # as stored: nothing rewritten

@@ -342,3 +342,13 @@ def test_the_import_record_names_the_national_workbook_not_its_conversion(world,
     job = ImportJob.objects.get()
     assert job.file_name == "上报.xlsx"
     assert job.file_sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_the_import_command_refuses_a_school_code_without_the_national_layout(world, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "roster.csv"
+    path.write_text("姓名\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="--layout national"):
+        admin = world["users"]["admin"].username
+        call_command("import", "teachers", str(path), user=admin, school="3502030001")

@@ -129,7 +129,9 @@ def test_export_then_import_round_trips_with_no_change(world):
     school_enrollment_set(
         actor=admin, school=world["schools"]["c"], year=2025, grade=8, students=400, classes=8
     )
-    School.objects.filter(pk=a.pk).update(latitude="24.479834", longitude="118.089425")
+    School.objects.filter(pk=a.pk).update(
+        latitude="24.479834", longitude="118.089425", name="思明第一小学（本部）"
+    )  # full-width brackets: the import reads them half-width, and that is the same name
     header, rows = schools_export_rows(actor=admin)
     data = write_xlsx([("学校", header, rows)])
     result = import_file(actor=admin, kind="schools", data=data, filename="export.xlsx")

@@ -127,6 +127,21 @@ def text(v: Any) -> str:
     return _SPACES.sub(" ", _half_width(str(v))).strip()
 
 
+def same(stored: Any, given: Any) -> bool:
+    """Whether a stored value is what a parsed cell gives: text is compared as `text` reads
+    it (a name stored with full-width brackets or doubled spaces is the same name typed
+    again), anything else as it is.
+
+    >>> same("学科教学（语文）", text("学科教学（语文）")), same("A  B", "A B"), same(1, 1.0)
+    (True, True, True)
+    >>> same("A", "B"), same(None, "")
+    (False, False)
+    """
+    if stored == given:
+        return True
+    return isinstance(stored, str) and isinstance(given, str) and text(stored) == given
+
+
 _FOLD_DROP = re.compile(r"[\s_\-*※★☆:.'’`·]+")
 _FOLD_BRACKETS = re.compile(r"[()\[\]【】〔〕<>{}《》]")
 _FOLD_HINT = re.compile(r"[(\[【〔<{《][^)\]】〕>}》]*[)\]】〕>}》]")

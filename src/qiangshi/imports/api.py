@@ -35,7 +35,9 @@ class ImportJobOut(Schema):
     file_name: str
     file_sha256: str
     layout: ImportLayout = Field(description="template, or national (the national template)")
-    school: str = Field(description="National layout: the school code given to every row")
+    school: str = Field(
+        description="National layout: the school code given to the rows without a 学校标识码"
+    )
     column_mapping: dict[str, str]
     new: int
     changed: int
@@ -100,7 +102,7 @@ def import_list(request):
         ".csv) and optionally `dry_run`, `layout` and `school`. `layout=national` reads a "
         "workbook in the national teacher-information template's layout (teachers only), "
         "converted to the import template's before it is checked; `school` is then the school "
-        "code given to every row (blank: the workbook's own 学校标识码). The job keeps the "
+        "code given to the rows that have no 学校标识码 of their own. The job keeps the "
         "workbook's name and hash. The file is checked as a background job; follow it with "
         "`GET /api/imports/{id}`. With `dry_run=true` nothing is written: the job stops at "
         "`validated` (or `rejected`) and `POST /api/imports/{id}/commit` imports it. Without it a "

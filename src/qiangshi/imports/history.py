@@ -27,7 +27,7 @@ from qiangshi.access.scoping import scope
 from qiangshi.core import crypto
 from qiangshi.core.bulk import bulk_insert_rows, filter_in
 from qiangshi.core.models import AuditLog
-from qiangshi.engines import idcard
+from qiangshi.engines import cells, idcard
 from qiangshi.org.models import School
 from qiangshi.teachers.models import (
     EducationRecord,
@@ -220,7 +220,7 @@ def validate(kind, actor, table, match, parse_rows, problem, progress=None):
             )
             continue
         r.teacher_id, r.teacher_name = registered[r.hash]
-        if r.teacher_name != r.values["name"]:
+        if not cells.same(r.teacher_name, r.values["name"]):
             reject(
                 r.row,
                 "name",
@@ -284,13 +284,24 @@ def _classify(r: HistoryRow, records: list[dict[str, Any]]) -> tuple | None:
     """Set the row's status against the teacher's records; a problem tuple if it cannot be."""
     spec = SPECS[r.kind]
     key = r.key()
-    match = next((rec for rec in records if tuple(rec[k] for k in spec.key) == key), None)
+    match = next(
+        (
+            rec
+            for rec in records
+            if all(cells.same(rec[k], v) for k, v in zip(spec.key, key, strict=True))
+        ),
+        None,
+    )
     if match is None:
         r.status = NEW
         return None
     r.record_id = match["pk"]
     r.before = match
-    r.updates = {k: r.values[k] for k in spec.other if k in r.values and r.values[k] != match[k]}
+    r.updates = {
+        k: r.values[k]
+        for k in spec.other
+        if k in r.values and not cells.same(match[k], r.values[k])
+    }
     if not r.updates:
         r.status = UNCHANGED
         return None

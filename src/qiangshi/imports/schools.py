@@ -24,6 +24,7 @@ from qiangshi.access.models import Role
 from qiangshi.access.scoping import can, scope
 from qiangshi.core.bulk import bulk_insert_rows, filter_in
 from qiangshi.core.models import AuditLog
+from qiangshi.engines import cells
 from qiangshi.org.models import STAGE_GRADES, Region, RegionLevel, School, SchoolEnrollment
 
 from .specs import GRADE_LABELS, GRADES, SCHOOL_COLUMNS, grade_key
@@ -295,7 +296,7 @@ def _plan(r: SchoolRow, stored) -> None:
     else:
         for key, value in given.items():
             before = getattr(school, key)
-            if before != value:
+            if not cells.same(before, value):
                 r.fields[key] = value
                 r.changes[_label(key)] = [
                     school.district.code if key == "district_id" else _shown(key, before, v),

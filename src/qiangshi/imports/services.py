@@ -529,7 +529,7 @@ class _TeacherCheck:
                     problem(r.row, "school_code", code, zh, en)
             t = r.teacher = existing.get(r.hash)
             if t is not None:
-                if t.name != r.values.get("name"):
+                if not cells.same(t.name, r.values.get("name")):
                     problem(
                         r.row,
                         "national_id",
@@ -991,10 +991,10 @@ def _import_file(actor, kind, data, filename, dry_run, mapping, progress, job) -
     with ThreadPoolExecutor(max_workers=1) as pool:
         formulas = pool.submit(tabular.formula_cells, data, uncached_only=True)
         table, match = _read(data, filename, spec.columns, mapping, lazy=spec.stream is not None)
-        cells = formulas.result()
+        formula_cells = formulas.result()
     progress("validate", 0, table.size_hint)
     rows: list[Any] = []
-    formulas = _formula_problems(cells, table)
+    formulas = _formula_problems(formula_cells, table)
     header = _header_problems(match, spec.columns)
     if header:  # the rows cannot be read without their columns
         result.problems = formulas + header
@@ -1111,16 +1111,16 @@ def _with_formulas(formulas: list[Problem], problems: list[Problem]) -> list[Pro
     so what the check said of that cell itself (a required cell empty) is left out."""
     if not formulas:
         return problems
-    cells = {(p.row, p.column) for p in formulas}
-    kept = [p for p in problems if (p.row, p.column) not in cells]
+    at = {(p.row, p.column) for p in formulas}
+    kept = [p for p in problems if (p.row, p.column) not in at]
     return sorted(formulas + kept, key=lambda p: (p.row, p.column))
 
 
-def _formula_problems(cells, table) -> list[Problem]:
+def _formula_problems(found, table) -> list[Problem]:
     """A problem per formula cell saved without a computed value (it would read as empty);
-    `cells` are tabular.formula_cells(data, uncached_only=True)."""
+    `found` are tabular.formula_cells(data, uncached_only=True)."""
     problems = []
-    for row, column in sorted(cells):
+    for row, column in sorted(found):
         index = column - table.first_column
         name = table.header[index] if 0 <= index < len(table.header) else ""
         problems.append(

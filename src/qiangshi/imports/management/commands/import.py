@@ -29,7 +29,9 @@ class Command(BaseCommand):
             help="national: a workbook in the national Teacher MIS layout (teachers only)",
         )
         parser.add_argument(
-            "--school", default="", help="with --layout national: school code for every row"
+            "--school",
+            default="",
+            help="with --layout national: the school code of the rows without a 学校标识码",
         )
         parser.add_argument(
             "--no-progress", action="store_true", help="no progress bar on standard error"
@@ -43,6 +45,8 @@ class Command(BaseCommand):
         path = Path(opts["file"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
+        if opts["school"] and opts["layout"] != "national":
+            raise CommandError("--school is for --layout national (a school code for its rows)")
         data, filename = path.read_bytes(), path.name
         original = None
         try:
