@@ -35,12 +35,13 @@ from pathlib import PurePath
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, connections
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from qiangshi.access.models import Role
 from qiangshi.access.scoping import can
+from qiangshi.core.background import enqueue
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.engines import tabular
 
@@ -238,10 +239,7 @@ def _dispatch(which: str, job_id: int, **kwargs: Any) -> None:
 
     task = {"validate": tasks.validate_import, "commit": tasks.commit_import}[which]
     kwargs["language"] = translation.get_language() or "zh-hans"
-    if task.app.conf.task_always_eager:
-        task.apply(args=(job_id,), kwargs=kwargs, throw=True)
-    else:
-        transaction.on_commit(lambda: task.delay(job_id, **kwargs))
+    enqueue(task, job_id, after_commit=False, **kwargs)
 
 
 # --- Progress ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from qiangshi.access.models import Role
 from qiangshi.access.scoping import can, get_in_scope
+from qiangshi.core.background import enqueue
 from qiangshi.core.errors import ApplicationError
 from qiangshi.core.services import audit_record, audit_records
 from qiangshi.engines import rotation as engine
@@ -286,8 +287,7 @@ def plan_solve(*, actor, plan: RotationPlan, method: str | None = None) -> Rotat
 
     from .tasks import solve_plan
 
-    language = get_language() or "zh-hans"
-    transaction.on_commit(lambda: solve_plan.delay(plan.pk, language))
+    enqueue(solve_plan, plan.pk, get_language() or "zh-hans")
     return plan
 
 

@@ -1,0 +1,73 @@
+"""Jobs without a broker run in a thread of the process (core.background): the request that
+starts one returns at once and the job's page shows its progress, as with a worker."""
+
+import threading
+
+import pytest
+from celery import shared_task
+from django.urls import reverse
+
+from qiangshi.core.background import enqueue
+from qiangshi.imports import jobs
+from qiangshi.imports.models import ImportJob
+from qiangshi.teachers.models import Teacher
+from tests.imports.test_import_web import _upload
+from tests.imports.test_teacher_import import _row, _xlsx
+
+ran: list = []
+
+
+@shared_task(name="tests.record")
+def record(value):
+    ran.append((value, threading.current_thread().name))
+
+
+def _job_threads(prefix: str) -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(prefix)]
+
+
+def test_without_threads_the_task_runs_before_enqueue_returns(settings):
+    settings.QIANGSHI_JOBS_IN_THREADS = False
+    ran.clear()
+    enqueue(record, 1, after_commit=False)
+    assert ran == [(1, threading.current_thread().name)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_threads_the_task_runs_in_a_thread_of_its_own(settings):
+    settings.QIANGSHI_JOBS_IN_THREADS = True
+    ran.clear()
+    enqueue(record, 2)  # no transaction: started at once
+    for thread in _job_threads("job:tests.record"):
+        thread.join(10)
+    assert ran == [(2, "job:tests.record")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_returns_at_once_and_the_page_follows_the_check(
+    world, client, settings, monkeypatch
+):
+    settings.QIANGSHI_JOBS_IN_THREADS = True
+    gate = threading.Event()
+    check = jobs.run_validation
+
+    def held_check(job_id, **kwargs):
+        gate.wait(10)
+        check(job_id, **kwargs)
+
+    monkeypatch.setattr(jobs, "run_validation", held_check)
+    client.force_login(world["users"]["school"])
+    response = _upload(client, _xlsx([_row(world, 1), _row(world, 2)]))
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and job.status == "validating"  # still being checked
+    page = client.get(response["Location"]).content.decode()
+    assert "hx-trigger" in page  # the page polls the job's progress
+    gate.set()
+    for thread in _job_threads("job:imports.validate"):
+        thread.join(30)
+    job.refresh_from_db()
+    assert (job.status, job.new) == ("validated", 2)
+    assert Teacher.objects.filter(name__startswith="测试").count() == 0
+    assert (
+        "hx-trigger" not in client.get(reverse("web:import_detail", args=[job.pk])).content.decode()
+    )
