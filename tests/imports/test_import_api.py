@@ -28,6 +28,7 @@ def test_dry_run_then_status_result_and_commit(world, api):
     status = client.get(f"/api/imports/{job['id']}").json()
     assert status["status"] == "validated" and status["rows_total"] == 2
     result = client.get(f"/api/imports/{job['id']}/result").json()
+    notes = result.pop("notes")
     assert result == {
         "status": "validated",
         "layout": "template",
@@ -37,6 +38,9 @@ def test_dry_run_then_status_result_and_commit(world, api):
         "rejected": 0,
         "errors": [],
     }
+    # The roster has no start dates at the school: the import date stands in, and says so.
+    assert [n["count"] for n in notes] == [2, 2, 2] and "进本校年月" in notes[0]["reason"]
+    assert "start date" in notes[0]["reason_en"]
 
     response = client.post(f"/api/imports/{job['id']}/commit")
     assert response.status_code == 200 and response.json()["status"] == "committed"

@@ -6,6 +6,8 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook
 
 from qiangshi.core.errors import ApplicationError
@@ -285,3 +287,38 @@ def test_command_shows_progress_on_standard_error(world, tmp_path):
         stdout=io.StringIO(), no_progress=True,
     )  # fmt: skip
     assert err.getvalue() == ""
+
+
+def test_dates_the_file_leaves_out_are_filled_in_and_said(world, client):
+    header = [*HEADER, "进本校年月", "毕业日期", "取得职称日期"]
+    dated = [*_row(world, 1), "2015-09", "2012-07-01", "2018-09-01"]
+    undated = [*_row(world, 2), None, None, None]
+    data = _xlsx([dated, undated], header)
+    admin = world["users"]["admin"]
+    preview = import_file(actor=admin, kind="teachers", data=data, filename="d.xlsx", dry_run=True)
+    assert [n["count"] for n in preview.notes()] == [1, 1, 1]
+    assert "start date" in preview.notes()[0]["reason_en"]
+    result = import_file(actor=admin, kind="teachers", data=data, filename="d.xlsx")
+    assert result.committed and [n["count"] for n in result.notes()] == [1, 1, 1]
+    undated_teacher = Teacher.objects.get(name="测试2")
+    assert undated_teacher.employments.get().start_date == timezone.localdate()
+    assert Teacher.objects.get(name="测试1").employments.get().start_date == date(2015, 9, 1)
+    job = result.job
+    assert [n["count"] for n in job.notes] == [1, 1, 1]
+    client.force_login(admin)
+    page = client.get(reverse("web:import_detail", args=[job.pk])).content.decode()
+    assert 'id="import-notes"' in page and "进本校年月" in page
+    again = import_file(actor=admin, kind="teachers", data=data, filename="d.xlsx")
+    assert again.unchanged == 2 and again.notes() == []  # nothing filled in a second time
+
+
+def test_the_command_says_what_it_filled_in_without_changing_its_json(world, tmp_path, capsys):
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(_xlsx([_row(world, 1)]))
+    admin = world["users"]["admin"].username
+    call_command("import", "teachers", str(path), user=admin, format="json", dry_run=True)
+    out, err = capsys.readouterr()
+    assert set(json.loads(out)) == {"new", "changed", "unchanged", "rejected", "errors"}
+    assert "note: 1 名教师没有填写进本校年月" in err and "start date" in err
+    call_command("import", "teachers", str(path), user=admin, dry_run=True, no_progress=True)
+    assert "  note: 1 条学历没有毕业日期" in capsys.readouterr().out

@@ -77,6 +77,13 @@ class ProblemOut(Schema):
     reason: str
 
 
+class NoteOut(Schema):
+    count: int
+    reason: str
+    reason_zh: str
+    reason_en: str
+
+
 class ImportResultOut(Schema):
     status: ImportStatus
     layout: ImportLayout
@@ -85,6 +92,10 @@ class ImportResultOut(Schema):
     unchanged: int
     rejected: int
     errors: list[ProblemOut]
+    notes: list[NoteOut] = Field(
+        description="Dates the file leaves out that the import fills in (the import date), "
+        "with how many records each"
+    )
 
 
 @router.get("", response=list[ImportJobOut], summary="Your imports, newest first")
@@ -142,7 +153,12 @@ def import_detail(request, job_id: Id):
 )
 def import_result(request, job_id: Id):
     job = selectors.import_job_get(actor=request.auth, pk=job_id)
-    return {"status": job.status, "layout": job.layout, **selectors.job_result(job)}
+    return {
+        "status": job.status,
+        "layout": job.layout,
+        **selectors.job_result(job),
+        "notes": selectors.job_notes(job),
+    }
 
 
 @router.post(

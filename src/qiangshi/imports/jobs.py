@@ -457,6 +457,7 @@ def run_validation(job_id: int, *, language: str = "zh-hans", then_commit: bool 
                 rows_total=counted + result.rejected,
                 rows_done=counted + result.rejected,
                 errors=errors,
+                notes=result.notes(),
                 message=message,
                 header_info=_header_info(data, filename, job.kind, mapping),
             )

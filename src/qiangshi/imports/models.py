@@ -72,6 +72,8 @@ class ImportJob(models.Model):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     changes = models.JSONField(_("changed rows"), default=list, blank=True)
     message = models.TextField(_("message"), blank=True)
+    # What the import filled in for dates the file left out: [{"count", "reason_zh", "reason_en"}]
+    notes = models.JSONField(_("notes"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 

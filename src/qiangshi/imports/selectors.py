@@ -110,6 +110,16 @@ def job_result(job: ImportJob, language: str | None = None) -> dict[str, Any]:
     }
 
 
+def job_notes(job: ImportJob, language: str | None = None) -> list[dict[str, Any]]:
+    """What the import fills in (or filled in) for dates the file leaves out, each note with
+    its `reason` in `language` (default: the active one)."""
+    english = (language or translation.get_language() or "zh-hans").startswith("en")
+    return [
+        {**note, "reason": note["reason_en"] if english else note["reason_zh"]}
+        for note in job.notes or []
+    ]
+
+
 def mapping_needed(job: ImportJob) -> bool:
     """Whether the file has headings the importer does not know, or lacks required columns."""
     info = job.header_info or {}

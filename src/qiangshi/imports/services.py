@@ -11,7 +11,7 @@ ID, and a changed value becomes a new history record where the field has history
 import hashlib
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -105,6 +105,21 @@ class ImportResult:
     problems: list[Problem] = field(default_factory=list)
     committed: bool = False
     job: ImportJob | None = None
+    # column key → records given the import date because the row left that date out
+    standins: Counter = field(default_factory=Counter)
+
+    def notes(self) -> list[dict[str, Any]]:
+        """What the import fills in for the dates the file leaves out, as notes in both
+        languages (not problems: such a row is imported)."""
+        today = f"{timezone.localdate():%Y-%m-%d}"
+        out = []
+        for key, (zh, en) in _STANDIN_NOTES.items():
+            count = self.standins.get(key, 0)
+            if count:
+                out.append(
+                    _note(zh.format(n=count, date=today), en.format(n=count, date=today), count)
+                )
+        return out
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +129,30 @@ class ImportResult:
             "rejected": self.rejected,
             "errors": [p.as_dict() for p in self.problems],
         }
+
+
+_STANDIN_NOTES = {
+    "employment_start": (
+        "{n} 名教师没有填写进本校年月：以导入日期 {date} 代替（交流轮岗从该日期起计算在本校年限）",
+        "{n} teachers have no start date at their school: the import date {date} stands in "
+        "(rotation counts their years at the school from it)",
+    ),
+    "graduation_date": (
+        "{n} 条学历没有毕业日期：以导入日期 {date} 代替（自该日期起计为已取得）",
+        "{n} education records have no graduation date: the import date {date} stands in "
+        "(the degree counts as held from then)",
+    ),
+    "title_obtained_on": (
+        "{n} 条职称没有取得日期：以导入日期 {date} 代替（自该日期起计为已取得）",
+        "{n} titles have no date obtained: the import date {date} stands in (the title counts "
+        "as held from then)",
+    ),
+}
+
+
+def _note(zh: str, en: str, count: int) -> dict[str, Any]:
+    english = (translation.get_language() or "zh-hans").startswith("en")
+    return {"count": count, "reason": en if english else zh, "reason_zh": zh, "reason_en": en}
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
@@ -648,13 +687,17 @@ def _employment_values(r: _TeacherRow) -> dict[str, Any]:
     }
 
 
-def _records_for(r: _TeacherRow, teacher_id: int, state: _TeacherState, today: date):
+def _records_for(
+    r: _TeacherRow, teacher_id: int, state: _TeacherState, today: date, standins: Counter
+):
     """New history records the row asks for that the registry does not have yet, as
-    (model, row) pairs."""
+    (model, row) pairs; a date the row leaves out is today's, counted in `standins`."""
     v = r.values
     out: list[tuple[type, dict[str, Any]]] = []
     level = v.get("education_level")
     if level and level not in state.levels.get(teacher_id, set()):
+        if not v.get("graduation_date"):
+            standins["graduation_date"] += 1
         out.append(
             (
                 EducationRecord,
@@ -669,6 +712,8 @@ def _records_for(r: _TeacherRow, teacher_id: int, state: _TeacherState, today: d
         )
     rank = v.get("title_rank")
     if rank and rank != NONE and rank not in state.titles.get(teacher_id, set()):
+        if not v.get("title_obtained_on"):
+            standins["title_obtained_on"] += 1
         out.append(
             (
                 TitleRecord,
@@ -786,13 +831,15 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
     school_json: dict[int, str] = {}
     mask = idcard.mask
 
+    standins = result.standins
     for r, teacher_id in zip(new_rows, teacher_ids, strict=True):
         v = r.values
         job = _employment_values(r)
-        employments.append(
-            (teacher_id, v.get("employment_start") or today, *[job[k] for k in EMPLOYMENT_KEYS])
-        )
-        for model, rec in _records_for(r, teacher_id, state, today):
+        start = v.get("employment_start")
+        if start is None:
+            standins["employment_start"] += 1
+        employments.append((teacher_id, start or today, *[job[k] for k in EMPLOYMENT_KEYS]))
+        for model, rec in _records_for(r, teacher_id, state, today, standins):
             records[model].append(rec)
         masked = mask(r.number)
         school = r.school
@@ -849,6 +896,8 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
         differs = current is None or any(getattr(current, k) != job[k] for k in EMPLOYMENT_KEYS)
         if differs:
             start = r.values.get("employment_start")
+            if start is None:
+                standins["employment_start"] += 1
             if current is not None and (start is None or start <= current.start_date):
                 start = today
             start = start or today
@@ -867,7 +916,7 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
                     if before.get(k) != v
                 }
             )
-        for model, rec in _records_for(r, t.pk, state, today):
+        for model, rec in _records_for(r, t.pk, state, today, standins):
             records[model].append(rec)
             changes[model._meta.model_name] = [None, _describe(rec)]
         if changes:
@@ -917,19 +966,26 @@ def _count_teachers(rows: list[_TeacherRow], result: ImportResult) -> None:
     """For a dry run: classify rows as new / changed / unchanged without writing."""
     today = timezone.localdate()
     state = _load_state([r.teacher.pk for r in rows if r.teacher], today)
+    standins = result.standins
     for r in rows:
         if r.teacher is None:
             result.new += 1
+            if r.values.get("employment_start") is None:
+                standins["employment_start"] += 1
+            _records_for(r, -1, state, today, standins)  # a new teacher has no records yet
             continue
         t = r.teacher
         current = state.jobs.get(t.pk)
         job = _employment_values(r)
+        moved = current is None or any(getattr(current, k) != job[k] for k in EMPLOYMENT_KEYS)
+        if moved and r.values.get("employment_start") is None:
+            standins["employment_start"] += 1
+        records = _records_for(r, t.pk, state, today, standins)
         differs = (
             any(k in r.values and getattr(t, k) != r.values[k] for k in _BASIC_IMPORTED)
             or ("phone" in r.values and r.values["phone"] != t.phone)
-            or current is None
-            or any(getattr(current, k) != job[k] for k in EMPLOYMENT_KEYS)
-            or bool(_records_for(r, t.pk, state, today))
+            or moved
+            or bool(records)
         )
         if differs:
             result.changed += 1
@@ -1080,6 +1136,7 @@ def _import_stream(
     done = result.new + result.changed + result.unchanged
     if result.problems and not dry_run:  # nothing was imported (a preview keeps its counts)
         result.new = result.changed = result.unchanged = 0
+        result.standins.clear()
         result.job = _record_job(actor, kind, data, filename, mapping, result, [], job=job)
         progress("validate", done + result.rejected, done + result.rejected)
     elif dry_run:
@@ -1226,6 +1283,7 @@ def _record_job(
         "unchanged": result.unchanged,
         "rejected": result.rejected,
         "errors": [p.as_dict() for p in result.problems[:5000]],
+        "notes": result.notes() if result.committed else [],
         "changes": keys,
         "finished_at": timezone.now(),
     }

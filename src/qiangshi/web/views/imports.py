@@ -201,6 +201,7 @@ def _detail_context(request, job: ImportJob, mapping_form=None) -> dict:
         "mapping_form": mapping_form if mapping_form and mapping_form.fields else None,
         "missing_columns": missing,
         "rows_checked": job.new + job.changed + job.unchanged + job.rejected,
+        "notes": selectors.job_notes(job),
     }
 
 

@@ -89,8 +89,11 @@ class Command(BaseCommand):
                     )
                 )
             raise CommandError(_both(exc.message_zh, exc.message_en)) from None
+        notes = [_both(n["reason_zh"], n["reason_en"]) for n in result.notes()]
         if opts["format"] == "json":
             self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
+            for note in notes:  # the JSON keeps its shape; notes go to standard error
+                self.stderr.write(f"note: {note}")
         else:
             mode = (
                 "checked (dry run)"
@@ -108,6 +111,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"  row {d['row']}, {d['column']}: {reason} [{d['value']}]")
             if len(result.problems) > 200:
                 self.stdout.write(f"  … and {len(result.problems) - 200} more problems")
+            for note in notes:
+                self.stdout.write(f"  note: {note}")
         if result.problems:
             raise SystemExit(1)
 
