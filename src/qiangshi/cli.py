@@ -24,14 +24,13 @@ def language_from_environment(environ=os.environ) -> str | None:
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    import django
     from django.core.management import execute_from_command_line
-    from django.utils import translation
 
+    # Activated by the core app once the settings (--settings included) are loaded; set here
+    # for this process only (a server it starts keeps each request's own language).
     language = language_from_environment()
     if language is not None:
-        django.setup()
-        translation.activate(language)
+        os.environ["QIANGSHI_COMMAND_LANGUAGE"] = language
     execute_from_command_line(sys.argv)
 
 

@@ -7,7 +7,7 @@ import pytest
 from celery import shared_task
 from django.urls import reverse
 
-from qiangshi.core.background import enqueue
+from qiangshi.core.background import enqueue, in_job_thread
 from qiangshi.imports import jobs
 from qiangshi.imports.models import ImportJob
 from qiangshi.teachers.models import Teacher
@@ -19,7 +19,7 @@ ran: list = []
 
 @shared_task(name="tests.record")
 def record(value):
-    ran.append((value, threading.current_thread().name))
+    ran.append((value, threading.current_thread().name, in_job_thread()))
 
 
 def _job_threads(prefix: str) -> list[threading.Thread]:
@@ -30,7 +30,7 @@ def test_without_threads_the_task_runs_before_enqueue_returns(settings):
     settings.QIANGSHI_JOBS_IN_THREADS = False
     ran.clear()
     enqueue(record, 1, after_commit=False)
-    assert ran == [(1, threading.current_thread().name)]
+    assert ran == [(1, threading.current_thread().name, False)]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -40,7 +40,7 @@ def test_with_threads_the_task_runs_in_a_thread_of_its_own(settings):
     enqueue(record, 2)  # no transaction: started at once
     for thread in _job_threads("job:tests.record"):
         thread.join(10)
-    assert ran == [(2, "job:tests.record")]
+    assert ran == [(2, "job:tests.record", True)]  # its progress goes on a connection of its own
 
 
 @pytest.mark.django_db(transaction=True)

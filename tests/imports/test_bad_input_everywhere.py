@@ -227,3 +227,21 @@ def test_a_formula_cell_does_not_stop_the_check_of_the_other_rows(world):
         ]
         assert result.rejected == 2 and result.new == (1 if dry_run else 0)
     assert not Teacher.objects.filter(name__startswith="测试").exists()
+
+
+def test_a_row_with_a_formula_in_an_optional_cell_is_not_also_counted(world):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    ws.append(_row(world, 1))
+    ws.append(_row(world, 2, 手机号码="=1+1"))  # optional: the check alone would pass the row
+    out = io.BytesIO()
+    wb.save(out)
+    preview = import_file(
+        actor=world["users"]["admin"],
+        kind="teachers",
+        data=out.getvalue(),
+        filename="f.xlsx",
+        dry_run=True,
+    )
+    assert (preview.new, preview.rejected) == (1, 1)

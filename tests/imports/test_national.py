@@ -340,7 +340,7 @@ def test_the_import_record_names_the_national_workbook_not_its_conversion(world,
     path.write_bytes(data)
     call_command("import", "teachers", str(path), user=admin.username, layout="national")
     job = ImportJob.objects.get()
-    assert job.file_name == "上报.xlsx"
+    assert (job.file_name, job.layout) == ("上报.xlsx", "national")
     assert job.file_sha256 == hashlib.sha256(data).hexdigest()
 
 
@@ -352,3 +352,22 @@ def test_the_import_command_refuses_a_school_code_without_the_national_layout(wo
     with pytest.raises(CommandError, match="--layout national"):
         admin = world["users"]["admin"].username
         call_command("import", "teachers", str(path), user=admin, school="3502030001")
+
+
+def test_a_formula_without_its_value_in_any_sheet_refuses_the_workbook(world):
+    from openpyxl import load_workbook
+
+    from qiangshi.core.errors import ApplicationError
+    from qiangshi.imports.national import national_to_import_file
+
+    admin = world["users"]["admin"]
+    wb = load_workbook(io.BytesIO(national_export(actor=admin, filters={})))
+    sheet = wb["基本信息"]
+    column = next(c.column_letter for c in sheet[1] if c.value == "民族")
+    sheet[f"{column}2"] = '=CONCAT("回","族")'  # openpyxl saves it without a computed value
+    out = io.BytesIO()
+    wb.save(out)
+    with pytest.raises(ApplicationError) as exc:
+        national_to_import_file(out.getvalue())
+    assert f"基本信息!{column}2" in exc.value.message_zh
+    assert "Formula cells without a computed value" in exc.value.message_en

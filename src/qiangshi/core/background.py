@@ -40,7 +40,16 @@ def start_thread(task, args, kwargs) -> threading.Thread:
     return thread
 
 
+_LOCAL = threading.local()
+
+
+def in_job_thread() -> bool:
+    """Whether this code runs in a job's thread (not within the request that started it)."""
+    return getattr(_LOCAL, "job", False)
+
+
 def _run(task, args, kwargs) -> None:
+    _LOCAL.job = True
     try:
         task.apply(args=args, kwargs=kwargs, throw=True)
     except Exception:  # the task records its own failure where it can; this is the rest

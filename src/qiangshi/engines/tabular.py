@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import html
 import io
 import itertools
 import re
@@ -636,9 +637,10 @@ _SHEET_TARGET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\s(?:\w+:)?id="([^"]+)"')
 
 
 def formula_cells(
-    data: bytes, sheet: int = 0, *, uncached_only: bool = False
+    data: bytes, sheet: int | str = 0, *, uncached_only: bool = False
 ) -> set[tuple[int, int]]:
-    """(Excel row, Excel column) of the formula cells of an .xlsx sheet, 1-based.
+    """(Excel row, Excel column) of the formula cells of an .xlsx sheet (by index or name),
+    1-based.
 
     calamine reads a formula's cached value; a formula saved without one (written by a program,
     never opened in Excel) reads as empty. With ``uncached_only`` only those are returned.
@@ -697,9 +699,17 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _sheet_part(archive: zipfile.ZipFile, index: int) -> str | None:
+def _sheet_part(archive: zipfile.ZipFile, index: int | str) -> str | None:
     workbook = archive.read("xl/workbook.xml")
     ids = [m.decode() for m in _SHEET_TARGET.findall(workbook)]
+    if isinstance(index, str):  # by name: the <sheet name="…"> elements, in the same order
+        names = [
+            html.unescape(m.decode())
+            for m in re.findall(rb'<(?:\w+:)?sheet\b[^>]*?\sname="([^"]*)"', workbook)
+        ]
+        if index not in names or len(names) != len(ids):
+            return None
+        index = names.index(index)
     if not -len(ids) <= index < len(ids):
         return None
     wanted = ids[index]

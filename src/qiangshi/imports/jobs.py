@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 
 from qiangshi.access.models import Role
 from qiangshi.access.scoping import can
-from qiangshi.core.background import enqueue
+from qiangshi.core.background import enqueue, in_job_thread
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.engines import tabular
 
@@ -294,7 +294,10 @@ class JobProgress:
     def write(self, values: dict[str, Any]) -> None:
         from . import tasks
 
-        if connection.in_atomic_block and not tasks.validate_import.app.conf.task_always_eager:
+        # Within the request that started it (eager, no thread) nobody polls meanwhile: the
+        # job's row is updated on the import's own connection.
+        elsewhere = not tasks.validate_import.app.conf.task_always_eager or in_job_thread()
+        if connection.in_atomic_block and elsewhere:
             if connection.vendor == "postgresql":
                 self.side.update(self.job_id, values)
             return  # SQLite: one writer at a time; the final state is saved after the commit
@@ -346,22 +349,15 @@ def _conversion_message(reason: str) -> str:
     ) % {"reason": reason}
 
 
-def _file_error(data: bytes, filename: str, message: str) -> dict[str, Any]:
-    """A problem with the whole file, in both languages where the reader tells them."""
-    zh = en = message
-    try:
-        tabular.read_table(data, filename, max_rows=MAX_ROWS)
-    except tabular.TableError as exc:
-        zh, en = exc.message_zh, exc.message_en
-    except Exception:  # the reader's own failures are reported by import_file
-        pass
+def _file_error(exc: ApplicationError) -> dict[str, Any]:
+    """A problem with the whole file, in both languages."""
     return {
         "row": None,
         "column": "",
         "value": "",
-        "reason": message,
-        "reason_zh": zh,
-        "reason_en": en,
+        "reason": exc.message,
+        "reason_zh": exc.message_zh,
+        "reason_en": exc.message_en,
     }
 
 
@@ -429,13 +425,14 @@ def run_validation(job_id: int, *, language: str = "zh-hans", then_commit: bool 
                     mapping=mapping or None,
                     progress=progress,
                     original=original,
+                    school_code=job.school_code,
                 )
             except ApplicationError as exc:
                 _finish(
                     job_id,
                     status=ImportStatus.REJECTED,
                     message=exc.message,
-                    errors=[_file_error(data, filename, exc.message)],
+                    errors=[_file_error(exc)],
                     header_info=_header_info(data, filename, job.kind, mapping),
                 )
                 return
@@ -495,6 +492,7 @@ def run_commit(job_id: int, *, language: str = "zh-hans") -> None:
                 progress=progress,
                 job=job,
                 original=original,
+                school_code=job.school_code,
             )
             if result.job is not None and result.job.pk != job.pk:
                 # import_file recorded a rejection on a row of its own: keep one record.

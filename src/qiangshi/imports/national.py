@@ -485,6 +485,32 @@ def _read(data: bytes, filename: str, group: dict[str, Any], required: bool) -> 
     return sheet
 
 
+def _converted_groups() -> list[dict[str, Any]]:
+    return [
+        template_group(key)
+        for key in ("basic", "post", "education", "title", "certificate", "contact")
+    ]
+
+
+def _refuse_formulas_without_values(data: bytes, sheets: list[str]) -> None:
+    """A formula cell saved without its computed value reads as empty: the conversion would
+    pass an empty cell on, and the import fill in its default. Refuse the workbook instead,
+    naming the cells (sheet!cell)."""
+    found = [
+        f"{sheet}!{tabular.column_letter(column)}{row}"
+        for sheet in sheets
+        for row, column in sorted(tabular.formula_cells(data, sheet, uncached_only=True))
+    ]
+    if found:
+        listed = "、".join(found[:10]) + (" …" if len(found) > 10 else "")
+        raise _error(
+            f"Formula cells without a computed value (they would read as empty): {listed}. "
+            "Paste values instead",
+            f"以下公式单元格没有计算结果（读取时为空）：{listed}。请粘贴为数值",
+            "formula",
+        )
+
+
 def _date(value: Any) -> date | None:
     try:
         return cells.date_value(value)
@@ -535,6 +561,7 @@ def national_to_import_rows(
     title_sheet = _read(data, filename, template_group("title"), required=False)
     cert_sheet = _read(data, filename, template_group("certificate"), required=False)
     contact_sheet = _read(data, filename, template_group("contact"), required=False)
+    _refuse_formulas_without_values(data, [g["sheet"] for g in _converted_groups()])
     contact, posts = _records(contact_sheet), _records(posts_sheet)
     educations = _records(education_sheet)
     titles, certs = _records(title_sheet), _records(cert_sheet)

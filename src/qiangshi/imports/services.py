@@ -52,7 +52,7 @@ from qiangshi.teachers.models import (
 )
 
 from . import facilities, history, schools
-from .models import ImportJob, ImportKind, ImportStatus
+from .models import ImportJob, ImportKind, ImportLayout, ImportStatus
 from .specs import (
     FACILITY_COLUMNS,
     HISTORY_COLUMNS,
@@ -404,7 +404,8 @@ class _TeacherCheck:
         self.writer: CopyWriter | None = None
         self.progress = progress
         self.problems: list[Problem] = []
-        self.rejected_rows: set[int] = set()
+        # Rows already rejected before the check (a formula cell): never counted.
+        self.rejected_rows: set[int] = {p.row for p in result.problems}
         self.seen: dict[str, int] = {}
         self.schools: dict[str, tuple[_School | None, bool]] = {}  # code → (in scope, exists)
         self.keys: list[str] = []
@@ -1014,6 +1015,7 @@ def import_file(
     progress: Progress | None = None,
     job: ImportJob | None = None,
     original: tuple[str, bytes] | None = None,
+    school_code: str = "",
 ) -> ImportResult:
     """Validate a file and, if it has no problem and this is not a dry run, import it whole.
 
@@ -1023,10 +1025,11 @@ def import_file(
     When `job` is given (a background import), the outcome is recorded on it instead of on a
     new ImportJob row. `original` is the file as the user gave it, (name, bytes), when `data`
     was converted from it (a workbook in the national template's layout): the import's record
-    keeps that file's name and hash.
+    keeps that file's name and hash, that layout, and the `school_code` the conversion gave
+    the rows without one.
     """
     with cyclic_gc_paused(), statistics_refreshed():
-        token = _ORIGINAL.set(original)
+        token = _ORIGINAL.set((*original, school_code) if original is not None else None)
         try:
             return _import_file(actor, kind, data, filename, dry_run, mapping, progress, job)
         finally:
@@ -1098,7 +1101,7 @@ def _import_stream(
     so does a file with formula cells (`formulas`, their problems): it cannot be imported, but
     its other rows are checked all the same.
     """
-    result = ImportResult(kind=kind)
+    result = ImportResult(kind=kind, problems=list(formulas))
     write = not dry_run and not formulas
     try:
         # Only a run that writes needs a transaction of its own.
@@ -1251,7 +1254,7 @@ KINDS: dict[str, _Kind] = {
 }
 
 
-_ORIGINAL: ContextVar[tuple[str, bytes] | None] = ContextVar("import_original", default=None)
+_ORIGINAL: ContextVar[tuple[str, bytes, str] | None] = ContextVar("import_original", default=None)
 
 
 def _record_job(
@@ -1267,9 +1270,12 @@ def _record_job(
 ) -> ImportJob:
     """Record the outcome on `job` (a background import) or on a new ImportJob row."""
     original = _ORIGINAL.get()
+    converted = {}
     if original is not None:  # converted: the record names the file the user gave
-        filename, data = original
+        filename, data, school_code = original
+        converted = {"layout": ImportLayout.NATIONAL, "school_code": school_code}
     values = {
+        **converted,
         "kind": kind,
         "user": actor,
         "file_name": filename[:255],

@@ -64,6 +64,7 @@ class Command(BaseCommand):
                 dry_run=opts["dry_run"],
                 progress=None if opts["no_progress"] else ProgressBar(self.stderr),
                 original=original,
+                school_code=opts["school"],
             )
         except ApplicationError as exc:
             if opts["format"] == "json":
