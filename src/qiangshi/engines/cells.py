@@ -279,6 +279,26 @@ class MonthDate(date):
     def __reduce__(self):  # pickles (a job's cached rows) as what it is
         return (MonthDate, (self.year, self.month, self.day))
 
+    def __add__(self, other):  # a date counted from it is a day, not a month
+        return _plain(date.__add__(self, other))
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return _plain(date.__sub__(self, other))
+
+
+def _plain(value):
+    """`value` as a plain date if it is a `MonthDate`; anything else as it is.
+
+    >>> from datetime import timedelta
+    >>> MonthDate(1985, 3, 1) + timedelta(days=40), MonthDate(1985, 3, 1) - timedelta(days=1)
+    (datetime.date(1985, 4, 10), datetime.date(1985, 2, 28))
+    """
+    if isinstance(value, MonthDate):
+        return date(value.year, value.month, value.day)
+    return value
+
 
 def same_day(given: date, full: date) -> bool:
     """Whether `given` (as parsed from a cell) agrees with the full date `full`: the same day,
