@@ -172,6 +172,7 @@ _GC_STATE = [True]  # whether the collector was enabled when the first pause beg
 # --- Planner statistics after a bulk load ----------------------------------------------------
 
 _GROWN: ContextVar["Counter[str] | None"] = ContextVar("qiangshi_bulk_grown", default=None)
+QUICK_STATISTICS_TARGET = 10  # ANALYZE samples 300 rows per unit: 3,000 rows a table
 
 
 @contextmanager
@@ -183,8 +184,9 @@ def statistics_refreshed() -> Iterator[None]:
     analyzes a table (a minute or more later, never where it is turned off), a table that one
     import filled from empty is planned as if it were empty: the next import and the lists
     read it with nested loops over 500,000 rows (a re-import of 500,000 teachers took 50 s
-    instead of 38 s). PostgreSQL's advice after a bulk load is to run ANALYZE. Only rows that
-    committed count: inserts of a transaction or savepoint rolled back are not tallied.
+    instead of 35 s). PostgreSQL's advice after a bulk load is to run ANALYZE; a quick one
+    does (see `analyze_grown`). Only rows that committed count: inserts of a transaction or
+    savepoint rolled back are not tallied.
     """
     grown: Counter[str] = Counter()
     token = _GROWN.set(grown)
@@ -218,15 +220,27 @@ def analyze_grown(grown: "Counter[str]") -> list[str]:
             " FROM pg_class c WHERE c.oid = ANY(%s::regclass[])",
             [[_quote(table) for table in grown]],
         )
-        for table, rows, base, factor in cursor.fetchall():
-            if grown[table] <= base + factor * rows:
-                continue
-            try:
-                cursor.execute(f"ANALYZE {_quote(table)}")
-            except DatabaseError as exc:  # not the table's owner: autovacuum will do it
-                logger.info("ANALYZE %s after a bulk load failed: %s", table, exc)
-                continue
-            done.append(table)
+        tables = [
+            table
+            for table, rows, base, factor in cursor.fetchall()
+            if grown[table] > base + factor * rows
+        ]
+        if not tables:
+            return []
+        # A quick sample (a tenth of the default): the table's size and its common values,
+        # which is what the plans right after an import were missing; 0.05 s instead of 0.6 s
+        # for the five tables of 100,000 teachers. Autovacuum refines them later.
+        cursor.execute(f"SET default_statistics_target = {QUICK_STATISTICS_TARGET:d}")
+        try:
+            for table in tables:
+                try:
+                    cursor.execute(f"ANALYZE {_quote(table)}")
+                except DatabaseError as exc:  # not the table's owner: autovacuum will do it
+                    logger.info("ANALYZE %s after a bulk load failed: %s", table, exc)
+                    continue
+                done.append(table)
+        finally:
+            cursor.execute("RESET default_statistics_target")
     return done
 
 
