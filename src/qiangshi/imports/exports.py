@@ -8,10 +8,10 @@ action. Enumerations are written as their Chinese labels (which the import accep
 dates, yes/no as 是/否.
 
 Related records are loaded in bulk per chunk of `CHUNK` teachers (a handful of queries per
-chunk, never one per row). The national ID (and, for teachers, the phone) are written in full only for roles with
-``teacher.view_sensitive``, and every full value written is recorded in the access log
-(channel "export", one row per teacher and field); otherwise they are masked — a masked file
-cannot be imported again (the import reports masked IDs as invalid).
+chunk, never one per row). The national ID (and, for teachers, the phone) are written in full
+only for roles with ``teacher.view_sensitive``, and every full value written is recorded in the
+access log (channel "export", one row per teacher and field); otherwise they are masked — a
+masked file cannot be imported again (the import reports masked IDs as invalid).
 
 `export_file` builds the whole workbook for a kind and writes the audit record; the command
 line, the web and the API call it.
@@ -59,7 +59,7 @@ from qiangshi.teachers.models import (
 from qiangshi.teachers.selectors import teacher_list
 
 from .history import SPECS as HISTORY_SPECS
-from .specs import HISTORY_COLUMNS, TEACHER_COLUMNS
+from .specs import HISTORY_COLUMNS, TEACHER_COLUMNS, TEMPLATE_SHEETS
 
 CHUNK = 2000  # teachers per batch of related-record queries
 NONE_LABEL = "无"  # "no title", "not a backbone teacher": accepted by the import
@@ -505,16 +505,8 @@ _SUBJECT = {
     "facilities": "school",
     **{kind: "teacher" for kind in HISTORY_KINDS},
 }
-# The history sheets are named as in the import templates.
-_SHEET = {
-    "teachers": "教师",
-    "schools": "学校",
-    "facilities": "办学条件",
-    "education": "学习经历",
-    "titles": "职称",
-    "recognitions": "荣誉称号",
-    "employments": "任职经历",
-}
+# Sheets named as in the import templates (the facilities export keeps its own name).
+_SHEET = {**TEMPLATE_SHEETS, "facilities": "办学条件"}
 _AUDIT = {
     "teachers": ("teacher.export", "teachers.teacher"),
     "schools": ("school.export", "org.school"),

@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from qiangshi.access.models import Role
 from qiangshi.access.scoping import can
 from qiangshi.core.background import enqueue, in_job_thread
-from qiangshi.core.errors import ApplicationError, NotFound
+from qiangshi.core.errors import ApplicationError, NotFound, bilingual
 from qiangshi.engines import tabular
 
 from .annotate import annotated_workbook
@@ -325,21 +325,14 @@ def _converted(job: ImportJob, data: bytes) -> tuple[bytes, str, tuple[str, byte
     return converted, f"{PurePath(job.file_name).stem or 'national'}.csv", (job.file_name, data)
 
 
-def _conversion_error(exc: ApplicationError) -> dict[str, Any]:
-    """The problem that stopped a national-layout workbook's conversion, in both languages."""
-    reasons = {}
+def _conversion_failure(exc: ApplicationError) -> ApplicationError:
+    """The error that stopped a national-layout workbook's conversion, worded as such in both
+    languages."""
+    texts = {}
     for language, reason in (("zh-hans", exc.message_zh), ("en", exc.message_en)):
         with translation.override(language):
-            reasons[language] = _conversion_message(reason)
-    english = (translation.get_language() or "").startswith("en")
-    return {
-        "row": None,
-        "column": "",
-        "value": "",
-        "reason": reasons["en" if english else "zh-hans"],
-        "reason_zh": reasons["zh-hans"],
-        "reason_en": reasons["en"],
-    }
+            texts[language] = _conversion_message(reason)
+    return bilingual(texts["en"], texts["zh-hans"])
 
 
 def _conversion_message(reason: str) -> str:
@@ -407,11 +400,12 @@ def run_validation(job_id: int, *, language: str = "zh-hans", then_commit: bool 
             try:
                 data, filename, original = _converted(job, stored)
             except ApplicationError as exc:
+                failure = _conversion_failure(exc)
                 _finish(
                     job_id,
                     status=ImportStatus.REJECTED,
-                    message=_conversion_message(exc.message),
-                    errors=[_conversion_error(exc)],
+                    message=failure.message,
+                    errors=[_file_error(failure)],
                     header_info={},
                 )
                 return

@@ -110,16 +110,18 @@ class ImportResult:
 
     def notes(self) -> list[dict[str, Any]]:
         """What the import fills in for the dates the file leaves out, as notes in both
-        languages (not problems: such a row is imported)."""
+        languages, {"count", "reason_zh", "reason_en"} (not problems: such a row is imported;
+        `selectors.job_notes` adds the reason in the reader's language)."""
         today = f"{timezone.localdate():%Y-%m-%d}"
-        out = []
-        for key, (zh, en) in _STANDIN_NOTES.items():
-            count = self.standins.get(key, 0)
-            if count:
-                out.append(
-                    _note(zh.format(n=count, date=today), en.format(n=count, date=today), count)
-                )
-        return out
+        return [
+            {
+                "count": count,
+                "reason_zh": zh.format(n=count, date=today),
+                "reason_en": en.format(n=count, date=today),
+            }
+            for key, (zh, en) in _STANDIN_NOTES.items()
+            if (count := self.standins.get(key, 0))
+        ]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -148,11 +150,6 @@ _STANDIN_NOTES = {
         "as held from then)",
     ),
 }
-
-
-def _note(zh: str, en: str, count: int) -> dict[str, Any]:
-    english = (translation.get_language() or "zh-hans").startswith("en")
-    return {"count": count, "reason": en if english else zh, "reason_zh": zh, "reason_en": en}
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:

@@ -536,3 +536,16 @@ COLUMNS_BY_KIND: dict[str, list[Column]] = {
     "facilities": FACILITY_COLUMNS,
     **HISTORY_COLUMNS,
 }
+
+# Each kind's sheet name in its template (and in the exports that round-trip through it),
+# Chinese like the headings.
+TEMPLATE_SHEETS = {
+    "teachers": "教师",
+    "schools": "学校",
+    "facilities": "学校设施",
+    "education": "学习经历",
+    "titles": "职称",
+    "employments": "任职经历",
+    "recognitions": "荣誉称号",
+    "births": "出生人口",
+}

@@ -20,22 +20,12 @@ from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.imports import jobs, selectors
 from qiangshi.imports.annotate import template_workbook
 from qiangshi.imports.models import ImportJob, ImportKind, ImportLayout, ImportStatus
+from qiangshi.imports.specs import TEMPLATE_SHEETS
 from qiangshi.web.forms import StyledForm, apply_errors
 from qiangshi.web.lists import XLSX, paginate
 
 ACCEPT = ".xlsx,.xls,.csv"
 PROBLEMS_PER_PAGE = 50
-# The template's first sheet is named in Chinese, like its headings.
-TEMPLATE_SHEETS = {
-    "teachers": "教师",
-    "schools": "学校",
-    "facilities": "学校设施",
-    "education": "学习经历",
-    "titles": "职称",
-    "employments": "任职经历",
-    "recognitions": "荣誉称号",
-    "births": "出生人口",
-}
 
 
 def _require_import(actor) -> None:
