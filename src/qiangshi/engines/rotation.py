@@ -182,6 +182,7 @@ GROUPS = (
     "distance",
     "allowed_pairs",
     "fixed",
+    "budget",
 )
 EPS = 1e-6
 
@@ -200,6 +201,12 @@ class Teacher:
     fixed: str | None = None  # "must" | "must_not" | None
     fixed_school: str | None = None  # with fixed="must" (or alone): only to this school
     forbidden_schools: frozenset[str] = frozenset()
+    # Fit (POLICY §8): the stage the teacher teaches ("primary" | "junior"), and the stages their
+    # teaching certificates cover (None: not checked). A principal moves on the principals'
+    # track (exchanges between schools), never in the teachers' quotas.
+    stage: str = ""
+    certified_stages: frozenset[str] | None = None
+    is_principal: bool = False
 
     def attrs(self) -> tuple[int, int, int]:
         return (int(self.has_higher_degree), int(self.is_backbone), int(self.is_pe_arts))
@@ -224,6 +231,14 @@ class School:
     min_higher_degree_per_100: float = 4.2
     min_backbone_per_100: float = 1.0
     min_pe_arts_per_100: float = 0.9
+    # Fit (POLICY §8): the stages the school has and the (stage, subject) pairs it teaches or
+    # needs; None: any. A teacher may come only to teach their own stage and subject.
+    stages: frozenset[str] | None = None
+    teaches: frozenset[tuple[str, str]] | None = None
+    # Principals' track: whether the school has a principal now, and whether the planner named
+    # a new appointment (then its principal may leave without another arriving).
+    has_principal: bool = True
+    appoint_principal: bool = False
 
     def totals(self) -> tuple[int, int, int]:
         return (self.higher_degree_teachers, self.backbone_teachers, self.pe_arts_teachers)
@@ -240,6 +255,8 @@ class Params:
     # ceil(share × eligible backbone teachers of the group's sending schools) (some provinces).
     backbone_denominator: str = "rotating"
     quota_scope: str = "district"  # "district" | "school"
+    # The backbone share over each quota group's moves ("group") or each district's ("district").
+    backbone_scope: str = "group"
     quota_tolerance: float = 0.05  # of the staffing quota, at least one teacher
     max_distance_km: float | None = None
     allowed_pairs: frozenset[tuple[str, str]] | None = None  # (origin, destination district)
@@ -257,6 +274,20 @@ class Params:
     # More candidate columns (teacher type × destination) than this: the LP relaxation is solved
     # by pricing columns in, and the MIP gets the most useful ones only (see the model).
     max_columns: int = 60_000
+    # At most this many teachers' moves (principals apart); None: no limit. The planner's
+    # trade-off between balance gained and the number of moves (`plan_tradeoff`).
+    max_moves: int | None = None
+    # A quota group whose sending schools cannot lose as many teachers as its quota (too few
+    # eligible teachers with an allowed destination, or the staffing band): "infeasible" (no
+    # plan, the cause named) or "cap" (the quota is lowered to what is possible, and the
+    # result's `quota_notes` name the group).
+    unmeetable_quota: str = "infeasible"
+    # Principals' track: at least this share of each district's eligible principals rotate
+    # (by exchanges), a soft target with this weight per principal missing.
+    principal_share: float = 0.0
+    w_principal: float = 50.0
+    # Search for the cause of an infeasibility (off for the trade-off's budget points).
+    diagnose: bool = True
 
 
 @dataclass(frozen=True)
@@ -266,6 +297,7 @@ class Move:
     destination: str
     distance_km: float
     reason: str
+    is_principal: bool = False
 
 
 @dataclass(frozen=True)
@@ -295,6 +327,12 @@ class Result:
     method: str = "milp"
     # `plan` only: the greedy plan it started from (the baseline to compare with), when it ran.
     baseline: Result | None = None
+    # Quota groups whose quota was lowered to what is possible (Params.unmeetable_quota="cap"):
+    # (group, quota, possible, why).
+    quota_notes: tuple[tuple[str, int, int, str], ...] = ()
+    # The principals' track: (district, target, moved) where the target was not reached.
+    principal_notes: tuple[tuple[str, int, int], ...] = ()
+    max_moves: int | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -307,6 +345,26 @@ def _haversine(lat1, lon1, lat2, lon2):
     dp, dl = p2 - p1, np.radians(lon2) - np.radians(lon1)
     a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
     return 2 * r * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+
+
+def _fits(key: tuple, school: School) -> bool:
+    """Whether a teacher of fit class `key` (`_Instance._fit_key`) may go to `school`."""
+    if key[0] == "principal":
+        _kind, own, certified = key
+        stages = school.stages if school.stages is not None else own
+        if stages is None:
+            return True
+        if own is not None:
+            stages = stages & own
+        if certified is not None:
+            stages = stages & certified
+        return bool(stages)
+    _kind, stage, subject, certified = key
+    if not certified:
+        return False
+    if school.stages is not None and stage not in school.stages:
+        return False
+    return school.teaches is None or (stage, subject) in school.teaches
 
 
 class _Instance:
@@ -386,7 +444,9 @@ class _Instance:
         gidx = {g: i for i, g in enumerate(gnames)}
         self.group_names = gnames
         self.group_of = np.array([gidx[k] if k is not None else -1 for k in keys], dtype=np.int64)
-        elig = np.bincount(self.t_school, minlength=S).astype(float)
+        # Principals rotate on their own track: not in the teachers' quotas.
+        teaching = np.array([not t.is_principal for t in self.teachers], dtype=bool)
+        elig = np.bincount(self.t_school[teaching], minlength=S).astype(float)
         self.eligible_per_school = elig
         G = len(gnames)
         geli = np.zeros(G)
@@ -395,22 +455,53 @@ class _Instance:
                 geli[self.group_of[i]] += elig[i]
         self.group_eligible = geli
         self.group_quota = np.ceil(params.rotation_share * geli - 1e-9)
-        gback = np.zeros(G)
+        # Backbone groups: the quota groups, or with backbone_scope="district" the sending
+        # schools of each district together (a school of ten sends one teacher, who need not be
+        # a backbone one: the district's movers make the share).
+        if params.backbone_scope == "district":
+            bkeys = [
+                self.districts[d] if self.sending[i] else None for i, d in enumerate(self.dist_of)
+            ]
+        elif params.backbone_scope == "group":
+            bkeys = keys
+        else:
+            raise ValueError("rotation: backbone_scope must be 'group' or 'district'")
+        self.bgroup_names = sorted({k for k in bkeys if k is not None})
+        bidx = {g: i for i, g in enumerate(self.bgroup_names)}
+        self.bgroup_of = np.array([bidx[k] if k is not None else -1 for k in bkeys], dtype=np.int64)
+        gback = np.zeros(len(self.bgroup_names))
         back_per_school = np.bincount(
-            self.t_school, weights=self.t_attr[:, 1].astype(float), minlength=S
+            self.t_school[teaching],
+            weights=self.t_attr[teaching, 1].astype(float),
+            minlength=S,
         )
         for i in range(S):
-            if self.group_of[i] >= 0:
-                gback[self.group_of[i]] += back_per_school[i]
+            if self.bgroup_of[i] >= 0:
+                gback[self.bgroup_of[i]] += back_per_school[i]
         self.group_backbone_min = np.ceil(params.backbone_share * gback - 1e-9)
         self.backbone_of_eligible = params.backbone_denominator == "eligible"
+        # Fit classes (POLICY §8): teachers who may go to the same schools: a teacher to a
+        # school with their stage that teaches or needs their subject, when their certificate
+        # covers that stage; a principal to a school sharing a stage with their own.
+        fit_rows: dict[tuple, int] = {}
+        t_fit = []
+        for t in self.teachers:
+            key = self._fit_key(t)
+            t_fit.append(fit_rows.setdefault(key, len(fit_rows)))
+        self.t_fit = np.array(t_fit, dtype=np.int64)
+        self.fit = np.array(
+            [[_fits(key, sch) for sch in self.schools] for key in fit_rows], dtype=bool
+        ).reshape(len(fit_rows), S)
+        self.t_principal = np.array([t.is_principal for t in self.teachers], dtype=bool)
         # Interchangeable teachers: same school, indicator attributes, subject where a subject
-        # need could see it, preference and fixed decisions. The model counts moves per type.
+        # need could see it, fit class, preference and fixed decisions. The model counts moves
+        # per type.
         needed = {j for _s, j, _n in self.needs}
         types: dict[tuple, list[int]] = {}
         for i, t in enumerate(self.teachers):
             key = (
                 int(self.t_school[i]),
+                int(self.t_fit[i]),
                 t.attrs(),
                 int(self.t_subject[i]) if int(self.t_subject[i]) in needed else -1,
                 t.preference,
@@ -440,6 +531,45 @@ class _Instance:
             ),
             dtype=np.int64,
         )
+        self.quota_notes: list[tuple[str, int, int, str]] = []
+        if params.unmeetable_quota == "cap":
+            self._cap_quotas()
+        elif params.unmeetable_quota != "infeasible":
+            raise ValueError("rotation: unmeetable_quota must be 'infeasible' or 'cap'")
+
+    def _fit_key(self, t: Teacher) -> tuple:
+        if t.is_principal:
+            return ("principal", self.schools[self.sidx[t.school]].stages, t.certified_stages)
+        certified = t.certified_stages is None or t.stage in t.certified_stages
+        return ("teacher", t.stage, t.subject, certified)
+
+    def capacity(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per school: eligible teachers with an allowed destination, teachers who may move in,
+        and the most it can lose (the first, at most its room below its staffing band plus
+        those who may move in)."""
+        S = len(self.schools)
+        ti, si = self.candidates()
+        has = np.zeros(len(self.teachers), dtype=bool)
+        has[ti] = True
+        has &= ~self.t_principal
+        movable = np.bincount(self.t_school[has], minlength=S)
+        inflow = np.bincount(si, minlength=S)
+        cap = np.minimum(movable, np.maximum(self.staff - self.staff_lo + inflow, 0))
+        return movable, inflow, cap
+
+    def _cap_quotas(self) -> None:
+        """Lower each quota group's quota to what its sending schools can lose, noting why."""
+        movable, inflow, cap = self.capacity()
+        for g, name in enumerate(self.group_names):
+            members = np.flatnonzero(self.group_of == g)
+            most = int(cap[members].sum())
+            quota = int(self.group_quota[g])
+            if most >= quota:
+                continue
+            # too few eligible teachers with an allowed destination, or the staffing band
+            why = "destinations" if int(movable[members].sum()) < quota else "staffing"
+            self.quota_notes.append((name, quota, most, why))
+            self.group_quota[g] = most
 
     def candidates(self, relax: frozenset[str] = frozenset(), rows: np.ndarray | None = None):
         """(teacher index, destination index) arrays of the allowed moves (of `rows` only)."""
@@ -456,10 +586,17 @@ class _Instance:
                 for b in range(S):
                     pairs[a, b] = (da, self.schools[b].district) in allowed
             ok &= pairs
-        if p.flow == "sending_out":
-            ok &= self.sending[:, None] & ~self.sending[None, :]
         rows = np.arange(len(self.teachers)) if rows is None else rows
-        mask = ok[self.t_school[rows]]  # (rows, S)
+        if p.flow == "sending_out":  # principals exchange: the flow is for teachers
+            flowing = ok & self.sending[:, None] & ~self.sending[None, :]
+            mask = np.where(
+                self.t_principal[rows][:, None],
+                ok[self.t_school[rows]],
+                flowing[self.t_school[rows]],
+            )
+        else:
+            mask = ok[self.t_school[rows]]
+        mask &= self.fit[self.t_fit[rows]]  # (rows, S)
         for i, t in enumerate(self.teachers[r] for r in rows.tolist()):
             if "fixed" in relax:
                 continue
@@ -496,12 +633,17 @@ class _Instance:
             c[:, k] -= np.bincount(self.t_school[ti], weights=a, minlength=S)
         return c
 
-    def objective(self, ti: np.ndarray, si: np.ndarray) -> float:
+    def balance(self, ti: np.ndarray, si: np.ndarray) -> float:
+        """The balance part of the objective after the moves: weighted teachers missing below
+        the minimums and away from the district's fair share."""
         p = self.params
         c = self.counts_after(ti, si)
         short = np.maximum(self.need_count - c, 0.0).sum()
         dev = np.abs(c - self.target).sum()
-        return float(p.w_shortfall * short + p.w_cv * dev + self.move_cost(ti, si).sum())
+        return float(p.w_shortfall * short + p.w_cv * dev)
+
+    def objective(self, ti: np.ndarray, si: np.ndarray) -> float:
+        return self.balance(ti, si) + float(self.move_cost(ti, si).sum())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -580,19 +722,25 @@ class _Model:
                     np.full(G, inf),
                     "quotas",
                 )
+            b = inst.bgroup_of[ts]
+            bout = b >= 0
+            GB = len(inst.bgroup_names)
             if "backbone_share" not in relax and inst.backbone_of_eligible:
-                vals = inst.t_backbone[ti[out]].astype(float)
+                vals = inst.t_backbone[ti[bout]].astype(float)
                 add(
-                    g[out],
-                    xcol[out],
+                    b[bout],
+                    xcol[bout],
                     vals,
                     inst.group_backbone_min,
-                    np.full(G, inf),
+                    np.full(GB, inf),
                     "backbone_share",
                 )
             elif "backbone_share" not in relax:
-                vals = inst.t_backbone[ti[out]] - p.backbone_share
-                add(g[out], xcol[out], vals, np.zeros(G), np.full(G, inf), "backbone_share")
+                vals = inst.t_backbone[ti[bout]] - p.backbone_share
+                add(b[bout], xcol[bout], vals, np.zeros(GB), np.full(GB, inf), "backbone_share")
+        # The move budget: at most max_moves teachers move.
+        if p.max_moves is not None and "budget" not in relax:
+            add(np.zeros(n), xcol, np.ones(n), [0.0], [float(p.max_moves)], "budget")
         # Subject needs: in − out of subject j at s ≥ need.
         if inst.needs and "subject_needs" not in relax:
             r_idx, cols, vals = [], [], []
@@ -962,16 +1110,216 @@ def _run(h, deadline: float, grace: float = 2.0):
 
 def plan(teachers: Sequence[Teacher], schools: Sequence[School], params: Params | None = None):
     """The optimised rotation plan (see the module docstring for the model), with the greedy
-    plan it started from as `baseline` (the comparison `greedy_plan` would give, computed once)."""
+    plan it started from as `baseline` (the comparison `greedy_plan` would give, computed once).
+    Principals move first, on their own track (`plan_principals`); the teachers' plan is made
+    on the schools as the principals' exchanges leave them."""
+    params = params or Params()
+    track = plan_principals(teachers, schools, params)
+    return _teachers_plan(track, params)
+
+
+def _teachers_plan(track: PrincipalTrack, params: Params) -> Result:
     ran: dict = {}
-    result = _plan(teachers, schools, params or Params(), ran)
+    left = replace(params, time_limit=max(params.time_limit - track.solve_time, 1.0))
+    result = _plan(track.teachers, track.schools, left, ran)
     if "greedy" in ran:
         inst, (mt, ms, problem), elapsed = ran["greedy"]
         status = "feasible" if not problem else "incomplete"
         result.baseline = _result(
             inst, mt, ms, status, inst.objective(mt, ms), None, elapsed, problem, None, "greedy"
         )
-    return result
+        result.baseline = track.merged(result.baseline)
+    result.solve_time += track.solve_time
+    return track.merged(result)
+
+
+@dataclass
+class PrincipalTrack:
+    """The principals' moves (POLICY §8: every school keeps exactly one principal; a principal
+    leaves only where another arrives, or where the planner named a new appointment), and the
+    teachers and schools the teachers' plan is then made on: the principals out of it, the
+    schools' indicator totals as the exchanges leave them."""
+
+    moves: list[tuple[str, str, str]]  # (principal, origin, destination)
+    notes: tuple[tuple[str, int, int], ...]  # (district, target, moved) short of the target
+    teachers: list[Teacher]
+    schools: list[School]
+    all_teachers: list[Teacher]
+    all_schools: list[School]
+    params: Params
+    solve_time: float = 0.0
+
+    def merged(self, result: Result) -> Result:
+        """`result` (a teachers' plan on `schools`) with the principals' moves added and every
+        figure recomputed on the schools as they were."""
+        result.principal_notes = self.notes
+        if not self.moves or result.status in ("infeasible", "no_solution"):
+            if self.moves:  # the figures before are the schools' own
+                before = _Instance(
+                    [], self.all_schools, replace(self.params, unmeetable_quota="infeasible")
+                )
+                result.cv_before = _cvs(before, before.base)
+            return result
+        movers = {m.teacher for m in result.moves} | {p for p, _o, _d in self.moves}
+        people = [t for t in self.all_teachers if t.id in movers]
+        inst = _Instance(
+            people, self.all_schools, replace(self.params, unmeetable_quota="infeasible")
+        )
+        tix = {t.id: i for i, t in enumerate(inst.teachers)}
+        pairs = [(m.teacher, m.destination) for m in result.moves] + [
+            (p, d) for p, _o, d in self.moves
+        ]
+        mt = [tix[t] for t, _d in pairs]
+        ms = [inst.sidx[d] for _t, d in pairs]
+        merged = _result(
+            inst,
+            mt,
+            ms,
+            result.status,
+            result.objective,
+            result.gap,
+            result.solve_time,
+            result.message,
+            result.infeasible_group,
+            result.method,
+        )
+        merged.infeasible_groups = result.infeasible_groups
+        merged.baseline = result.baseline
+        merged.quota_notes = result.quota_notes
+        merged.principal_notes = self.notes
+        merged.max_moves = result.max_moves
+        return merged
+
+
+def plan_principals(
+    teachers: Sequence[Teacher], schools: Sequence[School], params: Params
+) -> PrincipalTrack:
+    """The principals' exchanges: a small MIP over the eligible principals (each at most one
+    move, within the same "where" rules as teachers but for the flow; fit: a school sharing a
+    stage with their own that their certificate covers). Per school, principals in − out is 0
+    (+1 where the school has none), at most one arrives; where the planner named a new
+    appointment, nobody arrives and its principal may leave (−1); each
+    district's target of ceil(principal_share × its eligible principals), when it has two or
+    more, is soft (w_principal per principal missing, reported in `notes`); a small cost per
+    move and per km. Fixed decisions apply; a principal who must move and finds no exchange
+    makes the whole track empty, with a note."""
+    import highspy
+
+    started = time.perf_counter()
+    principals = [t for t in teachers if t.is_principal and t.eligible]
+    rest = [replace(t, eligible=False) if t.is_principal else t for t in teachers]
+    track = PrincipalTrack([], (), rest, list(schools), list(teachers), list(schools), params)
+    if not principals:
+        return track
+    pp = replace(params, flow="any", unmeetable_quota="infeasible", max_moves=None)
+    inst = _Instance(principals, schools, pp)
+    ti, si = inst.candidates()
+    n, S, P = len(ti), len(inst.schools), len(inst.teachers)
+    D = len(inst.districts)
+    pdist = inst.dist_of[inst.t_school]
+    eligible = np.bincount(pdist, minlength=D)
+    target = np.where(eligible >= 2, np.ceil(params.principal_share * eligible - 1e-9), 0.0).astype(
+        float
+    )
+    ncol = n + D
+    cost = np.concatenate(
+        [params.w_move + params.w_distance * inst.km[inst.t_school[ti], si], np.full(D, 1.0)]
+    )
+    cost[n:] = params.w_principal
+    rows, cols, vals, lo, hi = [], [], [], [], []
+
+    def add(r, c, v):
+        rows.extend(r)
+        cols.extend(c)
+        vals.extend(v)
+
+    x = np.arange(n).tolist()
+    must = np.array([t.fixed == "must" for t in inst.teachers], dtype=float)
+    add(ti.tolist(), x, [1.0] * n)  # each principal at most one move (must: exactly one)
+    lo += must.tolist()
+    hi += [1.0] * P
+    r0 = P  # per school: in − out
+    add((r0 + si).tolist(), x, [1.0] * n)
+    add((r0 + inst.t_school[ti]).tolist(), x, [-1.0] * n)
+    lo += [-1.0 if s.appoint_principal else 0.0 for s in inst.schools]
+    hi += [0.0 if s.has_principal else 1.0 for s in inst.schools]
+    r1 = r0 + S  # per school: at most one arrives (none where the appointee is named)
+    add((r1 + si).tolist(), x, [1.0] * n)
+    lo += [0.0] * S
+    hi += [0.0 if s.appoint_principal else 1.0 for s in inst.schools]
+    r2 = r1 + S  # per district: moves + shortfall ≥ target
+    add((r2 + pdist[ti]).tolist(), x, [1.0] * n)
+    add((r2 + np.arange(D)).tolist(), list(range(n, n + D)), [1.0] * D)
+    lo += target.tolist()
+    hi += [np.inf] * D
+    nrow = r2 + D
+    r = np.asarray(rows, dtype=np.int64)
+    c = np.asarray(cols, dtype=np.int64)
+    v = np.asarray(vals, dtype=float)
+    order = np.lexsort((r, c))
+    r, c, v = r[order], c[order], v[order]
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = ncol, nrow
+    lp.col_cost_ = cost
+    lp.col_lower_ = np.zeros(ncol)
+    lp.col_upper_ = np.concatenate([np.ones(n), np.full(D, inf)])
+    lp.row_lower_ = np.where(np.isinf(lo), -inf, lo)
+    lp.row_upper_ = np.where(np.isinf(hi), inf, hi)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.searchsorted(c, np.arange(ncol + 1)).astype(np.int32)
+    lp.a_matrix_.index_ = r.astype(np.int32)
+    lp.a_matrix_.value_ = v
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n + [highspy.HighsVarType.kContinuous] * D
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", max(min(10.0, params.time_limit / 4), 1.0))
+    h.setOptionValue("threads", int(params.threads))
+    h.passModel(lp)
+    h.run()
+    track.solve_time = time.perf_counter() - started
+    if h.getInfo().primal_solution_status != 2:
+        stuck = [t.id for t in inst.teachers if t.fixed == "must"]
+        track.notes = tuple(
+            (name, int(target[d]), 0) for d, name in enumerate(inst.districts) if target[d]
+        ) + tuple(("must:" + t, 1, 0) for t in stuck)
+        return track
+    xs = np.rint(np.asarray(h.getSolution().col_value)[:n]) > 0.5
+    moved = np.zeros(D)
+    schools_by_id = {s.id: s for s in schools}
+    delta: dict[str, list[float]] = {s.id: [0.0, 0.0, 0.0, 0.0] for s in schools}
+    for k in np.flatnonzero(xs).tolist():
+        t = inst.teachers[int(ti[k])]
+        dest = inst.schools[int(si[k])].id
+        track.moves.append((t.id, t.school, dest))
+        moved[pdist[ti[k]]] += 1
+        for j, a in enumerate(t.attrs()):
+            delta[t.school][j] -= a
+            delta[dest][j] += a
+        delta[t.school][3] -= 1
+        delta[dest][3] += 1
+    track.notes = tuple(
+        (name, int(target[d]), int(moved[d]))
+        for d, name in enumerate(inst.districts)
+        if moved[d] < target[d]
+    )
+    track.schools = [
+        replace(
+            schools_by_id[s.id],
+            higher_degree_teachers=int(round(s.higher_degree_teachers + delta[s.id][0])),
+            backbone_teachers=int(round(s.backbone_teachers + delta[s.id][1])),
+            pe_arts_teachers=int(round(s.pe_arts_teachers + delta[s.id][2])),
+            staff=int(
+                round(
+                    s.staff
+                    + delta[s.id][3]
+                    + (1 if s.appoint_principal and delta[s.id][3] < 0 else 0)
+                )
+            ),
+        )
+        for s in schools
+    ]
+    return track
 
 
 def _plan(teachers, schools, params: Params, ran: dict) -> Result:
@@ -992,6 +1340,12 @@ def _plan(teachers, schools, params: Params, ran: dict) -> Result:
     # the greedy plan is the fallback: it may take half the time (2 s at least)
     greedy_started = time.perf_counter()
     greedy = _greedy(inst, started + params.time_limit / 2 + 2.0)
+    if params.max_moves is not None and not greedy[2] and len(greedy[0]) > params.max_moves:
+        greedy = (
+            greedy[0],
+            greedy[1],
+            f"it makes {len(greedy[0])} moves, more than the budget of {params.max_moves}",
+        )
     ran["greedy"] = (inst, greedy, time.perf_counter() - greedy_started)
     greedy_ok = greedy[2] == ""
     greedy_cols = model.column_of(greedy[0], greedy[1]) if greedy_ok else None
@@ -1073,7 +1427,10 @@ def _plan(teachers, schools, params: Params, ran: dict) -> Result:
     ):
         # the search for the cause gets what is left, and a few seconds at least
         left = max(deadline, time.perf_counter() + min(5.0, 0.1 * params.time_limit))
-        groups, detail = _diagnose(inst, left)
+        if params.diagnose:
+            groups, detail = _diagnose(inst, left)
+        else:
+            groups, detail = (), "no plan satisfies all hard constraints"
         result = _result(
             inst,
             [],
@@ -1299,13 +1656,17 @@ def _explain_violation(inst: _Instance, model: _Model, violation: np.ndarray):
                 q = int(inst.group_quota[i])
                 line = f"{inst.group_names[i]} must rotate {q}, at most {q - x:.1f} can"
             elif group == "backbone_share":
-                line = f"{inst.group_names[i]} lacks {x:.1f} backbone teacher(s) among those moving"
+                line = (
+                    f"{inst.bgroup_names[i]} lacks {x:.1f} backbone teacher(s) among those moving"
+                )
             elif group == "subject_needs":
                 sc, j, need = inst.needs[i]
                 line = (
                     f"{inst.schools[sc].id} needs {need} {inst.subjects[j]} teacher(s), at most "
                     f"{need - x:.1f} can come"
                 )
+            elif group == "budget":
+                line = f"the budget of {inst.params.max_moves} moves is {abs(x):.1f} too small"
             else:  # staffing: x > 0 loses too many, x < 0 gains too many
                 sid = inst.schools[i].id
                 line = (
@@ -1385,6 +1746,10 @@ def _explain(inst: _Instance, group: str) -> str:
         return head + f"Too few moves are within {p.max_distance_km:g} km."
     if group == "allowed_pairs":
         return head + "The allowed district pairs leave too few destinations."
+    if group == "budget":
+        return head + (
+            f"The quotas and subject needs take more than the budget of {p.max_moves} moves."
+        )
     return head + "The fixed decisions (must / must not move, fixed schools) conflict."
 
 
@@ -1402,6 +1767,7 @@ def _greedy(inst: _Instance, deadline: float | None = None):
     ts = inst.t_school[ti]
     subj = inst.t_subject[ti]
     tg = inst.group_of[ts]
+    tb = inst.bgroup_of[ts]
     back = inst.t_backbone[ti] > 0
     T = len(inst.teachers)
     S = len(inst.schools)
@@ -1415,8 +1781,10 @@ def _greedy(inst: _Instance, deadline: float | None = None):
         need_arr[s, j] = need
     net = np.zeros_like(need_arr)
     G = len(inst.group_names)
+    GB = len(inst.bgroup_names)
     gmoves = np.zeros(G)
-    gback = np.zeros(G)
+    bmoves = np.zeros(GB)  # moves per backbone group
+    gback = np.zeros(GB)  # backbone teachers among them
     mt: list[int] = []
     ms: list[int] = []
     order = np.argsort(si, kind="stable")
@@ -1471,7 +1839,10 @@ def _greedy(inst: _Instance, deadline: float | None = None):
         g = inst.group_of[o]
         if g >= 0:
             gmoves[g] += sign
-            gback[g] += sign * inst.t_backbone[t]
+        b = inst.bgroup_of[o]
+        if b >= 0:
+            bmoves[b] += sign
+            gback[b] += sign * inst.t_backbone[t]
 
     def best(idx: np.ndarray) -> int:
         return int(idx[np.argmin(delta(idx))])
@@ -1542,13 +1913,14 @@ def _greedy(inst: _Instance, deadline: float | None = None):
     #    (a backbone one while the group's backbone share would fall short).
     in_group = tg >= 0
     by_dest = [idx[in_group[idx]] for idx in into]
-    back_of = [np.flatnonzero((tg == g) & back) for g in range(len(inst.group_names))]
+    back_of = [np.flatnonzero((tb == b) & back) for b in range(GB)]
     while True:
         if deadline is not None and time.perf_counter() > deadline:
             late = True
             break
-        short = (gmoves < inst.group_quota) | (gback < _backbone_needed(inst, p, gmoves) - EPS)
-        if not short.any():
+        quota_short = gmoves < inst.group_quota
+        back_short = gback < _backbone_needed(inst, p, bmoves) - EPS
+        if not quota_short.any() and not back_short.any():
             break
         lack = p.w_shortfall * np.maximum(inst.need_count - c, 0.0).sum(axis=1)
         lack += p.w_cv * np.maximum(inst.target - c, 0.0).sum(axis=1)
@@ -1559,22 +1931,22 @@ def _greedy(inst: _Instance, deadline: float | None = None):
             if not room[d] or not len(by_dest[d]):
                 continue
             cand = by_dest[d]
-            opts = movable(cand[short[tg[cand]]])
+            opts = movable(cand[quota_short[tg[cand]] | back_short[tb[cand]]])
             opts = opts[staff[si[opts]] + 1 <= inst.staff_hi[si[opts]] + EPS]
             if not len(opts):
                 continue
-            g_of = tg[opts]
-            want_back = gback[g_of] < _backbone_needed(inst, p, gmoves + 1)[g_of] - EPS
+            b_of = tb[opts]
+            want_back = gback[b_of] < _backbone_needed(inst, p, bmoves + 1)[b_of] - EPS
             if want_back.any():
                 # a backbone teacher while the group's share would fall short, if any can go
                 # anywhere; otherwise the group takes whoever can go
-                need_g = np.unique(g_of[want_back])
-                can = np.zeros(len(inst.group_names), dtype=bool)
-                for g in need_g.tolist():
-                    if g not in can_cache:
-                        can_cache[g] = len(movable(back_of[g])) > 0
-                    can[g] = can_cache[g]
-                opts = opts[~want_back | back[opts] | ~can[g_of]]
+                need_b = np.unique(b_of[want_back])
+                can = np.zeros(GB, dtype=bool)
+                for b in need_b.tolist():
+                    if b not in can_cache:
+                        can_cache[b] = len(movable(back_of[b])) > 0
+                    can[b] = can_cache[b]
+                opts = opts[~want_back | back[opts] | ~can[b_of]]
             if len(opts) and take(opts):
                 done = True
                 break
@@ -1593,8 +1965,9 @@ def _greedy(inst: _Instance, deadline: float | None = None):
             problems.append(
                 f"{inst.group_names[g]} rotates {int(gmoves[g])} of {int(inst.group_quota[g])}"
             )
-        if gback[g] < _backbone_needed(inst, p, gmoves)[g] - EPS:
-            problems.append(f"{inst.group_names[g]}: backbone share below {p.backbone_share:.0%}")
+    for b in range(GB):
+        if gback[b] < _backbone_needed(inst, p, bmoves)[b] - EPS:
+            problems.append(f"{inst.bgroup_names[b]}: backbone share below {p.backbone_share:.0%}")
     for t, tch in enumerate(inst.teachers):
         if tch.fixed == "must" and not moved[t]:
             problems.append(f"teacher {tch.id} must move and could not")
@@ -1604,16 +1977,10 @@ def _greedy(inst: _Instance, deadline: float | None = None):
 def greedy_plan(
     teachers: Sequence[Teacher], schools: Sequence[School], params: Params | None = None
 ) -> Result:
-    """The greedy baseline, with the same inputs and result as `plan`."""
+    """The greedy baseline, with the same inputs and result as `plan` (the principals' track
+    is the same for both)."""
     params = params or Params()
-    inst = _Instance(teachers, schools, params)
-    started = time.perf_counter()
-    mt, ms, problem = _greedy(inst)
-    elapsed = time.perf_counter() - started
-    status = "feasible" if not problem else "incomplete"
-    return _result(
-        inst, mt, ms, status, inst.objective(mt, ms), None, elapsed, problem, None, "greedy"
-    )
+    return _teachers_greedy(plan_principals(teachers, schools, params), params)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1688,6 +2055,7 @@ def _result(inst, mt, ms, status, objective, gap, elapsed, message, group, metho
             destination=inst.schools[s].id,
             distance_km=round(float(inst.km[inst.t_school[t], s]), 2),
             reason=_reason(inst, int(t), int(s), inst.base),
+            is_principal=inst.teachers[t].is_principal,
         )
         for t, s in sorted(
             zip(mt.tolist(), ms.tolist(), strict=True), key=lambda ts: inst.teachers[ts[0]].id
@@ -1718,7 +2086,110 @@ def _result(inst, mt, ms, status, objective, gap, elapsed, message, group, metho
         message=message,
         infeasible_group=group,
         method=method,
+        quota_notes=tuple(inst.quota_notes),
+        max_moves=inst.params.max_moves,
     )
+
+
+@dataclass
+class BudgetPoint:
+    """One point of the trade-off: the plan with at most `budget` teachers' moves (None: no
+    limit), its number of teachers' moves, and the balance part of the objective (teachers
+    missing below the minimums and away from the district's fair share, weighted) before and
+    after it."""
+
+    budget: int | None
+    result: Result
+    moves: int
+    balance_before: float
+    balance_after: float | None
+
+    @property
+    def feasible(self) -> bool:
+        return self.result.status in ("optimal", "feasible") and self.result.objective is not None
+
+    @property
+    def gain(self) -> float | None:
+        return None if self.balance_after is None else self.balance_before - self.balance_after
+
+
+TRADEOFF_STEPS = (0.0, 0.10, 0.25, 0.50, None)
+
+
+def plan_tradeoff(
+    teachers: Sequence[Teacher],
+    schools: Sequence[School],
+    params: Params | None = None,
+    steps: Sequence[float | None] = TRADEOFF_STEPS,
+    method: str = "milp",
+) -> list[BudgetPoint]:
+    """Plans at several budgets of teachers' moves: the quota minimum (the sum of the quota
+    groups' quotas) times 1 + each step, and no limit (None), ascending, each budget once. The
+    unlimited plan is solved first; a budget at or above its number of moves gives the same
+    plan (not solved again). The time limit is shared (5 s each at least); budget points are
+    solved without the search for the cause of an infeasibility (a budget too small for the
+    quotas and subject needs has no plan: the point says so). The principals' track is solved
+    once, for all of them."""
+    params = params or Params()
+    track = plan_principals(teachers, schools, params)
+    inst = _Instance(track.teachers, track.schools, params)
+    minimum = int(inst.group_quota.sum())
+    budgets: list[int | None] = []
+    for step in steps:
+        b = None if step is None else max(math.ceil(minimum * (1 + step) - 1e-9), 1)
+        if b not in budgets:
+            budgets.append(b)
+    share = max(params.time_limit / max(len(budgets), 1), 5.0)
+    tix = {t.id: i for i, t in enumerate(inst.teachers)}
+    before = inst.balance(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    runner = _teachers_plan if method == "milp" else _teachers_greedy
+
+    def point(budget, result) -> BudgetPoint:
+        moves = [m for m in result.moves if not m.is_principal]
+        after = None
+        if result.status in ("optimal", "feasible", "incomplete") and result.objective is not None:
+            mt = np.array([tix[m.teacher] for m in moves], dtype=np.int64)
+            ms = np.array([inst.sidx[m.destination] for m in moves], dtype=np.int64)
+            after = inst.balance(mt, ms)
+        return BudgetPoint(budget, result, len(moves), before, after)
+
+    unlimited = point(None, runner(track, replace(params, time_limit=share)))
+    points = [unlimited] if None in budgets else []
+    for b in sorted(x for x in budgets if x is not None):
+        if unlimited.feasible and b >= unlimited.moves:
+            continue  # the unlimited plan fits this budget
+        bp = replace(params, time_limit=share, max_moves=b, diagnose=False)
+        points.append(point(b, runner(track, bp)))
+    points.sort(key=lambda p: (p.budget is None, p.budget or 0))
+    return points
+
+
+def choose_budget(points: Sequence[BudgetPoint], tolerance: float = 0.05) -> int | None:
+    """The index of the default point: the smallest budget whose objective is within
+    `tolerance` (relative) of the best feasible objective; None when no point has a plan."""
+    feasible = [i for i, p in enumerate(points) if p.feasible]
+    if not feasible:
+        return None
+    best = min(points[i].result.objective for i in feasible)
+    for i in feasible:  # ascending budgets, unlimited last
+        if points[i].result.objective <= best + tolerance * abs(best) + EPS:
+            return i
+    return feasible[-1]
+
+
+def _teachers_greedy(track: PrincipalTrack, params: Params) -> Result:
+    inst = _Instance(track.teachers, track.schools, params)
+    started = time.perf_counter()
+    mt, ms, problem = _greedy(inst)
+    if params.max_moves is not None and not problem and len(mt) > params.max_moves:
+        problem = f"it makes {len(mt)} moves, more than the budget of {params.max_moves}"
+    elapsed = time.perf_counter() - started
+    status = "feasible" if not problem else "incomplete"
+    result = _result(
+        inst, mt, ms, status, inst.objective(mt, ms), None, elapsed, problem, None, "greedy"
+    )
+    result.solve_time += track.solve_time
+    return track.merged(result)
 
 
 def objective_value(
@@ -1771,13 +2242,29 @@ def check_plan(
             bad.append(
                 f"subject_needs: {inst.schools[s].id} gets {net} of {need} {inst.subjects[j]}"
             )
+    principal = inst.t_principal[mt]
+    if params.max_moves is not None and int((~principal).sum()) > params.max_moves:
+        bad.append(f"budget: {int((~principal).sum())} moves of {params.max_moves}")
+    # Principals: every school keeps its one principal (see plan_principals).
+    pin = np.bincount(ms[principal], minlength=S)
+    pout = np.bincount(inst.t_school[mt[principal]], minlength=S)
+    for i, sch in enumerate(inst.schools):
+        low = -1 if sch.appoint_principal else 0
+        high = 0 if sch.has_principal else 1
+        most = 0 if sch.appoint_principal else 1
+        if not low <= pin[i] - pout[i] <= high or pin[i] > most:
+            bad.append(f"principals: {sch.id} gets {pin[i]} and loses {pout[i]}")
+    mt, ms = mt[~principal], ms[~principal]
     g = inst.group_of[inst.t_school[mt]]
     for k, name in enumerate(inst.group_names):
         moves_k = int((g == k).sum())
-        back = float(inst.t_backbone[mt[g == k]].sum())
         if moves_k < inst.group_quota[k]:
             bad.append(f"quotas: {name} rotates {moves_k} of {int(inst.group_quota[k])}")
-        if back < _backbone_needed(inst, params, np.full(len(inst.group_names), moves_k))[k] - EPS:
+    b = inst.bgroup_of[inst.t_school[mt]]
+    for k, name in enumerate(inst.bgroup_names):
+        moves_k = int((b == k).sum())
+        back = float(inst.t_backbone[mt[b == k]].sum())
+        if back < _backbone_needed(inst, params, np.full(len(inst.bgroup_names), moves_k))[k] - EPS:
             bad.append(f"backbone_share: {name} {back:g} of {moves_k}")
     return bad
 
