@@ -96,3 +96,65 @@ def test_city_input_with_programme(rot):
         overrides={"origins": ["350203"], "destinations": ["350206"], "exchange": False},
     )
     assert one_way.params.allowed_pairs == frozenset({("350203", "350206")})
+
+
+def test_scope_excludes_each_kind_with_its_reason(rot):
+    """POLICY §8: administrative, auxiliary and logistics staff, part-time and senior-high
+    teachers, private schools, and teachers without a stage, subject or certificate for it."""
+    from qiangshi.teachers.models import Employment, TeachingLoad
+    from tests import factories
+
+    from .world import hire
+
+    admin = rot["users"]["admin"]
+    u = rot["u"]
+    office = hire(admin, u, "行政")
+    Employment.objects.filter(teacher=office).update(post_category="administration")
+    lab = hire(admin, u, "实验员")
+    Employment.objects.filter(teacher=lab).update(post_category="auxiliary")
+    part = hire(admin, u, "兼职")
+    Employment.objects.filter(teacher=part).update(is_full_time_teacher=False)
+    hire(admin, u, "无证", cert=None)
+    hire(admin, u, "初中证", cert="junior")
+    nosubject = hire(admin, u, "无学科")
+    Employment.objects.filter(teacher=nosubject).update(main_subject="")
+    private = factories.school(rot["tree"]["siming"], "思明民办小学", location="urban")
+    private.ownership = "private"
+    private.save()
+    hire(admin, private, "民办")
+    twelve = factories.school(rot["tree"]["siming"], "思明一贯制学校", stage="twelve_year")
+    senior = hire(admin, twelve, "高中部", subject="physics", cert="senior")
+    junior = hire(admin, twelve, "初中部", subject="physics", cert="junior")
+    hire(admin, twelve, "未排课")
+    for t, stage in ((senior, "senior"), (junior, "junior")):
+        TeachingLoad.objects.create(
+            teacher=t, school_year=2025, term=2, stage=stage, subjects=["physics"],
+            weekly_periods=12,
+        )  # fmt: skip
+    _, people = _by_name(rot)
+    assert people["行政"].reasons == ["not_teaching"]
+    assert people["实验员"].reasons == ["not_teaching"]
+    assert people["兼职"].reasons == ["part_time"]
+    assert people["无证"].reasons == ["certificate"]
+    assert people["初中证"].reasons == ["certificate"]
+    assert people["无学科"].reasons == ["subject_missing"]
+    assert people["民办"].reasons == ["private"]
+    assert people["高中部"].reasons == ["senior"]
+    assert people["初中部"].eligible and people["初中部"].stage == "junior"
+    assert people["未排课"].reasons == ["stage_missing"]
+    assert (
+        "Private school" in people["民办"].reason_texts[0]
+        or "民办" in people["民办"].reason_texts[0]
+    )
+    # the principal is judged as a principal, whatever the post
+    assert people["校长"].reasons == ["principal_years"]
+    # the optimiser's input: no private school, nobody of it
+    inp = selectors.plan_input(rot["tree"]["siming"], YEAR)
+    assert str(private.pk) not in {s.id for s in inp.schools}
+    movable = {inp.candidate_by_id[t.id].name for t in inp.teachers if t.eligible}
+    assert {"行政", "实验员", "兼职", "无证", "民办", "高中部", "未排课"}.isdisjoint(movable)
+    assert "初中部" in movable
+    schools = {s.id: s for s in inp.schools}
+    assert schools[str(twelve.pk)].stages == frozenset({"primary", "junior"})
+    assert ("junior", "physics") in schools[str(twelve.pk)].teaches
+    assert ("primary", "physics") not in schools[str(u.pk)].teaches

@@ -21,7 +21,7 @@ import pytest
 from qiangshi.ethics.services import sanction_record
 from qiangshi.org.models import SchoolEnrollment
 from qiangshi.rotation.services import exemption_add
-from qiangshi.teachers.models import Employment, Recognition, Teacher
+from qiangshi.teachers.models import Certificate, Employment, Recognition, Teacher
 from tests import factories
 
 YEAR = 2026
@@ -38,9 +38,14 @@ def enroll(school, total: int, year: int = 2025):
     )
 
 
-def hire(actor, school, name, *, start=date(2010, 9, 1), kind="established", **extra):
+def hire(
+    actor, school, name, *, start=date(2010, 9, 1), kind="established", cert="primary", **extra
+):
+    """A teacher of `school` since `start`, with a teaching certificate for `cert` (None: none)."""
     t = factories.teacher(actor, school, name, **{k: v for k, v in extra.items()})
     Employment.objects.filter(teacher=t).update(start_date=start, employment_type=kind)
+    if cert:
+        Certificate.objects.create(teacher=t, stage=cert, subject=extra.get("subject", "chinese"))
     return t
 
 

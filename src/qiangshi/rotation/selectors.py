@@ -2,8 +2,14 @@
 turns a district's or city's schools and teachers into the optimiser's input.
 
 Eligibility on a date `on` (the plan's effective date), rules from rules/rotation-*.json:
-- a teacher with an open employment at an active school of the region, of an employment type the
-  rules name (established by default);
+- in scope (POLICY §8): a full-time teacher on a teaching post, or a principal, with an open
+  employment of an employment type the rules name (established by default) at an active public
+  school of the region's compulsory stages, teaching its primary or junior part (a teacher of the
+  senior part of a twelve-year school is out: "senior-high"); private schools are out;
+- the stage taught: the school's stage, or for a nine- or twelve-year school the stage of the
+  teacher's latest teaching load up to the plan's year (as the balance module counts them); a
+  teacher with no stage or no subject on record is not moved ("stage missing", "subject
+  missing"), nor one whose teaching certificates do not cover the stage taught;
 - `min_years_at_school` full years at the current school on `on`, counting back through earlier
   employments at the same school with gaps of at most `tenure_gap_days` (a change of contract is
   not a new start); principals need `principal_terms` × `principal_term_years`;
@@ -34,14 +40,17 @@ from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.engines import forecast as fc
 from qiangshi.engines import rotation as engine
 from qiangshi.ethics.selectors import sanctioned_teacher_ids
-from qiangshi.org.models import Region, RegionLevel, School, SchoolEnrollment, Stage
+from qiangshi.org.models import Ownership, Region, RegionLevel, School, SchoolEnrollment, Stage
 from qiangshi.staffing.selectors import current_school_year, district_staffing
 from qiangshi.teachers.models import (
     EDUCATION_RANK,
+    Certificate,
     EducationRecord,
     Employment,
+    PostCategory,
     Recognition,
     Teacher,
+    TeachingLoad,
 )
 
 from .models import (
@@ -58,6 +67,13 @@ COMPULSORY = (Stage.PRIMARY, Stage.JUNIOR, Stage.NINE_YEAR, Stage.TWELVE_YEAR)
 PART_GRADES = {"primary": range(1, 7), "junior": range(7, 10)}
 
 REASONS = {
+    "private": gettext_lazy("Private school: outside the rotation"),
+    "not_teaching": gettext_lazy("Not a teaching post (administrative, auxiliary or logistics)"),
+    "part_time": gettext_lazy("Not a full-time teacher"),
+    "senior": gettext_lazy("Teaches senior high school: outside the rotation"),
+    "stage_missing": gettext_lazy("No stage taught on record (teaching load)"),
+    "subject_missing": gettext_lazy("No subject on record"),
+    "certificate": gettext_lazy("No teaching certificate for the stage taught"),
     "years": gettext_lazy("Fewer than %(years)s years at this school"),
     "principal_years": gettext_lazy("Principal for fewer than %(years)s years at this school"),
     "retirement": gettext_lazy("Within %(years)s years of retirement"),
@@ -68,6 +84,13 @@ REASONS = {
 }
 
 REASON_SHORT = {
+    "private": gettext_lazy("Private school"),
+    "not_teaching": gettext_lazy("Not a teaching post"),
+    "part_time": gettext_lazy("Not full-time"),
+    "senior": gettext_lazy("Senior-high"),
+    "stage_missing": gettext_lazy("Stage missing"),
+    "subject_missing": gettext_lazy("Subject missing"),
+    "certificate": gettext_lazy("Certificate"),
     "years": gettext_lazy("Too few years at the school"),
     "principal_years": gettext_lazy("Principal for under two terms"),
     "retirement": gettext_lazy("Near retirement"),
@@ -135,6 +158,9 @@ class Candidate:
     is_principal: bool
     is_full_time: bool
     since: date  # at the current school since (through contiguous employments)
+    post_category: str = "teaching"
+    stage: str = ""  # the stage taught: primary, junior (senior: out of scope), "" unknown
+    certified_stages: frozenset[str] = frozenset()
     years: int = 0
     reasons: list[str] = field(default_factory=list)
     reason_texts: list[str] = field(default_factory=list)
@@ -171,6 +197,7 @@ def candidates(
     elig = rules["eligibility"]
     schools = list(_schools(districts_of(region), actor))
     stage_of = {s.pk: s.stage for s in schools}
+    private = {s.pk for s in schools if s.ownership == Ownership.PRIVATE}
     balance_rules = rule_set_on(on)
 
     on_roll = Employment.objects.filter(school__in=_schools(districts_of(region), actor))
@@ -188,6 +215,7 @@ def candidates(
             "is_principal",
             "is_full_time_teacher",
             "start_date",
+            "post_category",
         )
     )
     # The teachers as a subquery (not a list of ids: tens of thousands of parameters are slow).
@@ -201,6 +229,20 @@ def candidates(
     ):
         history[tid].append((sid, start, end))
 
+    # The stage taught at a nine- or twelve-year school: the latest teaching load up to the
+    # plan's year (the later term first), as the balance module counts the parts.
+    load_stage: dict[int, str] = {}
+    for tid, stage in (
+        TeachingLoad.objects.filter(teacher_id__in=teacher_ids, school_year__lte=year)
+        .order_by("teacher_id", "-school_year", "-term")
+        .values_list("teacher_id", "stage")
+    ):
+        load_stage.setdefault(tid, stage)
+    certified: dict[int, set[str]] = defaultdict(set)
+    for tid, stage in Certificate.objects.filter(teacher_id__in=teacher_ids).values_list(
+        "teacher_id", "stage"
+    ):
+        certified[tid].add(stage)
     gap = timedelta(days=int(elig["tenure_gap_days"]))
     sanctioned = sanctioned_teacher_ids(teacher_ids, on)
     exempt = dict(
@@ -236,7 +278,7 @@ def candidates(
     result = []
     for (
         teacher_id, name, gender, birth_date, status, school_id, employment_type, subject,
-        is_principal, is_full_time, start_date,
+        is_principal, is_full_time, start_date, post_category,
     ) in current:  # fmt: skip
         since = start_date
         for sid, start, end in history.get(teacher_id, ()):
@@ -259,7 +301,36 @@ def candidates(
             is_full_time=is_full_time,
             since=since,
             years=_full_years(since, on),
+            post_category=post_category,
+            certified_stages=frozenset(certified.get(teacher_id, ())),
         )
+        school_stage = stage_of[school_id]
+        if school_stage in (Stage.PRIMARY, Stage.JUNIOR):
+            c.stage = school_stage
+        else:
+            c.stage = load_stage.get(teacher_id, "")
+        if school_id in private:
+            c.reasons.append("private")
+            c.reason_texts.append(texts["private"])
+        if not c.is_principal:
+            if c.post_category != PostCategory.TEACHING:
+                c.reasons.append("not_teaching")
+                c.reason_texts.append(texts["not_teaching"])
+            elif not c.is_full_time:
+                c.reasons.append("part_time")
+                c.reason_texts.append(texts["part_time"])
+            if c.stage == Stage.SENIOR:
+                c.reasons.append("senior")
+                c.reason_texts.append(texts["senior"])
+            elif not c.stage:
+                c.reasons.append("stage_missing")
+                c.reason_texts.append(texts["stage_missing"])
+            elif c.stage not in c.certified_stages:
+                c.reasons.append("certificate")
+                c.reason_texts.append(texts["certificate"])
+            if not c.subject:
+                c.reasons.append("subject_missing")
+                c.reason_texts.append(texts["subject_missing"])
         if c.employment_type not in types:
             c.reasons.append("employment_type")
             c.reason_texts.append(texts["employment_type"])
@@ -284,9 +355,8 @@ def candidates(
         if teacher_id in exempt:
             c.reasons.append("exempt")
             c.reason_texts.append(texts["exempt"] % {"reason": exempt[teacher_id]})
-        stage = stage_of[school_id]
         level = balance_rules.higher_degree_min_level.get(
-            "junior" if stage == Stage.JUNIOR else "primary"
+            "junior" if c.stage == Stage.JUNIOR else "primary"
         )
         c.is_backbone = teacher_id in backbone
         c.has_higher_degree = c.is_full_time and best_education.get(
@@ -309,10 +379,11 @@ def _add_years(day: date, years: int) -> date:
 class SchoolEligibility:
     school: School
     teachers: int
-    eligible: int
+    eligible: int  # teachers (principals apart)
     backbone_eligible: int
     is_sending: bool
     excluded_by_reason: dict[str, int]
+    principals_eligible: int = 0
 
 
 def eligibility_summary(
@@ -338,20 +409,38 @@ def eligibility_summary(
             SchoolEligibility(
                 school=s,
                 teachers=len(staff),
-                eligible=sum(c.eligible for c in staff),
-                backbone_eligible=sum(c.eligible and c.is_backbone for c in staff),
-                is_sending=s.location in sending,
+                eligible=sum(c.eligible and not c.is_principal for c in staff),
+                backbone_eligible=sum(
+                    c.eligible and c.is_backbone and not c.is_principal for c in staff
+                ),
+                is_sending=s.location in sending and s.ownership != Ownership.PRIVATE,
                 excluded_by_reason=dict(reasons),
+                principals_eligible=sum(c.eligible and c.is_principal for c in staff),
             )
         )
     return rows, people, rules
 
 
 def quota_summary(rows: list[SchoolEligibility], rules: dict) -> dict[str, Any]:
-    """The year's minimum number of rotations and of backbone teachers among them."""
+    """The year's minimum number of rotations (per sending school, rounded up, and summed; or
+    of the district as a whole with quota_scope "district") and of backbone teachers among
+    them; the principals' target apart."""
     q = rules["quotas"]
     eligible = sum(r.eligible for r in rows if r.is_sending)
-    minimum = math.ceil(q["rotation_share"] * eligible - 1e-9)
+    share = q["rotation_share"]
+    if q.get("quota_scope", "district") == "school":
+        minimum = sum(math.ceil(share * r.eligible - 1e-9) for r in rows if r.is_sending)
+    else:
+        minimum = math.ceil(share * eligible - 1e-9)
+    principals = sum(r.principals_eligible for r in rows)
+    per_district: dict[int, int] = defaultdict(int)
+    for r in rows:
+        per_district[r.school.district_id] += r.principals_eligible
+    principal_target = sum(
+        math.ceil(float(q.get("principal_share", 0)) * n - 1e-9)
+        for n in per_district.values()
+        if n >= 2
+    )
     backbone_eligible = sum(r.backbone_eligible for r in rows if r.is_sending)
     if q.get("backbone_denominator") == "eligible":
         backbone = math.ceil(q["backbone_share"] * backbone_eligible - 1e-9)
@@ -367,6 +456,9 @@ def quota_summary(rows: list[SchoolEligibility], rules: dict) -> dict[str, Any]:
         "rotation_percent": round(q["rotation_share"] * 100, 1),
         "backbone_percent": round(q["backbone_share"] * 100, 1),
         "backbone_denominator": q.get("backbone_denominator", "rotating"),
+        "quota_scope": q.get("quota_scope", "district"),
+        "principals_eligible": principals,
+        "principal_target": principal_target,
     }
 
 
@@ -423,6 +515,39 @@ def _subject_needs(
     return needs
 
 
+SCHOOL_STAGES = {
+    Stage.PRIMARY: ("primary",),
+    Stage.JUNIOR: ("junior",),
+    Stage.NINE_YEAR: ("primary", "junior"),
+    Stage.TWELVE_YEAR: ("primary", "junior"),  # the compulsory parts
+}
+
+
+def _teaches(schools: list[School], people: list[Candidate]) -> dict[int, frozenset]:
+    """(stage, subject) pairs each school teaches: the curriculum's subjects of the grades of its
+    compulsory parts, and the subjects its teachers teach now in each stage (POLICY §8: a teacher
+    goes where their subject is taught or needed)."""
+    params = fc.load_parameters()
+    curriculum = fc.load_curriculum()
+    by_stage: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for grade, periods in curriculum.periods.items():
+        stage = fc.stage_of_grade(grade, params.stage_grades)
+        for subject, n in periods.items():
+            if n and subject not in curriculum.shared_subjects:
+                by_stage[stage].add((stage, subject))
+    taught: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    for c in people:
+        if c.subject and c.stage:
+            taught[c.school_id].add((c.stage, c.subject))
+    out = {}
+    for s in schools:
+        pairs = set(taught.get(s.pk, ()))
+        for stage in SCHOOL_STAGES[s.stage]:
+            pairs |= by_stage.get(stage, set())
+        out[s.pk] = frozenset(pairs)
+    return out
+
+
 def _weighted_minimums(school: School, students: dict[str, int], minimums) -> tuple:
     keys = engine.INDICATORS
     total = sum(students.values())
@@ -453,7 +578,11 @@ def plan_input(
     overrides = overrides or {}
     balance_rules = rule_set_on(on)
     schools, people = candidates(region, year, on=on, rules=rules)
+    # Private schools are outside the rotation: neither their staff nor their places.
+    schools = [s for s in schools if s.ownership != Ownership.PRIVATE]
     school_by_pk = {s.pk: s for s in schools}
+    people = [c for c in people if c.school_id in school_by_pk]
+    appointments = set(overrides.get("appointments") or [])
     sending_locations = set(rules["quotas"]["sending_locations"])
     origins = set(overrides.get("origins") or [])
     destinations = set(overrides.get("destinations") or [])
@@ -515,9 +644,13 @@ def plan_input(
         t[2] += c.is_pe_arts
 
     established_at: dict[int, int] = defaultdict(int)
+    principal_at: set[int] = set()
     for c in people:
         if c.employment_type == "established":
             established_at[c.school_id] += 1
+        if c.is_principal:
+            principal_at.add(c.school_id)
+    teaches = _teaches(schools, people)
     eng_schools = []
     for s in schools:
         district_code = s.district.code
@@ -543,6 +676,10 @@ def plan_input(
                 min_higher_degree_per_100=mins[0],
                 min_backbone_per_100=mins[1],
                 min_pe_arts_per_100=mins[2],
+                stages=frozenset(SCHOOL_STAGES[s.stage]),
+                teaches=teaches[s.pk],
+                has_principal=s.pk in principal_at,
+                appoint_principal=s.code in appointments,
             )
         )
 
@@ -583,6 +720,9 @@ def plan_input(
                 eligible=c.eligible or kw.get("fixed") == "must",
                 forbidden_schools=frozenset(forbidden),
                 preference=preferences.get(c.teacher_id),
+                stage=c.stage if c.stage in ("primary", "junior") else "",
+                certified_stages=c.certified_stages,
+                is_principal=c.is_principal,
                 **kw,
             )
         )
@@ -606,6 +746,10 @@ def plan_input(
         backbone_share=float(quotas["backbone_share"]),
         backbone_denominator=quotas.get("backbone_denominator", "rotating"),
         quota_scope=overrides.get("quota_scope", quotas.get("quota_scope", "district")),
+        backbone_scope=quotas.get("backbone_scope", "group"),
+        unmeetable_quota=quotas.get("unmeetable_quota", "infeasible"),
+        principal_share=float(quotas.get("principal_share", 0.0)),
+        max_moves=overrides.get("max_moves"),
         quota_tolerance=float(cons["quota_tolerance"]),
         flow=overrides.get("flow", quotas.get("flow", "sending_out")),
         max_distance_km=None if max_km in (None, "") else float(max_km),
