@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from qiangshi.balance.selectors import district_cvs
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.models import AuditLog
 from qiangshi.rotation import selectors, services
@@ -41,7 +42,26 @@ def test_solve_meets_quotas_and_moves_only_eligible(rot, django_capture_on_commi
     assert all(rot["r"].name in m.reason and m.teacher.name in m.reason for m in moves)
     backbone = next(m for m in moves if m.is_backbone)
     assert "骨干教师" in backbone.reason or "backbone teacher" in backbone.reason
+    # the CVs per district and stage are the balance module's, before and after
     assert set(plan.result["cv_before"]) == {"350203"}
+    assert plan.result["cv_before"]["350203"] == district_cvs(
+        district=rot["tree"]["siming"], year=2025
+    )
+    assert plan.result["balance_years"] == {"350203": 2025}
+    # after: the same function, with each mover's counts taken from the origin's primary part
+    # and added to the destination's (computed here by hand)
+    changes = {}
+    for m in moves:
+        flags = {"higher_degree_teachers": 0.0, "backbone_teachers": float(m.is_backbone),
+                 "pe_arts_teachers": float(m.subject == "pe")}  # fmt: skip
+        for school, sign in ((m.origin, -1), (m.destination, 1)):
+            delta = changes.setdefault((school.code, "primary"), dict.fromkeys(flags, 0.0))
+            for key, value in flags.items():
+                delta[key] += sign * value
+    assert plan.result["cv_after"]["350203"] == district_cvs(
+        district=rot["tree"]["siming"], year=2025, changes=changes
+    )
+    assert plan.result["cv_after"] != plan.result["cv_before"]
     assert plan.result["greedy"]["objective"] >= plan.result["objective"] - 1e-6
     assert AuditLog.objects.filter(action="rotation.solve", object_id=str(plan.pk)).exists()
 

@@ -19,7 +19,7 @@ from datetime import date
 import pytest
 
 from qiangshi.ethics.services import sanction_record
-from qiangshi.org.models import SchoolEnrollment
+from qiangshi.org.models import SchoolEnrollment, SchoolFacility
 from qiangshi.rotation.services import exemption_add
 from qiangshi.teachers.models import Certificate, Employment, Recognition, Teacher
 from tests import factories
@@ -29,12 +29,22 @@ ON = date(2026, 9, 1)
 
 
 def enroll(school, total: int, year: int = 2025):
+    """`total` pupils over grades 1–6 in `year`, and the school's facility record of the year
+    (so that the balance module can judge it)."""
     per = [total // 6 + (1 if i < total % 6 else 0) for i in range(6)]
     SchoolEnrollment.objects.bulk_create(
         [
             SchoolEnrollment(school=school, year=year, grade=g, students=n, classes=1)
             for g, n in zip(range(1, 7), per, strict=True)
         ]
+    )
+    SchoolFacility.objects.create(
+        school=school,
+        year=year,
+        teaching_area_m2=5 * total,
+        sports_area_m2=8 * total,
+        equipment_value_yuan=2100 * total,
+        multimedia_rooms=max(total // 40, 1),
     )
 
 

@@ -36,6 +36,7 @@ from qiangshi.engines.balance import (
     DistrictResult,
     RuleSet,
     SchoolInput,
+    apply_teacher_changes,
     evaluate_district,
     split_school,
 )
@@ -317,13 +318,19 @@ def school_for(actor, school_pk) -> School:
     return school
 
 
-def stage_reports(*, district, year: int, actor=None) -> dict[str, DistrictResult | None]:
+def stage_reports(
+    *, district, year: int, actor=None, changes=None
+) -> dict[str, DistrictResult | None]:
     """Like `district_report`, but per stage and forgiving: {stage: result}, with None for a
     stage that has schools but none that can be judged (all excluded); stages without schools
-    are left out. One read of the registry for both stages."""
+    are left out. One read of the registry for both stages. `changes` adds or takes away
+    teachers per school part (`engines.balance.apply_teacher_changes`): the figures after a
+    rotation plan, counted exactly as the figures before."""
     on = default_on(year)
     rules = rule_set_on(on)
     inputs = district_inputs(district=district, year=year, on=on, rules=rules, actor=actor)
+    if changes:
+        inputs = apply_teacher_changes(inputs, changes)
     out: dict[str, DistrictResult | None] = {}
     for stage in STAGES:
         if not any(i.stage == stage for i in inputs):
@@ -341,3 +348,19 @@ def school_report_for(actor, school_pk, year: int) -> tuple[School, dict]:
     scope: the page shows the school's own values and district aggregates (means, CVs) only."""
     school = school_for(actor, school_pk)
     return school, stage_reports(district=school.district, year=year)
+
+
+def district_cvs(
+    *, district, year: int, actor=None, changes=None
+) -> dict[str, dict[str, float | None]]:
+    """{stage: {indicator key: CV}} of a district for a school year: the one function behind
+    every page that shows a district's balance CV (the balance pages, rotation plans before and
+    after, the dashboard), so that they show the same number. Stages whose schools cannot be
+    judged are left out; an indicator whose district mean is 0 has a CV of None."""
+    return {
+        stage: {key: ind.cv for key, ind in result.indicators.items()}
+        for stage, result in stage_reports(
+            district=district, year=year, actor=actor, changes=changes
+        ).items()
+        if result is not None
+    }

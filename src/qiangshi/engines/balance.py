@@ -341,6 +341,55 @@ def split_school(
     return parts
 
 
+TEACHER_RESOURCES = ("higher_degree_teachers", "backbone_teachers", "pe_arts_teachers")
+
+
+def apply_teacher_changes(
+    inputs: Sequence[SchoolInput],
+    changes: Mapping[tuple[str, str | None], Mapping[str, float]],
+) -> list[SchoolInput]:
+    """The inputs with teachers added or taken away (a rotation plan's moves, for the figures
+    after it): `changes[(school code, stage)]` adds to the teacher counts of that stage part
+    (`TEACHER_RESOURCES`, negative to take away). A stage of None, or one the school has no part
+    for, is spread over its parts by enrollment, as `split_school` spreads a teacher without a
+    teaching load. Changes for schools not among the inputs are ignored.
+
+    >>> parts = split_school("S", {"primary": 600, "junior": 300}, {"backbone_teachers": 9})
+    >>> after = apply_teacher_changes(parts, {("S", "junior"): {"backbone_teachers": 1},
+    ...                                       ("S", None): {"backbone_teachers": -3}})
+    >>> [(p.stage, p.backbone_teachers) for p in after]
+    [('primary', 4.0), ('junior', 3.0)]
+    """
+    added: list[dict[str, float]] = [dict.fromkeys(TEACHER_RESOURCES, 0.0) for _ in inputs]
+    by_code: dict[str, list[int]] = {}
+    for i, part in enumerate(inputs):
+        by_code.setdefault(part.code, []).append(i)
+    for (code, stage), delta in changes.items():
+        parts = by_code.get(code, [])
+        if not parts:
+            continue
+        bad = set(delta) - set(TEACHER_RESOURCES)
+        if bad:
+            raise ValueError(f"school {code}: not a teacher count {sorted(bad)[0]!r}")
+        chosen = [i for i in parts if stage is not None and inputs[i].stage == stage]
+        if chosen:
+            shares = [(i, 1.0 / len(chosen)) for i in chosen]
+        else:
+            whole = sum(inputs[i].enrollment for i in parts)
+            shares = [
+                (i, inputs[i].enrollment / whole if whole else 1.0 / len(parts)) for i in parts
+            ]
+        for i, share in shares:
+            for key, value in delta.items():
+                added[i][key] += share * float(value)
+    return [
+        replace(part, **{k: getattr(part, k) + v for k, v in add.items()})
+        if any(add.values())
+        else part
+        for part, add in zip(inputs, added, strict=True)
+    ]
+
+
 # ---------------------------------------------------------------------------------------------
 # The weighted coefficient of variation
 

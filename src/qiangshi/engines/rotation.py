@@ -162,6 +162,7 @@ __all__ = [
     "SchoolChange",
     "Teacher",
     "check_plan",
+    "describe_plan",
     "greedy_plan",
     "objective_value",
     "plan",
@@ -2190,6 +2191,24 @@ def _teachers_greedy(track: PrincipalTrack, params: Params) -> Result:
     )
     result.solve_time += track.solve_time
     return track.merged(result)
+
+
+def describe_plan(
+    teachers: Sequence[Teacher],
+    schools: Sequence[School],
+    params: Params,
+    moves: Sequence[Move],
+    status: str = "feasible",
+) -> Result:
+    """The result of a given plan (moves of eligible teachers and principals): its schools
+    before and after, CVs and objective, as a solve would report them."""
+    inst = _Instance(teachers, schools, replace(params, unmeetable_quota="infeasible"))
+    tix = {t.id: i for i, t in enumerate(inst.teachers)}
+    mt = np.array([tix[m.teacher] for m in moves], dtype=np.int64)
+    ms = np.array([inst.sidx[m.destination] for m in moves], dtype=np.int64)
+    teaching = ~inst.t_principal[mt] if len(mt) else np.zeros(0, dtype=bool)
+    objective = inst.objective(mt[teaching], ms[teaching])
+    return _result(inst, mt, ms, status, objective, None, 0.0, "", None, "milp")
 
 
 def objective_value(

@@ -33,6 +33,30 @@ class Explainer:
             t[3] += s.enrollment
         self.district = totals
 
+    def _principal(self, move: engine.Move) -> str:
+        """A principal's move: who takes their place at home (the principal arriving there, or
+        the new appointment the planner named)."""
+        values = {
+            "teacher": self.inp.candidate_by_id[move.teacher].name,
+            "origin": self.inp.school_by_id[move.origin].name,
+            "school": self.inp.school_by_id[move.destination].name,
+        }
+        if self.schools[move.origin].appoint_principal:
+            return (
+                _(
+                    "Principals' rotation: %(teacher)s leads %(school)s; a new principal is "
+                    "appointed at %(origin)s"
+                )
+                % values
+            )
+        return (
+            _(
+                "Principals' rotation: %(teacher)s leads %(school)s; %(origin)s receives a "
+                "principal in exchange"
+            )
+            % values
+        )
+
     def reason(self, move: engine.Move) -> str:
         text = self._reason(move)
         teacher = self.teachers.get(move.teacher)
@@ -42,6 +66,8 @@ class Explainer:
         return text
 
     def _reason(self, move: engine.Move) -> str:
+        if move.is_principal:
+            return self._principal(move)
         s = self.schools[move.destination]
         origin = self.inp.school_by_id[move.origin].name
         dest = self.inp.school_by_id[move.destination].name

@@ -85,6 +85,9 @@ class RotationPlan(models.Model):
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
+    # The public notice (公示: name, from-school and to-school only), on for these dates.
+    notice_start = models.DateField(_("notice from"), null=True, blank=True)
+    notice_end = models.DateField(_("notice until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("rotation plan")
@@ -99,9 +102,24 @@ class RotationPlan(models.Model):
     def is_editable(self) -> bool:
         return self.status in (PlanStatus.DRAFT, PlanStatus.RETURNED)
 
+    def notice_open(self, today) -> bool:
+        """Whether the public notice is shown on `today`."""
+        return (
+            self.status in (PlanStatus.PUBLISHED, PlanStatus.EFFECTIVE)
+            and self.notice_start is not None
+            and self.notice_end is not None
+            and self.notice_start <= today <= self.notice_end
+        )
+
+
+class MoveForm(models.TextChoices):
+    TRANSFER = "transfer", _("Transfer (调动)")
+    TERM = "term", _("Term with the post kept at home (支教/走教)")
+
 
 class RotationMove(models.Model):
-    """One teacher moving from their school to another under a plan."""
+    """One teacher (or principal) moving from their school to another under a plan: a transfer
+    of the post, or a term of 1–3 years at the receiving school with the post kept at home."""
 
     scope_subject = "rotation"
     scope_school_path = "origin"
@@ -126,6 +144,16 @@ class RotationMove(models.Model):
     is_backbone = models.BooleanField(_("backbone teacher"), default=False)
     distance_km = models.FloatField(_("distance (km)"), default=0)
     reason = models.TextField(_("reason"), blank=True)
+    is_principal = models.BooleanField(_("principal"), default=False)
+    # The stage taught at the origin and at the destination (the same for a teacher; for a
+    # principal the schools' stages).
+    stage_from = models.CharField(_("stage from"), max_length=16, blank=True)
+    stage_to = models.CharField(_("stage to"), max_length=16, blank=True)
+    form = models.CharField(
+        _("form"), max_length=8, choices=MoveForm.choices, default=MoveForm.TRANSFER
+    )
+    term_years = models.PositiveSmallIntegerField(_("term (years)"), null=True, blank=True)
+    returned_on = models.DateField(_("returned on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("rotation move")
@@ -137,6 +165,18 @@ class RotationMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.teacher_id}: {self.origin_id} → {self.destination_id}"
+
+    @property
+    def return_date(self):
+        """The day a term ends (its years after the plan's effective date); None for a
+        transfer."""
+        if self.form != MoveForm.TERM or not self.term_years:
+            return None
+        start = self.plan.effective_date
+        try:
+            return start.replace(year=start.year + self.term_years)
+        except ValueError:  # 29 February
+            return start.replace(year=start.year + self.term_years, day=28)
 
 
 class DecisionKind(models.TextChoices):

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
 from qiangshi.core.xlsx import write_xlsx
 from qiangshi.engines import rotation as engine
+from qiangshi.org.models import Region
 from qiangshi.teachers.models import Subject
 
 
@@ -33,24 +34,49 @@ def _fmt(value) -> Any:
     return None if value is None else round(float(value), 4)
 
 
+STAGE_LABELS = {
+    "primary": pgettext_lazy("school stage", "Primary"),
+    "junior": pgettext_lazy("school stage", "Junior secondary"),
+}
+
+
+def stage_label(stage: str) -> str:
+    return str(STAGE_LABELS.get(stage, stage))
+
+
 def cv_rows(result: dict) -> list[list[Any]]:
+    """[district name, stage, indicator, CV before, after, change] per district, stage and
+    indicator of a plan's stored result (the balance module's CVs; see `balance_summary`)."""
     rows = []
     before = result.get("cv_before") or {}
     after = result.get("cv_after") or {}
+    names = dict(Region.objects.filter(code__in=list(before)).values_list("code", "name"))
     for district in sorted(before):
-        for key in engine.INDICATORS:
-            b = (before.get(district) or {}).get(key)
-            a = (after.get(district) or {}).get(key)
-            rows.append(
-                [
-                    district,
-                    indicator_label(key),
-                    _fmt(b),
-                    _fmt(a),
-                    None if a is None or b is None else _fmt(a - b),
-                ]
-            )
+        stages = before.get(district) or {}
+        for stage in ("primary", "junior"):
+            if stage not in stages or not isinstance(stages[stage], dict):
+                continue
+            for key in engine.INDICATORS:
+                b = stages[stage].get(key)
+                a = ((after.get(district) or {}).get(stage) or {}).get(key)
+                rows.append(
+                    [
+                        names.get(district, district),
+                        stage_label(stage),
+                        indicator_label(key),
+                        _fmt(b),
+                        _fmt(a),
+                        None if a is None or b is None else _fmt(a - b),
+                    ]
+                )
     return rows
+
+
+def form_label(move) -> str:
+    """ "Transfer", or "Term of N years" for a term (支教/走教)."""
+    if getattr(move, "form", "transfer") == "term":
+        return _("Term of %(n)d years") % {"n": move.term_years or 0}
+    return _("Transfer")
 
 
 def plan_xlsx(plan, moves) -> bytes:
@@ -64,6 +90,8 @@ def plan_xlsx(plan, moves) -> bytes:
             m.destination.code,
             m.destination.name,
             subject_label(m.subject),
+            _("Principal") if getattr(m, "is_principal", False) else _("Teacher"),
+            form_label(m),
             _("Yes") if m.is_backbone else _("No"),
             m.distance_km,
             m.reason,
@@ -108,6 +136,8 @@ def plan_xlsx(plan, moves) -> bytes:
                     pgettext("rotation move", "To (code)"),
                     pgettext("rotation move", "To"),
                     _("Subject"),
+                    _("Track"),
+                    _("Form"),
                     _("Backbone teacher"),
                     _("Distance (km)"),
                     _("Reason"),
@@ -117,7 +147,14 @@ def plan_xlsx(plan, moves) -> bytes:
             (_("Schools"), school_header, school_rows),
             (
                 _("District CV"),
-                [_("District"), _("Indicator"), _("CV before"), _("CV after"), _("CV change")],
+                [
+                    _("District"),
+                    _("Stage"),
+                    _("Indicator"),
+                    _("CV before"),
+                    _("CV after"),
+                    _("CV change"),
+                ],
                 cv_rows(result),
             ),
             (_("Summary"), [_("Item"), _("Value")], summary),

@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy
 from qiangshi.access.models import Role
 from qiangshi.access.scoping import get_in_scope, scope
 from qiangshi.balance.rules import rule_set_on
+from qiangshi.balance.selectors import district_cvs, evaluation_years
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.engines import forecast as fc
 from qiangshi.engines import rotation as engine
@@ -778,10 +779,32 @@ def plan_input(
 # --- plans ---------------------------------------------------------------------------------------
 
 
+PLANNERS = (Role.ADMIN, Role.BUREAU, Role.DISTRICT)
+
+
+def _own_moves(actor) -> Q | None:
+    """The moves a school administrator or a teacher may see in a published plan: those of
+    their school (in and out), or their own. None for the planning offices (every move)."""
+    if actor.role == Role.SCHOOL:
+        return Q(origin_id=actor.school_id) | Q(destination_id=actor.school_id)
+    if actor.role == Role.TEACHER:
+        teacher = getattr(actor, "teacher_profile", None)
+        return Q(teacher_id=teacher.pk if teacher is not None else -1)
+    return None
+
+
 def plan_list(actor, *, region: Region | None = None, year: int | None = None) -> QuerySet:
+    """Plans the actor may open. Offices: the plans of their area, every status. A school
+    administrator or a teacher: a published (or effective) plan with a move of their school or
+    their own, or one whose public notice is on today."""
     qs = scope(RotationPlan.objects.select_related("region"), actor, "view")
-    if actor.role in (Role.SCHOOL, Role.TEACHER):
-        qs = qs.filter(status__in=(PlanStatus.PUBLISHED, PlanStatus.EFFECTIVE))
+    own = _own_moves(actor)
+    if own is not None:
+        today = date.today()
+        concerned = RotationMove.objects.filter(own).values("plan_id")
+        qs = qs.filter(status__in=(PlanStatus.PUBLISHED, PlanStatus.EFFECTIVE)).filter(
+            Q(pk__in=concerned) | Q(notice_start__lte=today, notice_end__gte=today)
+        )
     if region is not None:
         qs = qs.filter(region=region)
     if year is not None:
@@ -798,6 +821,30 @@ def plan_get(actor, pk) -> RotationPlan:
 
 def plan_moves(plan: RotationPlan) -> QuerySet:
     return plan.moves.select_related("teacher", "origin", "destination", "origin__district")
+
+
+def plan_moves_for(actor, plan: RotationPlan) -> QuerySet:
+    """The moves of a plan (from `plan_get`) the actor may see in full (reason, flags): every
+    move for the planning offices; a school administrator those into and out of their school,
+    a teacher their own (a plan reaches them only once published)."""
+    own = _own_moves(actor)
+    moves = plan_moves(plan)
+    if own is None:
+        return moves if actor.role in PLANNERS else moves.none()
+    return moves.filter(own)
+
+
+def plan_notice(actor, plan: RotationPlan, today: date | None = None) -> QuerySet | None:
+    """The public notice of a plan (公示): every move's teacher, from-school and to-school, while
+    the notice period the bureau set is on; None outside it. Callers show those three columns
+    only."""
+    if not plan.notice_open(today or date.today()):
+        return None
+    return (
+        plan.moves.select_related("teacher", "origin", "destination")
+        .only("id", "teacher__name", "origin__name", "destination__name", "is_principal")
+        .order_by("origin__name", "teacher__name", "id")
+    )
 
 
 def my_moves(actor) -> QuerySet:
@@ -926,3 +973,64 @@ def rules_of(plan: RotationPlan) -> dict:
         except KeyError:
             pass
     return rules_on(plan.effective_date)
+
+
+# --- the balance before and after a plan ----------------------------------------------------------
+
+STAGED = ("primary", "junior")
+
+
+def balance_year(district: Region, year: int) -> int | None:
+    """The school year whose balance a plan for `year` is compared with: the latest up to it
+    with enrollment and facility records (the balance page's figure for that year)."""
+    years = [y for y in evaluation_years(district) if y <= year]
+    return max(years) if years else None
+
+
+def mover_row(m: engine.Move, inp: PlanInput) -> list:
+    """A stored move: [teacher, origin, destination, km, is principal, stage taught, higher
+    degree, backbone, PE/arts] (the flags as the balance module counts them)."""
+    c = inp.candidate_by_id[m.teacher]
+    return [
+        int(m.teacher),
+        int(m.origin),
+        int(m.destination),
+        round(float(m.distance_km), 2),
+        bool(m.is_principal),
+        c.stage if c.stage in STAGED else "",
+        int(c.has_higher_degree),
+        int(c.is_backbone),
+        int(c.is_pe_arts),
+    ]
+
+
+def teacher_changes(rows, codes: dict[int, str], terms: set[int] = frozenset()) -> dict:
+    """The balance module's teacher changes of a plan's moves (rows as `mover_row`): each
+    transfer takes the teacher's counts from the origin's part of their stage and adds them to
+    the destination's. A term (teachers in `terms`) keeps the post, and the count, at home."""
+    changes: dict[tuple[str, str | None], dict[str, float]] = defaultdict(
+        lambda: {"higher_degree_teachers": 0.0, "backbone_teachers": 0.0, "pe_arts_teachers": 0.0}
+    )
+    for teacher, origin, dest, _km, _principal, stage, hd, bb, pe in rows:
+        if teacher in terms:
+            continue
+        for school, sign in ((origin, -1.0), (dest, 1.0)):
+            delta = changes[(codes[school], stage or None)]
+            delta["higher_degree_teachers"] += sign * hd
+            delta["backbone_teachers"] += sign * bb
+            delta["pe_arts_teachers"] += sign * pe
+    return dict(changes)
+
+
+def plan_cvs(region: Region, year: int, changes: dict | None = None) -> tuple[dict, dict]:
+    """({district code: {stage: {indicator: CV}}}, {district code: balance year}) of the
+    plan's districts, by the balance module's own function (`district_cvs`), with `changes`
+    applied for the figures after the plan."""
+    cvs, years = {}, {}
+    for district in districts_of(region):
+        y = balance_year(district, year)
+        if y is None:
+            continue
+        years[district.code] = y
+        cvs[district.code] = district_cvs(district=district, year=y, changes=changes)
+    return cvs, years

@@ -25,12 +25,20 @@ from qiangshi.core.services import audit_record, audit_records
 from qiangshi.engines import rotation as engine
 from qiangshi.org.models import Region, RegionLevel, School
 from qiangshi.staffing.selectors import current_school_year
-from qiangshi.teachers.models import Employment, Teacher
+from qiangshi.teachers.models import (
+    Employment,
+    PersonnelStatus,
+    Secondment,
+    SecondmentKind,
+    Teacher,
+)
 
+from . import selectors
 from .explain import Explainer
 from .models import (
     DecisionKind,
     Method,
+    MoveForm,
     PlanStatus,
     RotationDecision,
     RotationExemption,
@@ -70,6 +78,39 @@ def _editable(actor, plan: RotationPlan) -> RotationPlan:
     return plan
 
 
+def _term_years(rules: dict, years) -> int | None:
+    """A term's length, within the rule set's range (its default when None)."""
+    forms = rules.get("forms", {})
+    low, high = forms.get("term_years", [1, 3])
+    if years in (None, ""):
+        return int(forms.get("default_term_years", high))
+    try:
+        years = int(years)
+    except (TypeError, ValueError):
+        years = -1
+    if not low <= years <= high:
+        message = _("A term lasts %(low)d to %(high)d years.") % {"low": low, "high": high}
+        raise ApplicationError(message, fields={"term_years": message})
+    return years
+
+
+def _clean_schools(region: Region, codes) -> list[str]:
+    codes = sorted({c.strip() for c in (codes or []) if c and c.strip()})
+    known = set(
+        School.objects.filter(code__in=codes, district__path__startswith=region.path).values_list(
+            "code", flat=True
+        )
+    )
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise ApplicationError(
+            _("No school %(code)s in %(region)s.")
+            % {"code": ", ".join(unknown), "region": region.name},
+            fields={"appointments": ", ".join(unknown)},
+        )
+    return codes
+
+
 def _clean_districts(region: Region, codes) -> list[str]:
     valid = set(
         Region.objects.filter(level=RegionLevel.DISTRICT, path__startswith=region.path).values_list(
@@ -101,8 +142,14 @@ def plan_create(
     max_distance_km: float | None = None,
     subject_needs: bool = True,
     exchange: bool = True,
+    form: str = "",
+    term_years: int | None = None,
+    appointments: list[str] | None = None,
 ) -> RotationPlan:
-    """A new draft plan for a district or city and school year (not yet solved)."""
+    """A new draft plan for a district or city and school year (not yet solved). `form` is
+    the default form of its teachers' moves (transfer, or a term of `term_years`: the rule
+    set's by default); `appointments` are codes of schools where the planner names a new
+    principal (their principal may leave without another arriving)."""
     _require(actor, "create")
     region = region_for(actor, region_code)
     if not 2000 <= int(year) <= 2100:
@@ -128,8 +175,17 @@ def plan_create(
             _("The distance cap must be positive."),
             fields={"max_distance_km": _("The distance cap must be positive.")},
         )
+    forms = rules.get("forms", {})
+    form = form or forms.get("default", MoveForm.TRANSFER)
+    if form not in MoveForm.values:
+        raise ApplicationError(_("Unknown form of move."), fields={"form": form})
+    term_years = _term_years(rules, term_years if form == MoveForm.TERM else None)
+    appointments = _clean_schools(region, appointments)
     params: dict[str, Any] = {
         "rule_version": rules["version"],
+        "form": form,
+        "term_years": term_years,
+        "appointments": appointments,
         "origins": origins,
         "destinations": destinations,
         "subject_needs": bool(subject_needs),
@@ -177,6 +233,18 @@ def _result_summary(result: engine.Result, inp) -> dict[str, Any]:
                 "moved_out": ch.moved_out,
             }
         )
+    quota_notes = []
+    for group, quota, possible, why in result.quota_notes:
+        school = inp.school_by_id.get(group)
+        quota_notes.append(
+            {
+                "group": group,
+                "name": school.name if school is not None else group,
+                "quota": quota,
+                "possible": possible,
+                "why": why,
+            }
+        )
     return {
         "status": result.status,
         "method": result.method,
@@ -185,21 +253,105 @@ def _result_summary(result: engine.Result, inp) -> dict[str, Any]:
         "solve_time": round(result.solve_time, 3),
         "message": result.message,
         "infeasible_groups": list(result.infeasible_groups),
-        "cv_before": result.cv_before,
-        "cv_after": result.cv_after,
         "schools": schools,
-        "eligible": sum(1 for t in inp.teachers if t.eligible),
+        "eligible": sum(1 for t in inp.teachers if t.eligible and not t.is_principal),
+        "principals_eligible": sum(1 for t in inp.teachers if t.eligible and t.is_principal),
         "teachers": len(inp.teachers),
-        "moves": len(result.moves),
+        "moves": sum(1 for m in result.moves if not m.is_principal),
+        "principal_moves": sum(1 for m in result.moves if m.is_principal),
+        "quota_notes": quota_notes,
+        "principal_notes": [
+            {"district": d, "target": target, "moved": moved}
+            for d, target, moved in result.principal_notes
+        ],
+        "max_moves": result.max_moves,
     }
+
+
+def _school_codes(inp) -> dict[int, str]:
+    return {int(pk): school.code for pk, school in inp.school_by_id.items()}
+
+
+def balance_summary(region, year: int, rows, codes: dict[int, str], terms=frozenset()) -> dict:
+    """The CVs before and after per district, stage and indicator (the balance module's own
+    function and rule set: `selectors.plan_cvs`), and the balance year they are of."""
+    before, years = selectors.plan_cvs(region, year)
+    after, _years = selectors.plan_cvs(
+        region, year, selectors.teacher_changes(rows, codes, set(terms))
+    )
+    return {"cv_before": before, "cv_after": after, "balance_years": years}
+
+
+def plan_summary(region, year: int, result: engine.Result, inp, **extra) -> dict:
+    """The stored result of a solve: the engine's summary, the moves as stored rows, and the
+    balance before and after."""
+    summary = _result_summary(result, inp)
+    rows = [selectors.mover_row(m, inp) for m in result.moves]
+    summary.update(balance_summary(region, year, rows, _school_codes(inp)))
+    summary.update(extra)
+    return summary
+
+
+def _tradeoff(points: list, chosen: int | None) -> list[dict]:
+    return [
+        {
+            "budget": p.budget,
+            "moves": p.moves,
+            "status": p.result.status,
+            "objective": p.result.objective,
+            "gain": p.gain,
+            "balance_before": p.balance_before,
+            "balance_after": p.balance_after,
+            "chosen": i == chosen,
+        }
+        for i, p in enumerate(points)
+    ]
+
+
+def _store_moves(plan: RotationPlan, result: engine.Result, inp) -> None:
+    """Replace the plan's moves by the result's, each with its reason, stages and form (the
+    plan's default form)."""
+    rules = rules_of(plan)
+    forms = rules.get("forms", {})
+    form = plan.params.get("form") or forms.get("default", "transfer")
+    years = plan.params.get("term_years") or forms.get("default_term_years", 3)
+    explain = Explainer(inp)
+    plan.moves.all().delete()
+    rows = []
+    for m in result.moves:
+        c = inp.candidate_by_id[m.teacher]
+        origin, dest = inp.school_by_id[m.origin], inp.school_by_id[m.destination]
+        staged = c.stage in selectors.STAGED and not m.is_principal
+        rows.append(
+            RotationMove(
+                plan=plan,
+                teacher_id=int(m.teacher),
+                origin_id=int(m.origin),
+                destination_id=int(m.destination),
+                subject=c.subject,
+                is_backbone=c.is_backbone,
+                distance_km=round(m.distance_km, 2),
+                reason=explain.reason(m),
+                is_principal=m.is_principal,
+                stage_from=c.stage if staged else origin.stage,
+                stage_to=c.stage if staged else dest.stage,
+                form=MoveForm.TRANSFER if m.is_principal else form,
+                term_years=None if m.is_principal or form != MoveForm.TERM else int(years),
+            )
+        )
+    RotationMove.objects.bulk_create(rows, batch_size=2000)
 
 
 def solve(plan: RotationPlan, *, progress=None) -> engine.Result:
     """Run the optimiser (or the greedy baseline) on the plan's region and store the moves.
 
-    The moves of the previous solve are replaced in one transaction; a failure leaves them as
-    they were and marks the solve failed. Runs as a system read of the region (the caller
-    checked the actor)."""
+    The optimiser solves at several budgets of teachers' moves (the trade-off between balance
+    gained and moves, `engine.plan_tradeoff`) and keeps the default budget's plan (the
+    smallest within the rule set's tolerance of the best objective); every budget's moves are
+    stored so that the planner can pick another (`plan_choose_budget`). The moves of the
+    previous solve are replaced in one transaction; a failure leaves them as they were and
+    marks the solve failed. Runs as a system read of the region (the caller checked the
+    actor)."""
     progress = progress or (lambda message: None)
     RotationPlan.objects.filter(pk=plan.pk).update(
         solve_state=SolveState.RUNNING, solve_message=_("Reading the registry")
@@ -224,41 +376,42 @@ def solve(plan: RotationPlan, *, progress=None) -> engine.Result:
                 "schools": len(inp.schools),
             }
         )
-        runner = engine.greedy_plan if plan.method == Method.GREEDY else engine.plan
-        result = runner(inp.teachers, inp.schools, inp.params)
+        tradeoff = rules.get("tradeoff", {})
+        points, chosen = [], None
+        if plan.method == Method.GREEDY:
+            result = engine.greedy_plan(inp.teachers, inp.schools, inp.params)
+        else:
+            steps = tuple(tradeoff.get("steps", engine.TRADEOFF_STEPS))
+            points = engine.plan_tradeoff(inp.teachers, inp.schools, inp.params, steps=steps)
+            chosen = engine.choose_budget(points, float(tradeoff.get("tolerance", 0.05)))
+            result = points[chosen if chosen is not None else -1].result
         progress(_("Saving"))
-        summary = _result_summary(result, inp)
+        summary = plan_summary(
+            plan.region,
+            plan.year,
+            result,
+            inp,
+            needs=inp.needs,
+            uncoverable=inp.uncoverable,
+            tradeoff=_tradeoff(points, chosen),
+            tolerance=float(tradeoff.get("tolerance", 0.05)),
+            options={
+                str(i): [selectors.mover_row(m, inp) for m in p.result.moves]
+                for i, p in enumerate(points)
+                if p.feasible
+            },
+        )
         summary["read_time"] = round(time.monotonic() - started - result.solve_time, 3)
-        summary["needs"] = inp.needs
-        summary["uncoverable"] = inp.uncoverable
         greedy = result.baseline  # the greedy plan the optimiser started from
         if greedy is not None and result.status in ("optimal", "feasible"):
             summary["greedy"] = {
                 "status": greedy.status,
                 "objective": greedy.objective,
-                "moves": len(greedy.moves),
+                "moves": sum(1 for m in greedy.moves if not m.is_principal),
                 "solve_time": round(greedy.solve_time, 3),
-                "cv_after": greedy.cv_after,
             }
         with transaction.atomic():
-            plan.moves.all().delete()
-            rows = []
-            explain = Explainer(inp)
-            for m in result.moves:
-                c = inp.candidate_by_id[m.teacher]
-                rows.append(
-                    RotationMove(
-                        plan=plan,
-                        teacher_id=int(m.teacher),
-                        origin_id=int(m.origin),
-                        destination_id=int(m.destination),
-                        subject=c.subject,
-                        is_backbone=c.is_backbone,
-                        distance_km=round(m.distance_km, 2),
-                        reason=explain.reason(m),
-                    )
-                )
-            RotationMove.objects.bulk_create(rows, batch_size=2000)
+            _store_moves(plan, result, inp)
             plan.result = summary
             plan.solve_state = SolveState.DONE
             plan.solve_message = ""
@@ -270,6 +423,56 @@ def solve(plan: RotationPlan, *, progress=None) -> engine.Result:
             solve_state=SolveState.FAILED, solve_message=str(exc)[:255]
         )
         raise
+
+
+@transaction.atomic
+def plan_choose_budget(*, actor, plan: RotationPlan, option: int) -> RotationPlan:
+    """Keep another point of the trade-off (by its index in `result["tradeoff"]`): its moves
+    replace the plan's, with their reasons, and the figures after are recomputed."""
+    plan = _editable(actor, plan)
+    result = dict(plan.result or {})
+    rows = (result.get("options") or {}).get(str(option))
+    points = result.get("tradeoff") or []
+    if rows is None or not 0 <= int(option) < len(points):
+        raise ApplicationError(
+            _("This budget has no plan; choose one of the feasible points."),
+            fields={"option": str(option)},
+        )
+    inp = plan_input(
+        plan.region,
+        plan.year,
+        on=plan.effective_date,
+        rules=rules_of(plan),
+        overrides=plan.params,
+        decisions=list(plan.decisions.all()),
+    )
+    moves = [
+        engine.Move(str(t), str(o), str(d), km, "", is_principal=bool(p))
+        for t, o, d, km, p, *_flags in rows
+        if str(t) in inp.candidate_by_id
+    ]
+    if len(moves) != len(rows):
+        raise ApplicationError(_("The registry changed since the plan was solved; solve it again."))
+    described = engine.describe_plan(inp.teachers, inp.schools, inp.params, moves)
+    _store_moves(plan, described, inp)
+    fresh = plan_summary(plan.region, plan.year, described, inp)
+    for key in ("schools", "cv_before", "cv_after", "balance_years", "moves", "principal_moves"):
+        result[key] = fresh[key]
+    point = points[int(option)]
+    for i, p in enumerate(points):
+        p["chosen"] = i == int(option)
+    result["objective"] = point["objective"]
+    result["status"] = point["status"]
+    result["max_moves"] = point["budget"]
+    plan.result = result
+    plan.save(update_fields=["result"])
+    audit_record(
+        actor=actor,
+        action="rotation.budget",
+        target=plan,
+        changes={"budget": [None, point["budget"]], "moves": [None, point["moves"]]},
+    )
+    return plan
 
 
 def plan_solve(*, actor, plan: RotationPlan, method: str | None = None) -> RotationPlan:
@@ -415,6 +618,15 @@ def plan_apply(*, actor, plan: RotationPlan, today: date | None = None) -> int:
     }
     end = plan.effective_date.fromordinal(plan.effective_date.toordinal() - 1)
     new = []
+    terms = [m for m in moves if m.form == MoveForm.TERM]
+    moves = [m for m in moves if m.form != MoveForm.TERM]
+    for m in terms:
+        job = current.get(m.teacher_id)
+        if job is None or job.school_id != m.origin_id:
+            raise ApplicationError(
+                _("%(teacher)s no longer works at %(school)s; return the plan and re-solve it.")
+                % {"teacher": m.teacher.name, "school": m.origin.name}
+            )
     for m in moves:
         job = current.get(m.teacher_id)
         if job is None or job.school_id != m.origin_id:
@@ -444,16 +656,148 @@ def plan_apply(*, actor, plan: RotationPlan, today: date | None = None) -> int:
                 start_date=plan.effective_date,
             )
         )
-    Employment.objects.bulk_update(list(current.values()), ["end_date", "end_reason"], 2000)
+    transferred = {m.teacher_id for m in moves}
+    Employment.objects.bulk_update(
+        [job for tid, job in current.items() if tid in transferred],
+        ["end_date", "end_reason"],
+        2000,
+    )
     Employment.objects.bulk_create(new, batch_size=2000)
+    source = _("Rotation: %(plan)s") % {"plan": str(plan)}
+    Secondment.objects.bulk_create(
+        [
+            Secondment(
+                teacher_id=m.teacher_id,
+                school_id=m.destination_id,
+                kind=SecondmentKind.SUPPORT,
+                start_date=plan.effective_date,
+                return_date=m.return_date,
+                source=source[:160],
+            )
+            for m in terms
+        ],
+        batch_size=2000,
+    )
+    Teacher.objects.filter(pk__in=[m.teacher_id for m in terms]).update(
+        personnel_status=PersonnelStatus.SECONDED
+    )
     audit_records(
         actor=actor,
         action="employment.rotate",
-        entries=[(m.teacher, {"school": [m.origin.code, m.destination.code]}) for m in moves],
+        entries=[(m.teacher, {"school": [m.origin.code, m.destination.code]}) for m in moves]
+        + [
+            (m.teacher, {"secondment": [None, f"{m.destination.code} → {m.return_date}"]})
+            for m in terms
+        ],
         note=str(plan),
     )
     _transition(actor, plan, PlanStatus.EFFECTIVE, applied_at=timezone.now())
-    return len(moves)
+    return len(moves) + len(terms)
+
+
+@transaction.atomic
+def terms_end(*, actor, today: date | None = None, plan: RotationPlan | None = None) -> int:
+    """Teachers whose rotation term has reached its return date come home: the secondment
+    ends on the return date, the teacher is in service again, the move is marked returned.
+    For every effective plan (or `plan`); returns how many returned. Idempotent."""
+    today = today or date.today()
+    plans = RotationPlan.objects.filter(status=PlanStatus.EFFECTIVE)
+    if plan is not None:
+        plans = plans.filter(pk=plan.pk)
+    due = [
+        m
+        for m in RotationMove.objects.filter(
+            plan__in=plans, form=MoveForm.TERM, returned_on__isnull=True
+        ).select_related("plan", "teacher", "destination")
+        if m.return_date is not None and m.return_date <= today
+    ]
+    for m in due:
+        Secondment.objects.filter(
+            teacher_id=m.teacher_id,
+            school_id=m.destination_id,
+            start_date=m.plan.effective_date,
+            ended_on__isnull=True,
+        ).update(ended_on=m.return_date)
+        m.returned_on = m.return_date
+    RotationMove.objects.bulk_update(due, ["returned_on"], 2000)
+    Teacher.objects.filter(
+        pk__in=[m.teacher_id for m in due], personnel_status=PersonnelStatus.SECONDED
+    ).update(personnel_status=PersonnelStatus.ACTIVE)
+    if due:
+        audit_records(
+            actor=actor,
+            action="rotation.return",
+            entries=[
+                (m.teacher, {"secondment": [m.destination.code, f"returned {m.return_date}"]})
+                for m in due
+            ],
+            note=_("Rotation terms ended"),
+        )
+    return len(due)
+
+
+@transaction.atomic
+def move_set_form(
+    *, actor, plan: RotationPlan, move_pk, form: str, term_years=None
+) -> RotationMove:
+    """A move of a draft plan becomes a transfer or a term (of 1–3 years: the rule set's
+    range). A principal's move is a transfer."""
+    plan = _editable(actor, plan)
+    move = plan.moves.filter(pk=move_pk).select_related("teacher").first()
+    if move is None:
+        raise ApplicationError(_("No such move."))
+    if form not in MoveForm.values:
+        raise ApplicationError(_("Unknown form of move."), fields={"form": str(form)})
+    if move.is_principal and form == MoveForm.TERM:
+        raise ApplicationError(
+            _("A principal's move is a transfer."),
+            fields={"form": _("A principal's move is a transfer.")},
+        )
+    years = _term_years(rules_of(plan), term_years) if form == MoveForm.TERM else None
+    before = f"{move.form}:{move.term_years or ''}"
+    move.form, move.term_years = form, years
+    move.save(update_fields=["form", "term_years"])
+    audit_record(
+        actor=actor,
+        action="rotation.form",
+        target=plan,
+        changes={
+            "move": [f"{move.teacher_id} {before}", f"{move.teacher_id} {form}:{years or ''}"]
+        },
+    )
+    return move
+
+
+@transaction.atomic
+def plan_set_notice(
+    *, actor, plan: RotationPlan, start: date | None, end: date | None
+) -> RotationPlan:
+    """Switch the public notice (公示: name, from-school, to-school) on for a period, or off
+    (no dates). The bureau's reviewers, on an approved, published or effective plan."""
+    plan = _reviewable(actor, plan)
+    if plan.status not in (PlanStatus.APPROVED, PlanStatus.PUBLISHED, PlanStatus.EFFECTIVE):
+        raise ApplicationError(_("Only an approved plan can have a public notice."))
+    if (start is None) != (end is None):
+        message = _("Give both the first and the last day of the notice, or neither.")
+        raise ApplicationError(message, fields={"notice_end": message})
+    if start is not None and end < start:
+        message = _("The notice cannot end before it starts.")
+        raise ApplicationError(message, fields={"notice_end": message})
+    before = [plan.notice_start, plan.notice_end]
+    plan.notice_start, plan.notice_end = start, end
+    plan.save(update_fields=["notice_start", "notice_end"])
+    audit_record(
+        actor=actor,
+        action="rotation.notice",
+        target=plan,
+        changes={
+            "notice": [
+                " – ".join(str(d) for d in before if d) or None,
+                " – ".join(str(d) for d in (start, end) if d) or None,
+            ]
+        },
+    )
+    return plan
 
 
 def _transition(actor, plan: RotationPlan, status: str, **fields) -> RotationPlan:

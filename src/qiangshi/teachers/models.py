@@ -383,6 +383,51 @@ class WorkExperience(TeacherRecord):
         return f"{self.employer} {self.start_date}"
 
 
+class SecondmentKind(models.TextChoices):
+    SUPPORT = "support", _("Teaching support term (支教)")
+    ITINERANT = "itinerant", _("Itinerant teaching (走教)")
+
+
+class Secondment(TeacherRecord):
+    """A term at another school with the post kept at home (支教, 走教): from a rotation plan's
+    term move, from its effective date to its return date. The employment stays at the home
+    school; `ended_on` is set when the teacher has returned."""
+
+    scope_school_path = "school"
+    scope_current = None
+
+    teacher = models.ForeignKey(
+        Teacher, verbose_name=_("teacher"), on_delete=models.CASCADE, related_name="secondments"
+    )
+    school = models.ForeignKey(
+        School,
+        verbose_name=_("host school"),
+        on_delete=models.PROTECT,
+        related_name="secondments",
+    )
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=SecondmentKind.choices, default=SecondmentKind.SUPPORT
+    )
+    start_date = models.DateField(_("start date"))
+    return_date = models.DateField(_("return date"))
+    ended_on = models.DateField(_("returned on"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=160, blank=True)
+
+    class Meta:
+        verbose_name = _("secondment")
+        verbose_name_plural = _("secondments")
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(return_date__gt=models.F("start_date")),
+                name="secondment_dates_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.start_date}–{self.return_date}"
+
+
 class Certificate(TeacherRecord):
     """A teaching certificate (教师资格): the stage and subject it covers."""
 

@@ -107,11 +107,15 @@ def plan_pdf(plan, moves) -> bytes:
         Spacer(1, 4 * mm),
         p(_("District coefficient of variation, before and after"), heading),
     ]
-    cv = [[p(_("District")), p(_("Indicator")), p(_("CV before")), p(_("CV after")),
-           p(_("CV change"))]]  # fmt: skip
-    for district, indicator, before, after, change in cv_rows(result):
-        cv.append([p(district), p(indicator), p(_fmt(before)), p(_fmt(after)), p(_fmt(change))])
-    table = LongTable(cv, colWidths=[22 * mm, 78 * mm, 23 * mm, 23 * mm, 24 * mm], repeatRows=1)
+    cv = [[p(_("District")), p(_("Stage")), p(_("Indicator")), p(_("CV before")),
+           p(_("CV after")), p(_("CV change"))]]  # fmt: skip
+    for district, stage, indicator, before, after, change in cv_rows(result):
+        cv.append(
+            [p(district), p(stage), p(indicator), p(_fmt(before)), p(_fmt(after)), p(_fmt(change))]
+        )
+    table = LongTable(
+        cv, colWidths=[20 * mm, 20 * mm, 62 * mm, 22 * mm, 22 * mm, 24 * mm], repeatRows=1
+    )
     table.setStyle(grid)
     table.setStyle(header)
     story += [table, Spacer(1, 4 * mm), p(_("Moves"), heading)]
