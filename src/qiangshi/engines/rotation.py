@@ -166,6 +166,8 @@ __all__ = [
     "greedy_plan",
     "objective_value",
     "plan",
+    "plan_principals",
+    "plan_tradeoff",
     "random_instance",
 ]
 
@@ -1119,8 +1121,8 @@ def plan(teachers: Sequence[Teacher], schools: Sequence[School], params: Params 
     return _teachers_plan(track, params)
 
 
-def _teachers_plan(track: PrincipalTrack, params: Params) -> Result:
-    ran: dict = {}
+def _teachers_plan(track: PrincipalTrack, params: Params, start=None) -> Result:
+    ran: dict = {"start": start}
     left = replace(params, time_limit=max(params.time_limit - track.solve_time, 1.0))
     result = _plan(track.teachers, track.schools, left, ran)
     if "greedy" in ran:
@@ -1351,6 +1353,17 @@ def _plan(teachers, schools, params: Params, ran: dict) -> Result:
     greedy_ok = greedy[2] == ""
     greedy_cols = model.column_of(greedy[0], greedy[1]) if greedy_ok else None
     start_moves = (greedy[0], greedy[1]) if greedy_ok else None
+    given = ran.get("start")  # a feasible plan to start from, (teacher, school) ids
+    if given is not None:
+        tix = {t.id: i for i, t in enumerate(inst.teachers)}
+        if all(t in tix and d in inst.sidx for t, d in given):
+            gt = np.array([tix[t] for t, _d in given], dtype=np.int64)
+            gs = np.array([inst.sidx[d] for _t, d in given], dtype=np.int64)
+            given_cols = model.column_of(gt, gs)
+            if given_cols is not None and (
+                start_moves is None or inst.objective(gt, gs) < inst.objective(*start_moves)
+            ):
+                greedy_cols, start_moves = given_cols, (gt, gs)
     cols, bound, lp_feasible = None, None, True
     if model.n > params.max_columns:
         keep = greedy_cols if greedy_cols is not None else np.zeros(0, dtype=np.int64)
@@ -2094,8 +2107,10 @@ def _result(inst, mt, ms, status, objective, gap, elapsed, message, group, metho
 
 @dataclass
 class BudgetPoint:
-    """One point of the trade-off: the plan with at most `budget` teachers' moves (None: no
-    limit), its number of teachers' moves, and the balance part of the objective (teachers
+    """One point of the trade-off between balance and moves: the plan solved with `move_cost`
+    per teachers' move (None: the rule set's own weights, the unlimited plan), its number of
+    teachers' moves (`budget`, the budget it needs), its objective under the rule set's own
+    weights (comparable across points), and the balance part of the objective (teachers
     missing below the minimums and away from the district's fair share, weighted) before and
     after it."""
 
@@ -2104,78 +2119,92 @@ class BudgetPoint:
     moves: int
     balance_before: float
     balance_after: float | None
+    move_cost: float | None = None
+    objective: float | None = None
 
     @property
     def feasible(self) -> bool:
-        return self.result.status in ("optimal", "feasible") and self.result.objective is not None
+        return self.result.status in ("optimal", "feasible") and self.objective is not None
 
     @property
     def gain(self) -> float | None:
         return None if self.balance_after is None else self.balance_before - self.balance_after
 
 
-TRADEOFF_STEPS = (0.0, 0.10, 0.25, 0.50, None)
+# Costs per move, in the objective's units (a teacher missing below a minimum costs
+# w_shortfall, 100 by default): each makes the plans keep only the moves that buy more balance.
+TRADEOFF_MOVE_COSTS = (2.0, 5.0, 20.0, 100.0, 1000.0)
 
 
 def plan_tradeoff(
     teachers: Sequence[Teacher],
     schools: Sequence[School],
     params: Params | None = None,
-    steps: Sequence[float | None] = TRADEOFF_STEPS,
+    move_costs: Sequence[float] = TRADEOFF_MOVE_COSTS,
     method: str = "milp",
 ) -> list[BudgetPoint]:
-    """Plans at several budgets of teachers' moves: the quota minimum (the sum of the quota
-    groups' quotas) times 1 + each step, and no limit (None), ascending, each budget once. The
-    unlimited plan is solved first; a budget at or above its number of moves gives the same
-    plan (not solved again). The time limit is shared (5 s each at least); budget points are
-    solved without the search for the cause of an infeasibility (a budget too small for the
-    quotas and subject needs has no plan: the point says so). The principals' track is solved
-    once, for all of them."""
+    """The trade-off between balance gained and the number of moves: the plan with the rule
+    set's weights (as many moves as buy any balance), then the same model with a higher cost
+    per move for each of `move_costs` (a Lagrangian form of a move budget: each plan is the
+    best for its own number of moves that such a cost can reach, and every one is feasible,
+    since the hard constraints stay). With the highest costs only the moves the quotas, subject
+    needs and staffing bands require are left: the fewest moves a plan needs. Each solve
+    starts from the previous plan. Points are returned by ascending moves (one per number of
+    moves), each with its objective under the rule set's own weights. The time limit is
+    shared (10 s each at least); the principals' track is solved once, for all of them."""
     params = params or Params()
     track = plan_principals(teachers, schools, params)
     inst = _Instance(track.teachers, track.schools, params)
-    minimum = int(inst.group_quota.sum())
-    budgets: list[int | None] = []
-    for step in steps:
-        b = None if step is None else max(math.ceil(minimum * (1 + step) - 1e-9), 1)
-        if b not in budgets:
-            budgets.append(b)
-    share = max(params.time_limit / max(len(budgets), 1), 5.0)
     tix = {t.id: i for i, t in enumerate(inst.teachers)}
     before = inst.balance(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-    runner = _teachers_plan if method == "milp" else _teachers_greedy
+    share = max(params.time_limit / (len(move_costs) + 1), 10.0)
 
-    def point(budget, result) -> BudgetPoint:
+    def point(cost, result) -> BudgetPoint:
         moves = [m for m in result.moves if not m.is_principal]
-        after = None
+        after = objective = None
         if result.status in ("optimal", "feasible", "incomplete") and result.objective is not None:
             mt = np.array([tix[m.teacher] for m in moves], dtype=np.int64)
             ms = np.array([inst.sidx[m.destination] for m in moves], dtype=np.int64)
             after = inst.balance(mt, ms)
-        return BudgetPoint(budget, result, len(moves), before, after)
+            objective = inst.objective(mt, ms)
+        return BudgetPoint(len(moves), result, len(moves), before, after, cost, objective)
 
-    unlimited = point(None, runner(track, replace(params, time_limit=share)))
-    points = [unlimited] if None in budgets else []
-    for b in sorted(x for x in budgets if x is not None):
-        if unlimited.feasible and b >= unlimited.moves:
-            continue  # the unlimited plan fits this budget
-        bp = replace(params, time_limit=share, max_moves=b, diagnose=False)
-        points.append(point(b, runner(track, bp)))
-    points.sort(key=lambda p: (p.budget is None, p.budget or 0))
-    return points
+    if method != "milp":
+        return [point(None, _teachers_greedy(track, params))]
+    first = point(None, _teachers_plan(track, replace(params, time_limit=share)))
+    points = [first]
+    start = None
+    if first.feasible:
+        start = [(m.teacher, m.destination) for m in first.result.moves if not m.is_principal]
+    for cost in sorted(move_costs):
+        if cost <= params.w_move:
+            continue
+        p = replace(params, w_move=float(cost), time_limit=share, diagnose=False)
+        pt = point(cost, _teachers_plan(track, p, start))
+        if pt.feasible:
+            start = [(m.teacher, m.destination) for m in pt.result.moves if not m.is_principal]
+        points.append(pt)
+    unique: dict[int, BudgetPoint] = {}
+    for pt in points:  # one point per number of moves: the better objective
+        if not pt.feasible:
+            continue
+        kept = unique.get(pt.moves)
+        if kept is None or pt.objective < kept.objective:
+            unique[pt.moves] = pt
+    if not unique:
+        return [first]
+    return sorted(unique.values(), key=lambda p: p.moves)
 
 
 def choose_budget(points: Sequence[BudgetPoint], tolerance: float = 0.05) -> int | None:
-    """The index of the default point: the smallest budget whose objective is within
-    `tolerance` (relative) of the best feasible objective; None when no point has a plan."""
+    """The index of the default point: the fewest moves whose objective (under the rule set's
+    own weights) is within `tolerance` (relative) of the best; None when no point has a plan."""
     feasible = [i for i, p in enumerate(points) if p.feasible]
     if not feasible:
         return None
-    best = min(points[i].result.objective for i in feasible)
-    for i in feasible:  # ascending budgets, unlimited last
-        if points[i].result.objective <= best + tolerance * abs(best) + EPS:
-            return i
-    return feasible[-1]
+    best = min(points[i].objective for i in feasible)
+    ok = [i for i in feasible if points[i].objective <= best + tolerance * abs(best) + EPS]
+    return min(ok, key=lambda i: (points[i].moves, points[i].objective))
 
 
 def _teachers_greedy(track: PrincipalTrack, params: Params) -> Result:

@@ -88,22 +88,38 @@ class PlanIn(Schema):
     max_distance_km: float | None = Field(None, gt=0)
     subject_needs: bool = True
     exchange: bool = Field(True, description="Receiving districts may send teachers back")
+    form: Literal["transfer", "term", ""] = Field(
+        "", description="Default form of the teachers' moves (the rule set's when empty)"
+    )
+    term_years: int | None = Field(None, ge=1, le=10, description="Length of a term, in years")
+    appointments: list[str] = Field(
+        default_factory=list, description="Codes of schools where a new principal is named"
+    )
     solve: bool = Field(True, description="Solve right away (a background job)")
 
 
-def plan_out(plan) -> dict[str, Any]:
-    return {
+def plan_out(plan, actor=None) -> dict[str, Any]:
+    """A plan as the API shows it: in full to the planning offices (the stored trade-off's
+    moves apart: see /moves); to a school administrator or a teacher its dates and status."""
+    out = {
         "id": plan.pk,
         "name": str(plan),
         "region": plan.region.code,
         "year": plan.year,
         "status": plan.status,
-        "method": plan.method,
         "effective_date": plan.effective_date.isoformat(),
+        "notice_start": plan.notice_start.isoformat() if plan.notice_start else None,
+        "notice_end": plan.notice_end.isoformat() if plan.notice_end else None,
+    }
+    if actor is not None and actor.role not in selectors.PLANNERS:
+        return out
+    return {
+        **out,
+        "method": plan.method,
         "params": plan.params,
         "solve_state": plan.solve_state,
         "solve_message": plan.solve_message,
-        "result": plan.result,
+        "result": {k: v for k, v in (plan.result or {}).items() if k != "options"},
         "review_comment": plan.review_comment,
     }
 
@@ -129,7 +145,7 @@ def plan_list(request, filters: Query[PlanListQuery]):
         "count": page.paginator.count,
         "page": page.number,
         "page_size": filters.page_size,
-        "results": [plan_out(p) for p in page],
+        "results": [plan_out(p, request.auth) for p in page],
     }
 
 
@@ -147,17 +163,20 @@ def plan_create(request, body: PlanIn):
         max_distance_km=body.max_distance_km,
         subject_needs=body.subject_needs,
         exchange=body.exchange,
+        form=body.form,
+        term_years=body.term_years,
+        appointments=body.appointments,
     )
     if body.solve:
         plan = services.plan_solve(actor=request.auth, plan=plan)
     plan.refresh_from_db()
-    return Status(201, plan_out(plan))
+    return Status(201, plan_out(plan, request.auth))
 
 
 @router.get("/plans/{plan_id}", response={200: dict[str, Any], **ERRORS}, summary="A plan")
 def plan_detail(request, plan_id: Id):
     _require(request.auth)
-    return plan_out(selectors.plan_get(request.auth, plan_id))
+    return plan_out(selectors.plan_get(request.auth, plan_id), request.auth)
 
 
 class MovesQuery(Schema):
@@ -171,25 +190,94 @@ class MovesQuery(Schema):
 def plan_moves(request, plan_id: Id, filters: Query[MovesQuery]):
     _require(request.auth)
     plan = selectors.plan_get(request.auth, plan_id)
-    page = Paginator(selectors.plan_moves(plan), filters.page_size).get_page(filters.page)
+    moves = selectors.plan_moves_for(request.auth, plan)
+    page = Paginator(moves, filters.page_size).get_page(filters.page)
     return {
         "count": page.paginator.count,
         "page": page.number,
         "page_size": filters.page_size,
         "results": [
             {
+                "id": m.pk,
                 "teacher_id": m.teacher_id,
                 "teacher_name": m.teacher.name,
                 "from": m.origin.code,
                 "to": m.destination.code,
                 "subject": m.subject,
                 "is_backbone": m.is_backbone,
+                "is_principal": m.is_principal,
+                "stage_from": m.stage_from,
+                "stage_to": m.stage_to,
+                "form": m.form,
+                "term_years": m.term_years,
+                "return_date": m.return_date.isoformat() if m.return_date else None,
                 "distance_km": m.distance_km,
                 "reason": m.reason,
             }
             for m in page
         ],
     }
+
+
+@router.get(
+    "/plans/{plan_id}/notice",
+    response={200: dict[str, Any], **ERRORS},
+    summary="A plan's public notice (name, from, to) while it is on",
+)
+def plan_notice(request, plan_id: Id, filters: Query[MovesQuery]):
+    _require(request.auth)
+    plan = selectors.plan_get(request.auth, plan_id)
+    notice = selectors.plan_notice(request.auth, plan)
+    if notice is None:
+        raise NotFound("Not found")
+    page = Paginator(notice, filters.page_size).get_page(filters.page)
+    return {
+        "count": page.paginator.count,
+        "page": page.number,
+        "page_size": filters.page_size,
+        "notice_start": plan.notice_start.isoformat(),
+        "notice_end": plan.notice_end.isoformat(),
+        "results": [
+            {"name": m.teacher.name, "from": m.origin.name, "to": m.destination.name} for m in page
+        ],
+    }
+
+
+class NoticeIn(Schema):
+    start: date | None = None
+    end: date | None = None
+
+
+@router.post("/plans/{plan_id}/notice", response={200: dict[str, Any], **ERRORS})
+def plan_set_notice(request, plan_id: Id, body: NoticeIn):
+    plan = selectors.plan_get(request.auth, plan_id)
+    plan = services.plan_set_notice(actor=request.auth, plan=plan, start=body.start, end=body.end)
+    return plan_out(plan, request.auth)
+
+
+class BudgetIn(Schema):
+    option: int = Field(..., ge=0, le=100, description="Index in result.tradeoff")
+
+
+@router.post("/plans/{plan_id}/budget", response={200: dict[str, Any], **ERRORS})
+def plan_budget(request, plan_id: Id, body: BudgetIn):
+    plan = selectors.plan_get(request.auth, plan_id)
+    plan = services.plan_choose_budget(actor=request.auth, plan=plan, option=body.option)
+    return plan_out(plan, request.auth)
+
+
+class FormIn(Schema):
+    form: Literal["transfer", "term"]
+    term_years: int | None = Field(None, ge=1, le=10)
+
+
+@router.post("/plans/{plan_id}/moves/{move_id}/form", response={200: dict[str, Any], **ERRORS})
+def move_form(request, plan_id: Id, move_id: Id, body: FormIn):
+    plan = selectors.plan_get(request.auth, plan_id)
+    move = services.move_set_form(
+        actor=request.auth, plan=plan, move_pk=move_id, form=body.form, term_years=body.term_years
+    )
+    return {"id": move.pk, "form": move.form, "term_years": move.term_years}
 
 
 class SolveIn(Schema):
@@ -201,7 +289,7 @@ def plan_solve(request, plan_id: Id, body: SolveIn):
     plan = selectors.plan_get(request.auth, plan_id)
     plan = services.plan_solve(actor=request.auth, plan=plan, method=body.method)
     plan.refresh_from_db()
-    return Status(202, plan_out(plan))
+    return Status(202, plan_out(plan, request.auth))
 
 
 class DecisionIn(Schema):
@@ -240,7 +328,7 @@ class ReviewIn(Schema):
 @router.post("/plans/{plan_id}/submit", response={200: dict[str, Any], **ERRORS})
 def plan_submit(request, plan_id: Id):
     plan = selectors.plan_get(request.auth, plan_id)
-    return plan_out(services.plan_submit(actor=request.auth, plan=plan))
+    return plan_out(services.plan_submit(actor=request.auth, plan=plan), request.auth)
 
 
 @router.post("/plans/{plan_id}/review", response={200: dict[str, Any], **ERRORS})
@@ -249,13 +337,13 @@ def plan_review(request, plan_id: Id, body: ReviewIn):
     plan = services.plan_review(
         actor=request.auth, plan=plan, approve=body.approve, comment=body.comment
     )
-    return plan_out(plan)
+    return plan_out(plan, request.auth)
 
 
 @router.post("/plans/{plan_id}/publish", response={200: dict[str, Any], **ERRORS})
 def plan_publish(request, plan_id: Id):
     plan = selectors.plan_get(request.auth, plan_id)
-    return plan_out(services.plan_publish(actor=request.auth, plan=plan))
+    return plan_out(services.plan_publish(actor=request.auth, plan=plan), request.auth)
 
 
 @router.post("/plans/{plan_id}/apply", response={200: dict[str, Any], **ERRORS})
@@ -263,7 +351,7 @@ def plan_apply(request, plan_id: Id):
     plan = selectors.plan_get(request.auth, plan_id)
     applied = services.plan_apply(actor=request.auth, plan=plan)
     plan.refresh_from_db()
-    return {**plan_out(plan), "applied": applied}
+    return {**plan_out(plan, request.auth), "applied": applied}
 
 
 @router.get("/mine", response={200: list[dict[str, Any]], **ERRORS}, summary="My own moves")

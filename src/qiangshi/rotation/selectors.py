@@ -476,6 +476,7 @@ class PlanInput:
     rules: dict
     needs: dict[str, dict[str, int]]
     uncoverable: dict[str, dict[str, int]] = field(default_factory=dict)
+    time_limit_set: bool = False  # the plan (or the command) set its own time limit
 
 
 def _subject_needs(
@@ -773,6 +774,7 @@ def plan_input(
         rules=rules,
         needs={str(k): v for k, v in needs_pk.items() if v},
         uncoverable={str(k): v for k, v in uncoverable.items()},
+        time_limit_set="time_limit" in overrides,
     )
 
 

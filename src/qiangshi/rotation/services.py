@@ -10,6 +10,7 @@ district office cannot approve); a plan's moves become employment records on its
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -292,13 +293,31 @@ def plan_summary(region, year: int, result: engine.Result, inp, **extra) -> dict
     return summary
 
 
+def tradeoff_points(rules: dict, inp, method: str) -> tuple[list, int | None]:
+    """The trade-off between balance gained and moves (`engine.plan_tradeoff`, with the rule
+    set's move costs and time limit unless the plan sets one) and the default point."""
+    tradeoff = rules.get("tradeoff", {})
+    params = inp.params
+    if "time_limit" in tradeoff and not inp.time_limit_set:
+        params = replace(params, time_limit=float(tradeoff["time_limit"]))
+    points = engine.plan_tradeoff(
+        inp.teachers,
+        inp.schools,
+        params,
+        move_costs=tuple(tradeoff.get("move_costs", engine.TRADEOFF_MOVE_COSTS)),
+        method=method,
+    )
+    return points, engine.choose_budget(points, float(tradeoff.get("tolerance", 0.05)))
+
+
 def _tradeoff(points: list, chosen: int | None) -> list[dict]:
     return [
         {
             "budget": p.budget,
+            "move_cost": p.move_cost,
             "moves": p.moves,
             "status": p.result.status,
-            "objective": p.result.objective,
+            "objective": p.objective,
             "gain": p.gain,
             "balance_before": p.balance_before,
             "balance_after": p.balance_after,
@@ -377,14 +396,11 @@ def solve(plan: RotationPlan, *, progress=None) -> engine.Result:
             }
         )
         tradeoff = rules.get("tradeoff", {})
-        points, chosen = [], None
-        if plan.method == Method.GREEDY:
-            result = engine.greedy_plan(inp.teachers, inp.schools, inp.params)
-        else:
-            steps = tuple(tradeoff.get("steps", engine.TRADEOFF_STEPS))
-            points = engine.plan_tradeoff(inp.teachers, inp.schools, inp.params, steps=steps)
-            chosen = engine.choose_budget(points, float(tradeoff.get("tolerance", 0.05)))
-            result = points[chosen if chosen is not None else -1].result
+        points, chosen = tradeoff_points(rules, inp, plan.method)
+        kept = points[chosen if chosen is not None else 0]
+        result = kept.result
+        if kept.objective is not None:
+            result.objective = kept.objective  # under the rule set's own weights
         progress(_("Saving"))
         summary = plan_summary(
             plan.region,
@@ -402,7 +418,8 @@ def solve(plan: RotationPlan, *, progress=None) -> engine.Result:
             },
         )
         summary["read_time"] = round(time.monotonic() - started - result.solve_time, 3)
-        greedy = result.baseline  # the greedy plan the optimiser started from
+        # the greedy plan the optimiser started from, with the rule set's own weights
+        greedy = next((p.result.baseline for p in points if p.move_cost is None), None)
         if greedy is not None and result.status in ("optimal", "feasible"):
             summary["greedy"] = {
                 "status": greedy.status,

@@ -17,16 +17,22 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from qiangshi.access.models import Role
 from qiangshi.access.scoping import can
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.engines import rotation as engine
-from qiangshi.org.models import RegionLevel
+from qiangshi.org.models import Region, RegionLevel
 from qiangshi.rotation import selectors, services
-from qiangshi.rotation.models import DecisionKind, Method, PlanStatus, SolveState
-from qiangshi.rotation.outputs import cv_rows, indicator_label, plan_xlsx, subject_label
+from qiangshi.rotation.models import DecisionKind, Method, MoveForm, PlanStatus, SolveState
+from qiangshi.rotation.outputs import (
+    cv_rows,
+    form_label,
+    indicator_label,
+    plan_xlsx,
+    subject_label,
+)
 from qiangshi.web.lists import paginate, query_without_page, xlsx_response
 
 STATUS_BADGE = {
@@ -321,7 +327,10 @@ def rotation_plan(request, pk: int):
     _require(request.user)
     plan = _plan(request, pk)
     user = request.user
-    moves = selectors.plan_moves(plan)
+    planner = user.role in selectors.PLANNERS
+    visible = selectors.plan_moves_for(user, plan)
+    principal_moves = list(visible.filter(is_principal=True).order_by("origin__name"))
+    moves = visible.filter(is_principal=False)
     q = request.GET.get("q", "").strip()
     if q:
         moves = moves.filter(
@@ -338,29 +347,41 @@ def rotation_plan(request, pk: int):
     cv = [
         {
             "district": r[0],
-            "indicator": r[1],
-            "before": r[2],
-            "after": r[3],
-            "change": r[4],
-            "better": r[4] is not None and r[4] < 0,
+            "stage": r[1],
+            "indicator": r[2],
+            "before": r[3],
+            "after": r[4],
+            "change": r[5],
+            "better": r[5] is not None and r[5] < 0,
         }
         for r in cv_rows(result)
     ]
     chart = {
-        "labels": [f"{r['district']} · {r['indicator']}" for r in cv],
+        "labels": [f"{r['district']} · {r['stage']} · {r['indicator']}" for r in cv],
         "before": [r["before"] for r in cv],
         "after": [r["after"] for r in cv],
         "before_label": _("CV before"),
         "after_label": _("CV after"),
     }
     page = paginate(request, moves)
-    for m in page:
+    for m in (*page, *principal_moves):
         m.subject_label = subject_label(m.subject)
+        m.form_label = form_label(m)
+    notice = selectors.plan_notice(user, plan)
+    tradeoff = result.get("tradeoff") or []
     return render(
         request,
         "web/rotation/plan.html",
         {
             "plan": plan,
+            "planner": planner,
+            "principal_moves": principal_moves,
+            "notice_open": notice is not None,
+            "tradeoff": tradeoff,
+            "tradeoff_chart": _tradeoff_chart(tradeoff),
+            "balance_years": _balance_years(result),
+            "forms": MoveForm.choices,
+            "term_range": range(1, 4),
             "result": result,
             "page": page,
             "query": query_without_page(request),
@@ -396,6 +417,27 @@ def rotation_plan_status(request, pk: int):
     if not solving and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"
     return response
+
+
+def _tradeoff_chart(points: list[dict]) -> dict:
+    """Balance gained against the number of teachers' moves, one point per budget solved."""
+    feasible = [p for p in points if p.get("gain") is not None]
+    return {
+        "moves": [p["moves"] for p in feasible],
+        "gain": [round(p["gain"], 1) for p in feasible],
+        "chosen": [bool(p.get("chosen")) for p in feasible],
+        "x_label": _("Teachers' moves"),
+        "y_label": _("Balance gained"),
+    }
+
+
+def _balance_years(result: dict) -> str:
+    """ "2025" (or "思明区 2025, 湖里区 2024"): the school year(s) of the balance figures."""
+    years = result.get("balance_years") or {}
+    if len(set(years.values())) <= 1:
+        return str(next(iter(years.values()), ""))
+    names = dict(Region.objects.filter(code__in=list(years)).values_list("code", "name"))
+    return _(", ").join(f"{names.get(c, c)} {y}" for c, y in sorted(years.items()))
 
 
 def _post_action(request, pk: int, call, success: str):
@@ -515,10 +557,99 @@ def rotation_decide(request, pk: int):
 
 
 @login_required
+def rotation_budget(request, pk: int):
+    """Keep another point of the trade-off between balance gained and moves."""
+    _require(request.user, "change")
+    option = request.POST.get("option", "")
+    return _post_action(
+        request,
+        pk,
+        lambda plan: services.plan_choose_budget(
+            actor=request.user, plan=plan, option=int(option) if option.isdigit() else -1
+        ),
+        _("The plan now has the moves of this budget."),
+    )
+
+
+@login_required
+def rotation_move_form(request, pk: int, move_pk: int):
+    """A move becomes a transfer or a term of 1–3 years."""
+    _require(request.user, "change")
+    return _post_action(
+        request,
+        pk,
+        lambda plan: services.move_set_form(
+            actor=request.user,
+            plan=plan,
+            move_pk=move_pk,
+            form=request.POST.get("form", ""),
+            term_years=request.POST.get("term_years") or None,
+        ),
+        _("Form of the move saved."),
+    )
+
+
+def _date(value: str):
+    from datetime import date
+
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ApplicationError(_("Not a date: %(value)s") % {"value": value}) from None
+
+
+@login_required
+def rotation_notice_set(request, pk: int):
+    """The bureau switches the public notice on for a period, or off."""
+    _require(request.user, "review")
+    return _post_action(
+        request,
+        pk,
+        lambda plan: services.plan_set_notice(
+            actor=request.user,
+            plan=plan,
+            start=_date(request.POST.get("notice_start", "")),
+            end=_date(request.POST.get("notice_end", "")),
+        ),
+        _("Public notice saved."),
+    )
+
+
+@login_required
+def rotation_notice(request, pk: int):
+    """The public notice (公示) of a plan: name, from-school and to-school, while it is on."""
+    _require(request.user)
+    plan = _plan(request, pk)
+    notice = selectors.plan_notice(request.user, plan)
+    if notice is None:
+        raise Http404
+    q = request.GET.get("q", "").strip()
+    if q:
+        notice = notice.filter(
+            Q(teacher__name__icontains=q)
+            | Q(origin__name__icontains=q)
+            | Q(destination__name__icontains=q)
+        )
+    if request.GET.get("format") == "xlsx":
+        rows = ([m.teacher.name, m.origin.name, m.destination.name] for m in notice)
+        header = [_("Name"), pgettext("rotation move", "From"), pgettext("rotation move", "To")]
+        return xlsx_response(f"rotation-notice-{plan.pk}", [(_("Public notice"), header, rows)])
+    return render(
+        request,
+        "web/rotation/notice.html",
+        {"plan": plan, "page": paginate(request, notice), "q": q,
+         "query": query_without_page(request)},
+    )  # fmt: skip
+
+
+@login_required
 def rotation_plan_export(request, pk: int):
     _require(request.user, "export")
     plan = _plan(request, pk)
-    data = plan_xlsx(plan, selectors.plan_moves(plan))
+    data = plan_xlsx(plan, selectors.plan_moves_for(request.user, plan))
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
@@ -535,7 +666,7 @@ def rotation_plan_pdf(request, pk: int):
     from qiangshi.web.rotation_pdf import plan_pdf
 
     try:
-        data = plan_pdf(plan, list(selectors.plan_moves(plan)))
+        data = plan_pdf(plan, list(selectors.plan_moves_for(request.user, plan)))
     except ApplicationError as exc:
         messages.error(request, str(exc))
         return redirect("web:rotation_plan", pk)

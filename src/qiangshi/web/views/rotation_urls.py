@@ -19,6 +19,14 @@ urlpatterns = [
     path("rotation/<int:pk>/publish/", rotation.rotation_publish, name="rotation_publish"),
     path("rotation/<int:pk>/apply/", rotation.rotation_apply, name="rotation_apply"),
     path("rotation/<int:pk>/delete/", rotation.rotation_delete, name="rotation_delete"),
+    path("rotation/<int:pk>/budget/", rotation.rotation_budget, name="rotation_budget"),
+    path(
+        "rotation/<int:pk>/moves/<int:move_pk>/form/",
+        rotation.rotation_move_form,
+        name="rotation_move_form",
+    ),
+    path("rotation/<int:pk>/notice/", rotation.rotation_notice, name="rotation_notice"),
+    path("rotation/<int:pk>/notice/set/", rotation.rotation_notice_set, name="rotation_notice_set"),
     path("rotation/<int:pk>/export.xlsx", rotation.rotation_plan_export, name="rotation_export"),
     path("rotation/<int:pk>/export.pdf", rotation.rotation_plan_pdf, name="rotation_pdf"),
 ]

@@ -2,14 +2,20 @@
 [--origins CODES --destinations CODES] [--max-distance KM] [--time-limit S] [--format json]`
 and `qiangshi rotation apply [--today DATE]`.
 
-`plan` runs the optimiser on a district or a city from the registry and prints the moves, the
-solver's status, gap and time and the district CVs before and after; with --out it writes the
-workbook. It reads as a system operator and saves nothing (plans with a workflow are made in
-the web UI or the API). `apply` makes every published plan whose effective date has come take
-effect (new employment records), for a daily scheduled run.
+`plan` runs the optimiser on a district or a city from the registry (at the move budgets of
+the trade-off, keeping the default one, as the web does) and prints the moves, the solver's
+status, gap and time and the CVs before and after per district and stage (the balance module's);
+with --out it writes the workbook; with --format json standard output carries the JSON only.
+It reads as a system operator and saves nothing (plans with a workflow are made in the web UI or
+the API). `apply` makes every published plan whose effective date has come take effect (new
+employment records for transfers, secondments for terms) and brings home the teachers whose
+term has ended, for a daily scheduled run.
 """
 
 import json
+import os
+import sys
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,13 +23,19 @@ from types import SimpleNamespace
 from django.core.management.base import BaseCommand, CommandError
 
 from qiangshi.core.errors import ApplicationError
-from qiangshi.engines import rotation as engine
 from qiangshi.org.models import Region, RegionLevel
 from qiangshi.rotation.explain import Explainer
 from qiangshi.rotation.models import PlanStatus, RotationPlan
 from qiangshi.rotation.outputs import cv_rows, plan_xlsx
+from qiangshi.rotation.rules import rules_on
 from qiangshi.rotation.selectors import default_effective_date, plan_input
-from qiangshi.rotation.services import _result_summary, plan_apply
+from qiangshi.rotation.services import (
+    _tradeoff,
+    plan_apply,
+    plan_summary,
+    terms_end,
+    tradeoff_points,
+)
 
 
 def _codes(value: str | None) -> list[str]:
@@ -74,6 +86,9 @@ class Command(BaseCommand):
                 self.stderr.write(f"{plan}: {exc.message}")
                 continue
             self.stdout.write(f"{plan}: {n} moves took effect")
+        returned = terms_end(actor=None, today=today)
+        if returned:
+            self.stdout.write(f"{returned} teachers returned from their rotation terms")
 
     def _plan(self, opts):
         region = Region.objects.filter(
@@ -94,17 +109,50 @@ class Command(BaseCommand):
             overrides["max_distance_km"] = opts["max_distance"]
         if opts["time_limit"] is not None:
             overrides["time_limit"] = opts["time_limit"]
-        inp = plan_input(region, year, overrides=overrides)
-        eligible = sum(1 for t in inp.teachers if t.eligible)
+        rules = rules_on(default_effective_date(year))
+        inp = plan_input(region, year, rules=rules, overrides=overrides)
+        eligible = sum(1 for t in inp.teachers if t.eligible and not t.is_principal)
         if opts["format"] == "table":
             self.stderr.write(
                 f"{region.code} {region.name} {year}: {eligible} eligible teachers, "
                 f"{len(inp.schools)} schools; solving ({opts['method']})…"
             )
-        runner = engine.greedy_plan if opts["method"] == "greedy" else engine.plan
-        result = runner(inp.teachers, inp.schools, inp.params)
-        summary = _result_summary(result, inp)
+        # The solver's library writes to the process's standard output (its banner): only the
+        # report goes there, the rest to standard error.
+        with _stdout_to_stderr():
+            points, chosen = tradeoff_points(rules, inp, opts["method"])
+        kept = points[chosen if chosen is not None else 0]
+        result = kept.result
+        if kept.objective is not None:
+            result.objective = kept.objective
+        summary = plan_summary(region, year, result, inp, tradeoff=_tradeoff(points, chosen))
         explain = Explainer(inp)
+        form = rules.get("forms", {}).get("default", "transfer")
+        term = rules.get("forms", {}).get("default_term_years", 3) if form == "term" else None
+        moves = []
+        for m in result.moves:
+            c = inp.candidate_by_id[m.teacher]
+            origin, dest = inp.school_by_id[m.origin], inp.school_by_id[m.destination]
+            staged = c.stage in ("primary", "junior") and not m.is_principal
+            moves.append(
+                {
+                    "teacher_id": int(m.teacher),
+                    "from": origin.code,
+                    "to": dest.code,
+                    "distance_km": round(m.distance_km, 2),
+                    "reason": explain.reason(m),
+                    "form": "transfer" if m.is_principal else form,
+                    "term_years": None if m.is_principal else term,
+                    "is_principal": m.is_principal,
+                    "stage_from": c.stage if staged else origin.stage,
+                    "stage_to": c.stage if staged else dest.stage,
+                    "subject": c.subject,
+                    "_teacher": c.name,
+                    "_origin": origin,
+                    "_destination": dest,
+                    "_backbone": c.is_backbone,
+                }
+            )
         if opts["out"]:
             plan = RotationPlan(
                 region=region,
@@ -114,43 +162,64 @@ class Command(BaseCommand):
                 effective_date=default_effective_date(year),
                 result=summary,
             )
-            moves = [
+            rows = [
                 SimpleNamespace(
-                    teacher=SimpleNamespace(name=inp.candidate_by_id[m.teacher].name),
-                    origin=inp.school_by_id[m.origin],
-                    destination=inp.school_by_id[m.destination],
-                    subject=inp.candidate_by_id[m.teacher].subject,
-                    is_backbone=inp.candidate_by_id[m.teacher].is_backbone,
-                    distance_km=round(m.distance_km, 2),
-                    reason=explain.reason(m),
+                    teacher=SimpleNamespace(name=m["_teacher"]),
+                    origin=m["_origin"],
+                    destination=m["_destination"],
+                    subject=m["subject"],
+                    is_backbone=m["_backbone"],
+                    is_principal=m["is_principal"],
+                    form=m["form"],
+                    term_years=m["term_years"],
+                    distance_km=m["distance_km"],
+                    reason=m["reason"],
                 )
-                for m in result.moves
+                for m in moves
             ]
-            Path(opts["out"]).write_bytes(plan_xlsx(plan, moves))
+            Path(opts["out"]).write_bytes(plan_xlsx(plan, rows))
         if opts["format"] == "json":
             summary.pop("schools")
             summary["moves"] = [
-                {
-                    "teacher_id": int(m.teacher),
-                    "from": inp.school_by_id[m.origin].code,
-                    "to": inp.school_by_id[m.destination].code,
-                    "distance_km": round(m.distance_km, 2),
-                    "reason": explain.reason(m),
-                }
-                for m in result.moves
+                {k: v for k, v in m.items() if not k.startswith("_")} for m in moves
             ]
             self.stdout.write(json.dumps(summary, ensure_ascii=False, indent=1))
         else:
+            teachers = sum(1 for m in result.moves if not m.is_principal)
             self.stdout.write(
-                f"status {result.status}  moves {len(result.moves)}  objective "
+                f"status {result.status}  moves {teachers}  principals {len(result.moves) - teachers}"
+                f"  objective "
                 f"{result.objective if result.objective is None else round(result.objective, 1)}"
                 f"  gap {result.gap}  time {result.solve_time:.1f} s"
             )
             if result.message:
                 self.stdout.write(result.message)
+            for note in summary["quota_notes"]:
+                self.stdout.write(
+                    f"quota not met: {note['name']} {note['possible']} of {note['quota']} "
+                    f"({note['why']})"
+                )
+            for point in summary["tradeoff"]:
+                gain = "-" if point["gain"] is None else round(point["gain"], 1)
+                mark = "  *" if point["chosen"] else ""
+                self.stdout.write(f"moves {point['moves']}  balance gained {gain}{mark}")
             for row in cv_rows(summary):
                 self.stdout.write("  ".join("" if v is None else str(v) for v in row))
             if opts["out"]:
                 self.stdout.write(f"Wrote {opts['out']}")
         if result.status in ("infeasible", "no_solution"):
             raise CommandError(result.message or result.status)
+
+
+@contextmanager
+def _stdout_to_stderr():
+    """File descriptor 1 points at standard error meanwhile (for C libraries' output)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
