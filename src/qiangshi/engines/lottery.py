@@ -505,7 +505,7 @@ def place(schools: Sequence[School], pupils: Sequence[Pupil], seed: bytes) -> Dr
 # ------------------------------------------------------------------------------------ the files
 
 
-def _csv_bytes(header: Sequence[str], rows) -> bytes:
+def csv_bytes(header: Sequence[str], rows) -> bytes:
     """UTF-8 without a byte-order mark, "\\n" line ends, quotes only where a value needs them."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -520,13 +520,13 @@ def _number(n: int | None) -> str:
 
 def draw_files(draw: Draw) -> dict[str, bytes]:
     """The output files of a draw except the manifest, by name."""
-    files = {NUMBERS_FILE: _csv_bytes(("lottery_number", "pupil_code"), enumerate(draw.order, 1))}
+    files = {NUMBERS_FILE: csv_bytes(("lottery_number", "pupil_code"), enumerate(draw.order, 1))}
     for rnd, name in ROUND_FILES.items():
-        files[name] = _csv_bytes(
+        files[name] = csv_bytes(
             PLACEMENT_COLUMNS,
             ((p.pupil_code, _number(p.lottery_number), p.school_code) for p in draw.rounds[rnd]),
         )
-    files[RESULT_FILE] = _csv_bytes(
+    files[RESULT_FILE] = csv_bytes(
         RESULT_COLUMNS,
         (
             (p.pupil_code, _number(p.lottery_number), p.school_code, p.round)
