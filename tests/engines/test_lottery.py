@@ -579,3 +579,13 @@ def test_the_worked_example_in_the_docs_is_what_the_engine_computes():
         assert blocks.get(name) == value, name
     for name in blocks:
         assert name in expected or name in ("schools.csv", "pupils.csv", "seed-parts"), name
+
+
+def test_pupil_problems_of_every_kind_are_named_in_one_run():
+    pupils = csv_bytes(
+        PUPILS_HEADER,
+        [("P1", "Z", "", "", "", ""), ("P1", "Z", "", "", "", ""), ("P2", "Y", "J9", "", "", "")],
+    )
+    with pytest.raises(L.LotteryInputError) as exc:
+        L.run_draw(csv_bytes(SCHOOLS_HEADER, GOOD_SCHOOLS), pupils, ["s"])
+    assert [p.column for p in exc.value.problems] == ["pupil_code", "zone", "choice1"]

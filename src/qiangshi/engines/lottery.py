@@ -233,6 +233,14 @@ def parse_schools(data: bytes) -> list[School]:
 def parse_pupils(data: bytes) -> list[tuple[int, Pupil]]:
     """`pupils.csv` as (line, pupil) in file order; raises LotteryInputError for empty or
     duplicate pupil codes (checks against the schools are in `check_inputs`)."""
+    pupils, problems = _parse_pupils(data)
+    if problems:
+        raise LotteryInputError(problems)
+    return pupils
+
+
+def _parse_pupils(data: bytes) -> tuple[list[tuple[int, Pupil]], list[Problem]]:
+    """The pupils with a usable code and the problems of the others."""
     problems: list[Problem] = []
     pupils: list[tuple[int, Pupil]] = []
     seen: dict[str, int] = {}
@@ -257,9 +265,7 @@ def parse_pupils(data: bytes) -> list[tuple[int, Pupil]]:
         seen[code] = line
         choices = (row["choice1"], row["choice2"], row["choice3"])
         pupils.append((line, Pupil(code, row["zone"], choices, row["assigned_school"])))
-    if problems:
-        raise LotteryInputError(problems)
-    return pupils
+    return pupils, problems
 
 
 def check_inputs(schools: Sequence[School], pupils: Sequence[tuple[int, Pupil]]) -> None:
@@ -596,12 +602,19 @@ def load_inputs(schools_csv: bytes, pupils_csv: bytes) -> tuple[list[School], li
     except LotteryInputError as exc:
         problems += exc.problems
     try:
-        pupils = parse_pupils(pupils_csv)
-    except LotteryInputError as exc:
-        problems += exc.problems
+        pupils, pupil_problems = _parse_pupils(pupils_csv)
+    except LotteryInputError as exc:  # unreadable: no rows to check further
+        pupil_problems = exc.problems
+    problems += pupil_problems
+    if not problems or (schools and not any(p.file == SCHOOLS_FILE for p in problems)):
+        # The schools are sound: check the readable pupils against them too, so that one run
+        # names every problem.
+        try:
+            check_inputs(schools, pupils)
+        except LotteryInputError as exc:
+            problems += exc.problems
     if problems:
         raise LotteryInputError(problems)
-    check_inputs(schools, pupils)
     return schools, [p for _, p in pupils]
 
 
