@@ -404,6 +404,8 @@ def test_a_missing_column_is_named():
     assert "缺少列“choice3”" in exc.value.message_zh
     with pytest.raises(L.LotteryInputError, match="missing column 'places'"):
         L.run_draw(b"school_code,zone\nJ1,Z\n", csv_bytes(PUPILS_HEADER, []), ["s"])
+    with pytest.raises(L.LotteryInputError, match="column 'zone' appears twice"):
+        L.run_draw(b"school_code,zone,places,zone\nJ1,Z,1,Y\n", csv_bytes(PUPILS_HEADER, []), ["s"])
 
 
 def test_every_problem_is_reported_at_once_with_its_line():

@@ -158,9 +158,11 @@ def _read_csv(data: bytes, name: str, columns: Sequence[str]) -> list[tuple[int,
     if header is None:
         raise LotteryInputError([Problem("the file is empty", "文件为空", name)])
     missing = [c for c in columns if c not in header]
-    if missing:
+    twice = [c for c in columns if header.count(c) > 1]
+    if missing or twice:
         raise LotteryInputError(
             [Problem(f"missing column {c!r}", f"缺少列“{c}”", name, 1, c) for c in missing]
+            + [Problem(f"column {c!r} appears twice", f"列“{c}”重复", name, 1, c) for c in twice]
         )
     index = {c: header.index(c) for c in columns}
     rows = []
