@@ -203,6 +203,33 @@ def test_bad_input_imports_nothing_and_says_where_in_both_languages(place, file,
     assert Pupil.objects.filter(intake=place["intake"], code="P13").count() == 0
 
 
+@pytest.mark.parametrize(
+    ("row", "en"),
+    [
+        ("P05,Z1,,,,J01,early", None),
+        ("P05,Z1,,,,,policy", "needs the school admitted to"),
+        ("P05,Z1,,,,J01,lottery", "placed by the lottery has no assigned school"),
+        ("P05,Z1,,,,J01,maybe", "is not lottery, policy or early"),
+    ],
+)
+def test_the_admission_column_must_agree_with_the_assigned_school(place, row, en):
+    pupils = _replace(place["pupils_csv"], "assigned_school", "assigned_school,admission")
+    pupils = _replace(pupils, "P05,Z1,,,,J01", row)
+    run = dict(
+        actor=place["users"]["district"],
+        intake=place["intake"],
+        schools_data=place["schools_csv"],
+        pupils_data=pupils,
+    )
+    if en is None:
+        services.intake_import(**run)
+        assert Pupil.objects.get(code="P05").admission == Admission.EARLY
+        return
+    with pytest.raises(ApplicationError) as exc:
+        services.intake_import(**run)
+    assert en in exc.value.message_en and "学生文件第 6 行" in exc.value.message_zh
+
+
 def test_row_numbers_are_the_files_own(place):
     pupils = _replace(place["pupils_csv"], "P09,Z2", "P09,Z7")
     with pytest.raises(ApplicationError) as exc:

@@ -265,6 +265,12 @@ def intake_import(
                 "a policy or early admission needs the school admitted to (assigned_school)",
                 "政策安置或提前招生须填写安置学校",
             )  # fmt: skip
+        elif admission == Admission.LOTTERY and v["assigned_school"]:
+            problems.add(
+                "pupils file", "学生文件", row.excel_row,
+                "a pupil placed by the lottery has no assigned school",
+                "参加派位的学生不应填写安置学校",
+            )  # fmt: skip
         national_id = v.get("national_id", "")
         if national_id:
             try:

@@ -121,9 +121,6 @@ def placement_intake(request, pk):
     """An intake: zones, schools and places, pupils; import; rehearsal; draws."""
     intake = _intake(request, pk)
     draws = list(selectors.draw_list(actor=request.user, intake=intake))
-    schools = {
-        s.code: s for s in School.objects.filter(district__path__startswith=intake.region.path)
-    }
     return render(
         request,
         "web/placement/intake.html",
@@ -133,7 +130,6 @@ def placement_intake(request, pk):
             "draws": draws,
             "ceremony": next((d for d in draws if d.kind == DrawKind.CEREMONY), None),
             "may_change": _may_change(request.user, intake),
-            "schools": schools,
             "errors": request.session.pop("placement_errors", []),
         },
     )
