@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "qiangshi.staffing",
     "qiangshi.ethics",
     "qiangshi.rotation",
+    "qiangshi.placement",
     "qiangshi.demo",
     "qiangshi.web",
 ]

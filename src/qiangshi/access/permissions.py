@@ -35,6 +35,11 @@ _OFFICE = {
     "rotation.view",
 }
 
+# The placement lottery (POLICY §10): the admissions office is the education office of the area
+# (the bureau for its city, a district office for its district); only it sees pupils' names and
+# ID numbers (`pupilidentity`).
+_ADMISSIONS = {"placement.view", "placement.change", "pupilidentity.view"}
+
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMIN: {"*"},
     Role.BUREAU: _OFFICE
@@ -45,9 +50,11 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "rotation.export",
         "sanction.view",
         "sanction.create",
-    },
+    }
+    | _ADMISSIONS,
     Role.DISTRICT: _OFFICE
-    | {"rotation.create", "rotation.change", "rotation.export", "sanction.view", "sanction.create"},
+    | {"rotation.create", "rotation.change", "rotation.export", "sanction.view", "sanction.create"}
+    | _ADMISSIONS,
     Role.SCHOOL: (_OFFICE - {"school.create"}),
     Role.TEACHER: {
         "region.view",

@@ -81,6 +81,14 @@ def _nav_links(user, current: str) -> list[dict]:
             None,
         ),
         (
+            "web:placement_home",
+            _("Placement lottery"),
+            "shuffle",
+            ("placement_",),
+            can(user, "placement", "view"),
+            None,
+        ),
+        (
             "web:import_list",
             _("Imports"),
             "upload",

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("qiangshi.web.views.balance_urls")),
     path("", include("qiangshi.web.views.staffing_urls")),
     path("", include("qiangshi.web.views.rotation_urls")),
+    path("", include("qiangshi.web.views.placement_urls")),
 ]
