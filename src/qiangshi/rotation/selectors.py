@@ -627,17 +627,30 @@ def plan_input(
             return school.district.code in origins
         return school.location in sending_locations
 
-    offered = {c.subject for c in people if c.eligible and sends(school_by_pk[c.school_id])}
-    uncoverable: dict[int, dict[str, int]] = {}
+    # How many eligible teachers of the sending schools teach each subject (principals apart):
+    # the needs rotation can meet, the largest first; the rest is for recruitment.
+    offered: dict[str, int] = defaultdict(int)
+    for c in people:
+        if c.eligible and not c.is_principal and sends(school_by_pk[c.school_id]):
+            offered[c.subject] += 1
+    uncoverable: dict[int, dict[str, int]] = defaultdict(dict)
     for sid in list(needs_pk):
         school = school_by_pk[sid]
         if sends(school) or (destinations and school.district.code not in destinations):
             del needs_pk[sid]
-            continue
-        missing = {j: n for j, n in needs_pk[sid].items() if j not in offered}
-        if missing:
-            uncoverable[sid] = missing
-            needs_pk[sid] = {j: n for j, n in needs_pk[sid].items() if j in offered}
+    wanted = sorted(
+        ((n, sid, j) for sid, by_subject in needs_pk.items() for j, n in by_subject.items()),
+        key=lambda x: (-x[0], school_by_pk[x[1]].code, x[2]),
+    )
+    for n, sid, j in wanted:
+        met = min(n, offered.get(j, 0))
+        offered[j] = offered.get(j, 0) - met
+        if met < n:
+            uncoverable[sid][j] = n - met
+        if met:
+            needs_pk[sid][j] = met
+        else:
+            del needs_pk[sid][j]
     totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
     for c in people:
         t = totals[c.school_id]
