@@ -125,6 +125,30 @@ class TestDistrictScale:
         for name in ("admin", "bureau", "district", "school", "teacher", "reviewer"):
             assert name in district_demo  # the logins table
 
+    def test_a_published_rotation_plan_moves_the_demo_teacher(self, district_demo, client):
+        """A newcomer sees a teacher's view of rotation: the demo teacher moves in a published
+        plan of Siming, which keeps every rule (scope, fit, one principal per school)."""
+        from qiangshi.rotation.models import PlanStatus, RotationPlan
+        from qiangshi.rotation.selectors import plan_moves_for
+
+        plan = RotationPlan.objects.get(region__code="350203")
+        assert plan.status == PlanStatus.PUBLISHED
+        teacher_user = User.objects.get(username="teacher")
+        mine = list(plan_moves_for(teacher_user, plan))
+        assert len(mine) == 1 and mine[0].teacher.user == teacher_user
+        assert "rotation plan:" in district_demo
+        moves = list(plan.moves.select_related("origin", "destination"))
+        for m in moves:
+            assert m.origin.ownership == m.destination.ownership == "public"
+            if not m.is_principal:
+                assert m.stage_from == m.stage_to and m.stage_to in ("primary", "junior")
+        into = [m.destination_id for m in moves if m.is_principal]
+        out = [m.origin_id for m in moves if m.is_principal]
+        assert sorted(into) == sorted(out) and len(set(into)) == len(into)
+        client.force_login(teacher_user)
+        page = client.get(f"/rotation/{plan.pk}/").content.decode()
+        assert mine[0].destination.name in page
+
     def test_running_again_changes_nothing(self, district_demo):
         before = (Region.objects.count(), School.objects.count(), Teacher.objects.count())
         out = StringIO()

@@ -9,7 +9,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import islice
 
@@ -27,6 +27,7 @@ from qiangshi.org.models import (
     SchoolEnrollment,
     SchoolFacility,
 )
+from qiangshi.rotation.models import RotationPlan
 from qiangshi.teachers.models import (
     Appraisal,
     Certificate,
@@ -477,3 +478,48 @@ def _create_logins(regions: dict[str, Region], counts: Counter) -> list[DemoLogi
         DemoLogin(u, str(role), shown, area, u in created)
         for u, role, shown, _extra, area in wanted
     ]
+
+
+def demo_rotation_plan(year: int, progress=None) -> RotationPlan | None:
+    """A published rotation plan of Siming for the next school year, so that a newcomer sees a
+    teacher's, a school's and the office's view of one: the greedy baseline (seconds, where the
+    optimiser's trade-off takes minutes; the office re-solves it with the optimiser from the
+    plan page), with the demo teacher's move fixed when the rules allow one. Its public notice
+    runs for two weeks from today. Nothing when the demo logins or Siming are missing, or when
+    a plan for that year exists already."""
+    from qiangshi.rotation import services as rotation
+    from qiangshi.rotation.selectors import candidates
+
+    say = progress or (lambda _msg: None)
+    bureau = User.objects.filter(username="bureau", role=Role.BUREAU).first()
+    siming = Region.objects.filter(code="350203").first()
+    if bureau is None or siming is None:
+        return None
+    if RotationPlan.objects.filter(region=siming, year=year + 1).exists():
+        return None
+    plan = rotation.plan_create(
+        actor=bureau,
+        region_code=siming.code,
+        year=year + 1,
+        method="greedy",
+        name=f"{siming.name}{year + 1}学年交流轮岗（示例）",
+    )
+    teacher = Teacher.objects.filter(user__username="teacher").first()
+    if teacher is not None:
+        _schools, people = candidates(siming, year + 1)
+        me = next((c for c in people if c.teacher_id == teacher.pk), None)
+        fits = me is not None and me.stage in ("primary", "junior") and bool(me.subject)
+        if fits and me.stage in me.certified_stages and "private" not in me.reasons:
+            rotation.decision_add(actor=bureau, plan=plan, teacher_pk=teacher.pk, kind="must")
+    rotation.solve(plan)
+    plan.refresh_from_db()
+    if plan.result.get("status") not in ("optimal", "feasible", "incomplete"):
+        say(f"rotation plan: {plan.result.get('status')} ({plan.result.get('message', '')})")
+        return plan
+    rotation.plan_submit(actor=bureau, plan=plan)
+    rotation.plan_review(actor=bureau, plan=plan, approve=True)
+    rotation.plan_publish(actor=bureau, plan=plan)
+    today = date.today()
+    rotation.plan_set_notice(actor=bureau, plan=plan, start=today, end=today + timedelta(days=14))
+    say(f"rotation plan: {plan.moves.count()} moves published ({plan})")
+    return plan

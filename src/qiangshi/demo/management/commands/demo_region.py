@@ -16,6 +16,7 @@ from qiangshi.demo.builder import (
     current_school_year,
     demo_region_build,
     demo_region_exists,
+    demo_rotation_plan,
 )
 from qiangshi.engines.demo_data import SCALES
 
@@ -70,6 +71,8 @@ class Command(BaseCommand):
         counts = result.counts
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo region built in {result.elapsed:.1f} s"))
+        if scale != "province":  # a published rotation plan with the demo teacher's move
+            demo_rotation_plan(year, progress=lambda msg: self.stdout.write(f"  {msg}"))
         rows = [
             ("regions", counts["regions"]),
             ("schools", counts["schools"]),
