@@ -70,6 +70,12 @@ class ScenarioQuery(ForecastQuery):
     births_change: float = Field(
         0, ge=-90, le=200, description="Entrants (births) more (+) or fewer (−), in percent"
     )
+    births_trend: float = Field(
+        0,
+        ge=-50,
+        le=50,
+        description="Births past the last loaded year: percent change a year (0: held)",
+    )
     retire_male: int | None = Field(None, ge=50, le=70, description="Retirement age of men")
     retire_female: int | None = Field(None, ge=50, le=70, description="Retirement age of women")
     attrition: float | None = Field(None, ge=0, le=30, description="Yearly attrition, percent")
@@ -90,6 +96,7 @@ def district_scenario(request, district_id: Id, filters: Query[ScenarioQuery]):
             if v is not None
         },
         births_change=filters.births_change,
+        births_trend=filters.births_trend,
         retirement_age={
             k: v
             for k, v in (("male", filters.retire_male), ("female", filters.retire_female))

@@ -223,12 +223,39 @@ def report_as_dict(staffing: DistrictStaffing, plan: DistrictForecast | None) ->
             "intake_method": plan.intake_method,
             "intake_methods": plan.intake_methods,
             "births": {str(y): n for y, n in plan.births.items()},
+            "births_assumption": plan.births_assumption_as_dict(),
             "enrollment": {
                 str(y): {s: round(n, 2) for s, n in by.items()} for y, by in plan.enrollment.items()
             },
             "rows": [r.as_dict() for r in plan.rows],
         }
     return out
+
+
+def births_assumption_text(plan: DistrictForecast) -> str:
+    """The births assumption in one English line, for the terminal report."""
+    a = plan.births_assumption_as_dict()
+    if a["last_known_year"] is None:
+        return "Births: no series loaded; entrants follow the trend of first-grade intake."
+    last, births = a["last_known_year"], a["last_known_births"]
+    if a["rule"] == "held":
+        rule = f"held at the {births:,} of {last}"
+    else:
+        rule = f"changing by {a['annual_change_percent']:+g}% a year from the {births:,} of {last}"
+    used = ", ".join(f"{y}: {b:,.0f}" for y, b in a["assumed_births"].items()) or "none used"
+    return f"Births known to {last}; births after {last} assumed {rule} (assumed: {used})."
+
+
+def births_assumption_rows(plan: DistrictForecast) -> list[tuple[str, Any]]:
+    """The births assumption as (parameter, value) rows of the workbooks' parameter sheet."""
+    a = plan.births_assumption_as_dict()
+    rows: list[tuple[str, Any]] = [
+        ("births_last_known_year", "" if a["last_known_year"] is None else a["last_known_year"]),
+        ("births_after_last_known_year", a["rule"]),
+        ("births_annual_change_percent", a["annual_change_percent"]),
+    ]
+    rows += [(f"births_assumed.{y}", b) for y, b in a["assumed_births"].items()]
+    return rows
 
 
 def _school_row(d: dict) -> list:
@@ -303,6 +330,7 @@ def report_xlsx(
         )
         params.append(("intake_method", plan.intake_method))
         params.append(("births_years", ", ".join(str(y) for y in plan.births)))
+        params += births_assumption_rows(plan)
     if posts is not None:
         sheets.append(posts_sheet(posts))
     sheets.append((label("sheet_parameters"), labels(["parameter", "value"]), params))
@@ -414,6 +442,7 @@ def scenario_as_dict(comparison: ScenarioComparison) -> dict[str, Any]:
         return {
             "intake_method": plan.intake_method,
             "intake_methods": plan.intake_methods,
+            "births_assumption": plan.births_assumption_as_dict(),
             "class_size_cap": dict(plan.parameters.class_size_cap),
             "attrition_rate": plan.parameters.attrition_rate,
             "rows": [r.as_dict() for r in plan.rows],
@@ -444,6 +473,7 @@ def scenario_as_dict(comparison: ScenarioComparison) -> dict[str, Any]:
 def scenario_xlsx(comparison: ScenarioComparison) -> bytes:
     rows = [[r[k] for k in SCENARIO_HEADER] for r in comparison.by_stage()]
     params = [(f"scenario.{k}", str(v)) for k, v in comparison.scenario.as_dict().items()]
+    params += [(f"scenario.{k}", v) for k, v in births_assumption_rows(comparison.changed)]
     return write_xlsx(
         [
             (label("sheet_scenario"), labels(SCENARIO_HEADER), rows),
@@ -477,6 +507,7 @@ def report_as_table(staffing: DistrictStaffing, plan: DistrictForecast | None) -
         f"{t['other_employment']:>7}{t['full_time_teachers']:>7}"
     )
     if plan is not None:
+        lines += ["", births_assumption_text(plan)]
         lines += ["", "Teachers to recruit or train (gap rounded up), by year and stage:"]
         by = {}
         for row in plan.rows:

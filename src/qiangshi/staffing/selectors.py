@@ -15,7 +15,9 @@ How each figure is counted (shown next to the figures in the UI and the export):
   full-time teachers (专任教师) are those flagged `is_full_time_teacher`, whatever the type.
 
 Forecast (`district_forecast`): enrollment per school over its compulsory grades (1–9) from the
-history up to `year` (cohort progression, intake by trend), classes with the class-size caps,
+history up to `year` (cohort progression; entrants from the district's births series, births past
+the last loaded year being an explicit assumption, held at that year by default; the intake trend
+only where no births series can be used), classes with the class-size caps,
 demand with the curriculum table and the weekly load; supply from the full-time teachers on roll
 on `on` by main subject (retirement table, attrition). The stage of a teacher is the school's;
 in a nine- or twelve-year school it is the stage of their teaching load of `year` (the later
@@ -35,7 +37,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.query import QuerySet
 
 from qiangshi.access.scoping import scope
-from qiangshi.core.errors import ApplicationError, NotFound
+from qiangshi.core.errors import ApplicationError, NotFound, bilingual
 from qiangshi.engines import forecast as fc
 from qiangshi.engines.staffing import (
     BANDS,
@@ -483,19 +485,46 @@ class DistrictForecast:
     schools_without_history: list[str] = field(default_factory=list)
     teachers: int = 0  # full-time teachers counted in the supply
     births: dict[int, int] = field(default_factory=dict)  # the district's births series
-    # (school, forecast year) pairs by how their entrants were forecast: "births" or "trend"
+    # (school, forecast year) pairs by how their entrants were forecast: "births" (known
+    # births), "assumed" (births past the last loaded year, see `births_assumption`) or "trend"
     intake_methods: dict[str, int] = field(default_factory=dict)
     intake_scale: float = 1.0  # a scenario's scaling of the entrants (1: as forecast)
+    births_assumption: fc.BirthsAssumption = field(default_factory=fc.BirthsAssumption)
+    # birth year → births assumed past the last loaded year, for the years the forecast used
+    assumed_births: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def last_births_year(self) -> int | None:
+        return max(self.births) if self.births else None
 
     @property
     def intake_method(self) -> str:
-        """ "births" when every school-year drew on births, "trend" when none did, else "mixed"."""
+        """ "births" when every school-year drew on births (known or assumed past the last
+        loaded year), "trend" when none did, else "mixed"."""
         used = {m for m, n in self.intake_methods.items() if n}
-        if used == {"births"}:
+        if used and used <= {"births", "assumed"}:
             return "births"
-        if "births" in used:
+        if used & {"births", "assumed"}:
             return "mixed"
         return "trend"
+
+    @property
+    def births_assumed(self) -> bool:
+        """Whether some entrants draw on births past the last loaded year (an assumption)."""
+        return bool(self.intake_methods.get("assumed"))
+
+    def births_assumption_as_dict(self) -> dict[str, Any]:
+        """The births assumption as shown in the reports: the last loaded year and its births,
+        the rule past it, and the births assumed for each year the forecast used."""
+        last = self.last_births_year
+        return {
+            "last_known_year": last,
+            "last_known_births": None if last is None else self.births[last],
+            "rule": "held" if self.births_assumption.held else "annual_change",
+            "annual_change_percent": self.births_assumption.annual_change,
+            "used": self.births_assumed,
+            "assumed_births": {str(y): round(b, 1) for y, b in sorted(self.assumed_births.items())},
+        }
 
     def by_year(self) -> list[dict[str, Any]]:
         """Totals per forecast year: demand, supply, gap (FTE) and teachers to recruit."""
@@ -531,15 +560,18 @@ def district_forecast(
     curriculum: fc.Curriculum | None = None,
     variant: str = "central",
     intake_scale: float = 1.0,
+    births_assumption: fc.BirthsAssumption | None = None,
 ) -> DistrictForecast:
     """Demand, supply and gap per future school year (year + 1 … year + years), stage (primary,
     junior) and subject for the schools of a district in the actor's scope. Four queries.
 
     New entrants come from the district's births series (`BirthRecord`, six years before
     grade 1) when one is loaded and covers a history year to estimate each school's ratio of
-    entrants to births; otherwise, and for years whose births are not loaded, from the trend of
-    the school's intake (`engines.forecast.cohort_forecast`). `intake_scale` multiplies the
-    entrants (a scenario)."""
+    entrants to births; births past the last loaded year follow `births_assumption` (held at
+    the last loaded year by default; POLICY.md §13), never the trend of past intakes. Only a
+    school whose history no loaded births year reaches (or a district with no series) takes
+    its entrants from the trend of its intake (`engines.forecast.cohort_forecast`).
+    `intake_scale` multiplies the entrants (a scenario)."""
     if not 1 <= years <= 30:
         raise ApplicationError("years must be between 1 and 30")
     region = district_in_scope(district, actor)
@@ -567,7 +599,9 @@ def district_forecast(
         y: dict.fromkeys(FORECAST_STAGES, 0.0) for y in future
     }
     births = births_series(actor=actor, district=region)
-    methods = {"births": 0, "trend": 0}
+    assumption = births_assumption or fc.BirthsAssumption()
+    assumed_births: dict[int, float] = {}
+    methods = {"births": 0, "assumed": 0, "trend": 0}
     larger_part: dict[int, str] = {}
     without_history = []
     for s in schools:
@@ -582,9 +616,13 @@ def district_forecast(
             by_stage[fc.stage_of_grade(grade, stage_grades)] += n
         larger_part[s["id"]] = max(FORECAST_STAGES, key=lambda st: (by_stage[st], st == "primary"))
         try:
-            forecast = _school_forecast(past, year + years - base, births, intake_scale)
+            forecast = _school_forecast(past, year + years - base, births, intake_scale, assumption)
         except ValueError as exc:
             raise ApplicationError(f"School {s['code']}: {exc}") from None
+        lead = 6 + forecast.grades[0] - 1  # the entry grade draws on births `lead` years before
+        assumed_births.update(
+            (born, b) for born, b in forecast.assumed_births.items() if born + lead in future
+        )
         for y in future:
             method = forecast.intake_method.get(y)
             if method in methods:
@@ -686,17 +724,29 @@ def district_forecast(
         births=births,
         intake_methods=methods,
         intake_scale=intake_scale,
+        births_assumption=assumption,
+        assumed_births=assumed_births,
     )
 
 
-def _school_forecast(past, years: int, births: dict[int, int], intake_scale: float):
-    """The cohort forecast of one school: entrants from births when the series covers a history
-    year of the school (to estimate its entry ratio), else from its intake trend."""
+def _school_forecast(
+    past, years: int, births: dict[int, int], intake_scale: float, assumption=None
+):
+    """The cohort forecast of one school: entrants from births (known, or assumed past the last
+    loaded year) when the series covers a history year of the school (to estimate its entry
+    ratio), else from its intake trend."""
     if births:
-        try:
-            return fc.cohort_forecast(past, years, births=births, intake_scale=intake_scale)
-        except ValueError:
-            pass  # no history year has births to estimate the ratio from: the trend it is
+        entry = min(g for by_grade in past.values() for g in by_grade)
+        lead = 6 + entry - 1
+        if any(births.get(y - lead) for y in past):
+            return fc.cohort_forecast(
+                past,
+                years,
+                births=births,
+                intake_scale=intake_scale,
+                births_assumption=assumption,
+            )
+        # no history year has births to estimate the ratio from: the trend it is
     return fc.cohort_forecast(past, years, intake_scale=intake_scale)
 
 
@@ -720,19 +770,22 @@ class Scenario:
 
     `class_size_cap` stage → pupils per class; `births_change` percent more (+) or fewer (−)
     entrants than forecast (applied to the births series, or to the intake trend where no
-    series is loaded); `retirement_age` gender → years, for everyone of that gender;
-    `attrition_rate` the yearly share of other leavers (0.02 for 2%)."""
+    series is loaded); `births_trend` percent change of births per year past the last loaded
+    year (the baseline holds them at that year); `retirement_age` gender → years, for everyone
+    of that gender; `attrition_rate` the yearly share of other leavers (0.02 for 2%)."""
 
     class_size_cap: dict[str, int] = field(default_factory=dict)
     births_change: float = 0.0
     retirement_age: dict[str, int] = field(default_factory=dict)
     attrition_rate: float | None = None
+    births_trend: float = 0.0
 
     @property
     def is_baseline(self) -> bool:
         return (
             not self.class_size_cap
             and not self.births_change
+            and not self.births_trend
             and not self.retirement_age
             and self.attrition_rate is None
         )
@@ -741,6 +794,7 @@ class Scenario:
         return {
             "class_size_cap": dict(self.class_size_cap),
             "births_change": self.births_change,
+            "births_trend": self.births_trend,
             "retirement_age": dict(self.retirement_age),
             "attrition_rate": self.attrition_rate,
         }
@@ -828,6 +882,13 @@ def district_scenario(
     params = scenario_parameters(base_params, scenario)
     if not -90 <= scenario.births_change <= 200:
         raise ApplicationError("the change in births must be between −90% and +200%")
+    try:
+        assumption = fc.BirthsAssumption(annual_change=float(scenario.births_trend))
+    except ValueError:
+        raise bilingual(
+            "The yearly change of births must be between −50% and +50%.",
+            "出生人口年变化率须在 −50% 至 +50% 之间。",
+        ) from None
     baseline = district_forecast(
         actor=actor, district=district, years=years, year=year, on=on, parameters=base_params
     )
@@ -839,6 +900,7 @@ def district_scenario(
         on=on,
         parameters=params,
         intake_scale=1 + scenario.births_change / 100,
+        births_assumption=assumption,
     )
     return ScenarioComparison(scenario=scenario, baseline=baseline, changed=changed)
 

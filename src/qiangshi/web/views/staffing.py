@@ -389,7 +389,7 @@ def _number(request, name: str, low: float, high: float, *, integer: bool = True
 
 def scenario_from_request(request) -> tuple[selectors.Scenario, dict]:
     """The scenario of the forecast page's GET parameters (cap_primary, cap_junior,
-    births_change in %, retire_male and retire_female in years, attrition in %), and the values
+    births_change in %, births_trend in % a year past the last loaded births year, retire_male and retire_female in years, attrition in %), and the values
     to show back in the form. Missing or out-of-range values leave the baseline's."""
     caps = {
         stage: cap
@@ -397,6 +397,7 @@ def scenario_from_request(request) -> tuple[selectors.Scenario, dict]:
         if (cap := _number(request, f"cap_{stage}", 10, 80)) is not None
     }
     births = _number(request, "births_change", -90, 200, integer=False)
+    trend = _number(request, "births_trend", -50, 50, integer=False)
     ages = {
         gender: age
         for gender in ("male", "female")
@@ -406,6 +407,7 @@ def scenario_from_request(request) -> tuple[selectors.Scenario, dict]:
     scenario = selectors.Scenario(
         class_size_cap=caps,
         births_change=births or 0.0,
+        births_trend=trend or 0.0,
         retirement_age=ages,
         attrition_rate=None if attrition is None else attrition / 100,
     )
@@ -413,6 +415,7 @@ def scenario_from_request(request) -> tuple[selectors.Scenario, dict]:
         "cap_primary": caps.get("primary", ""),
         "cap_junior": caps.get("junior", ""),
         "births_change": "" if births is None else births,
+        "births_trend": "" if trend is None else trend,
         "retire_male": ages.get("male", ""),
         "retire_female": ages.get("female", ""),
         "attrition": "" if attrition is None else attrition,
@@ -420,9 +423,47 @@ def scenario_from_request(request) -> tuple[selectors.Scenario, dict]:
     return scenario, values
 
 
+def _span(years) -> str:
+    years = sorted(years)
+    if not years:
+        return ""
+    return str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
+
+
+def births_assumption_note(plan) -> str:
+    """The births assumed past the last loaded year (POLICY.md §13), in words: shown on the
+    forecast page beside the intake note ("" when no births series is loaded)."""
+    if not plan.births:
+        return ""
+    last = plan.last_births_year
+    values = {"last": last, "births": f"{plan.births[last]:,}"}
+    if plan.births_assumption.held:
+        text = (
+            _(
+                "Births after %(last)s are not known yet: they are assumed to stay at the "
+                "%(births)s of %(last)s (held at the last known year), not extrapolated from past "
+                "intakes."
+            )
+            % values
+        )
+    else:
+        values["change"] = f"{plan.births_assumption.annual_change:+g}"
+        text = (
+            _(
+                "Births after %(last)s are not known yet: they are assumed to change by "
+                "%(change)s%% a year from the %(births)s of %(last)s (scenario)."
+            )
+            % values
+        )
+    if plan.assumed_births:
+        text += " " + _("Assumed births used by this forecast: %(span)s.") % {
+            "span": _span(plan.assumed_births)
+        }
+    return text
+
+
 def _intake_note(plan) -> str:
-    years = sorted(plan.births)
-    span = f"{years[0]}–{years[-1]}" if years else ""
+    span = _span(plan.births)
     n = plan.intake_methods
     if plan.intake_method == "births":
         return _(
@@ -433,12 +474,17 @@ def _intake_note(plan) -> str:
         return _(
             "New entrants: from births six years earlier for %(births)s school-years (births "
             "series loaded for %(span)s); from the trend of first-grade intake for the other "
-            "%(trend)s, whose births are not loaded yet."
-        ) % {"births": n.get("births", 0), "trend": n.get("trend", 0), "span": span}
-    if years:
+            "%(trend)s, of schools whose enrollment history no loaded births year reaches."
+        ) % {
+            "births": n.get("births", 0) + n.get("assumed", 0),
+            "trend": n.get("trend", 0),
+            "span": span,
+        }
+    if plan.births:
         return _(
             "New entrants: from the trend of first-grade intake (the births series loaded for "
-            "%(span)s does not reach the years needed)."
+            "%(span)s reaches no year of the schools' enrollment history, so no ratio of "
+            "entrants to births can be learned)."
         ) % {"span": span}
     return _(
         "New entrants: from the trend of first-grade intake (no births series is loaded for "
@@ -454,6 +500,7 @@ def _comparison_context(comparison) -> dict:
         "comparison_years": by_year,
         "comparison_stages": stage_rows,
         "scenario_note": _intake_note(comparison.changed),
+        "scenario_births_note": births_assumption_note(comparison.changed),
         "scenario_chart": {
             "years": [str(r["year"]) for r in by_year],
             "baseline": [round(r["baseline"]["gap"], 2) for r in by_year],
@@ -526,6 +573,7 @@ def staffing_forecast(request, district_pk: int):
         "by_year": [{k: round(v, 2) for k, v in t.items()} for t in by_year],
         "chart_data": chart,
         "intake_note": _intake_note(plan),
+        "births_note": births_assumption_note(plan),
         "scenario": scenario_values,
         "params": {
             "cap_primary": params.class_size_cap.get("primary"),
