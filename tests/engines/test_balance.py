@@ -212,6 +212,32 @@ def test_district_fails_on_a_cv_alone_when_every_school_passes():
     assert not result.passed
 
 
+def test_level_and_spread_are_separate_tests():
+    # Two alike schools at 0.6 × every minimum: the CV is 0 (within the limit), the mean is
+    # below the minimum: the spread passes, the level fails.
+    poor = [
+        good_school("A", 300, **{
+            ind.resource: 0.6 * RULES.minimums["primary"][ind.key] * 300 / ind.per
+            for ind in RULES.indicators
+        }),
+        good_school("B", 500, **{
+            ind.resource: 0.6 * RULES.minimums["primary"][ind.key] * 500 / ind.per
+            for ind in RULES.indicators
+        }),
+    ]  # fmt: skip
+    result = evaluate_district(poor, "primary", RULES)
+    for ind in result.indicators.values():
+        assert ind.within_limit and ind.cv == pytest.approx(0, abs=1e-12)
+        assert not ind.mean_reaches_minimum
+    assert result.means_below_minimum == KEYS
+    # At exactly the minimum (1.0 ×, through binary noise), the level is reached.
+    exact = evaluate_district(
+        [good_school("A", 300, higher_degree_teachers=4.2 * 3)], "primary", RULES
+    )
+    assert exact.indicators["higher_degree_teachers_per_100"].mean_reaches_minimum
+    assert exact.means_below_minimum == ()
+
+
 def test_an_indicator_no_school_has_has_no_cv_and_is_not_within():
     schools = [
         good_school("A", 500, backbone_teachers=0),

@@ -539,7 +539,12 @@ class SchoolResult:
 class IndicatorResult:
     """One indicator across the district. `cv` is None when the district mean is 0 (no school
     has the resource: the CV is undefined, and the indicator is not within its limit).
-    `contributions` are (school code, share of S²) from the largest down; shares sum to 1."""
+    `contributions` are (school code, share of S²) from the largest down; shares sum to 1.
+
+    Two separate tests, never to be read as one: the level (`mean_reaches_minimum`: the
+    enrollment-weighted mean reaches the minimum) and the spread (`within_limit`: the CV is at
+    most the limit). A district whose schools are uniformly poor has a small CV and a mean
+    below the minimum: its spread passes and its level fails."""
 
     key: str
     minimum: float
@@ -549,6 +554,12 @@ class IndicatorResult:
     within_limit: bool
     contributions: tuple[tuple[str, float], ...]
     rule_set: str
+
+    @property
+    def mean_reaches_minimum(self) -> bool:
+        """The level test: the district's enrollment-weighted mean is at least the minimum
+        (with the module's relative tolerance for binary rounding)."""
+        return self.mean is not None and self.mean >= self.minimum * (1 - EPS)
 
 
 @dataclass(frozen=True)
@@ -572,6 +583,11 @@ class DistrictResult:
     @property
     def failing_schools(self) -> tuple[SchoolResult, ...]:
         return tuple(s for s in self.schools if not s.passed)
+
+    @property
+    def means_below_minimum(self) -> tuple[str, ...]:
+        """Keys of the indicators whose district mean is below the minimum (the level test)."""
+        return tuple(k for k, i in self.indicators.items() if not i.mean_reaches_minimum)
 
 
 def _exclusion(school: SchoolInput, rules: RuleSet) -> str | None:

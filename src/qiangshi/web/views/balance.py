@@ -257,6 +257,7 @@ def district_context(district, result: DistrictResult) -> dict:
                 "limit": ind.limit,
                 "limit_text": f"{ind.limit:.2f}",
                 "within_limit": ind.within_limit,
+                "level_met": ind.mean_reaches_minimum,
                 "contributors": contributors,
                 "contributors_text": join_changes(
                     [f"{c['name']} {c['share_text']}" for c in contributors]
@@ -317,6 +318,7 @@ def district_context(district, result: DistrictResult) -> dict:
         "rules": rules,
         "indicators": indicators,
         "over_limit": [i for i in indicators if not i["within_limit"]],
+        "below_minimum": [i for i in indicators if not i["level_met"]],
         "rows": rows,
         "failing": [r for r in rows if not r["passed"]],
         "excluded": excluded,
@@ -448,6 +450,9 @@ def balance_region(request):
                             if not i.within_limit
                         ]
                     ),
+                    "below": join_changes(
+                        [str(SHORT_LABELS.get(k, k)) for k in result.means_below_minimum]
+                    ),
                     "rule_set": rules.version,
                     "url": reverse("web:balance_district", args=[district.pk])
                     + f"?year={year}&stage={stage}",
@@ -546,6 +551,7 @@ def balance_school(request, school_pk: int):
                     "met": own.met[key] if own else None,
                     "cv_text": fmt_cv(ind.cv),
                     "within_limit": ind.within_limit,
+                    "level_met": ind.mean_reaches_minimum,
                 }
             )
         parts.append(
@@ -685,7 +691,8 @@ def district_workbook(district, year: int, result: DistrictResult) -> bytes:
         _("Standard deviation S"),
         _("Coefficient of variation"),
         _("Limit"),
-        _("Within the limit"),
+        _("Spread: CV within the limit"),
+        _("Level: mean reaches the minimum"),
         _("Schools below the minimum"),
         _("Schools pulling the CV up (share of S²)"),
     ]
@@ -704,6 +711,7 @@ def district_workbook(district, year: int, result: DistrictResult) -> bytes:
                 "" if ind["cv"] is None else round(ind["cv"], 4),
                 ind["limit"],
                 str(_("Yes") if ind["within_limit"] else _("No")),
+                str(_("Yes") if ind["level_met"] else _("No")),
                 ind["below"],
                 safe_cell_value(ind["contributors_text"]),
             ]
@@ -712,7 +720,7 @@ def district_workbook(district, year: int, result: DistrictResult) -> bytes:
     cv.append([])
     cv.append(["", str(_("District verdict")), str(verdict)])
     cv.column_dimensions["B"].width = 48
-    cv.column_dimensions["K"].width = 40
+    cv.column_dimensions["L"].width = 40
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
