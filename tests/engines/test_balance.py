@@ -472,3 +472,34 @@ def test_evaluate_many_leaves_out_of_scope_rows_and_refuses_mixed_groups():
     assert many.enrollment[0] == 200 and not many.passed[2]
     with pytest.raises(ValueError, match="mixes primary and junior"):
         evaluate_many(totals, enrollments + 1, np.zeros(3, int), np.array([1, 0, 0], bool), RULES)
+
+
+@pytest.mark.parametrize("include", [True, False])
+def test_private_schools_count_or_not_as_the_rule_set_says(include):
+    rules = replace(RULES, include_private=include)
+    schools = [
+        good_school("A", 300),
+        good_school("B", 300, higher_degree_teachers=4.2 * 3 * 2),
+        replace(good_school("Y", 400, backbone_teachers=0.0), private=True),
+    ]
+    result = evaluate_district(schools, "primary", rules)
+    assert result.private_schools_counted is include
+    judged = [s.code for s in result.schools]
+    if include:
+        assert judged == ["A", "B", "Y"] and not result.schools_passed  # Y misses backbone
+        assert result.excluded == ()
+    else:
+        assert judged == ["A", "B"] and result.schools_passed
+        assert [(e.code, e.reason) for e in result.excluded] == [("Y", "private")]
+        # The district figures are those of the public schools alone.
+        alone = evaluate_district(schools[:2], "primary", RULES)
+        assert result.indicators == alone.indicators
+
+
+def test_the_shipped_rule_set_counts_private_schools_and_says_why():
+    assert RULES.include_private is True
+    data = json.loads(RULES_FILE.read_text(encoding="utf-8"))
+    assert data["scope"]["include_private_schools"] is True
+    assert "include_private_schools" in data["notes"] and "民办" in data["notes"]
+    with pytest.raises(ValueError):
+        RuleSet.from_dict({**data, "scope": {**data["scope"], "include_private_schools": "no"}})

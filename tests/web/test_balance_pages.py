@@ -274,3 +274,63 @@ def test_level_and_spread_in_chinese_the_export_and_the_command(client, tiny, us
     higher = primary["indicators"]["higher_degree_teachers_per_100"]
     assert (higher["within_limit"], higher["mean_reaches_minimum"]) == (True, False)
     assert primary["means_below_minimum"][0] == "higher_degree_teachers_per_100"
+
+
+@pytest.fixture
+def public_only_rules(monkeypatch):
+    """The installed rule set, as a province whose evaluation leaves private schools out."""
+    from dataclasses import replace
+
+    from qiangshi.balance import rules as balance_rules
+
+    installed = balance_rules.load_rule_sets()
+    public_only = tuple(
+        replace(r, version=f"{r.version}-public", include_private=False) for r in installed
+    )
+    monkeypatch.setattr(balance_rules, "_installed", lambda: public_only)
+    return public_only
+
+
+@pytest.mark.parametrize("counted", [True, False])
+def test_private_schools_in_the_balance_evaluation_both_ways(
+    client,
+    tiny,  # noqa: F811
+    users,
+    counted,
+    request,
+):
+    import json
+
+    from django.core.management import call_command
+
+    if not counted:
+        request.getfixturevalue("public_only_rules")
+    tiny["n"].ownership = "private"
+    tiny["n"].save()
+    (result,) = district_report(district=tiny["siming"], year=YEAR, stages=("primary",))
+    assert result.private_schools_counted is counted
+    judged = [s.code for s in result.schools]
+    excluded = [(e.code, e.reason) for e in result.excluded]
+    if counted:
+        assert judged == ["N", "P"] and excluded == []
+    else:
+        assert judged == ["P"] and excluded == [("N", "private")]
+    client.force_login(users["district"])
+    body = client.get(_district_url(tiny)).content.decode()
+    note = body[body.index('id="private-scope"') :][:200]
+    if counted:
+        assert "Public and private schools are both evaluated" in note
+    else:
+        assert "Public schools only: private schools are not evaluated" in note
+        assert "private school (this rule set evaluates public schools only)" in body
+    export = client.get(_district_url(tiny, name="web:balance_district_export"))
+    sub = next(load_workbook(io.BytesIO(export.content), read_only=True).active.iter_rows(
+        min_row=2, max_row=2, values_only=True
+    ))[0]  # fmt: skip
+    assert ("both evaluated" in sub) is counted
+    out = io.StringIO()
+    call_command(
+        "balance", "report", "--district", tiny["siming"].code, "--year", str(YEAR),
+        "--stage", "primary", "--format", "json", stdout=out,
+    )  # fmt: skip
+    assert json.loads(out.getvalue())["private_schools_counted"] is counted

@@ -88,6 +88,7 @@ def result_as_dict(result: DistrictResult, rules: RuleSet) -> dict[str, Any]:
         "indicators_within_limits": result.indicators_within_limits,
         "means_below_minimum": list(result.means_below_minimum),
         "excluded": [{"school_code": e.code, "reason": e.reason} for e in result.excluded],
+        "private_schools_counted": result.private_schools_counted,
         "rule_set_source": rules.source,
         "rule_set_effective_from": rules.effective_from.isoformat(),
     }
@@ -110,6 +111,11 @@ def result_as_table(result: DistrictResult, rules: RuleSet, title: str = "") -> 
     lines.append(
         f"Rule set {rules.version}: {rules.source}, in effect from "
         f"{rules.effective_from.isoformat()}"
+    )
+    lines.append(
+        "Private schools: evaluated with the public ones"
+        if result.private_schools_counted
+        else "Private schools: not evaluated (public schools only)"
     )
     verdict = "PASS" if result.passed else "FAIL"
     lines.append(

@@ -150,6 +150,9 @@ class RuleSet:
     teaching_point_below: int = 50  # schools with fewer students are teaching points, excluded
     small_school_range: tuple[int, int] = (50, 99)  # rural small schools: PE/arts rule
     excluded_kinds: tuple[str, ...] = ("special_education", "vocational")
+    # Whether private (民办) schools are judged and enter the district's means and CVs; the
+    # 2017 办法 covers every compulsory school, so by default they count.
+    include_private: bool = True
     # How the registry counts the teachers (used by the registry adapter, not by the engine).
     higher_degree_min_level: Mapping[str, str] = field(default_factory=dict)
     backbone_kinds: tuple[str, ...] = ()
@@ -205,6 +208,7 @@ class RuleSet:
                     int(scope.get("small_school_max", 99)),
                 ),
                 excluded_kinds=tuple(scope.get("excluded_kinds", cls.excluded_kinds)),
+                include_private=_boolean(scope.get("include_private_schools", True)),
                 higher_degree_min_level=dict(counting.get("higher_degree_min_level", {})),
                 backbone_kinds=tuple(counting.get("backbone_kinds", ())),
                 backbone_levels=tuple(counting.get("backbone_levels", ())),
@@ -243,6 +247,12 @@ class RuleSet:
             raise ValueError(f"{where}: missed_floor must be in (0, 1]")
 
 
+def _boolean(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ValueError(f"include_private_schools must be true or false, not {value!r}")
+
+
 # ---------------------------------------------------------------------------------------------
 # Inputs
 
@@ -274,6 +284,7 @@ class SchoolInput:
     vocational: bool = False
     school_enrollment: float | None = None
     missing: tuple[str, ...] = ()
+    private: bool = False  # a private (民办) school: judged only if the rule set counts them
 
     @property
     def whole_enrollment(self) -> float:
@@ -579,6 +590,7 @@ class DistrictResult:
     schools: tuple[SchoolResult, ...]
     indicators: dict[str, IndicatorResult]
     excluded: tuple[Exclusion, ...]
+    private_schools_counted: bool = True  # the rule set's include_private, as applied
 
     @property
     def failing_schools(self) -> tuple[SchoolResult, ...]:
@@ -593,6 +605,8 @@ class DistrictResult:
 def _exclusion(school: SchoolInput, rules: RuleSet) -> str | None:
     if school.missing:
         return "missing_data:" + ",".join(school.missing)
+    if school.private and not rules.include_private:
+        return "private"
     if school.special_education and "special_education" in rules.excluded_kinds:
         return "special_education"
     if school.vocational and "vocational" in rules.excluded_kinds:
@@ -690,7 +704,8 @@ def evaluate_district(schools: Iterable[SchoolInput], stage: str, rules: RuleSet
     """Judge the schools of one district for one stage (schools of another stage are ignored).
 
     Excluded (and listed with the reason): special-education and vocational schools, teaching
-    points (whole school under `teaching_point_below` students) and schools with missing data.
+    points (whole school under `teaching_point_below` students), schools with missing data and,
+    when the rule set does not count them (`include_private`), private schools.
     A rural school of `small_school_range` students counts its part-time PE/arts teachers. Then
     per school the seven values, what is met, the verdict and, if it fails, the shortfalls; per
     indicator the weighted CV against the stage's limit and each school's share of S².
@@ -779,4 +794,5 @@ def evaluate_district(schools: Iterable[SchoolInput], stage: str, rules: RuleSet
         schools=tuple(results),
         indicators=indicators,
         excluded=tuple(excluded),
+        private_schools_counted=rules.include_private,
     )

@@ -12,7 +12,7 @@ from pydantic import ConfigDict
 
 from qiangshi.access.api import ERRORS, Id
 from qiangshi.access.scoping import can
-from qiangshi.core.errors import NotFound
+from qiangshi.core.errors import NotFound, bilingual
 from qiangshi.org import selectors as org_selectors
 
 from . import selectors, services
@@ -130,6 +130,11 @@ def school_posts(request, school_id: Id, filters: Query[YearQuery]):
     if not can(request.auth, "school", "aggregate"):
         raise NotFound("Not found")
     school = selectors.school_for(request.auth, school_id)
+    if school.ownership == "private":
+        raise bilingual(
+            "A private school has no staffing quota, so no post structure.",
+            "民办学校不核定编制，没有岗位结构。",
+        )
     year = filters.year or selectors.default_year(school.district)
     on = selectors.default_on(year)
     (row,) = selectors.school_staffing(schools=[school], year=year, on=on)

@@ -33,6 +33,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "sheet_parameters": ("参数", "Parameters"),
     "sheet_posts": ("岗位结构", "Post structure"),
     "sheet_scenario": ("情景对比", "Scenario vs baseline"),
+    "sheet_private": ("民办学校师生比", "Private schools ratio"),
+    "staff": ("教职工", "staff"),
+    "teachers": ("教师", "teachers"),
+    "non_teaching": ("非教学人员", "non_teaching"),
+    "students": ("在校生", "students"),
+    "students_per_staff": ("生师比(学生/教职工)", "students_per_staff"),
+    "students_per_full_time_teacher": ("生师比(学生/专任教师)", "students_per_full_time_teacher"),
     # columns
     "school_code": ("学校代码", "school_code"),
     "school_name": ("学校名称", "school_name"),
@@ -211,6 +218,9 @@ def report_as_dict(staffing: DistrictStaffing, plan: DistrictForecast | None) ->
         "on": staffing.on.isoformat(),
         "schools": [r.as_dict() for r in staffing.schools],
         "totals": staffing.totals,
+        # Private schools get no quota (POLICY.md §2): their ratio apart, outside the totals.
+        "private_schools": [r.as_dict() for r in staffing.private_schools],
+        "private_totals": staffing.private_totals,
         "parameters": parameters_as_dict(staffing, plan),
     }
     if staffing.pool is not None:
@@ -320,6 +330,8 @@ def report_xlsx(
         ),
         (label("sheet_totals"), labels(["item", "value"]), totals),
     ]
+    if staffing.private_schools:
+        sheets.append(private_sheet(staffing))
     if plan is not None:
         sheets.append(
             (
@@ -335,6 +347,61 @@ def report_xlsx(
         sheets.append(posts_sheet(posts))
     sheets.append((label("sheet_parameters"), labels(["parameter", "value"]), params))
     return write_xlsx(sheets)
+
+
+PRIVATE_HEADER = [
+    "school_code",
+    "school_name",
+    "stage",
+    "enrollment_year",
+    "students",
+    "teachers",
+    "non_teaching",
+    "staff",
+    "full_time_teachers",
+    "students_per_staff",
+    "students_per_full_time_teacher",
+]
+
+
+def private_sheet(staffing: DistrictStaffing):
+    """(sheet name, header, rows): each private school's staff-to-student ratio and their
+    total, apart from the quotas (private schools get none)."""
+    rows = []
+    for r in staffing.private_schools:
+        d = r.as_dict()
+        rows.append(
+            [
+                d["school_code"],
+                d["school_name"],
+                d["stage"],
+                d["enrollment_year"],
+                r.students_total,
+                d["teachers"],
+                d["non_teaching"],
+                d["staff"],
+                d["full_time_teachers"],
+                d["students_per_staff"],
+                d["students_per_full_time_teacher"],
+            ]
+        )
+    t = staffing.private_totals
+    rows.append(
+        [
+            staffing.district.code,
+            label("district_total"),
+            "",
+            "",
+            t["students"],
+            "",
+            "",
+            t["staff"],
+            t["full_time_teachers"],
+            t["students_per_staff"],
+            t["students_per_full_time_teacher"],
+        ]
+    )
+    return (label("sheet_private"), labels(PRIVATE_HEADER), rows)
 
 
 POSTS_HEADER = [
@@ -506,6 +573,17 @@ def report_as_table(staffing: DistrictStaffing, plan: DistrictForecast | None) -
         f"{t['established']:>7}{t['vacancies']:>7}{t['overstaffing']:>6}"
         f"{t['other_employment']:>7}{t['full_time_teachers']:>7}"
     )
+    if staffing.private_schools:
+        lines += [
+            "",
+            "Private schools (no quota; staff-to-student ratio, students per staff member):",
+        ]
+        for r in staffing.private_schools:
+            ratio = "n/a" if r.students_per_staff is None else f"1 : {r.students_per_staff:.1f}"
+            lines.append(
+                f"  {r.code:<14}{r.stage:<12}{r.students_total:>9} students{r.staff:>6} staff"
+                f"  {ratio}"
+            )
     if plan is not None:
         lines += ["", births_assumption_text(plan)]
         lines += ["", "Teachers to recruit or train (gap rounded up), by year and stage:"]
@@ -524,6 +602,7 @@ __all__ = [
     "FORECAST_HEADER",
     "LABELS",
     "POSTS_HEADER",
+    "PRIVATE_HEADER",
     "SCENARIO_HEADER",
     "label",
     "posts_as_dict",

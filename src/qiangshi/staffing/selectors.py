@@ -12,9 +12,14 @@ How each figure is counted (shown next to the figures in the UI and the export):
   (end_date empty or ≥ on). Established (在编) staff count against the quota; other employment
   types (non-established, contract, substitute) are shown beside it. Teaching posts are teachers;
   administration, auxiliary and logistics posts are the non-teaching staff of the cap;
-  full-time teachers (专任教师) are those flagged `is_full_time_teacher`, whatever the type.
+  full-time teachers (专任教师) are those flagged `is_full_time_teacher`, whatever the type;
+- private schools (民办, `School.ownership == "private"`, POLICY.md §2): quotas are public posts,
+  so a private school gets no quota, vacancy, overstaffing or allocation and stays out of every
+  quota total and of the district pool; its staff-to-student ratio is shown apart
+  (`PrivateSchoolStaff`, `DistrictStaffing.private_schools`).
 
-Forecast (`district_forecast`): enrollment per school over its compulsory grades (1–9) from the
+Forecast (`district_forecast`): for the public schools (private ones recruit their own teachers),
+enrollment per school over its compulsory grades (1–9) from the
 history up to `year` (cohort progression; entrants from the district's births series, births past
 the last loaded year being an explicit assumption, held at that year by default; the intake trend
 only where no births series can be used), classes with the class-size caps,
@@ -53,7 +58,7 @@ from qiangshi.engines.staffing import (
     school_quota,
     staff_position,
 )
-from qiangshi.org.models import Region, RegionLevel, School, SchoolEnrollment, Stage
+from qiangshi.org.models import Ownership, Region, RegionLevel, School, SchoolEnrollment, Stage
 from qiangshi.teachers.models import (
     Employment,
     EmploymentType,
@@ -102,10 +107,12 @@ def district_in_scope(district, actor=None) -> Region:
     return region
 
 
-def _district_schools(region: Region, actor, stages=None) -> QuerySet:
+def _district_schools(region: Region, actor, stages=None, ownership=None) -> QuerySet:
     qs = School.objects.filter(district=region, is_active=True)
     if stages is not None:
         qs = qs.filter(stage__in=stages)
+    if ownership is not None:
+        qs = qs.filter(ownership=ownership)
     if actor is not None:
         qs = scope(qs, actor, "view")
     return qs.order_by("code")
@@ -240,10 +247,17 @@ def school_staffing(
     on: date,
     rules: StaffingRuleSet | None = None,
 ) -> list[SchoolStaffing]:
-    """Quota, staff on roll and position for each school (in the order given). Three queries
-    whatever the number of schools (the schools themselves, enrollment, employment)."""
+    """Quota, staff on roll and position for each public school (in the order given). Three
+    queries whatever the number of schools (the schools themselves, enrollment, employment).
+    A private school has no quota (POLICY.md §2): ApplicationError (see `private_staffing`)."""
     rules = rules or rules_in_force(on)
     schools = list(schools)
+    private = [s.code for s in schools if s.ownership == Ownership.PRIVATE]
+    if private:
+        raise bilingual(
+            f"Private schools have no staffing quota: {', '.join(private)}.",
+            f"民办学校不核定编制：{'、'.join(private)}。",
+        )
     ids = [s.pk for s in schools]
     enrollment = _latest_enrollment(ids, year)
     staff = _staff_counts(ids, on)
@@ -288,8 +302,112 @@ def school_staffing(
 
 
 @dataclass(frozen=True)
+class PrivateSchoolStaff:
+    """A private (民办) school's staff against its students: no quota, vacancy or shortfall
+    (quotas are public posts, POLICY.md §2), only the staff-to-student ratio, shown apart."""
+
+    school_id: int
+    code: str
+    name: str
+    stage: str
+    enrollment_year: int | None
+    students: dict[str, int]  # stage part → students
+    teachers: int  # teaching posts on roll, every employment type
+    non_teaching: int  # administration, auxiliary and logistics posts on roll
+    full_time_teachers: int
+
+    @property
+    def staff(self) -> int:
+        return self.teachers + self.non_teaching
+
+    @property
+    def students_total(self) -> int:
+        return sum(self.students.values())
+
+    @property
+    def students_per_staff(self) -> float | None:
+        """Students per staff member (the x of 1 : x); None without staff or students."""
+        if not self.staff or not self.students_total:
+            return None
+        return self.students_total / self.staff
+
+    @property
+    def students_per_full_time_teacher(self) -> float | None:
+        if not self.full_time_teachers or not self.students_total:
+            return None
+        return self.students_total / self.full_time_teachers
+
+    def as_dict(self) -> dict[str, Any]:
+        per_staff, per_teacher = self.students_per_staff, self.students_per_full_time_teacher
+        return {
+            "school_code": self.code,
+            "school_name": self.name,
+            "stage": self.stage,
+            "ownership": Ownership.PRIVATE.value,
+            "enrollment_year": self.enrollment_year,
+            "students": dict(self.students),
+            "staff": self.staff,
+            "teachers": self.teachers,
+            "non_teaching": self.non_teaching,
+            "full_time_teachers": self.full_time_teachers,
+            "students_per_staff": None if per_staff is None else round(per_staff, 2),
+            "students_per_full_time_teacher": (
+                None if per_teacher is None else round(per_teacher, 2)
+            ),
+        }
+
+
+def private_staffing(
+    *, schools: Iterable[School] | QuerySet, year: int, on: date
+) -> list[PrivateSchoolStaff]:
+    """Staff on roll (every employment type) and students of each private school, in the order
+    given: the ratio shown beside the quotas. Three queries whatever the number of schools."""
+    schools = list(schools)
+    ids = [s.pk for s in schools]
+    enrollment = _latest_enrollment(ids, year)
+    staff = _staff_counts(ids, on)
+    rows = []
+    for s in schools:
+        parts = SCHOOL_PARTS.get(s.stage, ())
+        enrolled_year, by_part, _classes = enrollment.get(s.pk, (None, {}, {}))
+        c = staff.get(s.pk, {})
+        rows.append(
+            PrivateSchoolStaff(
+                school_id=s.pk,
+                code=s.code,
+                name=s.name,
+                stage=s.stage,
+                enrollment_year=enrolled_year,
+                students={p: by_part.get(p, 0) for p in parts},
+                teachers=c.get("established_teachers", 0) + c.get("other_teachers", 0),
+                non_teaching=c.get("established_non_teaching", 0) + c.get("other_non_teaching", 0),
+                full_time_teachers=c.get("full_time_teachers", 0),
+            )
+        )
+    return rows
+
+
+def private_totals(rows: list[PrivateSchoolStaff]) -> dict[str, Any]:
+    """The private schools' sums and their overall ratio (students per staff member)."""
+    students = sum(r.students_total for r in rows)
+    staff = sum(r.staff for r in rows)
+    full_time = sum(r.full_time_teachers for r in rows)
+    return {
+        "schools": len(rows),
+        "students": students,
+        "staff": staff,
+        "full_time_teachers": full_time,
+        "students_per_staff": round(students / staff, 2) if staff and students else None,
+        "students_per_full_time_teacher": (
+            round(students / full_time, 2) if full_time and students else None
+        ),
+    }
+
+
+@dataclass(frozen=True)
 class DistrictStaffing:
-    """A district's schools (those in the actor's scope) and their totals."""
+    """A district's public schools (those in the actor's scope) with their quotas and totals,
+    and its private schools apart (staff-to-student ratio only, no quota)."""
 
     district: Region
     year: int
@@ -298,6 +416,11 @@ class DistrictStaffing:
     schools: list[SchoolStaffing]
     totals: dict[str, Any] = field(default_factory=dict)
     pool: dict[str, Any] | None = None  # see `quota_pool`; None while nothing is allocated
+    private_schools: list[PrivateSchoolStaff] = field(default_factory=list)
+
+    @property
+    def private_totals(self) -> dict[str, Any]:
+        return private_totals(self.private_schools)
 
 
 def staffing_totals(rows: list[SchoolStaffing]) -> dict[str, Any]:
@@ -337,13 +460,22 @@ def staffing_totals(rows: list[SchoolStaffing]) -> dict[str, Any]:
 
 
 def district_staffing(*, actor, district, year: int, on: date | None = None) -> DistrictStaffing:
-    """Staffing of every active school of a district in the actor's scope, with the totals.
+    """Staffing of every active public school of a district in the actor's scope, with the
+    totals, and the staff-to-student ratio of its private schools apart (they get no quota).
     NotFound when the district does not exist or is outside the scope; `actor=None` reads as a
     system operator (the command)."""
     region = district_in_scope(district, actor)
     on = on or default_on(year)
     rules = rules_in_force(on)
-    rows = school_staffing(schools=_district_schools(region, actor), year=year, on=on, rules=rules)
+    rows = school_staffing(
+        schools=_district_schools(region, actor, ownership=Ownership.PUBLIC),
+        year=year,
+        on=on,
+        rules=rules,
+    )
+    private = private_staffing(
+        schools=_district_schools(region, actor, ownership=Ownership.PRIVATE), year=year, on=on
+    )
     allocations = allocations_for(region, year)
     pool = None
     if allocations:
@@ -361,6 +493,7 @@ def district_staffing(*, actor, district, year: int, on: date | None = None) -> 
         schools=rows,
         totals=totals,
         pool=pool,
+        private_schools=private,
     )
 
 
@@ -373,7 +506,12 @@ def allocations_for(region: Region, year: int) -> dict[int, int]:
     from .models import QuotaAllocation
 
     return dict(
-        QuotaAllocation.objects.filter(district=region, year=year, school__is_active=True)
+        QuotaAllocation.objects.filter(
+            district=region,
+            year=year,
+            school__is_active=True,
+            school__ownership=Ownership.PUBLIC,
+        )
         .order_by()
         .values_list("school_id", "quota")
     )
@@ -387,7 +525,9 @@ def quota_pool(
     without an allocation row holds its computed quota), `reserve` what the district keeps back;
     `schools` maps school_id → {code, name, quota, allocated}."""
     on = on or default_on(year)
-    rows = school_staffing(schools=_district_schools(region, None), year=year, on=on)
+    rows = school_staffing(
+        schools=_district_schools(region, None, ownership=Ownership.PUBLIC), year=year, on=on
+    )
     if allocations is None:
         allocations = allocations_for(region, year)
     schools = {
@@ -563,7 +703,8 @@ def district_forecast(
     births_assumption: fc.BirthsAssumption | None = None,
 ) -> DistrictForecast:
     """Demand, supply and gap per future school year (year + 1 … year + years), stage (primary,
-    junior) and subject for the schools of a district in the actor's scope. Four queries.
+    junior) and subject for the public schools of a district in the actor's scope (private
+    schools recruit their own teachers). Four queries.
 
     New entrants come from the district's births series (`BirthRecord`, six years before
     grade 1) when one is loaded and covers a history year to estimate each school's ratio of
@@ -584,7 +725,12 @@ def district_forecast(
         g for s in FORECAST_STAGES for g in range(stage_grades[s][0], stage_grades[s][1] + 1)
     }
 
-    schools = list(_district_schools(region, actor, COMPULSORY).values("id", "code", "stage"))
+    # Public schools only, like the quotas: private schools recruit their own teachers.
+    schools = list(
+        _district_schools(region, actor, COMPULSORY, ownership=Ownership.PUBLIC).values(
+            "id", "code", "stage"
+        )
+    )
     ids = [s["id"] for s in schools]
     history: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
     for school_id, y, grade, students in SchoolEnrollment.objects.filter(

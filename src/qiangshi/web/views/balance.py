@@ -105,6 +105,7 @@ EXCLUSION_REASONS = {
     "teaching_point": gettext_lazy("teaching point (fewer than 50 pupils)"),
     "enrollment": gettext_lazy("no enrollment recorded for the year"),
     "facility": gettext_lazy("no facility record for the year"),
+    "private": gettext_lazy("private school (this rule set evaluates public schools only)"),
 }
 
 
@@ -327,7 +328,21 @@ def district_context(district, result: DistrictResult) -> dict:
     }
 
 
-def _rule_note(rules: RuleSet) -> dict:
+def private_scope_text(counted: bool) -> str:
+    """Which way private schools were treated, in one sentence (pages, exports)."""
+    if counted:
+        return str(
+            _(
+                "Public and private schools are both evaluated (the rule set counts private "
+                "schools)."
+            )
+        )
+    return str(
+        _("Public schools only: private schools are not evaluated (the rule set leaves them out).")
+    )
+
+
+def _rule_note(rules: RuleSet, private_counted: bool | None = None) -> dict:
     return {
         "version": rules.version,
         "source": rules.source,
@@ -336,6 +351,7 @@ def _rule_note(rules: RuleSet) -> dict:
         "min_met": rules.min_met,
         "count": len(rules.keys),
         "floor": round(rules.missed_floor * 100),
+        "include_private": rules.include_private if private_counted is None else private_counted,
     }
 
 
@@ -505,7 +521,7 @@ def balance_district(request, district_pk: int):
     }
     if result is not None:
         context.update(district_context(district, result))
-        context["rule_note"] = _rule_note(context["rules"])
+        context["rule_note"] = _rule_note(context["rules"], result.private_schools_counted)
     if not error and stage in reports:
         context["history"] = district_history(request.user, district, stage)
     return render(request, "web/balance/district.html", context)
@@ -529,7 +545,7 @@ def balance_school(request, school_pk: int):
         if result is None:
             continue
         rules = rule_set_version(result.rule_set)
-        rule_note = rule_note or _rule_note(rules)
+        rule_note = rule_note or _rule_note(rules, result.private_schools_counted)
         own = next((s for s in result.schools if s.code == school.code), None)
         excluded = next((e for e in result.excluded if e.code == school.code), None)
         if own is None and excluded is None:
@@ -623,6 +639,7 @@ def district_workbook(district, year: int, result: DistrictResult) -> bytes:
         "version": rules.version,
         "source": rules.source,
     }
+    sub += " " + private_scope_text(result.private_schools_counted)
     wb = Workbook()
     ws = wb.active
     ws.title = str(_("School values"))[:31]

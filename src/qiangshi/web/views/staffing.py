@@ -25,6 +25,7 @@ from qiangshi.access.scoping import can
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.xlsx import safe_cell_value
 from qiangshi.org import selectors as org_selectors
+from qiangshi.org.models import Ownership
 from qiangshi.staffing import selectors, services
 from qiangshi.staffing.outputs import posts_xlsx, report_xlsx, scenario_xlsx
 from qiangshi.teachers.models import Subject
@@ -233,6 +234,7 @@ def staffing_district(request, district_pk: int):
         schools = [(r.school_id, {"code": r.code, "name": r.name}) for r in report.schools]
         form = QuotaMoveForm(schools=schools)
     rows = _district_rows(report)
+    private_rows = _private_rows(report)
     chart = {
         "names": [r["school_name"] for r in rows],
         "quota": [r["effective_quota"] for r in rows],
@@ -256,6 +258,12 @@ def staffing_district(request, district_pk: int):
             "totals": report.totals,
             "pool": report.pool,
             "chart_data": chart,
+            "private_rows": private_rows,
+            "private_totals": {
+                **report.private_totals,
+                "ratio": _ratio(report.private_totals["students_per_staff"]),
+                "teacher_ratio": _ratio(report.private_totals["students_per_full_time_teacher"]),
+            },
             "form": form if may_allocate else None,
             "error": "",
         },
@@ -282,10 +290,33 @@ def _workbook_response(stem: str, content: bytes):
     return response
 
 
+def _ratio(value) -> str:
+    """A staff-to-student ratio as officials write it: "1 : 18.3" ("—" when undefined)."""
+    return "—" if value is None else f"1 : {value:.1f}"
+
+
+def _private_rows(report) -> list[dict]:
+    return [
+        {
+            **r.as_dict(),
+            "pk": r.school_id,
+            "students_total": r.students_total,
+            "ratio": _ratio(r.students_per_staff),
+            "teacher_ratio": _ratio(r.students_per_full_time_teacher),
+        }
+        for r in report.private_schools
+    ]
+
+
 def _school_card(request, school_pk: int):
+    """(school, year, row, error): the school's staffing row, or for a private school its
+    `PrivateSchoolStaff` (no quota, POLICY.md §2)."""
     school = _get(selectors.school_for, request.user, school_pk)
     year = _year(request, school.district)
     on = selectors.default_on(year)
+    if school.ownership == Ownership.PRIVATE:
+        (row,) = selectors.private_staffing(schools=[school], year=year, on=on)
+        return school, year, row, ""
     try:
         (row,) = selectors.school_staffing(schools=[school], year=year, on=on)
     except ApplicationError as exc:
@@ -296,7 +327,23 @@ def _school_card(request, school_pk: int):
     return school, year, row, ""
 
 
+def _private_lines(row) -> list[tuple[str, object]]:
+    lines = [
+        (_("Students, %(part)s") % {"part": part_label(k)}, v) for k, v in row.students.items()
+    ]
+    return lines + [
+        (_("Ownership"), _("Private (no staffing quota)")),
+        (_("Teachers on roll"), row.teachers),
+        (_("Non-teaching staff"), row.non_teaching),
+        (_("Full-time teachers"), row.full_time_teachers),
+        (_("Staff to students"), _ratio(row.students_per_staff)),
+        (_("Full-time teachers to students"), _ratio(row.students_per_full_time_teacher)),
+    ]
+
+
 def _school_lines(row) -> list[tuple[str, object]]:
+    if isinstance(row, selectors.PrivateSchoolStaff):
+        return _private_lines(row)
     p, o = row.position, row.on_roll
     lines = [
         (_("Students, %(part)s") % {"part": part_label(k)}, v) for k, v in row.students.items()
@@ -330,6 +377,21 @@ def staffing_school(request, school_pk: int):
     if school.district in org_selectors.districts_covered(request.user):
         district_url = reverse("web:staffing_district", args=[school.district.pk])
     parts = []
+    if isinstance(row, selectors.PrivateSchoolStaff):
+        return render(
+            request,
+            "web/staffing/school.html",
+            {
+                "school": school,
+                "year": year,
+                "row": None,
+                "private": row,
+                "ratio": _ratio(row.students_per_staff),
+                "teacher_ratio": _ratio(row.students_per_full_time_teacher),
+                "district_url": district_url,
+                "error": error,
+            },
+        )
     if row is not None:
         parts = [
             {"label": part_label(p), "students": row.students.get(p, 0), "quota": q}
@@ -700,6 +762,13 @@ def staffing_posts_export(request, district_pk: int):
 
 def _school_posts(request, school_pk: int):
     school, year, row, error = _school_card(request, school_pk)
+    if isinstance(row, selectors.PrivateSchoolStaff):
+        return (
+            school,
+            year,
+            None,
+            _("A private school has no staffing quota, so no post structure."),
+        )
     if row is None:
         return school, year, None, error
     try:
