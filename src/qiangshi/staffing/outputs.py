@@ -21,8 +21,10 @@ from .selectors import (
     DistrictForecast,
     DistrictPosts,
     DistrictStaffing,
+    GapComparison,
     ScenarioComparison,
     SchoolPosts,
+    gap_comparison,
 )
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -226,6 +228,15 @@ def report_as_dict(staffing: DistrictStaffing, plan: DistrictForecast | None) ->
     if staffing.pool is not None:
         out["pool"] = {k: staffing.pool[k] for k in ("pool", "allocated", "reserve")}
     if plan is not None:
+        out["gaps"] = gaps_as_dict(
+            gap_comparison(
+                actor=None,
+                district=staffing.district,
+                year=staffing.year,
+                report=staffing,
+                plan=plan,
+            )
+        )
         out["forecast"] = {
             "years": list(plan.years),
             "teachers": plan.teachers,
@@ -240,6 +251,29 @@ def report_as_dict(staffing: DistrictStaffing, plan: DistrictForecast | None) ->
             "rows": [r.as_dict() for r in plan.rows],
         }
     return out
+
+
+def gaps_as_dict(gaps: GapComparison) -> dict[str, Any]:
+    """The quota shortfall (编制缺口) and the curriculum gap (师资缺口), with their definitions."""
+    q, c = gaps.quota_shortfall, gaps.curriculum_gap
+    return {
+        "year": q.year,
+        "quota_shortfall": {
+            "definition": "quota − established staff (posts)",
+            "value": q.value,
+            "quota": q.quota,
+            "established": q.established,
+            "vacancies_school_by_school": q.vacancies,
+            "overstaffing_school_by_school": q.overstaffing,
+        },
+        "curriculum_gap": {
+            "definition": "curriculum demand − full-time teachers (full-time equivalents)",
+            "value": round(c.value, 4),
+            "demand": round(c.demand, 4),
+            "supply": round(c.supply, 4),
+            "recruit": c.recruit,
+        },
+    }
 
 
 def births_assumption_text(plan: DistrictForecast) -> str:
@@ -585,6 +619,21 @@ def report_as_table(staffing: DistrictStaffing, plan: DistrictForecast | None) -
                 f"  {ratio}"
             )
     if plan is not None:
+        g = gaps_as_dict(
+            gap_comparison(
+                actor=None, district=staffing.district, year=staffing.year, report=staffing,
+                plan=plan,
+            )
+        )  # fmt: skip
+        q, c = g["quota_shortfall"], g["curriculum_gap"]
+        lines += [
+            "",
+            f"School year {g['year']}: quota shortfall (编制缺口, quota − established staff) "
+            f"{q['value']:+}; curriculum gap (师资缺口, curriculum demand − full-time teachers, "
+            f"FTE) {c['value']:+.1f}.",
+            "They differ by definition: posts held by established staff against the quota, "
+            "versus teaching time against full-time teachers of every employment type.",
+        ]
         lines += ["", births_assumption_text(plan)]
         lines += ["", "Teachers to recruit or train (gap rounded up), by year and stage:"]
         by = {}

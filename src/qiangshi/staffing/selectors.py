@@ -632,6 +632,11 @@ class DistrictForecast:
     births_assumption: fc.BirthsAssumption = field(default_factory=fc.BirthsAssumption)
     # birth year → births assumed past the last loaded year, for the years the forecast used
     assumed_births: dict[int, float] = field(default_factory=dict)
+    # The base school year itself (`year`): stage → subject → FTE demanded by each school's
+    # latest enrollment up to `year` (the students the quotas count), and the full-time
+    # teachers on roll on `on`; see `curriculum_gap`.
+    base_demand: dict[str, dict[str, float]] = field(default_factory=dict)
+    base_supply: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def last_births_year(self) -> int | None:
@@ -748,6 +753,7 @@ def district_forecast(
     assumption = births_assumption or fc.BirthsAssumption()
     assumed_births: dict[int, float] = {}
     methods = {"births": 0, "assumed": 0, "trend": 0}
+    base_demand: dict[str, dict[str, float]] = {}
     larger_part: dict[int, str] = {}
     without_history = []
     for s in schools:
@@ -761,6 +767,16 @@ def district_forecast(
         for grade, n in latest.items():
             by_stage[fc.stage_of_grade(grade, stage_grades)] += n
         larger_part[s["id"]] = max(FORECAST_STAGES, key=lambda st: (by_stage[st], st == "primary"))
+        now = fc.teacher_demand(
+            fc.classes_needed(latest, params.class_size_cap, stage_grades=stage_grades),
+            curriculum,
+            params.weekly_load,
+            stage_grades=stage_grades,
+        )
+        for stage, by_subject in now.items():
+            target = base_demand.setdefault(stage, {})
+            for subject, fte in by_subject.items():
+                target[subject] = target.get(subject, 0.0) + fte
         try:
             forecast = _school_forecast(past, year + years - base, births, intake_scale, assumption)
         except ValueError as exc:
@@ -835,6 +851,10 @@ def district_forecast(
         if stage not in FORECAST_STAGES:
             continue  # a senior-part teacher: outside the curriculum of grades 1–9
         records.append(fc.TeacherRecord(birth, gender, subject, stage))
+    base_supply: dict[str, dict[str, float]] = {}
+    for r in records:
+        by_subject = base_supply.setdefault(r.stage, {})
+        by_subject[r.subject] = by_subject.get(r.subject, 0.0) + 1.0
 
     supply = fc.teacher_supply(
         records, future, params.retirement, params.attrition_rate, base_year=year
@@ -872,6 +892,8 @@ def district_forecast(
         intake_scale=intake_scale,
         births_assumption=assumption,
         assumed_births=assumed_births,
+        base_demand=base_demand,
+        base_supply=base_supply,
     )
 
 
@@ -905,6 +927,115 @@ def births_series(*, actor, district) -> dict[int, int]:
     if actor is not None:
         qs = scope(qs, actor, "view")
     return dict(qs.order_by("year").values_list("year", "births"))
+
+
+# --- the two "gaps": one name and one definition each -------------------------------------
+
+
+@dataclass(frozen=True)
+class QuotaShortfall:
+    """编制缺口, the quota shortfall of a district's public schools in a school year: the quota
+    (the staffing standard's posts for the students, teachers and non-teaching staff alike)
+    minus the established (在编) staff on roll. Positive: posts to fill; negative: more
+    established staff than posts. `vacancies` and `overstaffing` are the same difference
+    school by school (a surplus in one school fills no vacancy in another)."""
+
+    year: int
+    on: date
+    quota: int
+    established: int
+    vacancies: int
+    overstaffing: int
+
+    @property
+    def value(self) -> int:
+        return self.quota - self.established
+
+
+@dataclass(frozen=True)
+class CurriculumGap:
+    """师资缺口, the curriculum gap of a district's public schools in a school year: the
+    teachers the curriculum needs, in full-time equivalents (classes at the class-size caps ×
+    weekly periods ÷ the standard weekly load, from each school's latest enrollment up to the
+    year), minus the full-time teachers on roll of every employment type. Positive: teaching
+    time nobody covers; `recruit` sums the positive gaps of each stage and subject, rounded up
+    to whole teachers."""
+
+    year: int
+    on: date
+    demand: float
+    supply: float
+    recruit: int
+
+    @property
+    def value(self) -> float:
+        return self.demand - self.supply
+
+
+def quota_shortfall(
+    *, actor, district, year: int, on: date | None = None, report: DistrictStaffing | None = None
+) -> QuotaShortfall:
+    """The quota shortfall (编制缺口) of a district: the only place it is computed. `report`
+    is the district's `district_staffing` of the same year, when the caller has it already."""
+    if report is None:
+        report = district_staffing(actor=actor, district=district, year=year, on=on)
+    t = report.totals
+    return QuotaShortfall(
+        year=report.year,
+        on=report.on,
+        quota=t["quota"],
+        established=t["established"],
+        vacancies=t["vacancies"],
+        overstaffing=t["overstaffing"],
+    )
+
+
+def curriculum_gap(
+    *, actor, district, year: int, on: date | None = None, plan: DistrictForecast | None = None
+) -> CurriculumGap:
+    """The curriculum gap (师资缺口) of a district in school year `year`: the only place it is
+    computed. `plan` is the district's `district_forecast` from the same base year, when the
+    caller has it already (any number of years ahead: the base year is the same)."""
+    if plan is None:
+        plan = district_forecast(actor=actor, district=district, years=1, year=year, on=on)
+    demand = plan.base_demand
+    supply = plan.base_supply
+    gaps = fc.gap({0: demand}, {0: supply}).get(0, {})
+    return CurriculumGap(
+        year=plan.year,
+        on=plan.on,
+        demand=sum(v for by_subject in demand.values() for v in by_subject.values()),
+        supply=sum(v for by_subject in supply.values() for v in by_subject.values()),
+        recruit=sum(fc.round_up(g) for by_subject in gaps.values() for g in by_subject.values()),
+    )
+
+
+@dataclass(frozen=True)
+class GapComparison:
+    """The two figures side by side, for the same district and school year."""
+
+    quota_shortfall: QuotaShortfall
+    curriculum_gap: CurriculumGap
+
+
+def gap_comparison(
+    *,
+    actor,
+    district,
+    year: int,
+    on: date | None = None,
+    report: DistrictStaffing | None = None,
+    plan: DistrictForecast | None = None,
+) -> GapComparison:
+    """The quota shortfall and the curriculum gap of one district and school year, each from its
+    one selector (`quota_shortfall`, `curriculum_gap`): what the staffing and forecast pages
+    show side by side."""
+    return GapComparison(
+        quota_shortfall=quota_shortfall(
+            actor=actor, district=district, year=year, on=on, report=report
+        ),
+        curriculum_gap=curriculum_gap(actor=actor, district=district, year=year, on=on, plan=plan),
+    )
 
 
 # --- scenarios ------------------------------------------------------------------------------

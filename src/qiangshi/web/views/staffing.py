@@ -235,6 +235,14 @@ def staffing_district(request, district_pk: int):
         form = QuotaMoveForm(schools=schools)
     rows = _district_rows(report)
     private_rows = _private_rows(report)
+    try:
+        gaps = gaps_context(
+            selectors.gap_comparison(
+                actor=request.user, district=district, year=year, on=report.on, report=report
+            )
+        )
+    except ApplicationError:
+        gaps = None  # the forecast cannot run (a school's data): the quotas still show
     chart = {
         "names": [r["school_name"] for r in rows],
         "quota": [r["effective_quota"] for r in rows],
@@ -259,6 +267,7 @@ def staffing_district(request, district_pk: int):
             "pool": report.pool,
             "chart_data": chart,
             "private_rows": private_rows,
+            "gaps": gaps,
             "private_totals": {
                 **report.private_totals,
                 "ratio": _ratio(report.private_totals["students_per_staff"]),
@@ -288,6 +297,22 @@ def _workbook_response(stem: str, content: bytes):
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.xlsx"'
     return response
+
+
+def gaps_context(comparison) -> dict:
+    """The quota shortfall and the curriculum gap as both pages show them (one formatting for
+    both, so that the same figure reads the same)."""
+    q, c = comparison.quota_shortfall, comparison.curriculum_gap
+    return {
+        "year": q.year,
+        "quota_shortfall": q,
+        "quota_shortfall_text": f"{q.value:+,}" if q.value else "0",
+        "curriculum_gap": c,
+        "curriculum_gap_value": round(c.value, 1),
+        "curriculum_gap_text": f"{c.value:+,.1f}" if round(c.value, 1) else "0.0",
+        "demand_text": f"{c.demand:,.1f}",
+        "supply_text": f"{c.supply:,.0f}",
+    }
 
 
 def _ratio(value) -> str:
@@ -621,7 +646,10 @@ def staffing_forecast(request, district_pk: int):
         "years": [str(y) for y in plan.years],
         "gap": [round(t["gap"], 2) for t in by_year],
         "recruit": [t["recruit"] for t in by_year],
-        "labels": {"gap": _("Total gap (FTE)"), "recruit": _("Teachers to recruit or train")},
+        "labels": {
+            "gap": _("Curriculum gap (FTE)"),
+            "recruit": _("Teachers to recruit or train"),
+        },
     }
     params = plan.parameters
     context = {
@@ -649,6 +677,14 @@ def staffing_forecast(request, district_pk: int):
     }
     if comparison is not None:
         context.update(_comparison_context(comparison))
+    try:
+        context["gaps"] = gaps_context(
+            selectors.gap_comparison(
+                actor=request.user, district=district, year=year, on=plan.on, plan=plan
+            )
+        )
+    except ApplicationError:
+        context["gaps"] = None
     return render(request, "web/staffing/forecast.html", context)
 
 
