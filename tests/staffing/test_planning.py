@@ -116,10 +116,11 @@ def test_forecast_takes_entrants_from_births_when_loaded(district, offices):
     # P: grade 1 was 160 in 2023–2025, births 2017–2019 were 320: ratio 0.5; 2026 draws on
     # the 400 births of 2020: 200 entrants. N (2025 only): 100 / 320 = 0.3125 → 125.
     # 2027 needs the births of 2021 (not loaded): assumed held at 2020's 400 (POLICY §13). J
-    # (entry grade 7) needs births 12 years earlier, none loaded: trend. School-years: births 2
-    # (P, N in 2026), assumed 2 (P, N in 2027), trend 2 (J).
-    assert plan.intake_methods == {"births": 2, "assumed": 2, "trend": 2}
-    assert plan.intake_method == "mixed"
+    # (entry grade 7) would need births 12 years earlier, none loaded: its grade 7 follows the
+    # district's grade 6 (P's) of the year before. School-years: births 2 (P, N in 2026),
+    # assumed 2 (P, N in 2027), cohort 2 (J); none from an intake trend.
+    assert plan.intake_methods == {"births": 2, "assumed": 2, "cohort": 2, "trend": 0}
+    assert plan.intake_method == "births"
     assert (plan.last_births_year, plan.assumed_births) == (2020, {2021: 400.0})
     # Primary 2026: P 200 + 160 + 160 + 160 + 160 × 155/160 + 155 = 990; N 125 + 5 × 100 = 625.
     assert plan.enrollment[2026]["primary"] == pytest.approx(990 + 625)
@@ -145,7 +146,7 @@ def test_falling_births_keep_the_intake_falling_then_flat_past_the_last_known_ye
     # Births known to 2020: grade 1 of 2026 draws on them; 2027–2031 on the births of
     # 2021–2025, assumed held at 2020's 300.
     assert plan.assumed_births == {y: 300.0 for y in range(2021, 2026)}
-    assert plan.intake_methods == {"births": 2, "assumed": 10, "trend": 6}
+    assert plan.intake_methods == {"births": 2, "assumed": 10, "cohort": 6, "trend": 0}
     # P's entry ratio: mean of 160/400, 160/360, 160/320 = 0.448148 → 134.44 entrants a year;
     # N's: 100/320 = 0.3125 → 93.75. In 2031 every primary grade of P comes from those
     # entrants (survival 1, 1, 1, 0.96875, 1): 134.44 × 5.9375; N's six grades 93.75 each.
@@ -163,6 +164,41 @@ def test_falling_births_keep_the_intake_falling_then_flat_past_the_last_known_ye
         "used": True,
         "assumed_births": {str(y): 300.0 for y in range(2021, 2026)},
     }
+
+
+def test_a_junior_school_takes_its_grade_7_from_the_districts_grade_6(district, offices):
+    from qiangshi.staffing.selectors import _school_forecasts
+
+    import_file(
+        actor=offices["siming"], kind="births", data=births_csv(FALLING_BIRTHS), filename="b.csv"
+    )
+    plan = district_forecast(actor=None, district="350203", years=7, year=YEAR, on=ON)
+    assert plan.intake_methods["cohort"] == 7 and plan.intake_methods["trend"] == 0
+    # J had 9 in grade 7 in 2024, when P (the district's only primary school; N's grade 6
+    # stays in N) had 155 in grade 6 in 2023: a share of 9/155. P's grade 6 stays 155 until
+    # 2030 (its cohorts of 2025), then the first births-based one: 2026's 134.44 entrants ×
+    # survival 1 × 1 × 1 × 0.96875 × 1 = 130.24 in 2031, so J's grade 7 of 2032 falls to
+    # 9/155 × 130.24 = 7.56: the falling births reach the junior school too.
+    from qiangshi.engines.forecast import BirthsAssumption
+    from qiangshi.org.models import SchoolEnrollment
+
+    schools = [{"id": district[k].pk, "code": k.upper(), "stage": district[k].stage}
+               for k in ("p", "n", "j")]  # fmt: skip
+    history = {}
+    for sid, y, g, n in SchoolEnrollment.objects.filter(
+        school_id__in=[x["id"] for x in schools], year__lte=YEAR, grade__lte=9
+    ).values_list("school_id", "year", "grade", "students"):
+        history.setdefault(sid, {}).setdefault(y, {})[g] = n
+    fitted = _school_forecasts(
+        schools, history, year=YEAR, years=7, births=dict(BirthRecord.objects.values_list(
+            "year", "births")), intake_scale=1.0, assumption=BirthsAssumption(),
+        stage_grades=plan.parameters.stage_grades,
+    )  # fmt: skip
+    j, fed = fitted[district["j"].pk]
+    assert fed
+    ratio = (160 / 400 + 160 / 360 + 160 / 320) / 3
+    assert j.central[2031][7] == pytest.approx(9)
+    assert j.central[2032][7] == pytest.approx(9 / 155 * ratio * 300 * 0.96875)
 
 
 def test_births_trend_scenario_lets_births_fall_past_the_last_known_year(district, offices):

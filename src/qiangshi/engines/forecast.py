@@ -84,6 +84,7 @@ __all__ = [
     "classes_needed",
     "cohort_forecast",
     "estimate_attrition_rate",
+    "feeder_entrants",
     "gap",
     "load_curriculum",
     "load_parameters",
@@ -349,6 +350,31 @@ def cohort_forecast(
         last_births_year=max(births) if entry_ratio is not None else None,
         assumed_births=assumed,
     )
+
+
+def feeder_entrants(
+    entrants: Mapping[int, float], feeder: Mapping[int, float], years: Sequence[int]
+) -> tuple[tuple[float, float, float], list[float]]:
+    """Entrants of a school whose entry grade takes the pupils leaving a feeder grade (a junior
+    school's grade 7 takes the district's grade 6 of the year before), so that they follow the
+    cohort, hence the births, and not the trend of past intakes (POLICY.md §13).
+
+    The ratio r_y = N_y / F_{y−1} over the years y where both are known gives (min, mean, max);
+    the entrants of year Y are mean ratio × F_{Y−1}, for each Y of `years` (every F_{Y−1} must
+    be given). ValueError when no year has both.
+
+    >>> feeder_entrants({2024: 50, 2025: 60}, {2023: 500, 2024: 600, 2025: 550, 2026: 500},
+    ...                 [2026, 2027])
+    ((0.1, 0.1, 0.1), [55.0, 50.0])
+    """
+    ratios = [n / feeder[y - 1] for y, n in sorted(entrants.items()) if feeder.get(y - 1)]
+    if not ratios:
+        raise ValueError("no entry year has the feeder grade of the year before")
+    ratio = (min(ratios), sum(ratios) / len(ratios), max(ratios))
+    missing = [y - 1 for y in years if y - 1 not in feeder]
+    if missing:
+        raise ValueError(f"the feeder grade is not known for {missing[0]}")
+    return ratio, [ratio[1] * feeder[y - 1] for y in years]
 
 
 # --- classes and demand ---------------------------------------------------------------------

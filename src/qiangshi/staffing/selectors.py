@@ -626,7 +626,8 @@ class DistrictForecast:
     teachers: int = 0  # full-time teachers counted in the supply
     births: dict[int, int] = field(default_factory=dict)  # the district's births series
     # (school, forecast year) pairs by how their entrants were forecast: "births" (known
-    # births), "assumed" (births past the last loaded year, see `births_assumption`) or "trend"
+    # births), "assumed" (births past the last loaded year, see `births_assumption`), "cohort"
+    # (a junior school's grade 7 from the district's grade 6 of the year before) or "trend"
     intake_methods: dict[str, int] = field(default_factory=dict)
     intake_scale: float = 1.0  # a scenario's scaling of the entrants (1: as forecast)
     births_assumption: fc.BirthsAssumption = field(default_factory=fc.BirthsAssumption)
@@ -645,13 +646,12 @@ class DistrictForecast:
     @property
     def intake_method(self) -> str:
         """ "births" when every school-year drew on births (known or assumed past the last
-        loaded year), "trend" when none did, else "mixed"."""
+        loaded year, directly or through the grade-6 cohort), "trend" when none did, else
+        "mixed"."""
         used = {m for m, n in self.intake_methods.items() if n}
-        if used and used <= {"births", "assumed"}:
-            return "births"
-        if used & {"births", "assumed"}:
-            return "mixed"
-        return "trend"
+        if not used & {"births", "assumed"}:
+            return "trend"
+        return "mixed" if "trend" in used else "births"
 
     @property
     def births_assumed(self) -> bool:
@@ -752,10 +752,20 @@ def district_forecast(
     births = births_series(actor=actor, district=region)
     assumption = births_assumption or fc.BirthsAssumption()
     assumed_births: dict[int, float] = {}
-    methods = {"births": 0, "assumed": 0, "trend": 0}
+    methods = {"births": 0, "assumed": 0, "cohort": 0, "trend": 0}
     base_demand: dict[str, dict[str, float]] = {}
     larger_part: dict[int, str] = {}
     without_history = []
+    fitted = _school_forecasts(
+        schools,
+        history,
+        year=year,
+        years=years,
+        births=births,
+        intake_scale=intake_scale,
+        assumption=assumption,
+        stage_grades=stage_grades,
+    )
     for s in schools:
         past = history.get(s["id"])
         if not past:
@@ -777,16 +787,13 @@ def district_forecast(
             target = base_demand.setdefault(stage, {})
             for subject, fte in by_subject.items():
                 target[subject] = target.get(subject, 0.0) + fte
-        try:
-            forecast = _school_forecast(past, year + years - base, births, intake_scale, assumption)
-        except ValueError as exc:
-            raise ApplicationError(f"School {s['code']}: {exc}") from None
+        forecast, fed = fitted[s["id"]]
         lead = 6 + forecast.grades[0] - 1  # the entry grade draws on births `lead` years before
         assumed_births.update(
             (born, b) for born, b in forecast.assumed_births.items() if born + lead in future
         )
         for y in future:
-            method = forecast.intake_method.get(y)
+            method = "cohort" if fed else forecast.intake_method.get(y)
             if method in methods:
                 methods[method] += 1
         for v in fc.VARIANTS:
@@ -897,24 +904,86 @@ def district_forecast(
     )
 
 
+def _births_reach(past, births: dict[int, int]) -> bool:
+    """Whether a history year of the school has the births of its entrants' birth year."""
+    entry = min(g for by_grade in past.values() for g in by_grade)
+    lead = 6 + entry - 1
+    return any(births.get(y - lead) for y in past)
+
+
+def _school_forecasts(
+    schools, history, *, year, years, births, intake_scale, assumption, stage_grades
+) -> dict[int, tuple[fc.Forecast, bool]]:
+    """{school id: (cohort forecast, entrants fed by the district's grade-6 cohort)} up to
+    year + years. A school entering at grade 1 (or whose history the births reach) draws on
+    births (`_school_forecast`); a junior school that the births do not reach takes its grade 7
+    from the district's grade 6 of the year before (the primary schools' history and forecast,
+    `engines.forecast.feeder_entrants`), so that its entrants follow the births too; failing
+    that (no year to learn its share from), the trend of its intake."""
+    junior_first = stage_grades["junior"][0]
+    primary_last = stage_grades["primary"][1]
+    fitted: dict[int, tuple[fc.Forecast, bool]] = {}
+    waiting = []
+    for s in schools:
+        past = history.get(s["id"])
+        if not past:
+            continue
+        entry = min(g for by_grade in past.values() for g in by_grade)
+        if entry >= junior_first and not _births_reach(past, births):
+            waiting.append(s)
+            continue
+        try:
+            forecast = _school_forecast(
+                past, year + years - max(past), births, intake_scale, assumption
+            )
+        except ValueError as exc:
+            raise ApplicationError(f"School {s['code']}: {exc}") from None
+        fitted[s["id"]] = (forecast, False)
+    if not waiting:
+        return fitted
+    feeder: dict[int, float] = defaultdict(float)
+    for s in schools:
+        if s["stage"] != Stage.PRIMARY or s["id"] not in fitted:
+            continue
+        for y, by_grade in history[s["id"]].items():
+            feeder[y] += by_grade.get(primary_last, 0)
+        forecast = fitted[s["id"]][0]
+        for y in forecast.years:
+            feeder[y] += forecast.central[y].get(primary_last, 0.0)
+    for s in waiting:
+        past = history[s["id"]]
+        base = max(past)
+        entry = min(g for by_grade in past.values() for g in by_grade)
+        n = year + years - base
+        try:
+            try:
+                _, entrants = fc.feeder_entrants(
+                    {y: by_grade.get(entry, 0) for y, by_grade in past.items()},
+                    feeder,
+                    range(base + 1, base + 1 + n),
+                )
+            except ValueError:
+                # no year to learn the school's share of the cohort from: its intake trend
+                forecast = fc.cohort_forecast(past, n, intake_scale=intake_scale)
+                fitted[s["id"]] = (forecast, False)
+            else:  # the feeder already carries a scenario's scaling of the entrants
+                fitted[s["id"]] = (fc.cohort_forecast(past, n, first_grade_intake=entrants), True)
+        except ValueError as exc:
+            raise ApplicationError(f"School {s['code']}: {exc}") from None
+    return fitted
+
+
 def _school_forecast(
     past, years: int, births: dict[int, int], intake_scale: float, assumption=None
 ):
     """The cohort forecast of one school: entrants from births (known, or assumed past the last
     loaded year) when the series covers a history year of the school (to estimate its entry
     ratio), else from its intake trend."""
-    if births:
-        entry = min(g for by_grade in past.values() for g in by_grade)
-        lead = 6 + entry - 1
-        if any(births.get(y - lead) for y in past):
-            return fc.cohort_forecast(
-                past,
-                years,
-                births=births,
-                intake_scale=intake_scale,
-                births_assumption=assumption,
-            )
-        # no history year has births to estimate the ratio from: the trend it is
+    if births and _births_reach(past, births):
+        return fc.cohort_forecast(
+            past, years, births=births, intake_scale=intake_scale, births_assumption=assumption
+        )
+    # no history year has births to estimate the ratio from: the trend it is
     return fc.cohort_forecast(past, years, intake_scale=intake_scale)
 
 

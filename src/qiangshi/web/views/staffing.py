@@ -550,6 +550,16 @@ def births_assumption_note(plan) -> str:
 
 
 def _intake_note(plan) -> str:
+    note = _entrants_note(plan)
+    if plan.intake_methods.get("cohort"):
+        note += " " + _(
+            "Grade 7 of junior schools: from the district's grade 6 of the year before, times "
+            "each school's observed share of it."
+        )
+    return note
+
+
+def _entrants_note(plan) -> str:
     span = _span(plan.births)
     n = plan.intake_methods
     if plan.intake_method == "births":
@@ -563,7 +573,7 @@ def _intake_note(plan) -> str:
             "series loaded for %(span)s); from the trend of first-grade intake for the other "
             "%(trend)s, of schools whose enrollment history no loaded births year reaches."
         ) % {
-            "births": n.get("births", 0) + n.get("assumed", 0),
+            "births": n.get("births", 0) + n.get("assumed", 0) + n.get("cohort", 0),
             "trend": n.get("trend", 0),
             "span": span,
         }
