@@ -212,6 +212,32 @@ def test_district_fails_on_a_cv_alone_when_every_school_passes():
     assert not result.passed
 
 
+def test_level_and_spread_are_separate_tests():
+    # Two alike schools at 0.6 × every minimum: the CV is 0 (within the limit), the mean is
+    # below the minimum: the spread passes, the level fails.
+    poor = [
+        good_school("A", 300, **{
+            ind.resource: 0.6 * RULES.minimums["primary"][ind.key] * 300 / ind.per
+            for ind in RULES.indicators
+        }),
+        good_school("B", 500, **{
+            ind.resource: 0.6 * RULES.minimums["primary"][ind.key] * 500 / ind.per
+            for ind in RULES.indicators
+        }),
+    ]  # fmt: skip
+    result = evaluate_district(poor, "primary", RULES)
+    for ind in result.indicators.values():
+        assert ind.within_limit and ind.cv == pytest.approx(0, abs=1e-12)
+        assert not ind.mean_reaches_minimum
+    assert result.means_below_minimum == KEYS
+    # At exactly the minimum (1.0 ×, through binary noise), the level is reached.
+    exact = evaluate_district(
+        [good_school("A", 300, higher_degree_teachers=4.2 * 3)], "primary", RULES
+    )
+    assert exact.indicators["higher_degree_teachers_per_100"].mean_reaches_minimum
+    assert exact.means_below_minimum == ()
+
+
 def test_an_indicator_no_school_has_has_no_cv_and_is_not_within():
     schools = [
         good_school("A", 500, backbone_teachers=0),
@@ -446,3 +472,34 @@ def test_evaluate_many_leaves_out_of_scope_rows_and_refuses_mixed_groups():
     assert many.enrollment[0] == 200 and not many.passed[2]
     with pytest.raises(ValueError, match="mixes primary and junior"):
         evaluate_many(totals, enrollments + 1, np.zeros(3, int), np.array([1, 0, 0], bool), RULES)
+
+
+@pytest.mark.parametrize("include", [True, False])
+def test_private_schools_count_or_not_as_the_rule_set_says(include):
+    rules = replace(RULES, include_private=include)
+    schools = [
+        good_school("A", 300),
+        good_school("B", 300, higher_degree_teachers=4.2 * 3 * 2),
+        replace(good_school("Y", 400, backbone_teachers=0.0), private=True),
+    ]
+    result = evaluate_district(schools, "primary", rules)
+    assert result.private_schools_counted is include
+    judged = [s.code for s in result.schools]
+    if include:
+        assert judged == ["A", "B", "Y"] and not result.schools_passed  # Y misses backbone
+        assert result.excluded == ()
+    else:
+        assert judged == ["A", "B"] and result.schools_passed
+        assert [(e.code, e.reason) for e in result.excluded] == [("Y", "private")]
+        # The district figures are those of the public schools alone.
+        alone = evaluate_district(schools[:2], "primary", RULES)
+        assert result.indicators == alone.indicators
+
+
+def test_the_shipped_rule_set_counts_private_schools_and_says_why():
+    assert RULES.include_private is True
+    data = json.loads(RULES_FILE.read_text(encoding="utf-8"))
+    assert data["scope"]["include_private_schools"] is True
+    assert "include_private_schools" in data["notes"] and "民办" in data["notes"]
+    with pytest.raises(ValueError):
+        RuleSet.from_dict({**data, "scope": {**data["scope"], "include_private_schools": "no"}})

@@ -7,6 +7,7 @@ import pytest
 
 from qiangshi.engines import forecast
 from qiangshi.engines.forecast import (
+    BirthsAssumption,
     Curriculum,
     TeacherRecord,
     classes_needed,
@@ -74,15 +75,61 @@ def test_intake_from_births_six_years_earlier():
     # Entrants 90, 100, 110 (2023–25) over births 100, 125, 110 (2017–19):
     # entry ratios 0.9, 0.8, 1.0 → mean 0.9, low 0.8, high 1.0.
     # 2026 ← births 2020 = 120: 108 (96, 120).  2027 ← births 2021 = 130: 117.
-    # 2028 needs births 2022, not known: the trend of 90, 100, 110 → 140.
+    # 2028 needs births 2022, not known: held at 2021's 130 → 117 (never the trend's 140).
     history = {2023: {1: 90, 2: 80}, 2024: {1: 100, 2: 90}, 2025: {1: 110, 2: 100}}
     births = {2017: 100, 2018: 125, 2019: 110, 2020: 120, 2021: 130}
     f = cohort_forecast(history, 3, births=births)
     assert f.entry_ratio == pytest.approx((0.8, 0.9, 1.0))
     assert f.intake[2026] == pytest.approx((96, 108, 120))
     assert f.intake[2027][1] == pytest.approx(117)
-    assert f.intake_method == {2026: "births", 2027: "births", 2028: "trend"}
-    assert f.intake[2028][1] == pytest.approx(140)
+    assert f.intake_method == {2026: "births", 2027: "births", 2028: "assumed"}
+    assert f.intake[2028] == pytest.approx((104, 117, 130))
+    assert (f.last_births_year, f.assumed_births) == (2021, {2022: 130.0})
+    assert f.births_assumption == BirthsAssumption()
+
+
+# Births known to 2025 and falling every year since 2015; intakes rose before (a trend of the
+# intakes would keep rising). Grade 1 of 2032 draws on the births of 2026, the first unknown year.
+FALLING_BIRTHS = {y: 10_000 - 400 * (y - 2015) for y in range(2010, 2026)}
+RISING_INTAKE = {
+    y: {1: 0.9 * FALLING_BIRTHS[y - 6] + 600 * (y - 2018), 2: 0.88 * FALLING_BIRTHS[y - 7]}
+    for y in range(2018, 2026)
+}
+
+
+def test_falling_births_never_make_the_intake_jump_past_the_last_known_year():
+    f = cohort_forecast(RISING_INTAKE, 12, births=FALLING_BIRTHS)
+    intake = [f.intake[y][1] for y in f.years]  # 2026 … 2037
+    # Up to 2031 (births 2025) the intake follows the falling births …
+    assert all(later < earlier for earlier, later in zip(intake[:5], intake[1:6], strict=True))
+    # … and from 2032 on (births of 2026 and later, not known) it stays flat: never a jump.
+    assert f.intake_method[2031] == "births" and f.intake_method[2032] == "assumed"
+    assert intake[6:] == pytest.approx([intake[5]] * 6)
+    assert f.assumed_births == {y: FALLING_BIRTHS[2025] for y in range(2026, 2032)}
+    for variant in ("low", "high"):
+        path = f.variant(variant)
+        assert path[2032][1] == pytest.approx(path[2031][1])
+
+
+def test_a_scenario_may_let_births_keep_falling_past_the_last_known_year():
+    held = cohort_forecast(RISING_INTAKE, 12, births=FALLING_BIRTHS)
+    falling = cohort_forecast(
+        RISING_INTAKE,
+        12,
+        births=FALLING_BIRTHS,
+        births_assumption=BirthsAssumption(annual_change=-5),
+    )
+    assert falling.intake[2031] == pytest.approx(held.intake[2031])  # known births: the same
+    # 2032 ← births 2026 = 6,000 × 0.95; 2033 ← 6,000 × 0.95².
+    ratio = falling.entry_ratio[1]
+    assert falling.intake[2032][1] == pytest.approx(ratio * 6000 * 0.95)
+    assert falling.intake[2033][1] == pytest.approx(ratio * 6000 * 0.95**2)
+    years = falling.years
+    assert all(
+        falling.intake[b][1] < falling.intake[a][1] for a, b in zip(years, years[1:], strict=False)
+    )
+    with pytest.raises(ValueError):
+        BirthsAssumption(annual_change=-80)
 
 
 def test_a_junior_school_draws_on_births_twelve_years_earlier():

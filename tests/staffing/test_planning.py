@@ -3,12 +3,14 @@ N 52 = 32 + 20, J 2, E 0; pool 104), through the import pipeline, the selectors,
 and the API. Every figure is worked by hand in the comments."""
 
 import io
+import json
 
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from qiangshi.access.services import api_token_create
+from qiangshi.core.errors import ApplicationError
 from qiangshi.core.models import AuditLog
 from qiangshi.imports.services import import_file
 from qiangshi.staffing.models import BirthRecord
@@ -113,16 +115,157 @@ def test_forecast_takes_entrants_from_births_when_loaded(district, offices):
     plan = district_forecast(actor=None, district="350203", years=2, year=YEAR, on=ON)
     # P: grade 1 was 160 in 2023–2025, births 2017–2019 were 320: ratio 0.5; 2026 draws on
     # the 400 births of 2020: 200 entrants. N (2025 only): 100 / 320 = 0.3125 → 125.
-    # 2027 needs the births of 2021 (not loaded): trend. J (entry grade 7) needs births 12
-    # years earlier, none loaded: trend. School-years: births 2 (P, N in 2026), trend 4.
-    assert plan.intake_methods == {"births": 2, "trend": 4}
-    assert plan.intake_method == "mixed"
+    # 2027 needs the births of 2021 (not loaded): assumed held at 2020's 400 (POLICY §13). J
+    # (entry grade 7) would need births 12 years earlier, none loaded: its grade 7 follows the
+    # district's grade 6 (P's) of the year before. School-years: births 2 (P, N in 2026),
+    # assumed 2 (P, N in 2027), cohort 2 (J); none from an intake trend.
+    assert plan.intake_methods == {"births": 2, "assumed": 2, "cohort": 2, "trend": 0}
+    assert plan.intake_method == "births"
+    assert (plan.last_births_year, plan.assumed_births) == (2020, {2021: 400.0})
     # Primary 2026: P 200 + 160 + 160 + 160 + 160 × 155/160 + 155 = 990; N 125 + 5 × 100 = 625.
     assert plan.enrollment[2026]["primary"] == pytest.approx(990 + 625)
     # Chinese: P's grade 1 needs 5 classes of 45 (200 pupils) instead of 4: one more class of
     # 8 × 26/24 periods: (7 × 47.887 + 8.667) / 15 = 22.925.
     c = next(r for r in plan.rows if (r.year, r.stage, r.subject) == (2026, "primary", "chinese"))
     assert c.demand == pytest.approx((7 * CHINESE + 8 * 26 / 24) / 15)
+
+
+# Births falling every year (2017–2020) while P's intake held at 160: a trend of the intakes
+# would stay at 160 from 2027 on, the births say fewer pupils.
+FALLING_BIRTHS = [("350203", "思明区", y, n) for y, n in ((2017, 400), (2018, 360), (2019, 320),
+                                                     (2020, 300))]  # fmt: skip
+
+
+def test_falling_births_keep_the_intake_falling_then_flat_past_the_last_known_year(
+    district, offices
+):
+    import_file(
+        actor=offices["siming"], kind="births", data=births_csv(FALLING_BIRTHS), filename="b.csv"
+    )
+    plan = district_forecast(actor=None, district="350203", years=6, year=YEAR, on=ON)
+    # Births known to 2020: grade 1 of 2026 draws on them; 2027–2031 on the births of
+    # 2021–2025, assumed held at 2020's 300.
+    assert plan.assumed_births == {y: 300.0 for y in range(2021, 2026)}
+    assert plan.intake_methods == {"births": 2, "assumed": 10, "cohort": 6, "trend": 0}
+    # P's entry ratio: mean of 160/400, 160/360, 160/320 = 0.448148 → 134.44 entrants a year;
+    # N's: 100/320 = 0.3125 → 93.75. In 2031 every primary grade of P comes from those
+    # entrants (survival 1, 1, 1, 0.96875, 1): 134.44 × 5.9375; N's six grades 93.75 each.
+    ratio = (160 / 400 + 160 / 360 + 160 / 320) / 3
+    assert plan.enrollment[2031]["primary"] == pytest.approx(ratio * 300 * 5.9375 + 93.75 * 6)
+    primary = [plan.enrollment[y]["primary"] for y in plan.years]
+    assert all(
+        later <= earlier + 1e-9 for earlier, later in zip(primary, primary[1:], strict=False)
+    )
+    assert plan.births_assumption_as_dict() == {
+        "last_known_year": 2020,
+        "last_known_births": 300,
+        "rule": "held",
+        "annual_change_percent": 0.0,
+        "used": True,
+        "assumed_births": {str(y): 300.0 for y in range(2021, 2026)},
+    }
+
+
+def test_a_junior_school_takes_its_grade_7_from_the_districts_grade_6(district, offices):
+    from qiangshi.staffing.selectors import _school_forecasts
+
+    import_file(
+        actor=offices["siming"], kind="births", data=births_csv(FALLING_BIRTHS), filename="b.csv"
+    )
+    plan = district_forecast(actor=None, district="350203", years=7, year=YEAR, on=ON)
+    assert plan.intake_methods["cohort"] == 7 and plan.intake_methods["trend"] == 0
+    # J had 9 in grade 7 in 2024, when P (the district's only primary school; N's grade 6
+    # stays in N) had 155 in grade 6 in 2023: a share of 9/155. P's grade 6 stays 155 until
+    # 2030 (its cohorts of 2025), then the first births-based one: 2026's 134.44 entrants ×
+    # survival 1 × 1 × 1 × 0.96875 × 1 = 130.24 in 2031, so J's grade 7 of 2032 falls to
+    # 9/155 × 130.24 = 7.56: the falling births reach the junior school too.
+    from qiangshi.engines.forecast import BirthsAssumption
+    from qiangshi.org.models import SchoolEnrollment
+
+    schools = [{"id": district[k].pk, "code": k.upper(), "stage": district[k].stage}
+               for k in ("p", "n", "j")]  # fmt: skip
+    history = {}
+    for sid, y, g, n in SchoolEnrollment.objects.filter(
+        school_id__in=[x["id"] for x in schools], year__lte=YEAR, grade__lte=9
+    ).values_list("school_id", "year", "grade", "students"):
+        history.setdefault(sid, {}).setdefault(y, {})[g] = n
+    fitted = _school_forecasts(
+        schools, history, year=YEAR, years=7, births=dict(BirthRecord.objects.values_list(
+            "year", "births")), intake_scale=1.0, assumption=BirthsAssumption(),
+        stage_grades=plan.parameters.stage_grades,
+    )  # fmt: skip
+    j, fed = fitted[district["j"].pk]
+    assert fed
+    ratio = (160 / 400 + 160 / 360 + 160 / 320) / 3
+    assert j.central[2031][7] == pytest.approx(9)
+    assert j.central[2032][7] == pytest.approx(9 / 155 * ratio * 300 * 0.96875)
+
+
+def test_births_trend_scenario_lets_births_fall_past_the_last_known_year(district, offices):
+    import_file(
+        actor=offices["siming"], kind="births", data=births_csv(FALLING_BIRTHS), filename="b.csv"
+    )
+    comparison = district_scenario(
+        actor=None, district="350203", years=3, year=YEAR, scenario=Scenario(births_trend=-10),
+        on=ON,
+    )  # fmt: skip
+    assert comparison.changed.assumed_births == pytest.approx({2021: 270.0, 2022: 243.0})
+    assert comparison.baseline.assumed_births == {2021: 300.0, 2022: 300.0}
+    # 2026 draws on known births: the same; 2027 on 270 instead of 300 births: P and N lose
+    # 10% of their entrants (13.44 + 9.375).
+    b, c = comparison.baseline.enrollment, comparison.changed.enrollment
+    assert c[2026]["primary"] == pytest.approx(b[2026]["primary"])
+    ratio = (160 / 400 + 160 / 360 + 160 / 320) / 3
+    assert b[2027]["primary"] - c[2027]["primary"] == pytest.approx(30 * ratio + 30 * 0.3125)
+    with pytest.raises(ApplicationError):
+        district_scenario(
+            actor=None, district="350203", years=1, year=YEAR,
+            scenario=Scenario(births_trend=-70), on=ON,
+        )  # fmt: skip
+
+
+def test_the_births_assumption_is_shown_on_the_page_in_the_export_and_the_command(
+    district, offices, en_client
+):
+    from django.core.management import call_command
+
+    import_file(
+        actor=offices["siming"], kind="births", data=births_csv(FALLING_BIRTHS), filename="b.csv"
+    )
+    en_client.force_login(offices["siming"])
+    url = reverse("web:staffing_forecast", args=[district["siming"].pk])
+    body = en_client.get(url + f"?year={YEAR}&years=3").content.decode()
+    assert 'id="births-assumption"' in body
+    assert "Births after 2020 are not known yet" in body and "held at the last known year" in body
+    assert "2021–2022" in body
+    body = en_client.get(url + f"?year={YEAR}&years=3&births_trend=-5").content.decode()
+    assert "change by -5% a year" in body
+    export = en_client.get(
+        reverse("web:staffing_forecast_export", args=[district["siming"].pk])
+        + f"?year={YEAR}&years=3"
+    )
+    params = dict(
+        load_workbook(io.BytesIO(export.content), read_only=True)["Parameters"].iter_rows(
+            values_only=True
+        )
+    )
+    assert params["births_last_known_year"] == 2020
+    assert params["births_after_last_known_year"] == "held"
+    assert params["births_assumed.2021"] == 300
+    out = io.StringIO()
+    call_command(
+        "staffing", "report", "--district", "350203", "--year", str(YEAR), "--years", "3",
+        "--on", ON.isoformat(), "--births-trend", "-10", stdout=out,
+    )  # fmt: skip
+    assert "births after 2020 assumed changing by -10% a year from the 300 of 2020" in (
+        out.getvalue()
+    )
+    out = io.StringIO()
+    call_command(
+        "staffing", "report", "--district", "350203", "--year", str(YEAR), "--years", "3",
+        "--on", ON.isoformat(), "--format", "json", stdout=out,
+    )  # fmt: skip
+    assert json.loads(out.getvalue())["forecast"]["births_assumption"]["rule"] == "held"
 
 
 # --- scenarios ------------------------------------------------------------------------------

@@ -198,3 +198,139 @@ def test_pages_in_chinese(client, tiny, users):  # noqa: F811
     client.cookies["django_language"] = "zh-hans"
     body = client.get(_district_url(tiny)).content.decode()
     assert "差异系数" in body and "优质均衡" in body
+
+
+def _card(body: str, key: str) -> str:
+    start = body.index(f'id="card-{key}"')
+    end = body.find('id="card-', start + 1)
+    return body[start : end if end > 0 else body.index('id="two-tests"')]
+
+
+def test_level_and_spread_are_two_verdicts_each_with_its_own_text_and_colour(
+    client,
+    tiny,  # noqa: F811
+    users,
+):
+    # Primary, higher-degree teachers: the district mean is 1.05 per 100 students against a
+    # minimum of 4.2, and the CV 0.053 is within 0.50: the spread passes, the level fails.
+    client.force_login(users["district"])
+    response = client.get(_district_url(tiny))
+    body = response.content.decode()
+    card = _card(body, "higher_degree_teachers_per_100")
+    level = card[card.index('data-test="level"') - 60 :]
+    assert 'class="badge text-bg-danger" data-test="level" data-met="0"' in card
+    assert "Level: mean below the minimum" in level
+    assert 'class="badge text-bg-success" data-test="spread" data-met="1"' in card
+    assert "Spread: CV within the limit" in card
+    assert "border-danger" in body[body.index('id="card-higher_degree') - 40 :][:80]
+    # Teaching area: 7.22 m² against 4.5, CV 0.34: both tests pass, both green.
+    card = _card(body, "teaching_area_per_student")
+    assert 'class="badge text-bg-success" data-test="level" data-met="1"' in card
+    assert "Level: mean reaches the minimum" in card
+    assert 'class="badge text-bg-success" data-test="spread" data-met="1"' in card
+    assert 'id="two-tests"' in body
+    below = [i["key"] for i in response.context["below_minimum"]]
+    assert below == [
+        "higher_degree_teachers_per_100",
+        "backbone_teachers_per_100",
+        "pe_arts_teachers_per_100",
+    ]
+    assert "3 of 7 indicators with the district mean below the minimum" in body
+    # Junior, backbone teachers: none at all, so the CV is undefined: both tests fail, both red.
+    body = client.get(_district_url(tiny, "junior")).content.decode()
+    card = _card(body, "backbone_teachers_per_100")
+    assert 'class="badge text-bg-danger" data-test="level" data-met="0"' in card
+    assert 'class="badge text-bg-danger" data-test="spread" data-met="0"' in card
+    assert "Spread: CV over the limit" in card
+
+
+def test_level_and_spread_in_chinese_the_export_and_the_command(client, tiny, users):  # noqa: F811
+    import json
+
+    from django.core.management import call_command
+
+    client.cookies["django_language"] = "zh-hans"
+    client.force_login(users["district"])
+    body = client.get(_district_url(tiny)).content.decode()
+    card = _card(body, "higher_degree_teachers_per_100")
+    assert "均值低于最低标准" in card and "差异系数未超标" in card
+    assert "未超标" not in card.replace("差异系数未超标", "")  # never a bare "within the limit"
+    client.cookies["django_language"] = "en"
+    export = client.get(_district_url(tiny, name="web:balance_district_export"))
+    book = load_workbook(io.BytesIO(export.content), read_only=True)
+    rows = list(book["Indicator CVs"].iter_rows(values_only=True))
+    header = next(r for r in rows if r[0] == "No.")
+    spread = header.index("Spread: CV within the limit")
+    level = header.index("Level: mean reaches the minimum")
+    first = next(r for r in rows if r[0] == 1)  # higher-degree teachers
+    assert (first[spread], first[level]) == ("Yes", "No")
+    out = io.StringIO()
+    call_command(
+        "balance", "report", "--district", tiny["siming"].code, "--year", str(YEAR),
+        "--format", "json", stdout=out,
+    )  # fmt: skip
+    data = json.loads(out.getvalue())
+    primary = data[0] if isinstance(data, list) else data["results"][0]
+    higher = primary["indicators"]["higher_degree_teachers_per_100"]
+    assert (higher["within_limit"], higher["mean_reaches_minimum"]) == (True, False)
+    assert primary["means_below_minimum"][0] == "higher_degree_teachers_per_100"
+
+
+@pytest.fixture
+def public_only_rules(monkeypatch):
+    """The installed rule set, as a province whose evaluation leaves private schools out."""
+    from dataclasses import replace
+
+    from qiangshi.balance import rules as balance_rules
+
+    installed = balance_rules.load_rule_sets()
+    public_only = tuple(
+        replace(r, version=f"{r.version}-public", include_private=False) for r in installed
+    )
+    monkeypatch.setattr(balance_rules, "_installed", lambda: public_only)
+    return public_only
+
+
+@pytest.mark.parametrize("counted", [True, False])
+def test_private_schools_in_the_balance_evaluation_both_ways(
+    client,
+    tiny,  # noqa: F811
+    users,
+    counted,
+    request,
+):
+    import json
+
+    from django.core.management import call_command
+
+    if not counted:
+        request.getfixturevalue("public_only_rules")
+    tiny["n"].ownership = "private"
+    tiny["n"].save()
+    (result,) = district_report(district=tiny["siming"], year=YEAR, stages=("primary",))
+    assert result.private_schools_counted is counted
+    judged = [s.code for s in result.schools]
+    excluded = [(e.code, e.reason) for e in result.excluded]
+    if counted:
+        assert judged == ["N", "P"] and excluded == []
+    else:
+        assert judged == ["P"] and excluded == [("N", "private")]
+    client.force_login(users["district"])
+    body = client.get(_district_url(tiny)).content.decode()
+    note = body[body.index('id="private-scope"') :][:200]
+    if counted:
+        assert "Public and private schools are both evaluated" in note
+    else:
+        assert "Public schools only: private schools are not evaluated" in note
+        assert "private school (this rule set evaluates public schools only)" in body
+    export = client.get(_district_url(tiny, name="web:balance_district_export"))
+    sub = next(load_workbook(io.BytesIO(export.content), read_only=True).active.iter_rows(
+        min_row=2, max_row=2, values_only=True
+    ))[0]  # fmt: skip
+    assert ("both evaluated" in sub) is counted
+    out = io.StringIO()
+    call_command(
+        "balance", "report", "--district", tiny["siming"].code, "--year", str(YEAR),
+        "--stage", "primary", "--format", "json", stdout=out,
+    )  # fmt: skip
+    assert json.loads(out.getvalue())["private_schools_counted"] is counted

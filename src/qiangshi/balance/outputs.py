@@ -76,6 +76,7 @@ def result_as_dict(result: DistrictResult, rules: RuleSet) -> dict[str, Any]:
                 "within_limit": i.within_limit,
                 "minimum": i.minimum,
                 "mean": _num(i.mean),
+                "mean_reaches_minimum": i.mean_reaches_minimum,
                 "top_contributors": [
                     {"school_code": code, "share": _num(share, 4)}
                     for code, share in i.contributions[:TOP_CONTRIBUTORS]
@@ -85,7 +86,9 @@ def result_as_dict(result: DistrictResult, rules: RuleSet) -> dict[str, Any]:
         },
         "schools_passed": result.schools_passed,
         "indicators_within_limits": result.indicators_within_limits,
+        "means_below_minimum": list(result.means_below_minimum),
         "excluded": [{"school_code": e.code, "reason": e.reason} for e in result.excluded],
+        "private_schools_counted": result.private_schools_counted,
         "rule_set_source": rules.source,
         "rule_set_effective_from": rules.effective_from.isoformat(),
     }
@@ -108,6 +111,11 @@ def result_as_table(result: DistrictResult, rules: RuleSet, title: str = "") -> 
     lines.append(
         f"Rule set {rules.version}: {rules.source}, in effect from "
         f"{rules.effective_from.isoformat()}"
+    )
+    lines.append(
+        "Private schools: evaluated with the public ones"
+        if result.private_schools_counted
+        else "Private schools: not evaluated (public schools only)"
     )
     verdict = "PASS" if result.passed else "FAIL"
     lines.append(
@@ -142,16 +150,21 @@ def result_as_table(result: DistrictResult, rules: RuleSet, title: str = "") -> 
     )
     lines.append("")
     lines.append(
-        f"{'indicator':<32}{'minimum':>10}{'mean':>11}{'CV':>8}{'limit':>7}  within  "
-        "schools pulling the CV up (share of S²)"
+        "Two tests per indicator: level (the weighted mean reaches the minimum) and spread "
+        "(the CV within the limit)."
+    )
+    lines.append(
+        f"{'indicator':<32}{'minimum':>10}{'mean':>11}{'level':>7}{'CV':>8}{'limit':>7}  "
+        "spread  schools pulling the CV up (share of S²)"
     )
     for k, i in result.indicators.items():
         cv = "n/a" if i.cv is None else f"{i.cv:.3f}"
         mean = "n/a" if i.mean is None else _fmt(i.mean)
         top = ", ".join(f"{c} {share:.0%}" for c, share in i.contributions[:3])
+        level = "ok" if i.mean_reaches_minimum else "BELOW"
         lines.append(
-            f"{k:<32}{_fmt(i.minimum):>10}{mean:>11}{cv:>8}{i.limit:>7.2f}  "
-            f"{'yes' if i.within_limit else 'NO':<6}  {top}"
+            f"{k:<32}{_fmt(i.minimum):>10}{mean:>11}{level:>7}{cv:>8}{i.limit:>7.2f}  "
+            f"{'within' if i.within_limit else 'OVER':<6}  {top}"
         )
     if failing:
         lines.append("")

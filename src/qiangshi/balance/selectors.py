@@ -15,7 +15,9 @@ How each figure is counted (shown next to the figures in the UI):
 - PE/arts teachers: full-time teachers whose main subject is PE, music or fine arts; non-full-time
   ones with those main subjects are the part-time PE/arts teachers that a rural small school may
   add;
-- facilities: the school's `SchoolFacility` record of the year.
+- facilities: the school's `SchoolFacility` record of the year;
+- private (民办) schools are judged with the public ones, or listed as not evaluated, as the
+  rule set's `scope.include_private_schools` says (the result records which way it went).
 
 Nine-year and twelve-year schools: a teacher whose teaching load for the school year (the later
 term if both are recorded) is in the primary, junior or senior stage belongs to that part (a
@@ -41,6 +43,7 @@ from qiangshi.engines.balance import (
     split_school,
 )
 from qiangshi.org.models import (
+    Ownership,
     Region,
     RegionLevel,
     School,
@@ -168,7 +171,9 @@ def district_inputs(
     schools_qs = School.objects.filter(district=region, is_active=True, stage__in=COMPULSORY)
     if actor is not None:
         schools_qs = scope(schools_qs, actor, "view")
-    schools = list(schools_qs.order_by("code").values("id", "code", "stage", "location"))
+    schools = list(
+        schools_qs.order_by("code").values("id", "code", "stage", "location", "ownership")
+    )
     ids = [s["id"] for s in schools]
 
     students: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(PART_GRADES, 0))
@@ -216,9 +221,10 @@ def district_inputs(
             if absent
         )
         rural = school["location"] == "rural"
+        private = school["ownership"] == Ownership.PRIVATE
         if not enrolled:
             inputs += [
-                SchoolInput(school["code"], p, 0, rural=rural, missing=missing)
+                SchoolInput(school["code"], p, 0, rural=rural, missing=missing, private=private)
                 for p in parts
                 if p in STAGES
             ]
@@ -231,7 +237,7 @@ def district_inputs(
             assigned=assigned,
             rural=rural,
         ):
-            inputs.append(replace(part, missing=missing) if missing else part)
+            inputs.append(replace(part, missing=missing, private=private))
     return inputs
 
 

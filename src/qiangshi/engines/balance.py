@@ -150,6 +150,9 @@ class RuleSet:
     teaching_point_below: int = 50  # schools with fewer students are teaching points, excluded
     small_school_range: tuple[int, int] = (50, 99)  # rural small schools: PE/arts rule
     excluded_kinds: tuple[str, ...] = ("special_education", "vocational")
+    # Whether private (民办) schools are judged and enter the district's means and CVs; the
+    # 2017 办法 covers every compulsory school, so by default they count.
+    include_private: bool = True
     # How the registry counts the teachers (used by the registry adapter, not by the engine).
     higher_degree_min_level: Mapping[str, str] = field(default_factory=dict)
     backbone_kinds: tuple[str, ...] = ()
@@ -205,6 +208,7 @@ class RuleSet:
                     int(scope.get("small_school_max", 99)),
                 ),
                 excluded_kinds=tuple(scope.get("excluded_kinds", cls.excluded_kinds)),
+                include_private=_boolean(scope.get("include_private_schools", True)),
                 higher_degree_min_level=dict(counting.get("higher_degree_min_level", {})),
                 backbone_kinds=tuple(counting.get("backbone_kinds", ())),
                 backbone_levels=tuple(counting.get("backbone_levels", ())),
@@ -243,6 +247,12 @@ class RuleSet:
             raise ValueError(f"{where}: missed_floor must be in (0, 1]")
 
 
+def _boolean(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ValueError(f"include_private_schools must be true or false, not {value!r}")
+
+
 # ---------------------------------------------------------------------------------------------
 # Inputs
 
@@ -274,6 +284,7 @@ class SchoolInput:
     vocational: bool = False
     school_enrollment: float | None = None
     missing: tuple[str, ...] = ()
+    private: bool = False  # a private (民办) school: judged only if the rule set counts them
 
     @property
     def whole_enrollment(self) -> float:
@@ -588,7 +599,12 @@ class SchoolResult:
 class IndicatorResult:
     """One indicator across the district. `cv` is None when the district mean is 0 (no school
     has the resource: the CV is undefined, and the indicator is not within its limit).
-    `contributions` are (school code, share of S²) from the largest down; shares sum to 1."""
+    `contributions` are (school code, share of S²) from the largest down; shares sum to 1.
+
+    Two separate tests, never to be read as one: the level (`mean_reaches_minimum`: the
+    enrollment-weighted mean reaches the minimum) and the spread (`within_limit`: the CV is at
+    most the limit). A district whose schools are uniformly poor has a small CV and a mean
+    below the minimum: its spread passes and its level fails."""
 
     key: str
     minimum: float
@@ -598,6 +614,12 @@ class IndicatorResult:
     within_limit: bool
     contributions: tuple[tuple[str, float], ...]
     rule_set: str
+
+    @property
+    def mean_reaches_minimum(self) -> bool:
+        """The level test: the district's enrollment-weighted mean is at least the minimum
+        (with the module's relative tolerance for binary rounding)."""
+        return self.mean is not None and self.mean >= self.minimum * (1 - EPS)
 
 
 @dataclass(frozen=True)
@@ -617,15 +639,23 @@ class DistrictResult:
     schools: tuple[SchoolResult, ...]
     indicators: dict[str, IndicatorResult]
     excluded: tuple[Exclusion, ...]
+    private_schools_counted: bool = True  # the rule set's include_private, as applied
 
     @property
     def failing_schools(self) -> tuple[SchoolResult, ...]:
         return tuple(s for s in self.schools if not s.passed)
 
+    @property
+    def means_below_minimum(self) -> tuple[str, ...]:
+        """Keys of the indicators whose district mean is below the minimum (the level test)."""
+        return tuple(k for k, i in self.indicators.items() if not i.mean_reaches_minimum)
+
 
 def _exclusion(school: SchoolInput, rules: RuleSet) -> str | None:
     if school.missing:
         return "missing_data:" + ",".join(school.missing)
+    if school.private and not rules.include_private:
+        return "private"
     if school.special_education and "special_education" in rules.excluded_kinds:
         return "special_education"
     if school.vocational and "vocational" in rules.excluded_kinds:
@@ -723,7 +753,8 @@ def evaluate_district(schools: Iterable[SchoolInput], stage: str, rules: RuleSet
     """Judge the schools of one district for one stage (schools of another stage are ignored).
 
     Excluded (and listed with the reason): special-education and vocational schools, teaching
-    points (whole school under `teaching_point_below` students) and schools with missing data.
+    points (whole school under `teaching_point_below` students), schools with missing data and,
+    when the rule set does not count them (`include_private`), private schools.
     A rural school of `small_school_range` students counts its part-time PE/arts teachers. Then
     per school the seven values, what is met, the verdict and, if it fails, the shortfalls; per
     indicator the weighted CV against the stage's limit and each school's share of S².
@@ -812,4 +843,5 @@ def evaluate_district(schools: Iterable[SchoolInput], stage: str, rules: RuleSet
         schools=tuple(results),
         indicators=indicators,
         excluded=tuple(excluded),
+        private_schools_counted=rules.include_private,
     )

@@ -10,9 +10,15 @@ The low, central and high paths each use their own ratios and entrants, so the s
 observed ratios shows as the forecast's uncertainty. Entrants of the entry grade g0 are, in order:
 the list given (`first_grade_intake`); or, with a births series B, N_{g0,Y} = e × B_{Y−lead}
 with lead = 6 + g0 − 1 years (six years for grade 1) and the entry ratio e = mean of
-N_{g0,y} / B_{y−lead} over the history (min and max for low and high); or, when neither is
-given or a year's births are not known yet, the least-squares line through (y, N_{g0,y}),
-floored at 0, ± the root-mean-square residual for low and high.
+N_{g0,y} / B_{y−lead} over the history (min and max for low and high); or, when no births
+series is given, the least-squares line through (y, N_{g0,y}), floored at 0, ± the
+root-mean-square residual for low and high.
+
+Births past the last known year L are an explicit assumption (`BirthsAssumption`, POLICY.md
+§13), never an extrapolation of past intakes: B_t = B_L × (1 + r)^(t − L), with r = 0 by default
+(births held at the last known year) or a scenario's annual change r. A year missing inside the
+series holds the last known year before it. Falling births therefore mean falling (or, past L,
+flat) intakes six years later; the intake trend is used only when no births are known at all.
 
 Scenarios scale the entrants: with `intake_scale` x every entrant figure above (births-based or
 trend) is multiplied by x (1.1 for "10% more births"); survival ratios are unchanged.
@@ -69,6 +75,7 @@ from typing import NamedTuple
 
 __all__ = [
     "DEFAULT_STAGE_GRADES",
+    "BirthsAssumption",
     "Curriculum",
     "Forecast",
     "RetirementTable",
@@ -77,6 +84,7 @@ __all__ = [
     "classes_needed",
     "cohort_forecast",
     "estimate_attrition_rate",
+    "feeder_entrants",
     "gap",
     "load_curriculum",
     "load_parameters",
@@ -123,6 +131,42 @@ def stage_of_grade(grade: int, stage_grades: Mapping[str, Sequence[int]] | None 
 
 
 @dataclass(frozen=True)
+class BirthsAssumption:
+    """Births past the last known year: held at the last known year's births (the default,
+    `annual_change` 0) or changed by `annual_change` percent a year (a scenario's trend).
+
+    >>> BirthsAssumption().births({2024: 100, 2025: 90}, 2028)
+    90.0
+    >>> round(BirthsAssumption(annual_change=-10).births({2024: 100, 2025: 90}, 2027), 6)
+    72.9
+    >>> BirthsAssumption().births({2020: 80, 2022: 70}, 2021)   # a gap holds the year before
+    80.0
+    """
+
+    annual_change: float = 0.0  # percent a year past the last known year
+
+    def __post_init__(self):
+        if not -50 <= self.annual_change <= 50:
+            raise ValueError("the annual change of births must be between −50% and +50%")
+
+    @property
+    def held(self) -> bool:
+        return not self.annual_change
+
+    def births(self, known: Mapping[int, float], year: int) -> float | None:
+        """Births of `year`: the known figure, else the assumption from the last known year
+        before it (None when no year up to `year` is known)."""
+        if year in known:
+            return float(known[year])
+        earlier = [y for y in known if y < year]
+        if not earlier:
+            return None
+        last = max(earlier)
+        factor = (1 + self.annual_change / 100) ** (year - last) if last == max(known) else 1.0
+        return float(known[last]) * factor
+
+
+@dataclass(frozen=True)
 class Forecast:
     """Enrollment by grade for each future year, in three variants (low, central, high)."""
 
@@ -134,8 +178,11 @@ class Forecast:
     high: dict[int, dict[int, float]]
     survival: dict[int, tuple[float, float, float]]  # grade g → ratio g→next (low, central, high)
     intake: dict[int, tuple[float, float, float]]  # year → entrants (low, central, high)
-    intake_method: dict[int, str]  # year → "given", "births" or "trend"
+    intake_method: dict[int, str]  # year → "given", "births", "assumed" or "trend"
     entry_ratio: tuple[float, float, float] | None = None  # entrants per birth, when births given
+    births_assumption: BirthsAssumption | None = None  # how births past the last known year go
+    last_births_year: int | None = None  # the last year of the births series given
+    assumed_births: dict[int, float] = field(default_factory=dict)  # birth year → assumed births
 
     def variant(self, name: str = "central") -> dict[int, dict[int, float]]:
         if name not in VARIANTS:
@@ -192,6 +239,7 @@ def cohort_forecast(
     k: int = 3,
     trend_years: int | None = None,
     intake_scale: float = 1.0,
+    births_assumption: BirthsAssumption | None = None,
 ) -> Forecast:
     """Forecast enrollment per grade for `years` years after the last year of `history`.
 
@@ -200,14 +248,17 @@ def cohort_forecast(
     `births` maps year → births in the catchment (the entry grade g0 draws on births 6 + g0 − 1
     years earlier); `k` is how many recent years of survival ratios to average; `trend_years`
     limits the intake trend to the most recent years (all by default); `intake_scale`
-    multiplies every entrant figure (a scenario of more or fewer births). See the module
-    docstring.
+    multiplies every entrant figure (a scenario of more or fewer births);
+    `births_assumption` says how births go past the last known year (held by default). See
+    the module docstring.
 
     >>> history = {2023: {1: 100, 2: 90}, 2024: {1: 110, 2: 95}, 2025: {1: 120, 2: 99}}
     >>> births = {2017: 200, 2018: 220, 2019: 240, 2020: 250}
     >>> f = cohort_forecast(history, 2, births=births, k=2)
     >>> f.entry_ratio, f.intake[2026], f.intake_method
-    ((0.5, 0.5, 0.5), (125.0, 125.0, 125.0), {2026: 'births', 2027: 'trend'})
+    ((0.5, 0.5, 0.5), (125.0, 125.0, 125.0), {2026: 'births', 2027: 'assumed'})
+    >>> f.intake[2027], f.assumed_births             # births of 2021 held at 2020's 250
+    ((125.0, 125.0, 125.0), {2021: 250.0})
     >>> cohort_forecast(history, 1, births=births, intake_scale=0.9).intake[2026][1]
     112.5
     """
@@ -237,6 +288,8 @@ def cohort_forecast(
 
     lead = 6 + entry - 1
     entry_ratio = None
+    assumption = births_assumption or BirthsAssumption()
+    assumed: dict[int, float] = {}
     if births is not None and first_grade_intake is None:
         ratios = [
             history[y].get(entry, 0) / births[y - lead]
@@ -253,10 +306,16 @@ def cohort_forecast(
         if first_grade_intake is not None:
             value = float(first_grade_intake[i])
             intake[year], method[year] = (value, value, value), "given"
-        elif entry_ratio is not None and births.get(year - lead) is not None:
-            b = births[year - lead]
+        elif entry_ratio is not None:
+            born = year - lead
+            b = assumption.births(births, born)
+            if b is None:  # cannot happen: the ratio needs a known year before every future one
+                raise ValueError(f"no births known up to {born}")
             intake[year] = (entry_ratio[0] * b, entry_ratio[1] * b, entry_ratio[2] * b)
-            method[year] = "births"
+            if born in births:
+                method[year] = "births"
+            else:
+                method[year], assumed[born] = "assumed", b
         else:
             fitted = mean_y + slope * (year - mean_x)
             intake[year] = (max(0.0, fitted - rms), max(0.0, fitted), max(0.0, fitted + rms))
@@ -287,7 +346,35 @@ def cohort_forecast(
         intake=intake,
         intake_method=method,
         entry_ratio=entry_ratio,
+        births_assumption=assumption if entry_ratio is not None else None,
+        last_births_year=max(births) if entry_ratio is not None else None,
+        assumed_births=assumed,
     )
+
+
+def feeder_entrants(
+    entrants: Mapping[int, float], feeder: Mapping[int, float], years: Sequence[int]
+) -> tuple[tuple[float, float, float], list[float]]:
+    """Entrants of a school whose entry grade takes the pupils leaving a feeder grade (a junior
+    school's grade 7 takes the district's grade 6 of the year before), so that they follow the
+    cohort, hence the births, and not the trend of past intakes (POLICY.md §13).
+
+    The ratio r_y = N_y / F_{y−1} over the years y where both are known gives (min, mean, max);
+    the entrants of year Y are mean ratio × F_{Y−1}, for each Y of `years` (every F_{Y−1} must
+    be given). ValueError when no year has both.
+
+    >>> feeder_entrants({2024: 50, 2025: 60}, {2023: 500, 2024: 600, 2025: 550, 2026: 500},
+    ...                 [2026, 2027])
+    ((0.1, 0.1, 0.1), [55.0, 50.0])
+    """
+    ratios = [n / feeder[y - 1] for y, n in sorted(entrants.items()) if feeder.get(y - 1)]
+    if not ratios:
+        raise ValueError("no entry year has the feeder grade of the year before")
+    ratio = (min(ratios), sum(ratios) / len(ratios), max(ratios))
+    missing = [y - 1 for y in years if y - 1 not in feeder]
+    if missing:
+        raise ValueError(f"the feeder grade is not known for {missing[0]}")
+    return ratio, [ratio[1] * feeder[y - 1] for y in years]
 
 
 # --- classes and demand ---------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pydantic import ConfigDict
 
 from qiangshi.access.api import ERRORS, Id
 from qiangshi.access.scoping import can
-from qiangshi.core.errors import NotFound
+from qiangshi.core.errors import NotFound, bilingual
 from qiangshi.org import selectors as org_selectors
 
 from . import selectors, services
@@ -70,6 +70,12 @@ class ScenarioQuery(ForecastQuery):
     births_change: float = Field(
         0, ge=-90, le=200, description="Entrants (births) more (+) or fewer (−), in percent"
     )
+    births_trend: float = Field(
+        0,
+        ge=-50,
+        le=50,
+        description="Births past the last loaded year: percent change a year (0: held)",
+    )
     retire_male: int | None = Field(None, ge=50, le=70, description="Retirement age of men")
     retire_female: int | None = Field(None, ge=50, le=70, description="Retirement age of women")
     attrition: float | None = Field(None, ge=0, le=30, description="Yearly attrition, percent")
@@ -90,6 +96,7 @@ def district_scenario(request, district_id: Id, filters: Query[ScenarioQuery]):
             if v is not None
         },
         births_change=filters.births_change,
+        births_trend=filters.births_trend,
         retirement_age={
             k: v
             for k, v in (("male", filters.retire_male), ("female", filters.retire_female))
@@ -123,6 +130,11 @@ def school_posts(request, school_id: Id, filters: Query[YearQuery]):
     if not can(request.auth, "school", "aggregate"):
         raise NotFound("Not found")
     school = selectors.school_for(request.auth, school_id)
+    if school.ownership == "private":
+        raise bilingual(
+            "A private school has no staffing quota, so no post structure.",
+            "民办学校不核定编制，没有岗位结构。",
+        )
     year = filters.year or selectors.default_year(school.district)
     on = selectors.default_on(year)
     (row,) = selectors.school_staffing(schools=[school], year=year, on=on)

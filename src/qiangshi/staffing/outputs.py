@@ -21,8 +21,10 @@ from .selectors import (
     DistrictForecast,
     DistrictPosts,
     DistrictStaffing,
+    GapComparison,
     ScenarioComparison,
     SchoolPosts,
+    gap_comparison,
 )
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -33,6 +35,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "sheet_parameters": ("参数", "Parameters"),
     "sheet_posts": ("岗位结构", "Post structure"),
     "sheet_scenario": ("情景对比", "Scenario vs baseline"),
+    "sheet_private": ("民办学校师生比", "Private schools ratio"),
+    "staff": ("教职工", "staff"),
+    "teachers": ("教师", "teachers"),
+    "non_teaching": ("非教学人员", "non_teaching"),
+    "students": ("在校生", "students"),
+    "students_per_staff": ("生师比(学生/教职工)", "students_per_staff"),
+    "students_per_full_time_teacher": ("生师比(学生/专任教师)", "students_per_full_time_teacher"),
     # columns
     "school_code": ("学校代码", "school_code"),
     "school_name": ("学校名称", "school_name"),
@@ -211,11 +220,23 @@ def report_as_dict(staffing: DistrictStaffing, plan: DistrictForecast | None) ->
         "on": staffing.on.isoformat(),
         "schools": [r.as_dict() for r in staffing.schools],
         "totals": staffing.totals,
+        # Private schools get no quota (POLICY.md §2): their ratio apart, outside the totals.
+        "private_schools": [r.as_dict() for r in staffing.private_schools],
+        "private_totals": staffing.private_totals,
         "parameters": parameters_as_dict(staffing, plan),
     }
     if staffing.pool is not None:
         out["pool"] = {k: staffing.pool[k] for k in ("pool", "allocated", "reserve")}
     if plan is not None:
+        out["gaps"] = gaps_as_dict(
+            gap_comparison(
+                actor=None,
+                district=staffing.district,
+                year=staffing.year,
+                report=staffing,
+                plan=plan,
+            )
+        )
         out["forecast"] = {
             "years": list(plan.years),
             "teachers": plan.teachers,
@@ -223,12 +244,62 @@ def report_as_dict(staffing: DistrictStaffing, plan: DistrictForecast | None) ->
             "intake_method": plan.intake_method,
             "intake_methods": plan.intake_methods,
             "births": {str(y): n for y, n in plan.births.items()},
+            "births_assumption": plan.births_assumption_as_dict(),
             "enrollment": {
                 str(y): {s: round(n, 2) for s, n in by.items()} for y, by in plan.enrollment.items()
             },
             "rows": [r.as_dict() for r in plan.rows],
         }
     return out
+
+
+def gaps_as_dict(gaps: GapComparison) -> dict[str, Any]:
+    """The quota shortfall (编制缺口) and the curriculum gap (师资缺口), with their definitions."""
+    q, c = gaps.quota_shortfall, gaps.curriculum_gap
+    return {
+        "year": q.year,
+        "quota_shortfall": {
+            "definition": "quota − established staff (posts)",
+            "value": q.value,
+            "quota": q.quota,
+            "established": q.established,
+            "vacancies_school_by_school": q.vacancies,
+            "overstaffing_school_by_school": q.overstaffing,
+        },
+        "curriculum_gap": {
+            "definition": "curriculum demand − full-time teachers (full-time equivalents)",
+            "value": round(c.value, 4),
+            "demand": round(c.demand, 4),
+            "supply": round(c.supply, 4),
+            "recruit": c.recruit,
+        },
+    }
+
+
+def births_assumption_text(plan: DistrictForecast) -> str:
+    """The births assumption in one English line, for the terminal report."""
+    a = plan.births_assumption_as_dict()
+    if a["last_known_year"] is None:
+        return "Births: no series loaded; entrants follow the trend of first-grade intake."
+    last, births = a["last_known_year"], a["last_known_births"]
+    if a["rule"] == "held":
+        rule = f"held at the {births:,} of {last}"
+    else:
+        rule = f"changing by {a['annual_change_percent']:+g}% a year from the {births:,} of {last}"
+    used = ", ".join(f"{y}: {b:,.0f}" for y, b in a["assumed_births"].items()) or "none used"
+    return f"Births known to {last}; births after {last} assumed {rule} (assumed: {used})."
+
+
+def births_assumption_rows(plan: DistrictForecast) -> list[tuple[str, Any]]:
+    """The births assumption as (parameter, value) rows of the workbooks' parameter sheet."""
+    a = plan.births_assumption_as_dict()
+    rows: list[tuple[str, Any]] = [
+        ("births_last_known_year", "" if a["last_known_year"] is None else a["last_known_year"]),
+        ("births_after_last_known_year", a["rule"]),
+        ("births_annual_change_percent", a["annual_change_percent"]),
+    ]
+    rows += [(f"births_assumed.{y}", b) for y, b in a["assumed_births"].items()]
+    return rows
 
 
 def _school_row(d: dict) -> list:
@@ -293,6 +364,8 @@ def report_xlsx(
         ),
         (label("sheet_totals"), labels(["item", "value"]), totals),
     ]
+    if staffing.private_schools:
+        sheets.append(private_sheet(staffing))
     if plan is not None:
         sheets.append(
             (
@@ -303,10 +376,66 @@ def report_xlsx(
         )
         params.append(("intake_method", plan.intake_method))
         params.append(("births_years", ", ".join(str(y) for y in plan.births)))
+        params += births_assumption_rows(plan)
     if posts is not None:
         sheets.append(posts_sheet(posts))
     sheets.append((label("sheet_parameters"), labels(["parameter", "value"]), params))
     return write_xlsx(sheets)
+
+
+PRIVATE_HEADER = [
+    "school_code",
+    "school_name",
+    "stage",
+    "enrollment_year",
+    "students",
+    "teachers",
+    "non_teaching",
+    "staff",
+    "full_time_teachers",
+    "students_per_staff",
+    "students_per_full_time_teacher",
+]
+
+
+def private_sheet(staffing: DistrictStaffing):
+    """(sheet name, header, rows): each private school's staff-to-student ratio and their
+    total, apart from the quotas (private schools get none)."""
+    rows = []
+    for r in staffing.private_schools:
+        d = r.as_dict()
+        rows.append(
+            [
+                d["school_code"],
+                d["school_name"],
+                d["stage"],
+                d["enrollment_year"],
+                r.students_total,
+                d["teachers"],
+                d["non_teaching"],
+                d["staff"],
+                d["full_time_teachers"],
+                d["students_per_staff"],
+                d["students_per_full_time_teacher"],
+            ]
+        )
+    t = staffing.private_totals
+    rows.append(
+        [
+            staffing.district.code,
+            label("district_total"),
+            "",
+            "",
+            t["students"],
+            "",
+            "",
+            t["staff"],
+            t["full_time_teachers"],
+            t["students_per_staff"],
+            t["students_per_full_time_teacher"],
+        ]
+    )
+    return (label("sheet_private"), labels(PRIVATE_HEADER), rows)
 
 
 POSTS_HEADER = [
@@ -414,6 +543,7 @@ def scenario_as_dict(comparison: ScenarioComparison) -> dict[str, Any]:
         return {
             "intake_method": plan.intake_method,
             "intake_methods": plan.intake_methods,
+            "births_assumption": plan.births_assumption_as_dict(),
             "class_size_cap": dict(plan.parameters.class_size_cap),
             "attrition_rate": plan.parameters.attrition_rate,
             "rows": [r.as_dict() for r in plan.rows],
@@ -444,6 +574,7 @@ def scenario_as_dict(comparison: ScenarioComparison) -> dict[str, Any]:
 def scenario_xlsx(comparison: ScenarioComparison) -> bytes:
     rows = [[r[k] for k in SCENARIO_HEADER] for r in comparison.by_stage()]
     params = [(f"scenario.{k}", str(v)) for k, v in comparison.scenario.as_dict().items()]
+    params += [(f"scenario.{k}", v) for k, v in births_assumption_rows(comparison.changed)]
     return write_xlsx(
         [
             (label("sheet_scenario"), labels(SCENARIO_HEADER), rows),
@@ -476,7 +607,34 @@ def report_as_table(staffing: DistrictStaffing, plan: DistrictForecast | None) -
         f"{t['established']:>7}{t['vacancies']:>7}{t['overstaffing']:>6}"
         f"{t['other_employment']:>7}{t['full_time_teachers']:>7}"
     )
+    if staffing.private_schools:
+        lines += [
+            "",
+            "Private schools (no quota; staff-to-student ratio, students per staff member):",
+        ]
+        for r in staffing.private_schools:
+            ratio = "n/a" if r.students_per_staff is None else f"1 : {r.students_per_staff:.1f}"
+            lines.append(
+                f"  {r.code:<14}{r.stage:<12}{r.students_total:>9} students{r.staff:>6} staff"
+                f"  {ratio}"
+            )
     if plan is not None:
+        g = gaps_as_dict(
+            gap_comparison(
+                actor=None, district=staffing.district, year=staffing.year, report=staffing,
+                plan=plan,
+            )
+        )  # fmt: skip
+        q, c = g["quota_shortfall"], g["curriculum_gap"]
+        lines += [
+            "",
+            f"School year {g['year']}: quota shortfall (编制缺口, quota − established staff) "
+            f"{q['value']:+}; curriculum gap (师资缺口, curriculum demand − full-time teachers, "
+            f"FTE) {c['value']:+.1f}.",
+            "They differ by definition: posts held by established staff against the quota, "
+            "versus teaching time against full-time teachers of every employment type.",
+        ]
+        lines += ["", births_assumption_text(plan)]
         lines += ["", "Teachers to recruit or train (gap rounded up), by year and stage:"]
         by = {}
         for row in plan.rows:
@@ -493,6 +651,7 @@ __all__ = [
     "FORECAST_HEADER",
     "LABELS",
     "POSTS_HEADER",
+    "PRIVATE_HEADER",
     "SCENARIO_HEADER",
     "label",
     "posts_as_dict",

@@ -12,10 +12,17 @@ How each figure is counted (shown next to the figures in the UI and the export):
   (end_date empty or ≥ on). Established (在编) staff count against the quota; other employment
   types (non-established, contract, substitute) are shown beside it. Teaching posts are teachers;
   administration, auxiliary and logistics posts are the non-teaching staff of the cap;
-  full-time teachers (专任教师) are those flagged `is_full_time_teacher`, whatever the type.
+  full-time teachers (专任教师) are those flagged `is_full_time_teacher`, whatever the type;
+- private schools (民办, `School.ownership == "private"`, POLICY.md §2): quotas are public posts,
+  so a private school gets no quota, vacancy, overstaffing or allocation and stays out of every
+  quota total and of the district pool; its staff-to-student ratio is shown apart
+  (`PrivateSchoolStaff`, `DistrictStaffing.private_schools`).
 
-Forecast (`district_forecast`): enrollment per school over its compulsory grades (1–9) from the
-history up to `year` (cohort progression, intake by trend), classes with the class-size caps,
+Forecast (`district_forecast`): for the public schools (private ones recruit their own teachers),
+enrollment per school over its compulsory grades (1–9) from the
+history up to `year` (cohort progression; entrants from the district's births series, births past
+the last loaded year being an explicit assumption, held at that year by default; the intake trend
+only where no births series can be used), classes with the class-size caps,
 demand with the curriculum table and the weekly load; supply from the full-time teachers on roll
 on `on` by main subject (retirement table, attrition). The stage of a teacher is the school's;
 in a nine- or twelve-year school it is the stage of their teaching load of `year` (the later
@@ -35,7 +42,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.query import QuerySet
 
 from qiangshi.access.scoping import scope
-from qiangshi.core.errors import ApplicationError, NotFound
+from qiangshi.core.errors import ApplicationError, NotFound, bilingual
 from qiangshi.engines import forecast as fc
 from qiangshi.engines.staffing import (
     BANDS,
@@ -51,7 +58,7 @@ from qiangshi.engines.staffing import (
     school_quota,
     staff_position,
 )
-from qiangshi.org.models import Region, RegionLevel, School, SchoolEnrollment, Stage
+from qiangshi.org.models import Ownership, Region, RegionLevel, School, SchoolEnrollment, Stage
 from qiangshi.teachers.models import (
     Employment,
     EmploymentType,
@@ -100,10 +107,12 @@ def district_in_scope(district, actor=None) -> Region:
     return region
 
 
-def _district_schools(region: Region, actor, stages=None) -> QuerySet:
+def _district_schools(region: Region, actor, stages=None, ownership=None) -> QuerySet:
     qs = School.objects.filter(district=region, is_active=True)
     if stages is not None:
         qs = qs.filter(stage__in=stages)
+    if ownership is not None:
+        qs = qs.filter(ownership=ownership)
     if actor is not None:
         qs = scope(qs, actor, "view")
     return qs.order_by("code")
@@ -238,10 +247,17 @@ def school_staffing(
     on: date,
     rules: StaffingRuleSet | None = None,
 ) -> list[SchoolStaffing]:
-    """Quota, staff on roll and position for each school (in the order given). Three queries
-    whatever the number of schools (the schools themselves, enrollment, employment)."""
+    """Quota, staff on roll and position for each public school (in the order given). Three
+    queries whatever the number of schools (the schools themselves, enrollment, employment).
+    A private school has no quota (POLICY.md §2): ApplicationError (see `private_staffing`)."""
     rules = rules or rules_in_force(on)
     schools = list(schools)
+    private = [s.code for s in schools if s.ownership == Ownership.PRIVATE]
+    if private:
+        raise bilingual(
+            f"Private schools have no staffing quota: {', '.join(private)}.",
+            f"民办学校不核定编制：{'、'.join(private)}。",
+        )
     ids = [s.pk for s in schools]
     enrollment = _latest_enrollment(ids, year)
     staff = _staff_counts(ids, on)
@@ -286,8 +302,112 @@ def school_staffing(
 
 
 @dataclass(frozen=True)
+class PrivateSchoolStaff:
+    """A private (民办) school's staff against its students: no quota, vacancy or shortfall
+    (quotas are public posts, POLICY.md §2), only the staff-to-student ratio, shown apart."""
+
+    school_id: int
+    code: str
+    name: str
+    stage: str
+    enrollment_year: int | None
+    students: dict[str, int]  # stage part → students
+    teachers: int  # teaching posts on roll, every employment type
+    non_teaching: int  # administration, auxiliary and logistics posts on roll
+    full_time_teachers: int
+
+    @property
+    def staff(self) -> int:
+        return self.teachers + self.non_teaching
+
+    @property
+    def students_total(self) -> int:
+        return sum(self.students.values())
+
+    @property
+    def students_per_staff(self) -> float | None:
+        """Students per staff member (the x of 1 : x); None without staff or students."""
+        if not self.staff or not self.students_total:
+            return None
+        return self.students_total / self.staff
+
+    @property
+    def students_per_full_time_teacher(self) -> float | None:
+        if not self.full_time_teachers or not self.students_total:
+            return None
+        return self.students_total / self.full_time_teachers
+
+    def as_dict(self) -> dict[str, Any]:
+        per_staff, per_teacher = self.students_per_staff, self.students_per_full_time_teacher
+        return {
+            "school_code": self.code,
+            "school_name": self.name,
+            "stage": self.stage,
+            "ownership": Ownership.PRIVATE.value,
+            "enrollment_year": self.enrollment_year,
+            "students": dict(self.students),
+            "staff": self.staff,
+            "teachers": self.teachers,
+            "non_teaching": self.non_teaching,
+            "full_time_teachers": self.full_time_teachers,
+            "students_per_staff": None if per_staff is None else round(per_staff, 2),
+            "students_per_full_time_teacher": (
+                None if per_teacher is None else round(per_teacher, 2)
+            ),
+        }
+
+
+def private_staffing(
+    *, schools: Iterable[School] | QuerySet, year: int, on: date
+) -> list[PrivateSchoolStaff]:
+    """Staff on roll (every employment type) and students of each private school, in the order
+    given: the ratio shown beside the quotas. Three queries whatever the number of schools."""
+    schools = list(schools)
+    ids = [s.pk for s in schools]
+    enrollment = _latest_enrollment(ids, year)
+    staff = _staff_counts(ids, on)
+    rows = []
+    for s in schools:
+        parts = SCHOOL_PARTS.get(s.stage, ())
+        enrolled_year, by_part, _classes = enrollment.get(s.pk, (None, {}, {}))
+        c = staff.get(s.pk, {})
+        rows.append(
+            PrivateSchoolStaff(
+                school_id=s.pk,
+                code=s.code,
+                name=s.name,
+                stage=s.stage,
+                enrollment_year=enrolled_year,
+                students={p: by_part.get(p, 0) for p in parts},
+                teachers=c.get("established_teachers", 0) + c.get("other_teachers", 0),
+                non_teaching=c.get("established_non_teaching", 0) + c.get("other_non_teaching", 0),
+                full_time_teachers=c.get("full_time_teachers", 0),
+            )
+        )
+    return rows
+
+
+def private_totals(rows: list[PrivateSchoolStaff]) -> dict[str, Any]:
+    """The private schools' sums and their overall ratio (students per staff member)."""
+    students = sum(r.students_total for r in rows)
+    staff = sum(r.staff for r in rows)
+    full_time = sum(r.full_time_teachers for r in rows)
+    return {
+        "schools": len(rows),
+        "students": students,
+        "staff": staff,
+        "full_time_teachers": full_time,
+        "students_per_staff": round(students / staff, 2) if staff and students else None,
+        "students_per_full_time_teacher": (
+            round(students / full_time, 2) if full_time and students else None
+        ),
+    }
+
+
+@dataclass(frozen=True)
 class DistrictStaffing:
-    """A district's schools (those in the actor's scope) and their totals."""
+    """A district's public schools (those in the actor's scope) with their quotas and totals,
+    and its private schools apart (staff-to-student ratio only, no quota)."""
 
     district: Region
     year: int
@@ -296,6 +416,11 @@ class DistrictStaffing:
     schools: list[SchoolStaffing]
     totals: dict[str, Any] = field(default_factory=dict)
     pool: dict[str, Any] | None = None  # see `quota_pool`; None while nothing is allocated
+    private_schools: list[PrivateSchoolStaff] = field(default_factory=list)
+
+    @property
+    def private_totals(self) -> dict[str, Any]:
+        return private_totals(self.private_schools)
 
 
 def staffing_totals(rows: list[SchoolStaffing]) -> dict[str, Any]:
@@ -335,13 +460,22 @@ def staffing_totals(rows: list[SchoolStaffing]) -> dict[str, Any]:
 
 
 def district_staffing(*, actor, district, year: int, on: date | None = None) -> DistrictStaffing:
-    """Staffing of every active school of a district in the actor's scope, with the totals.
+    """Staffing of every active public school of a district in the actor's scope, with the
+    totals, and the staff-to-student ratio of its private schools apart (they get no quota).
     NotFound when the district does not exist or is outside the scope; `actor=None` reads as a
     system operator (the command)."""
     region = district_in_scope(district, actor)
     on = on or default_on(year)
     rules = rules_in_force(on)
-    rows = school_staffing(schools=_district_schools(region, actor), year=year, on=on, rules=rules)
+    rows = school_staffing(
+        schools=_district_schools(region, actor, ownership=Ownership.PUBLIC),
+        year=year,
+        on=on,
+        rules=rules,
+    )
+    private = private_staffing(
+        schools=_district_schools(region, actor, ownership=Ownership.PRIVATE), year=year, on=on
+    )
     allocations = allocations_for(region, year)
     pool = None
     if allocations:
@@ -359,6 +493,7 @@ def district_staffing(*, actor, district, year: int, on: date | None = None) -> 
         schools=rows,
         totals=totals,
         pool=pool,
+        private_schools=private,
     )
 
 
@@ -371,7 +506,12 @@ def allocations_for(region: Region, year: int) -> dict[int, int]:
     from .models import QuotaAllocation
 
     return dict(
-        QuotaAllocation.objects.filter(district=region, year=year, school__is_active=True)
+        QuotaAllocation.objects.filter(
+            district=region,
+            year=year,
+            school__is_active=True,
+            school__ownership=Ownership.PUBLIC,
+        )
         .order_by()
         .values_list("school_id", "quota")
     )
@@ -385,7 +525,9 @@ def quota_pool(
     without an allocation row holds its computed quota), `reserve` what the district keeps back;
     `schools` maps school_id → {code, name, quota, allocated}."""
     on = on or default_on(year)
-    rows = school_staffing(schools=_district_schools(region, None), year=year, on=on)
+    rows = school_staffing(
+        schools=_district_schools(region, None, ownership=Ownership.PUBLIC), year=year, on=on
+    )
     if allocations is None:
         allocations = allocations_for(region, year)
     schools = {
@@ -483,19 +625,51 @@ class DistrictForecast:
     schools_without_history: list[str] = field(default_factory=list)
     teachers: int = 0  # full-time teachers counted in the supply
     births: dict[int, int] = field(default_factory=dict)  # the district's births series
-    # (school, forecast year) pairs by how their entrants were forecast: "births" or "trend"
+    # (school, forecast year) pairs by how their entrants were forecast: "births" (known
+    # births), "assumed" (births past the last loaded year, see `births_assumption`), "cohort"
+    # (a junior school's grade 7 from the district's grade 6 of the year before) or "trend"
     intake_methods: dict[str, int] = field(default_factory=dict)
     intake_scale: float = 1.0  # a scenario's scaling of the entrants (1: as forecast)
+    births_assumption: fc.BirthsAssumption = field(default_factory=fc.BirthsAssumption)
+    # birth year → births assumed past the last loaded year, for the years the forecast used
+    assumed_births: dict[int, float] = field(default_factory=dict)
+    # The base school year itself (`year`): stage → subject → FTE demanded by each school's
+    # latest enrollment up to `year` (the students the quotas count), and the full-time
+    # teachers on roll on `on`; see `curriculum_gap`.
+    base_demand: dict[str, dict[str, float]] = field(default_factory=dict)
+    base_supply: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def last_births_year(self) -> int | None:
+        return max(self.births) if self.births else None
 
     @property
     def intake_method(self) -> str:
-        """ "births" when every school-year drew on births, "trend" when none did, else "mixed"."""
+        """ "births" when every school-year drew on births (known or assumed past the last
+        loaded year, directly or through the grade-6 cohort), "trend" when none did, else
+        "mixed"."""
         used = {m for m, n in self.intake_methods.items() if n}
-        if used == {"births"}:
-            return "births"
-        if "births" in used:
-            return "mixed"
-        return "trend"
+        if not used & {"births", "assumed"}:
+            return "trend"
+        return "mixed" if "trend" in used else "births"
+
+    @property
+    def births_assumed(self) -> bool:
+        """Whether some entrants draw on births past the last loaded year (an assumption)."""
+        return bool(self.intake_methods.get("assumed"))
+
+    def births_assumption_as_dict(self) -> dict[str, Any]:
+        """The births assumption as shown in the reports: the last loaded year and its births,
+        the rule past it, and the births assumed for each year the forecast used."""
+        last = self.last_births_year
+        return {
+            "last_known_year": last,
+            "last_known_births": None if last is None else self.births[last],
+            "rule": "held" if self.births_assumption.held else "annual_change",
+            "annual_change_percent": self.births_assumption.annual_change,
+            "used": self.births_assumed,
+            "assumed_births": {str(y): round(b, 1) for y, b in sorted(self.assumed_births.items())},
+        }
 
     def by_year(self) -> list[dict[str, Any]]:
         """Totals per forecast year: demand, supply, gap (FTE) and teachers to recruit."""
@@ -531,15 +705,19 @@ def district_forecast(
     curriculum: fc.Curriculum | None = None,
     variant: str = "central",
     intake_scale: float = 1.0,
+    births_assumption: fc.BirthsAssumption | None = None,
 ) -> DistrictForecast:
     """Demand, supply and gap per future school year (year + 1 … year + years), stage (primary,
-    junior) and subject for the schools of a district in the actor's scope. Four queries.
+    junior) and subject for the public schools of a district in the actor's scope (private
+    schools recruit their own teachers). Four queries.
 
     New entrants come from the district's births series (`BirthRecord`, six years before
     grade 1) when one is loaded and covers a history year to estimate each school's ratio of
-    entrants to births; otherwise, and for years whose births are not loaded, from the trend of
-    the school's intake (`engines.forecast.cohort_forecast`). `intake_scale` multiplies the
-    entrants (a scenario)."""
+    entrants to births; births past the last loaded year follow `births_assumption` (held at
+    the last loaded year by default; POLICY.md §13), never the trend of past intakes. Only a
+    school whose history no loaded births year reaches (or a district with no series) takes
+    its entrants from the trend of its intake (`engines.forecast.cohort_forecast`).
+    `intake_scale` multiplies the entrants (a scenario)."""
     if not 1 <= years <= 30:
         raise ApplicationError("years must be between 1 and 30")
     region = district_in_scope(district, actor)
@@ -552,7 +730,12 @@ def district_forecast(
         g for s in FORECAST_STAGES for g in range(stage_grades[s][0], stage_grades[s][1] + 1)
     }
 
-    schools = list(_district_schools(region, actor, COMPULSORY).values("id", "code", "stage"))
+    # Public schools only, like the quotas: private schools recruit their own teachers.
+    schools = list(
+        _district_schools(region, actor, COMPULSORY, ownership=Ownership.PUBLIC).values(
+            "id", "code", "stage"
+        )
+    )
     ids = [s["id"] for s in schools]
     history: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
     for school_id, y, grade, students in SchoolEnrollment.objects.filter(
@@ -567,9 +750,22 @@ def district_forecast(
         y: dict.fromkeys(FORECAST_STAGES, 0.0) for y in future
     }
     births = births_series(actor=actor, district=region)
-    methods = {"births": 0, "trend": 0}
+    assumption = births_assumption or fc.BirthsAssumption()
+    assumed_births: dict[int, float] = {}
+    methods = {"births": 0, "assumed": 0, "cohort": 0, "trend": 0}
+    base_demand: dict[str, dict[str, float]] = {}
     larger_part: dict[int, str] = {}
     without_history = []
+    fitted = _school_forecasts(
+        schools,
+        history,
+        year=year,
+        years=years,
+        births=births,
+        intake_scale=intake_scale,
+        assumption=assumption,
+        stage_grades=stage_grades,
+    )
     for s in schools:
         past = history.get(s["id"])
         if not past:
@@ -581,12 +777,23 @@ def district_forecast(
         for grade, n in latest.items():
             by_stage[fc.stage_of_grade(grade, stage_grades)] += n
         larger_part[s["id"]] = max(FORECAST_STAGES, key=lambda st: (by_stage[st], st == "primary"))
-        try:
-            forecast = _school_forecast(past, year + years - base, births, intake_scale)
-        except ValueError as exc:
-            raise ApplicationError(f"School {s['code']}: {exc}") from None
+        now = fc.teacher_demand(
+            fc.classes_needed(latest, params.class_size_cap, stage_grades=stage_grades),
+            curriculum,
+            params.weekly_load,
+            stage_grades=stage_grades,
+        )
+        for stage, by_subject in now.items():
+            target = base_demand.setdefault(stage, {})
+            for subject, fte in by_subject.items():
+                target[subject] = target.get(subject, 0.0) + fte
+        forecast, fed = fitted[s["id"]]
+        lead = 6 + forecast.grades[0] - 1  # the entry grade draws on births `lead` years before
+        assumed_births.update(
+            (born, b) for born, b in forecast.assumed_births.items() if born + lead in future
+        )
         for y in future:
-            method = forecast.intake_method.get(y)
+            method = "cohort" if fed else forecast.intake_method.get(y)
             if method in methods:
                 methods[method] += 1
         for v in fc.VARIANTS:
@@ -651,6 +858,10 @@ def district_forecast(
         if stage not in FORECAST_STAGES:
             continue  # a senior-part teacher: outside the curriculum of grades 1–9
         records.append(fc.TeacherRecord(birth, gender, subject, stage))
+    base_supply: dict[str, dict[str, float]] = {}
+    for r in records:
+        by_subject = base_supply.setdefault(r.stage, {})
+        by_subject[r.subject] = by_subject.get(r.subject, 0.0) + 1.0
 
     supply = fc.teacher_supply(
         records, future, params.retirement, params.attrition_rate, base_year=year
@@ -686,17 +897,93 @@ def district_forecast(
         births=births,
         intake_methods=methods,
         intake_scale=intake_scale,
+        births_assumption=assumption,
+        assumed_births=assumed_births,
+        base_demand=base_demand,
+        base_supply=base_supply,
     )
 
 
-def _school_forecast(past, years: int, births: dict[int, int], intake_scale: float):
-    """The cohort forecast of one school: entrants from births when the series covers a history
-    year of the school (to estimate its entry ratio), else from its intake trend."""
-    if births:
+def _births_reach(past, births: dict[int, int]) -> bool:
+    """Whether a history year of the school has the births of its entrants' birth year."""
+    entry = min(g for by_grade in past.values() for g in by_grade)
+    lead = 6 + entry - 1
+    return any(births.get(y - lead) for y in past)
+
+
+def _school_forecasts(
+    schools, history, *, year, years, births, intake_scale, assumption, stage_grades
+) -> dict[int, tuple[fc.Forecast, bool]]:
+    """{school id: (cohort forecast, entrants fed by the district's grade-6 cohort)} up to
+    year + years. A school entering at grade 1 (or whose history the births reach) draws on
+    births (`_school_forecast`); a junior school that the births do not reach takes its grade 7
+    from the district's grade 6 of the year before (the primary schools' history and forecast,
+    `engines.forecast.feeder_entrants`), so that its entrants follow the births too; failing
+    that (no year to learn its share from), the trend of its intake."""
+    junior_first = stage_grades["junior"][0]
+    primary_last = stage_grades["primary"][1]
+    fitted: dict[int, tuple[fc.Forecast, bool]] = {}
+    waiting = []
+    for s in schools:
+        past = history.get(s["id"])
+        if not past:
+            continue
+        entry = min(g for by_grade in past.values() for g in by_grade)
+        if entry >= junior_first and not _births_reach(past, births):
+            waiting.append(s)
+            continue
         try:
-            return fc.cohort_forecast(past, years, births=births, intake_scale=intake_scale)
-        except ValueError:
-            pass  # no history year has births to estimate the ratio from: the trend it is
+            forecast = _school_forecast(
+                past, year + years - max(past), births, intake_scale, assumption
+            )
+        except ValueError as exc:
+            raise ApplicationError(f"School {s['code']}: {exc}") from None
+        fitted[s["id"]] = (forecast, False)
+    if not waiting:
+        return fitted
+    feeder: dict[int, float] = defaultdict(float)
+    for s in schools:
+        if s["stage"] != Stage.PRIMARY or s["id"] not in fitted:
+            continue
+        for y, by_grade in history[s["id"]].items():
+            feeder[y] += by_grade.get(primary_last, 0)
+        forecast = fitted[s["id"]][0]
+        for y in forecast.years:
+            feeder[y] += forecast.central[y].get(primary_last, 0.0)
+    for s in waiting:
+        past = history[s["id"]]
+        base = max(past)
+        entry = min(g for by_grade in past.values() for g in by_grade)
+        n = year + years - base
+        try:
+            try:
+                _, entrants = fc.feeder_entrants(
+                    {y: by_grade.get(entry, 0) for y, by_grade in past.items()},
+                    feeder,
+                    range(base + 1, base + 1 + n),
+                )
+            except ValueError:
+                # no year to learn the school's share of the cohort from: its intake trend
+                forecast = fc.cohort_forecast(past, n, intake_scale=intake_scale)
+                fitted[s["id"]] = (forecast, False)
+            else:  # the feeder already carries a scenario's scaling of the entrants
+                fitted[s["id"]] = (fc.cohort_forecast(past, n, first_grade_intake=entrants), True)
+        except ValueError as exc:
+            raise ApplicationError(f"School {s['code']}: {exc}") from None
+    return fitted
+
+
+def _school_forecast(
+    past, years: int, births: dict[int, int], intake_scale: float, assumption=None
+):
+    """The cohort forecast of one school: entrants from births (known, or assumed past the last
+    loaded year) when the series covers a history year of the school (to estimate its entry
+    ratio), else from its intake trend."""
+    if births and _births_reach(past, births):
+        return fc.cohort_forecast(
+            past, years, births=births, intake_scale=intake_scale, births_assumption=assumption
+        )
+    # no history year has births to estimate the ratio from: the trend it is
     return fc.cohort_forecast(past, years, intake_scale=intake_scale)
 
 
@@ -711,6 +998,115 @@ def births_series(*, actor, district) -> dict[int, int]:
     return dict(qs.order_by("year").values_list("year", "births"))
 
 
+# --- the two "gaps": one name and one definition each -------------------------------------
+
+
+@dataclass(frozen=True)
+class QuotaShortfall:
+    """编制缺口, the quota shortfall of a district's public schools in a school year: the quota
+    (the staffing standard's posts for the students, teachers and non-teaching staff alike)
+    minus the established (在编) staff on roll. Positive: posts to fill; negative: more
+    established staff than posts. `vacancies` and `overstaffing` are the same difference
+    school by school (a surplus in one school fills no vacancy in another)."""
+
+    year: int
+    on: date
+    quota: int
+    established: int
+    vacancies: int
+    overstaffing: int
+
+    @property
+    def value(self) -> int:
+        return self.quota - self.established
+
+
+@dataclass(frozen=True)
+class CurriculumGap:
+    """师资缺口, the curriculum gap of a district's public schools in a school year: the
+    teachers the curriculum needs, in full-time equivalents (classes at the class-size caps ×
+    weekly periods ÷ the standard weekly load, from each school's latest enrollment up to the
+    year), minus the full-time teachers on roll of every employment type. Positive: teaching
+    time nobody covers; `recruit` sums the positive gaps of each stage and subject, rounded up
+    to whole teachers."""
+
+    year: int
+    on: date
+    demand: float
+    supply: float
+    recruit: int
+
+    @property
+    def value(self) -> float:
+        return self.demand - self.supply
+
+
+def quota_shortfall(
+    *, actor, district, year: int, on: date | None = None, report: DistrictStaffing | None = None
+) -> QuotaShortfall:
+    """The quota shortfall (编制缺口) of a district: the only place it is computed. `report`
+    is the district's `district_staffing` of the same year, when the caller has it already."""
+    if report is None:
+        report = district_staffing(actor=actor, district=district, year=year, on=on)
+    t = report.totals
+    return QuotaShortfall(
+        year=report.year,
+        on=report.on,
+        quota=t["quota"],
+        established=t["established"],
+        vacancies=t["vacancies"],
+        overstaffing=t["overstaffing"],
+    )
+
+
+def curriculum_gap(
+    *, actor, district, year: int, on: date | None = None, plan: DistrictForecast | None = None
+) -> CurriculumGap:
+    """The curriculum gap (师资缺口) of a district in school year `year`: the only place it is
+    computed. `plan` is the district's `district_forecast` from the same base year, when the
+    caller has it already (any number of years ahead: the base year is the same)."""
+    if plan is None:
+        plan = district_forecast(actor=actor, district=district, years=1, year=year, on=on)
+    demand = plan.base_demand
+    supply = plan.base_supply
+    gaps = fc.gap({0: demand}, {0: supply}).get(0, {})
+    return CurriculumGap(
+        year=plan.year,
+        on=plan.on,
+        demand=sum(v for by_subject in demand.values() for v in by_subject.values()),
+        supply=sum(v for by_subject in supply.values() for v in by_subject.values()),
+        recruit=sum(fc.round_up(g) for by_subject in gaps.values() for g in by_subject.values()),
+    )
+
+
+@dataclass(frozen=True)
+class GapComparison:
+    """The two figures side by side, for the same district and school year."""
+
+    quota_shortfall: QuotaShortfall
+    curriculum_gap: CurriculumGap
+
+
+def gap_comparison(
+    *,
+    actor,
+    district,
+    year: int,
+    on: date | None = None,
+    report: DistrictStaffing | None = None,
+    plan: DistrictForecast | None = None,
+) -> GapComparison:
+    """The quota shortfall and the curriculum gap of one district and school year, each from its
+    one selector (`quota_shortfall`, `curriculum_gap`): what the staffing and forecast pages
+    show side by side."""
+    return GapComparison(
+        quota_shortfall=quota_shortfall(
+            actor=actor, district=district, year=year, on=on, report=report
+        ),
+        curriculum_gap=curriculum_gap(actor=actor, district=district, year=year, on=on, plan=plan),
+    )
+
+
 # --- scenarios ------------------------------------------------------------------------------
 
 
@@ -720,19 +1116,22 @@ class Scenario:
 
     `class_size_cap` stage → pupils per class; `births_change` percent more (+) or fewer (−)
     entrants than forecast (applied to the births series, or to the intake trend where no
-    series is loaded); `retirement_age` gender → years, for everyone of that gender;
-    `attrition_rate` the yearly share of other leavers (0.02 for 2%)."""
+    series is loaded); `births_trend` percent change of births per year past the last loaded
+    year (the baseline holds them at that year); `retirement_age` gender → years, for everyone
+    of that gender; `attrition_rate` the yearly share of other leavers (0.02 for 2%)."""
 
     class_size_cap: dict[str, int] = field(default_factory=dict)
     births_change: float = 0.0
     retirement_age: dict[str, int] = field(default_factory=dict)
     attrition_rate: float | None = None
+    births_trend: float = 0.0
 
     @property
     def is_baseline(self) -> bool:
         return (
             not self.class_size_cap
             and not self.births_change
+            and not self.births_trend
             and not self.retirement_age
             and self.attrition_rate is None
         )
@@ -741,6 +1140,7 @@ class Scenario:
         return {
             "class_size_cap": dict(self.class_size_cap),
             "births_change": self.births_change,
+            "births_trend": self.births_trend,
             "retirement_age": dict(self.retirement_age),
             "attrition_rate": self.attrition_rate,
         }
@@ -828,6 +1228,13 @@ def district_scenario(
     params = scenario_parameters(base_params, scenario)
     if not -90 <= scenario.births_change <= 200:
         raise ApplicationError("the change in births must be between −90% and +200%")
+    try:
+        assumption = fc.BirthsAssumption(annual_change=float(scenario.births_trend))
+    except ValueError:
+        raise bilingual(
+            "The yearly change of births must be between −50% and +50%.",
+            "出生人口年变化率须在 −50% 至 +50% 之间。",
+        ) from None
     baseline = district_forecast(
         actor=actor, district=district, years=years, year=year, on=on, parameters=base_params
     )
@@ -839,6 +1246,7 @@ def district_scenario(
         on=on,
         parameters=params,
         intake_scale=1 + scenario.births_change / 100,
+        births_assumption=assumption,
     )
     return ScenarioComparison(scenario=scenario, baseline=baseline, changed=changed)
 

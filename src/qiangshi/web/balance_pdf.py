@@ -118,7 +118,8 @@ def _indicator_table(pages: _Pages, data: dict) -> None:
         _("Minimum"),
         _("Coefficient of variation"),
         _("Limit"),
-        _("Within the limit"),
+        _("Spread: CV within the limit"),
+        _("Level: mean reaches the minimum"),
     ]
     rows = [
         [
@@ -129,6 +130,7 @@ def _indicator_table(pages: _Pages, data: dict) -> None:
             ind["cv_text"],
             ind["limit_text"],
             str(_("Yes") if ind["within_limit"] else _("No")),
+            str(_("Yes") if ind["level_met"] else _("No")),
         ]
         for ind in data["indicators"]
     ]
@@ -140,7 +142,7 @@ def _indicator_table(pages: _Pages, data: dict) -> None:
     table = ax.table(
         cellText=rows,
         colLabels=[str(h) for h in header],
-        colWidths=[0.24, 0.15, 0.14, 0.11, 0.12, 0.10, 0.14],
+        colWidths=[0.20, 0.13, 0.12, 0.10, 0.11, 0.08, 0.13, 0.13],
         cellLoc="center",
         bbox=(0, 0, 1, 1),
     )
@@ -151,8 +153,12 @@ def _indicator_table(pages: _Pages, data: dict) -> None:
         cell.set_linewidth(0.5)
         if r == 0:
             cell.set_facecolor("#dde7f3")
-        elif not data["indicators"][r - 1]["within_limit"] and c in (4, 6):
-            cell.get_text().set_color(RED)
+        else:
+            ind = data["indicators"][r - 1]
+            spread_failed = not ind["within_limit"] and c in (4, 6)
+            level_failed = not ind["level_met"] and c in (2, 7)
+            if spread_failed or level_failed:
+                cell.get_text().set_color(RED)
         if c == 0 and r:
             cell.get_text().set_ha("left")
             cell.PAD = 0.04

@@ -105,6 +105,7 @@ EXCLUSION_REASONS = {
     "teaching_point": gettext_lazy("teaching point (fewer than 50 pupils)"),
     "enrollment": gettext_lazy("no enrollment recorded for the year"),
     "facility": gettext_lazy("no facility record for the year"),
+    "private": gettext_lazy("private school (this rule set evaluates public schools only)"),
 }
 
 
@@ -257,6 +258,7 @@ def district_context(district, result: DistrictResult) -> dict:
                 "limit": ind.limit,
                 "limit_text": f"{ind.limit:.2f}",
                 "within_limit": ind.within_limit,
+                "level_met": ind.mean_reaches_minimum,
                 "contributors": contributors,
                 "contributors_text": join_changes(
                     [f"{c['name']} {c['share_text']}" for c in contributors]
@@ -317,6 +319,7 @@ def district_context(district, result: DistrictResult) -> dict:
         "rules": rules,
         "indicators": indicators,
         "over_limit": [i for i in indicators if not i["within_limit"]],
+        "below_minimum": [i for i in indicators if not i["level_met"]],
         "rows": rows,
         "failing": [r for r in rows if not r["passed"]],
         "excluded": excluded,
@@ -325,7 +328,21 @@ def district_context(district, result: DistrictResult) -> dict:
     }
 
 
-def _rule_note(rules: RuleSet) -> dict:
+def private_scope_text(counted: bool) -> str:
+    """Which way private schools were treated, in one sentence (pages, exports)."""
+    if counted:
+        return str(
+            _(
+                "Public and private schools are both evaluated (the rule set counts private "
+                "schools)."
+            )
+        )
+    return str(
+        _("Public schools only: private schools are not evaluated (the rule set leaves them out).")
+    )
+
+
+def _rule_note(rules: RuleSet, private_counted: bool | None = None) -> dict:
     return {
         "version": rules.version,
         "source": rules.source,
@@ -334,6 +351,7 @@ def _rule_note(rules: RuleSet) -> dict:
         "min_met": rules.min_met,
         "count": len(rules.keys),
         "floor": round(rules.missed_floor * 100),
+        "include_private": rules.include_private if private_counted is None else private_counted,
     }
 
 
@@ -448,6 +466,9 @@ def balance_region(request):
                             if not i.within_limit
                         ]
                     ),
+                    "below": join_changes(
+                        [str(SHORT_LABELS.get(k, k)) for k in result.means_below_minimum]
+                    ),
                     "rule_set": rules.version,
                     "url": reverse("web:balance_district", args=[district.pk])
                     + f"?year={year}&stage={stage}",
@@ -500,7 +521,7 @@ def balance_district(request, district_pk: int):
     }
     if result is not None:
         context.update(district_context(district, result))
-        context["rule_note"] = _rule_note(context["rules"])
+        context["rule_note"] = _rule_note(context["rules"], result.private_schools_counted)
     if not error and stage in reports:
         context["history"] = district_history(request.user, district, stage)
     return render(request, "web/balance/district.html", context)
@@ -524,7 +545,7 @@ def balance_school(request, school_pk: int):
         if result is None:
             continue
         rules = rule_set_version(result.rule_set)
-        rule_note = rule_note or _rule_note(rules)
+        rule_note = rule_note or _rule_note(rules, result.private_schools_counted)
         own = next((s for s in result.schools if s.code == school.code), None)
         excluded = next((e for e in result.excluded if e.code == school.code), None)
         if own is None and excluded is None:
@@ -546,6 +567,7 @@ def balance_school(request, school_pk: int):
                     "met": own.met[key] if own else None,
                     "cv_text": fmt_cv(ind.cv),
                     "within_limit": ind.within_limit,
+                    "level_met": ind.mean_reaches_minimum,
                 }
             )
         parts.append(
@@ -617,6 +639,7 @@ def district_workbook(district, year: int, result: DistrictResult) -> bytes:
         "version": rules.version,
         "source": rules.source,
     }
+    sub += " " + private_scope_text(result.private_schools_counted)
     wb = Workbook()
     ws = wb.active
     ws.title = str(_("School values"))[:31]
@@ -685,7 +708,8 @@ def district_workbook(district, year: int, result: DistrictResult) -> bytes:
         _("Standard deviation S"),
         _("Coefficient of variation"),
         _("Limit"),
-        _("Within the limit"),
+        _("Spread: CV within the limit"),
+        _("Level: mean reaches the minimum"),
         _("Schools below the minimum"),
         _("Schools pulling the CV up (share of S²)"),
     ]
@@ -704,6 +728,7 @@ def district_workbook(district, year: int, result: DistrictResult) -> bytes:
                 "" if ind["cv"] is None else round(ind["cv"], 4),
                 ind["limit"],
                 str(_("Yes") if ind["within_limit"] else _("No")),
+                str(_("Yes") if ind["level_met"] else _("No")),
                 ind["below"],
                 safe_cell_value(ind["contributors_text"]),
             ]
@@ -712,7 +737,7 @@ def district_workbook(district, year: int, result: DistrictResult) -> bytes:
     cv.append([])
     cv.append(["", str(_("District verdict")), str(verdict)])
     cv.column_dimensions["B"].width = 48
-    cv.column_dimensions["K"].width = 40
+    cv.column_dimensions["L"].width = 40
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -25,6 +25,7 @@ from qiangshi.access.scoping import can
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.xlsx import safe_cell_value
 from qiangshi.org import selectors as org_selectors
+from qiangshi.org.models import Ownership
 from qiangshi.staffing import selectors, services
 from qiangshi.staffing.outputs import posts_xlsx, report_xlsx, scenario_xlsx
 from qiangshi.teachers.models import Subject
@@ -233,6 +234,15 @@ def staffing_district(request, district_pk: int):
         schools = [(r.school_id, {"code": r.code, "name": r.name}) for r in report.schools]
         form = QuotaMoveForm(schools=schools)
     rows = _district_rows(report)
+    private_rows = _private_rows(report)
+    try:
+        gaps = gaps_context(
+            selectors.gap_comparison(
+                actor=request.user, district=district, year=year, on=report.on, report=report
+            )
+        )
+    except ApplicationError:
+        gaps = None  # the forecast cannot run (a school's data): the quotas still show
     chart = {
         "names": [r["school_name"] for r in rows],
         "quota": [r["effective_quota"] for r in rows],
@@ -256,6 +266,13 @@ def staffing_district(request, district_pk: int):
             "totals": report.totals,
             "pool": report.pool,
             "chart_data": chart,
+            "private_rows": private_rows,
+            "gaps": gaps,
+            "private_totals": {
+                **report.private_totals,
+                "ratio": _ratio(report.private_totals["students_per_staff"]),
+                "teacher_ratio": _ratio(report.private_totals["students_per_full_time_teacher"]),
+            },
             "form": form if may_allocate else None,
             "error": "",
         },
@@ -282,10 +299,53 @@ def _workbook_response(stem: str, content: bytes):
     return response
 
 
+def gaps_context(comparison) -> dict:
+    """The quota shortfall and the curriculum gap as both pages show them (one formatting for
+    both, so that the same figure reads the same)."""
+    q, c = comparison.quota_shortfall, comparison.curriculum_gap
+    return {
+        "year": q.year,
+        "quota_shortfall": q,
+        "quota_shortfall_text": f"{q.value:+,}" if q.value else "0",
+        "quota_text": f"{q.quota:,}",
+        "established_text": f"{q.established:,}",
+        "vacancies_text": f"{q.vacancies:,}",
+        "overstaffing_text": f"{q.overstaffing:,}",
+        "curriculum_gap": c,
+        "curriculum_gap_value": round(c.value, 1),
+        "curriculum_gap_text": f"{c.value:+,.1f}" if round(c.value, 1) else "0.0",
+        "demand_text": f"{c.demand:,.1f}",
+        "supply_text": f"{c.supply:,.0f}",
+    }
+
+
+def _ratio(value) -> str:
+    """A staff-to-student ratio as officials write it: "1 : 18.3" ("—" when undefined)."""
+    return "—" if value is None else f"1 : {value:.1f}"
+
+
+def _private_rows(report) -> list[dict]:
+    return [
+        {
+            **r.as_dict(),
+            "pk": r.school_id,
+            "students_total": r.students_total,
+            "ratio": _ratio(r.students_per_staff),
+            "teacher_ratio": _ratio(r.students_per_full_time_teacher),
+        }
+        for r in report.private_schools
+    ]
+
+
 def _school_card(request, school_pk: int):
+    """(school, year, row, error): the school's staffing row, or for a private school its
+    `PrivateSchoolStaff` (no quota, POLICY.md §2)."""
     school = _get(selectors.school_for, request.user, school_pk)
     year = _year(request, school.district)
     on = selectors.default_on(year)
+    if school.ownership == Ownership.PRIVATE:
+        (row,) = selectors.private_staffing(schools=[school], year=year, on=on)
+        return school, year, row, ""
     try:
         (row,) = selectors.school_staffing(schools=[school], year=year, on=on)
     except ApplicationError as exc:
@@ -296,7 +356,23 @@ def _school_card(request, school_pk: int):
     return school, year, row, ""
 
 
+def _private_lines(row) -> list[tuple[str, object]]:
+    lines = [
+        (_("Students, %(part)s") % {"part": part_label(k)}, v) for k, v in row.students.items()
+    ]
+    return lines + [
+        (_("Ownership"), _("Private (no staffing quota)")),
+        (_("Teachers on roll"), row.teachers),
+        (_("Non-teaching staff"), row.non_teaching),
+        (_("Full-time teachers"), row.full_time_teachers),
+        (_("Staff to students"), _ratio(row.students_per_staff)),
+        (_("Full-time teachers to students"), _ratio(row.students_per_full_time_teacher)),
+    ]
+
+
 def _school_lines(row) -> list[tuple[str, object]]:
+    if isinstance(row, selectors.PrivateSchoolStaff):
+        return _private_lines(row)
     p, o = row.position, row.on_roll
     lines = [
         (_("Students, %(part)s") % {"part": part_label(k)}, v) for k, v in row.students.items()
@@ -330,6 +406,21 @@ def staffing_school(request, school_pk: int):
     if school.district in org_selectors.districts_covered(request.user):
         district_url = reverse("web:staffing_district", args=[school.district.pk])
     parts = []
+    if isinstance(row, selectors.PrivateSchoolStaff):
+        return render(
+            request,
+            "web/staffing/school.html",
+            {
+                "school": school,
+                "year": year,
+                "row": None,
+                "private": row,
+                "ratio": _ratio(row.students_per_staff),
+                "teacher_ratio": _ratio(row.students_per_full_time_teacher),
+                "district_url": district_url,
+                "error": error,
+            },
+        )
     if row is not None:
         parts = [
             {"label": part_label(p), "students": row.students.get(p, 0), "quota": q}
@@ -389,7 +480,7 @@ def _number(request, name: str, low: float, high: float, *, integer: bool = True
 
 def scenario_from_request(request) -> tuple[selectors.Scenario, dict]:
     """The scenario of the forecast page's GET parameters (cap_primary, cap_junior,
-    births_change in %, retire_male and retire_female in years, attrition in %), and the values
+    births_change in %, births_trend in % a year past the last loaded births year, retire_male and retire_female in years, attrition in %), and the values
     to show back in the form. Missing or out-of-range values leave the baseline's."""
     caps = {
         stage: cap
@@ -397,6 +488,7 @@ def scenario_from_request(request) -> tuple[selectors.Scenario, dict]:
         if (cap := _number(request, f"cap_{stage}", 10, 80)) is not None
     }
     births = _number(request, "births_change", -90, 200, integer=False)
+    trend = _number(request, "births_trend", -50, 50, integer=False)
     ages = {
         gender: age
         for gender in ("male", "female")
@@ -406,6 +498,7 @@ def scenario_from_request(request) -> tuple[selectors.Scenario, dict]:
     scenario = selectors.Scenario(
         class_size_cap=caps,
         births_change=births or 0.0,
+        births_trend=trend or 0.0,
         retirement_age=ages,
         attrition_rate=None if attrition is None else attrition / 100,
     )
@@ -413,6 +506,7 @@ def scenario_from_request(request) -> tuple[selectors.Scenario, dict]:
         "cap_primary": caps.get("primary", ""),
         "cap_junior": caps.get("junior", ""),
         "births_change": "" if births is None else births,
+        "births_trend": "" if trend is None else trend,
         "retire_male": ages.get("male", ""),
         "retire_female": ages.get("female", ""),
         "attrition": "" if attrition is None else attrition,
@@ -420,9 +514,57 @@ def scenario_from_request(request) -> tuple[selectors.Scenario, dict]:
     return scenario, values
 
 
+def _span(years) -> str:
+    years = sorted(years)
+    if not years:
+        return ""
+    return str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
+
+
+def births_assumption_note(plan) -> str:
+    """The births assumed past the last loaded year (POLICY.md §13), in words: shown on the
+    forecast page beside the intake note ("" when no births series is loaded)."""
+    if not plan.births:
+        return ""
+    last = plan.last_births_year
+    values = {"last": last, "births": f"{plan.births[last]:,}"}
+    if plan.births_assumption.held:
+        text = (
+            _(
+                "Births after %(last)s are not known yet: they are assumed to stay at the "
+                "%(births)s of %(last)s (held at the last known year), not extrapolated from past "
+                "intakes."
+            )
+            % values
+        )
+    else:
+        values["change"] = f"{plan.births_assumption.annual_change:+g}"
+        text = (
+            _(
+                "Births after %(last)s are not known yet: they are assumed to change by "
+                "%(change)s%% a year from the %(births)s of %(last)s (scenario)."
+            )
+            % values
+        )
+    if plan.assumed_births:
+        text += " " + _("Assumed births used by this forecast: %(span)s.") % {
+            "span": _span(plan.assumed_births)
+        }
+    return text
+
+
 def _intake_note(plan) -> str:
-    years = sorted(plan.births)
-    span = f"{years[0]}–{years[-1]}" if years else ""
+    note = _entrants_note(plan)
+    if plan.intake_methods.get("cohort"):
+        note += " " + _(
+            "Grade 7 of junior schools: from the district's grade 6 of the year before, times "
+            "each school's observed share of it."
+        )
+    return note
+
+
+def _entrants_note(plan) -> str:
+    span = _span(plan.births)
     n = plan.intake_methods
     if plan.intake_method == "births":
         return _(
@@ -433,12 +575,17 @@ def _intake_note(plan) -> str:
         return _(
             "New entrants: from births six years earlier for %(births)s school-years (births "
             "series loaded for %(span)s); from the trend of first-grade intake for the other "
-            "%(trend)s, whose births are not loaded yet."
-        ) % {"births": n.get("births", 0), "trend": n.get("trend", 0), "span": span}
-    if years:
+            "%(trend)s, of schools whose enrollment history no loaded births year reaches."
+        ) % {
+            "births": n.get("births", 0) + n.get("assumed", 0) + n.get("cohort", 0),
+            "trend": n.get("trend", 0),
+            "span": span,
+        }
+    if plan.births:
         return _(
             "New entrants: from the trend of first-grade intake (the births series loaded for "
-            "%(span)s does not reach the years needed)."
+            "%(span)s reaches no year of the schools' enrollment history, so no ratio of "
+            "entrants to births can be learned)."
         ) % {"span": span}
     return _(
         "New entrants: from the trend of first-grade intake (no births series is loaded for "
@@ -454,6 +601,7 @@ def _comparison_context(comparison) -> dict:
         "comparison_years": by_year,
         "comparison_stages": stage_rows,
         "scenario_note": _intake_note(comparison.changed),
+        "scenario_births_note": births_assumption_note(comparison.changed),
         "scenario_chart": {
             "years": [str(r["year"]) for r in by_year],
             "baseline": [round(r["baseline"]["gap"], 2) for r in by_year],
@@ -512,7 +660,10 @@ def staffing_forecast(request, district_pk: int):
         "years": [str(y) for y in plan.years],
         "gap": [round(t["gap"], 2) for t in by_year],
         "recruit": [t["recruit"] for t in by_year],
-        "labels": {"gap": _("Total gap (FTE)"), "recruit": _("Teachers to recruit or train")},
+        "labels": {
+            "gap": _("Curriculum gap (FTE)"),
+            "recruit": _("Teachers to recruit or train"),
+        },
     }
     params = plan.parameters
     context = {
@@ -526,6 +677,7 @@ def staffing_forecast(request, district_pk: int):
         "by_year": [{k: round(v, 2) for k, v in t.items()} for t in by_year],
         "chart_data": chart,
         "intake_note": _intake_note(plan),
+        "births_note": births_assumption_note(plan),
         "scenario": scenario_values,
         "params": {
             "cap_primary": params.class_size_cap.get("primary"),
@@ -539,6 +691,14 @@ def staffing_forecast(request, district_pk: int):
     }
     if comparison is not None:
         context.update(_comparison_context(comparison))
+    try:
+        context["gaps"] = gaps_context(
+            selectors.gap_comparison(
+                actor=request.user, district=district, year=year, on=plan.on, plan=plan
+            )
+        )
+    except ApplicationError:
+        context["gaps"] = None
     return render(request, "web/staffing/forecast.html", context)
 
 
@@ -652,6 +812,13 @@ def staffing_posts_export(request, district_pk: int):
 
 def _school_posts(request, school_pk: int):
     school, year, row, error = _school_card(request, school_pk)
+    if isinstance(row, selectors.PrivateSchoolStaff):
+        return (
+            school,
+            year,
+            None,
+            _("A private school has no staffing quota, so no post structure."),
+        )
     if row is None:
         return school, year, None, error
     try:

@@ -23,7 +23,7 @@ from qiangshi.engines.balance import RESOURCES, STAGES, SchoolInput, evaluate_di
 REQUIRED = ("school_code", "enrollment", *RESOURCES)
 # Optional columns: flags for the exclusions and the small-school rule.
 OPTIONAL_NUMBERS = ("pe_arts_part_time", "school_enrollment")
-OPTIONAL_FLAGS = ("rural", "special_education", "vocational")
+OPTIONAL_FLAGS = ("rural", "special_education", "vocational", "private")
 TRUE = {"1", "true", "yes", "y", "是"}
 FALSE = {"", "0", "false", "no", "n", "否"}
 
@@ -110,6 +110,7 @@ def read_csv(data: bytes, stage: str) -> list[SchoolInput]:
                 rural=_flag(cell, line, "rural"),
                 special_education=_flag(cell, line, "special_education"),
                 vocational=_flag(cell, line, "vocational"),
+                private=_flag(cell, line, "private"),
                 school_enrollment=whole,
             )
         )

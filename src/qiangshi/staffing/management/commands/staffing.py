@@ -1,5 +1,5 @@
 """`qiangshi staffing report --district CODE --years 10 --out FILE.xlsx [--year Y] [--on DATE]
-[--format json|table]`.
+[--births-trend PERCENT] [--format json|table]`.
 
 Quotas and staff on roll per school, the district totals, and the forecast gap (demand, supply,
 gap per future year, stage and subject) with the parameters used. With --out, writes a workbook;
@@ -15,6 +15,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from qiangshi.core.errors import ApplicationError
+from qiangshi.engines.forecast import BirthsAssumption
 from qiangshi.staffing.outputs import report_as_dict, report_as_table, report_xlsx
 from qiangshi.staffing.selectors import (
     current_school_year,
@@ -63,6 +64,13 @@ class Command(BaseCommand):
             help="registry date for staff on roll (default: today within the school year, "
             "else its 1 September)",
         )
+        report.add_argument(
+            "--births-trend",
+            type=float,
+            default=0.0,
+            help="births after the last loaded year: percent change a year (default 0: held "
+            "at the last loaded year)",
+        )
         report.add_argument("--format", choices=["json", "table"], default="table")
 
     def handle(self, *args, **opts):
@@ -77,8 +85,19 @@ class Command(BaseCommand):
         year = opts["year"] or current_school_year()
         on = opts["on"] or default_on(year)
         staffing = district_staffing(actor=None, district=opts["district"], year=year, on=on)
+        try:
+            assumption = BirthsAssumption(annual_change=opts["births_trend"])
+        except ValueError:
+            raise CommandError(
+                "--births-trend must be between -50 and 50 (出生人口年变化率须在 −50% 至 +50% 之间)"
+            ) from None
         plan = district_forecast(
-            actor=None, district=staffing.district, years=opts["years"], year=year, on=on
+            actor=None,
+            district=staffing.district,
+            years=opts["years"],
+            year=year,
+            on=on,
+            births_assumption=assumption,
         )
         if opts["out"]:
             path = Path(opts["out"])
