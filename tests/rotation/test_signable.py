@@ -220,7 +220,11 @@ def test_principals_exchange_and_each_school_keeps_one(rot, django_capture_on_co
         services.plan_solve(actor=bureau, plan=plan)
     plan.refresh_from_db()
     moved = list(plan.moves.filter(is_principal=True))
-    assert len(moved) >= 2, (plan.result["principal_notes"], plan.result["status"], plan.result["message"])
+    assert len(moved) >= 2, (
+        plan.result["principal_notes"],
+        plan.result["status"],
+        plan.result["message"],
+    )
     into = {m.destination_id for m in moved}
     out = {m.origin_id for m in moved}
     assert into == out and len(into) == len(moved)  # exchanges: each school keeps one
