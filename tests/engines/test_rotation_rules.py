@@ -287,3 +287,20 @@ def test_random_instances_with_fit_and_principals_keep_every_rule(seed):
         if s.is_sending and s.id not in capped:
             moved = sum(1 for m in result.moves if m.origin == s.id and not m.is_principal)
             assert moved >= math.ceil(0.1 * eligible.get(s.id, 0) - 1e-9)
+
+
+def test_a_subject_need_nobody_may_meet_is_capped_and_named():
+    schools = [
+        _school("A", sending=True),
+        _school("R", needs_subjects={"music": 1, "pe": 1}),
+    ]
+    teachers = [_teacher(f"a{i}", "A") for i in range(10)] + [
+        _teacher("pe", "A", "pe"),
+        _teacher("music", "A", "music", "junior", JUNIOR),  # cannot teach at a primary school
+    ]
+    strict = replace(P, backbone_share=0.0, flow="any")
+    assert plan(teachers, schools, strict).status == "infeasible"
+    result = plan(teachers, schools, replace(strict, unmeetable_quota="cap"))
+    assert result.status in ("optimal", "feasible")
+    assert result.need_notes == (("R", "music", 1, 0),)
+    assert any(m.teacher == "pe" and m.destination == "R" for m in result.moves)

@@ -335,6 +335,9 @@ class Result:
     quota_notes: tuple[tuple[str, int, int, str], ...] = ()
     # The principals' track: (district, target, moved) where the target was not reached.
     principal_notes: tuple[tuple[str, int, int], ...] = ()
+    # Subject needs lowered to the teachers who may come (unmeetable_quota="cap"): (school,
+    # subject, need, possible).
+    need_notes: tuple[tuple[str, str, int, int], ...] = ()
     max_moves: int | None = None
 
 
@@ -535,7 +538,9 @@ class _Instance:
             dtype=np.int64,
         )
         self.quota_notes: list[tuple[str, int, int, str]] = []
+        self.need_notes: list[tuple[str, str, int, int]] = []
         if params.unmeetable_quota == "cap":
+            self._cap_needs()
             self._cap_quotas()
         elif params.unmeetable_quota != "infeasible":
             raise ValueError("rotation: unmeetable_quota must be 'infeasible' or 'cap'")
@@ -559,6 +564,21 @@ class _Instance:
         inflow = np.bincount(si, minlength=S)
         cap = np.minimum(movable, np.maximum(self.staff - self.staff_lo + inflow, 0))
         return movable, inflow, cap
+
+    def _cap_needs(self) -> None:
+        """Lower each subject need to the eligible teachers of that subject who may go there
+        (stage, certificate, distance, district pairs), noting the rest: for recruitment."""
+        ti, si = self.candidates()
+        J = max(1, len(self.subjects))
+        avail = np.bincount(si * J + self.t_subject[ti], minlength=len(self.schools) * J)
+        kept = []
+        for s, j, n in self.needs:
+            a = int(avail[s * J + j])
+            if a < n:
+                self.need_notes.append((self.schools[s].id, self.subjects[j], n, a))
+            if a > 0:
+                kept.append((s, j, min(n, a)))
+        self.needs = kept
 
     def _cap_quotas(self) -> None:
         """Lower each quota group's quota to what its sending schools can lose, noting why."""
@@ -1189,6 +1209,7 @@ class PrincipalTrack:
         merged.infeasible_groups = result.infeasible_groups
         merged.baseline = result.baseline
         merged.quota_notes = result.quota_notes
+        merged.need_notes = result.need_notes
         merged.principal_notes = self.notes
         merged.max_moves = result.max_moves
         return merged
@@ -2101,6 +2122,7 @@ def _result(inst, mt, ms, status, objective, gap, elapsed, message, group, metho
         infeasible_group=group,
         method=method,
         quota_notes=tuple(inst.quota_notes),
+        need_notes=tuple(inst.need_notes),
         max_moves=inst.params.max_moves,
     )
 

@@ -246,6 +246,15 @@ def _result_summary(result: engine.Result, inp) -> dict[str, Any]:
                 "why": why,
             }
         )
+    for school, subject, need, possible in result.need_notes:  # for recruitment
+        lacking = inp.uncoverable.setdefault(school, {})
+        lacking[subject] = lacking.get(subject, 0) + need - possible
+        met = inp.needs.get(school, {})
+        if possible:
+            met[subject] = possible
+        else:
+            met.pop(subject, None)
+    result.need_notes = ()  # (counted once)
     return {
         "status": result.status,
         "method": result.method,
