@@ -235,6 +235,7 @@ def test_principals_exchange_and_each_school_keeps_one(rot, django_capture_on_co
     assert plan.result["moves"] == plan.moves.filter(is_principal=False).count()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_command_json_is_only_json_with_the_new_keys(rot, tmp_path):
     """Run as a separate process: nothing but the JSON on standard output (the solver's
     banner goes to standard error)."""
