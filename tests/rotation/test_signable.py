@@ -139,6 +139,13 @@ def test_a_term_creates_a_secondment_and_ends_it_on_the_return_date(
         )  # fmt: skip
         assert Teacher.objects.get(pk=m.teacher_id).personnel_status == "seconded"
     assert services.terms_end(actor=None, today=date(2028, 8, 31)) == 0
+    # the teacher's record shows the term
+    from django.test import Client
+
+    client = Client()
+    client.force_login(rot["users"]["bureau"])
+    page = client.get(reverse("web:teacher_detail", args=[moves[0].teacher_id])).content.decode()
+    assert 'id="secondments"' in page and moves[0].destination.name in page
     call_command("rotation", "apply", "--today", "2028-09-01")
     for m in moves:
         m.refresh_from_db()

@@ -297,6 +297,7 @@ def _detail_context(request, teacher: Teacher, *, bound: dict | None = None, tab
         "contact": contact,
         "groups": groups,
         "employment_table": _table(Employment, employments, EMPLOYMENT_COLUMNS),
+        "secondments": list(teacher.secondments.select_related("school")),
         "employment_count": len(employments),
         "employment_form": (
             bound.get("employment") or EmploymentChangeForm(actor=actor, prefix="employment")
