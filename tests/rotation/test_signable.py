@@ -282,3 +282,26 @@ def test_command_json_in_process(rot, capsys):
     assert data["tradeoff"] and sum(p["chosen"] for p in data["tradeoff"]) == 1
     assert selectors.PLANNERS  # the offices that see every move
     assert PlanStatus.PUBLISHED
+
+
+def test_the_plan_page_shows_the_balance_pages_cv(client, rot, django_capture_on_commit_callbacks):
+    """The same number on both pages: the plan's "before" CV of each indicator is the balance
+    page's CV of the district, stage and school year."""
+    bureau = rot["users"]["bureau"]
+    plan = services.plan_create(actor=bureau, region_code="350203", year=YEAR)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.plan_solve(actor=bureau, plan=plan)
+    client.force_login(rot["users"]["district"])
+    balance = client.get(
+        reverse("web:balance_district", args=[rot["tree"]["siming"].pk]),
+        {"year": 2025, "stage": "primary"},
+    )
+    assert balance.status_code == 200
+    on_balance = {i["key"]: i["cv"] for i in balance.context["indicators"]}
+    page = client.get(reverse("web:rotation_plan", args=[plan.pk]))
+    rows = [r for r in page.context["cv"] if r["stage"] in ("小学", "Primary")]
+    from qiangshi.engines.rotation import INDICATORS
+
+    assert len(rows) == len(INDICATORS)
+    for key, r in zip(INDICATORS, rows, strict=True):
+        assert r["before"] == pytest.approx(on_balance[key], abs=1e-4)
