@@ -304,3 +304,30 @@ def test_a_subject_need_nobody_may_meet_is_capped_and_named():
     assert result.status in ("optimal", "feasible")
     assert result.need_notes == (("R", "music", 1, 0),)
     assert any(m.teacher == "pe" and m.destination == "R" for m in result.moves)
+
+
+def test_subject_needs_competing_for_the_same_teachers_are_capped_together():
+    # two receiving schools need a PE teacher; one PE teacher may go to either
+    schools = [
+        _school("A", sending=True),
+        _school("R1", needs_subjects={"pe": 1}),
+        _school("R2", needs_subjects={"pe": 1}),
+    ]
+    teachers = [_teacher(f"a{i}", "A") for i in range(10)] + [_teacher("pe", "A", "pe")]
+    params = replace(P, backbone_share=0.0, flow="any", unmeetable_quota="cap")
+    result = plan(teachers, schools, params)
+    assert result.status in ("optimal", "feasible")
+    assert result.need_notes == (("R2", "pe", 1, 0),)
+    assert greedy_plan(teachers, schools, params).status == "feasible"
+
+
+def test_the_needs_matching_reroutes_teachers_to_fill_the_most_places():
+    from qiangshi.engines.rotation import _match
+
+    # a may teach at X or Y, b only at X: both places are filled (a moves over to Y)
+    assert _match({0: [10, 11], 1: [10]}, [(0, 1), (1, 1)]) == {0: 1, 1: 1}
+    assert _match({0: [10], 1: [10]}, [(0, 1), (1, 1)]) == {0: 1, 1: 0}
+    # a long chain: place k may take teacher k or k+1; the last teacher only fits the last place
+    n = 2000
+    can = {k: [k, k + 1] for k in range(n)}
+    assert sum(_match(can, [(k, 1) for k in range(n)]).values()) == n

@@ -373,6 +373,42 @@ def _fits(key: tuple, school: School) -> bool:
     return school.teaches is None or (stage, subject) in school.teaches
 
 
+def _match(can: dict[int, list[int]], needs: list[tuple[int, int]]) -> dict[int, int]:
+    """Places filled per school: a maximum matching of teachers to the schools' places
+    (`needs`: (school, places), filled in order; `can[school]`: the teachers who may go there),
+    by augmenting paths (iterative, whatever their length)."""
+    holder: dict[int, int] = {}  # teacher → the school whose place they fill
+    filled: dict[int, int] = {}
+    for school, places in needs:
+        filled[school] = 0
+        for _ in range(places):
+            # a path school → teacher (→ the school that teacher fills → another teacher …)
+            parent: dict[int, tuple[int, int]] = {}  # teacher → (school reached from, teacher)
+            seen: set[int] = set()
+            queue = [(school, -1)]
+            end = None
+            while queue and end is None:
+                at, via = queue.pop()
+                for t in can.get(at, ()):
+                    if t in seen:
+                        continue
+                    seen.add(t)
+                    parent[t] = (at, via)
+                    if t not in holder:
+                        end = t
+                        break
+                    queue.append((holder[t], t))
+            if end is None:
+                break  # no free teacher can reach this school
+            t = end
+            while t != -1:
+                at, via = parent[t]
+                holder[t] = at
+                t = via
+            filled[school] += 1
+    return filled
+
+
 class _Instance:
     """Arrays shared by the optimiser, the greedy baseline and the checks."""
 
@@ -566,18 +602,32 @@ class _Instance:
         return movable, inflow, cap
 
     def _cap_needs(self) -> None:
-        """Lower each subject need to the eligible teachers of that subject who may go there
-        (stage, certificate, distance, district pairs), noting the rest: for recruitment."""
+        """Lower the subject needs to what the eligible teachers of each subject who may go
+        there (stage, certificate, distance, district pairs) can meet together, each teacher
+        filling one place at most (a matching per subject, larger needs first), noting the rest:
+        for recruitment."""
         ti, si = self.candidates()
-        J = max(1, len(self.subjects))
-        avail = np.bincount(si * J + self.t_subject[ti], minlength=len(self.schools) * J)
+        subj = self.t_subject[ti]
+        met: dict[tuple[int, int], int] = {}
+        for j in sorted({j for _s, j, _n in self.needs}):
+            needs = sorted(
+                ((s, n) for s, jj, n in self.needs if jj == j), key=lambda x: (-x[1], x[0])
+            )
+            wanted = {s for s, _n in needs}
+            pick = subj == j
+            can: dict[int, list[int]] = {}  # school → teachers who may come
+            for t, s in zip(ti[pick].tolist(), si[pick].tolist(), strict=True):
+                if s in wanted:
+                    can.setdefault(s, []).append(t)
+            for s, filled in _match(can, needs).items():
+                met[(s, j)] = filled
         kept = []
         for s, j, n in self.needs:
-            a = int(avail[s * J + j])
+            a = met.get((s, j), 0)
             if a < n:
                 self.need_notes.append((self.schools[s].id, self.subjects[j], n, a))
             if a > 0:
-                kept.append((s, j, min(n, a)))
+                kept.append((s, j, a))
         self.needs = kept
 
     def _cap_quotas(self) -> None:
