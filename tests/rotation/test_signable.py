@@ -305,3 +305,30 @@ def test_the_plan_page_shows_the_balance_pages_cv(client, rot, django_capture_on
     assert len(rows) == len(INDICATORS)
     for key, r in zip(INDICATORS, rows, strict=True):
         assert r["before"] == pytest.approx(on_balance[key], abs=1e-4)
+
+
+def test_the_new_plan_form_takes_the_form_appointments_and_district_checkboxes(
+    client, rot, django_capture_on_commit_callbacks
+):
+    client.force_login(rot["users"]["bureau"])
+    page = client.get(reverse("web:rotation_home")).content.decode()
+    assert 'type="checkbox" name="origins"' in page and 'name="appointments"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("web:rotation_create"),
+            {"region": "350203", "year": YEAR, "method": "greedy", "name": "条款", "form": "term",
+             "term_years": 2, "appointments": f"{rot['u'].code}，"},
+        )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:1000]
+    from qiangshi.rotation.models import RotationPlan
+
+    plan = RotationPlan.objects.get(name="条款")
+    assert plan.params["form"] == "term" and plan.params["term_years"] == 2
+    assert plan.params["appointments"] == [rot["u"].code]
+    assert {m.form for m in plan.moves.filter(is_principal=False)} == {"term"}
+    bad = client.post(
+        reverse("web:rotation_create"),
+        {"region": "350203", "year": YEAR, "method": "greedy", "form": "term",
+         "appointments": "NO-SUCH-SCHOOL"},
+    )  # fmt: skip
+    assert bad.status_code == 400 and "NO-SUCH-SCHOOL" in bad.content.decode()

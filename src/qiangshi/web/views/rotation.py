@@ -72,10 +72,14 @@ class PlanForm(forms.Form):
         help_text=gettext_lazy("Default: 1 September of the school year."),
     )
     origins = forms.MultipleChoiceField(
-        label=gettext_lazy("Sending districts (city programmes)"), required=False
+        label=gettext_lazy("Sending districts (city programmes)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     destinations = forms.MultipleChoiceField(
-        label=gettext_lazy("Receiving districts (city programmes)"), required=False
+        label=gettext_lazy("Receiving districts (city programmes)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     max_distance_km = forms.FloatField(
         label=gettext_lazy("Distance cap (km)"),
@@ -93,6 +97,24 @@ class PlanForm(forms.Form):
         required=False,
         initial=True,
     )
+    form = forms.ChoiceField(
+        label=gettext_lazy("Form of the teachers' moves"),
+        choices=MoveForm.choices,
+        initial=MoveForm.TRANSFER,
+        required=False,
+        help_text=gettext_lazy("Each move can still be changed on the plan page."),
+    )
+    term_years = forms.IntegerField(
+        label=gettext_lazy("Term (years)"), required=False, min_value=1, max_value=3, initial=3
+    )
+    appointments = forms.CharField(
+        label=gettext_lazy("Schools with a new principal named (school codes)"),
+        required=False,
+        max_length=2000,
+        help_text=gettext_lazy(
+            "Their principal may leave without another arriving. Separate codes with commas."
+        ),
+    )
 
     def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -106,7 +128,7 @@ class PlanForm(forms.Form):
             del self.fields["destinations"]
             del self.fields["exchange"]
         for field in self.fields.values():
-            if isinstance(field.widget, forms.CheckboxInput):
+            if isinstance(field.widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
                 field.widget.attrs["class"] = "form-check-input"
             elif isinstance(field.widget, forms.Select | forms.SelectMultiple):
                 field.widget.attrs["class"] = "form-select form-select-sm"
@@ -182,6 +204,8 @@ def rotation_home(request):
             "method": Method.MILP,
             "subject_needs": True,
             "exchange": True,
+            "form": MoveForm.TRANSFER,
+            "term_years": 3,
         },
     )
     context.update(
@@ -223,6 +247,11 @@ def rotation_create(request):
                 max_distance_km=d["max_distance_km"],
                 subject_needs=d["subject_needs"],
                 exchange=d.get("exchange", True),
+                form=d["form"],
+                term_years=d["term_years"],
+                appointments=[
+                    c.strip() for c in d["appointments"].replace("，", ",").split(",") if c.strip()
+                ],
             )
             services.plan_solve(actor=request.user, plan=plan)
         except (ApplicationError, NotFound) as exc:
