@@ -332,3 +332,21 @@ def test_the_new_plan_form_takes_the_form_appointments_and_district_checkboxes(
          "appointments": "NO-SUCH-SCHOOL"},
     )  # fmt: skip
     assert bad.status_code == 400 and "NO-SUCH-SCHOOL" in bad.content.decode()
+
+
+def test_the_plan_cvs_equal_the_balance_report_command(rot, capsys):
+    """`qiangshi rotation plan --format json`'s cv_before equals `qiangshi balance report` for
+    the same district and year, stage by stage."""
+    call_command("rotation", "plan", "--region", "350203", "--year", str(YEAR), "--format", "json")
+    plan = json.loads(capsys.readouterr().out)
+    year = plan["balance_years"]["350203"]
+    call_command(
+        "balance", "report", "--district", "350203", "--year", str(year), "--format", "json"
+    )
+    report = json.loads(capsys.readouterr().out)
+    results = report if isinstance(report, list) else report.get("results", [report])
+    assert results
+    for result in results:
+        cvs = plan["cv_before"]["350203"][result["stage"]]
+        for key, ind in result["indicators"].items():
+            assert cvs[key] == pytest.approx(ind["cv"], abs=1e-6), key
