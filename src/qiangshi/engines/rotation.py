@@ -1402,6 +1402,9 @@ def _plan(teachers, schools, params: Params, ran: dict) -> Result:
     started = time.perf_counter()
     deadline = started + params.time_limit
     inst = _Instance(teachers, schools, params)
+    # the greedy plan is the fallback: it may take half the time (2 s at least)
+    greedy_started = time.perf_counter()
+    greedy = _soften_needs(inst, _greedy(inst, started + params.time_limit / 2 + 2.0))
     model = _Model(inst, frozenset())
     # Above max_columns no search for the cause by MIPs: counting may tell at once.
     quick = _quick_infeasibility(inst) if model.n > params.max_columns else None
@@ -1411,9 +1414,6 @@ def _plan(teachers, schools, params: Params, ran: dict) -> Result:
         result.infeasible_groups = groups
         result.solve_time = time.perf_counter() - started
         return result
-    # the greedy plan is the fallback: it may take half the time (2 s at least)
-    greedy_started = time.perf_counter()
-    greedy = _greedy(inst, started + params.time_limit / 2 + 2.0)
     if params.max_moves is not None and not greedy[2] and len(greedy[0]) > params.max_moves:
         greedy = (
             greedy[0],
@@ -2040,11 +2040,14 @@ def _greedy(inst: _Instance, deadline: float | None = None):
     problems = []
     if late:
         problems.append("the greedy plan ran out of time")
+    inst.greedy_unmet = []
     for s, j, need in inst.needs:
         if net[s, j] < need:
             problems.append(
                 f"{inst.schools[s].id} still lacks {int(need - net[s, j])} {inst.subjects[j]}"
             )
+            inst.greedy_unmet.append((s, j, need, max(int(net[s, j]), 0)))
+    inst.greedy_other = late or len(problems) > len(inst.greedy_unmet)
     for g in range(G):
         if gmoves[g] < inst.group_quota[g]:
             problems.append(
@@ -2056,7 +2059,28 @@ def _greedy(inst: _Instance, deadline: float | None = None):
     for t, tch in enumerate(inst.teachers):
         if tch.fixed == "must" and not moved[t]:
             problems.append(f"teacher {tch.id} must move and could not")
+            inst.greedy_other = True
     return np.array(mt, dtype=np.int64), np.array(ms, dtype=np.int64), "; ".join(problems)
+
+
+def _soften_needs(inst: _Instance, greedy: tuple) -> tuple:
+    """With unmeetable_quota="cap": when the greedy plan meets everything but some subject
+    needs (the staffing bands of the schools the teachers would leave, typically), those needs
+    are lowered to what it met and noted (for recruitment), and the greedy plan is a plan."""
+    if inst.params.unmeetable_quota != "cap" or not greedy[2]:
+        return greedy
+    if not getattr(inst, "greedy_unmet", None) or inst.greedy_other:
+        return greedy
+    unmet = {(s, j): got for s, j, _need, got in inst.greedy_unmet}
+    kept = []
+    for s, j, need in inst.needs:
+        got = unmet.get((s, j), need)
+        if got < need:
+            inst.need_notes.append((inst.schools[s].id, inst.subjects[j], need, got))
+        if got > 0:
+            kept.append((s, j, got))
+    inst.needs = kept
+    return greedy[0], greedy[1], ""
 
 
 def greedy_plan(
@@ -2282,7 +2306,7 @@ def choose_budget(points: Sequence[BudgetPoint], tolerance: float = 0.05) -> int
 def _teachers_greedy(track: PrincipalTrack, params: Params) -> Result:
     inst = _Instance(track.teachers, track.schools, params)
     started = time.perf_counter()
-    mt, ms, problem = _greedy(inst)
+    mt, ms, problem = _soften_needs(inst, _greedy(inst))
     if params.max_moves is not None and not problem and len(mt) > params.max_moves:
         problem = f"it makes {len(mt)} moves, more than the budget of {params.max_moves}"
     elapsed = time.perf_counter() - started
