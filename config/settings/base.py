@@ -122,8 +122,9 @@ QIANGSHI_BULK_SET_FOREIGN_KEY_CHECK = (
 # Celery: with no broker configured, tasks run in-process (eagerly) with the same progress records.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-# Without a broker, a job runs in a thread of the web process, so that its page shows the
-# progress (see qiangshi.core.background); "0" runs it within the request instead.
+# Without a broker, a job runs in the background of the web process (an import in a
+# memory-capped child process, other jobs in a thread), so that its page shows the progress
+# (see qiangshi.core.background); "0" runs it within the request instead.
 QIANGSHI_JOBS_IN_THREADS = os.environ.get("QIANGSHI_JOBS_IN_THREADS", "1") != "0"
 
 PAGE_SIZE = 50

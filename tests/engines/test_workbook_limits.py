@@ -132,3 +132,26 @@ def test_read_table_refuses_each_bomb_with_a_table_error(name):
     # The formula scan, which runs beside the reader, stays within the caps as well.
     if name != "rows":  # (that one it reads to the end, a block at a time: no formula)
         assert tabular.formula_cells(data) == set()
+
+
+def test_a_sheet_asked_for_by_a_name_the_reader_folds_is_checked_too():
+    # The reader matches "SHEET1" to the sheet named "Sheet1": so does the check.
+    with pytest.raises(TableError) as exc:
+        read_table(bombs.BOMBS["extent"](), "bomb.xlsx", sheet="SHEET1")
+    assert exc.value.code == "too_many_cells"
+    with pytest.raises(TableError) as exc:
+        read_table(bombs.BOMBS["extent"](), "bomb.xlsx", sheet=-1)
+    assert exc.value.code == "too_many_cells"
+
+
+def test_shared_strings_at_the_usual_path_count_whatever_the_relationships_say():
+    data = bombs.BOMBS["shared_strings"]()
+    patched = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(patched, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                content = content.replace(b'Target="sharedStrings.xml"', b'Target="s2.xml"')
+            target.writestr(info, content)
+        target.writestr("xl/s2.xml", b"<sst><si><t>a</t></si><si><t>b</t></si></sst>")
+    assert _refusal(patched.getvalue()).code == "too_large"

@@ -47,6 +47,8 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from operator import contains, or_
 
+from qiangshi.engines.cells import fold
+
 __all__ = [
     "LimitError",
     "ReadLimits",
@@ -369,8 +371,10 @@ def _target(target: str) -> str:
 
 def _structure(
     archive: zipfile.ZipFile, budget: _Budget
-) -> tuple[list[tuple[str, str]], str | None]:
-    """[(sheet name, part)] in the workbook's order, and the shared-string part."""
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """[(sheet name, part)] in the workbook's order ("" for a sheet without a part: indexes
+    stay the reader's), and the shared-string parts (the one the relationships name, and the
+    usual path, which a reader may open whatever they say)."""
     workbook = _read_small(archive, "xl/workbook.xml", budget) or b""
     rels = _read_small(archive, "xl/_rels/workbook.xml.rels", budget) or b""
     targets: dict[str, str] = {}
@@ -384,12 +388,9 @@ def _structure(
     sheets = []
     for tag in _SHEET.findall(workbook):
         attrs = _attrs(tag)
-        part = targets.get(attrs.get("id", ""))
-        if part:
-            sheets.append((attrs.get("name", ""), part))
-    if shared is None and _find(archive, "xl/sharedStrings.xml") is not None:
-        shared = "xl/sharedStrings.xml"
-    return sheets, shared
+        sheets.append((attrs.get("name", ""), targets.get(attrs.get("id", ""), "")))
+    shared_parts = [p for p in dict.fromkeys([shared, "xl/sharedStrings.xml"]) if p]
+    return sheets, [p for p in shared_parts if _find(archive, p) is not None]
 
 
 # --- Shared strings ------------------------------------------------------------------------
@@ -591,6 +592,17 @@ def _scan_sheet(
 _OPENED = ("[Content_Types].xml", "_rels/.rels", "xl/styles.xml")
 
 
+def _chosen(sheets: list[tuple[str, str]], sheet: str | int | None) -> list[tuple[str, str]]:
+    """The sheets the reader may read for `sheet`: by index, by name (exact, else as the reader
+    matches names, folded), or all of them (None: the first with data)."""
+    if isinstance(sheet, int):
+        return [sheets[sheet]] if -len(sheets) <= sheet < len(sheets) else []
+    if isinstance(sheet, str):
+        exact = [s for s in sheets if s[0] == sheet]
+        return exact or [s for s in sheets if fold(s[0]) == fold(sheet)]
+    return sheets
+
+
 def check_workbook(
     data: bytes, limits: ReadLimits, *, sheet: str | int | None = None
 ) -> WorkbookStats:
@@ -603,18 +615,18 @@ def check_workbook(
         budget = _Budget(limits)
         for name in _OPENED:
             _read_small(archive, name, budget, keep=False)
-        sheets, shared_part = _structure(archive, budget)
-        sizes, shared_size = _shared_string_sizes(archive, shared_part, budget)
+        sheets, shared_parts = _structure(archive, budget)
+        sizes, shared_size = array("Q"), 0
+        for part in shared_parts:  # each string counted at its larger size
+            more, size = _shared_string_sizes(archive, part, budget)
+            shared_size = max(shared_size, size)
+            longer, shorter = (more, sizes) if len(more) >= len(sizes) else (sizes, more)
+            sizes = array("Q", map(max, longer[: len(shorter)], shorter))
+            sizes.extend(longer[len(shorter) :])
         stats = WorkbookStats(shared_strings=shared_size)
-        chosen = sheets
-        if isinstance(sheet, int):
-            chosen = sheets[sheet : sheet + 1] if -len(sheets) <= sheet < len(sheets) else []
-            if sheet == -1:
-                chosen = sheets[-1:]
-        elif isinstance(sheet, str):
-            chosen = [s for s in sheets if s[0] == sheet] or sheets
-        for name, part in chosen:
-            stats.sheets.append(_scan_sheet(archive, name, part, sizes, budget))
+        for name, part in _chosen(sheets, sheet):
+            if part:
+                stats.sheets.append(_scan_sheet(archive, name, part, sizes, budget))
         stats.uncompressed = budget.used
     return stats
 
