@@ -103,3 +103,35 @@ def test_a_child_process_beyond_its_memory_cap_fails_alone():
     # 1.5 GB of bytes in a child capped at 1 GB: a MemoryError there, nothing here.
     outcome = call_in_child("builtins:bytearray", 1536 * 1024 * 1024, memory_limit=1 << 30)
     assert not outcome.ok and outcome.error == "MemoryError"
+
+
+def _limits_in_a_capped_task(limit_mb: int) -> tuple:
+    """In a child process: the address-space limits inside and after `memory_capped`, as a
+    Celery worker's task (not eager) sees them."""
+    import resource
+
+    from celery import current_app
+    from django.conf import settings
+
+    background._IN_CHILD = False  # as in a worker's process, not a job's child
+    current_app.conf.task_always_eager = False
+    settings.QIANGSHI_IMPORT_MEMORY_LIMIT_MB = limit_mb
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    with background.memory_capped():
+        inside = resource.getrlimit(resource.RLIMIT_AS)
+    return before, inside, resource.getrlimit(resource.RLIMIT_AS)
+
+
+def test_on_a_worker_a_task_caps_its_address_space_while_it_runs():
+    outcome = call_in_child(
+        "tests.core.test_background:_limits_in_a_capped_task", 3000, memory_limit=0
+    )
+    assert outcome.ok, outcome.error
+    before, inside, after = outcome.result
+    assert inside[0] == 3000 * 1024 * 1024 and after == before
+
+
+def test_celery_replaces_a_worker_child_grown_past_the_import_memory_limit(settings):
+    from config.celery import app
+
+    assert app.conf.worker_max_memory_per_child == settings.QIANGSHI_IMPORT_MEMORY_LIMIT_MB * 1024
