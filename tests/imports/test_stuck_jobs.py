@@ -148,3 +148,11 @@ def test_progress_keeps_the_heartbeat(world):
     progress.close()
     job.refresh_from_db()
     assert job.heartbeat_at > old and job.worker == jobs.worker_name()
+
+
+def test_a_job_whose_child_was_killed_is_marked_stopped_not_out_of_memory(world):
+    job, _ = _killed_mid_import(world, status="validating", beat_minutes_ago=0)
+    jobs.job_process_lost(job.pk, exitcode=-9, error="", language="en")
+    job.refresh_from_db()
+    assert job.status == "failed" and "Retry" in job.message
+    assert "memory" not in job.errors[0]["reason_en"]

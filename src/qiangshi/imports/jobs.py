@@ -39,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -835,5 +836,6 @@ def job_process_lost(
     """A job's child process ended without finishing it (`core.background`): mark the job
     failed, for want of memory when it ran out (a MemoryError, or the reader aborting)."""
     with translation.override(language):
-        memory = error == "MemoryError" or exitcode in (-6, -9)
+        # A reader that cannot allocate aborts (SIGABRT); Python raises MemoryError.
+        memory = error == "MemoryError" or exitcode == -signal.SIGABRT
         _finish_lost(job_id, None, _out_of_memory() if memory else _stopped())
