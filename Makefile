@@ -46,6 +46,7 @@ demo: install
 	@$(MAKE) --no-print-directory serve
 
 serve:
+	@$(RUN) qiangshi recover_jobs
 	@$(RUN) qiangshi demo_logins
 	@echo "Serving http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
 	@$(RUN) qiangshi runserver 127.0.0.1:$(PORT) --noreload

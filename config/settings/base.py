@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "qiangshi.core.middleware.QiangshiLocaleMiddleware",
+    "qiangshi.core.middleware.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -122,11 +123,44 @@ QIANGSHI_BULK_SET_FOREIGN_KEY_CHECK = (
 # Celery: with no broker configured, tasks run in-process (eagerly) with the same progress records.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-# Without a broker, a job runs in a thread of the web process, so that its page shows the
-# progress (see qiangshi.core.background); "0" runs it within the request instead.
+# Without a broker, a job runs in the background of the web process (an import in a
+# memory-capped child process, other jobs in a thread), so that its page shows the progress
+# (see qiangshi.core.background); "0" runs it within the request instead.
 QIANGSHI_JOBS_IN_THREADS = os.environ.get("QIANGSHI_JOBS_IN_THREADS", "1") != "0"
 
 PAGE_SIZE = 50
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+# Imports: what reading one uploaded file may cost (qiangshi.engines.workbook_limits). A file
+# beyond any cap is refused, in Chinese and English, before it is read.
+QIANGSHI_IMPORT_MAX_UPLOAD_MB = _env_int("QIANGSHI_IMPORT_MAX_UPLOAD_MB", 200)
+QIANGSHI_IMPORT_MAX_ROWS = _env_int("QIANGSHI_IMPORT_MAX_ROWS", 1_000_000)
+QIANGSHI_IMPORT_MAX_CELLS = _env_int("QIANGSHI_IMPORT_MAX_CELLS", 32_000_000)
+QIANGSHI_IMPORT_MAX_UNCOMPRESSED_MB = _env_int("QIANGSHI_IMPORT_MAX_UNCOMPRESSED_MB", 2048)
+QIANGSHI_IMPORT_MAX_COMPRESSION_RATIO = _env_int("QIANGSHI_IMPORT_MAX_COMPRESSION_RATIO", 100)
+QIANGSHI_IMPORT_MAX_SHARED_STRINGS_MB = _env_int("QIANGSHI_IMPORT_MAX_SHARED_STRINGS_MB", 256)
+QIANGSHI_IMPORT_MAX_TEXT_MB = _env_int("QIANGSHI_IMPORT_MAX_TEXT_MB", 512)
+# A request body larger than the upload cap (plus 1 MB for the form's other fields) is refused
+# before it is read (qiangshi.core.middleware); Django's cap on the fields of a form (not its
+# files) stays at its default, 2.5 MB.
+QIANGSHI_MAX_REQUEST_BODY_MB = _env_int(
+    "QIANGSHI_MAX_REQUEST_BODY_MB", QIANGSHI_IMPORT_MAX_UPLOAD_MB + 1
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Without a broker, an import runs in a child process whose address space is capped at this
+# (0: in a thread of the web process, uncapped); with a broker, Celery replaces a worker child
+# that has grown past it (CELERY_WORKER_MAX_MEMORY_PER_CHILD, in KiB) and the task caps its
+# own address space the same way. See qiangshi.core.background.
+QIANGSHI_IMPORT_MEMORY_LIMIT_MB = _env_int("QIANGSHI_IMPORT_MEMORY_LIMIT_MB", 4096)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = QIANGSHI_IMPORT_MEMORY_LIMIT_MB * 1024 or None
+# A job whose heartbeat (saved with its progress, and every HEARTBEAT seconds while it runs)
+# is older than this is taken as dead: marked failed, its file purged on schedule, retryable.
+QIANGSHI_JOB_HEARTBEAT_SECONDS = _env_int("QIANGSHI_JOB_HEARTBEAT_SECONDS", 30)
+QIANGSHI_JOB_STALE_AFTER_SECONDS = _env_int("QIANGSHI_JOB_STALE_AFTER_SECONDS", 600)
 
 LOGGING = {
     "version": 1,

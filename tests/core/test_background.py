@@ -7,7 +7,8 @@ import pytest
 from celery import shared_task
 from django.urls import reverse
 
-from qiangshi.core.background import enqueue, in_job_thread
+from qiangshi.core import background
+from qiangshi.core.background import call_in_child, enqueue, in_job_thread
 from qiangshi.imports import jobs
 from qiangshi.imports.models import ImportJob
 from qiangshi.teachers.models import Teacher
@@ -48,6 +49,7 @@ def test_an_upload_returns_at_once_and_the_page_follows_the_check(
     world, client, settings, monkeypatch
 ):
     settings.QIANGSHI_JOBS_IN_THREADS = True
+    settings.QIANGSHI_IMPORT_MEMORY_LIMIT_MB = 0  # no child process: a thread, as before
     gate = threading.Event()
     check = jobs.run_validation
 
@@ -71,3 +73,65 @@ def test_an_upload_returns_at_once_and_the_page_follows_the_check(
     assert (
         "hx-trigger" not in client.get(reverse("web:import_detail", args=[job.pk])).content.decode()
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_isolated_task_runs_in_a_child_process_with_a_memory_cap(settings, monkeypatch):
+    settings.QIANGSHI_JOBS_IN_THREADS = True
+    settings.QIANGSHI_IMPORT_MEMORY_LIMIT_MB = 700
+    started = []
+    monkeypatch.setattr(
+        background, "start_process", lambda task, args, kwargs, on_lost: started.append(on_lost)
+    )
+    enqueue(record, 3, isolated=True, on_lost="tests.core.test_background:record")
+    assert started == ["tests.core.test_background:record"] and ran[-1:] != [(3,)]
+    settings.QIANGSHI_IMPORT_MEMORY_LIMIT_MB = 0  # 0: no cap, a thread
+    ran.clear()
+    enqueue(record, 4, isolated=True)
+    for thread in _job_threads("job:tests.record"):
+        thread.join(10)
+    assert ran == [(4, "job:tests.record", True)]
+
+
+def test_a_child_process_returns_its_result_and_its_peak():
+    outcome = call_in_child("math:factorial", 10, memory_limit=1024 * 1024 * 1024)
+    assert outcome.ok and outcome.result == 3_628_800 and outcome.exitcode == 0
+    assert 0 < outcome.peak_mb < 1024
+
+
+def test_a_child_process_beyond_its_memory_cap_fails_alone():
+    # 1.5 GB of bytes in a child capped at 1 GB: a MemoryError there, nothing here.
+    outcome = call_in_child("builtins:bytearray", 1536 * 1024 * 1024, memory_limit=1 << 30)
+    assert not outcome.ok and outcome.error == "MemoryError"
+
+
+def _limits_in_a_capped_task(limit_mb: int) -> tuple:
+    """In a child process: the address-space limits inside and after `memory_capped`, as a
+    Celery worker's task (not eager) sees them."""
+    import resource
+
+    from celery import current_app
+    from django.conf import settings
+
+    background._IN_CHILD = False  # as in a worker's process, not a job's child
+    current_app.conf.task_always_eager = False
+    settings.QIANGSHI_IMPORT_MEMORY_LIMIT_MB = limit_mb
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    with background.memory_capped():
+        inside = resource.getrlimit(resource.RLIMIT_AS)
+    return before, inside, resource.getrlimit(resource.RLIMIT_AS)
+
+
+def test_on_a_worker_a_task_caps_its_address_space_while_it_runs():
+    outcome = call_in_child(
+        "tests.core.test_background:_limits_in_a_capped_task", 3000, memory_limit=0
+    )
+    assert outcome.ok, outcome.error
+    before, inside, after = outcome.result
+    assert inside[0] == 3000 * 1024 * 1024 and after == before
+
+
+def test_celery_replaces_a_worker_child_grown_past_the_import_memory_limit(settings):
+    from config.celery import app
+
+    assert app.conf.worker_max_memory_per_child == settings.QIANGSHI_IMPORT_MEMORY_LIMIT_MB * 1024

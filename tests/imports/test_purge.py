@@ -9,7 +9,12 @@ from qiangshi.imports.models import ImportJob
 
 def _job(user, status, age_days):
     job = ImportJob(
-        kind="teachers", user=user, file_name="x.xlsx", file_sha256="0" * 64, status=status
+        kind="teachers",
+        user=user,
+        file_name="x.xlsx",
+        file_sha256="0" * 64,
+        status=status,
+        heartbeat_at=timezone.now(),  # a running job's worker is alive
     )
     job.file.save("x.xlsx", ContentFile(b"data"), save=False)
     job.save()

@@ -30,6 +30,10 @@ class NotFound(ApplicationError):
     """Missing or outside the actor's scope: both answer the same way."""
 
 
+class Gone(ApplicationError):
+    """Known, but no longer there (a stored file deleted): views answer 410."""
+
+
 def bilingual(
     message_en: str,
     message_zh: str,

@@ -35,12 +35,15 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
+from qiangshi.engines import workbook_limits
 from qiangshi.engines.cells import fold, text
+from qiangshi.engines.workbook_limits import LimitError, ReadLimits
 
 __all__ = [
     "ColumnSpec",
     "HeaderMatch",
     "MAX_BLANK_RUN",
+    "ReadLimits",
     "Table",
     "TableError",
     "column_letter",
@@ -76,7 +79,8 @@ class TableError(ValueError):
     """A file that cannot be read as a table; `code` says why.
 
     Codes: ``empty``, ``not_a_spreadsheet``, ``encrypted``, ``corrupt``, ``too_many_rows``,
-    ``no_such_sheet``, ``blank_gap``, ``bad_mapping``.
+    ``no_such_sheet``, ``blank_gap``, ``bad_mapping``, and those of a workbook refused before
+    it is read (`workbook_limits.LimitError`): ``too_large``, ``too_many_cells``.
     """
 
     def __init__(self, code: str, message_en: str, message_zh: str):
@@ -87,6 +91,10 @@ class TableError(ValueError):
 
     def __repr__(self) -> str:
         return f"TableError({self.code!r}, {self.message_en!r}, {self.message_zh!r})"
+
+
+def _limit_error(exc: LimitError) -> TableError:
+    return TableError(exc.code, exc.message_en, exc.message_zh)
 
 
 def _empty_file() -> TableError:
@@ -194,6 +202,7 @@ def detect_format(data: bytes) -> str:
 
 def _zip_kind(data: bytes) -> str:
     try:
+        workbook_limits.check_parts(data)  # before zipfile makes an object of each entry
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
             if "xl/workbook.xml" in names:
@@ -201,11 +210,16 @@ def _zip_kind(data: bytes) -> str:
             if "xl/workbook.bin" in names:
                 return "xlsb"
             if "mimetype" in names:
-                mimetype = archive.read("mimetype")[:100]
+                with archive.open("mimetype") as stream:
+                    mimetype = stream.read(100)
                 if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
                     return "ods"
     except zipfile.BadZipFile:
         raise _corrupt("zip") from None
+    except LimitError as exc:
+        raise _limit_error(exc) from None
+    except TableError:
+        raise
     except (OSError, RuntimeError, ValueError, EOFError, NotImplementedError):
         raise _corrupt("zip") from None
     if "word/document.xml" in names:
@@ -253,8 +267,13 @@ def read_table(
     max_rows: int | None = None,
     header_row: int | None = None,
     lazy: bool = False,
+    limits: ReadLimits | None = None,
 ) -> Table:
     """Read one sheet of an .xlsx/.xls/.csv file (told by content) into a `Table`.
+
+    A workbook is first checked against `limits` (default: `ReadLimits()`), without being
+    read: one that would inflate (sizes, compression, shared strings, its used range, its rows)
+    is refused with a TableError before the reader holds any of it (see `workbook_limits`).
 
     ``sheet`` is an index or a name (ignored for csv); ``None`` takes the first sheet with
     data. ``max_rows`` limits the number of non-empty data rows (``too_many_rows``).
@@ -271,9 +290,27 @@ def read_table(
     kind = detect_format(data)
     if kind == "text":
         return _read_csv(data, filename, max_rows=max_rows, header_row=header_row, lazy=lazy)
+    check_limits(data, kind, limits or ReadLimits(), sheet=sheet)
     return _read_workbook(
         data, kind, sheet=sheet, max_rows=max_rows, header_row=header_row, lazy=lazy
     )
+
+
+def check_limits(
+    data: bytes, kind: str, limits: ReadLimits, *, sheet: str | int | None = None
+) -> None:
+    """Refuse a workbook that would inflate when read (TableError; see `workbook_limits`).
+
+    An .xlsx workbook is measured part by part; the other zip formats (.xlsb, .ods) by their
+    zip directory alone; an .xls file (no zip) is bounded by its size only.
+    """
+    try:
+        if kind == "xlsx":
+            workbook_limits.check_workbook(data, limits, sheet=sheet)
+        elif kind in ("xlsb", "ods"):
+            workbook_limits.check_zip(data, limits).close()
+    except LimitError as exc:
+        raise _limit_error(exc) from None
 
 
 def _read_workbook(
@@ -637,27 +674,53 @@ _SHEET_TARGET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\s(?:\w+:)?id="([^"]+)"')
 
 
 def formula_cells(
-    data: bytes, sheet: int | str = 0, *, uncached_only: bool = False
+    data: bytes,
+    sheet: int | str = 0,
+    *,
+    uncached_only: bool = False,
+    limits: ReadLimits | None = None,
 ) -> set[tuple[int, int]]:
     """(Excel row, Excel column) of the formula cells of an .xlsx sheet (by index or name),
     1-based.
 
     calamine reads a formula's cached value; a formula saved without one (written by a program,
     never opened in Excel) reads as empty. With ``uncached_only`` only those are returned.
-    Other formats give an empty set. This reads the sheet's XML once more with a regular
+    Other formats give an empty set, and so does a workbook beyond `limits` (its reading
+    refuses it). This reads the sheet's XML once more, a block at a time, with a regular
     expression; it returns at once when the sheet has no formula at all.
     """
+    limits = limits or ReadLimits()
+    found: set[tuple[int, int]] = set()
     try:
         if detect_format(data) != "xlsx":
             return set()
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            part = _sheet_part(archive, sheet)
-            if part is None or not _has_formula(archive, part):
+        with workbook_limits.check_zip(data, limits) as archive:
+            part = _sheet_part(archive, sheet, limits)
+            if part is None or not _has_formula(archive, part, limits=limits):
                 return set()
-            xml = archive.read(part)
-    except (TableError, zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError):
+            carry = b""
+            for block in workbook_limits.part_blocks(archive, part, limits):
+                text = carry + block
+                cut = text.rfind(b"</row>")
+                if cut < 0:
+                    # A row longer than this is no roster: keep only what a tag needs.
+                    carry = text if len(text) < 16 * BLOCK else text[-64:]
+                    continue
+                cut += len(b"</row>")
+                _formula_cells_in(text[:cut], found, uncached_only)
+                carry = text[cut:]
+            _formula_cells_in(carry, found, uncached_only)
+    except (TableError, LimitError, zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError):
         return set()
-    found: set[tuple[int, int]] = set()
+    return found
+
+
+BLOCK = workbook_limits.BLOCK
+
+
+def _formula_cells_in(xml: bytes, found: set[tuple[int, int]], uncached_only: bool) -> None:
+    if b"<f" not in xml and b":f" not in xml:
+        return
     for m in _CELL.finditer(xml):
         if m.group(2):  # <c …/>: no content
             continue
@@ -672,10 +735,11 @@ def formula_cells(
         ref = _CELL_REF.search(m.group(1))
         if ref:
             found.add((int(ref.group(2)), _column_number(ref.group(1).decode())))
-    return found
 
 
-def _has_formula(archive: zipfile.ZipFile, part: str, block: int = 1 << 20) -> bool:
+def _has_formula(
+    archive: zipfile.ZipFile, part: str, block: int = 1 << 20, limits: ReadLimits | None = None
+) -> bool:
     """Whether the sheet's XML has a formula element, read a block at a time.
 
     A large sheet's XML is several times the size of the file (hundreds of MB for 500,000
@@ -683,13 +747,17 @@ def _has_formula(archive: zipfile.ZipFile, part: str, block: int = 1 << 20) -> b
     tests skip the regular expression for blocks that cannot match.
     """
     tail = b""
-    with archive.open(part) as stream:
-        while chunk := stream.read(block):
+    buffer = b""
+    for piece in workbook_limits.part_blocks(archive, part, limits or ReadLimits()):
+        buffer += piece
+        while len(buffer) >= block:
+            chunk, buffer = buffer[:block], buffer[block:]
             text = tail + chunk
             if (b"<f" in text or b":f" in text) and _FORMULA.search(text):
                 return True
             tail = text[-64:]  # a tag cut in two by the block boundary
-    return False
+    text = tail + buffer
+    return bool((b"<f" in text or b":f" in text) and _FORMULA.search(text))
 
 
 def _column_number(letters: str) -> int:
@@ -699,8 +767,10 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _sheet_part(archive: zipfile.ZipFile, index: int | str) -> str | None:
-    workbook = archive.read("xl/workbook.xml")
+def _sheet_part(
+    archive: zipfile.ZipFile, index: int | str, limits: ReadLimits | None = None
+) -> str | None:
+    workbook = workbook_limits.read_part(archive, "xl/workbook.xml", limits or ReadLimits())
     ids = [m.decode() for m in _SHEET_TARGET.findall(workbook)]
     if isinstance(index, str):  # by name: the <sheet name="…"> elements, in the same order
         names = [
@@ -713,7 +783,7 @@ def _sheet_part(archive: zipfile.ZipFile, index: int | str) -> str | None:
     if not -len(ids) <= index < len(ids):
         return None
     wanted = ids[index]
-    rels = archive.read("xl/_rels/workbook.xml.rels")
+    rels = workbook_limits.read_part(archive, "xl/_rels/workbook.xml.rels", limits or ReadLimits())
     for rel in re.finditer(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
         attrs = dict(re.findall(rb'(\w+)="([^"]*)"', rel.group(0)))
         if attrs.get(b"Id", b"").decode() == wanted:

@@ -24,6 +24,7 @@ from openpyxl.styles import Font, PatternFill
 from qiangshi.core.xlsx import safe_cell_value
 from qiangshi.engines import tabular
 
+from .limits import max_rows, read_limits
 from .specs import NONE, Column
 
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
@@ -59,7 +60,7 @@ def annotated_workbook(
     `problems` are the job's stored errors ({"row", "column", "reason_zh", "reason_en"}), rows
     numbered as Excel shows them, columns named by their heading in the file.
     """
-    table = tabular.read_table(data, filename)
+    table = tabular.read_table(data, filename, max_rows=max_rows(), limits=read_limits())
     header = table.header
     positions: dict[str, list[int]] = defaultdict(list)
     for index, heading in enumerate(header):

@@ -6,18 +6,21 @@ A caller sees only their own jobs (the administrator every one); anyone else's a
 from datetime import datetime
 from typing import Literal
 
+from django.http import HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from qiangshi.access.api import ERRORS, Id, Pagination
-from qiangshi.core.errors import ApplicationError
+from qiangshi.access.api import ERRORS, ErrorOut, Id, Pagination
+from qiangshi.core.errors import ApplicationError, Gone
 
 from . import jobs, selectors
 from .models import ImportKind, ImportLayout, ImportStatus
 
 router = Router(tags=["imports"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 Kind = Literal[tuple(ImportKind.values)]
 Layout = Literal[tuple(ImportLayout.values)]
@@ -101,6 +104,7 @@ class ImportResultOut(Schema):
 @router.get("", response=list[ImportJobOut], summary="Your imports, newest first")
 @paginate(Pagination)
 def import_list(request):
+    jobs.import_jobs_recover()
     return selectors.import_job_list(actor=request.auth, everyone=True).defer(None)
 
 
@@ -128,6 +132,8 @@ def import_create(
     layout: Form[Layout] = ImportLayout.TEMPLATE.value,
     school: Form[str] = "",
 ):
+    if file.size is not None and file.size > jobs.max_upload_bytes():
+        raise jobs.upload_too_large()  # before it is read
     data = file.read()
     job = jobs.import_job_start(
         actor=request.auth,
@@ -143,7 +149,8 @@ def import_create(
 
 @router.get("/{job_id}", response={200: ImportJobOut, **ERRORS}, summary="An import's status")
 def import_detail(request, job_id: Id):
-    return selectors.import_job_get(actor=request.auth, pk=job_id)
+    job = selectors.import_job_get(actor=request.auth, pk=job_id)
+    return jobs.import_job_recover_if_stale(job)
 
 
 @router.get(
@@ -171,3 +178,32 @@ def import_commit(request, job_id: Id):
     if job.status != ImportStatus.VALIDATED:
         raise ApplicationError(_("Only a checked file without problems can be imported."))
     return jobs.import_job_commit(actor=request.auth, job=job)
+
+
+@router.post(
+    "/{job_id}/retry",
+    response={200: ImportJobOut, **ERRORS},
+    summary="Run a failed import again from its check (only its uploader, while its file is kept)",
+)
+def import_retry(request, job_id: Id):
+    job = selectors.import_job_get(actor=request.auth, pk=job_id)
+    return jobs.import_job_retry(actor=request.auth, job=job)
+
+
+@router.get(
+    "/{job_id}/annotated.xlsx",
+    response={410: ErrorOut, **ERRORS},
+    summary="The uploaded rows as xlsx, bad cells marked, with a column of reasons",
+    description="410 when the stored upload is no longer kept (imported, or purged).",
+)
+def import_annotated(request, job_id: Id):
+    job = selectors.import_job_get(actor=request.auth, pk=job_id)
+    try:
+        content = jobs.import_job_annotated(
+            job=job, language=translation.get_language() or "zh-hans", reason_title=_("Problems")
+        )
+    except Gone as exc:
+        return Status(410, {"message": exc.message, "fields": exc.fields})
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-annotated.xlsx"'
+    return response

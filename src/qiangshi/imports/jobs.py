@@ -22,45 +22,73 @@ each time it is checked or imported; the job keeps the workbook's name and hash.
 the header found and the annotated download are those of the converted roster: the template's
 columns, one row per row of the 基本信息 sheet at the same row number. A workbook that cannot
 be converted ends the check as rejected, with the reason, and nothing is written.
+
+Without a broker the tasks run in a child process capped in memory (`core.background`): a file
+that needs more than `QIANGSHI_IMPORT_MEMORY_LIMIT_MB` fails its job, never the web process.
+While a job is validating or running its worker beats `heartbeat_at` (with each progress write
+and every `QIANGSHI_JOB_HEARTBEAT_SECONDS` from a thread of its own) and names itself in
+`worker`. A job whose process is gone, or whose heartbeat is older than
+`QIANGSHI_JOB_STALE_AFTER_SECONDS`, is marked failed with a message in both languages
+(`import_jobs_recover`: at start-up by `qiangshi recover_jobs`, by `purge_import_files`, and
+whenever jobs are listed or looked at); its upload is then purged on schedule, and its
+uploader may run it again (`import_job_retry`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import signal
+import socket
+import threading
 import time
 import uuid
 from datetime import timedelta
 from pathlib import PurePath
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, connection, connections
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qiangshi.access.models import Role
 from qiangshi.access.scoping import can
-from qiangshi.core.background import enqueue, in_job_thread
-from qiangshi.core.errors import ApplicationError, NotFound, bilingual
+from qiangshi.core.background import enqueue, in_job_thread, memory_limit_bytes
+from qiangshi.core.errors import ApplicationError, Gone, NotFound, bilingual, translated
+from qiangshi.core.services import audit_record
 from qiangshi.engines import tabular
 
 from .annotate import annotated_workbook
+from .limits import max_rows, max_upload_bytes, read_limits
 from .models import ImportJob, ImportKind, ImportLayout, ImportStatus
 from .national import national_to_import_file
 from .selectors import columns_for
-from .services import MAX_ROWS, import_file
+from .services import import_file
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+ACTIVE = (ImportStatus.VALIDATING, ImportStatus.RUNNING)
 MAX_STORED_ERRORS = 5000
 
 
 def _no_mapping_message() -> str:
     """Why a national-layout file has no hand-matched columns (in the active language)."""
     return _("The columns of a file in the national template's layout cannot be matched by hand.")
+
+
+def upload_too_large() -> ApplicationError:
+    """A file larger than the upload cap, refused in both languages."""
+    error = translated(
+        gettext_lazy("The file is larger than %(size)s MB; split it into smaller files."),
+        {"size": max_upload_bytes() // (1024 * 1024)},
+    )
+    error.fields = {"file": error.message}
+    return error
 
 
 def may_import(actor) -> bool:
@@ -95,12 +123,8 @@ def import_job_start(
         raise ApplicationError(
             _("Importing %(kind)s is not available yet.") % {"kind": kind}, fields={"kind": kind}
         )
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ApplicationError(
-            _("The file is larger than %(size)s MB; split it into smaller files.")
-            % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)},
-            fields={"file": "too_large"},
-        )
+    if len(data) > max_upload_bytes():
+        raise upload_too_large()
     layout, school_code = _clean_layout(kind, layout, school_code, mapping)
     mapping = _clean_mapping(kind, mapping)
     name = PurePath(filename or "upload").name[:255] or "upload"
@@ -115,6 +139,7 @@ def import_job_start(
         column_mapping=mapping,
         status=ImportStatus.VALIDATING,
         stage="read",
+        heartbeat_at=timezone.now(),
     )
     # The stored name says nothing about the file's content; the user's name is kept apart.
     suffix = PurePath(name).suffix.lower()[:8]
@@ -149,6 +174,8 @@ def import_job_remap(*, actor, job: ImportJob, mapping: dict[str, str]) -> Impor
         errors=[],
         message="",
         finished_at=None,
+        heartbeat_at=timezone.now(),
+        worker="",
     )
     if not claimed:
         raise ApplicationError(_("Only a checked file can be checked again."))
@@ -167,11 +194,49 @@ def import_job_commit(*, actor, job: ImportJob) -> ImportJob:
         raise ApplicationError(_("You may not import teachers."))
     # Claim the job in one statement: a double click or a second tab cannot import twice.
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.VALIDATED).update(
-        status=ImportStatus.RUNNING, stage="read", rows_done=0, message=""
+        status=ImportStatus.RUNNING,
+        stage="read",
+        rows_done=0,
+        message="",
+        heartbeat_at=timezone.now(),
+        worker="",
     )
     if not claimed:
         raise ApplicationError(_("Only a checked file without problems can be imported."))
     _dispatch("commit", job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def import_job_retry(*, actor, job: ImportJob) -> ImportJob:
+    """Run a failed job again from its check (its uploader only, while its file is kept): the
+    way back from a job whose process died. Confirming it imports it, as any checked file."""
+    if job.user_id != actor.pk:
+        raise NotFound(_("Not found"))
+    if not may_import(actor):
+        raise ApplicationError(_("You may not import teachers."))
+    if job.status != ImportStatus.FAILED:
+        raise ApplicationError(_("Only a failed import can be started again."))
+    if not job.file:
+        raise ApplicationError(_("The uploaded file is no longer kept: upload it again."))
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.FAILED).update(
+        status=ImportStatus.VALIDATING,
+        stage="read",
+        rows_done=0,
+        new=0,
+        changed=0,
+        unchanged=0,
+        rejected=0,
+        errors=[],
+        notes=[],
+        message="",
+        finished_at=None,
+        heartbeat_at=timezone.now(),
+        worker="",
+    )
+    if not claimed:
+        raise ApplicationError(_("Only a failed import can be started again."))
+    _dispatch("validate", job.pk)
     job.refresh_from_db()
     return job
 
@@ -239,7 +304,14 @@ def _dispatch(which: str, job_id: int, **kwargs: Any) -> None:
 
     task = {"validate": tasks.validate_import, "commit": tasks.commit_import}[which]
     kwargs["language"] = translation.get_language() or "zh-hans"
-    enqueue(task, job_id, after_commit=False, **kwargs)
+    enqueue(
+        task,
+        job_id,
+        after_commit=False,
+        isolated=True,
+        on_lost="qiangshi.imports.jobs:job_process_lost",
+        **kwargs,
+    )
 
 
 # --- Progress ------------------------------------------------------------------------------
@@ -273,8 +345,76 @@ class _SideChannel:
             self.conn = None
 
 
+def worker_name() -> str:
+    """This process as a job's worker: "host:pid:start" (the start time tells a process from a
+    later one that reuses its pid)."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_started(pid) or ''}"[:100]
+
+
+def _started(pid: int) -> str | None:
+    """When the process started (clock ticks since boot, from /proc), or None if it is gone
+    (or /proc cannot tell)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(b")") + 2 :].split()
+    return fields[19].decode() if len(fields) > 19 else None
+
+
+def _worker_gone(worker: str) -> bool | None:
+    """Whether the worker process named is gone: True or False for a process of this host,
+    None for another host's (or no name): only its heartbeat can tell then."""
+    host, _, rest = worker.partition(":")
+    pid, _, start = rest.partition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return None
+    if not os.path.isdir("/proc/self"):  # no /proc: ask the kernel whether the pid exists
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            return False
+        return False
+    started = _started(int(pid))
+    return started is None or (bool(start) and started != start)
+
+
+class _Heartbeat(threading.Thread):
+    """Beats a job's heartbeat from a thread of its own (and its own connection) while the work
+    runs, so that a long step without progress (reading a large sheet, a commit) still shows
+    the job alive. A beat that cannot be written (the row is locked, SQLite is writing the
+    import) is skipped."""
+
+    def __init__(self, job_id: int, interval: float):
+        super().__init__(name=f"import-heartbeat:{job_id}", daemon=True)
+        self.job_id = job_id
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.interval):
+                try:
+                    ImportJob.objects.filter(pk=self.job_id, status__in=ACTIVE).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except DatabaseError:
+                    logger.debug("heartbeat skipped for import job %s", self.job_id)
+        finally:
+            connections.close_all()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=1)
+
+
 class JobProgress:
-    """`progress(stage, done, total)` for import_file: saves the job's progress, throttled."""
+    """`progress(stage, done, total)` for import_file: saves the job's progress, throttled,
+    and keeps the job's heartbeat (see the module's docstring)."""
 
     def __init__(self, job: ImportJob, interval: float = PROGRESS_INTERVAL):
         self.job_id = job.pk
@@ -282,6 +422,14 @@ class JobProgress:
         self.stage = ""
         self.last = 0.0
         self.side = _SideChannel()
+        ImportJob.objects.filter(pk=job.pk).update(
+            heartbeat_at=timezone.now(), worker=worker_name()
+        )
+        self.beat = None
+        beat = getattr(settings, "QIANGSHI_JOB_HEARTBEAT_SECONDS", 0)
+        if beat and _elsewhere():  # within the request that started it, nobody waits
+            self.beat = _Heartbeat(job.pk, beat)
+            self.beat.start()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         now = time.monotonic()
@@ -289,22 +437,36 @@ class JobProgress:
         if stage == self.stage and not final and now - self.last < self.interval:
             return
         self.stage, self.last = stage, now
-        self.write({"stage": stage[:16], "rows_done": max(done, 0), "rows_total": max(total, 0)})
+        self.write(
+            {
+                "stage": stage[:16],
+                "rows_done": max(done, 0),
+                "rows_total": max(total, 0),
+                "heartbeat_at": timezone.now(),
+            }
+        )
 
     def write(self, values: dict[str, Any]) -> None:
-        from . import tasks
-
         # Within the request that started it (eager, no thread) nobody polls meanwhile: the
         # job's row is updated on the import's own connection.
-        elsewhere = not tasks.validate_import.app.conf.task_always_eager or in_job_thread()
-        if connection.in_atomic_block and elsewhere:
+        if connection.in_atomic_block and _elsewhere():
             if connection.vendor == "postgresql":
                 self.side.update(self.job_id, values)
             return  # SQLite: one writer at a time; the final state is saved after the commit
         ImportJob.objects.filter(pk=self.job_id).update(**values)
 
     def close(self) -> None:
+        if self.beat is not None:
+            self.beat.stop()
         self.side.close()
+
+
+def _elsewhere() -> bool:
+    """Whether this job runs on a worker, in a job's thread or child: not within the request
+    that started it."""
+    from . import tasks
+
+    return not tasks.validate_import.app.conf.task_always_eager or in_job_thread()
 
 
 # --- The work the tasks do -----------------------------------------------------------------
@@ -358,7 +520,7 @@ def _header_info(data: bytes, filename: str, kind: str, mapping: dict[str, str])
     """The header as matched: every heading, those not recognised, required ones missing."""
     columns = columns_for(kind) or []
     try:
-        table = tabular.read_table(data, filename, max_rows=MAX_ROWS)
+        table = tabular.read_table(data, filename, max_rows=max_rows(), limits=read_limits())
         specs = [tabular.ColumnSpec(c.key, list(c.names), c.required) for c in columns]
         match = tabular.match_headers(table.header, specs, overrides=mapping or {})
     except (tabular.TableError, ValueError):
@@ -379,6 +541,9 @@ def _finish(job_id: int, **values: Any) -> None:
 
 def _fail(job_id: int, exc: BaseException) -> None:
     logger.exception("import job %s failed", job_id, exc_info=exc)
+    if isinstance(exc, MemoryError):
+        _finish_lost(job_id, None, _out_of_memory())
+        return
     _finish(
         job_id,
         status=ImportStatus.FAILED,
@@ -519,12 +684,17 @@ def import_job_annotated(*, job: ImportJob, language: str, reason_title: str) ->
     """The job's rows as xlsx with the bad cells red and a column of reasons.
 
     For a national-layout job, the roster converted to the import template's layout (where
-    the problems were found), one row per row of its 基本信息 sheet. Raises ApplicationError
-    when there is nothing to annotate (the file is gone or cannot be read or converted).
+    the problems were found), one row per row of its 基本信息 sheet. Raises Gone when the
+    stored upload is no longer there (purged, or lost from the storage), ApplicationError when
+    there is nothing to annotate (the file cannot be read or converted).
     """
     if not job.file:
-        raise ApplicationError(_("The uploaded file is no longer kept."))
-    stored = _file_bytes(job)
+        raise _file_gone()
+    try:
+        stored = _file_bytes(job)
+    except FileNotFoundError:
+        logger.warning("the stored upload of import job %s is missing", job.pk)
+        raise _file_gone() from None
     data, filename, _original = _converted(job, stored)
     try:
         return annotated_workbook(
@@ -539,22 +709,133 @@ def import_job_annotated(*, job: ImportJob, language: str, reason_title: str) ->
         raise ApplicationError(message) from None
 
 
+def _file_gone() -> Gone:
+    return translated(
+        gettext_lazy(
+            "The uploaded file is no longer kept (uploads are deleted once imported or after "
+            "some days): upload it again to get the annotated file."
+        ),
+        error=Gone,
+        fields={"file": "gone"},
+    )
+
+
 def import_files_purge(*, older_than_days: int) -> int:
     """Delete stored uploads of finished or abandoned jobs older than the given age.
 
     Uploads hold national ID numbers in clear; once a job is imported, rejected or left
     unconfirmed for that long, the file is no longer needed (its counts, problems and hash stay on
-    the job). Returns how many files were deleted.
+    the job). A job whose process died is marked failed first (`import_jobs_recover`), so that
+    its file goes too; only a live job keeps its file. Returns how many files were deleted.
     """
+    import_jobs_recover()
     cutoff = timezone.now() - timedelta(days=older_than_days)
     deleted = 0
     stale = (
-        ImportJob.objects.filter(created_at__lt=cutoff)
-        .exclude(file="")
-        .exclude(status=ImportStatus.RUNNING)
+        ImportJob.objects.filter(created_at__lt=cutoff).exclude(file="").exclude(status__in=ACTIVE)
     )
     for job in stale.iterator():
         job.file.delete(save=False)
         ImportJob.objects.filter(pk=job.pk).update(file="")
         deleted += 1
     return deleted
+
+
+# --- Jobs whose process died ----------------------------------------------------------------
+
+
+def _stale_after() -> timedelta:
+    return timedelta(seconds=getattr(settings, "QIANGSHI_JOB_STALE_AFTER_SECONDS", 600))
+
+
+def job_is_stale(job: ImportJob, now=None) -> bool:
+    """Whether a validating or running job's worker is dead: its process (on this host) is
+    gone, or its heartbeat is older than `QIANGSHI_JOB_STALE_AFTER_SECONDS` (a worker on
+    another host, or none yet). A live process on this host is never stale: SQLite cannot
+    record a heartbeat while an import writes."""
+    if job.status not in ACTIVE:
+        return False
+    gone = _worker_gone(job.worker or "")
+    if gone is not None:
+        return gone
+    beat = job.heartbeat_at or job.created_at
+    return beat is not None and (now or timezone.now()) - beat > _stale_after()
+
+
+def _stopped() -> ApplicationError:
+    return translated(
+        gettext_lazy(
+            "The job stopped before it finished (its process ended or stopped answering); "
+            "nothing was imported. Start it again with “Retry”, or upload the file again."
+        )
+    )
+
+
+def _out_of_memory() -> ApplicationError:
+    return translated(
+        gettext_lazy(
+            "The file needs more memory than an import may use (%(limit)s MB); nothing was "
+            "imported. Split it into smaller files."
+        ),
+        {"limit": memory_limit_bytes() // (1024 * 1024) or "—"},
+        fields={"file": "too_large"},
+    )
+
+
+def _finish_lost(job_id: int, job: ImportJob | None, reason: ApplicationError) -> bool:
+    """Mark an active job failed for `reason` (both languages kept, as a file problem), unless
+    it moved on meanwhile (it finished, or beat again); records it in the audit log."""
+    match = ImportJob.objects.filter(pk=job_id, status__in=ACTIVE)
+    if job is not None:
+        match = match.filter(status=job.status, heartbeat_at=job.heartbeat_at)
+    claimed = match.update(
+        status=ImportStatus.FAILED,
+        stage="",
+        finished_at=timezone.now(),
+        message=reason.message,
+        errors=[_file_error(reason)],
+    )
+    if claimed:
+        audit_record(
+            actor=None,
+            action="import.fail",
+            target=ImportJob.objects.get(pk=job_id),
+            note=reason.message_en,
+        )
+    return bool(claimed)
+
+
+def import_jobs_recover() -> list[int]:
+    """Mark failed every validating or running job whose worker is dead (`job_is_stale`);
+    returns their ids. Run at start-up (`qiangshi recover_jobs`), by `purge_import_files`, and
+    when jobs are listed."""
+    now = timezone.now()
+    recovered = []
+    active = ImportJob.objects.filter(status__in=ACTIVE).only(
+        "id", "status", "heartbeat_at", "worker", "created_at"
+    )
+    for job in active:
+        if job_is_stale(job, now) and _finish_lost(job.pk, job, _stopped()):
+            logger.warning(
+                "import job %s was left %s by a dead worker: marked failed", job.pk, job.status
+            )
+            recovered.append(job.pk)
+    return recovered
+
+
+def import_job_recover_if_stale(job: ImportJob) -> ImportJob:
+    """`import_jobs_recover` for one job being looked at; returns it as it is now."""
+    if job_is_stale(job) and _finish_lost(job.pk, job, _stopped()):
+        job.refresh_from_db()
+    return job
+
+
+def job_process_lost(
+    job_id: int, *, exitcode: int | None = None, error: str = "", language: str = "zh-hans", **_
+) -> None:
+    """A job's child process ended without finishing it (`core.background`): mark the job
+    failed, for want of memory when it ran out (a MemoryError, or the reader aborting)."""
+    with translation.override(language):
+        # A reader that cannot allocate aborts (SIGABRT); Python raises MemoryError.
+        memory = error == "MemoryError" or exitcode == -signal.SIGABRT
+        _finish_lost(job_id, None, _out_of_memory() if memory else _stopped())

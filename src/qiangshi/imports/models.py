@@ -38,6 +38,8 @@ class ImportJob(models.Model):
 
     `errors` lists every problem as {"row", "column", "value", "reason"} with rows numbered as
     Excel shows them; `changes` lists the keys of the rows that were created or changed.
+    While it is validating or running, its worker beats `heartbeat_at`; a job whose heartbeat
+    stops (its process was killed) is marked failed and may be started again.
     A job in the national layout keeps the workbook as uploaded (its name, hash and file) and
     converts it to the import template's layout each time it is checked or imported.
     """
@@ -76,6 +78,10 @@ class ImportJob(models.Model):
     notes = models.JSONField(_("notes"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # While the job is validating or running: when its worker last said it was alive, and
+    # which process that is ("host:pid"); a job silent too long is taken as dead.
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    worker = models.CharField(_("worker"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("import")

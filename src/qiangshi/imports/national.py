@@ -60,10 +60,10 @@ from qiangshi.teachers.models import (
 from qiangshi.teachers.selectors import teacher_list
 
 from .exports import CHUNK, log_full_views, may_see_sensitive, zh_labels
+from .limits import max_rows, read_limits
 from .specs import TEACHER_COLUMNS
 
 TEMPLATE_PATH = Path(__file__).parent / "data" / "national_template.json"
-MAX_ROWS = 1_000_000
 
 _PERSON_FIELDS = (
     "pk",
@@ -461,7 +461,9 @@ def _read(data: bytes, filename: str, group: dict[str, Any], required: bool) -> 
     try:
         if not required and tabular.detect_format(data) == "text":
             return _Sheet(None, group)
-        table = tabular.read_table(data, filename, sheet=group["sheet"], max_rows=MAX_ROWS)
+        table = tabular.read_table(
+            data, filename, sheet=group["sheet"], max_rows=max_rows(), limits=read_limits()
+        )
     except tabular.TableError as exc:
         if exc.code == "no_such_sheet" and not required:
             return _Sheet(None, group)
@@ -499,7 +501,9 @@ def _refuse_formulas_without_values(data: bytes, sheets: list[str]) -> None:
     found = [
         f"{sheet}!{tabular.column_letter(column)}{row}"
         for sheet in sheets
-        for row, column in sorted(tabular.formula_cells(data, sheet, uncached_only=True))
+        for row, column in sorted(
+            tabular.formula_cells(data, sheet, uncached_only=True, limits=read_limits())
+        )
     ]
     if found:
         listed = "、".join(found[:10]) + (" …" if len(found) > 10 else "")

@@ -52,6 +52,7 @@ from qiangshi.teachers.models import (
 )
 
 from . import facilities, history, schools
+from .limits import max_rows, read_limits
 from .models import ImportJob, ImportKind, ImportLayout, ImportStatus
 from .specs import (
     FACILITY_COLUMNS,
@@ -62,7 +63,6 @@ from .specs import (
     Column,
 )
 
-MAX_ROWS = 1_000_000
 CHUNK = 5000  # keys per IN (…) query: below SQLite's bound-parameter limit (32,766)
 EMPLOYMENT_KEYS = (
     "school_id",
@@ -175,7 +175,9 @@ def _read(
     """Read the table and match headers; raises ApplicationError for file-level problems."""
     specs = [tabular.ColumnSpec(c.key, list(c.names), c.required) for c in columns]
     try:
-        table = tabular.read_table(data, filename, max_rows=MAX_ROWS, lazy=lazy)
+        table = tabular.read_table(
+            data, filename, max_rows=max_rows(), lazy=lazy, limits=read_limits()
+        )
         match = tabular.match_headers(table.header, specs, overrides=mapping or {})
     except tabular.TableError as exc:
         raise _table_error(exc) from None
@@ -1045,7 +1047,9 @@ def _import_file(actor, kind, data, filename, dry_run, mapping, progress, job) -
     # The formula check reads the file's XML while calamine parses the sheet: both release
     # the GIL, so on a large file they take one core each.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        formulas = pool.submit(tabular.formula_cells, data, uncached_only=True)
+        formulas = pool.submit(
+            tabular.formula_cells, data, uncached_only=True, limits=read_limits()
+        )
         table, match = _read(data, filename, spec.columns, mapping, lazy=spec.stream is not None)
         formula_cells = formulas.result()
     progress("validate", 0, table.size_hint)

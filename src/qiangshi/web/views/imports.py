@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qiangshi.core.errors import ApplicationError, NotFound
+from qiangshi.core.errors import ApplicationError, Gone, NotFound
 from qiangshi.imports import jobs, selectors
 from qiangshi.imports.annotate import template_workbook
 from qiangshi.imports.models import ImportJob, ImportKind, ImportLayout, ImportStatus
@@ -120,12 +120,15 @@ class ColumnMappingForm(StyledForm):
 def import_list(request):
     actor = request.user
     _require_import(actor)
+    jobs.import_jobs_recover()
     form = ImportUploadForm()
     if request.method == "POST":
         form = ImportUploadForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
+                if upload.size > jobs.max_upload_bytes():  # refused before it is read
+                    raise jobs.upload_too_large()
                 job = jobs.import_job_start(
                     actor=actor,
                     kind=form.cleaned_data["kind"],
@@ -183,10 +186,10 @@ def _detail_context(request, job: ImportJob, mapping_form=None) -> dict:
         "query": "",
         "is_owner": is_owner,
         "can_commit": is_owner and job.status == ImportStatus.VALIDATED,
-        # A national workbook that could not be converted has no rows to annotate.
-        "can_annotate": bool(job.file)
-        and bool(problems)
-        and (not national or any(p["row"] for p in problems)),
+        "can_retry": is_owner and job.status == ImportStatus.FAILED and bool(job.file),
+        # A file that could not be read (or a national workbook that could not be converted)
+        # has no rows to annotate.
+        "can_annotate": bool(job.file) and any(p["row"] for p in problems),
         "national": national,
         "mapping_form": mapping_form if mapping_form and mapping_form.fields else None,
         "missing_columns": missing,
@@ -199,7 +202,7 @@ def _detail_context(request, job: ImportJob, mapping_form=None) -> dict:
 @require_GET
 def import_detail(request, pk: int):
     _require_import(request.user)
-    job = _job_or_404(request.user, pk)
+    job = jobs.import_job_recover_if_stale(_job_or_404(request.user, pk))
     return render(request, "web/imports/detail.html", _detail_context(request, job))
 
 
@@ -208,7 +211,7 @@ def import_detail(request, pk: int):
 def import_progress(request, pk: int):
     """The progress bar, polled by htmx every second; once the job is done the page reloads."""
     _require_import(request.user)
-    job = _job_or_404(request.user, pk)
+    job = jobs.import_job_recover_if_stale(_job_or_404(request.user, pk))
     context = {"job": job, "progress": selectors.job_progress(job)}
     response = render(request, "web/imports/_progress.html", context)
     if context["progress"]["finished"]:
@@ -237,6 +240,21 @@ def import_commit(request, pk: int):
         )
     elif job.status == ImportStatus.FAILED:
         messages.error(request, job.message or _("The import failed; nothing was imported."))
+    return redirect("web:import_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def import_retry(request, pk: int):
+    """Run a failed job again from its check (its process died, or it ran out of memory)."""
+    _require_import(request.user)
+    job = _job_or_404(request.user, pk)
+    try:
+        jobs.import_job_retry(actor=request.user, job=job)
+    except NotFound:
+        raise Http404 from None
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
     return redirect("web:import_detail", pk=pk)
 
 
@@ -273,8 +291,11 @@ def import_annotated(request, pk: int):
         content = jobs.import_job_annotated(
             job=job, language=translation.get_language() or "zh-hans", reason_title=_("Problems")
         )
+    except Gone as exc:  # purged, or lost from the storage
+        context = {"job": job, "message": exc.message}
+        return render(request, "web/imports/gone.html", context, status=410)
     except ApplicationError:
-        raise Http404 from None  # gone, or unreadable: nothing to annotate
+        raise Http404 from None  # unreadable: nothing to annotate
     stem = job.file_name.rsplit(".", 1)[0] or "import"
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     response = HttpResponse(content, content_type=XLSX)
