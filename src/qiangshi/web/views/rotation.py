@@ -7,6 +7,8 @@ Reads come from `qiangshi.rotation.selectors`, writes go through `qiangshi.rotat
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -618,9 +620,7 @@ def rotation_move_form(request, pk: int, move_pk: int):
     )
 
 
-def _date(value: str):
-    from datetime import date
-
+def _date(value: str) -> date | None:
     value = (value or "").strip()
     if not value:
         return None
