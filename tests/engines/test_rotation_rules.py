@@ -331,3 +331,20 @@ def test_the_needs_matching_reroutes_teachers_to_fill_the_most_places():
     n = 2000
     can = {k: [k, k + 1] for k in range(n)}
     assert sum(_match(can, [(k, 1) for k in range(n)]).values()) == n
+
+
+def test_fair_shares_are_taken_within_the_balance_group():
+    # a primary and a junior school of one district: pooled, the junior school (few backbone
+    # teachers per pupil) would look short against the primary one; judged per stage each is at
+    # its own stage's mean, and nobody needs to move
+    schools = [
+        _school("P", backbone_teachers=20, enrollment=1000),
+        _school("J", stages=JUNIOR, backbone_teachers=2, enrollment=1000),
+    ]
+    from qiangshi.engines.rotation import _Instance
+
+    pooled = _Instance([], schools, P)
+    assert pooled.target[1, 1] == pytest.approx(11.0)
+    staged = [replace(s, balance_group=f"D1:{sorted(s.stages)[0]}") for s in schools]
+    apart = _Instance([], staged, P)
+    assert apart.target[0, 1] == pytest.approx(20.0) and apart.target[1, 1] == pytest.approx(2.0)

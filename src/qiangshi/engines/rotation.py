@@ -51,7 +51,9 @@ c_{s,k} = B_{s,k} + Σ_in a_k x − Σ_out a_k x the count after the moves:
   enrollment-weighted mean absolute deviation of the per-100 values from the district mean,
   times C_{d,k}/100, i.e. how many teachers each school is away from its fair share of the
   district's total C_{d,k} (taken before the moves; for moves across districts the shares of the
-  district totals before the moves are the targets). Split as c − target = dp − dn, dp, dn ≥ 0;
+  district totals before the moves are the targets). d is the school's `balance_group` when set
+  (the adapter sets the district and stage, as the official CV is judged per stage). Split as
+  c − target = dp − dn, dp, dn ≥ 0;
 - w_distance · Σ km moved + w_preference · (moves to a school not on a teacher's preference list,
   for teachers who gave one) + w_move · Σ moves (a small cost per move, so nobody moves for
   nothing).
@@ -242,6 +244,9 @@ class School:
     # a new appointment (then its principal may leave without another arriving).
     has_principal: bool = True
     appoint_principal: bool = False
+    # The schools whose fair share of teachers the objective's CV term compares (empty: the
+    # district); the official CV is per district and stage.
+    balance_group: str = ""
 
     def totals(self) -> tuple[int, int, int]:
         return (self.higher_degree_teachers, self.backbone_teachers, self.pe_arts_teachers)
@@ -450,13 +455,18 @@ class _Instance:
         self.districts = sorted({s.district for s in self.schools})
         didx = {d: i for i, d in enumerate(self.districts)}
         self.dist_of = np.array([didx[s.district] for s in self.schools])
-        D = len(self.districts)
-        pop_d = np.bincount(self.dist_of, weights=self.enroll, minlength=D)
-        tot_d = np.stack(
-            [np.bincount(self.dist_of, weights=self.base[:, k], minlength=D) for k in range(3)],
+        # The fair shares are taken within each balance group (the district by default; the
+        # district's stage where the evaluation judges stages apart).
+        groups = sorted({s.balance_group or s.district for s in self.schools})
+        bidx = {g: i for i, g in enumerate(groups)}
+        bal_of = np.array([bidx[s.balance_group or s.district] for s in self.schools])
+        B = len(groups)
+        pop_b = np.bincount(bal_of, weights=self.enroll, minlength=B)
+        tot_b = np.stack(
+            [np.bincount(bal_of, weights=self.base[:, k], minlength=B) for k in range(3)],
             axis=1,
         )
-        self.target = self.enroll[:, None] * tot_d[self.dist_of] / pop_d[self.dist_of][:, None]
+        self.target = self.enroll[:, None] * tot_b[bal_of] / pop_b[bal_of][:, None]
         lat = np.array([s.lat for s in self.schools])
         lon = np.array([s.lon for s in self.schools])
         self.km = _haversine(lat[:, None], lon[:, None], lat[None, :], lon[None, :])

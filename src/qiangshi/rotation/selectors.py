@@ -525,6 +525,14 @@ SCHOOL_STAGES = {
 }
 
 
+def _main_part(school: School, students: dict[str, int]) -> str:
+    """The stage whose CV a school's teachers weigh on most: its own, or a nine- or twelve-year
+    school's larger compulsory part."""
+    if school.stage in (Stage.PRIMARY, Stage.JUNIOR):
+        return school.stage
+    return "junior" if students.get("junior", 0) > students.get("primary", 0) else "primary"
+
+
 def _teaches(schools: list[School], people: list[Candidate]) -> dict[int, frozenset]:
     """(stage, subject) pairs each school teaches: the curriculum's subjects of the grades of its
     compulsory parts, and the subjects its teachers teach now in each stage (POLICY §8: a teacher
@@ -692,6 +700,7 @@ def plan_input(
                 min_backbone_per_100=mins[1],
                 min_pe_arts_per_100=mins[2],
                 stages=frozenset(SCHOOL_STAGES[s.stage]),
+                balance_group=f"{district_code}:{_main_part(s, students.get(s.pk, {}))}",
                 teaches=teaches[s.pk],
                 has_principal=s.pk in principal_at,
                 appoint_principal=s.code in appointments,
