@@ -121,7 +121,7 @@ def plan_xlsx(plan, moves) -> bytes:
         [_("Solve time (s)"), result.get("solve_time")],
         [_("Eligible teachers"), result.get("eligible")],
         [_("Moves"), result.get("moves")],
-        [_("Message"), result.get("message", "")],
+        [_("Principals' moves"), result.get("principal_moves")],
     ]
     for key, value in sorted((plan.params or {}).items()):
         summary.append([key, ", ".join(value) if isinstance(value, list) else value])

@@ -314,6 +314,7 @@ GROUP_LABELS = {
     "distance": gettext_lazy("distance cap"),
     "allowed_pairs": gettext_lazy("allowed sending → receiving districts"),
     "fixed": gettext_lazy("fixed and forbidden moves"),
+    "budget": gettext_lazy("the number of moves allowed"),
 }
 
 
@@ -325,7 +326,7 @@ def _infeasibility(result: dict) -> str:
     if not groups:
         return _(
             "No plan satisfies all hard constraints, and no single constraint group could be "
-            "named as the cause in the time available; see the details below."
+            "named as the cause in the time available."
         )
     return _(
         "No plan satisfies all hard constraints. Relaxing any one of these would make a plan "
