@@ -591,3 +591,15 @@ def test_pupil_problems_of_every_kind_are_named_in_one_run():
     with pytest.raises(L.LotteryInputError) as exc:
         L.run_draw(csv_bytes(SCHOOLS_HEADER, GOOD_SCHOOLS), pupils, ["s"])
     assert [p.column for p in exc.value.problems] == ["pupil_code", "zone", "choice1"]
+
+
+def test_a_value_with_a_carriage_return_is_quoted_and_reads_back():
+    import csv
+    import io
+
+    from qiangshi.engines.lottery import csv_bytes
+
+    data = csv_bytes(("pupil_code", "school_code"), [("P\r1", "J,1"), ('Q"2', "J2"), ("R3", "")])
+    assert data == b'pupil_code,school_code\n"P\r1","J,1"\n"Q""2",J2\nR3,\n'
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert rows[1:] == [["P\r1", "J,1"], ['Q"2', "J2"], ["R3", ""]]

@@ -513,13 +513,18 @@ def place(schools: Sequence[School], pupils: Sequence[Pupil], seed: bytes) -> Dr
 # ------------------------------------------------------------------------------------ the files
 
 
+def _field(value) -> str:
+    text = str(value)
+    if any(c in text for c in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def csv_bytes(header: Sequence[str], rows) -> bytes:
-    """UTF-8 without a byte-order mark, "\\n" line ends, quotes only where a value needs them."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(rows)
-    return buf.getvalue().encode("utf-8")
+    """UTF-8 without a byte-order mark, "\\n" line ends, a value quoted (its quotes doubled)
+    only where it holds a comma, a quote or a line break ("\\n" or "\\r")."""
+    lines = [",".join(_field(v) for v in row) + "\n" for row in (header, *rows)]
+    return "".join(lines).encode("utf-8")
 
 
 def _number(n: int | None) -> str:
