@@ -8,12 +8,14 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 
 from qiangshi.access.models import Role, User
+from qiangshi.balance.selectors import default_on, stage_reports
 from qiangshi.core import crypto
 from qiangshi.core.models import AuditLog
 from qiangshi.demo.builder import DEMO_PASSWORD
 from qiangshi.engines import demo_data, idcard
 from qiangshi.org.models import STAGE_GRADES, Region, School, SchoolEnrollment, SchoolFacility
 from qiangshi.teachers.models import Employment, Teacher
+from tests.engines.demo_balance import evaluate_city
 
 MINIMUMS = {  # POLICY §1, per student
     "primary": {"teaching": 4.5, "sports": 7.5},
@@ -193,6 +195,27 @@ class TestDistrictScale:
                 (below if per_student < minimum else above).add(key)
         assert below == {"teaching", "sports"}
         assert above == {"teaching", "sports"}
+
+    def test_balance_of_the_registry_matches_the_generated_data(self, district_demo):
+        """The database-free count of the generated data (tests/engines/demo_balance, behind
+        the city-scale spread test) gives the registry's balance evaluation, school by school."""
+        year = SchoolEnrollment.objects.order_by("-year").values_list("year", flat=True).first()
+        plan = demo_data.region_plan("district")
+        city = demo_data.generate_city(
+            plan.cities[0], seed=1, year=year, size_factor=plan.size_factor
+        )
+        teachers = list(demo_data.iter_teachers(city, seed=1, ids=demo_data.IdAllocator()))
+        mirror = evaluate_city(city, teachers, on=default_on(year))
+        registry = stage_reports(district="350203", year=year)
+        assert set(registry) == {stage for _, stage in mirror}
+        for stage, result in registry.items():
+            expected = mirror[("350203", stage)]
+            assert result.passed == expected.passed
+            assert [(s.code, s.passed) for s in result.schools] == [
+                (s.code, s.passed) for s in expected.schools
+            ]
+            for key, indicator in result.indicators.items():
+                assert indicator.cv == pytest.approx(expected.indicators[key].cv, abs=1e-6)
 
 
 def test_max_schools_builds_a_small_region_quickly():

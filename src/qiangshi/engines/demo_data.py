@@ -10,6 +10,10 @@ Scales:
 - ``province``: Xiamen, its mountain–sea partner Longyan and seven more cities of Fujian
   (~400,000 teachers). Generate and insert one city at a time (`generate_city`, `iter_teachers`).
 
+Districts differ in how far they have come towards the quality-balance standard (`TIERS`):
+on the city scale some pass a stage, some fail narrowly (a few schools just below the 85% floor),
+some fail widely.
+
 The shapes follow POLICY.md: class sizes (§13: ~42 primary, ~48 secondary, caps 45/50),
 staffing ratios (§2: 1:19, 1:13.5, 1:12.5, schools ±25%), facility minimums (§1), title ladder
 and promotion intervals (§3).
@@ -62,6 +66,68 @@ FACILITY_MINIMUMS = {
 }
 
 
+# POLICY §1 minimums of the three teacher indicators the generator staffs schools towards in
+# the "met" and "close" tiers (per 100 students of the stage part), and the education a teacher
+# needs to count as having a degree above the requirement.
+TEACHER_MINIMUMS = {
+    "primary": {"higher_degree": 4.2, "pe_arts": 0.9, "backbone": 1.0},
+    "junior": {"higher_degree": 5.3, "pe_arts": 0.9, "backbone": 1.0},
+}
+HIGHER_DEGREE_LEVEL = {"primary": "associate", "junior": "bachelor"}
+PE_ARTS_SUBJECTS = ("pe", "music", "fine_arts")
+SCHOOL_PASS_FLOOR = 0.85  # POLICY §1: the one indicator a school may miss, as a share of it
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    """How far a district has come towards the quality-balance standard (POLICY §1), so that the
+    demo has the spread real districts have rather than one verdict everywhere.
+
+    - ``staffing``: mean and sd of a school's staff as a share of its §2 quota (clipped ±25%);
+    - ``targeted``: schools are staffed and equipped towards the §1 minimums: each facility
+      figure is at least its minimum with a long upper tail (new buildings), and a school
+      recruits teachers with a degree above the requirement and PE/arts teachers, and has
+      backbone teachers recognised, up to ``teacher_target`` × the minimum (the natural draw may
+      give more); otherwise facility figures are log-normal around a median with the district's
+      spread and teachers are left to chance, as in districts that have not worked towards the
+      standard;
+    - ``short_above`` / ``short_below``: the share of schools with one facility figure just
+      above / just below the 85% floor (the school passes / fails by the 6-of-7 rule).
+    """
+
+    staffing: tuple[float, float]
+    targeted: bool
+    teacher_target: tuple[float, float] = (1.0, 1.0)
+    short_above: float = 0.0
+    short_below: float = 0.0
+
+
+TIERS = {
+    # Staffed and equipped to the standard: a stage may pass (a few schools miss one figure
+    # narrowly, above the 85% floor).
+    "met": Tier((1.03, 0.05), True, (1.05, 1.3), short_above=0.12),
+    # Almost there: the same, but a few schools miss one figure just below the floor, so the
+    # stage fails narrowly.
+    "close": Tier((1.0, 0.06), True, (1.02, 1.25), short_above=0.10, short_below=0.05),
+    # Where most districts start: wide spread, teachers and facilities left to chance.
+    "behind": Tier((0.94, 0.11), False),
+}
+# Xiamen's districts (the island's old centre and the university town have worked longest
+# towards the standard); other cities' districts get a tier from their profile.
+_XIAMEN_TIERS = {
+    "350203": "met",
+    "350205": "close",
+    "350206": "close",
+    "350211": "met",
+    "350212": "behind",
+    "350213": "behind",
+}
+_PROFILE_TIERS = {
+    "urban": (("met", 0.3), ("close", 0.5), ("behind", 0.2)),
+    "county": (("close", 0.3), ("behind", 0.7)),
+}
+
+
 def grade_stage(grade: int) -> str:
     """The stage a grade belongs to: 1–6 primary, 7–9 junior, 10–12 senior."""
     return "primary" if grade <= 6 else "junior" if grade <= 9 else "senior"
@@ -98,6 +164,7 @@ class DistrictPlan:
     towns: tuple[str, ...]
     villages: tuple[str, ...]
     is_off_island: bool = False
+    tier: str = "behind"  # how far it has come towards the balance standard: see TIERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,6 +384,10 @@ class _Table:
         return self.values[bisect_right(self.cum, rng.random() * self.total)]
 
 
+def _weights(table: _Table) -> list[float]:
+    return [b - a for a, b in zip([0.0, *table.cum[:-1]], table.cum, strict=True)]
+
+
 def _clip(x: float, lo: float, hi: float) -> float:
     return lo if x < lo else hi if x > hi else x
 
@@ -422,7 +493,7 @@ _XIAMEN_NAMES = {
 _XIAMEN_DISTRICTS = tuple(
     DistrictPlan(code, name, en, n, profile, loc, growth, box,
                  *(tuple(text.split()) for text in _XIAMEN_NAMES[code]),
-                 is_off_island=profile == "off_island")
+                 is_off_island=profile == "off_island", tier=_XIAMEN_TIERS[code])
     for code, name, en, n, profile, loc, growth, box in _XIAMEN_SPECS
 )
 
@@ -511,6 +582,8 @@ def _other_city(spec) -> CityPlan:
                 _GENERIC_PLACES,
                 _GENERIC_TOWNS,
                 (),
+                # Its own stream, so that the tier leaves the layout as it was.
+                tier=_Table(_PROFILE_TIERS[profile]).pick(random.Random(f"tier:{dcode}")),
             )
         )
     return CityPlan(code, name, name_en, tuple(plans), is_pilot=False)
@@ -704,6 +777,8 @@ def generate_city(
         # Spread of each facility indicator across the district's schools: some districts
         # end up above the CV limits of POLICY §1, some below.
         sigma = {k: rng.uniform(0.22, 0.60) for k in ("teaching", "sports", "equipment", "media")}
+        tier = TIERS[d.tier]
+        shorts = [0]  # schools given a figure near the 85% floor so far (cycles the figures)
         mix = _STAGE_MIX[d.profile]
         stages = [
             s for s, n in zip(_STAGES, _apportion(d.schools, mix), strict=True) for _ in range(n)
@@ -749,8 +824,8 @@ def generate_city(
             rows = _enrollment(rng, school, d, years, size_factor, private, stage_grades)
             schools.append(school)
             enrollments += rows
-            facilities.append(_facility(rng, school, d, year, sigma))
-            school.teachers = _staff(rng, school)
+            facilities.append(_facility(rng, school, d, year, sigma, tier, shorts))
+            school.teachers = _staff(rng, school, tier)
     return CityData(city, year, date(year, 9, 1), schools, enrollments, facilities)
 
 
@@ -813,8 +888,18 @@ def _enrollment(
     return rows
 
 
+# Figures that may fall near the 85% floor (multimedia rooms are whole rooms: too coarse).
+_FACILITY_KEYS = ("sports", "teaching", "equipment")
+
+
 def _facility(
-    rng: random.Random, school: SchoolSpec, d: DistrictPlan, year: int, sigma: dict[str, float]
+    rng: random.Random,
+    school: SchoolSpec,
+    d: DistrictPlan,
+    year: int,
+    sigma: dict[str, float],
+    tier: Tier,
+    shorts: list[int],
 ) -> FacilitySpec:
     students = school.students
     primary = school.students_by_stage.get("primary", 0)
@@ -822,6 +907,10 @@ def _facility(
 
     def minimum(key: str) -> float:
         p, j = FACILITY_MINIMUMS["primary"][key], FACILITY_MINIMUMS["junior"][key]
+        if tier.targeted and primary and upper:
+            # A through-school's figures are split by enrollment, so that each part has the
+            # whole school's figure per student: the junior part's (higher) minimum binds.
+            return max(p, j)
         return (primary * p + upper * j) / students
 
     island_urban = d.profile == "island" or (d.profile == "urban" and school.location == "urban")
@@ -834,23 +923,42 @@ def _facility(
     }
     small = 1.4 if students < 200 else 1.0  # a building has a minimum size
 
+    # Figure to minimum. Targeted tiers: at least the minimum, with a long upper tail; a few
+    # schools have one figure (sports first: land is scarce) just above or below the 85% floor.
+    short: dict[str, float] = {}
+    if tier.targeted and school.stage in ("primary", "junior", "nine_year", "twelve_year"):
+        r = rng.random()
+        if r < tier.short_above + tier.short_below:
+            key = _FACILITY_KEYS[shorts[0] % len(_FACILITY_KEYS)]
+            shorts[0] += 1
+            floor = SCHOOL_PASS_FLOOR
+            above = r < tier.short_above
+            short[key] = floor * (rng.uniform(1.005, 1.045) if above else rng.uniform(0.955, 0.995))
+            if key in ("teaching", "sports") and students < 200:
+                short[key] /= 1.4  # the small-building factor below brings it back
+
     def ratio(key: str) -> float:
+        if key in short:
+            return short[key]
+        if tier.targeted:
+            return 1.02 + 0.3 * math.exp(0.7 * rng.gauss(0, 1))
         return median[key] * math.exp(sigma[key] * rng.gauss(0, 1))
 
     teaching = students * minimum("teaching") * ratio("teaching") * small
     sports = students * minimum("sports") * ratio("sports") * small
     equipment = students * minimum("equipment") * ratio("equipment")
-    media = max(1, round(students / 100 * minimum("multimedia") * ratio("media")))
+    rooms = students / 100 * minimum("multimedia") * ratio("media")
+    media = max(1, math.ceil(rooms) if tier.targeted else round(rooms))
     return FacilitySpec(
         school.code, year, round(teaching, 2), round(sports, 2), round(equipment, -2), media
     )
 
 
-def _staff(rng: random.Random, school: SchoolSpec) -> int:
-    """Staff for a school: its POLICY §2 quota times a factor within ±25%; small schools are
-    also staffed by class count."""
+def _staff(rng: random.Random, school: SchoolSpec, tier: Tier) -> int:
+    """Staff for a school: its POLICY §2 quota times a factor within ±25% (drawn as the district's
+    tier says); small schools are also staffed by class count."""
     quota = sum(n / STAFF_RATIO[s] for s, n in school.students_by_stage.items())
-    factor = _clip(rng.gauss(0.94, 0.11), 0.75, 1.25)
+    factor = _clip(rng.gauss(*tier.staffing), 0.75, 1.25)
     n = round(quota * factor)
     if school.students < 400:
         n = max(n, math.ceil(school.classes * 1.15) + 1)
@@ -982,6 +1090,11 @@ _SUBJECTS = {
         ("information_technology", 4), ("pe", 7), ("music", 2.5), ("fine_arts", 2.5),
         ("mental_health", 1), ("labour", 0.5), ("other", 1),
     ]),
+}
+_PE_ARTS = {
+    stage: _Table([(v, w) for v, w in zip(table.values, _weights(table), strict=True)
+                   if v in PE_ARTS_SUBJECTS])
+    for stage, table in _SUBJECTS.items()
 }
 _SUBJECT_CN = {
     "chinese": "语文", "mathematics": "数学", "english": "英语", "morality_law": "思政",
@@ -1526,11 +1639,17 @@ def iter_teachers(city: CityData, *, seed: int, ids: IdAllocator) -> Iterator[Te
     all_codes = [s.code for s in city.schools]
     district_names = {d.code: d.name for d in city.plan.districts}
     cert_serial = [0]
+    tiers = {d.code: TIERS[d.tier] for d in city.plan.districts}
     for school in city.schools:
         quotas = {s: n / STAFF_RATIO[s] for s, n in school.students_by_stage.items()}
         stage_table = _Table(list(quotas.items()))
-        for _ in range(school.teachers):
-            yield _teacher(
+        need = _teacher_targets(rng, school, tiers[school.district_code])
+        for i in range(school.teachers):
+            # A school working towards the standard fills what the natural draw left short:
+            # once the outstanding posts near the places left, the next teacher is recruited
+            # (or recognised) for the largest one.
+            force = _forced_role(need, school.teachers - i)
+            teacher = _teacher(
                 rng,
                 city,
                 school,
@@ -1541,7 +1660,71 @@ def iter_teachers(city: CityData, *, seed: int, ids: IdAllocator) -> Iterator[Te
                 all_codes,
                 district_names,
                 cert_serial,
+                force,
             )
+            if need:
+                for role in _roles(teacher, as_of):
+                    if need.get(role, 0) > 0:
+                        need[role] -= 1
+                        if not need[role]:
+                            del need[role]
+            yield teacher
+
+
+def _forced_role(need: dict[tuple, int], places: int) -> tuple[str, str] | None:
+    """The role the next of `places` teachers is recruited for, or None (a natural draw).
+    A forced teacher also has a degree above the requirement, so that per stage the places
+    needed are the larger of the higher-degree need and the PE/arts plus backbone needs."""
+    if not need:
+        return None
+    outstanding = 0
+    for part in TEACHER_MINIMUMS:
+        own = need.get(("pe_arts", part), 0) + need.get(("backbone", part), 0)
+        outstanding += max(need.get(("higher_degree", part), 0), own)
+    if outstanding * 1.3 < places:
+        return None
+    order = sorted(need, key=lambda role: (role[0] == "higher_degree", -need[role], role))
+    return order[0]
+
+
+def _teacher_targets(rng: random.Random, school: SchoolSpec, tier: Tier) -> dict[tuple, int]:
+    """{(role, stage part): teachers} a school of a targeted tier staffs towards: teachers with a
+    degree above the requirement, PE/arts and backbone teachers, each at `tier.teacher_target`
+    × the POLICY §1 minimum per 100 students of the part."""
+    if not tier.targeted:
+        return {}
+    out = {}
+    for part, minimums in TEACHER_MINIMUMS.items():
+        students = school.students_by_stage.get(part, 0)
+        if not students:
+            continue
+        for role, minimum in minimums.items():
+            out[(role, part)] = math.ceil(
+                minimum * students / 100 * rng.uniform(*tier.teacher_target)
+            )
+    return out
+
+
+def _roles(teacher: TeacherSpec, as_of: date) -> list[tuple[str, str]]:
+    """The (role, stage) targets a generated teacher fills: a full-time teacher with a degree
+    above the stage's requirement, a full-time PE/arts teacher, a backbone teacher (recognised
+    at district level or above on `as_of`)."""
+    job = teacher.current
+    out = []
+    done = [_LEVEL_RANK[e.level] for e in teacher.education if e.end_date and e.end_date <= as_of]
+    required = HIGHER_DEGREE_LEVEL.get(teacher.stage)
+    if job.is_full_time_teacher and required and max(done, default=-1) >= _LEVEL_RANK[required]:
+        out.append(("higher_degree", teacher.stage))
+    if job.is_full_time_teacher and job.main_subject in PE_ARTS_SUBJECTS:
+        out.append(("pe_arts", teacher.stage))
+    if any(
+        r.level != "school"
+        and r.start_date <= as_of
+        and (r.end_date is None or r.end_date >= as_of)
+        for r in teacher.recognitions
+    ):
+        out.append(("backbone", teacher.stage))
+    return out
 
 
 def _teacher(
@@ -1555,10 +1738,16 @@ def _teacher(
     all_codes: list[str],
     district_names: dict[str, str],
     cert_serial: list[int],
+    force: tuple[str, str] | None = None,
 ) -> TeacherSpec:
-    stage = stage_table.pick(rng)
-    post = "teaching" if school.teachers < 8 else _POSTS.pick(rng)
-    if post == "teaching":
+    """One teacher of `school`; `force` = (role, stage) makes them a teacher of that stage with
+    a degree above its requirement, a PE/arts teacher of it, or an experienced teacher of it who
+    holds a backbone recognition if their title allows (`_teacher_targets`)."""
+    stage = stage_table.pick(rng) if force is None else force[1]
+    post = "teaching" if school.teachers < 8 or force else _POSTS.pick(rng)
+    if force and force[0] == "pe_arts":
+        subject = _PE_ARTS[stage].pick(rng)
+    elif post == "teaching":
         subject = _SUBJECTS[stage].pick(rng)
     elif post == "administration":
         subject = _SUBJECTS[stage].pick(rng) if rng.random() < 0.7 else ""
@@ -1573,6 +1762,11 @@ def _teacher(
         female = 0.42
     gender = "female" if rng.random() < female else "male"
     age = _AGE_TABLES[(gender, school.profile)].pick(rng)
+    if force and force[0] == "backbone":
+        for _ in range(20):  # backbone teachers are experienced
+            if age >= 32:
+                break
+            age = _AGE_TABLES[(gender, school.profile)].pick(rng)
     if post == "administration" and age < 30:
         age += rng.randint(5, 15)
     birth = date(as_of.year - age - 1, 9, 2) + _days(rng, 0, 364)
@@ -1588,6 +1782,10 @@ def _teacher(
 
     # Study and career.
     target = _highest_level(rng, stage, age, post)
+    if force:
+        required = HIGHER_DEGREE_LEVEL[stage]
+        if _LEVEL_RANK[target] < _LEVEL_RANK[required]:
+            target = required
     studies, work_start = _education(rng, birth, as_of, target, subject, stage, birthplace)
     private = school.ownership == "private"
     etype = (_EMPLOYMENT_PRIVATE if private else _EMPLOYMENT_PUBLIC).pick(rng)
@@ -1711,7 +1909,9 @@ def _teacher(
         title_specs.append(TitleSpec(rank, obtained, appointed if appointed <= as_of else None))
     top = titles[-1][0] if titles else None
 
-    recognitions = _recognitions(rng, school, subject, top, age, post, as_of)
+    recognitions = _recognitions(
+        rng, school, subject, top, age, post, as_of, force=bool(force and force[0] == "backbone")
+    )
     backbone = any(
         r.level != "school" and (r.end_date is None or r.end_date >= as_of) for r in recognitions
     )
@@ -1810,6 +2010,8 @@ def _recognitions(
     age: int,
     post: str,
     as_of: date,
+    *,
+    force: bool = False,
 ) -> list[RecognitionSpec]:
     out: list[RecognitionSpec] = []
     if post not in ("teaching", "administration"):
@@ -1817,7 +2019,7 @@ def _recognitions(
     factor = _RECOGNITION_FACTOR.get(school.profile, 1.0)
     senior = top in ("senior", "professor")
     eligible = top in ("first", "senior", "professor") and age >= 28
-    r = rng.random()
+    r = 0.0 if force else rng.random()
     p_current = 0.115 * factor * (2.2 if senior else 1.0) if eligible else 0.0
     if r < p_current:
         level = _RECOGNITION_LEVEL.pick(rng)
