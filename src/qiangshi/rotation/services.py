@@ -246,15 +246,6 @@ def _result_summary(result: engine.Result, inp) -> dict[str, Any]:
                 "why": why,
             }
         )
-    for school, subject, need, possible in result.need_notes:  # for recruitment
-        lacking = inp.uncoverable.setdefault(school, {})
-        lacking[subject] = lacking.get(subject, 0) + need - possible
-        met = inp.needs.get(school, {})
-        if possible:
-            met[subject] = possible
-        else:
-            met.pop(subject, None)
-    result.need_notes = ()  # (counted once)
     return {
         "status": result.status,
         "method": result.method,
@@ -292,10 +283,27 @@ def balance_summary(region, year: int, rows, codes: dict[int, str], terms=frozen
     return {"cv_before": before, "cv_after": after, "balance_years": years}
 
 
+def _needs(result: engine.Result, inp) -> tuple[dict, dict]:
+    """(the subject needs the plan meets, those left for recruitment) per school id: the
+    adapter's, less what the engine found no teacher for (`Result.need_notes`)."""
+    needs = {school: dict(by_subject) for school, by_subject in inp.needs.items()}
+    lacking = {school: dict(by_subject) for school, by_subject in inp.uncoverable.items()}
+    for school, subject, need, possible in result.need_notes:
+        left = lacking.setdefault(school, {})
+        left[subject] = left.get(subject, 0) + need - possible
+        met = needs.setdefault(school, {})
+        if possible:
+            met[subject] = possible
+        else:
+            met.pop(subject, None)
+    return {k: v for k, v in needs.items() if v}, lacking
+
+
 def plan_summary(region, year: int, result: engine.Result, inp, **extra) -> dict:
-    """The stored result of a solve: the engine's summary, the moves as stored rows, and the
-    balance before and after."""
+    """The stored result of a solve: the engine's summary, the subject needs met and left for
+    recruitment, the moves as stored rows, and the balance before and after."""
     summary = _result_summary(result, inp)
+    summary["needs"], summary["uncoverable"] = _needs(result, inp)
     rows = [selectors.mover_row(m, inp) for m in result.moves]
     summary.update(balance_summary(region, year, rows, _school_codes(inp)))
     summary.update(extra)
@@ -416,8 +424,6 @@ def solve(plan: RotationPlan, *, progress=None) -> engine.Result:
             plan.year,
             result,
             inp,
-            needs=inp.needs,
-            uncoverable=inp.uncoverable,
             tradeoff=_tradeoff(points, chosen),
             tolerance=float(tradeoff.get("tolerance", 0.05)),
             options={
