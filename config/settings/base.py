@@ -218,6 +218,8 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 QIANGSHI_JOBS_IN_THREADS = os.environ.get("QIANGSHI_JOBS_IN_THREADS", "1") != "0"
 
 PAGE_SIZE = 50
+# A teacher search by ID number travels as an opaque token valid this long (never in a URL).
+QIANGSHI_SEARCH_TOKEN_MINUTES = int(os.environ.get("QIANGSHI_SEARCH_TOKEN_MINUTES", "30"))
 
 LOGGING = {
     "version": 1,
