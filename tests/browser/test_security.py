@@ -71,4 +71,11 @@ def test_an_id_search_never_enters_the_address_bar(world, page):
     page.reload()
     expect(page.get_by_role("link", name="王芳")).to_have_count(1)
     expect(page.get_by_role("link", name="陈静")).to_have_count(0)
+    # htmx keeps no snapshot of the page (whose search box now holds the number) in the
+    # browser's storage when another step pushes an address (sorting).
+    page.locator("#teacher-results thead a").first.click()
+    page.wait_for_function("() => location.search.includes('sort=')")
+    assert number not in page.url
+    stored = page.evaluate("() => JSON.stringify([localStorage, sessionStorage])")
+    assert number not in stored
     assert violations == []
