@@ -270,6 +270,10 @@ def test_an_enrolled_user_must_give_a_code_at_login(client, world, role):
     # The session may not use the API before the code either.
     assert client.get("/api/me").status_code == 401
 
+    # Nor change the password, which would let a stolen password lock the owner out.
+    change = client.get(reverse("web:password_change"))
+    assert change.status_code == 302 and change["Location"] == reverse("web:otp_verify")
+
     bad = client.post(reverse("web:otp_verify"), {"token": "000000"})
     assert bad.status_code == 200 and "alert-danger" in bad.content.decode()
     assert AuditLog.objects.filter(action="auth.otp_failed", actor_id=user.pk).exists()

@@ -28,16 +28,18 @@ OTP_REQUIRED = "qs_otp_required"
 _TOUCH_SECONDS = 60
 
 
-def _exempt(path: str) -> bool:
+def _exempt(path: str, pending: str) -> bool:
+    """Whether a session that still owes step `pending` may open `path`: the page of that
+    step, logging in and out, the language switch and static files (nothing else: a session
+    owing its second factor may not even change the password)."""
     allowed = [
+        reverse(pending),
         reverse("web:login"),
         reverse("web:logout"),
-        reverse("web:otp_verify"),
-        reverse("web:password_change"),
         reverse("set_language"),
         "/" + settings.STATIC_URL.lstrip("/"),
     ]
-    return any(path.startswith(p) for p in allowed)
+    return any(path == p or (p.endswith("/") and path.startswith(p) and p != "/") for p in allowed)
 
 
 def _redirect(request, url: str):
@@ -75,7 +77,7 @@ class LoginPolicyMiddleware:
             pending = "web:otp_verify"
         elif settings.QIANGSHI_FORCE_PASSWORD_CHANGE and user.must_change_password:
             pending = "web:password_change"
-        if pending and not _exempt(request.path):
+        if pending and not _exempt(request.path, pending):
             if request.path.startswith("/api/"):
                 request.user = AnonymousUser()
                 return self.get_response(request)
