@@ -93,22 +93,38 @@ def test_an_administrator_unlocks_a_login_and_others_may_not(client, world):
     user = world["users"]["district"]
     for _ in range(settings.AXES_FAILURE_LIMIT):
         _login(client, user.username, "wrong-password")
-    lock = AccessAttempt.objects.filter(username=user.username).first()
-    assert lock is not None
+    unlock = {"kind": "account", "value": user.username}
 
-    other = world["users"]["bureau"]
-    client.force_login(other)
+    client.force_login(world["users"]["bureau"])
     assert client.get(reverse("web:login_locks")).status_code == 403
-    assert client.post(reverse("web:login_lock_clear", args=[lock.pk])).status_code == 403
+    assert client.post(reverse("web:login_lock_clear"), unlock).status_code == 403
     client.logout()
+    assert _login(client, user.username, factories.PASSWORD).status_code == 429
 
     client.force_login(world["users"]["admin"])
     page = client.get(reverse("web:login_locks"))
     assert page.status_code == 200 and user.username in page.content.decode()
-    assert client.post(reverse("web:login_lock_clear", args=[lock.pk])).status_code == 302
+    assert client.post(reverse("web:login_lock_clear"), unlock).status_code == 302
+    assert user.username not in client.get(reverse("web:login_locks")).content.decode()
     client.logout()
     assert AuditLog.objects.filter(action="auth.unlock", object_id=str(user.pk)).exists()
-    assert _login(client, user.username, factories.PASSWORD).status_code == 302
+    assert _login(client, user.username, factories.PASSWORD, address="10.0.0.2").status_code == 302
+
+
+def test_an_administrator_sees_and_unlocks_a_locked_address(client, world):
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, f"nobody-{i}", "wrong-password", address="10.7.7.7")
+    client.force_login(world["users"]["admin"])
+    page = client.get(reverse("web:login_locks")).content.decode()
+    assert "10.7.7.7" in page
+    response = client.post(
+        reverse("web:login_lock_clear"), {"kind": "address", "value": "10.7.7.7"}
+    )
+    assert response.status_code == 302
+    client.logout()
+    district = world["users"]["district"]
+    assert _login(client, district.username, factories.PASSWORD, "10.7.7.7").status_code == 302
+    assert AuditLog.objects.filter(action="auth.unlock", changes__address="10.7.7.7").exists()
 
 
 def test_a_successful_login_is_audited_with_the_address(client, world):

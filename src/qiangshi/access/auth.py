@@ -57,39 +57,56 @@ def login_event_record(*, event: str, username: str = "", user=None, request=Non
     )
 
 
-def login_locks() -> list:
-    """Current lockouts: the axes attempt rows at or over the failure limit, newest first."""
+def login_locks() -> list[dict]:
+    """Current lockouts, as the administrator unlocks them: each account and each address whose
+    failures within the cool-down reach the limit (an address sums the failures of every name
+    tried from it), most recent first."""
     from axes.models import AccessAttempt
+    from django.db.models import Max, Sum
+    from django.utils import timezone
 
-    return list(
-        AccessAttempt.objects.filter(
-            failures_since_start__gte=settings.AXES_FAILURE_LIMIT
-        ).order_by("-attempt_time")
+    attempts = AccessAttempt.objects.filter(
+        attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME
     )
+    limit = settings.AXES_FAILURE_LIMIT
+    locks = []
+    for kind, field in (("account", "username"), ("address", "ip_address")):
+        named = attempts.exclude(**{f"{field}__isnull": True})
+        if field == "username":  # (an address field cannot be compared with "")
+            named = named.exclude(username="")
+        grouped = (
+            named.order_by()  # the model's ordering would split the groups
+            .values(field)
+            .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+            .filter(failures__gte=limit)
+        )
+        locks += [
+            {"kind": kind, "value": row[field], "failures": row["failures"], "last": row["last"]}
+            for row in grouped
+        ]
+    return sorted(locks, key=lambda lock: lock["last"], reverse=True)
 
 
 @transaction.atomic
-def login_lock_clear(*, actor, attempt_id: int) -> None:
-    """Unlock an account or an address before its cool-down ends (administrators only)."""
-    from axes.models import AccessAttempt
+def login_lock_clear(*, actor, kind: str, value: str) -> None:
+    """Unlock an account (`kind` "account", `value` the username) or an address ("address")
+    before its cool-down ends (administrators only)."""
     from axes.utils import reset
 
     if not has_perm(actor, "loginlock.change"):
         raise ApplicationError(_("You may not unlock logins."))
-    attempt = AccessAttempt.objects.filter(pk=attempt_id).first()
-    if attempt is None:
+    value = (value or "").strip()
+    if kind not in ("account", "address") or not value:
         raise ApplicationError(_("This lock no longer exists."))
-    username, address = attempt.username or "", attempt.ip_address or ""
-    if username:
-        reset(username=username)
-    if address:
-        reset(ip=address)
+    removed = reset(username=value) if kind == "account" else reset(ip=value)
+    if not removed:
+        raise ApplicationError(_("This lock no longer exists."))
     audit_record(
         actor=actor,
         action="auth.unlock",
-        target=_user_named(username),
+        target=_user_named(value) if kind == "account" else None,
         object_type="access.user",
-        changes={"username": username, "address": address},
+        changes={"username": value} if kind == "account" else {"address": value},
     )
 
 

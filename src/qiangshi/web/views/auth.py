@@ -160,12 +160,16 @@ def login_locks(request):
 
 @login_required
 @require_POST
-def login_lock_clear(request, pk: int):
+def login_lock_clear(request):
+    if not can(request.user, "loginlock", "change"):
+        raise PermissionDenied
     try:
-        access_auth.login_lock_clear(actor=request.user, attempt_id=pk)
+        access_auth.login_lock_clear(
+            actor=request.user,
+            kind=request.POST.get("kind", ""),
+            value=request.POST.get("value", ""),
+        )
     except ApplicationError as exc:
-        if not can(request.user, "loginlock", "change"):
-            raise PermissionDenied from None
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The login has been unlocked."))
