@@ -1,6 +1,7 @@
 """Settings shared by every environment. Values come from the environment (cookiecutter-django)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -24,6 +25,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "ninja",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "qiangshi.core",
     "qiangshi.org",
     "qiangshi.access",
@@ -40,15 +44,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "qiangshi.core.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "qiangshi.core.middleware.QiangshiLocaleMiddleware",
     "qiangshi.core.middleware.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "qiangshi.access.middleware.LoginPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,8 +101,91 @@ LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "web:login"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(os.environ.get("QIANGSHI_PASSWORD_MIN_LENGTH", "12"))},
+    },
+    # Django's list of 20,000 common passwords ("12345678", "password", …).
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login protection (django-axes): after QIANGSHI_LOGIN_FAILURE_LIMIT failures in a row, an account
+# and, separately, an address are locked for QIANGSHI_LOGIN_COOLOFF_MINUTES, or until an
+# administrator unlocks them (Users → Locked logins). Every login, failure and lockout is written
+# to the audit log (qiangshi.access.signals).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("QIANGSHI_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("QIANGSHI_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "qiangshi.web.views.auth.locked_out"
+AXES_CLIENT_IP_CALLABLE = "qiangshi.access.auth.client_ip"
+
+# A session ends after QIANGSHI_SESSION_IDLE_MINUTES without a request (default 30), and in any
+# case when the browser closes or after SESSION_COOKIE_AGE (12 hours).
+QIANGSHI_SESSION_IDLE_MINUTES = int(os.environ.get("QIANGSHI_SESSION_IDLE_MINUTES", "30"))
+SESSION_COOKIE_AGE = int(os.environ.get("QIANGSHI_SESSION_MAX_HOURS", "12")) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Users whose password was set by someone else (demo logins, accounts created or reset by an
+# administrator) must choose their own at their next login. On in production settings.
+QIANGSHI_FORCE_PASSWORD_CHANGE = os.environ.get("QIANGSHI_FORCE_PASSWORD_CHANGE", "0") == "1"
+# Roles that may enrol a TOTP second factor (asked at every login once enrolled).
+QIANGSHI_TOTP_ROLES = ["admin", "bureau"]
+OTP_TOTP_ISSUER = "Qiangshi"
+
+# Response headers (qiangshi.core.security): no inline script anywhere, so script-src is 'self'
+# only; the templates keep a few style attributes and ECharts sets styles, hence 'unsafe-inline'
+# for styles only.
+QIANGSHI_CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+QIANGSHI_PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# HSTS is sent on HTTPS responses only (Django's SecurityMiddleware); production turns it on.
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("DJANGO_HSTS_INCLUDE_SUBDOMAINS", "0") == "1"
+# X-Forwarded-Proto is believed only when the operator says a reverse proxy in front sets it
+# (and overwrites any value a client sent); otherwise a client could claim HTTPS.
+QIANGSHI_PROXY_SETS_FORWARDED_PROTO = (
+    os.environ.get("QIANGSHI_PROXY_SETS_FORWARDED_PROTO", "0") == "1"
+)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if QIANGSHI_PROXY_SETS_FORWARDED_PROTO else None
+)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -129,6 +220,8 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 QIANGSHI_JOBS_IN_THREADS = os.environ.get("QIANGSHI_JOBS_IN_THREADS", "1") != "0"
 
 PAGE_SIZE = 50
+# A teacher search by ID number travels as an opaque token valid this long (never in a URL).
+QIANGSHI_SEARCH_TOKEN_MINUTES = int(os.environ.get("QIANGSHI_SEARCH_TOKEN_MINUTES", "30"))
 
 
 def _env_int(name: str, default: int) -> int:

@@ -2,7 +2,21 @@
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
+
+REQUIRED_SECRETS = ("DJANGO_SECRET_KEY", "QIANGSHI_ENCRYPTION_KEY")
+_missing = [name for name in REQUIRED_SECRETS if not os.environ.get(name, "").strip()]
+if _missing:
+    raise ImproperlyConfigured(
+        "Production settings need these environment variables, which are missing or empty: "
+        + ", ".join(_missing)
+        + ". Set them before starting (see README, 'Settings and secrets'); keep the encryption "
+        "key that encrypted the existing data. / 生产环境缺少以下环境变量（未设置或为空）："
+        + "、".join(_missing)
+        + "。请先设置后再启动（见 README“Settings and secrets”）；加密密钥须与加密现有数据时所用的一致。"
+    )
 
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
 QIANGSHI_ENCRYPTION_KEY = os.environ["QIANGSHI_ENCRYPTION_KEY"]
@@ -11,8 +25,7 @@ SESSION_COOKIE_SECURE = os.environ.get("DJANGO_SECURE_COOKIES", "1") == "1"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
 SECURE_SSL_REDIRECT = os.environ.get("DJANGO_SSL_REDIRECT", "1") == "1"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
-SESSION_COOKIE_HTTPONLY = True
+QIANGSHI_FORCE_PASSWORD_CHANGE = os.environ.get("QIANGSHI_FORCE_PASSWORD_CHANGE", "1") == "1"

@@ -116,6 +116,8 @@ class TestDistrictScale:
         }
         assert {name: users[name].role for name in expected} == expected
         assert all(users[name].check_password(DEMO_PASSWORD) for name in expected)
+        # A shared password: production settings make each demo user choose their own.
+        assert all(users[name].must_change_password for name in expected)
         assert users["admin"].is_superuser and users["admin"].is_staff
         assert users["bureau"].region.code == "3502"
         assert users["district"].region.code == "350203"

@@ -99,11 +99,20 @@ def test_the_ceremony_runs_once_and_freezes_the_intake(place):
 
 def test_a_rehearsal_is_not_published(place):
     draw = services.draw_run(
-        actor=place["users"]["admin"], intake=place["intake"], kind="rehearsal", seed_parts=["t"]
+        actor=place["users"]["district"], intake=place["intake"], kind="rehearsal", seed_parts=["t"]
     )
     with pytest.raises(ApplicationError) as exc:
-        services.draw_publish(actor=place["users"]["admin"], draw=draw)
+        services.draw_publish(actor=place["users"]["district"], draw=draw)
     assert "演练" in exc.value.message_zh
+
+
+def test_the_system_administrator_runs_no_draw(place):
+    """Separation of duties: the admissions office draws, not the system administrator."""
+    with pytest.raises(ApplicationError):
+        services.draw_run(
+            actor=place["users"]["admin"], intake=place["intake"], kind="ceremony", seed_parts=["t"]
+        )
+    assert not Draw.objects.exists()
 
 
 def test_bad_seed_parts_make_no_draw(place):

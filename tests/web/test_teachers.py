@@ -109,8 +109,9 @@ def test_school_admin_never_meets_another_schools_teacher(client, world):
 def test_search_by_full_national_id_finds_exactly_that_teacher(client, world):
     client.force_login(world["users"]["district"])
     target = world["teachers"]["b"]
-    response = client.get(reverse("web:teacher_list"), {"q": target.national_id})
+    response = client.post(reverse("web:teacher_list"), {"q": target.national_id}, follow=True)
     assert _listed(response, world) == {"b"}
+    assert all(target.national_id not in url for url, _ in response.redirect_chain)
 
 
 def test_list_filters_narrow_the_rows_and_the_export_follows_them(client, world):

@@ -46,6 +46,9 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
+    # Set when someone else chose the password (a demo login, an account created or reset by an
+    # administrator); with QIANGSHI_FORCE_PASSWORD_CHANGE the user must choose their own first.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("user")

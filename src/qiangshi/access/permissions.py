@@ -40,6 +40,24 @@ _OFFICE = {
 # ID numbers (`pupilidentity`).
 _ADMISSIONS = {"placement.view", "placement.change", "pupilidentity.view"}
 
+# Separation of duties. The system administrator runs the system (users, the org tree, logins,
+# imports) but neither reads the audit trail, which records what administrators do, nor takes the
+# business decisions that offices take and the trail holds to account: approving teachers' change
+# requests, reviewing rotation plans, recording sanctions, running placement draws. The auditor
+# reads the logs and nothing else (ROLE_PERMISSIONS below); the offices do not read the logs.
+ADMIN_WITHHELD = frozenset(
+    {
+        "auditlog.view",
+        "auditlog.export",
+        "accesslog.view",
+        "accesslog.export",
+        "changerequest.review",
+        "rotation.review",
+        "sanction.create",
+        "placement.change",
+    }
+)
+
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMIN: {"*"},
     Role.BUREAU: _OFFICE
@@ -83,4 +101,6 @@ def has_perm(actor, perm: str) -> bool:
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return False
     granted = ROLE_PERMISSIONS.get(actor.role, set())
-    return "*" in granted or perm in granted
+    if "*" in granted:
+        return perm not in ADMIN_WITHHELD
+    return perm in granted

@@ -1,5 +1,7 @@
 """Writes to users and API tokens."""
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +36,10 @@ def user_create(
         errors["school"] = _("This role needs a school.")
     if User.objects.filter(username=username).exists():
         errors["username"] = _("This username is taken.")
+    try:
+        validate_password(password, User(username=username, display_name=display_name))
+    except ValidationError as exc:
+        errors["password"] = " ".join(exc.messages)
     if errors:
         raise ApplicationError(_("The user could not be saved."), fields=errors)
     user = User(
@@ -44,6 +50,8 @@ def user_create(
         display_name=display_name,
         is_staff=role == Role.ADMIN,
         is_superuser=role == Role.ADMIN,
+        # Someone else chose this password: the user must choose their own (production).
+        must_change_password=True,
     )
     user.set_password(password)
     user.save()
@@ -95,3 +103,24 @@ def api_token_authenticate(key: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+@transaction.atomic
+def user_password_reset(*, actor, user: User) -> str:
+    """Give `user` a new random temporary password (returned, to be handed over once), which
+    they must replace at their next login (production), and lift any login lock on them.
+
+    `actor` None is the operator at the command line; otherwise an administrator."""
+    import secrets
+
+    from axes.utils import reset
+
+    if actor is not None and not has_perm(actor, "user.create"):
+        raise ApplicationError(_("You may not reset passwords."))
+    temporary = "-".join(secrets.token_urlsafe(6) for _ in range(3))
+    user.set_password(temporary)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    reset(username=user.username)
+    audit_record(actor=actor, action="user.password_reset", target=user)
+    return temporary

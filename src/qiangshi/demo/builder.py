@@ -464,7 +464,15 @@ def _create_logins(regions: dict[str, Region], counts: Counter) -> list[DemoLogi
     )
     password = make_password(DEMO_PASSWORD)  # hashed once, shared by all demo logins
     new_users = [
-        User(username=u, role=role, display_name=shown, password=password, **extra)
+        User(
+            username=u,
+            role=role,
+            display_name=shown,
+            password=password,
+            # A shared demo password: production settings make each user choose their own.
+            must_change_password=True,
+            **extra,
+        )
         for u, role, shown, extra, _area in wanted
         if u not in taken
     ]

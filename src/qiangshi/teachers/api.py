@@ -461,6 +461,23 @@ def _record_doc(intro: str = "Add one record to a history group.") -> str:
 @router.get("", response=list[TeacherListOut], summary="Teachers in your area")
 @paginate(Pagination)
 def teacher_list(request, filters: Query[TeacherFilters]):
+    """A search by national ID number (`q` with six or more digits) is refused here, so that no
+    ID travels in a URL or a server log: use `POST /api/teachers/search`."""
+    if selectors.search_is_sensitive(filters.q):
+        raise ApplicationError(
+            _("Search by national ID number with POST /api/teachers/search, not in the URL."),
+            fields={"q": _("Send an ID number in the body of POST /api/teachers/search.")},
+        )
+    return selectors.teacher_list(actor=request.auth, filters=plain(filters.model_dump()))
+
+
+@router.post(
+    "/search", response=list[TeacherListOut], summary="Teachers in your area, filters in the body"
+)
+@paginate(Pagination)
+def teacher_search(request, filters: TeacherFilters):
+    """The list's filters as a JSON body, for searches by national ID number (`?page=` and
+    `?page_size=` stay in the query)."""
     return selectors.teacher_list(actor=request.auth, filters=plain(filters.model_dump()))
 
 

@@ -618,3 +618,45 @@ class ChangeRequest(ScopedThroughTeacher, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.teacher} {self.get_kind_display()} ({self.get_status_display()})"
+
+
+class RegistrationQuery(ScopedThroughTeacher, models.Model):
+    """An office tried to register a national ID number that a teacher outside its area already
+    holds. The office was told only that it cannot register the number; this query asks the
+    office that holds the record (the one that sees the teacher) to get in touch, e.g. to
+    arrange a transfer. Visible to the offices that review the teacher's change requests."""
+
+    scope_subject = "changerequest"
+
+    teacher = models.ForeignKey(
+        Teacher,
+        verbose_name=_("teacher"),
+        on_delete=models.CASCADE,
+        related_name="registration_queries",
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    asked_by_office = models.CharField(_("asking office"), max_length=255, blank=True)
+    asked_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("registration query")
+        verbose_name_plural = _("registration queries")
+        ordering = ["-asked_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.asked_by_office} → {self.teacher}"

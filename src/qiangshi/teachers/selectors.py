@@ -1,5 +1,6 @@
 """Reads of the registry. Every function starts from `scope()`."""
 
+import re
 from datetime import date
 from typing import Any
 
@@ -114,6 +115,15 @@ def _int(value: Any) -> int | None:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+
+
+_DIGIT_RUN = re.compile(r"\d{6,}")
+
+
+def search_is_sensitive(q: str | None) -> bool:
+    """Whether search text holds a national ID number, whole or in part (a run of six or more
+    digits, after folding full-width digits): such a search must not travel in a URL."""
+    return bool(q) and bool(_DIGIT_RUN.search(idcard.normalise(q)))
 
 
 def teacher_list(*, actor, filters: dict[str, Any] | None = None, action: str = "view") -> QuerySet:
@@ -321,3 +331,11 @@ def teacher_count_by_school(school_ids) -> dict[int, int]:
         .annotate(n=Count("pk"))
     )
     return {r["school_id"]: r["n"] for r in rows}
+
+
+def registration_query_list(*, actor, open_only: bool = True) -> QuerySet:
+    """Queries from other offices about teachers whose records the actor holds."""
+    from .models import RegistrationQuery
+
+    qs = scope(RegistrationQuery.objects.all(), actor, "review").select_related("teacher")
+    return qs.filter(closed_at__isnull=True) if open_only else qs

@@ -29,6 +29,7 @@ from .models import (
     EducationRecord,
     Employment,
     Recognition,
+    RegistrationQuery,
     Teacher,
     TeachingLoad,
     TitleRecord,
@@ -105,14 +106,41 @@ def _assign(instance: models.Model, data: dict[str, Any], allowed: list[str]) ->
     return {}
 
 
+class IdentityHeldElsewhere(ApplicationError):
+    """The national ID number belongs to a teacher outside the actor's scope. The message says
+    no more than that the number cannot be registered here; `holder_pk` (never shown) lets
+    `teacher_create` ask the holding office to get in touch."""
+
+    def __init__(self, message: str, *, fields: dict[str, str], holder_pk: int):
+        super().__init__(message, fields=fields)
+        self.holder_pk = holder_pk
+
+
+def _held_elsewhere_message() -> str:
+    return _(
+        "This national ID number cannot be registered by your office. If the person already "
+        "works at a school outside your area, the office that holds their record has been "
+        "asked to contact you."
+    )
+
+
 def _check_identity(
-    national_id: str, *, birth_date: date | None, gender: str | None, exclude: int | None
-) -> tuple[str | None, dict[str, str]]:
-    """Validate a national ID against GB 11643, the record's birth date and gender, uniqueness."""
+    national_id: str,
+    *,
+    actor,
+    birth_date: date | None,
+    gender: str | None,
+    exclude: int | None,
+) -> tuple[str | None, dict[str, str], int | None]:
+    """Validate a national ID against GB 11643, the record's birth date and gender, uniqueness.
+
+    Returns the number, the errors, and the pk of a teacher outside the actor's scope who
+    already holds the number (whose existence the errors do not reveal), if any.
+    """
     try:
         parsed = idcard.parse(national_id)
     except idcard.InvalidNationalId as exc:
-        return None, {"national_id": str(_ID_REASONS[exc.code])}
+        return None, {"national_id": str(_ID_REASONS[exc.code])}, None
     errors = {}
     if birth_date and parsed.birth_date != birth_date:
         errors["birth_date"] = _(
@@ -123,9 +151,16 @@ def _check_identity(
     clash = Teacher.objects.filter(national_id_hash=crypto.lookup_hash(parsed.number))
     if exclude:
         clash = clash.exclude(pk=exclude)
-    if clash.exists():
-        errors["national_id"] = _("Another teacher already has this national ID number.")
-    return parsed.number, errors
+    holder = clash.values_list("pk", flat=True).first()
+    elsewhere = None
+    if holder is not None:
+        if scope(Teacher.objects.filter(pk=holder), actor, "view").exists():
+            errors["national_id"] = _("Another teacher already has this national ID number.")
+        else:
+            # Outside the actor's scope: do not confirm that the number is registered.
+            errors = {"national_id": _held_elsewhere_message()}
+            elsewhere = holder
+    return parsed.number, errors, elsewhere
 
 
 def _check_dates(teacher: Teacher) -> dict[str, str]:
@@ -163,7 +198,6 @@ def _school_in_scope(actor, school: School | int | None) -> School | None:
     return scope(School.objects.all(), actor, "view").filter(pk=pk).first()
 
 
-@transaction.atomic
 def teacher_create(
     *, actor, data: dict[str, Any], employment: dict[str, Any] | None = None
 ) -> Teacher:
@@ -171,7 +205,20 @@ def teacher_create(
 
     `data` holds BASIC_FIELDS plus `national_id` and `phone`; `employment` holds
     EMPLOYMENT_FIELDS (school required) and is required for every role but the administrator.
+    A number already held by a teacher outside the actor's scope is refused with a neutral
+    message, and a registration query goes to the office that holds the record.
     """
+    try:
+        return _teacher_create(actor=actor, data=data, employment=employment)
+    except IdentityHeldElsewhere as exc:
+        registration_query_record(actor=actor, teacher_pk=exc.holder_pk)
+        raise
+
+
+@transaction.atomic
+def _teacher_create(
+    *, actor, data: dict[str, Any], employment: dict[str, Any] | None = None
+) -> Teacher:
     if not can(actor, "teacher", "create"):
         raise ApplicationError(_("You may not register teachers."))
     data = dict(data)
@@ -181,13 +228,18 @@ def teacher_create(
     errors = _assign(teacher, data, BASIC_FIELDS)
     if not errors:
         errors = _check_dates(teacher)
-    number, id_errors = (None, {"national_id": _("This field is required.")})
+    number, id_errors, elsewhere = (None, {"national_id": _("This field is required.")}, None)
     if national_id.strip():
-        number, id_errors = _check_identity(
+        number, id_errors, elsewhere = _check_identity(
             national_id,
+            actor=actor,
             birth_date=teacher.birth_date if "birth_date" not in errors else None,
             gender=teacher.gender or None,
             exclude=None,
+        )
+    if elsewhere is not None:
+        raise IdentityHeldElsewhere(
+            _("The teacher could not be saved."), fields=id_errors, holder_pk=elsewhere
         )
     errors.update(id_errors)
     phone, phone_errors = _check_phone(phone)
@@ -220,7 +272,7 @@ def teacher_create(
     except IntegrityError:
         raise ApplicationError(
             _("The teacher could not be saved."),
-            fields={"national_id": _("Another teacher already has this national ID number.")},
+            fields={"national_id": _("This national ID number cannot be registered.")},
         ) from None
     changes = diff({}, _masked_view(teacher))
     if job is not None:
@@ -251,8 +303,9 @@ def teacher_update(*, actor, teacher: Teacher, data: dict[str, Any]) -> Teacher:
         if not current.strip():
             errors["national_id"] = _("This field is required.")
         else:
-            number, id_errors = _check_identity(
+            number, id_errors, _elsewhere = _check_identity(
                 current,
+                actor=actor,
                 birth_date=teacher.birth_date if "birth_date" not in errors else None,
                 gender=teacher.gender or None,
                 exclude=teacher.pk,
@@ -281,7 +334,7 @@ def teacher_update(*, actor, teacher: Teacher, data: dict[str, Any]) -> Teacher:
         except IntegrityError:
             raise ApplicationError(
                 _("The teacher could not be saved."),
-                fields={"national_id": _("Another teacher already has this national ID number.")},
+                fields={"national_id": _("This national ID number cannot be registered.")},
             ) from None
         audit_record(actor=actor, action="teacher.update", target=teacher, changes=changes)
     return teacher
@@ -726,3 +779,45 @@ def change_request_withdraw(*, actor, request: ChangeRequest) -> ChangeRequest:
         changes={"status": ["pending", "withdrawn"]},
     )
     return request
+
+
+def _office_label(actor) -> str:
+    """Who asks, as the holding office should read it: role, area, name."""
+    area = getattr(actor, "school", None) or getattr(actor, "region", None)
+    parts = [str(actor.get_role_display()), str(area) if area else "", str(actor)]
+    return " · ".join(p for p in parts if p)[:255]
+
+
+@transaction.atomic
+def registration_query_record(*, actor, teacher_pk: int) -> RegistrationQuery:
+    """Ask the office that holds a teacher's record to contact `actor`, who tried to register
+    the same national ID number. One open query per teacher and asker."""
+    teacher = Teacher.objects.get(pk=teacher_pk)
+    query = RegistrationQuery.objects.filter(
+        teacher=teacher, asked_by=actor, closed_at__isnull=True
+    ).first()
+    if query is None:
+        query = RegistrationQuery.objects.create(
+            teacher=teacher, asked_by=actor, asked_by_office=_office_label(actor)
+        )
+        audit_record(
+            actor=actor,
+            action="teacher.registration_query",
+            target=teacher,
+            note=query.asked_by_office,
+        )
+    return query
+
+
+@transaction.atomic
+def registration_query_close(*, actor, query: RegistrationQuery) -> RegistrationQuery:
+    """The holding office has dealt with a registration query."""
+    query = get_in_scope(
+        RegistrationQuery.objects.select_for_update(), actor, "review", pk=query.pk
+    )
+    if query.closed_at is None:
+        query.closed_at = timezone.now()
+        query.closed_by = actor
+        query.save(update_fields=["closed_at", "closed_by"])
+        audit_record(actor=actor, action="teacher.registration_query_close", target=query.teacher)
+    return query

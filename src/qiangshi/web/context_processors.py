@@ -120,7 +120,23 @@ def _nav_links(user, current: str) -> list[dict]:
             can(user, "accesslog", "view"),
             None,
         ),
+        (
+            "web:login_locks",
+            _("Locked logins"),
+            "lock",
+            ("login_lock",),
+            can(user, "loginlock", "view"),
+            None,
+        ),
         ("web:api_tokens", _("API tokens"), "key", ("api_token",), True, None),
+        (
+            "web:account_security",
+            _("Password and sign-in"),
+            "shield-lock",
+            ("account_security", "password_change"),
+            True,
+            None,
+        ),
     ]
     links = []
     for url_name, label, icon, match, allowed, args in entries:

@@ -33,6 +33,11 @@ urlpatterns = [
         change_requests.change_request_evidence,
         name="change_request_evidence",
     ),
+    path(
+        "requests/registration/<int:pk>/close/",
+        change_requests.registration_query_close,
+        name="registration_query_close",
+    ),
     path("audit/", audit.audit_log, name="audit_log"),
     path("audit/export/", audit.audit_export, name="audit_export"),
     path("audit/access/", audit.access_log, name="access_log"),

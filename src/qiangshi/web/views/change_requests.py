@@ -63,8 +63,27 @@ def change_request_list(request):
             "reviewer": reviewer,
             "can_create": _is_requester(request.user),
             "kinds": ChangeRequestKind.choices,
+            "registration_queries": (
+                list(teacher_selectors.registration_query_list(actor=request.user))
+                if reviewer
+                else []
+            ),
         },
     )
+
+
+@login_required
+@require_POST
+def registration_query_close(request, pk: int):
+    """The holding office has contacted the office that asked about one of its teachers."""
+    if not can(request.user, "changerequest", "review"):
+        raise PermissionDenied
+    query = teacher_selectors.registration_query_list(actor=request.user).filter(pk=pk).first()
+    if query is None:
+        raise Http404
+    teacher_services.registration_query_close(actor=request.user, query=query)
+    messages.success(request, _("The query is closed."))
+    return redirect("web:change_request_list")
 
 
 @login_required

@@ -7,6 +7,11 @@ from . import auth, dashboard, teachers
 urlpatterns = [
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("login/verify/", auth.otp_verify, name="otp_verify"),
+    path("account/password/", auth.PasswordChangeView.as_view(), name="password_change"),
+    path("account/security/", auth.account_security, name="account_security"),
+    path("account/locks/", auth.login_locks, name="login_locks"),
+    path("account/locks/unlock/", auth.login_lock_clear, name="login_lock_clear"),
     path("", dashboard.dashboard, name="dashboard"),
     path("teachers/", teachers.teacher_list, name="teacher_list"),
     path("teachers/export.xlsx", teachers.teacher_export, name="teacher_export"),

@@ -4,13 +4,16 @@ Reads go through teachers.selectors, writes through teachers.services; these vie
 call and render.
 """
 
+import secrets
+import time
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -104,11 +107,95 @@ def _district_labels(actor) -> dict[str, str]:
     return {d.name: d.display_name for d in district_choices(actor=actor)}
 
 
+# --- Searches by ID number: never in a URL ----------------------------------------------------
+#
+# The filter form is POSTed. Its parameters then go back into the address bar (for sharing,
+# paging and sorting) with one exception: a search containing a run of digits (a national ID
+# number, whole or in part) is replaced by a short-lived opaque token (`qt`) that only this
+# session can resolve. So no ID number reaches a URL, the browser history or a server log.
+
+SEARCH_TOKENS = "qs_teacher_searches"
+_SEARCH_TOKENS_KEPT = 20
+
+
+def _search_token(request, q: str) -> str:
+    """A new token for search text `q`, kept in the session for QIANGSHI_SEARCH_TOKEN_MINUTES."""
+    now = int(time.time())
+    store = {k: v for k, v in request.session.get(SEARCH_TOKENS, {}).items() if v[1] > now}
+    token = secrets.token_urlsafe(9)
+    store[token] = [q, now + settings.QIANGSHI_SEARCH_TOKEN_MINUTES * 60]
+    newest = sorted(store.items(), key=lambda item: item[1][1])[-_SEARCH_TOKENS_KEPT:]
+    request.session[SEARCH_TOKENS] = dict(newest)
+    return token
+
+
+def _search_of(request, token: str) -> str | None:
+    entry = request.session.get(SEARCH_TOKENS, {}).get(token)
+    if entry is None or entry[1] <= time.time():
+        return None
+    return entry[0]
+
+
+def list_params(request, data: QueryDict) -> QueryDict:
+    """The list's parameters as they may appear in a URL (empty ones left out, a sensitive
+    search replaced by a token)."""
+    params = QueryDict(mutable=True)
+    for key, values in data.lists():
+        if key in ("csrfmiddlewaretoken", "page"):
+            continue
+        kept = [v for v in values if v != ""]
+        if kept:
+            params.setlist(key, kept)
+    q = params.get("q", "")
+    if q and selectors.search_is_sensitive(q):
+        params.pop("q")
+        params["qt"] = _search_token(request, q)
+    params._mutable = False
+    return params
+
+
+def filter_data(request) -> tuple[QueryDict, bool]:
+    """The request's list parameters with a search token resolved (for the form and the
+    selectors, never for a URL), and whether a token had expired."""
+    data = request.GET.copy()
+    token = data.pop("qt", [""])[-1]
+    expired = False
+    if token:
+        q = _search_of(request, token)
+        if q is None:
+            expired = True
+        else:
+            data["q"] = q
+    return data, expired
+
+
+def _list_url(params: QueryDict) -> str:
+    query = params.urlencode()
+    return reverse("web:teacher_list") + (f"?{query}" if query else "")
+
+
 @login_required
 def teacher_list(request):
     actor = request.user
     _require(actor, "teacher", "view")
-    form = TeacherFilterForm(request.GET, actor=actor)
+    htmx = getattr(request, "htmx", None)
+    push_url = None
+    if request.method == "POST":
+        params = list_params(request, request.POST)
+        if not htmx:
+            return redirect(_list_url(params))
+        # Render for the canonical parameters: paging and sort links are built from request.GET.
+        request.GET = params
+        push_url = _list_url(params)
+    elif request.method != "GET":
+        return HttpResponse(status=405)
+    elif selectors.search_is_sensitive(request.GET.get("q", "")):
+        # An old link or a typed URL with an ID number: move it out of the address bar.
+        return redirect(_list_url(list_params(request, request.GET)))
+    data, expired = filter_data(request)
+    if expired:
+        messages.info(request, _("That search has expired; search again."))
+    form = TeacherFilterForm(data, actor=actor)
     filters = form.filters()
     page = paginate(request, selectors.teacher_list(actor=actor, filters=filters), per_page=50)
     districts = _district_labels(actor)
@@ -127,11 +214,12 @@ def teacher_list(request):
         "target": RESULTS_TARGET,
         "sort": filters.get("sort", ""),
     }
-    htmx = getattr(request, "htmx", None)
     partial = bool(htmx) and htmx.target == RESULTS_TARGET and not htmx.history_restore_request
     template = "web/teachers/_results.html" if partial else "web/teachers/list.html"
     context["is_partial"] = partial
     response = render(request, template, context)
+    if push_url is not None:
+        response["HX-Push-Url"] = push_url
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
 
@@ -148,7 +236,7 @@ def teacher_export(request):
     _require(actor, "teacher", "export")
     if request.GET.get("kind") in HISTORY_KINDS:
         return teacher_export_template(request)
-    filters = TeacherFilterForm(request.GET, actor=actor).filters()
+    filters = TeacherFilterForm(filter_data(request)[0], actor=actor).filters()
     qs = selectors.teacher_list(actor=actor, filters=filters, action="export")
     districts = _district_labels(actor)
     gender, subject = dict(Gender.choices), dict(Subject.choices)
@@ -198,11 +286,13 @@ def teacher_export(request):
 
 def masked_query(request) -> str:
     """The list's query string for the audit note, with an ID-number search masked."""
-    params = request.GET.copy()
+    params = filter_data(request)[0]
     params.pop("page", None)
     q = idcard.normalise(params.get("q", ""))
     if len(q) >= 15 and q[:15].isdigit():
         params["q"] = idcard.mask(q)
+    elif selectors.search_is_sensitive(q):
+        params["q"] = "*" * len(q)
     return params.urlencode()
 
 
@@ -529,7 +619,7 @@ def teacher_export_template(request, fmt: str = "template"):
     kind = request.GET.get("kind") or "teachers"
     if kind not in TEMPLATE_EXPORT_KINDS or (fmt == "national" and kind != "teachers"):
         raise Http404
-    filters = TeacherFilterForm(request.GET, actor=actor).filters()
+    filters = TeacherFilterForm(filter_data(request)[0], actor=actor).filters()
     try:
         result = export_file(actor=actor, kind=kind, filters=filters, fmt=fmt)
     except ApplicationError as exc:
