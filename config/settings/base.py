@@ -140,6 +140,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 QIANGSHI_FORCE_PASSWORD_CHANGE = os.environ.get("QIANGSHI_FORCE_PASSWORD_CHANGE", "0") == "1"
 # Roles that may enrol a TOTP second factor (asked at every login once enrolled).
 QIANGSHI_TOTP_ROLES = ["admin", "bureau"]
+# Teachers and expert reviewers have no use for the API tokens page unless this is on.
+QIANGSHI_API_TOKENS_FOR_ALL_ROLES = os.environ.get("QIANGSHI_API_TOKENS_FOR_ALL_ROLES", "0") == "1"
 OTP_TOTP_ISSUER = "Qiangshi"
 
 # Response headers (qiangshi.core.security): no inline script anywhere, so script-src is 'self'

@@ -29,7 +29,7 @@ def test_created_token_key_is_shown_once_and_authenticates(client, world):
 
 
 def test_token_without_a_name_shows_a_field_error(client, world):
-    client.force_login(world["users"]["teacher"])
+    client.force_login(world["users"]["school"])
     response = client.post(reverse("web:api_tokens"), {"name": "  "})
     assert response.status_code == 200
     assert "name" in response.context["form"].errors
@@ -91,3 +91,24 @@ def test_demo_logins_prints_each_existing_demo_account(world, monkeypatch):
     assert world["schools"]["a"].name in lines["school"]
     assert "qiangshi-demo" in lines["school"]
     assert "auditor" not in lines  # only accounts that exist
+
+
+def test_teachers_and_reviewers_have_no_token_page_unless_enabled(client, world, settings):
+    for role in ("teacher", "reviewer"):
+        client.force_login(world["users"][role])
+        page = client.get(reverse("web:dashboard")).content.decode()
+        assert reverse("web:api_tokens") not in page
+        assert client.get(reverse("web:api_tokens")).status_code == 404
+    settings.QIANGSHI_API_TOKENS_FOR_ALL_ROLES = True
+    assert client.get(reverse("web:api_tokens")).status_code == 200
+    client.force_login(world["users"]["school"])
+    assert reverse("web:api_tokens") in client.get(reverse("web:dashboard")).content.decode()
+
+
+def test_a_school_administrators_balance_and_staffing_links_are_their_schools(client, world):
+    school = world["users"]["school"].school
+    client.force_login(world["users"]["school"])
+    page = client.get(reverse("web:dashboard")).content.decode()
+    assert reverse("web:balance_school", args=[school.pk]) in page
+    assert reverse("web:staffing_school_posts", args=[school.pk]) in page
+    assert f'href="{reverse("web:balance_region")}"' not in page

@@ -104,3 +104,14 @@ def has_perm(actor, perm: str) -> bool:
     if "*" in granted:
         return perm not in ADMIN_WITHHELD
     return perm in granted
+
+
+def may_manage_api_tokens(user) -> bool:
+    """Whether the "API tokens" page is offered: to every role with a use for the API; to
+    teachers and expert reviewers only where the administrator enabled it
+    (`QIANGSHI_API_TOKENS_FOR_ALL_ROLES`)."""
+    from django.conf import settings
+
+    if user.role in (Role.TEACHER, Role.REVIEWER):
+        return bool(getattr(settings, "QIANGSHI_API_TOKENS_FOR_ALL_ROLES", False))
+    return True

@@ -4,6 +4,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from qiangshi.access.models import Role
+from qiangshi.access.permissions import may_manage_api_tokens
 from qiangshi.access.scoping import can
 
 # The product's logotype: shown as is in every language (it is a name, not UI text).
@@ -25,6 +26,7 @@ def _nav_links(user, current: str) -> list[dict]:
         ("web:dashboard", _("Dashboard"), "speedometer2", ("dashboard",), True, None),
     ]
     teacher = getattr(user, "teacher_profile", None) if user.role == Role.TEACHER else None
+    own_school = user.school_id if user.role == Role.SCHOOL else None
     if teacher is not None:
         entries.append(
             (
@@ -56,21 +58,22 @@ def _nav_links(user, current: str) -> list[dict]:
             can(user, "school", "view"),
             None,
         ),
+        # A school administrator's area is their school: its own balance and post pages.
         (
-            "web:balance_region",
+            "web:balance_school" if own_school else "web:balance_region",
             _("Balance"),
             "bar-chart-line",
             ("balance_",),
             can(user, "school", "aggregate"),
-            None,
+            [own_school] if own_school else None,
         ),
         (
-            "web:staffing_region",
+            "web:staffing_school_posts" if own_school else "web:staffing_region",
             _("Staffing"),
             "diagram-3",
             ("staffing_",),
             can(user, "school", "aggregate"),
-            None,
+            [own_school] if own_school else None,
         ),
         (
             "web:rotation_home",
@@ -128,7 +131,14 @@ def _nav_links(user, current: str) -> list[dict]:
             can(user, "loginlock", "view"),
             None,
         ),
-        ("web:api_tokens", _("API tokens"), "key", ("api_token",), True, None),
+        (
+            "web:api_tokens",
+            _("API tokens"),
+            "key",
+            ("api_token",),
+            may_manage_api_tokens(user),
+            None,
+        ),
         (
             "web:account_security",
             _("Password and sign-in"),

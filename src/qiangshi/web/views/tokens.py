@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from qiangshi.access import services as access_services
+from qiangshi.access.permissions import may_manage_api_tokens
 from qiangshi.core.errors import ApplicationError
 from qiangshi.web.adminforms import ApiTokenForm, apply_errors
 
@@ -30,6 +31,8 @@ def _page(request, form, *, new_key: str = "", new_token=None, status: int = 200
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_tokens(request):
+    if not may_manage_api_tokens(request.user):
+        raise Http404
     if request.method == "POST":
         form = ApiTokenForm(request.POST)
         if form.is_valid():
