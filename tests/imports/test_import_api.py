@@ -38,9 +38,15 @@ def test_dry_run_then_status_result_and_commit(world, api):
         "rejected": 0,
         "errors": [],
     }
-    # The roster has no start dates at the school: the import date stands in, and says so.
-    assert [n["count"] for n in notes] == [2, 2, 2] and "进本校年月" in notes[0]["reason"]
-    assert "start date" in notes[0]["reason_en"]
+    # The roster has no start dates at the school, nor graduation or title dates: they are
+    # kept empty (never the import date), and the result says which rows.
+    assert [(n["key"], n["count"], n["rows"]) for n in notes] == [
+        ("employment_start", 2, [2, 3]),
+        ("graduation_date", 2, [2, 3]),
+        ("title_obtained_on", 2, [2, 3]),
+    ]
+    assert "进本校年月" in notes[0]["reason"] and "已留空" in notes[0]["reason"]
+    assert notes[2]["reason_en"].startswith("2 rows have no title date: kept empty")
 
     response = client.post(f"/api/imports/{job['id']}/commit")
     assert response.status_code == 200 and response.json()["status"] == "committed"
