@@ -385,6 +385,36 @@ def test_dates_the_file_leaves_out_are_kept_empty_reported_and_shown_missing(wor
     assert undated_teacher.employments.get().start_date is None
 
 
+def test_the_roster_sent_again_with_the_dates_fills_them_in(world):
+    from qiangshi.teachers.selectors import teacher_completeness
+
+    header = [*HEADER, "进本校年月", "毕业日期", "取得职称日期"]
+    admin = world["users"]["admin"]
+    undated = _xlsx([[*_row(world, 1), None, None, None]], header)
+    import_file(actor=admin, kind="teachers", data=undated, filename="a.xlsx")
+    dated = _xlsx([[*_row(world, 1), "2015-09", "2012-07-01", "2018-09-01"]], header)
+    preview = import_file(actor=admin, kind="teachers", data=dated, filename="b.xlsx", dry_run=True)
+    assert (preview.new, preview.changed, preview.unchanged) == (0, 1, 0)
+    result = import_file(actor=admin, kind="teachers", data=dated, filename="b.xlsx")
+    assert (result.new, result.changed, result.unchanged) == (0, 1, 0) and result.notes() == []
+    t = Teacher.objects.get(name="测试1")
+    job, education, title = (
+        t.employments.get(),
+        t.education_records.get(),
+        t.title_records.get(),
+    )  # completed in place: no second record of any kind
+    assert job.start_date == date(2015, 9, 1) and job.end_date is None
+    assert (education.end_date, education.end_date_missing) == (date(2012, 7, 1), False)
+    assert title.obtained_on == date(2018, 9, 1)
+    lacks = {m["field"] for m in teacher_completeness(t)["missing"]}
+    assert not {"start_date", "graduation_date", "obtained_on"} & lacks
+    audit = AuditLog.objects.filter(action="teacher.import_update", object_id=str(t.pk)).get()
+    assert audit.changes["titlerecord.obtained_on"] == [None, "2018-09-01"]
+    assert audit.changes["employment.start_date"] == [None, "2015-09-01"]
+    again = import_file(actor=admin, kind="teachers", data=dated, filename="b.xlsx")
+    assert (again.changed, again.unchanged) == (0, 1)
+
+
 def test_the_command_says_what_it_filled_in_without_changing_its_json(world, tmp_path, capsys):
     path = tmp_path / "roster.xlsx"
     path.write_bytes(_xlsx([_row(world, 1)]))

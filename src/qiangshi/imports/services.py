@@ -693,6 +693,10 @@ class _TeacherState:
     levels: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     certs: dict[int, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
     backbone: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # {teacher: {rank or level: record pk}} of the records whose date was never given, which a
+    # row that now gives it fills in
+    undated_titles: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    undated_levels: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
 
 
 def _load_state(teacher_ids: list[int], today: date) -> _TeacherState:
@@ -702,11 +706,16 @@ def _load_state(teacher_ids: list[int], today: date) -> _TeacherState:
         for job in qs.values_list("pk", "teacher_id", "start_date", *EMPLOYMENT_KEYS, named=True):
             state.jobs[job.teacher_id] = job
     for qs in filter_in(TitleRecord.objects.all(), "teacher_id", teacher_ids):
-        for tid, rank in qs.values_list("teacher_id", "rank"):
+        for pk, tid, rank, obtained in qs.values_list("pk", "teacher_id", "rank", "obtained_on"):
             state.titles[tid].add(rank)
+            if obtained is None:
+                state.undated_titles[tid][rank] = pk
     for qs in filter_in(EducationRecord.objects.all(), "teacher_id", teacher_ids):
-        for tid, level in qs.values_list("teacher_id", "level"):
+        fields = ("pk", "teacher_id", "level", "end_date", "end_date_missing")
+        for pk, tid, level, end, missing in qs.values_list(*fields):
             state.levels[tid].add(level)
+            if end is None and missing:
+                state.undated_levels[tid][level] = pk
     for qs in filter_in(Certificate.objects.all(), "teacher_id", teacher_ids):
         for tid, stage, subject in qs.values_list("teacher_id", "stage", "subject"):
             state.certs[tid].add((stage, subject))
@@ -732,12 +741,41 @@ def _employment_values(r: _TeacherRow) -> dict[str, Any]:
     }
 
 
+def _fills_start(current, job: dict[str, Any], start: date | None) -> bool:
+    """Whether the row gives the start date the open record at the same school never had."""
+    return (
+        current is not None
+        and current.start_date is None
+        and start is not None
+        and current.school_id == job["school_id"]
+    )
+
+
+def _date_fills(r: _TeacherRow, teacher_id: int, state: _TeacherState) -> list[tuple]:
+    """(model, pk, field, date) for each registered record whose date was never given and that
+    the row now gives: a roster sent again with the dates filled in completes the records."""
+    v = r.values
+    out: list[tuple] = []
+    level, graduated = v.get("education_level"), v.get("graduation_date")
+    if level and graduated:
+        pk = state.undated_levels.get(teacher_id, {}).get(level)
+        if pk is not None:
+            out.append((EducationRecord, pk, "end_date", graduated))
+    rank, obtained = v.get("title_rank"), v.get("title_obtained_on")
+    if rank and obtained:
+        pk = state.undated_titles.get(teacher_id, {}).get(rank)
+        if pk is not None:
+            out.append((TitleRecord, pk, "obtained_on", obtained))
+    return out
+
+
 def _employment_step(current, job: dict[str, Any], start: date | None, today: date) -> str:
     """How a row that changes a registered teacher's current job is written:
 
     - "correct": the open record is corrected in place — the row changes the post at the same
-      school without a start date (nobody said when it changed: the tenure stays unbroken), or
-      gives a start no later than the open record's own;
+      school without a start date (nobody said when it changed: the tenure stays unbroken),
+      gives the start date that record never had (`_fills_start`), or gives a start no later
+      than the open record's own;
     - "missing": a new record with its start date empty (a move to another school, or a first
       post, with no start date given); the previous record, if any, closes the day before the
       import, the last day the registry can vouch for it;
@@ -745,6 +783,8 @@ def _employment_step(current, job: dict[str, Any], start: date | None, today: da
     """
     if current is None:
         return "new" if start is not None else "missing"
+    if _fills_start(current, job, start):
+        return "correct"
     if start is None:
         if current.school_id == job["school_id"]:
             return "correct"
@@ -940,6 +980,7 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
     closes: dict[date, list[int]] = defaultdict(list)
     teacher_updates: list[Teacher] = []
     job_updates: list[Employment] = []
+    fills: dict[tuple, list[int]] = defaultdict(list)  # (model, field, date) → record pks
     now = timezone.now()
     for r in rows:
         if r.teacher is None:
@@ -965,14 +1006,20 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
             )
         job = _employment_values(r)
         current = state.jobs.get(t.pk)
+        start = r.values.get("employment_start")
         differs = current is None or any(getattr(current, k) != job[k] for k in EMPLOYMENT_KEYS)
-        if differs:
-            start = r.values.get("employment_start")
+        fills_start = _fills_start(current, job, start)
+        if differs or fills_start:
             step = _employment_step(current, job, start, today)
             if step == "missing":
                 standins.add("employment_start", r.row)
             if step == "correct":
-                job_updates.append(Employment(pk=current.pk, updated_at=now, **job))
+                kept = start if fills_start else current.start_date
+                job_updates.append(
+                    Employment(pk=current.pk, updated_at=now, start_date=kept, **job)
+                )
+                if fills_start:
+                    changes["employment.start_date"] = [None, start.isoformat()]
             else:
                 if current is not None:
                     closes[(start or today) - timedelta(days=1)].append(current.pk)
@@ -988,6 +1035,9 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
         for model, rec in _records_for(r, t.pk, state, today, standins):
             records[model].append(rec)
             changes[model._meta.model_name] = [None, _describe(rec)]
+        for model, pk, name, value in _date_fills(r, t.pk, state):
+            fills[(model, name, value)].append(pk)
+            changes[f"{model._meta.model_name}.{name}"] = [None, value.isoformat()]
         if changes:
             result.changed += 1
             audits.append(
@@ -1004,7 +1054,7 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
             changed_keys.append(mask(r.number))
         else:
             result.unchanged += 1
-    if writer is not None and (teacher_updates or job_updates or closes):
+    if writer is not None and (teacher_updates or job_updates or closes or fills):
         writer.wait()  # these run on the connection now; the COPYs queued above run later
     if teacher_updates:
         Teacher.objects.bulk_update(
@@ -1014,8 +1064,12 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
         )
     if job_updates:
         Employment.objects.bulk_update(
-            job_updates, [*EMPLOYMENT_KEYS, "updated_at"], batch_size=1000
+            job_updates, [*EMPLOYMENT_KEYS, "start_date", "updated_at"], batch_size=1000
         )
+    for (model, name, value), pks in fills.items():
+        also = {"end_date_missing": False} if model is EducationRecord else {}
+        for chunk in _chunks(pks):
+            model.objects.filter(pk__in=chunk).update(**{name: value}, **also, updated_at=now)
     for end, ids in closes.items():
         for chunk in _chunks(ids):
             Employment.objects.filter(pk__in=chunk).update(end_date=end, end_reason="import")
@@ -1046,10 +1100,10 @@ def _count_teachers(rows: list[_TeacherRow], result: ImportResult) -> None:
         t = r.teacher
         current = state.jobs.get(t.pk)
         job = _employment_values(r)
+        start = r.values.get("employment_start")
         moved = current is None or any(getattr(current, k) != job[k] for k in EMPLOYMENT_KEYS)
-        if moved and _employment_step(current, job, r.values.get("employment_start"), today) == (
-            "missing"
-        ):
+        moved = moved or _fills_start(current, job, start)
+        if moved and _employment_step(current, job, start, today) == "missing":
             standins.add("employment_start", r.row)
         records = _records_for(r, t.pk, state, today, standins)
         differs = (
@@ -1057,6 +1111,7 @@ def _count_teachers(rows: list[_TeacherRow], result: ImportResult) -> None:
             or ("phone" in r.values and r.values["phone"] != t.phone)
             or moved
             or bool(records)
+            or bool(_date_fills(r, t.pk, state))
         )
         if differs:
             result.changed += 1
