@@ -113,3 +113,19 @@ def test_openapi_lists_the_import_endpoints(client, db):
     assert "get" in paths["/api/imports/{job_id}"]
     assert "get" in paths["/api/imports/{job_id}/result"]
     assert "post" in paths["/api/imports/{job_id}/commit"]
+
+
+def test_the_teacher_api_gives_a_date_never_given_as_null_and_the_record_incomplete(world, api):
+    from tests.imports.test_teacher_import import HEADER
+
+    client = api("admin")
+    header = [*HEADER, "进本校年月", "毕业日期", "取得职称日期"]
+    data = _xlsx([[*_row(world, 1), None, None, None]], header)
+    assert _post_file(client, data, dry_run=False).json()["status"] == "committed"
+    teacher = Teacher.objects.get(name="测试1")
+    body = client.get(f"/api/teachers/{teacher.pk}").json()
+    assert [t["obtained_on"] for t in body["titles"]] == [None]
+    assert [(e["end_date"], e["end_date_missing"]) for e in body["education"]] == [(None, True)]
+    assert [e["start_date"] for e in body["employments"]] == [None]
+    lacks = {m["field"] for m in body["completeness"]["missing"]}
+    assert {"start_date", "graduation_date", "obtained_on"} <= lacks
