@@ -46,7 +46,7 @@ def test_dry_run_then_status_result_and_commit(world, api):
         ("title_obtained_on", 2, [2, 3]),
     ]
     assert "进本校年月" in notes[0]["reason"] and "已留空" in notes[0]["reason"]
-    assert notes[2]["reason_en"].startswith("2 rows have no title date: kept empty")
+    assert notes[2]["reason_en"].startswith("2 rows have no title date: kept empty (rows 2, 3)")
 
     response = client.post(f"/api/imports/{job['id']}/commit")
     assert response.status_code == 200 and response.json()["status"] == "committed"

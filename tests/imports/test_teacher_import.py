@@ -339,8 +339,8 @@ def test_dates_the_file_leaves_out_are_kept_empty_reported_and_shown_missing(wor
         ("graduation_date", 1, [3]),
         ("title_obtained_on", 1, [3]),
     ]
-    assert preview.notes[2]["reason_zh"].startswith("1 行没有取得职称日期：已留空")
-    assert preview.notes[2]["reason_en"].startswith("1 rows have no title date: kept empty")
+    assert preview.notes[2]["reason_zh"].startswith("1 行没有取得职称日期：已留空（第 3 行）")
+    assert preview.notes[2]["reason_en"].startswith("1 row has no title date: kept empty (row 3)")
     page = client.get(reverse("web:import_detail", args=[preview.pk])).content.decode()
     assert 'id="import-notes"' in page and "1 行没有取得职称日期：已留空（" in page
     notes = page[page.index('id="import-notes"') :].split("</div>\n")[1]
@@ -425,3 +425,19 @@ def test_the_command_says_what_it_filled_in_without_changing_its_json(world, tmp
     assert "note: 1 行没有填写进本校年月：已留空" in err and "kept empty" in err
     call_command("import", "teachers", str(path), user=admin, dry_run=True, no_progress=True)
     assert "  note: 1 行没有毕业日期：已留空" in capsys.readouterr().out
+
+
+def test_a_note_names_the_first_rows_and_says_how_many_more():
+    from qiangshi.imports.services import MissingDates
+
+    missing = MissingDates()
+    for row in range(2, 40):
+        missing.add("graduation_date", row)
+    (note,) = missing.notes()
+    assert note["count"] == 38 and note["rows"] == list(range(2, 22))
+    assert note["reason_en"].startswith("38 rows have no graduation date: kept empty (rows 2, 3,")
+    assert ", 21, …)" in note["reason_en"]
+    assert (
+        note["reason_zh"].startswith("38 行没有毕业日期：已留空（第 2、3、")
+        and "21 行等）" in note["reason_zh"]
+    )

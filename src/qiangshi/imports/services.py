@@ -157,15 +157,17 @@ class MissingDates:
                 continue
             rows = sorted(self.rows.get(key, []))
             more = count > len(rows)
-            rows_zh = "、".join(map(str, rows)) + ("等" if more else "")
-            rows_en = ", ".join(map(str, rows)) + (", …" if more else "")
+            rows_zh = "第 " + "、".join(map(str, rows)) + " 行" + ("等" if more else "")
+            rows_en = ("rows " if count > 1 else "row ") + ", ".join(map(str, rows))
+            rows_en += ", …" if more else ""
+            n_rows = f"{count} rows have" if count > 1 else "1 row has"
             out.append(
                 {
                     "key": key,
                     "count": count,
                     "rows": rows,
-                    "reason_zh": zh.format(n=count) + f"（第 {rows_zh} 行）",
-                    "reason_en": en.format(n=count) + f" (row{'s' if count > 1 else ''} {rows_en})",
+                    "reason_zh": zh.format(n=count, rows=rows_zh),
+                    "reason_en": en.format(n_rows=n_rows, rows=rows_en),
                 }
             )
         return out
@@ -175,19 +177,20 @@ class MissingDates:
 # date), and the record shows the date as missing and counts as incomplete.
 _MISSING_DATE_NOTES = {
     "employment_start": (
-        "{n} 行没有填写进本校年月：已留空（交流轮岗将这些教师列为“进本校日期缺失”，不计为符合条件）",
-        "{n} rows have no start date at the school: kept empty (rotation lists these teachers "
-        "as 'start date missing', not as eligible)",
+        "{n} 行没有填写进本校年月：已留空（{rows}）。交流轮岗将这些教师列为“进本校日期缺失”，"
+        "不计为符合条件。",
+        "{n_rows} no start date at the school: kept empty ({rows}). Rotation lists these "
+        "teachers as 'start date missing', not as eligible.",
     ),
     "graduation_date": (
-        "{n} 行没有毕业日期：已留空（学历记为已取得，毕业日期显示为缺失）",
-        "{n} rows have no graduation date: kept empty (the degree is recorded as held, its "
-        "date as missing)",
+        "{n} 行没有毕业日期：已留空（{rows}）。学历记为已取得，毕业日期显示为缺失。",
+        "{n_rows} no graduation date: kept empty ({rows}). The degree is recorded as held, its "
+        "date as missing.",
     ),
     "title_obtained_on": (
-        "{n} 行没有取得职称日期：已留空（职称记为已取得，取得日期显示为缺失）",
-        "{n} rows have no title date: kept empty (the title is recorded as held, its date as "
-        "missing)",
+        "{n} 行没有取得职称日期：已留空（{rows}）。职称记为已取得，取得日期显示为缺失。",
+        "{n_rows} no title date: kept empty ({rows}). The title is recorded as held, its date "
+        "as missing.",
     ),
 }
 
