@@ -38,9 +38,15 @@ def test_dry_run_then_status_result_and_commit(world, api):
         "rejected": 0,
         "errors": [],
     }
-    # The roster has no start dates at the school: the import date stands in, and says so.
-    assert [n["count"] for n in notes] == [2, 2, 2] and "进本校年月" in notes[0]["reason"]
-    assert "start date" in notes[0]["reason_en"]
+    # The roster has no start dates at the school, nor graduation or title dates: they are
+    # kept empty (never the import date), and the result says which rows.
+    assert [(n["key"], n["count"], n["rows"]) for n in notes] == [
+        ("employment_start", 2, [2, 3]),
+        ("graduation_date", 2, [2, 3]),
+        ("title_obtained_on", 2, [2, 3]),
+    ]
+    assert "进本校年月" in notes[0]["reason"] and "已留空" in notes[0]["reason"]
+    assert notes[2]["reason_en"].startswith("2 rows have no title date: kept empty (rows 2, 3)")
 
     response = client.post(f"/api/imports/{job['id']}/commit")
     assert response.status_code == 200 and response.json()["status"] == "committed"
@@ -107,3 +113,19 @@ def test_openapi_lists_the_import_endpoints(client, db):
     assert "get" in paths["/api/imports/{job_id}"]
     assert "get" in paths["/api/imports/{job_id}/result"]
     assert "post" in paths["/api/imports/{job_id}/commit"]
+
+
+def test_the_teacher_api_gives_a_date_never_given_as_null_and_the_record_incomplete(world, api):
+    from tests.imports.test_teacher_import import HEADER
+
+    client = api("admin")
+    header = [*HEADER, "进本校年月", "毕业日期", "取得职称日期"]
+    data = _xlsx([[*_row(world, 1), None, None, None]], header)
+    assert _post_file(client, data, dry_run=False).json()["status"] == "committed"
+    teacher = Teacher.objects.get(name="测试1")
+    body = client.get(f"/api/teachers/{teacher.pk}").json()
+    assert [t["obtained_on"] for t in body["titles"]] == [None]
+    assert [(e["end_date"], e["end_date_missing"]) for e in body["education"]] == [(None, True)]
+    assert [e["start_date"] for e in body["employments"]] == [None]
+    lacks = {m["field"] for m in body["completeness"]["missing"]}
+    assert {"start_date", "graduation_date", "obtained_on"} <= lacks

@@ -170,7 +170,8 @@ def test_annotated_workbook_reads_csv_and_keeps_excel_row_numbers():
 def test_template_lists_headings_and_allowed_values():
     content = template_workbook(TEACHER_COLUMNS, "教师")
     wb = load_workbook(io.BytesIO(content))
-    assert wb.sheetnames == ["教师", "允许值"]
+    assert wb.sheetnames == ["教师", "允许值", "下拉选项"]
+    assert wb["下拉选项"].sheet_state == "hidden"
     heading = [c.value for c in wb["教师"][1]]
     assert heading[:2] == ["姓名*", "身份证号*"] and "性别" in heading
     allowed = list(wb["允许值"].iter_rows(values_only=True))

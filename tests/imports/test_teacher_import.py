@@ -5,6 +5,7 @@ import json
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -103,9 +104,35 @@ def test_a_changed_school_becomes_a_new_employment_record(world):
     result = import_file(actor=actor, kind="teachers", data=_xlsx([moved]), filename="b.xlsx")
     assert result.changed == 1
     t = Teacher.objects.get(name="测试1")
-    jobs = list(t.employments.order_by("start_date", "pk"))
+    jobs = list(t.employments.order_by("pk"))
     assert len(jobs) == 2 and jobs[0].end_date is not None and jobs[1].end_date is None
     assert t.current_school == world["schools"]["b"]
+    # The file gives no start date at the new school: kept empty and said, never the import's.
+    assert jobs[1].start_date is None
+    assert [n["key"] for n in result.notes()] == ["employment_start"]
+
+
+def test_a_changed_post_at_the_same_school_without_a_date_keeps_the_tenure(world):
+    actor = world["users"]["district"]
+    import_file(actor=actor, kind="teachers", data=_xlsx([_row(world, 1)]), filename="a.xlsx")
+    Employment.objects.filter(teacher__name="测试1").update(start_date=date(2020, 9, 1))
+    changed = _row(world, 1, **{"任教学科": "语文"})
+    result = import_file(actor=actor, kind="teachers", data=_xlsx([changed]), filename="b.xlsx")
+    assert result.changed == 1 and result.notes() == []
+    job = Teacher.objects.get(name="测试1").employments.get()
+    assert (job.main_subject, job.start_date) == ("chinese", date(2020, 9, 1))
+
+
+def test_a_move_with_its_start_date_closes_the_previous_post_the_day_before(world):
+    actor = world["users"]["district"]
+    import_file(actor=actor, kind="teachers", data=_xlsx([_row(world, 1)]), filename="a.xlsx")
+    moved = [*_row(world, 1, **{"学校代码": world["schools"]["b"].code}), "2024-09-01"]
+    data = _xlsx([moved], [*HEADER, "进本校年月"])
+    result = import_file(actor=actor, kind="teachers", data=data, filename="b.xlsx")
+    assert result.changed == 1 and result.notes() == []
+    old, new = Teacher.objects.get(name="测试1").employments.order_by("pk")
+    assert (old.start_date, old.end_date) == (None, date(2024, 8, 31))
+    assert (new.start_date, new.end_date) == (date(2024, 9, 1), None)
 
 
 @pytest.mark.parametrize(
@@ -289,27 +316,103 @@ def test_command_shows_progress_on_standard_error(world, tmp_path):
     assert err.getvalue() == ""
 
 
-def test_dates_the_file_leaves_out_are_filled_in_and_said(world, client):
+def test_dates_the_file_leaves_out_are_kept_empty_reported_and_shown_missing(world, client):
+    from qiangshi.rotation.selectors import candidates
+    from qiangshi.teachers.selectors import teacher_completeness
+
     header = [*HEADER, "进本校年月", "毕业日期", "取得职称日期"]
     dated = [*_row(world, 1), "2015-09", "2012-07-01", "2018-09-01"]
     undated = [*_row(world, 2), None, None, None]
     data = _xlsx([dated, undated], header)
     admin = world["users"]["admin"]
-    preview = import_file(actor=admin, kind="teachers", data=data, filename="d.xlsx", dry_run=True)
-    assert [n["count"] for n in preview.notes()] == [1, 1, 1]
-    assert "start date" in preview.notes()[0]["reason_en"]
+    client.force_login(admin)
+
+    # The preview (a job validated, nothing written) lists the rows, in both languages.
+    response = client.post(
+        reverse("web:import_list"),
+        {"kind": "teachers", "file": SimpleUploadedFile("d.xlsx", data)},
+    )
+    preview = ImportJob.objects.get()
+    assert response.status_code == 302 and preview.status == "validated"
+    assert [(n["key"], n["count"], n["rows"]) for n in preview.notes] == [
+        ("employment_start", 1, [3]),
+        ("graduation_date", 1, [3]),
+        ("title_obtained_on", 1, [3]),
+    ]
+    assert preview.notes[2]["reason_zh"].startswith("1 行没有取得职称日期：已留空（第 3 行）")
+    assert preview.notes[2]["reason_en"].startswith("1 row has no title date: kept empty (row 3)")
+    page = client.get(reverse("web:import_detail", args=[preview.pk])).content.decode()
+    assert 'id="import-notes"' in page and "1 行没有取得职称日期：已留空（" in page
+    notes = page[page.index('id="import-notes"') :].split("</div>\n")[1]
+    assert "第 3 行" in notes and timezone.localdate().isoformat() not in notes
+
     result = import_file(actor=admin, kind="teachers", data=data, filename="d.xlsx")
     assert result.committed and [n["count"] for n in result.notes()] == [1, 1, 1]
+    assert [n["count"] for n in result.job.notes] == [1, 1, 1]
+
+    # Nothing invented: the dates are empty, the degree and title are still held.
     undated_teacher = Teacher.objects.get(name="测试2")
-    assert undated_teacher.employments.get().start_date == timezone.localdate()
-    assert Teacher.objects.get(name="测试1").employments.get().start_date == date(2015, 9, 1)
-    job = result.job
-    assert [n["count"] for n in job.notes] == [1, 1, 1]
-    client.force_login(admin)
-    page = client.get(reverse("web:import_detail", args=[job.pk])).content.decode()
-    assert 'id="import-notes"' in page and "进本校年月" in page
+    job = undated_teacher.employments.get()
+    education = undated_teacher.education_records.get()
+    title = undated_teacher.title_records.get()
+    assert (job.start_date, education.end_date, title.obtained_on) == (None, None, None)
+    assert education.end_date_missing and education.is_completed
+    assert undated_teacher.highest_education == education
+    assert undated_teacher.current_title == title
+    dated_teacher = Teacher.objects.get(name="测试1")
+    assert dated_teacher.employments.get().start_date == date(2015, 9, 1)
+    assert dated_teacher.title_records.get().obtained_on == date(2018, 9, 1)
+    assert not dated_teacher.education_records.get().end_date_missing
+
+    # The record is incomplete and its page shows the dates as missing, not as a date.
+    lacks = {m["field"] for m in teacher_completeness(undated_teacher)["missing"]}
+    assert {"start_date", "graduation_date", "obtained_on"} <= lacks
+    lacks = {m["field"] for m in teacher_completeness(dated_teacher)["missing"]}
+    assert not {"start_date", "graduation_date", "obtained_on"} & lacks
+    detail = client.get(reverse("web:teacher_detail", args=[undated_teacher.pk])).content
+    detail = detail.decode()
+    for field in ("start_date", "end_date", "obtained_on"):
+        assert f'data-missing-date="{field}"' in detail
+
+    # Rotation cannot count years at the school from a date nobody gave.
+    _, people = candidates(world["tree"]["siming"], timezone.localdate().year)
+    person = next(c for c in people if c.teacher_id == undated_teacher.pk)
+    assert person.since is None and "start_missing" in person.reasons and not person.eligible
+
+    # The same file again: nothing to change, nothing to say.
     again = import_file(actor=admin, kind="teachers", data=data, filename="d.xlsx")
-    assert again.unchanged == 2 and again.notes() == []  # nothing filled in a second time
+    assert (again.new, again.changed, again.unchanged) == (0, 0, 2) and again.notes() == []
+    assert undated_teacher.employments.get().start_date is None
+
+
+def test_the_roster_sent_again_with_the_dates_fills_them_in(world):
+    from qiangshi.teachers.selectors import teacher_completeness
+
+    header = [*HEADER, "进本校年月", "毕业日期", "取得职称日期"]
+    admin = world["users"]["admin"]
+    undated = _xlsx([[*_row(world, 1), None, None, None]], header)
+    import_file(actor=admin, kind="teachers", data=undated, filename="a.xlsx")
+    dated = _xlsx([[*_row(world, 1), "2015-09", "2012-07-01", "2018-09-01"]], header)
+    preview = import_file(actor=admin, kind="teachers", data=dated, filename="b.xlsx", dry_run=True)
+    assert (preview.new, preview.changed, preview.unchanged) == (0, 1, 0)
+    result = import_file(actor=admin, kind="teachers", data=dated, filename="b.xlsx")
+    assert (result.new, result.changed, result.unchanged) == (0, 1, 0) and result.notes() == []
+    t = Teacher.objects.get(name="测试1")
+    job, education, title = (
+        t.employments.get(),
+        t.education_records.get(),
+        t.title_records.get(),
+    )  # completed in place: no second record of any kind
+    assert job.start_date == date(2015, 9, 1) and job.end_date is None
+    assert (education.end_date, education.end_date_missing) == (date(2012, 7, 1), False)
+    assert title.obtained_on == date(2018, 9, 1)
+    lacks = {m["field"] for m in teacher_completeness(t)["missing"]}
+    assert not {"start_date", "graduation_date", "obtained_on"} & lacks
+    audit = AuditLog.objects.filter(action="teacher.import_update", object_id=str(t.pk)).get()
+    assert audit.changes["titlerecord.obtained_on"] == [None, "2018-09-01"]
+    assert audit.changes["employment.start_date"] == [None, "2015-09-01"]
+    again = import_file(actor=admin, kind="teachers", data=dated, filename="b.xlsx")
+    assert (again.changed, again.unchanged) == (0, 1)
 
 
 def test_the_command_says_what_it_filled_in_without_changing_its_json(world, tmp_path, capsys):
@@ -319,6 +422,22 @@ def test_the_command_says_what_it_filled_in_without_changing_its_json(world, tmp
     call_command("import", "teachers", str(path), user=admin, format="json", dry_run=True)
     out, err = capsys.readouterr()
     assert set(json.loads(out)) == {"new", "changed", "unchanged", "rejected", "errors"}
-    assert "note: 1 名教师没有填写进本校年月" in err and "start date" in err
+    assert "note: 1 行没有填写进本校年月：已留空" in err and "kept empty" in err
     call_command("import", "teachers", str(path), user=admin, dry_run=True, no_progress=True)
-    assert "  note: 1 条学历没有毕业日期" in capsys.readouterr().out
+    assert "  note: 1 行没有毕业日期：已留空" in capsys.readouterr().out
+
+
+def test_a_note_names_the_first_rows_and_says_how_many_more():
+    from qiangshi.imports.services import MissingDates
+
+    missing = MissingDates()
+    for row in range(2, 40):
+        missing.add("graduation_date", row)
+    (note,) = missing.notes()
+    assert note["count"] == 38 and note["rows"] == list(range(2, 22))
+    assert note["reason_en"].startswith("38 rows have no graduation date: kept empty (rows 2, 3,")
+    assert ", 21, …)" in note["reason_en"]
+    assert (
+        note["reason_zh"].startswith("38 行没有毕业日期：已留空（第 2、3、")
+        and "21 行等）" in note["reason_zh"]
+    )

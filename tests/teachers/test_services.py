@@ -472,3 +472,37 @@ def test_completeness_follows_the_national_rules(world):
         ]
     }
     assert not {"senior_secondary", "appraisal", "teaching_load"} & fields
+
+
+def test_a_transfer_needs_its_start_date_never_a_guess(world):
+    teacher = world["teachers"]["a"]
+    with pytest.raises(ApplicationError) as exc:
+        services.employment_change(
+            actor=world["users"]["admin"],
+            teacher=teacher,
+            data={"school": world["schools"]["b"], "employment_type": "established"},
+        )
+    assert "start_date" in exc.value.fields
+    assert teacher.employments.filter(end_date__isnull=True).get().school == world["schools"]["a"]
+
+
+def test_an_employment_whose_start_was_never_given_can_still_end_or_be_left(world):
+    from qiangshi.teachers.models import Employment
+
+    teacher = world["teachers"]["a"]
+    Employment.objects.filter(teacher=teacher).update(start_date=None)
+    job = services.employment_change(
+        actor=world["users"]["admin"],
+        teacher=teacher,
+        data={
+            "school": world["schools"]["b"],
+            "employment_type": "established",
+            "start_date": date(2024, 9, 1),
+        },
+    )
+    old = teacher.employments.exclude(pk=job.pk).get()
+    assert (old.start_date, old.end_date) == (None, date(2024, 8, 31))
+    ended = services.employment_end(
+        actor=world["users"]["admin"], teacher=teacher, end_date=date(2025, 1, 31), reason="retired"
+    )
+    assert ended.end_date == date(2025, 1, 31)

@@ -270,3 +270,17 @@ def test_appraisal_year_input_carries_min_and_max(client, world):
     html = client.get(_urls(teacher, "appraisal", record)[0]).content.decode()
 
     assert 'min="1950"' in html and 'max="2100"' in html
+
+
+def test_a_person_entering_a_title_or_a_post_gives_its_date(world):
+    """The registry may lack these dates (an import's file left them out), but the forms a
+    person fills in still ask for them: nothing falls back on today's date."""
+    from qiangshi.web.forms import EmploymentChangeForm, record_form_class
+
+    title = record_form_class("title")({"rank": "first"})
+    assert not title.is_valid() and "obtained_on" in title.errors
+    move = EmploymentChangeForm(
+        {"school": world["schools"]["b"].pk, "employment_type": "established"},
+        actor=world["users"]["admin"],
+    )
+    assert not move.is_valid() and "start_date" in move.errors

@@ -2,10 +2,11 @@
 
 `annotated_workbook` writes the uploaded rows back (any format in, xlsx out), at the same Excel
 rows and columns, with every cell that has a problem filled red and a column of reasons
-appended. `template_workbook` is the header row of a kind (required columns marked *) and a
-second sheet "允许值" listing each enumeration's allowed values in Chinese and English.
-Both use openpyxl's write-only mode; every value goes through `core.xlsx.safe_cell_value`
-(no formula injection).
+appended. `template_workbook` is the header row of a kind (required columns marked *), an
+example row, drop-down lists on the coded columns, and a second sheet "允许值" listing each
+enumeration's allowed values in Chinese and English. The annotated workbook uses openpyxl's
+write-only mode (it may be large); every value goes through `core.xlsx.safe_cell_value` (no
+formula injection).
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from qiangshi.core.xlsx import safe_cell_value
-from qiangshi.engines import tabular
+from qiangshi.engines import cells, tabular
 
+from . import examples
+from .examples import choice_labels
 from .limits import max_rows, read_limits
-from .specs import NONE, Column
+from .specs import Column
 
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 BAD_FONT = Font(color="9C0006")
@@ -120,56 +124,106 @@ def annotated_workbook(
 
 
 def _allowed_values(column: Column) -> list[tuple[str, str, str]]:
-    """(code, Chinese label, English label) for each allowed value of an enumeration column.
-
-    `Column.choices` lists {code: [Chinese label, English label, code, variants…]}.
-    """
-    rows = []
-    for code, names in (column.choices or {}).items():
-        names = [str(n) for n in names]
-        if names and names[0] == code and len(names) > 2:  # older layout: [code, zh, en, …]
-            names = names[1:]
-        zh = names[0] if names else code
-        en = names[1] if len(names) > 1 else code
-        if code == NONE:
-            en = "none"
-        rows.append((code, zh, en))
-    return rows
+    """(code, Chinese label, English label) for each allowed value of an enumeration column."""
+    zh = dict(choice_labels(column, english=False))
+    return [(code, zh[code], en) for code, en in choice_labels(column, english=True)]
 
 
-def template_workbook(columns: Sequence[Column], sheet_title: str) -> bytes:
-    """A blank import template: the Chinese headings (required ones marked *) and "允许值"."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=sheet_title[:31])
+_BOOLEAN_LABELS = {False: ["是", "否"], True: ["Yes", "No"]}
+LISTS_SHEET = {False: "下拉选项", True: "Lists"}
+EXAMPLE_NOTE = {
+    False: "示例行：请照此格式填写。原样保留时，导入会跳过这一行。",
+    True: "Example row: fill in your rows like it. Left as it is, the import skips it.",
+}
+EXAMPLE_FONT = Font(italic=True, color="7F7F7F")
+
+
+def _dropdown(column: Column, english: bool) -> list[str]:
+    """The values a coded column's drop-down list offers, in the template's language."""
+    if column.choices:
+        return [label for _code, label in choice_labels(column, english)]
+    if column.parse is cells.boolean:
+        return _BOOLEAN_LABELS[english]
+    return []
+
+
+def template_workbook(
+    columns: Sequence[Column], sheet_title: str, *, language: str = "zh-hans"
+) -> bytes:
+    """A blank import template in `language` (Chinese by default): the headings (required
+    ones marked *), one example row (`examples.example_row`, which the import skips if it is
+    left in place), a drop-down list (Excel data validation) on every coded column, and a sheet
+    listing each enumeration's allowed values in Chinese and English."""
+    english = language.startswith("en")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet_title[:31]
     ws.freeze_panes = "A2"
-    heading = []
-    for column in columns:
-        title = column.title_zh + ("*" if column.required else "")
-        cell = WriteOnlyCell(ws, value=title)
+    allowed_title = "Allowed values" if english else ALLOWED_SHEET
+    for index, column in enumerate(columns, start=1):
+        title = (column.title_en if english else column.title_zh) + ("*" if column.required else "")
+        cell = ws.cell(1, index, title)
         cell.font = BOLD
         cell.fill = REQUIRED_FILL if column.required else HEADER_FILL
         if column.choices:
-            cell.comment = Comment(f"可选值见“{ALLOWED_SHEET}”工作表", "强师")
-        heading.append(cell)
-    for index, column in enumerate(columns):  # widths before the first row (write-only)
-        width = max(10, len(column.title_zh) * 2 + 4)
-        ws.column_dimensions[tabular.column_letter(index + 1)].width = width
-    ws.append(heading)
+            note = (
+                f"Choose from the list; all values are on the sheet '{allowed_title}'"
+                if english
+                else f"从下拉列表中选择；全部可选值见“{allowed_title}”工作表"
+            )
+            cell.comment = Comment(note, "强师")
+        width = max(10, len(title) * (1 if english else 2) + 4)
+        ws.column_dimensions[tabular.column_letter(index)].width = width
+    for index, value in enumerate(examples.example_row(columns, language), start=1):
+        cell = ws.cell(2, index, _value(value) if value != "" else None)
+        cell.font = EXAMPLE_FONT
+        cell.number_format = "@"  # text: Excel keeps "2015-09-01" and "0010" as written
+    ws.cell(2, 1).comment = Comment(EXAMPLE_NOTE[english], "强师")
 
-    allowed = wb.create_sheet(title=ALLOWED_SHEET)
+    allowed = wb.create_sheet(title=allowed_title)
     allowed.freeze_panes = "A2"
     for letter, width in zip("ABCDE", (18, 20, 22, 24, 34), strict=True):
         allowed.column_dimensions[letter].width = width
     titles = ["列名", "column", "代码 code", "中文", "English"]
-    row = []
-    for title in titles:
-        cell = WriteOnlyCell(allowed, value=title)
+    allowed.append(titles)
+    for cell in allowed[1]:
         cell.font, cell.fill = BOLD, HEADER_FILL
-        row.append(cell)
-    allowed.append(row)
     for column in columns:
         for code, zh, en in _allowed_values(column):
             allowed.append([_value(v) for v in (column.title_zh, column.key, code, zh, en)])
+
+    # Each drop-down reads its values from a column of a hidden sheet (an inline list is
+    # limited to 255 characters, too few for the subjects).
+    lists = wb.create_sheet(title=LISTS_SHEET[english])
+    lists.sheet_state = "hidden"
+    message = (
+        ("Not a listed value", "Choose a value from the list.")
+        if english
+        else ("不在可选值中", "请从下拉列表中选择。")
+    )
+    used = 0
+    for index, column in enumerate(columns, start=1):
+        values = _dropdown(column, english)
+        if not values:
+            continue
+        used += 1
+        letter = tabular.column_letter(used)
+        lists.cell(1, used, column.key)
+        for row, value in enumerate(values, start=2):
+            lists.cell(row, used, _value(value))
+        target = tabular.column_letter(index)
+        validation = DataValidation(
+            type="list",
+            formula1=f"'{lists.title}'!${letter}$2:${letter}${len(values) + 1}",
+            allow_blank=True,
+            showDropDown=False,  # openpyxl's name for "hide the in-cell arrow": keep it shown
+            showErrorMessage=True,
+            errorStyle="warning",  # a code or another accepted spelling may still be typed
+            errorTitle=message[0],
+            error=message[1],
+        )
+        validation.add(f"{target}2:{target}1048576")
+        ws.add_data_validation(validation)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

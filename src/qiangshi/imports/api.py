@@ -81,7 +81,12 @@ class ProblemOut(Schema):
 
 
 class NoteOut(Schema):
-    count: int
+    key: str = Field(
+        "",
+        description="The date left out: employment_start, graduation_date or title_obtained_on",
+    )
+    count: int = Field(description="Rows whose file left the date out (kept empty)")
+    rows: list[int] = Field(default_factory=list, description="The first of those Excel rows")
     reason: str
     reason_zh: str
     reason_en: str

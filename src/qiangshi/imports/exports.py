@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import TextChoices
+from django.db.models import Q, TextChoices
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -205,15 +205,16 @@ def load_state(teacher_ids: list[int], today: date | None = None) -> TeacherStat
     education: dict[int, dict[str, Any]] = {}
     for e in (
         EducationRecord.objects.filter(
-            teacher_id__in=teacher_ids, end_date__isnull=False, end_date__lte=today
+            Q(end_date__lte=today) | Q(end_date__isnull=True, end_date_missing=True),
+            teacher_id__in=teacher_ids,
         )
         .order_by()
         .values("teacher_id", "level", "institution", "major", "end_date")
     ):
         best = education.get(e["teacher_id"])
-        if best is None or (EDUCATION_RANK[e["level"]], e["end_date"]) > (
+        if best is None or (EDUCATION_RANK[e["level"]], e["end_date"] or date.min) > (
             EDUCATION_RANK[best["level"]],
-            best["end_date"],
+            best["end_date"] or date.min,
         ):
             education[e["teacher_id"]] = e
     title: dict[int, dict[str, Any]] = {}
@@ -223,9 +224,9 @@ def load_state(teacher_ids: list[int], today: date | None = None) -> TeacherStat
         .values("teacher_id", "rank", "obtained_on")
     ):
         best = title.get(t["teacher_id"])
-        if best is None or (TITLE_RANK[t["rank"]], t["obtained_on"]) > (
+        if best is None or (TITLE_RANK[t["rank"]], t["obtained_on"] or date.min) > (
             TITLE_RANK[best["rank"]],
-            best["obtained_on"],
+            best["obtained_on"] or date.min,
         ):
             title[t["teacher_id"]] = t
     certificate: dict[int, dict[str, Any]] = {}

@@ -316,7 +316,7 @@ def _classify(r: HistoryRow, records: list[dict[str, Any]]) -> tuple | None:
     if r.kind == "titles":
         obtained = r.updates.get("obtained_on", match["obtained_on"])
         appointed = r.values.get("appointed_on", match["appointed_on"])
-        if appointed and appointed < obtained:
+        if appointed and obtained and appointed < obtained:
             return (
                 "obtained_on",
                 obtained,
@@ -351,7 +351,8 @@ def _employment_schools(actor, rows: list[HistoryRow], reject) -> list[HistoryRo
     has_open: set[int] = set()
     for qs in filter_in(Employment.objects.order_by(), "teacher_id", teacher_ids):
         for tid, start, end in qs.values_list("teacher_id", "start_date", "end_date"):
-            latest[tid] = max(latest.get(tid, start), start)
+            if start is not None:  # a start date never given: no bound
+                latest[tid] = max(latest.get(tid, start), start)
             if end is None:
                 has_open.add(tid)
     kept = []
@@ -378,8 +379,9 @@ def _employment_schools(actor, rows: list[HistoryRow], reject) -> list[HistoryRo
     return kept
 
 
-def _overlaps(a: tuple[date, date | None], b: tuple[date, date | None]) -> bool:
-    return a[0] <= (b[1] or date.max) and b[0] <= (a[1] or date.max)
+def _overlaps(a: tuple[date | None, date | None], b: tuple[date | None, date | None]) -> bool:
+    """Whether two periods overlap; a start never given may lie anywhere before the end."""
+    return (a[0] or date.min) <= (b[1] or date.max) and (b[0] or date.min) <= (a[1] or date.max)
 
 
 def _employment_periods(rows: list[HistoryRow], existing, reject) -> list[HistoryRow]:
@@ -407,12 +409,14 @@ def _employment_periods(rows: list[HistoryRow], existing, reject) -> list[Histor
         if clash is not None:
             where = f"第 {clash[2]} 行" if clash[2] else "已登记的任职记录"
             where_en = f"row {clash[2]}" if clash[2] else "a registered employment"
+            since_zh = f"{clash[0]:%Y-%m-%d} 起" if clash[0] else "开始日期缺失"
+            since_en = f"from {clash[0]:%Y-%m-%d}" if clash[0] else "start date missing"
             reject(
                 r.row,
                 "start_date",
                 r.values["start_date"],
-                f"任职时间与{where}（{clash[0]:%Y-%m-%d} 起）重叠",
-                f"The period overlaps {where_en} (from {clash[0]:%Y-%m-%d})",
+                f"任职时间与{where}（{since_zh}）重叠",
+                f"The period overlaps {where_en} ({since_en})",
             )
             continue
         others.append((*mine, r.row))

@@ -68,6 +68,7 @@ from .models import ImportJob, ImportKind, ImportLayout, ImportStatus
 from .national import national_to_import_file
 from .selectors import columns_for
 from .services import import_file
+from .specs import ignore_problem_column
 
 logger = logging.getLogger(__name__)
 
@@ -522,7 +523,8 @@ def _header_info(data: bytes, filename: str, kind: str, mapping: dict[str, str])
     try:
         table = tabular.read_table(data, filename, max_rows=max_rows(), limits=read_limits())
         specs = [tabular.ColumnSpec(c.key, list(c.names), c.required) for c in columns]
-        match = tabular.match_headers(table.header, specs, overrides=mapping or {})
+        overrides = ignore_problem_column(table.header, columns, mapping)
+        match = tabular.match_headers(table.header, specs, overrides=overrides)
     except (tabular.TableError, ValueError):
         return {}
     return {

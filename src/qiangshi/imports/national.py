@@ -181,7 +181,7 @@ def _work(ids: list[int]) -> dict[int, list[dict]]:
                 "end_date": job["end_date"],
             }
         )
-    return _ordered(out, lambda r: r["start_date"])
+    return _ordered(out, lambda r: r["start_date"] or date.min)
 
 
 def _employment(ids: list[int]) -> dict[int, list[dict]]:
@@ -205,7 +205,7 @@ def _employment(ids: list[int]) -> dict[int, list[dict]]:
     for items in out.values():
         for r in items:
             r["school_code"], r["school_name"] = r["school__code"], r["school__name"]
-    return _ordered(out, lambda r: r["start_date"])
+    return _ordered(out, lambda r: r["start_date"] or date.min)
 
 
 def _title(ids: list[int]) -> dict[int, list[dict]]:
@@ -214,7 +214,9 @@ def _title(ids: list[int]) -> dict[int, list[dict]]:
         .order_by()
         .values("teacher_id", "rank", "obtained_on", "appointed_on")
     )
-    return _ordered(_by_teacher(rows), lambda r: (r["obtained_on"], TITLE_RANK[r["rank"]]))
+    return _ordered(
+        _by_teacher(rows), lambda r: (r["obtained_on"] or date.min, TITLE_RANK[r["rank"]])
+    )
 
 
 def _appraisal(ids: list[int]) -> dict[int, list[dict]]:
@@ -269,7 +271,7 @@ def _recognition(ids: list[int]) -> dict[int, list[dict]]:
         for r in items:
             r["title"] = f"{levels.get(r['level'], r['level'])}{kinds.get(r['kind'], r['kind'])}"
             r["start_year"] = r["start_date"].year
-    return _ordered(out, lambda r: r["start_date"])
+    return _ordered(out, lambda r: r["start_date"] or date.min)
 
 
 LOADERS = {

@@ -51,7 +51,7 @@ from qiangshi.teachers.models import (
     TitleRecord,
 )
 
-from . import facilities, history, schools
+from . import examples, facilities, history, schools
 from .limits import max_rows, read_limits
 from .models import ImportJob, ImportKind, ImportLayout, ImportStatus
 from .specs import (
@@ -61,6 +61,7 @@ from .specs import (
     SCHOOL_COLUMNS,
     TEACHER_COLUMNS,
     Column,
+    ignore_problem_column,
 )
 
 CHUNK = 5000  # keys per IN (…) query: below SQLite's bound-parameter limit (32,766)
@@ -105,23 +106,15 @@ class ImportResult:
     problems: list[Problem] = field(default_factory=list)
     committed: bool = False
     job: ImportJob | None = None
-    # column key → records given the import date because the row left that date out
-    standins: Counter = field(default_factory=Counter)
+    # column key → the rows whose file left that date out (kept empty, see `notes`)
+    standins: "MissingDates" = field(default_factory=lambda: MissingDates())
 
     def notes(self) -> list[dict[str, Any]]:
-        """What the import fills in for the dates the file leaves out, as notes in both
-        languages, {"count", "reason_zh", "reason_en"} (not problems: such a row is imported;
+        """The dates the file leaves out, kept empty, as notes in both languages:
+        {"key", "count", "rows" (the first Excel rows), "reason_zh", "reason_en"} (not
+        problems: such a row is imported, its record marked incomplete;
         `selectors.job_notes` adds the reason in the reader's language)."""
-        today = f"{timezone.localdate():%Y-%m-%d}"
-        return [
-            {
-                "count": count,
-                "reason_zh": zh.format(n=count, date=today),
-                "reason_en": en.format(n=count, date=today),
-            }
-            for key, (zh, en) in _STANDIN_NOTES.items()
-            if (count := self.standins.get(key, 0))
-        ]
+        return self.standins.notes()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -133,21 +126,71 @@ class ImportResult:
         }
 
 
-_STANDIN_NOTES = {
+class MissingDates:
+    """The rows of an import whose file leaves a date out, per column key: counted, and the
+    first `ROWS_LISTED` of them kept by Excel row number to be named in the note."""
+
+    ROWS_LISTED = 20
+
+    def __init__(self) -> None:
+        self.counts: Counter = Counter()
+        self.rows: dict[str, list[int]] = defaultdict(list)
+
+    def add(self, key: str, row: int) -> None:
+        self.counts[key] += 1
+        listed = self.rows[key]
+        if len(listed) < self.ROWS_LISTED:
+            listed.append(row)
+
+    def get(self, key: str, default: int = 0) -> int:
+        return self.counts.get(key, default)
+
+    def clear(self) -> None:
+        self.counts.clear()
+        self.rows.clear()
+
+    def notes(self) -> list[dict[str, Any]]:
+        out = []
+        for key, (zh, en) in _MISSING_DATE_NOTES.items():
+            count = self.counts.get(key, 0)
+            if not count:
+                continue
+            rows = sorted(self.rows.get(key, []))
+            more = count > len(rows)
+            rows_zh = "第 " + "、".join(map(str, rows)) + " 行" + ("等" if more else "")
+            rows_en = ("rows " if count > 1 else "row ") + ", ".join(map(str, rows))
+            rows_en += ", …" if more else ""
+            n_rows = f"{count} rows have" if count > 1 else "1 row has"
+            out.append(
+                {
+                    "key": key,
+                    "count": count,
+                    "rows": rows,
+                    "reason_zh": zh.format(n=count, rows=rows_zh),
+                    "reason_en": en.format(n_rows=n_rows, rows=rows_en),
+                }
+            )
+        return out
+
+
+# What an import says of the dates a file leaves out: each is kept empty (never the import
+# date), and the record shows the date as missing and counts as incomplete.
+_MISSING_DATE_NOTES = {
     "employment_start": (
-        "{n} 名教师没有填写进本校年月：以导入日期 {date} 代替（交流轮岗从该日期起计算在本校年限）",
-        "{n} teachers have no start date at their school: the import date {date} stands in "
-        "(rotation counts their years at the school from it)",
+        "{n} 行没有填写进本校年月：已留空（{rows}）。交流轮岗将这些教师列为“进本校日期缺失”，"
+        "不计为符合条件。",
+        "{n_rows} no start date at the school: kept empty ({rows}). Rotation lists these "
+        "teachers as 'start date missing', not as eligible.",
     ),
     "graduation_date": (
-        "{n} 条学历没有毕业日期：以导入日期 {date} 代替（自该日期起计为已取得）",
-        "{n} education records have no graduation date: the import date {date} stands in "
-        "(the degree counts as held from then)",
+        "{n} 行没有毕业日期：已留空（{rows}）。学历记为已取得，毕业日期显示为缺失。",
+        "{n_rows} no graduation date: kept empty ({rows}). The degree is recorded as held, its "
+        "date as missing.",
     ),
     "title_obtained_on": (
-        "{n} 条职称没有取得日期：以导入日期 {date} 代替（自该日期起计为已取得）",
-        "{n} titles have no date obtained: the import date {date} stands in (the title counts "
-        "as held from then)",
+        "{n} 行没有取得职称日期：已留空（{rows}）。职称记为已取得，取得日期显示为缺失。",
+        "{n_rows} no title date: kept empty ({rows}). The title is recorded as held, its date "
+        "as missing.",
     ),
 }
 
@@ -178,7 +221,8 @@ def _read(
         table = tabular.read_table(
             data, filename, max_rows=max_rows(), lazy=lazy, limits=read_limits()
         )
-        match = tabular.match_headers(table.header, specs, overrides=mapping or {})
+        overrides = ignore_problem_column(table.header, columns, mapping)
+        match = tabular.match_headers(table.header, specs, overrides=overrides)
     except tabular.TableError as exc:
         raise _table_error(exc) from None
     return table, match
@@ -263,9 +307,13 @@ def _parse_rows(table, match, columns: list[Column]):
     first_row = table.first_data_row
     cell_error = cells.CellError
     parse_cell = _parse_cell
+    # The template's example row, left in place above the user's rows, is skipped.
+    is_example = examples.example_matcher(columns, match.mapping)
     for offset, raw in enumerate(rows):
         if as_list:
             rows[offset] = None  # parsed values replace the raw cells: free them as we go
+        if offset == 0 and is_example(raw):
+            continue
         row_no = first_row + offset
         first = raw[0] if raw else None
         if (first is None or (first.__class__ is str and not first.strip())) and _is_blank_row(raw):
@@ -648,6 +696,10 @@ class _TeacherState:
     levels: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     certs: dict[int, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
     backbone: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # {teacher: {rank or level: record pk}} of the records whose date was never given, which a
+    # row that now gives it fills in
+    undated_titles: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    undated_levels: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
 
 
 def _load_state(teacher_ids: list[int], today: date) -> _TeacherState:
@@ -657,11 +709,16 @@ def _load_state(teacher_ids: list[int], today: date) -> _TeacherState:
         for job in qs.values_list("pk", "teacher_id", "start_date", *EMPLOYMENT_KEYS, named=True):
             state.jobs[job.teacher_id] = job
     for qs in filter_in(TitleRecord.objects.all(), "teacher_id", teacher_ids):
-        for tid, rank in qs.values_list("teacher_id", "rank"):
+        for pk, tid, rank, obtained in qs.values_list("pk", "teacher_id", "rank", "obtained_on"):
             state.titles[tid].add(rank)
+            if obtained is None:
+                state.undated_titles[tid][rank] = pk
     for qs in filter_in(EducationRecord.objects.all(), "teacher_id", teacher_ids):
-        for tid, level in qs.values_list("teacher_id", "level"):
+        fields = ("pk", "teacher_id", "level", "end_date", "end_date_missing")
+        for pk, tid, level, end, missing in qs.values_list(*fields):
             state.levels[tid].add(level)
+            if end is None and missing:
+                state.undated_levels[tid][level] = pk
     for qs in filter_in(Certificate.objects.all(), "teacher_id", teacher_ids):
         for tid, stage, subject in qs.values_list("teacher_id", "stage", "subject"):
             state.certs[tid].add((stage, subject))
@@ -687,17 +744,73 @@ def _employment_values(r: _TeacherRow) -> dict[str, Any]:
     }
 
 
+def _fills_start(current, job: dict[str, Any], start: date | None) -> bool:
+    """Whether the row gives the start date the open record at the same school never had."""
+    return (
+        current is not None
+        and current.start_date is None
+        and start is not None
+        and current.school_id == job["school_id"]
+    )
+
+
+def _date_fills(r: _TeacherRow, teacher_id: int, state: _TeacherState) -> list[tuple]:
+    """(model, pk, field, date) for each registered record whose date was never given and that
+    the row now gives: a roster sent again with the dates filled in completes the records."""
+    v = r.values
+    out: list[tuple] = []
+    level, graduated = v.get("education_level"), v.get("graduation_date")
+    if level and graduated:
+        pk = state.undated_levels.get(teacher_id, {}).get(level)
+        if pk is not None:
+            out.append((EducationRecord, pk, "end_date", graduated))
+    rank, obtained = v.get("title_rank"), v.get("title_obtained_on")
+    if rank and obtained:
+        pk = state.undated_titles.get(teacher_id, {}).get(rank)
+        if pk is not None:
+            out.append((TitleRecord, pk, "obtained_on", obtained))
+    return out
+
+
+def _employment_step(current, job: dict[str, Any], start: date | None, today: date) -> str:
+    """How a row that changes a registered teacher's current job is written:
+
+    - "correct": the open record is corrected in place — the row changes the post at the same
+      school without a start date (nobody said when it changed: the tenure stays unbroken),
+      gives the start date that record never had (`_fills_start`), or gives a start no later
+      than the open record's own;
+    - "missing": a new record with its start date empty (a move to another school, or a first
+      post, with no start date given); the previous record, if any, closes the day before the
+      import, the last day the registry can vouch for it;
+    - "new": a new record from the given start, the previous one closed the day before.
+    """
+    if current is None:
+        return "new" if start is not None else "missing"
+    if _fills_start(current, job, start):
+        return "correct"
+    if start is None:
+        if current.school_id == job["school_id"]:
+            return "correct"
+        if current.start_date is not None and current.start_date >= today:
+            return "correct"  # it opened today: closing it before it began is impossible
+        return "missing"
+    if current.start_date is not None and start <= current.start_date:
+        return "correct"
+    return "new"
+
+
 def _records_for(
-    r: _TeacherRow, teacher_id: int, state: _TeacherState, today: date, standins: Counter
+    r: _TeacherRow, teacher_id: int, state: _TeacherState, today: date, standins: MissingDates
 ):
     """New history records the row asks for that the registry does not have yet, as
-    (model, row) pairs; a date the row leaves out is today's, counted in `standins`."""
+    (model, row) pairs; a date the row leaves out stays empty, its row noted in `standins`."""
     v = r.values
     out: list[tuple[type, dict[str, Any]]] = []
     level = v.get("education_level")
     if level and level not in state.levels.get(teacher_id, set()):
-        if not v.get("graduation_date"):
-            standins["graduation_date"] += 1
+        graduated = v.get("graduation_date")
+        if not graduated:
+            standins.add("graduation_date", r.row)
         out.append(
             (
                 EducationRecord,
@@ -706,21 +819,23 @@ def _records_for(
                     "level": level,
                     "institution": v.get("institution", ""),
                     "major": v.get("major", ""),
-                    "end_date": v.get("graduation_date") or today,
+                    "end_date": graduated or None,
+                    # The row names the degree as held: completed, on a date not given.
+                    "end_date_missing": not graduated,
                 },
             )
         )
     rank = v.get("title_rank")
     if rank and rank != NONE and rank not in state.titles.get(teacher_id, set()):
         if not v.get("title_obtained_on"):
-            standins["title_obtained_on"] += 1
+            standins.add("title_obtained_on", r.row)
         out.append(
             (
                 TitleRecord,
                 {
                     "teacher_id": teacher_id,
                     "rank": rank,
-                    "obtained_on": v.get("title_obtained_on") or today,
+                    "obtained_on": v.get("title_obtained_on") or None,
                 },
             )
         )
@@ -837,8 +952,8 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
         job = _employment_values(r)
         start = v.get("employment_start")
         if start is None:
-            standins["employment_start"] += 1
-        employments.append((teacher_id, start or today, *[job[k] for k in EMPLOYMENT_KEYS]))
+            standins.add("employment_start", r.row)
+        employments.append((teacher_id, start, *[job[k] for k in EMPLOYMENT_KEYS]))
         for model, rec in _records_for(r, teacher_id, state, today, standins):
             records[model].append(rec)
         masked = mask(r.number)
@@ -868,6 +983,7 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
     closes: dict[date, list[int]] = defaultdict(list)
     teacher_updates: list[Teacher] = []
     job_updates: list[Employment] = []
+    fills: dict[tuple, list[int]] = defaultdict(list)  # (model, field, date) → record pks
     now = timezone.now()
     for r in rows:
         if r.teacher is None:
@@ -893,20 +1009,23 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
             )
         job = _employment_values(r)
         current = state.jobs.get(t.pk)
+        start = r.values.get("employment_start")
         differs = current is None or any(getattr(current, k) != job[k] for k in EMPLOYMENT_KEYS)
-        if differs:
-            start = r.values.get("employment_start")
-            if start is None:
-                standins["employment_start"] += 1
-            if current is not None and (start is None or start <= current.start_date):
-                start = today
-            start = start or today
-            if current is not None and start <= current.start_date:
-                # Changed on the day it started: correct the open record in place.
-                job_updates.append(Employment(pk=current.pk, updated_at=now, **job))
+        fills_start = _fills_start(current, job, start)
+        if differs or fills_start:
+            step = _employment_step(current, job, start, today)
+            if step == "missing":
+                standins.add("employment_start", r.row)
+            if step == "correct":
+                kept = start if fills_start else current.start_date
+                job_updates.append(
+                    Employment(pk=current.pk, updated_at=now, start_date=kept, **job)
+                )
+                if fills_start:
+                    changes["employment.start_date"] = [None, start.isoformat()]
             else:
                 if current is not None:
-                    closes[start - timedelta(days=1)].append(current.pk)
+                    closes[(start or today) - timedelta(days=1)].append(current.pk)
                 employments.append((t.pk, start, *[job[k] for k in EMPLOYMENT_KEYS]))
             before = {k: getattr(current, k) for k in EMPLOYMENT_KEYS} if current else {}
             changes.update(
@@ -919,6 +1038,9 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
         for model, rec in _records_for(r, t.pk, state, today, standins):
             records[model].append(rec)
             changes[model._meta.model_name] = [None, _describe(rec)]
+        for model, pk, name, value in _date_fills(r, t.pk, state):
+            fills[(model, name, value)].append(pk)
+            changes[f"{model._meta.model_name}.{name}"] = [None, value.isoformat()]
         if changes:
             result.changed += 1
             audits.append(
@@ -935,7 +1057,7 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
             changed_keys.append(mask(r.number))
         else:
             result.unchanged += 1
-    if writer is not None and (teacher_updates or job_updates or closes):
+    if writer is not None and (teacher_updates or job_updates or closes or fills):
         writer.wait()  # these run on the connection now; the COPYs queued above run later
     if teacher_updates:
         Teacher.objects.bulk_update(
@@ -945,8 +1067,12 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
         )
     if job_updates:
         Employment.objects.bulk_update(
-            job_updates, [*EMPLOYMENT_KEYS, "updated_at"], batch_size=1000
+            job_updates, [*EMPLOYMENT_KEYS, "start_date", "updated_at"], batch_size=1000
         )
+    for (model, name, value), pks in fills.items():
+        also = {"end_date_missing": False} if model is EducationRecord else {}
+        for chunk in _chunks(pks):
+            model.objects.filter(pk__in=chunk).update(**{name: value}, **also, updated_at=now)
     for end, ids in closes.items():
         for chunk in _chunks(ids):
             Employment.objects.filter(pk__in=chunk).update(end_date=end, end_reason="import")
@@ -971,21 +1097,24 @@ def _count_teachers(rows: list[_TeacherRow], result: ImportResult) -> None:
         if r.teacher is None:
             result.new += 1
             if r.values.get("employment_start") is None:
-                standins["employment_start"] += 1
+                standins.add("employment_start", r.row)
             _records_for(r, -1, state, today, standins)  # a new teacher has no records yet
             continue
         t = r.teacher
         current = state.jobs.get(t.pk)
         job = _employment_values(r)
+        start = r.values.get("employment_start")
         moved = current is None or any(getattr(current, k) != job[k] for k in EMPLOYMENT_KEYS)
-        if moved and r.values.get("employment_start") is None:
-            standins["employment_start"] += 1
+        moved = moved or _fills_start(current, job, start)
+        if moved and _employment_step(current, job, start, today) == "missing":
+            standins.add("employment_start", r.row)
         records = _records_for(r, t.pk, state, today, standins)
         differs = (
             any(k in r.values and getattr(t, k) != r.values[k] for k in _BASIC_IMPORTED)
             or ("phone" in r.values and r.values["phone"] != t.phone)
             or moved
             or bool(records)
+            or bool(_date_fills(r, t.pk, state))
         )
         if differs:
             result.changed += 1

@@ -549,3 +549,26 @@ TEMPLATE_SHEETS = {
     "recognitions": "荣誉称号",
     "births": "出生人口",
 }
+
+
+# The column of reasons an annotated workbook (`annotate.annotated_workbook`) appends, headed
+# "问题" / "Problems" (or "错误原因"), with the header row's own problems in brackets after it.
+# A marked-up file fixed and sent back still has it: it is recognised and ignored.
+PROBLEM_HEADINGS = ("问题", "problems", "错误原因")
+
+
+def ignore_problem_column(header, columns: list[Column], mapping: dict | None) -> dict:
+    """`mapping` (the user's own, which wins) with the annotated file's reason column, if the
+    header has one that no column of the kind claims, mapped to nothing (ignored)."""
+    names = {cells.fold(n) for c in columns for n in (c.key, *c.names)}
+    folded_prefixes = [cells.fold(p) for p in PROBLEM_HEADINGS]
+    out: dict = {}
+    for raw in header:
+        shown = cells.text(raw)
+        folded = cells.fold(shown)
+        if not folded or folded in names:
+            continue
+        if any(folded.startswith(prefix) for prefix in folded_prefixes):
+            out[shown] = None
+    out.update(mapping or {})
+    return out

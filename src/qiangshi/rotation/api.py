@@ -64,7 +64,7 @@ def eligibility(request, filters: Query[EligibilityQuery]):
                 "teacher_id": c.teacher_id,
                 "name": c.name,
                 "subject": c.subject,
-                "since": c.since.isoformat(),
+                "since": c.since.isoformat() if c.since else None,
                 "years": c.years,
                 "is_backbone": c.is_backbone,
                 "eligible": c.eligible,

@@ -76,6 +76,9 @@ REASONS = {
     "subject_missing": gettext_lazy("No subject on record"),
     "certificate": gettext_lazy("No teaching certificate for the stage taught"),
     "years": gettext_lazy("Fewer than %(years)s years at this school"),
+    "start_missing": gettext_lazy(
+        "Start date at this school missing: the years at the school cannot be counted"
+    ),
     "principal_years": gettext_lazy("Principal for fewer than %(years)s years at this school"),
     "retirement": gettext_lazy("Within %(years)s years of retirement"),
     "status": gettext_lazy("On leave or seconded"),
@@ -93,6 +96,7 @@ REASON_SHORT = {
     "subject_missing": gettext_lazy("Subject missing"),
     "certificate": gettext_lazy("Certificate"),
     "years": gettext_lazy("Too few years at the school"),
+    "start_missing": gettext_lazy("Start date missing"),
     "principal_years": gettext_lazy("Principal for under two terms"),
     "retirement": gettext_lazy("Near retirement"),
     "status": gettext_lazy("On leave or seconded"),
@@ -158,7 +162,7 @@ class Candidate:
     subject: str
     is_principal: bool
     is_full_time: bool
-    since: date  # at the current school since (through contiguous employments)
+    since: date | None  # at the current school since (contiguous employments); None: not given
     post_category: str = "teaching"
     stage: str = ""  # the stage taught: primary, junior (senior: out of scope), "" unknown
     certified_stages: frozenset[str] = frozenset()
@@ -281,8 +285,10 @@ def candidates(
         teacher_id, name, gender, birth_date, status, school_id, employment_type, subject,
         is_principal, is_full_time, start_date, post_category,
     ) in current:  # fmt: skip
-        since = start_date
-        for sid, start, end in history.get(teacher_id, ()):
+        since = start_date  # None: never given, so the tenure cannot be counted
+        for sid, start, end in history.get(teacher_id, ()) if since is not None else ():
+            if start is None:
+                break
             if start >= since:
                 continue
             if sid == school_id and end is not None and end + gap >= since:
@@ -301,7 +307,7 @@ def candidates(
             is_principal=is_principal,
             is_full_time=is_full_time,
             since=since,
-            years=_full_years(since, on),
+            years=_full_years(since, on) if since is not None else 0,
             post_category=post_category,
             certified_stages=frozenset(certified.get(teacher_id, ())),
         )
@@ -336,7 +342,10 @@ def candidates(
             c.reasons.append("employment_type")
             c.reason_texts.append(texts["employment_type"])
         needed = principal_years if c.is_principal else min_years
-        if c.years < needed:
+        if c.since is None:
+            c.reasons.append("start_missing")
+            c.reason_texts.append(texts["start_missing"])
+        elif c.years < needed:
             key = "principal_years" if c.is_principal else "years"
             c.reasons.append(key)
             c.reason_texts.append(texts[key] % {"years": needed})

@@ -79,7 +79,9 @@ class EmploymentOut(Schema):
     main_subject: str
     other_subjects: list[str]
     is_homeroom: bool
-    start_date: date
+    start_date: date | None = Field(
+        description="Empty when never given (an import's file left it out)"
+    )
     end_date: date | None
     end_reason: str
 
@@ -93,12 +95,17 @@ class EducationOut(Schema):
     is_normal_major: bool
     start_date: date | None
     end_date: date | None
+    end_date_missing: bool = Field(
+        description="Graduated on a date never given (an import's file left it out)"
+    )
 
 
 class TitleOut(Schema):
     id: int
     rank: TitleRank
-    obtained_on: date
+    obtained_on: date | None = Field(
+        description="Empty when never given (an import's file left it out)"
+    )
     appointed_on: date | None
 
 

@@ -251,7 +251,7 @@ class Teacher(TimeStampedModel):
         records = list(self.title_records.all())
         if not records:
             return None
-        return max(records, key=lambda r: (TITLE_RANK[r.rank], r.obtained_on))
+        return max(records, key=lambda r: (TITLE_RANK[r.rank], r.obtained_on or date.min))
 
     @property
     def highest_education(self) -> "EducationRecord | None":
@@ -300,7 +300,8 @@ class Employment(TeacherRecord):
     other_subjects = models.JSONField(_("other subjects"), default=list, blank=True)
     is_homeroom = models.BooleanField(_("homeroom teacher"), default=False)
     is_principal = models.BooleanField(_("principal"), default=False)
-    start_date = models.DateField(_("start date"))
+    # Empty when not known (an import whose file left it out): never a stand-in date.
+    start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
     end_reason = models.CharField(_("end reason"), max_length=100, blank=True)
 
@@ -316,6 +317,7 @@ class Employment(TeacherRecord):
             ),
             models.CheckConstraint(
                 condition=models.Q(end_date__isnull=True)
+                | models.Q(start_date__isnull=True)
                 | models.Q(end_date__gte=models.F("start_date")),
                 name="employment_dates_ordered",
             ),
@@ -332,7 +334,9 @@ class Employment(TeacherRecord):
 
 
 class EducationRecord(TeacherRecord):
-    """A period of study (学习经历), from senior secondary up. No end date: still studying."""
+    """A period of study (学习经历), from senior secondary up. No end date: still studying,
+    unless `end_date_missing` says the degree was obtained on a date nobody gave (an import's
+    file named the degree without its graduation date)."""
 
     teacher = models.ForeignKey(
         Teacher,
@@ -349,6 +353,7 @@ class EducationRecord(TeacherRecord):
     is_normal_major = models.BooleanField(_("teacher-training major"), default=False)
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("graduation date"), null=True, blank=True)
+    end_date_missing = models.BooleanField(_("graduated, date not known"), default=False)
 
     class Meta:
         verbose_name = _("education record")
@@ -360,7 +365,9 @@ class EducationRecord(TeacherRecord):
 
     @property
     def is_completed(self) -> bool:
-        return self.end_date is not None and self.end_date <= date.today()
+        if self.end_date is None:
+            return self.end_date_missing
+        return self.end_date <= date.today()
 
 
 class WorkExperience(TeacherRecord):
@@ -462,7 +469,8 @@ class TitleRecord(TeacherRecord):
         db_index=False,  # the unique (teacher, rank) below serves it
     )
     rank = models.CharField(_("title"), max_length=12, choices=TitleRank.choices)
-    obtained_on = models.DateField(_("date obtained"))
+    # Empty when not known (an import whose file left it out): never a stand-in date.
+    obtained_on = models.DateField(_("date obtained"), null=True, blank=True)
     appointed_on = models.DateField(_("date appointed"), null=True, blank=True)
 
     class Meta:
@@ -474,7 +482,7 @@ class TitleRecord(TeacherRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_rank_display()} {self.obtained_on}"
+        return f"{self.get_rank_display()} {self.obtained_on or ''}".rstrip()
 
 
 class Recognition(TeacherRecord):

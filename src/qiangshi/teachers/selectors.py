@@ -67,7 +67,8 @@ def annotate_current(qs: QuerySet) -> QuerySet:
     )
     education = (
         EducationRecord.objects.filter(
-            teacher=OuterRef("pk"), end_date__isnull=False, end_date__lte=date.today()
+            Q(end_date__lte=date.today()) | Q(end_date__isnull=True, end_date_missing=True),
+            teacher=OuterRef("pk"),
         )
         .annotate(o=_rank_case("level", EDUCATION_RANK))
         .order_by("-o", "-end_date")
@@ -263,7 +264,9 @@ COMPLETENESS = [
 def teacher_completeness(teacher: Teacher, today: date | None = None) -> dict[str, Any]:
     """What the record still lacks before it can be reported to the national system.
 
-    Checks the basic and contact fields, one record in each required group, and the national
+    Checks the basic and contact fields, one record in each required group, the dates that
+    were never given (the start at the current school, a degree's graduation date, the date a
+    title was obtained), and the national
     system's rules that apply: education history starts at senior secondary school, an
     appraisal for last year, and for full-time teachers a main subject and a teaching load for
     the current school year (which starts in September).
@@ -296,7 +299,21 @@ def teacher_completeness(teacher: Teacher, today: date | None = None) -> dict[st
     checks += 1
     if not any(a.year == today.year - 1 for a in teacher.appraisals.all()):
         lack("appraisal", "appraisal", _("annual appraisal for last year"))
+    # A date an import's file left out is kept empty: the record lacks it until someone gives it.
     job = teacher.current_employment
+    if job is not None:
+        checks += 1
+        if job.start_date is None:
+            lack("employment", "start_date", _("start date at the current school"))
+    if education:
+        checks += 1
+        if any(r.end_date is None and r.end_date_missing for r in education):
+            lack("education", "graduation_date", _("graduation date"))
+    titles = list(teacher.title_records.all())
+    if titles:
+        checks += 1
+        if any(r.obtained_on is None for r in titles):
+            lack("title", "obtained_on", _("date a title was obtained"))
     if job is not None and job.is_full_time_teacher:
         checks += 2
         if not job.main_subject:

@@ -400,10 +400,13 @@ def employment_change(*, actor, teacher: Teacher, data: dict[str, Any]) -> Emplo
     if school is None:
         errors["school"] = _("Choose a school within your area.")
     current = teacher.employments.filter(end_date__isnull=True).first()
-    if job.start_date and job.start_date > timezone.localdate():
+    if job.start_date is None and "start_date" not in errors:
+        # The current post closes the day before: a move needs its date (never a guess).
+        errors["start_date"] = _("Give the date the new employment starts.")
+    elif job.start_date and job.start_date > timezone.localdate():
         # "Current" means "no end date": a future start would move the teacher today.
         errors["start_date"] = _("Record a change on or after the day it takes effect.")
-    elif current and job.start_date and job.start_date <= current.start_date:
+    elif current and job.start_date and current.start_date and job.start_date <= current.start_date:
         errors["start_date"] = _("The new employment must start after the current one started.")
     if errors:
         raise ApplicationError(_("The employment could not be saved."), fields=errors)
@@ -439,7 +442,7 @@ def employment_end(*, actor, teacher: Teacher, end_date: date, reason: str) -> E
             _("The employment could not be saved."),
             fields={"end_date": _("Record a change on or after the day it takes effect.")},
         )
-    if end_date < current.start_date:
+    if current.start_date is not None and end_date < current.start_date:
         raise ApplicationError(
             _("The employment could not be saved."),
             fields={"end_date": _("The end date is before the start date.")},
@@ -506,7 +509,12 @@ def _record_errors(kind: str, record: models.Model) -> dict[str, str]:
     end = getattr(record, "end_date", None)
     if start and end and end < start:
         errors["end_date"] = _("The end date is before the start date.")
-    if kind == "title" and record.appointed_on and record.appointed_on < record.obtained_on:
+    if (
+        kind == "title"
+        and record.appointed_on
+        and record.obtained_on
+        and record.appointed_on < record.obtained_on
+    ):
         errors["appointed_on"] = _("A title is appointed on or after the date it is obtained.")
     try:
         record.validate_constraints()
@@ -628,6 +636,7 @@ def _validate_request_payload(kind: str, payload: dict[str, Any]) -> dict[str, s
         if (
             record_kind == "title"
             and record.appointed_on
+            and record.obtained_on
             and record.appointed_on < record.obtained_on
         ):
             errors["appointed_on"] = _("A title is appointed on or after the date it is obtained.")

@@ -18,6 +18,7 @@ from qiangshi.teachers.models import (
     Subject,
     Teacher,
     TitleRank,
+    TitleRecord,
 )
 from qiangshi.teachers.services import BASIC_FIELDS, RECORD_FIELDS, RECORD_MODELS
 
@@ -74,6 +75,11 @@ class StyledForm(forms.Form):
                     attrs["class"] = (attrs.get("class", "") + " is-invalid").strip()
 
 
+# Dates the registry may lack (an import's file left them out: kept empty, never guessed) but
+# that a person entering the record gives.
+_DATES_TO_GIVE = {(Employment, "start_date"), (TitleRecord, "obtained_on")}
+
+
 def _form_field(model: type[models.Model], name: str) -> forms.Field:
     model_field = model._meta.get_field(name)
     if name in _SUBJECT_LISTS:
@@ -86,7 +92,7 @@ def _form_field(model: type[models.Model], name: str) -> forms.Field:
     if isinstance(model_field, models.DateField):
         return forms.DateField(
             label=model_field.verbose_name,
-            required=not model_field.blank,
+            required=not model_field.blank or (model, name) in _DATES_TO_GIVE,
             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         )
     bounds = RECORD_NUMBER_BOUNDS.get(name)

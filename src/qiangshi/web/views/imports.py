@@ -299,16 +299,22 @@ def import_annotated(request, pk: int):
     stem = job.file_name.rsplit(".", 1)[0] or "import"
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = _attachment(f"{stem}-{_('annotated')}-{stamp}.xlsx")
+    response["Content-Disposition"] = _attachment(
+        f"{stem}-{_('annotated')}-{stamp}.xlsx", fallback=f"import-{job.pk}-annotated-{stamp}.xlsx"
+    )
     return response
 
 
-def _attachment(filename: str) -> str:
-    """A Content-Disposition for a name that may hold Chinese characters (RFC 6266)."""
+def _attachment(filename: str, *, fallback: str = "download.xlsx") -> str:
+    """A Content-Disposition for a name that may hold Chinese characters (RFC 6266): the name
+    itself as `filename*`, and for clients that read only `filename` the name's ASCII part —
+    or `fallback` where that part would not name the file (a Chinese name leaves ".xlsx")."""
     from urllib.parse import quote
 
-    ascii_name = filename.encode("ascii", "ignore").decode() or "download.xlsx"
-    ascii_name = ascii_name.replace('"', "")
+    ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "").strip()
+    stem = ascii_name.rsplit(".", 1)[0]
+    if not any(ch.isalnum() for ch in stem) or ascii_name != filename.replace('"', ""):
+        ascii_name = fallback
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
@@ -320,8 +326,12 @@ def import_template(request, kind: str):
     columns = selectors.columns_for(kind)
     if kind not in ImportKind.values or not columns:
         raise Http404
-    content = template_workbook(columns, TEMPLATE_SHEETS.get(kind, kind))
+    language = translation.get_language() or "zh-hans"
+    english = language.startswith("en")
+    label = str(ImportKind(kind).label) if english else TEMPLATE_SHEETS.get(kind, kind)
+    content = template_workbook(columns, label, language=language)
     response = HttpResponse(content, content_type=XLSX)
-    label = TEMPLATE_SHEETS.get(kind, kind)
-    response["Content-Disposition"] = _attachment(f"{label}导入模板.xlsx")
+    fallback = f"qiangshi-{kind}-import-template.xlsx"
+    name = fallback if english else f"强师-{label}导入模板.xlsx"
+    response["Content-Disposition"] = _attachment(name, fallback=fallback)
     return response

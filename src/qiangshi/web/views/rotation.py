@@ -754,7 +754,7 @@ def rotation_eligibility(request):
                 school_by_pk[c.school_id].code,
                 school_by_pk[c.school_id].name,
                 subject_label(c.subject),
-                c.since.isoformat(),
+                c.since.isoformat() if c.since else _("Start date missing"),
                 c.years,
                 _("Yes") if c.is_backbone else _("No"),
                 _("Yes") if c.eligible else _("No"),

@@ -17,6 +17,7 @@ from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
@@ -32,12 +33,14 @@ from qiangshi.org.selectors import district_choices
 from qiangshi.teachers import selectors, services
 from qiangshi.teachers.models import (
     EducationLevel,
+    EducationRecord,
     Employment,
     EmploymentType,
     Gender,
     Subject,
     Teacher,
     TitleRank,
+    TitleRecord,
 )
 from qiangshi.web.forms import (
     EmploymentChangeForm,
@@ -299,10 +302,31 @@ def masked_query(request) -> str:
 # --- Detail ------------------------------------------------------------------------------------
 
 
+# Dates a record must have but that were never given (an import's file left them out): shown
+# as missing, never as a date.
+_MISSING_DATES = {
+    (Employment, "start_date"),
+    (TitleRecord, "obtained_on"),
+    (EducationRecord, "end_date"),  # with end_date_missing: graduated (else: still studying)
+}
+
+
+def _date_missing(record, name: str) -> bool:
+    if getattr(record, name) is not None or (type(record), name) not in _MISSING_DATES:
+        return False
+    return not isinstance(record, EducationRecord) or record.end_date_missing
+
+
 def _display(record, name: str):
     """A record field as text for the history tables."""
     field = record._meta.get_field(name)
     value = getattr(record, name)
+    if _date_missing(record, name):
+        return format_html(
+            '<span class="badge text-bg-warning fw-normal" data-missing-date="{}">{}</span>',
+            name,
+            _("Date missing"),
+        )
     if name in ("subjects", "other_subjects"):
         return ", ".join(str(_SUBJECT_LABELS.get(v, v)) for v in value or []) or "—"
     if field.choices and value not in (None, ""):
