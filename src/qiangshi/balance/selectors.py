@@ -103,7 +103,8 @@ def _teacher_counts(school_ids: list[int], year: int, on: date, rules: RuleSet):
     )
     education = (
         EducationRecord.objects.filter(
-            teacher=OuterRef("teacher_id"), end_date__isnull=False, end_date__lte=on
+            Q(end_date__lte=on) | Q(end_date_missing=True),  # graduated, date unknown
+            teacher=OuterRef("teacher_id"),
         )
         .annotate(rank=rank)
         .order_by("-rank")
@@ -136,8 +137,8 @@ def _teacher_counts(school_ids: list[int], year: int, on: date, rules: RuleSet):
     rows = (
         Employment.objects.filter(
             Q(end_date__isnull=True) | Q(end_date__gte=on),
+            Q(start_date__isnull=True) | Q(start_date__lte=on),  # a missing start: on the roll
             school_id__in=school_ids,
-            start_date__lte=on,
         )
         .annotate(
             education=Subquery(education, output_field=IntegerField()),

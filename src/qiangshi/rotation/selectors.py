@@ -266,7 +266,8 @@ def candidates(
     )
     best_education: dict[int, int] = {}
     for tid, level in EducationRecord.objects.filter(
-        teacher_id__in=teacher_ids, end_date__isnull=False, end_date__lte=on
+        Q(end_date__lte=on) | Q(end_date_missing=True),  # graduated, date unknown
+        teacher_id__in=teacher_ids,
     ).values_list("teacher_id", "level"):
         rank = EDUCATION_RANK.get(level, 0)
         if rank > best_education.get(tid, -1):

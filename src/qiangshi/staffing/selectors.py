@@ -222,8 +222,8 @@ def _staff_counts(school_ids: list[int], on: date) -> dict[int, dict[str, int]]:
     rows = (
         Employment.objects.filter(
             Q(end_date__isnull=True) | Q(end_date__gte=on),
+            Q(start_date__isnull=True) | Q(start_date__lte=on),  # a missing start: on the roll
             school_id__in=school_ids,
-            start_date__lte=on,
         )
         .order_by()
         .values("school_id", "employment_type", "post_category", "is_full_time_teacher")
@@ -822,8 +822,8 @@ def district_forecast(
     staff = (
         Employment.objects.filter(
             Q(end_date__isnull=True) | Q(end_date__gte=on),
+            Q(start_date__isnull=True) | Q(start_date__lte=on),  # a missing start: on the roll
             school_id__in=ids,
-            start_date__lte=on,
             is_full_time_teacher=True,
         )
         .annotate(load_stage=Subquery(load_stage))
@@ -1294,8 +1294,8 @@ def _titles_by_school(school_ids: list[int], on: date) -> dict[int, dict[str | N
     staff = dict(
         Employment.objects.filter(
             Q(end_date__isnull=True) | Q(end_date__gte=on),
+            Q(start_date__isnull=True) | Q(start_date__lte=on),  # a missing start: on the roll
             school_id__in=school_ids,
-            start_date__lte=on,
             employment_type=EmploymentType.ESTABLISHED,
         )
         .order_by()
@@ -1304,7 +1304,8 @@ def _titles_by_school(school_ids: list[int], on: date) -> dict[int, dict[str | N
     order = {rank: i for i, rank in enumerate(("third", "second", "first", "senior", "professor"))}
     best: dict[int, str] = {}
     for teacher_id, rank in TitleRecord.objects.filter(
-        teacher_id__in=list(staff), obtained_on__lte=on
+        Q(obtained_on__isnull=True) | Q(obtained_on__lte=on),  # held, date unknown
+        teacher_id__in=list(staff),
     ).values_list("teacher_id", "rank"):
         if teacher_id not in best or order[rank] > order[best[teacher_id]]:
             best[teacher_id] = rank
