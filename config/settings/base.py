@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "qiangshi.core.middleware.QiangshiLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "qiangshi.core.edge.RejectInvalidInputMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -47,8 +47,16 @@ class LoggedInSessionAuth(SessionAuth):
 API_AUTH = [BearerTokenAuth(), LoggedInSessionAuth()]
 
 
+# The last page number accepted: its offset (page × 200) must still fit a database integer.
+MAX_PAGE = 10**9
+
+
 class Pagination(PageNumberPagination):
     """`?page=` and `?page_size=` (at most 200); answers {"items": [...], "count": N}."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1, le=MAX_PAGE)
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("page_size", settings.PAGE_SIZE)

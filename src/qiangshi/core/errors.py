@@ -30,6 +30,11 @@ class NotFound(ApplicationError):
     """Missing or outside the actor's scope: both answer the same way."""
 
 
+class InvalidInput(ApplicationError):
+    """A request value no rule can accept (a year before any rule set, a NUL character): the
+    API answers 422 and a page answers 422 with the message, never a server error."""
+
+
 def bilingual(
     message_en: str,
     message_zh: str,
