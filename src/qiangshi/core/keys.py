@@ -159,7 +159,7 @@ def rotate_key(
     error = rotation_refusal(old_key, new_key)
     if error:
         raise error
-    old, new = crypto.key_fingerprint(old_key), crypto.key_fingerprint(new_key)
+    new = crypto.key_fingerprint(new_key)
     with transaction.atomic():
         state = EncryptionKeyState.objects.select_for_update().order_by("pk").first()
         if not state.rotating_to:
