@@ -11,7 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from qiangshi.access.api import API_AUTH, ErrorOut, validation_fields
 from qiangshi.access.api import router as access_router
-from qiangshi.core.errors import ApplicationError, InvalidInput, NotFound
+from qiangshi.core.errors import ApplicationError, EditConflict, InvalidInput, NotFound
 from qiangshi.imports.api import router as imports_router
 from qiangshi.org.api import regions_router, schools_router
 from qiangshi.teachers.api import router as teachers_router
@@ -66,6 +66,19 @@ def _not_found(request, exc: Exception):
 @api.exception_handler(ApplicationError)
 def _application_error(request, exc: ApplicationError):
     return api.create_response(request, {"message": exc.message, "fields": exc.fields}, status=400)
+
+
+@api.exception_handler(EditConflict)
+def _edit_conflict(request, exc: EditConflict):
+    body = {
+        "message": exc.message,
+        "fields": exc.fields,
+        "conflicts": {k: {"yours": y, "theirs": t} for k, (y, t) in exc.conflicts.items()},
+        "version": exc.version,
+    }
+    response = api.create_response(request, body, status=409)
+    response["ETag"] = f'"{exc.version}"'
+    return response
 
 
 @api.exception_handler(InvalidInput)
