@@ -135,3 +135,31 @@ def test_rotate_key_finds_every_sealed_table():
     assert labels["placement.pupilidentity"] == (("national_id_encrypted", "national_id_hash"),)
     assert labels["teachers.changerequest"] == (("payload_encrypted", None),)
     assert PupilIdentity in {t.model for t in keys.sealed_tables()}
+
+
+def test_the_web_process_and_the_commands_refuse_to_start_with_another_key(tmp_path):
+    """End to end, in fresh processes: migrate under one key, then start under another."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DJANGO_SECRET_KEY": "test-secret",
+        "QIANGSHI_VAR_DIR": str(tmp_path),
+        "QIANGSHI_ENCRYPTION_KEY": "the-key-at-migrate",
+    }
+    command = [sys.executable, "-m", "qiangshi.cli"]
+    subprocess.run([*command, "migrate", "-v", "0"], env=env, check=True, capture_output=True)
+    env["QIANGSHI_ENCRYPTION_KEY"] = "another-key"
+
+    wsgi = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"], env=env, capture_output=True, text=True
+    )
+    check = subprocess.run([*command, "check"], env=env, capture_output=True, text=True)
+
+    assert wsgi.returncode != 0
+    assert "is not the key this database was encrypted with" in wsgi.stderr
+    assert check.returncode != 0 and "qiangshi.E001" in check.stderr
