@@ -1,5 +1,7 @@
 """Input no rule can accept answers 422 with a message, never a server error."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.test import Client
 
@@ -75,3 +77,18 @@ def test_a_year_before_any_staffing_standard_answers_422_on_the_pages(world, pag
     response = client.get(url, {"year": 1901})
     assert response.status_code == 422
     assert "2002" in response.content.decode()
+
+
+def test_a_nul_character_in_a_posted_form_is_refused_and_writes_nothing(world):
+    teacher = world["teachers"]["a"]
+    client = Client()
+    client.force_login(world["users"]["admin"])
+    url = f"/teachers/{teacher.pk}/edit/"
+    body = urlencode({"name": "陈静", "address": "思明\x00路"})
+    response = client.post(url, body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 422
+    # a multipart form (files may hold any byte) is left to the form, which refuses it too
+    response = client.post(url, {"name": "陈静", "address": "思明\x00路"})
+    assert "address" in response.context["form"].errors
+    teacher.refresh_from_db()
+    assert teacher.address == ""

@@ -46,8 +46,9 @@ def _nul_fields(request: HttpRequest) -> list[str]:
                 fields += [k for k, v in data.items() if _has_nul(k) or _has_nul(v)]
             elif _has_nul(data):
                 fields.append("__all__")
-    elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        # Only the text fields: uploaded files may hold any byte.
+    elif content_type == "application/x-www-form-urlencoded":
+        # Not multipart: reading it here would parse the upload before a view could choose its
+        # upload handlers (and files may hold any byte); forms refuse NUL in their text fields.
         fields += [
             k for k, values in request.POST.lists() if _has_nul(k) or any(map(_has_nul, values))
         ]
