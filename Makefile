@@ -6,7 +6,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 RUN := $(UV) run --frozen
 VENDOR := static/vendor
 
-.PHONY: install uv python-deps assets system-deps messages demo serve test test-only lint format
+.PHONY: install uv python-deps assets system-deps messages demo serve test test-only fuzz lint format
 
 install: python-deps assets
 
@@ -57,6 +57,12 @@ test-only:
 	$(RUN) ruff check src config tests benchmarks
 	$(RUN) ruff format --check src config tests benchmarks
 	$(RUN) pytest -n 2 -q
+
+# Schema fuzzing of the whole API with a large budget (the suite runs it with a small one);
+# FUZZ_EXAMPLES generated requests per operation and mode, fixed seed.
+FUZZ_EXAMPLES ?= 300
+fuzz: install
+	QIANGSHI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(RUN) pytest tests/api/test_fuzz.py -q -s -p no:xdist
 
 lint:
 	$(RUN) ruff check src config tests benchmarks

@@ -9,14 +9,39 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from qiangshi.access.api import API_AUTH, validation_fields
+from qiangshi.access.api import API_AUTH, ErrorOut, validation_fields
 from qiangshi.access.api import router as access_router
-from qiangshi.core.errors import ApplicationError, NotFound
+from qiangshi.core.errors import ApplicationError, EditConflict, InvalidInput, NotFound
 from qiangshi.imports.api import router as imports_router
 from qiangshi.org.api import regions_router, schools_router
 from qiangshi.teachers.api import router as teachers_router
 
-api = NinjaAPI(
+# Answers any operation may give whatever it declares: no valid credentials (401), input that
+# fails validation or holds a NUL character (422).
+_ANSWERS_OF_EVERY_OPERATION = {
+    "401": "Authentication required",
+    "422": "The request is not valid",
+}
+
+
+class QiangshiAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI schema documents the error answers every operation can give, so
+    that a client (and the schema-fuzzing test) finds each status code it may meet declared."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault("ErrorOut", ErrorOut.model_json_schema())
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in _ANSWERS_OF_EVERY_OPERATION.items():
+                    responses.setdefault(status, {"description": description, "content": error})
+        return schema
+
+
+api = QiangshiAPI(
     title="Qiangshi API",
     version="1",
     description=(
@@ -41,6 +66,24 @@ def _not_found(request, exc: Exception):
 @api.exception_handler(ApplicationError)
 def _application_error(request, exc: ApplicationError):
     return api.create_response(request, {"message": exc.message, "fields": exc.fields}, status=400)
+
+
+@api.exception_handler(EditConflict)
+def _edit_conflict(request, exc: EditConflict):
+    body = {
+        "message": exc.message,
+        "fields": exc.fields,
+        "conflicts": {k: {"yours": y, "theirs": t} for k, (y, t) in exc.conflicts.items()},
+        "version": exc.version,
+    }
+    response = api.create_response(request, body, status=409)
+    response["ETag"] = f'"{exc.version}"'
+    return response
+
+
+@api.exception_handler(InvalidInput)
+def _invalid_input(request, exc: InvalidInput):
+    return api.create_response(request, {"message": exc.message, "fields": exc.fields}, status=422)
 
 
 @api.exception_handler(ValidationError)

@@ -9,6 +9,7 @@ in-process with the same progress records; with Redis as the broker start a work
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -17,3 +18,15 @@ app = Celery("qiangshi")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # tasks.py of every installed app.
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _refuse_another_encryption_key(**kwargs):
+    """A worker, like the web process, refuses to start with an encryption key that is not the
+    database's (qiangshi.core.keys)."""
+    import django
+
+    django.setup()
+    from qiangshi.core.keys import ensure_key_matches
+
+    ensure_key_matches()

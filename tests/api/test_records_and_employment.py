@@ -34,6 +34,7 @@ def test_school_admin_corrects_a_title_and_the_audit_keeps_the_old_value(world, 
         "id": record.pk,
         "kind": "title",
         "data": {"rank": "first", "obtained_on": "2015-09-01", "appointed_on": None},
+        "version": 2,
     }
     record.refresh_from_db()
     assert record.rank == "first"

@@ -15,7 +15,7 @@ from ninja.pagination import PageNumberPagination
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import BaseModel
 
-from qiangshi.core.errors import ApplicationError
+from qiangshi.core.errors import ApplicationError, InvalidInput, bilingual
 
 from .services import api_token_authenticate
 
@@ -47,8 +47,16 @@ class LoggedInSessionAuth(SessionAuth):
 API_AUTH = [BearerTokenAuth(), LoggedInSessionAuth()]
 
 
+# The last page number accepted: its offset (page × 200) must still fit a database integer.
+MAX_PAGE = 10**9
+
+
 class Pagination(PageNumberPagination):
     """`?page=` and `?page_size=` (at most 200); answers {"items": [...], "count": N}."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1, le=MAX_PAGE)
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("page_size", settings.PAGE_SIZE)
@@ -64,6 +72,45 @@ class ErrorOut(Schema):
 
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class ConflictValues(Schema):
+    """One field of an edit conflict: the value sent and the value saved meanwhile."""
+
+    yours: str
+    theirs: str
+
+
+class ConflictOut(ErrorOut):
+    """409: the record was saved by someone else since `If-Match`/`version`; nothing written.
+    Send the edit again with the current `version` to keep your values."""
+
+    conflicts: dict[str, ConflictValues] = {}
+    version: int
+
+
+def expected_version(request, body_version: int | None) -> int | None:
+    """The version an edit was made on: the body's `version`, else the `If-Match` header (an
+    ETag as given by GET, `"3"` or `W/"3"`); None when neither is sent. A malformed header is
+    invalid input (422)."""
+    if body_version is not None:
+        return body_version
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    tag = header.removeprefix("W/").strip('"')
+    if not tag.isdigit() or not 1 <= int(tag) <= MAX_ID:
+        raise bilingual(
+            'If-Match must be an ETag given by GET, such as "3".',
+            'If-Match 须为 GET 返回的 ETag，例如 "3"。',
+            fields={"If-Match": _("Enter a whole number.")},
+            error=InvalidInput,
+        )
+    return int(tag)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
 
 
 # Pydantic error types → translatable messages (the API answers in the request's language).

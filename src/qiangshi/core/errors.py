@@ -34,6 +34,30 @@ class Gone(ApplicationError):
     """Known, but no longer there (a stored file deleted): views answer 410."""
 
 
+class EditConflict(ApplicationError):
+    """Someone saved the record after the editor loaded it (optimistic locking): nothing was
+    written. `conflicts` holds, per field, the editor's value and the value saved meanwhile
+    (as shown to users: sensitive values masked); `version` is the record's current version,
+    which a deliberate second save sends to keep the editor's values."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        conflicts: dict[str, tuple[str, str]],
+        version: int,
+        fields: dict[str, str] | None = None,
+    ):
+        super().__init__(message, fields=fields)
+        self.conflicts = conflicts
+        self.version = version
+
+
+class InvalidInput(ApplicationError):
+    """A request value no rule can accept (a year before any rule set, a NUL character): the
+    API answers 422 and a page answers 422 with the message, never a server error."""
+
+
 def bilingual(
     message_en: str,
     message_zh: str,

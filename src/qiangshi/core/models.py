@@ -83,3 +83,27 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} viewed {self.field}"
+
+
+class EncryptionKeyState(models.Model):
+    """Which encryption key the stored data is sealed with: a fingerprint of it (never the key),
+    written on first use, and the progress of a key rotation under way.
+
+    One row. A process started with a key whose fingerprint differs refuses to start (see
+    `qiangshi.core.keys`), instead of failing on every page that decrypts and letting duplicate
+    national IDs in (their lookup hashes would differ).
+    """
+
+    fingerprint = models.CharField(_("key fingerprint"), max_length=64)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # During `qiangshi rotate_key`: the new key's fingerprint and, per table, the last primary
+    # key re-encrypted ({"teachers.teacher": 1200, ...}); empty when no rotation is under way.
+    rotating_to = models.CharField(_("rotating to"), max_length=64, blank=True)
+    rotation_progress = models.JSONField(_("rotation progress"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("encryption key state")
+        verbose_name_plural = _("encryption key state")
+
+    def __str__(self) -> str:
+        return self.fingerprint[:12]

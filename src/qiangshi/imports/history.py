@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.db.models import F
 from django.utils import timezone
 
 from qiangshi.access.scoping import scope
@@ -474,7 +475,9 @@ def commit(actor, rows: list[HistoryRow], result) -> list[str]:
             changes = {k: [None, _plain(val)] for k, val in rec.items() if k != "teacher_id"}
             action = f"teacher.{spec.record}_import"
         else:
-            spec.model.objects.filter(pk=r.record_id).update(updated_at=now, **r.updates)
+            spec.model.objects.filter(pk=r.record_id).update(
+                updated_at=now, version=F("version") + 1, **r.updates
+            )
             changes = {k: [_plain(r.before[k]), _plain(val)] for k, val in r.updates.items()}
             action = f"teacher.{spec.record}_import_update"
         shown = [r.values.get("school_code" if k == "school_id" else k) for k in spec.key]

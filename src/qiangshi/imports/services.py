@@ -23,6 +23,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -1059,23 +1060,35 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
             result.unchanged += 1
     if writer is not None and (teacher_updates or job_updates or closes or fills):
         writer.wait()  # these run on the connection now; the COPYs queued above run later
+    # Each changed row gets a new version, so that an edit form opened before the import
+    # cannot silently revert it (optimistic locking, teachers.services).
     if teacher_updates:
+        for t in teacher_updates:
+            t.version = F("version") + 1
         Teacher.objects.bulk_update(
             teacher_updates,
-            ["ethnicity", "political_status", "phone_encrypted", "updated_at"],
+            ["ethnicity", "political_status", "phone_encrypted", "version", "updated_at"],
             batch_size=1000,
         )
     if job_updates:
+        for job in job_updates:
+            job.version = F("version") + 1
         Employment.objects.bulk_update(
-            job_updates, [*EMPLOYMENT_KEYS, "start_date", "updated_at"], batch_size=1000
+            job_updates,
+            [*EMPLOYMENT_KEYS, "start_date", "version", "updated_at"],
+            batch_size=1000,
         )
     for (model, name, value), pks in fills.items():
         also = {"end_date_missing": False} if model is EducationRecord else {}
         for chunk in _chunks(pks):
-            model.objects.filter(pk__in=chunk).update(**{name: value}, **also, updated_at=now)
+            model.objects.filter(pk__in=chunk).update(
+                **{name: value}, **also, version=F("version") + 1, updated_at=now
+            )
     for end, ids in closes.items():
         for chunk in _chunks(ids):
-            Employment.objects.filter(pk__in=chunk).update(end_date=end, end_reason="import")
+            Employment.objects.filter(pk__in=chunk).update(
+                end_date=end, end_reason="import", version=F("version") + 1
+            )
     insert_tuples(Employment, _EMPLOYMENT_COLUMNS, employments, writer=writer)
     for model, items in records.items():
         rows_of = [tuple(item.values()) for item in items]

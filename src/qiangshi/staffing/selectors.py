@@ -42,16 +42,18 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.query import QuerySet
 
 from qiangshi.access.scoping import scope
-from qiangshi.core.errors import ApplicationError, NotFound, bilingual
+from qiangshi.core.errors import ApplicationError, InvalidInput, NotFound, bilingual
 from qiangshi.engines import forecast as fc
 from qiangshi.engines.staffing import (
     BANDS,
+    RULE_VERSIONS,
     TITLE_BANDS,
     OnRoll,
     PostStructure,
     Quota,
     StaffingRuleSet,
     StaffPosition,
+    load_rules,
     post_structure_by_parts,
     post_structure_sum,
     rules_in_force,
@@ -240,6 +242,43 @@ def _staff_counts(school_ids: list[int], on: date) -> dict[int, dict[str, int]]:
     return counts
 
 
+def first_standard_date() -> date:
+    """The day the first staffing standard took effect."""
+    return min(load_rules(v).effective_from for v in RULE_VERSIONS)
+
+
+def first_school_year() -> int:
+    """The first school year whose first day (1 September) a staffing standard covers."""
+    first = first_standard_date()
+    return first.year + (first > date(first.year, 9, 1))
+
+
+def check_school_year(year: int) -> int:
+    """`year` when a staffing standard covers it; InvalidInput otherwise."""
+    if year < first_school_year():
+        staffing_rules_on(date(year, 9, 1))
+    return year
+
+
+def staffing_rules_on(on: date) -> StaffingRuleSet:
+    """The staffing standard in force on `on`; InvalidInput (both languages) before the first
+    one took effect, so that a request for such a year is refused instead of failing."""
+    try:
+        return rules_in_force(on)
+    except ValueError:
+        first = first_standard_date()
+        year = first_school_year()
+        error = bilingual(
+            f"No staffing standard was in force on {on.isoformat()}: the first took effect on "
+            f"{first.isoformat()}. Choose school year {year} or later.",
+            f"{on.isoformat()}尚无编制标准：最早的标准自{first.isoformat()}起施行。"
+            f"请选择{year}学年或以后。",
+            error=InvalidInput,
+        )
+        error.fields = {"year": error.message}
+        raise error from None
+
+
 def school_staffing(
     *,
     schools: Iterable[School] | QuerySet,
@@ -250,7 +289,7 @@ def school_staffing(
     """Quota, staff on roll and position for each public school (in the order given). Three
     queries whatever the number of schools (the schools themselves, enrollment, employment).
     A private school has no quota (POLICY.md §2): ApplicationError (see `private_staffing`)."""
-    rules = rules or rules_in_force(on)
+    rules = rules or staffing_rules_on(on)
     schools = list(schools)
     private = [s.code for s in schools if s.ownership == Ownership.PRIVATE]
     if private:
@@ -466,7 +505,7 @@ def district_staffing(*, actor, district, year: int, on: date | None = None) -> 
     system operator (the command)."""
     region = district_in_scope(district, actor)
     on = on or default_on(year)
-    rules = rules_in_force(on)
+    rules = staffing_rules_on(on)
     rows = school_staffing(
         schools=_district_schools(region, actor, ownership=Ownership.PUBLIC),
         year=year,

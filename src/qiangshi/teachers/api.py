@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 from ninja.errors import ValidationError
@@ -16,7 +17,17 @@ from ninja.pagination import paginate
 from pydantic import ConfigDict, create_model
 from pydantic import ValidationError as PydanticValidationError
 
-from qiangshi.access.api import ERRORS, Id, Pagination, input_data, plain
+from qiangshi.access.api import (
+    ERRORS,
+    MAX_ID,
+    ConflictOut,
+    Id,
+    Pagination,
+    etag,
+    expected_version,
+    input_data,
+    plain,
+)
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.services import snapshot
 from qiangshi.org import selectors as org_selectors
@@ -198,6 +209,7 @@ class TeacherDetailOut(Schema):
     teaching_loads: list[TeachingLoadOut]
     work_experience: list[WorkExperienceOut]
     completeness: CompletenessOut
+    version: int = Field(description="Send it back as `version` or `If-Match` when editing")
     created_at: datetime
     updated_at: datetime
 
@@ -275,6 +287,7 @@ class RecordOut(Schema):
     id: int
     kind: str
     data: dict[str, Any]
+    version: int
 
 
 # --- Input ------------------------------------------------------------------------------------
@@ -362,6 +375,12 @@ class TeacherPatch(StrictSchema):
     is_mental_health_teacher: bool | None = None
     email: str | None = Field(None, max_length=254)
     address: str | None = Field(None, max_length=255)
+    version: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="The version the edit was made on (or send `If-Match`): 409 if saved since",
+    )
 
 
 class EducationIn(StrictSchema):
@@ -416,6 +435,10 @@ class WorkExperienceIn(StrictSchema):
     position: str = Field("", max_length=100)
     start_date: date
     end_date: date | None = None
+
+
+class VersionIn(StrictSchema):
+    version: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class EmploymentEndIn(StrictSchema):
@@ -489,8 +512,10 @@ def teacher_search(request, filters: TeacherFilters):
 
 
 @router.get("/{teacher_id}", response={200: TeacherDetailOut, **ERRORS}, summary="One teacher")
-def teacher_detail(request, teacher_id: Id):
-    return selectors.teacher_get(actor=request.auth, pk=teacher_id)
+def teacher_detail(request, response: HttpResponse, teacher_id: Id):
+    teacher = selectors.teacher_get(actor=request.auth, pk=teacher_id)
+    response["ETag"] = etag(teacher.version)
+    return teacher
 
 
 @router.post("", response={201: TeacherDetailOut, **ERRORS}, summary="Register a teacher")
@@ -503,14 +528,23 @@ def teacher_create(request, payload: TeacherIn):
 
 @router.patch(
     "/{teacher_id}",
-    response={200: TeacherDetailOut, **ERRORS},
+    response={200: TeacherDetailOut, 409: ConflictOut, **ERRORS},
     summary="Change basic information and contact (only the fields given)",
+    description=(
+        "Send the version you edited (`version`, or the ETag of GET as `If-Match`): if someone "
+        "saved the teacher since and your edit would change a field, the answer is 409 with "
+        "both values of each such field and nothing is written."
+    ),
 )
-def teacher_update(request, teacher_id: Id, payload: TeacherPatch):
+def teacher_update(request, response: HttpResponse, teacher_id: Id, payload: TeacherPatch):
     teacher = selectors.teacher_get(actor=request.auth, pk=teacher_id)
     data = input_data(payload, nullable=frozenset({"work_start_date"}))
-    services.teacher_update(actor=request.auth, teacher=teacher, data=data)
-    return selectors.teacher_get(actor=request.auth, pk=teacher_id)
+    data.pop("version", None)
+    version = expected_version(request, payload.version)
+    services.teacher_update(actor=request.auth, teacher=teacher, data=data, version=version)
+    teacher = selectors.teacher_get(actor=request.auth, pk=teacher_id)
+    response["ETag"] = etag(teacher.version)
+    return teacher
 
 
 @router.post(
@@ -541,7 +575,7 @@ def teacher_record_add(request, teacher_id: Id, kind: RecordKind, payload: Body[
     data = input_data(parsed, nullable=_RECORD_NULLABLE)
     record = services.teacher_record_add(actor=request.auth, teacher=teacher, kind=kind, data=data)
     data = snapshot(record, services.RECORD_FIELDS[kind])
-    return Status(201, {"id": record.pk, "kind": kind, "data": data})
+    return Status(201, {"id": record.pk, "kind": kind, "data": data, "version": record.version})
 
 
 def _parse(schema: type[StrictSchema], payload: dict[str, Any]) -> StrictSchema:
@@ -561,21 +595,38 @@ def _record_get(teacher, kind: str, record_id: int):
 
 @router.patch(
     "/{teacher_id}/records/{kind}/{record_id}",
-    response={200: RecordOut, **ERRORS},
+    response={200: RecordOut, 409: ConflictOut, **ERRORS},
     summary="Correct a history record (only the fields given)",
     description=_record_doc(
         "Correct one record; the audit log keeps the values before the correction. "
-        "Every field is optional."
+        "Every field is optional. Send the record's `version` (in the body or as `If-Match`): "
+        "409 with both values when it was corrected since."
     ),
 )
 def teacher_record_update(
-    request, teacher_id: Id, kind: RecordKind, record_id: Id, payload: Body[dict[str, Any]]
+    request,
+    response: HttpResponse,
+    teacher_id: Id,
+    kind: RecordKind,
+    record_id: Id,
+    payload: Body[dict[str, Any]],
 ):
     teacher = selectors.teacher_get(actor=request.auth, pk=teacher_id, action="change")
     record = _record_get(teacher, kind, record_id)
+    payload = dict(payload)
+    body_version = _parse(VersionIn, {"version": payload.pop("version", None)}).version
+    version = expected_version(request, body_version)
     data = input_data(_parse(RECORD_PATCH_SCHEMAS[kind], payload), nullable=_RECORD_NULLABLE)
-    record = services.teacher_record_update(actor=request.auth, record=record, data=data)
-    return {"id": record.pk, "kind": kind, "data": snapshot(record, services.RECORD_FIELDS[kind])}
+    record = services.teacher_record_update(
+        actor=request.auth, record=record, data=data, version=version
+    )
+    response["ETag"] = etag(record.version)
+    return {
+        "id": record.pk,
+        "kind": kind,
+        "data": snapshot(record, services.RECORD_FIELDS[kind]),
+        "version": record.version,
+    }
 
 
 @router.delete(

@@ -189,6 +189,9 @@ class Teacher(TimeStampedModel):
     email = models.EmailField(_("email"), blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
     photo = models.FileField(_("photo"), upload_to="photos/", blank=True)
+    # Optimistic locking: raised by one on every save through the services; an edit made on an
+    # older version is refused when it would overwrite a change saved since (EditConflict).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("login"),
@@ -265,6 +268,8 @@ class TeacherRecord(ScopedThroughTeacher, TimeStampedModel):
     """Base of the many-per-teacher record groups."""
 
     scope_subject = "teacher"
+    # Optimistic locking, as Teacher.version.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         abstract = True

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from qiangshi.access.scoping import can, get_in_scope, scope
 from qiangshi.core import crypto
-from qiangshi.core.errors import ApplicationError
+from qiangshi.core.errors import ApplicationError, EditConflict
 from qiangshi.core.services import access_record, audit_record, diff, snapshot
 from qiangshi.engines import idcard
 from qiangshi.org.models import School
@@ -191,6 +191,55 @@ def _masked_view(teacher: Teacher) -> dict[str, Any]:
     return data
 
 
+def _shown(model: type[models.Model], name: str, value: Any) -> str:
+    """A value as a user reads it: the choice's label, "yes"/"no", "—" for nothing."""
+    try:
+        field = model._meta.get_field(name)
+    except Exception:
+        field = None
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
+
+
+def _label(model: type[models.Model], name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except Exception:
+        return {"national_id": str(_("national ID number")), "phone": str(_("phone"))}.get(
+            name, name
+        )
+
+
+def _check_version(instance: models.Model, version: int | None, changes: dict[str, list]):
+    """Refuse (EditConflict) an edit made on an older version of `instance` that would
+    overwrite something: `changes` ({field: [stored, submitted]}) is what it would change."""
+    if version is None or int(version) == instance.version or not changes:
+        return
+    model = type(instance)
+    conflicts = {
+        k: (_shown(model, k, mine), _shown(model, k, stored))
+        for k, (stored, mine) in changes.items()
+    }
+    raise EditConflict(
+        _(
+            "Someone else saved this record after you opened it, so nothing was saved. Check "
+            "each field named below; saving again replaces the values now held with yours."
+        ),
+        conflicts=conflicts,
+        version=instance.version,
+        fields={
+            k: _("%(field)s: you entered “%(yours)s”; the record now holds “%(theirs)s”.")
+            % {"field": _label(model, k), "yours": yours, "theirs": theirs}
+            for k, (yours, theirs) in conflicts.items()
+        },
+    )
+
+
 def _school_in_scope(actor, school: School | int | None) -> School | None:
     if school is None or school == "":
         return None
@@ -286,8 +335,14 @@ def _teacher_create(
 
 
 @transaction.atomic
-def teacher_update(*, actor, teacher: Teacher, data: dict[str, Any]) -> Teacher:
-    """Change basic information and contact. Only the keys present in `data` change."""
+def teacher_update(
+    *, actor, teacher: Teacher, data: dict[str, Any], version: int | None = None
+) -> Teacher:
+    """Change basic information and contact. Only the keys present in `data` change.
+
+    `version` is the teacher's version the editor started from (None: no check); when the
+    record was saved since and this edit would change a field, EditConflict and nothing is
+    written."""
     teacher = get_in_scope(Teacher.objects.select_for_update(), actor, "change", pk=teacher.pk)
     before = _masked_view(teacher)
     old_number, old_phone = teacher.national_id, teacher.phone
@@ -327,7 +382,9 @@ def teacher_update(*, actor, teacher: Teacher, data: dict[str, Any]) -> Teacher:
     if phone is not None and phone != old_phone:
         teacher.phone_encrypted = crypto.encrypt(phone)
         changes["phone"] = [before["phone"], idcard.mask_phone(phone)]
+    _check_version(teacher, version, changes)
     if changes:
+        teacher.version += 1
         try:
             with transaction.atomic():
                 teacher.save()
@@ -363,6 +420,7 @@ def teacher_photo_set(*, actor, teacher: Teacher, upload) -> Teacher:
             fields={"photo": _("The image is larger than 2 MB.")},
         )
     old = teacher.photo.name
+    teacher.version += 1
     teacher.photo.save(f"teacher-{teacher.pk}{ext}", upload, save=True)
     audit_record(
         actor=actor,
@@ -413,7 +471,8 @@ def employment_change(*, actor, teacher: Teacher, data: dict[str, Any]) -> Emplo
     if current:
         current.end_date = job.start_date - timedelta(days=1)
         current.end_reason = current.end_reason or "transfer"
-        current.save(update_fields=["end_date", "end_reason", "updated_at"])
+        current.version += 1
+    current.save(update_fields=["end_date", "end_reason", "version", "updated_at"])
     job.save()
     audit_record(
         actor=actor,
@@ -452,7 +511,8 @@ def employment_end(*, actor, teacher: Teacher, end_date: date, reason: str) -> E
             _("The employment could not be saved."), fields={"end_reason": _("Give a reason.")}
         )
     current.end_date, current.end_reason = end_date, reason.strip()
-    current.save(update_fields=["end_date", "end_reason", "updated_at"])
+    current.version += 1
+    current.save(update_fields=["end_date", "end_reason", "version", "updated_at"])
     audit_record(
         actor=actor,
         action="teacher.employment_end",
@@ -550,10 +610,14 @@ def teacher_record_add(*, actor, teacher: Teacher, kind: str, data: dict[str, An
 
 
 @transaction.atomic
-def teacher_record_update(*, actor, record: models.Model, data: dict[str, Any]):
-    """Correct a record; the audit log keeps the values before the correction."""
+def teacher_record_update(
+    *, actor, record: models.Model, data: dict[str, Any], version: int | None = None
+):
+    """Correct a record; the audit log keeps the values before the correction. `version` as
+    in `teacher_update`."""
     kind = next(k for k, m in RECORD_MODELS.items() if isinstance(record, m))
     get_in_scope(Teacher.objects.all(), actor, "change", pk=record.teacher_id)
+    record = type(record).objects.select_for_update().get(pk=record.pk)
     before = snapshot(record, RECORD_FIELDS[kind])
     errors = _assign(record, data, RECORD_FIELDS[kind])
     if not errors:
@@ -561,7 +625,9 @@ def teacher_record_update(*, actor, record: models.Model, data: dict[str, Any]):
     if errors:
         raise ApplicationError(_("The record could not be saved."), fields=errors)
     changes = diff(before, snapshot(record, RECORD_FIELDS[kind]))
+    _check_version(record, version, changes)
     if changes:
+        record.version += 1
         record.save()
         audit_record(
             actor=actor,

@@ -59,9 +59,11 @@ def _get(call, *args, **kwargs):
 
 
 def _year(request, district=None) -> int:
+    """?year=Y when it is a school year; 422 (InvalidInput) for one before any staffing
+    standard."""
     raw = request.GET.get("year", "")
     if raw.isdigit() and 1900 < int(raw) < 3000:
-        return int(raw)
+        return selectors.check_school_year(int(raw))
     return selectors.default_year(district)
 
 

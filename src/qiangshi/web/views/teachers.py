@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from qiangshi.access.scoping import can
-from qiangshi.core.errors import ApplicationError, NotFound
+from qiangshi.core.errors import ApplicationError, EditConflict, NotFound
 from qiangshi.core.services import audit_record
 from qiangshi.engines import idcard
 from qiangshi.imports.exports import HISTORY_KINDS, export_file
@@ -500,11 +500,14 @@ def teacher_record_edit(request, pk: int, kind: str, record_pk: int):
     form_class = record_form_class(kind)
     initial = {f: getattr(record, f) for f in services.RECORD_FIELDS[kind]}
     form = form_class(request.POST or None, initial=initial)
+    version = _posted_version(request, record.version)
     if request.method == "POST" and form.is_valid():
         try:
             services.teacher_record_update(
-                actor=request.user, record=record, data=form.cleaned_data
+                actor=request.user, record=record, data=form.cleaned_data, version=version
             )
+        except EditConflict as exc:
+            version = _show_conflict(form, exc)
         except ApplicationError as exc:
             apply_errors(form, exc)
         else:
@@ -513,7 +516,13 @@ def teacher_record_edit(request, pk: int, kind: str, record_pk: int):
     return render(
         request,
         "web/teachers/record_form.html",
-        {"teacher": teacher, "kind": kind, "label": _record_label(kind), "form": form},
+        {
+            "teacher": teacher,
+            "kind": kind,
+            "label": _record_label(kind),
+            "form": form,
+            "version": version,
+        },
     )
 
 
@@ -616,9 +625,14 @@ def teacher_edit(request, pk: int):
     form = TeacherForm(
         request.POST or None, initial=initial, actor=actor, create=False, teacher=teacher
     )
+    version = _posted_version(request, teacher.version)
     if request.method == "POST" and form.is_valid():
         try:
-            services.teacher_update(actor=actor, teacher=teacher, data=form.basic_data())
+            services.teacher_update(
+                actor=actor, teacher=teacher, data=form.basic_data(), version=version
+            )
+        except EditConflict as exc:
+            version = _show_conflict(form, exc)
         except ApplicationError as exc:
             apply_errors(form, exc)
         else:
@@ -627,8 +641,33 @@ def teacher_edit(request, pk: int):
     return render(
         request,
         "web/teachers/form.html",
-        {"form": form, "create": False, "teacher": teacher, **FORM_SECTIONS},
+        {
+            "form": form,
+            "create": False,
+            "teacher": teacher,
+            "version": version,
+            **FORM_SECTIONS,
+        },
     )
+
+
+def _posted_version(request, current: int) -> int | None:
+    """The record version an edit form was loaded with (its hidden `version` field); on GET the
+    current one. None (no check) when a POST carries none."""
+    if request.method != "POST":
+        return current
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+def _show_conflict(form, exc: EditConflict) -> int:
+    """Put an edit conflict on the re-rendered form (the user's values stay in it): the message
+    above the form, each field's own and other value next to it. Returns the version the form
+    now carries, so that saving again deliberately keeps the user's values."""
+    form.add_error(None, exc.message)
+    for field, message in exc.fields.items():
+        form.add_error(field if field in form.fields else None, message)
+    return exc.version
 
 
 @login_required
