@@ -350,3 +350,15 @@ def test_the_plan_cvs_equal_the_balance_report_command(rot, capsys):
         cvs = plan["cv_before"]["350203"][result["stage"]]
         for key, ind in result["indicators"].items():
             assert cvs[key] == pytest.approx(ind["cv"], abs=1e-6), key
+
+
+def test_a_greedy_plan_is_not_said_to_have_run_out_of_time(
+    client, rot, django_capture_on_commit_callbacks
+):
+    bureau = rot["users"]["bureau"]
+    plan = services.plan_create(actor=bureau, region_code="350203", year=YEAR, method="greedy")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.plan_solve(actor=bureau, plan=plan)
+    client.force_login(bureau)
+    page = client.get(reverse("web:rotation_plan", args=[plan.pk]))
+    assert page.context["solver_status"] in ("完整（贪心基线方案）", "Complete (greedy baseline)")

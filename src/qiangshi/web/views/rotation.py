@@ -318,6 +318,13 @@ GROUP_LABELS = {
 }
 
 
+def _solver_status(result: dict) -> str:
+    """The solve's outcome in words; a complete greedy plan is not "time limit reached"."""
+    if result.get("method") == "greedy" and result.get("status") == "feasible":
+        return str(_("Complete (greedy baseline)"))
+    return str(SOLVER_STATUS.get(result.get("status"), result.get("status", "")))
+
+
 def _infeasibility(result: dict) -> str:
     """A sentence naming the constraint groups that, relaxed, make a plan possible."""
     groups = [str(GROUP_LABELS.get(g, g)) for g in result.get("infeasible_groups") or []]
@@ -431,7 +438,7 @@ def rotation_plan(request, pk: int):
             "solving": plan.solve_state in (SolveState.QUEUED, SolveState.RUNNING),
             "methods": Method.choices,
             "greedy": result.get("greedy"),
-            "solver_status": SOLVER_STATUS.get(result.get("status"), result.get("status", "")),
+            "solver_status": _solver_status(result),
             "infeasibility": _infeasibility(result),
             "needs": _needs(result.get("needs")),
             "uncoverable": _needs(result.get("uncoverable")),
