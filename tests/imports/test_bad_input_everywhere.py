@@ -245,3 +245,22 @@ def test_a_row_with_a_formula_in_an_optional_cell_is_not_also_counted(world):
         dry_run=True,
     )
     assert (preview.new, preview.rejected) == (1, 1)
+
+
+def test_an_id_held_outside_the_area_is_refused_without_saying_whose(world):
+    """Issue 14 §6: an office importing a national ID held by a teacher outside its area learns
+    neither that person's name (a "different name" message would) nor where they work."""
+    other = world["teachers"]["c"]  # in Huli; the district office is Siming's
+    data = _xlsx(
+        [_row(world, 1, 身份证号码=other.national_id, 出生日期=other.birth_date, 姓名="冒名者")]
+    )
+    before = Teacher.objects.count()
+    result = import_file(
+        actor=world["users"]["district"], kind="teachers", data=data, filename="x.xlsx"
+    )
+    assert result.problems and Teacher.objects.count() == before
+    (problem,) = [p for p in result.problems if p.column == "身份证号码"]
+    assert "contact the office that holds" in problem.reason_en
+    assert "different name" not in problem.reason_en
+    assert "currently works" not in problem.reason_en
+    assert other.name not in json.dumps(problem.__dict__, ensure_ascii=False, default=str)

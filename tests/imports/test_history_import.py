@@ -253,7 +253,8 @@ def test_a_teacher_outside_the_actors_area_is_rejected(world):
     assert EducationRecord.objects.count() == 0
     problem = result.problems[0]
     assert (problem.row, problem.column) == (3, "身份证号码")
-    assert problem.reason_en == "This teacher is outside your area"
+    # answered as not registered: nothing about a teacher the actor may not see (issue 14 §6)
+    assert problem.reason_en == "No teacher with this national ID is registered in your area"
     assert world["teachers"]["c"].national_id not in str(problem.value)
 
 
@@ -273,7 +274,7 @@ def test_an_unregistered_or_invalid_id_is_rejected(world):
     invalid[1] = "350203198503010011"
     result = _import(world["users"]["admin"], "education", EDUCATION, [unknown, invalid])
     reasons = [p.reason_en for p in result.problems]
-    assert reasons[0] == "No teacher with this national ID is registered"
+    assert reasons[0] == "No teacher with this national ID is registered in your area"
     assert "invalid national id" in reasons[1].lower()
     assert result.rejected == 2
 

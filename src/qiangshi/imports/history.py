@@ -211,13 +211,15 @@ def validate(kind, actor, table, match, parse_rows, problem, progress=None):
     kept: list[HistoryRow] = []
     for r in rows:
         masked = idcard.mask(r.number)
-        if r.hash not in registered:
+        # A teacher outside the actor's area is answered as one not registered: nothing about
+        # a person the actor may not see (their name, where they work) comes back.
+        if r.hash not in registered or registered[r.hash][0] not in changeable:
             reject(
                 r.row,
                 "national_id",
                 masked,
-                "未找到该身份证号的教师",
-                "No teacher with this national ID is registered",
+                "您的管理范围内未找到该身份证号的教师",
+                "No teacher with this national ID is registered in your area",
             )
             continue
         r.teacher_id, r.teacher_name = registered[r.hash]
@@ -228,14 +230,6 @@ def validate(kind, actor, table, match, parse_rows, problem, progress=None):
                 r.values["name"],
                 "姓名与该身份证号登记的教师姓名不一致",
                 "The name differs from the registered name of the teacher with this national ID",
-            )
-        elif r.teacher_id not in changeable:
-            reject(
-                r.row,
-                "national_id",
-                masked,
-                "该教师不在您的管理范围内",
-                "This teacher is outside your area",
             )
         else:
             kept.append(r)

@@ -617,21 +617,26 @@ class _TeacherCheck:
                     problem(r.row, "school_code", code, zh, en)
             t = r.teacher = existing.get(r.hash)
             if t is not None:
-                if not cells.same(t.name, r.values.get("name")):
+                if t.pk not in changeable:
+                    # Neutral: nothing about the person held outside the actor's area (issue
+                    # 14 §6), whatever the name; as the registration form says.
+                    problem(
+                        r.row,
+                        "national_id",
+                        idcard.mask(r.number),
+                        "您所在单位不能登记该身份证号；如该教师在您管理范围以外的学校任职，"
+                        "请与其档案所在单位联系",
+                        "Your office cannot register this national ID number; if the person "
+                        "works at a school outside your area, contact the office that holds "
+                        "their record",
+                    )
+                elif not cells.same(t.name, r.values.get("name")):
                     problem(
                         r.row,
                         "national_id",
                         idcard.mask(r.number),
                         "该身份证号已属于另一位姓名不同的教师",
                         "This national ID already belongs to another person with a different name",
-                    )
-                elif t.pk not in changeable:
-                    problem(
-                        r.row,
-                        "national_id",
-                        idcard.mask(r.number),
-                        "该教师当前在您管理范围以外的学校任职",
-                        "This teacher currently works at a school outside your area",
                     )
         if not self.write:  # a preview counts the rows that passed, whatever the others did
             rejected = self.rejected_rows
