@@ -47,6 +47,7 @@ demo: install
 
 serve:
 	@$(RUN) qiangshi recover_jobs
+	@$(RUN) qiangshi rotation recover
 	@$(RUN) qiangshi demo_logins
 	@echo "Serving http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
 	@$(RUN) qiangshi runserver 127.0.0.1:$(PORT) --noreload

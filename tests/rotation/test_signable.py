@@ -362,3 +362,43 @@ def test_a_greedy_plan_is_not_said_to_have_run_out_of_time(
     client.force_login(bureau)
     page = client.get(reverse("web:rotation_plan", args=[plan.pk]))
     assert page.context["solver_status"] in ("完整（贪心基线方案）", "Complete (greedy baseline)")
+
+
+def test_a_solve_stopped_mid_way_is_marked_failed_and_can_run_again(
+    client, rot, django_capture_on_commit_callbacks, capsys
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from qiangshi.rotation.models import RotationPlan, SolveState
+
+    bureau = rot["users"]["bureau"]
+    plan = services.plan_create(actor=bureau, region_code="350203", year=YEAR)
+    # a solve that was running when the server stopped: its heartbeat is old
+    RotationPlan.objects.filter(pk=plan.pk).update(
+        solve_state=SolveState.RUNNING, solve_heartbeat=timezone.now() - timedelta(hours=1)
+    )
+    fresh = services.plan_create(actor=bureau, region_code="350203", year=YEAR)
+    RotationPlan.objects.filter(pk=fresh.pk).update(
+        solve_state=SolveState.RUNNING, solve_heartbeat=timezone.now()
+    )
+    call_command("rotation", "recover")
+    assert "1 stopped" in capsys.readouterr().out
+    plan.refresh_from_db()
+    fresh.refresh_from_db()
+    assert plan.solve_state == SolveState.FAILED and plan.solve_message
+    assert fresh.solve_state == SolveState.RUNNING  # still alive
+    assert AuditLog.objects.filter(action="rotation.solve_stopped").count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.plan_solve(actor=bureau, plan=plan)
+    plan.refresh_from_db()
+    assert plan.solve_state == SolveState.DONE and plan.solve_heartbeat is not None
+    # the plan page recovers too
+    RotationPlan.objects.filter(pk=fresh.pk).update(
+        solve_heartbeat=timezone.now() - timedelta(hours=1)
+    )
+    client.force_login(bureau)
+    client.get(reverse("web:rotation_plan", args=[fresh.pk]))
+    fresh.refresh_from_db()
+    assert fresh.solve_state == SolveState.FAILED

@@ -2248,6 +2248,7 @@ def plan_tradeoff(
     params: Params | None = None,
     move_costs: Sequence[float] = TRADEOFF_MOVE_COSTS,
     method: str = "milp",
+    progress=None,
 ) -> list[BudgetPoint]:
     """The trade-off between balance gained and the number of moves: the plan with the rule
     set's weights (as many moves as buy any balance), then the same model with a higher cost
@@ -2257,7 +2258,8 @@ def plan_tradeoff(
     needs and staffing bands require are left: the fewest moves a plan needs. Each solve
     starts from the previous plan. Points are returned by ascending moves (one per number of
     moves), each with its objective under the rule set's own weights. The time limit is
-    shared (10 s each at least); the principals' track is solved once, for all of them."""
+    shared (10 s each at least); the principals' track is solved once, for all of them.
+    `progress(done, total)` is called before each solve."""
     params = params or Params()
     track = plan_principals(teachers, schools, params)
     inst = _Instance(track.teachers, track.schools, params)
@@ -2275,16 +2277,19 @@ def plan_tradeoff(
             objective = inst.objective(mt, ms)
         return BudgetPoint(len(moves), result, len(moves), before, after, cost, objective)
 
+    report = progress or (lambda done, total: None)
+    costs = [c for c in sorted(move_costs) if c > params.w_move]
     if method != "milp":
+        report(0, 1)
         return [point(None, _teachers_greedy(track, params))]
+    report(0, len(costs) + 1)
     first = point(None, _teachers_plan(track, replace(params, time_limit=share)))
     points = [first]
     start = None
     if first.feasible:
         start = [(m.teacher, m.destination) for m in first.result.moves if not m.is_principal]
-    for cost in sorted(move_costs):
-        if cost <= params.w_move:
-            continue
+    for done, cost in enumerate(costs, start=1):
+        report(done, len(costs) + 1)
         p = replace(params, w_move=float(cost), time_limit=share, diagnose=False)
         pt = point(cost, _teachers_plan(track, p, start))
         if pt.feasible:

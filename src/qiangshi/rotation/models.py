@@ -62,6 +62,9 @@ class RotationPlan(models.Model):
         _("solve state"), max_length=8, choices=SolveState.choices, blank=True, default=""
     )
     solve_message = models.CharField(_("solve progress"), max_length=255, blank=True)
+    # Written as the solve goes on; a queued or running solve whose heartbeat stopped (the
+    # server was stopped mid-solve) is marked failed (`services.stuck_solves_recover`).
+    solve_heartbeat = models.DateTimeField(_("solve heartbeat"), null=True, blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
     solved_at = models.DateTimeField(_("solved at"), null=True, blank=True)
     review_comment = models.TextField(_("review comment"), blank=True)

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -310,7 +311,7 @@ def plan_summary(region, year: int, result: engine.Result, inp, **extra) -> dict
     return summary
 
 
-def tradeoff_points(rules: dict, inp, method: str) -> tuple[list, int | None]:
+def tradeoff_points(rules: dict, inp, method: str, progress=None) -> tuple[list, int | None]:
     """The trade-off between balance gained and moves (`engine.plan_tradeoff`, with the rule
     set's move costs and time limit unless the plan sets one) and the default point."""
     tradeoff = rules.get("tradeoff", {})
@@ -323,6 +324,7 @@ def tradeoff_points(rules: dict, inp, method: str) -> tuple[list, int | None]:
         params,
         move_costs=tuple(tradeoff.get("move_costs", engine.TRADEOFF_MOVE_COSTS)),
         method=method,
+        progress=progress,
     )
     return points, engine.choose_budget(points, float(tradeoff.get("tolerance", 0.05)))
 
@@ -390,8 +392,18 @@ def solve(plan: RotationPlan, *, progress=None) -> engine.Result:
     actor)."""
     progress = progress or (lambda message: None)
     RotationPlan.objects.filter(pk=plan.pk).update(
-        solve_state=SolveState.RUNNING, solve_message=_("Reading the registry")
+        solve_state=SolveState.RUNNING,
+        solve_message=_("Reading the registry"),
+        solve_heartbeat=timezone.now(),
     )
+
+    def solving(done: int, total: int) -> None:
+        RotationPlan.objects.filter(pk=plan.pk).update(
+            solve_message=_("Solving: plan %(n)d of %(total)d of the trade-off")
+            % {"n": done + 1, "total": total},
+            solve_heartbeat=timezone.now(),
+        )
+
     started = time.monotonic()
     try:
         rules = rules_of(plan)
@@ -413,7 +425,7 @@ def solve(plan: RotationPlan, *, progress=None) -> engine.Result:
             }
         )
         tradeoff = rules.get("tradeoff", {})
-        points, chosen = tradeoff_points(rules, inp, plan.method)
+        points, chosen = tradeoff_points(rules, inp, plan.method, progress=solving)
         kept = points[chosen if chosen is not None else 0]
         result = kept.result
         if kept.objective is not None:
@@ -455,6 +467,32 @@ def solve(plan: RotationPlan, *, progress=None) -> engine.Result:
             solve_state=SolveState.FAILED, solve_message=str(exc)[:255]
         )
         raise
+
+
+def stuck_solves_recover(*, now=None) -> int:
+    """Solves queued or running whose heartbeat stopped for longer than
+    `QIANGSHI_JOB_STALE_AFTER_SECONDS` (the server was stopped or killed mid-solve) are marked
+    failed, with a message in the plan's page, so that the plan can be solved again. Returns
+    how many. Run by `qiangshi rotation recover` (and `make serve`) and when a plan is read."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=getattr(settings, "QIANGSHI_JOB_STALE_AFTER_SECONDS", 600))
+    stuck = RotationPlan.objects.filter(
+        solve_state__in=(SolveState.QUEUED, SolveState.RUNNING)
+    ).filter(Q(solve_heartbeat__lt=stale) | Q(solve_heartbeat__isnull=True, created_at__lt=stale))
+    plans = list(stuck.only("pk"))
+    for plan in plans:
+        RotationPlan.objects.filter(pk=plan.pk).update(
+            solve_state=SolveState.FAILED,
+            solve_message=_(
+                "The solve stopped before it ended (the server was stopped); solve again."
+            ),
+        )
+        audit_record(actor=None, action="rotation.solve_stopped", target=plan)
+    return len(plans)
 
 
 @transaction.atomic
@@ -516,7 +554,8 @@ def plan_solve(*, actor, plan: RotationPlan, method: str | None = None) -> Rotat
         plan.method = method
     plan.solve_state = SolveState.QUEUED
     plan.solve_message = ""
-    plan.save(update_fields=["method", "solve_state", "solve_message"])
+    plan.solve_heartbeat = timezone.now()
+    plan.save(update_fields=["method", "solve_state", "solve_message", "solve_heartbeat"])
     audit_record(actor=actor, action="rotation.solve", target=plan, note=plan.method)
     from django.utils.translation import get_language
 

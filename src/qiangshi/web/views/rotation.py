@@ -280,6 +280,7 @@ def rotation_create(request):
 
 
 def _plan(request, pk):
+    services.stuck_solves_recover()
     try:
         return selectors.plan_get(request.user, pk)
     except NotFound:

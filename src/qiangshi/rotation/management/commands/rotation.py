@@ -33,6 +33,7 @@ from qiangshi.rotation.services import (
     _tradeoff,
     plan_apply,
     plan_summary,
+    stuck_solves_recover,
     terms_end,
     tradeoff_points,
 )
@@ -65,10 +66,15 @@ class Command(BaseCommand):
         p.add_argument("--format", choices=("table", "json"), default="table")
         a = sub.add_parser("apply", help="make published plans whose date has come take effect")
         a.add_argument("--today", default=None, help="the date to act as today (YYYY-MM-DD)")
+        sub.add_parser("recover", help="mark solves stopped mid-way (a server stopped) failed")
 
     def handle(self, *args, **opts):
         if opts["action"] == "apply":
             return self._apply(opts)
+        if opts["action"] == "recover":
+            n = stuck_solves_recover()
+            self.stdout.write(f"{n} stopped solves marked failed" if n else "no stopped solve")
+            return None
         return self._plan(opts)
 
     def _apply(self, opts):
