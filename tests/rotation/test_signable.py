@@ -402,3 +402,22 @@ def test_a_solve_stopped_mid_way_is_marked_failed_and_can_run_again(
     client.get(reverse("web:rotation_plan", args=[fresh.pk]))
     fresh.refresh_from_db()
     assert fresh.solve_state == SolveState.FAILED
+
+
+def test_each_reader_sees_the_reasons_in_their_language(
+    client, rot, django_capture_on_commit_callbacks
+):
+    bureau = rot["users"]["bureau"]
+    plan = services.plan_create(actor=bureau, region_code="350203", year=YEAR)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.plan_solve(actor=bureau, plan=plan)
+    move = plan.moves.first()
+    assert move.reason and move.reason_en and move.reason != move.reason_en
+    assert "km" in move.reason_en and "公里" in move.reason
+    client.force_login(bureau)
+    client.cookies["django_language"] = "en"
+    en = client.get(reverse("web:rotation_plan", args=[plan.pk]))
+    client.cookies["django_language"] = "zh-hans"
+    zh = client.get(reverse("web:rotation_plan", args=[plan.pk]))
+    assert move.reason_en in en.content.decode() and move.reason not in en.content.decode()
+    assert move.reason in zh.content.decode()

@@ -212,7 +212,7 @@ def plan_moves(request, plan_id: Id, filters: Query[MovesQuery]):
                 "term_years": m.term_years,
                 "return_date": m.return_date.isoformat() if m.return_date else None,
                 "distance_km": m.distance_km,
-                "reason": m.reason,
+                "reason": m.reason_shown,
             }
             for m in page
         ],

@@ -146,7 +146,8 @@ class RotationMove(models.Model):
     subject = models.CharField(_("subject"), max_length=32, blank=True)
     is_backbone = models.BooleanField(_("backbone teacher"), default=False)
     distance_km = models.FloatField(_("distance (km)"), default=0)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)  # in Chinese
+    reason_en = models.TextField(_("reason (English)"), blank=True)
     is_principal = models.BooleanField(_("principal"), default=False)
     # The stage taught at the origin and at the destination (the same for a teacher; for a
     # principal the schools' stages).
@@ -168,6 +169,15 @@ class RotationMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.teacher_id}: {self.origin_id} → {self.destination_id}"
+
+    @property
+    def reason_shown(self) -> str:
+        """The reason in the reader's language (both are written when the plan is solved)."""
+        from django.utils.translation import get_language
+
+        if (get_language() or "").startswith("en") and self.reason_en:
+            return self.reason_en
+        return self.reason
 
     @property
     def return_date(self):

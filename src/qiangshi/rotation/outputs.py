@@ -94,7 +94,7 @@ def plan_xlsx(plan, moves) -> bytes:
             form_label(m),
             _("Yes") if m.is_backbone else _("No"),
             m.distance_km,
-            m.reason,
+            getattr(m, "reason_shown", m.reason),
         ]
         for m in moves
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from qiangshi.access.models import Role
@@ -354,6 +354,10 @@ def _store_moves(plan: RotationPlan, result: engine.Result, inp) -> None:
     form = plan.params.get("form") or forms.get("default", "transfer")
     years = plan.params.get("term_years") or forms.get("default_term_years", 3)
     explain = Explainer(inp)
+    reasons = {}
+    for language in ("zh-hans", "en"):  # each reader sees the reason in their language
+        with translation.override(language):
+            reasons[language] = {m.teacher: explain.reason(m) for m in result.moves}
     plan.moves.all().delete()
     rows = []
     for m in result.moves:
@@ -369,7 +373,8 @@ def _store_moves(plan: RotationPlan, result: engine.Result, inp) -> None:
                 subject=c.subject,
                 is_backbone=c.is_backbone,
                 distance_km=round(m.distance_km, 2),
-                reason=explain.reason(m),
+                reason=reasons["zh-hans"][m.teacher],
+                reason_en=reasons["en"][m.teacher],
                 is_principal=m.is_principal,
                 stage_from=c.stage if staged else origin.stage,
                 stage_to=c.stage if staged else dest.stage,

@@ -129,7 +129,7 @@ def plan_pdf(plan, moves) -> bytes:
                 p(m.destination.name, small),
                 p(subject_label(m.subject), small),
                 p(f"{m.distance_km:.1f}", small),
-                p(m.reason, small),
+                p(m.reason_shown, small),
             ]
         )
     table = LongTable(
