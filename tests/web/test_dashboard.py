@@ -100,3 +100,31 @@ def test_teacher_dashboard_links_to_their_own_record(client, world):
     client.force_login(world["users"]["teacher"])
     html = client.get(reverse("web:dashboard")).content.decode()
     assert reverse("web:teacher_detail", args=[world["teachers"]["a"].pk]) in html
+
+
+def test_each_role_sees_the_work_waiting_for_it_first(world, client):
+    """Issue 13 §12: pending change requests for the offices that review them, a submitted
+    rotation plan for the bureau, a teacher's own requests."""
+    from qiangshi.rotation.models import PlanStatus
+    from qiangshi.rotation.services import plan_create
+    from qiangshi.teachers.services import change_request_submit
+
+    teacher_user = world["users"]["teacher"]
+    change_request_submit(
+        actor=teacher_user, kind="contact", payload={"email": "chen@example.cn"}, comment="新邮箱"
+    )
+    plan = plan_create(actor=world["users"]["bureau"], region_code="350203", year=2027)
+    plan.status = PlanStatus.SUBMITTED
+    plan.save(update_fields=["status"])
+
+    def work(user):
+        client.force_login(user)
+        return client.get("/").context["work"]
+
+    school = work(world["users"]["school"])
+    assert [i["count"] for i in school if "requests" in i["url"]] == [1]
+    bureau = work(world["users"]["bureau"])
+    assert any(i["count"] == 1 and "status=submitted" in i["url"] for i in bureau)
+    mine = work(teacher_user)
+    assert any(i["count"] == 1 and "request" in i["url"] for i in mine)
+    assert work(world["users"]["auditor"]) == []

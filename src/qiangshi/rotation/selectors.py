@@ -1068,3 +1068,21 @@ def plan_cvs(region: Region, year: int, changes: dict | None = None) -> tuple[di
         years[district.code] = y
         cvs[district.code] = district_cvs(district=district, year=y, changes=changes)
     return cvs, years
+
+
+def plans_waiting(actor) -> dict[str, int]:
+    """Rotation work waiting for the actor, for the dashboard: plans submitted for their review
+    (the bureau) and drafts or returned plans of their area to finish (planning offices)."""
+    from qiangshi.access.scoping import can
+
+    out: dict[str, int] = {}
+    if actor.role not in PLANNERS:
+        return out
+    plans = plan_list(actor)
+    if actor.region_id:
+        plans = plans.filter(region__path__startswith=actor.region.path)
+    if can(actor, "rotation", "review"):
+        out["review"] = plans.filter(status=PlanStatus.SUBMITTED).count()
+    if can(actor, "rotation", "change"):
+        out["drafts"] = plans.filter(status__in=(PlanStatus.DRAFT, PlanStatus.RETURNED)).count()
+    return out

@@ -3,14 +3,18 @@ aggregate nothing."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from qiangshi.access.models import Role
 from qiangshi.access.scoping import can
+from qiangshi.imports.models import ImportStatus
+from qiangshi.imports.selectors import import_job_list
 from qiangshi.org.models import Stage
 from qiangshi.org.selectors import school_list
-from qiangshi.teachers.models import EducationLevel, EmploymentType, TitleRank
-from qiangshi.teachers.selectors import teacher_for_user, teacher_stats
+from qiangshi.rotation import selectors as rotation_selectors
+from qiangshi.teachers.models import ChangeRequestStatus, EducationLevel, EmploymentType, TitleRank
+from qiangshi.teachers.selectors import change_request_list, teacher_for_user, teacher_stats
 
 _BACHELOR_OR_ABOVE = (EducationLevel.BACHELOR, EducationLevel.MASTER, EducationLevel.DOCTORATE)
 
@@ -51,15 +55,56 @@ def chart_data(stats: dict) -> dict:
     }
 
 
+def _work(actor) -> list[dict]:
+    """What waits for the actor, first on their home page: each item a label, a count and the
+    page where it is done (only items with something waiting)."""
+    items = []
+
+    def add(label, count, url_name, query=""):
+        if count:
+            items.append({"label": label, "count": count, "url": reverse(url_name) + query})
+
+    if can(actor, "changerequest", "review"):
+        add(
+            _("Change requests to review"),
+            change_request_list(actor=actor, status=ChangeRequestStatus.PENDING).count(),
+            "web:change_request_list",
+            "?status=pending",
+        )
+    if actor.role == Role.TEACHER:
+        add(
+            _("My change requests awaiting review"),
+            change_request_list(actor=actor, status=ChangeRequestStatus.PENDING).count(),
+            "web:change_request_list",
+        )
+        add(_("My rotation moves"), rotation_selectors.my_moves(actor).count(), "web:rotation_home")
+    add(
+        _("Imports checked and waiting for your confirmation"),
+        import_job_list(actor=actor).filter(status=ImportStatus.VALIDATED).count(),
+        "web:import_list",
+    )
+    waiting = rotation_selectors.plans_waiting(actor)
+    add(
+        _("Rotation plans to review"),
+        waiting.get("review", 0),
+        "web:rotation_home",
+        "?status=submitted",
+    )
+    add(_("Rotation plans being drafted"), waiting.get("drafts", 0), "web:rotation_home")
+    return items
+
+
 @login_required
 def dashboard(request):
     actor = request.user
+    work = _work(actor)
     if not can(actor, "teacher", "aggregate"):
         return render(
             request,
             "web/dashboard.html",
             {
                 "charts": False,
+                "work": work,
                 "is_auditor": actor.role == Role.AUDITOR,
                 "is_reviewer": actor.role == Role.REVIEWER,
                 "own_record": teacher_for_user(actor) if actor.role == Role.TEACHER else None,
@@ -74,6 +119,7 @@ def dashboard(request):
         "web/dashboard.html",
         {
             "charts": True,
+            "work": work,
             "stats": stats,
             "school_count": school_list(actor=actor, action="aggregate").count(),
             "bachelor_share": round(100 * bachelor / total, 1) if total else None,
