@@ -23,13 +23,17 @@ function qsData(id) {
   }
   function bar(id, series, horizontal) {
     const names = series.map(s => s.name), values = series.map(s => s.value);
-    const cat = {type: "category", data: names, axisLabel: {interval: 0, overflow: "truncate", width: horizontal ? 130 : 90}};
-    const val = {type: "value", minInterval: 1};
+    const cat = {type: "category", data: names,
+                 axisLabel: {interval: 0, overflow: "truncate", width: horizontal ? 130 : 90, rotate: !horizontal && names.length > 4 ? 30 : 0}};
+    const val = {type: "value", minInterval: 1, axisLabel: {hideOverlap: true}};
+    // Room for the value labels beside the bars (a bar label is not counted by containLabel).
+    const widest = Math.max(0, ...values.map(v => v.toLocaleString().length));
     make(id, {
       tooltip: {trigger: "axis", axisPointer: {type: "shadow"}},
-      grid: {left: 20, right: 28, top: 16, bottom: 8, containLabel: true},
+      grid: {left: 20, right: horizontal ? 16 + 8 * widest : 28, top: horizontal ? 16 : 24, bottom: 8, containLabel: true},
       xAxis: horizontal ? val : cat, yAxis: horizontal ? Object.assign(cat, {inverse: true}) : val,
-      series: [{type: "bar", data: values, barMaxWidth: 28, label: {show: true, position: horizontal ? "right" : "top"}}],
+      series: [{type: "bar", data: values, barMaxWidth: 28,
+                label: {show: true, position: horizontal ? "right" : "top", formatter: o => o.value.toLocaleString()}}],
     });
   }
   function pie(id, series) {
@@ -68,14 +72,24 @@ function qsData(id) {
   if (!c) return;
   const el = document.getElementById("staffing-chart");
   if (!el) return;
+  // Many schools: horizontal bars (names read across), a window of 15 at a time to scroll.
+  const many = c.names.length > 12;
+  const names = {type: "category", data: c.names, axisLabel: {interval: 0, overflow: "truncate", width: many ? 160 : 90, rotate: !many && c.names.length > 6 ? 35 : 0}};
+  const values = {type: "value"};
+  if (many) {
+    names.inverse = true;
+    el.style.height = "520px";
+  }
   const chart = echarts.init(el);
   chart.setOption({
     textStyle: {fontFamily: getComputedStyle(document.body).fontFamily},
-    tooltip: {trigger: "axis"},
+    tooltip: {trigger: "axis", axisPointer: {type: "shadow"}},
     legend: {top: 0},
-    grid: {left: 12, right: 24, top: 32, bottom: 8, containLabel: true},
-    xAxis: {type: "category", data: c.names, axisLabel: {interval: 0, rotate: c.names.length > 6 ? 35 : 0, overflow: "truncate", width: 90}},
-    yAxis: {type: "value"},
+    grid: {left: 12, right: many ? 40 : 24, top: 32, bottom: 8, containLabel: true},
+    xAxis: many ? values : names,
+    yAxis: many ? names : values,
+    dataZoom: many ? [{type: "slider", yAxisIndex: 0, right: 4, width: 16, startValue: 0, endValue: 14, filterMode: "empty"},
+                      {type: "inside", yAxisIndex: 0, zoomOnMouseWheel: false, moveOnMouseWheel: true}] : [],
     series: [
       {type: "bar", name: c.labels.quota, data: c.quota, itemStyle: {color: "#3b7dd8"}, barMaxWidth: 24},
       {type: "bar", name: c.labels.established, data: c.established, stack: "staff", itemStyle: {color: "#e8a33c"}, barMaxWidth: 24},
@@ -142,8 +156,11 @@ function qsData(id) {
     chart.setOption({
       textStyle: {fontFamily: getComputedStyle(document.body).fontFamily},
       tooltip: {trigger: "item"},
-      grid: {left: 12, right: 24, top: 24, bottom: 8, containLabel: true},
+      grid: {left: 12, right: 24, top: 24, bottom: c.names.length > 15 ? 36 : 8, containLabel: true},
       xAxis: {type: "category", data: c.names, axisLabel: {interval: 0, rotate: c.names.length > 6 ? 35 : 0, overflow: "truncate", width: 90}},
+      // Many schools: 15 at a time, the slider below scrolls (their names stay readable).
+      dataZoom: c.names.length > 15 ? [{type: "slider", xAxisIndex: 0, height: 14, bottom: 4, startValue: 0, endValue: 14},
+                                       {type: "inside", xAxisIndex: 0, zoomOnMouseWheel: false}] : [],
       yAxis: {type: "value"},
       series: [{type: "bar", barMaxWidth: 28, name: c.label,
                 data: c.values.map((v, i) => ({value: v, itemStyle: {color: c.met[i] ? "#3b7dd8" : "#e86a5c"}})),
