@@ -45,7 +45,10 @@ demo: install
 	@$(RUN) qiangshi demo_region --scale city
 	@$(MAKE) --no-print-directory serve
 
+# DEBUG is off (friendly error pages, as in production): WhiteNoise serves the static files
+# collected into var/static. DJANGO_DEBUG=1 make serve shows Django's technical error pages.
 serve:
+	@$(RUN) qiangshi collectstatic --noinput -v 0
 	@$(RUN) qiangshi recover_jobs
 	@$(RUN) qiangshi rotation recover
 	@$(RUN) qiangshi demo_logins

@@ -10,9 +10,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("QIANGSHI_VAR_DIR", BASE_DIR / "var"))
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+# Off unless a developer asks for it (DJANGO_DEBUG=1): with it on, an error shows Django's
+# technical page (settings, every URL pattern) instead of the friendly 400/403/404/500 pages.
 DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
 ALLOWED_HOSTS = [
-    h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
+    h.strip()
+    for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+    if h.strip()
 ]
 
 INSTALLED_APPS = [
@@ -21,6 +25,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver leaves /static/ to WhiteNoise, as in production.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
@@ -45,6 +51,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "qiangshi.core.security.SecurityHeadersMiddleware",
+    # Static files with DEBUG off: from STATIC_ROOT (collectstatic), and with DEBUG on straight
+    # from static/ and the apps' static/ folders, re-read on each request.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "qiangshi.core.middleware.QiangshiLocaleMiddleware",
     "qiangshi.core.middleware.RequestBodyLimitMiddleware",

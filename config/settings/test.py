@@ -14,5 +14,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Nothing is collected for the tests (WhiteNoise would warn about a missing var/static); a test
+# of static serving collects into a temporary directory.
+STATIC_ROOT = None
 CELERY_TASK_ALWAYS_EAGER = True
 QIANGSHI_JOBS_IN_THREADS = False  # jobs finish within the request that starts them
