@@ -152,6 +152,8 @@ def access_export(request):
         _("Object"),
         _("Field"),
         _("Channel"),
+        _("People"),
+        _("Filter"),
     ]
     rows = (
         [
@@ -162,6 +164,8 @@ def access_export(request):
             e.object_repr,
             e.field,
             e.channel,
+            e.subject_count,
+            e.note,
         ]
         for e in entries.iterator(chunk_size=2000)
     )
