@@ -162,7 +162,9 @@ def test_export_has_one_sheet_per_group_with_the_national_columns(world):
     assert data["基本待遇"] == [] and data["师德"] == []
     contact = next(r for r in data["联系方式"] if r["姓名"] == "陈静")
     assert contact["手机号码"] == "13800001234"
-    assert AccessLog.objects.filter(channel="export", field="national_id").count() == 4
+    log = AccessLog.objects.get()  # one row for the export, the four teachers attached
+    assert (log.channel, log.field, log.object_repr) == ("export", "national_id,phone", "national")
+    assert log.subject_count == 4 == log.subjects.count()
 
 
 def test_export_is_scoped_and_masked_without_view_sensitive(world, monkeypatch):

@@ -25,5 +25,5 @@ class AuditLogAdmin(ReadOnlyAdmin):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(ReadOnlyAdmin):
-    list_display = ["at", "actor_username", "field", "object_repr", "channel"]
+    list_display = ["at", "actor_username", "field", "object_repr", "channel", "subject_count"]
     search_fields = ["actor_username", "object_id"]

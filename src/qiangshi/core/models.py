@@ -59,7 +59,13 @@ class AuditLog(models.Model):
 
 
 class AccessLog(models.Model):
-    """One row each time someone saw a sensitive value in full (national ID, phone, …)."""
+    """One row each time someone saw a sensitive value in full (national ID, phone, …).
+
+    An export is one row too (channel "export"): who, when, the filter (`note`, an ID-number
+    search masked), the fields written in full (`field`, comma-separated) and how many people
+    (`subject_count`); the people themselves are its `AccessLogSubject` rows, so that a search
+    by person finds the exports that included them as well as their individual views.
+    """
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -75,6 +81,9 @@ class AccessLog(models.Model):
     object_repr = models.CharField(_("object"), max_length=255, blank=True)
     field = models.CharField(_("field"), max_length=64)
     channel = models.CharField(_("channel"), max_length=16, default="web")
+    # Exports only: the number of people written in full, and the filter.
+    subject_count = models.PositiveIntegerField(_("people"), null=True, blank=True)
+    note = models.CharField(_("filter"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("sensitive-data access")
@@ -83,6 +92,30 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} viewed {self.field}"
+
+
+class AccessLogSubject(models.Model):
+    """A person whose sensitive values an export (an `AccessLog` row) wrote in full.
+
+    Compact on purpose: a city export adds one narrow row per teacher, no text. `object_id`
+    is of the parent's `object_type` (a teacher's primary key) and is indexed, for the search
+    by person.
+    """
+
+    access_log = models.ForeignKey(
+        AccessLog,
+        verbose_name=_("access record"),
+        on_delete=models.CASCADE,
+        related_name="subjects",
+    )
+    object_id = models.CharField(_("object ID"), max_length=64, db_index=True)
+
+    class Meta:
+        verbose_name = _("person in an export")
+        verbose_name_plural = _("people in exports")
+
+    def __str__(self) -> str:
+        return f"{self.access_log_id}: {self.object_id}"
 
 
 class EncryptionKeyState(models.Model):

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 
 from qiangshi.access.scoping import scope
 
-from .models import AccessLog, AuditLog
+from .models import AccessLog, AccessLogSubject, AuditLog
 
 
 def _dated(qs: QuerySet, filters: dict[str, Any]) -> QuerySet:
@@ -40,14 +40,26 @@ def audit_log_list(*, actor, filters: dict[str, Any] | None = None) -> QuerySet:
 
 
 def access_log_list(*, actor, filters: dict[str, Any] | None = None) -> QuerySet:
+    """filters: actor (username), object_id, field, date_from, date_to.
+
+    `object_id` finds a person's individual views and the exports that included them (an
+    export is one row with its people attached, see `AccessLogSubject`); `field` matches an
+    export that wrote that field among others.
+    """
     filters = filters or {}
     qs = scope(AccessLog.objects.all(), actor, "view")
     if who := (filters.get("actor") or "").strip():
         qs = qs.filter(actor_username=who)
     if object_id := (filters.get("object_id") or "").strip():
-        qs = qs.filter(object_id=object_id)
+        exports = AccessLogSubject.objects.filter(object_id=object_id).values("access_log_id")
+        qs = qs.filter(Q(object_id=object_id) | Q(pk__in=exports))
     if field := (filters.get("field") or "").strip():
-        qs = qs.filter(field=field)
+        qs = qs.filter(
+            Q(field=field)
+            | Q(field__startswith=f"{field},")
+            | Q(field__endswith=f",{field}")
+            | Q(field__contains=f",{field},")
+        )
     return _dated(qs, filters).order_by("-at", "-pk")
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import models
 
-from .models import AccessLog, AuditLog
+from .models import AccessLog, AccessLogSubject, AuditLog
 
 
 def _plain(value: Any) -> Any:
@@ -86,3 +86,47 @@ def access_record(*, actor, target: models.Model, field: str, channel: str = "we
         field=field,
         channel=channel,
     )
+
+
+class ExportAccess:
+    """The access record of one export: one `AccessLog` row (channel "export") with the people
+    written in full attached as `AccessLogSubject` rows, instead of a row per person and field.
+
+    Call `add` for each batch of people before their values are written; the parent row is
+    written with the first batch (so that an export cut short is still on record) and its
+    count kept current with each. `fields` are the sensitive fields written in full; a person
+    with none of them filled in is not recorded. `note` is the filter, already masked (see
+    `imports.exports.filters_note`): it must hold no ID number, phone or pay.
+    """
+
+    def __init__(self, *, actor, object_type: str, fields: Iterable[str], what: str, note: str):
+        self.actor = actor
+        self.object_type = object_type
+        self.fields = tuple(fields)
+        self.what = what
+        self.note = note
+        self.row: AccessLog | None = None
+
+    def add(self, people: Iterable[dict[str, Any]]) -> None:
+        """`people` are dicts with "pk" and the clear values under the field names."""
+        ids = [str(p["pk"]) for p in people if any(p.get(f) for f in self.fields)]
+        if not ids:
+            return
+        if self.row is None:
+            actor = self.actor
+            self.row = AccessLog.objects.create(
+                actor=actor if getattr(actor, "pk", None) else None,
+                actor_username=getattr(actor, "username", "") or "system",
+                object_type=self.object_type,
+                object_id="",
+                object_repr=self.what[:255],
+                field=",".join(self.fields)[:64],
+                channel="export",
+                subject_count=0,
+                note=self.note[:500],
+            )
+        AccessLogSubject.objects.bulk_create(
+            [AccessLogSubject(access_log=self.row, object_id=i) for i in ids], batch_size=5000
+        )
+        self.row.subject_count += len(ids)
+        self.row.save(update_fields=["subject_count"])

@@ -9,9 +9,10 @@ dates, yes/no as 是/否.
 
 Related records are loaded in bulk per chunk of `CHUNK` teachers (a handful of queries per
 chunk, never one per row). The national ID (and, for teachers, the phone) are written in full
-only for roles with ``teacher.view_sensitive``, and every full value written is recorded in the
-access log (channel "export", one row per teacher and field); otherwise they are masked — a
-masked file cannot be imported again (the import reports masked IDs as invalid).
+only for roles with ``teacher.view_sensitive``, and the export is recorded in the access log as
+one row (channel "export": who, when, the filter, how many people) with the teachers written in
+full attached to it, searchable by teacher (see `core.services.ExportAccess`); otherwise they
+are masked — a masked file cannot be imported again (the import reports masked IDs as invalid).
 
 `export_file` builds the whole workbook for a kind and writes the audit record; the command
 line, the web and the API call it.
@@ -31,8 +32,7 @@ from qiangshi.access.scoping import can
 from qiangshi.core import crypto
 from qiangshi.core.bulk import filter_in
 from qiangshi.core.errors import ApplicationError
-from qiangshi.core.models import AccessLog
-from qiangshi.core.services import audit_record
+from qiangshi.core.services import ExportAccess, audit_record
 from qiangshi.core.xlsx import write_xlsx
 from qiangshi.engines import idcard
 from qiangshi.org.models import Location, Ownership, SchoolEnrollment, SchoolFacility, Stage
@@ -132,29 +132,17 @@ def may_see_sensitive(actor) -> bool:
     return can(actor, "teacher", "view_sensitive")
 
 
-def log_full_views(actor, teachers: list[dict[str, Any]], fields: Iterable[str]) -> None:
-    """One access-log row per teacher and sensitive field written in full (channel "export").
-
-    `teachers` are dicts with "pk", "name" and the clear values under the field names; a field
-    with no value is not logged.
-    """
-    username = getattr(actor, "username", "") or "system"
-    user = actor if getattr(actor, "pk", None) else None
-    rows = [
-        AccessLog(
-            actor=user,
-            actor_username=username,
-            object_type="teachers.teacher",
-            object_id=str(t["pk"]),
-            object_repr=(t["name"] or "")[:255],
-            field=field,
-            channel="export",
-        )
-        for t in teachers
-        for field in fields
-        if t.get(field)
-    ]
-    AccessLog.objects.bulk_create(rows, batch_size=2000)
+def export_access(actor, what: str, fields: Iterable[str], filters: dict[str, Any]) -> ExportAccess:
+    """The access record of one export of teachers (see `core.services.ExportAccess`): one
+    access-log row (channel "export", the filter masked as in the audit note) with the teachers
+    written in full attached; `what` names the export (teachers, national, a history kind)."""
+    return ExportAccess(
+        actor=actor,
+        object_type="teachers.teacher",
+        fields=fields,
+        what=what,
+        note=filters_note(filters or {}),
+    )
 
 
 # --- Teachers ----------------------------------------------------------------------------------
@@ -264,6 +252,7 @@ def teachers_export_rows(
     header = [c.title_zh for c in columns]
     qs = teacher_list(actor=actor, filters=filters or {}, action="export").values(*_TEACHER_FIELDS)
     full = may_see_sensitive(actor)
+    access = export_access(actor, "teachers", ("national_id", "phone"), filters or {})
     labels = {
         "gender": zh_labels(Gender),
         "political_status": zh_labels(PoliticalStatus),
@@ -285,7 +274,7 @@ def teachers_export_rows(
                 t["national_id"] = crypto.decrypt(t["national_id_encrypted"])
                 t["phone"] = crypto.decrypt(t["phone_encrypted"])
             if full:
-                log_full_views(actor, batch, ("national_id", "phone"))
+                access.add(batch)
             for t in batch:
                 values = _teacher_values(t, state, full)
                 yield [
@@ -465,6 +454,7 @@ def history_export_rows(
         "pk", "name", "national_id_encrypted"
     )
     full = may_see_sensitive(actor)
+    access = export_access(actor, kind, ("national_id",), filters or {})
 
     def by_date(rec: dict[str, Any]) -> tuple:
         return (rec[order] is None, rec[order] or date.min, rec["pk"])
@@ -479,7 +469,7 @@ def history_export_rows(
             for t in written:
                 t["national_id"] = crypto.decrypt(t["national_id_encrypted"])
             if full:
-                log_full_views(actor, written, ("national_id",))
+                access.add(written)
             for t in written:
                 identity = {
                     "name": t["name"],
@@ -540,7 +530,8 @@ class _Counter:
 
 
 def filters_note(filters: dict[str, Any]) -> str:
-    """The filters for an audit note, with an ID-number search masked."""
+    """The filters for an audit note or an export's access record, with a search for an ID
+    number masked, and any other search holding seven digits or more (a phone number) too."""
     parts = []
     for key in sorted(filters):
         value = filters[key]
@@ -550,6 +541,8 @@ def filters_note(filters: dict[str, Any]) -> str:
             number = idcard.normalise(str(value))
             if len(number) >= 15 and number[:15].isdigit():
                 value = idcard.mask(number)
+            elif sum(c.isdigit() for c in number) >= 7:
+                value = idcard.mask_phone(number)
         parts.append(f"{key}={value}")
     return "&".join(parts)
 

@@ -59,7 +59,7 @@ from qiangshi.teachers.models import (
 )
 from qiangshi.teachers.selectors import teacher_list
 
-from .exports import CHUNK, log_full_views, may_see_sensitive, zh_labels
+from .exports import CHUNK, export_access, may_see_sensitive, zh_labels
 from .limits import max_rows, read_limits
 from .specs import TEACHER_COLUMNS
 
@@ -359,6 +359,7 @@ def _people(actor, filters: dict[str, Any] | None) -> list[dict[str, Any]]:
     are recorded in the access log."""
     qs = teacher_list(actor=actor, filters=filters or {}, action="export").values(*_PERSON_FIELDS)
     full = may_see_sensitive(actor)
+    access = export_access(actor, "national", ("national_id", "phone"), filters or {})
     people = []
     for chunk in _chunks(list(qs.iterator(chunk_size=CHUNK))):
         for p in chunk:
@@ -367,7 +368,7 @@ def _people(actor, filters: dict[str, Any] | None) -> list[dict[str, Any]]:
             p["national_id"] = national_id if full else idcard.mask(national_id)
             p["phone"] = phone if full else idcard.mask_phone(phone)
         if full:
-            log_full_views(actor, chunk, ("national_id", "phone"))
+            access.add(chunk)
         people += chunk
     return people
 

@@ -10,8 +10,17 @@ from django.utils.translation import gettext as _
 
 from qiangshi.access.scoping import can
 from qiangshi.core import selectors as core_selectors
+from qiangshi.imports.models import ImportKind
 from qiangshi.web.adminforms import AccessFilterForm, AuditFilterForm
 from qiangshi.web.lists import paginate, query_without_page, xlsx_response
+
+
+def _export_label(what: str) -> str:
+    """The name of an export in the access log (its kind, stored as a code) in the UI language."""
+    if what == "national":
+        return _("Teachers (national template)")
+    return str(dict(ImportKind.choices).get(what, what))
+
 
 # Object types whose records have a page of their own (link from the log to the object).
 OBJECT_PAGES = {"teachers.teacher": "web:teacher_detail", "org.school": "web:school_detail"}
@@ -126,6 +135,7 @@ def access_log(request):
     page = paginate(request, core_selectors.access_log_list(actor=request.user, filters=filters))
     for entry in page.object_list:
         entry.page_url_name = OBJECT_PAGES.get(entry.object_type, "")
+        entry.export_label = _export_label(entry.object_repr) if entry.channel == "export" else ""
     return render(
         request,
         "web/admin/access_log.html",
@@ -152,6 +162,8 @@ def access_export(request):
         _("Object"),
         _("Field"),
         _("Channel"),
+        _("People"),
+        _("Filter"),
     ]
     rows = (
         [
@@ -162,6 +174,8 @@ def access_export(request):
             e.object_repr,
             e.field,
             e.channel,
+            e.subject_count,
+            e.note,
         ]
         for e in entries.iterator(chunk_size=2000)
     )

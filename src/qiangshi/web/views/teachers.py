@@ -675,7 +675,8 @@ def teacher_export_template(request, fmt: str = "template"):
     """The filtered list in the import template's layout (or the national template's), for
     editing and importing back; ?kind=education, titles, employments or recognitions gives that
     history table of the listed teachers instead (one row per record). Full national IDs go
-    only to roles that may see them, and each one exported is written to the access log."""
+    only to roles that may see them, and the export is written to the access log as one record
+    with the teachers exported attached to it."""
     actor = request.user
     if not can(actor, "teacher", "export"):
         raise PermissionDenied
