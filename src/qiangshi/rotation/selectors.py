@@ -1086,3 +1086,23 @@ def plans_waiting(actor) -> dict[str, int]:
     if can(actor, "rotation", "change"):
         out["drafts"] = plans.filter(status__in=(PlanStatus.DRAFT, PlanStatus.RETURNED)).count()
     return out
+
+
+def default_form(rules: dict, params: dict | None = None) -> tuple[str, int | None]:
+    """(form, term in years or None) of a plan's teachers' moves: the plan's own choice, else
+    the rule set's default (a principal's move is always a transfer)."""
+    forms = rules.get("forms", {})
+    params = params or {}
+    form = params.get("form") or forms.get("default", "transfer")
+    if form != "term":
+        return form, None
+    return form, int(params.get("term_years") or forms.get("default_term_years", 3))
+
+
+def move_stages(move: engine.Move, inp: PlanInput) -> tuple[str, str]:
+    """The stage a mover teaches at the origin and at the destination: the teacher's own (the
+    same at both), or for a principal (or a stage unknown) the two schools' stages."""
+    c = inp.candidate_by_id[move.teacher]
+    if c.stage in STAGED and not move.is_principal:
+        return c.stage, c.stage
+    return inp.school_by_id[move.origin].stage, inp.school_by_id[move.destination].stage

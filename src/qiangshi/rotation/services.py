@@ -349,10 +349,7 @@ def _tradeoff(points: list, chosen: int | None) -> list[dict]:
 def _store_moves(plan: RotationPlan, result: engine.Result, inp) -> None:
     """Replace the plan's moves by the result's, each with its reason, stages and form (the
     plan's default form)."""
-    rules = rules_of(plan)
-    forms = rules.get("forms", {})
-    form = plan.params.get("form") or forms.get("default", "transfer")
-    years = plan.params.get("term_years") or forms.get("default_term_years", 3)
+    form, years = selectors.default_form(rules_of(plan), plan.params)
     explain = Explainer(inp)
     reasons = {}
     for language in ("zh-hans", "en"):  # each reader sees the reason in their language
@@ -362,8 +359,7 @@ def _store_moves(plan: RotationPlan, result: engine.Result, inp) -> None:
     rows = []
     for m in result.moves:
         c = inp.candidate_by_id[m.teacher]
-        origin, dest = inp.school_by_id[m.origin], inp.school_by_id[m.destination]
-        staged = c.stage in selectors.STAGED and not m.is_principal
+        stage_from, stage_to = selectors.move_stages(m, inp)
         rows.append(
             RotationMove(
                 plan=plan,
@@ -376,10 +372,10 @@ def _store_moves(plan: RotationPlan, result: engine.Result, inp) -> None:
                 reason=reasons["zh-hans"][m.teacher],
                 reason_en=reasons["en"][m.teacher],
                 is_principal=m.is_principal,
-                stage_from=c.stage if staged else origin.stage,
-                stage_to=c.stage if staged else dest.stage,
+                stage_from=stage_from,
+                stage_to=stage_to,
                 form=MoveForm.TRANSFER if m.is_principal else form,
-                term_years=None if m.is_principal or form != MoveForm.TERM else int(years),
+                term_years=None if m.is_principal else years,
             )
         )
     RotationMove.objects.bulk_create(rows, batch_size=2000)

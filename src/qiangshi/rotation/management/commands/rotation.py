@@ -28,7 +28,12 @@ from qiangshi.rotation.explain import Explainer
 from qiangshi.rotation.models import PlanStatus, RotationPlan
 from qiangshi.rotation.outputs import cv_rows, plan_xlsx
 from qiangshi.rotation.rules import rules_on
-from qiangshi.rotation.selectors import default_effective_date, plan_input
+from qiangshi.rotation.selectors import (
+    default_effective_date,
+    default_form,
+    move_stages,
+    plan_input,
+)
 from qiangshi.rotation.services import (
     _tradeoff,
     plan_apply,
@@ -133,13 +138,12 @@ class Command(BaseCommand):
             result.objective = kept.objective
         summary = plan_summary(region, year, result, inp, tradeoff=_tradeoff(points, chosen))
         explain = Explainer(inp)
-        form = rules.get("forms", {}).get("default", "transfer")
-        term = rules.get("forms", {}).get("default_term_years", 3) if form == "term" else None
+        form, term = default_form(rules)
         moves = []
         for m in result.moves:
             c = inp.candidate_by_id[m.teacher]
             origin, dest = inp.school_by_id[m.origin], inp.school_by_id[m.destination]
-            staged = c.stage in ("primary", "junior") and not m.is_principal
+            stage_from, stage_to = move_stages(m, inp)
             moves.append(
                 {
                     "teacher_id": int(m.teacher),
@@ -150,8 +154,8 @@ class Command(BaseCommand):
                     "form": "transfer" if m.is_principal else form,
                     "term_years": None if m.is_principal else term,
                     "is_principal": m.is_principal,
-                    "stage_from": c.stage if staged else origin.stage,
-                    "stage_to": c.stage if staged else dest.stage,
+                    "stage_from": stage_from,
+                    "stage_to": stage_to,
                     "subject": c.subject,
                     "_teacher": c.name,
                     "_origin": origin,
