@@ -34,9 +34,9 @@ def test_audit_log_shows_a_service_write_with_before_and_after(client, world):
     response = client.get(reverse("web:audit_log"))
     entry = response.context["page"].object_list[0]
     assert entry.action == "school.update"
-    assert entry.change_rows == [
-        {"field": "name", "before": "思明第一小学", "after": "思明实验小学"}
-    ]
+    name = str(type(school)._meta.get_field("name").verbose_name)
+    assert entry.change_rows == [{"field": name, "before": "思明第一小学", "after": "思明实验小学"}]
+    assert entry.action_label == "学校：已修改" and "学校" in entry.object_type_label
     html = response.content.decode()
     assert "思明第一小学" in html and "思明实验小学" in html
     assert world["users"]["district"].username in html
@@ -84,8 +84,8 @@ def test_audit_export_contains_the_filtered_rows(client, world):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 1
-    assert rows[0][2] == "school.update"
-    assert "address" in rows[0][6] and "一号" in rows[0][6]
+    assert rows[0][2:4] == ("学校：已修改", "school.update")
+    assert "地址" in rows[0][7] and "一号" in rows[0][7]
 
 
 def test_access_log_lists_who_viewed_which_sensitive_field(client, world):

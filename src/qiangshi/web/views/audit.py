@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from qiangshi.access.scoping import can
 from qiangshi.core import selectors as core_selectors
 from qiangshi.imports.models import ImportKind
+from qiangshi.web import audit_labels
 from qiangshi.web.adminforms import AccessFilterForm, AuditFilterForm
 from qiangshi.web.lists import paginate, query_without_page, xlsx_response
 
@@ -39,29 +40,32 @@ def _text(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def change_rows(changes) -> list[dict]:
-    """An audit row's changes as (field, before, after); {field: [before, after]} is the norm,
-    anything else is shown as one value."""
+def change_rows(changes, object_type: str = "") -> list[dict]:
+    """An audit row's changes as (field, before, after) in the reader's language;
+    {field: [before, after]} is the norm, anything else is shown as one value."""
     rows = []
     if not isinstance(changes, dict):
         return [{"field": "", "before": None, "after": _text(changes), "single": True}]
-    for field, value in changes.items():
+    for key, value in changes.items():
+        field, model_field = audit_labels.field_label(object_type, key)
         if isinstance(value, list | tuple) and len(value) == 2:
+            before, after = (audit_labels.value_label(model_field, v, key) for v in value)
             rows.append(
                 {
                     "field": field,
-                    "before": None if value[0] in (None, "") else _text(value[0]),
-                    "after": None if value[1] in (None, "") else _text(value[1]),
+                    "before": None if before in (None, "") else _text(before),
+                    "after": None if after in (None, "") else _text(after),
                 }
             )
         else:
+            value = audit_labels.value_label(model_field, value, key)
             rows.append({"field": field, "before": None, "after": _text(value), "single": True})
     return rows
 
 
-def _changes_text(changes) -> str:
+def _changes_text(changes, object_type: str = "") -> str:
     parts = []
-    for row in change_rows(changes):
+    for row in change_rows(changes, object_type):
         if row.get("single"):
             parts.append(f"{row['field']}: {row['after']}" if row["field"] else row["after"])
         else:
@@ -80,7 +84,9 @@ def audit_log(request):
     filters = form.filters() if request.GET else {}
     page = paginate(request, core_selectors.audit_log_list(actor=request.user, filters=filters))
     for entry in page.object_list:
-        entry.change_rows = change_rows(entry.changes)
+        entry.change_rows = change_rows(entry.changes, entry.object_type)
+        entry.action_label = audit_labels.action_label(entry.action)
+        entry.object_type_label = audit_labels.object_type_label(entry.object_type)
         entry.page_url_name = OBJECT_PAGES.get(entry.object_type, "")
     return render(
         request,
@@ -90,7 +96,9 @@ def audit_log(request):
             "page": page,
             "query": query_without_page(request),
             "can_export": can(request.user, "auditlog", "export"),
-            "actions": core_selectors.audit_action_choices(),
+            "actions": [
+                (a, audit_labels.action_label(a)) for a in core_selectors.audit_action_choices()
+            ],
         },
     )
 
@@ -105,6 +113,7 @@ def audit_export(request):
         _("Time"),
         _("Actor"),
         _("Action"),
+        _("Action code"),
         _("Object type"),
         _("Object ID"),
         _("Object"),
@@ -115,11 +124,12 @@ def audit_export(request):
         [
             _local(e.at),
             e.actor_username,
+            audit_labels.action_label(e.action),
             e.action,
-            e.object_type,
+            audit_labels.object_type_label(e.object_type),
             e.object_id,
             e.object_repr,
-            _changes_text(e.changes),
+            _changes_text(e.changes, e.object_type),
             e.note,
         ]
         for e in entries.iterator(chunk_size=2000)
