@@ -106,3 +106,34 @@ def test_access_log_lists_who_viewed_which_sensitive_field(client, world):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert [(r[1], r[5]) for r in rows] == [(world["users"]["district"].username, "phone")]
+
+
+def test_an_auditor_follows_a_teacher_outside_their_view_to_the_logs_summary(client, world):
+    teacher = world["teachers"]["a"]
+    teacher_services.teacher_reveal(
+        actor=world["users"]["school"], teacher=teacher, field="national_id"
+    )
+    client.force_login(world["users"]["auditor"])
+    summary = reverse("web:audit_record", args=["teachers.teacher", teacher.pk])
+    assert summary in client.get(reverse("web:audit_log")).content.decode()
+    assert summary in client.get(reverse("web:access_log")).content.decode()
+    # The record's own page is outside the auditor's view...
+    assert client.get(reverse("web:teacher_detail", args=[teacher.pk])).status_code == 404
+    # ...its summary in the logs is not: who created it, who saw the ID number.
+    response = client.get(summary)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert teacher.name in html and "教师：已新建" in html
+    assert "身份证" in html and world["users"]["school"].username in html
+    assert teacher.national_id not in html and teacher.phone not in html
+    assert reverse("web:teacher_detail", args=[teacher.pk]) not in html
+    client.cookies["django_language"] = "en"
+    assert "Teacher: created" in client.get(summary).content.decode()
+
+
+def test_the_logs_summary_is_for_readers_of_the_logs_only(client, world):
+    teacher = world["teachers"]["a"]
+    summary = reverse("web:audit_record", args=["teachers.teacher", teacher.pk])
+    for role in ("bureau", "school", "teacher", "reviewer"):
+        client.force_login(world["users"][role])
+        assert client.get(summary).status_code == 403, role

@@ -130,6 +130,8 @@ def _url(name, params, objects):
         "school_pk": objects["school"].pk,
         "kind": "title",
         "record_pk": objects["title"].pk if objects["title"] else None,
+        "object_type": "teachers.teacher",
+        "object_id": objects["teacher"].pk,
     }
     owners = {
         "teacher_": "teacher",

@@ -114,6 +114,8 @@ RECORD_MODELS = {
 
 # Keys of `changes` that are not fields of the object's model.
 EXTRA_FIELDS = {
+    "national_id": gettext_lazy("national ID number"),
+    "phone": gettext_lazy("phone"),
     "address": gettext_lazy("address"),
     "budget": gettext_lazy("number of moves"),
     "changed": gettext_lazy("changed"),
@@ -237,3 +239,23 @@ def value_label(field, value, key: str = ""):
         name = related.objects.filter(code=value).values_list("name", flat=True).first()
         return name or value
     return value
+
+
+CHANNELS = {
+    "web": gettext_lazy("web page"),
+    "api": gettext_lazy("API"),
+    "export": gettext_lazy("export"),
+    "cli": gettext_lazy("command line"),
+}
+
+
+def channel_label(channel: str) -> str:
+    label = CHANNELS.get(channel)
+    return str(label) if label else channel
+
+
+def access_fields_label(object_type: str, fields: str) -> str:
+    """An access-log row's fields ("national_id,phone") as the record's field names."""
+    return "、".join(
+        field_label(object_type or "teachers.teacher", f)[0] for f in fields.split(",") if f
+    )

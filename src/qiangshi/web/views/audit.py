@@ -2,13 +2,15 @@
 
 import json
 
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qiangshi.access.scoping import can
+from qiangshi.access.scoping import can, scope
 from qiangshi.core import selectors as core_selectors
 from qiangshi.imports.models import ImportKind
 from qiangshi.web import audit_labels
@@ -25,6 +27,7 @@ def _export_label(what: str) -> str:
 
 # Object types whose records have a page of their own (link from the log to the object).
 OBJECT_PAGES = {"teachers.teacher": "web:teacher_detail", "org.school": "web:school_detail"}
+RECORD_PAGE_ROWS = 50
 
 
 def _require(user, subject: str, action: str) -> None:
@@ -87,7 +90,6 @@ def audit_log(request):
         entry.change_rows = change_rows(entry.changes, entry.object_type)
         entry.action_label = audit_labels.action_label(entry.action)
         entry.object_type_label = audit_labels.object_type_label(entry.object_type)
-        entry.page_url_name = OBJECT_PAGES.get(entry.object_type, "")
     return render(
         request,
         "web/admin/audit_log.html",
@@ -144,8 +146,10 @@ def access_log(request):
     filters = form.filters() if request.GET else {}
     page = paginate(request, core_selectors.access_log_list(actor=request.user, filters=filters))
     for entry in page.object_list:
-        entry.page_url_name = OBJECT_PAGES.get(entry.object_type, "")
         entry.export_label = _export_label(entry.object_repr) if entry.channel == "export" else ""
+        entry.field_label = audit_labels.access_fields_label(entry.object_type, entry.field)
+        entry.channel_label = audit_labels.channel_label(entry.channel)
+        entry.object_type_label = audit_labels.object_type_label(entry.object_type)
     return render(
         request,
         "web/admin/access_log.html",
@@ -190,3 +194,61 @@ def access_export(request):
         for e in entries.iterator(chunk_size=2000)
     )
     return xlsx_response("access-log", [(str(_("Access log")), header, rows)])
+
+
+@login_required
+def audit_record(request, object_type: str, object_id: str):
+    """What the logs hold about one record, for a reader of the logs who may not open the record
+    itself (an auditor): its name as last recorded, every audit row and every view or export of
+    it; and a link to the record's own page when the reader may open it."""
+    may_audit = can(request.user, "auditlog", "view")
+    may_access = can(request.user, "accesslog", "view")
+    if not (may_audit or may_access):
+        raise PermissionDenied
+    filters = {"object_type": object_type, "object_id": object_id}
+    audit_rows = core_selectors.audit_log_list(actor=request.user, filters=filters)
+    access_rows = (
+        core_selectors.access_log_list(actor=request.user, filters={"object_id": object_id})
+        if may_access and object_type == "teachers.teacher"
+        else None
+    )
+    latest = (
+        audit_rows.exclude(object_repr="").values_list("object_repr", flat=True).first()
+        if may_audit
+        else None
+    )
+    audit_page = paginate(request, audit_rows if may_audit else audit_rows.none(), per_page=25)
+    for entry in audit_page.object_list:
+        entry.change_rows = change_rows(entry.changes, entry.object_type)
+        entry.action_label = audit_labels.action_label(entry.action)
+    access_list = list(access_rows[:RECORD_PAGE_ROWS]) if access_rows is not None else []
+    for entry in access_list:
+        entry.export_label = _export_label(entry.object_repr) if entry.channel == "export" else ""
+        entry.field_label = audit_labels.access_fields_label(entry.object_type, entry.field)
+        entry.channel_label = audit_labels.channel_label(entry.channel)
+    return render(
+        request,
+        "web/admin/audit_record.html",
+        {
+            "object_type_label": audit_labels.object_type_label(object_type),
+            "object_id": object_id,
+            "name": latest or (access_list[0].object_repr if access_list else ""),
+            "record_url": _record_url(request.user, object_type, object_id),
+            "page": audit_page,
+            "query": "",
+            "access_rows": access_list,
+            "access_total": access_rows.count() if access_rows is not None else 0,
+            "access_url": reverse("web:access_log") + f"?object_id={object_id}",
+        },
+    )
+
+
+def _record_url(user, object_type: str, object_id: str) -> str:
+    """The record's own page, if it exists and lies in what `user` may open."""
+    name = OBJECT_PAGES.get(object_type)
+    if not name or not object_id.isdigit():
+        return ""
+    model = apps.get_model(object_type)
+    if not scope(model.objects.filter(pk=int(object_id)), user, "view").exists():
+        return ""
+    return reverse(name, args=[int(object_id)])
