@@ -302,7 +302,7 @@ def _teacher_create(
         if school is None:
             errors["school"] = _("Choose a school within your area.")
         job = Employment(school=school) if school else Employment()
-        employment.setdefault("start_date", date.today())
+        # A start date not given stays empty (the record counts as incomplete): never today's.
         job_errors = _assign(job, employment, EMPLOYMENT_FIELDS[1:])
         job_errors.pop("teacher", None)
         if school is None:
