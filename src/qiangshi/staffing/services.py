@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from qiangshi.access.scoping import can, get_in_scope, scope
-from qiangshi.core.errors import ApplicationError
+from qiangshi.core.errors import ApplicationError, Forbidden
 from qiangshi.core.services import audit_record
 from qiangshi.engines.staffing import Move, ReallocationError, reallocate
 from qiangshi.org.models import Region, RegionLevel, School
@@ -93,7 +93,7 @@ def quota_allocate(*, actor, district: Region, year: int, moves) -> dict[str, An
     nothing changed, for a refused move; NotFound for a district outside the scope.
     """
     if not can(actor, "school", "change"):
-        raise ApplicationError(_("You may not re-allocate quota."))
+        raise Forbidden(_("You may not re-allocate quota."))
     region = _district_to_change(actor, district)
     moves = list(moves or [])
     if not moves:
