@@ -58,7 +58,7 @@ def _moves(moves: Iterable[Mapping[str, Any] | Move]) -> list[Move]:
 
 def _district_to_change(actor, district) -> Region:
     """The district if it is in the actor's scope (NotFound otherwise) and the actor may change
-    every one of its active schools (ApplicationError otherwise)."""
+    every one of its active schools (Forbidden otherwise)."""
     region = get_in_scope(
         Region.objects.filter(level=RegionLevel.DISTRICT),
         actor,
@@ -67,7 +67,7 @@ def _district_to_change(actor, district) -> Region:
     )
     active = School.objects.filter(district=region, is_active=True)
     if scope(active, actor, "change").count() != active.count():
-        raise ApplicationError(_("Only the district's office may re-allocate its quota."))
+        raise Forbidden(_("Only the district's office may re-allocate its quota."))
     return region
 
 

@@ -844,7 +844,7 @@ def change_request_withdraw(*, actor, request: ChangeRequest) -> ChangeRequest:
     """The teacher takes back a pending proposal."""
     request = _pending(actor, request, "view")
     if request.submitted_by_id != actor.pk:
-        raise ApplicationError(_("Only the teacher who proposed it may withdraw it."))
+        raise Forbidden(_("Only the teacher who proposed it may withdraw it."))
     request.status = ChangeRequestStatus.WITHDRAWN
     request.save()
     audit_record(
