@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from qiangshi.access.scoping import can
 from qiangshi.core import crypto
 from qiangshi.core.bulk import filter_in
-from qiangshi.core.errors import ApplicationError
+from qiangshi.core.errors import ApplicationError, Forbidden
 from qiangshi.core.services import ExportAccess, audit_record
 from qiangshi.core.xlsx import write_xlsx
 from qiangshi.engines import idcard
@@ -560,7 +560,7 @@ def export_file(
     if kind not in KINDS:
         raise ApplicationError(_("Unknown export kind."))
     if not can(actor, _SUBJECT[kind], "export"):
-        raise ApplicationError(_("You may not export this list."))
+        raise Forbidden(_("You may not export this list."))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     if fmt == "national":
         if kind != "teachers":
