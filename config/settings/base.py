@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "qiangshi.ethics",
     "qiangshi.rotation",
     "qiangshi.placement",
+    "qiangshi.welfare",
     "qiangshi.demo",
     "qiangshi.web",
 ]
