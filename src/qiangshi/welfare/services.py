@@ -291,8 +291,14 @@ def entry_request_decide(*, actor, request_pk, approve: bool, comment: str = "")
     if not can(actor, "entryrequest", "review"):
         raise NotFound("Not found")
     request = get_in_scope(
-        EntryRequest.objects.select_for_update(), actor, "review", pk=request_pk
+        EntryRequest.objects.select_for_update().select_related("region"),
+        actor,
+        "review",
+        pk=request_pk,
     )
+    # An office sees the requests of the regions above it too, but decides only its own area's.
+    if not request.region.path.startswith(getattr(actor.region, "path", "\0")):
+        raise NotFound("Not found")
     if request.status != RequestStatus.PENDING:
         raise translated(gettext_lazy("This request has already been decided."))
     before = request.status
