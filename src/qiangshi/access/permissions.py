@@ -73,6 +73,7 @@ ADMIN_WITHHELD = frozenset(
         "sanction.create",
         "placement.change",
         "entryrequest.review",
+        "burdenreport.create",  # teachers' anonymous reports: an administrator is no teacher
     }
 )
 

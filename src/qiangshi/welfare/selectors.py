@@ -270,3 +270,18 @@ def burden_trend(*, actor, school_pk=None) -> dict[int, dict]:
         row["count"] += 1
         row["teacher_hours"] += float(hours) * involved
     return dict(sorted(out.items()))
+
+
+def parity_series(*, actor, region: Region | None = None) -> dict[Region, list[ParityRow]]:
+    """Every district the actor covers (below `region`) with its verdict for each year that has
+    figures, oldest first: the trend chart."""
+    districts = wage_districts(actor)
+    if region is not None:
+        districts = districts.filter(path__startswith=region.path)
+    districts = list(districts)
+    figures = _figures(districts)
+    by_pk = {d.pk: d for d in districts}
+    out: dict[Region, list[ParityRow]] = {d: [] for d in districts}
+    for (pk, year) in sorted(figures):
+        out[by_pk[pk]].append(_row(by_pk[pk], year, figures[(pk, year)]))
+    return out
