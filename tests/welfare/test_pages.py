@@ -127,3 +127,25 @@ def test_burden_flow_through_the_pages(world, client):
     xlsx = client.get(reverse("web:welfare_arrivals") + "?format=xlsx")
     rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
     assert rows[1][4] == "台账检查" and rows[1][8] == "否"
+
+
+def test_the_import_page_offers_the_wages_template_and_takes_the_return(world, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from qiangshi.imports.models import ImportJob
+
+    client.force_login(world["users"]["bureau"])
+    template = client.get(reverse("web:import_template", args=["wages"]))
+    assert template.status_code == 200
+    header = next(load_workbook(io.BytesIO(template.content)).active.iter_rows(values_only=True))
+    assert "教师年终奖励" in header and "公务员基本工资" in header
+    response = client.post(
+        reverse("web:import_list"),
+        {"kind": "wages", "file": SimpleUploadedFile("w.xlsx", wages_xlsx([SIMING, HULI]))},
+    )
+    assert response.status_code in (200, 302)
+    job = ImportJob.objects.get(kind="wages")
+    assert job.status in ("committed", "validated"), (job.status, job.errors, job.message)
+    if job.status == "validated":
+        client.post(reverse("web:import_commit", args=[job.pk]))
+    assert WageFigure.objects.count() == 16
