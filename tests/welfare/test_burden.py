@@ -157,9 +157,11 @@ def test_an_anonymous_report_leads_back_to_no_one(area):
     # One audit row, naming neither the teacher nor the report; no access-log row.
     [entry] = AuditLog.objects.exclude(pk__in=audit_before)
     assert entry.actor_id is None and entry.actor_username != teacher_user.username
-    assert entry.object_id == "" and entry.object_repr == "" and str(report.pk) not in str(
-        entry.changes
-    ) + entry.note
+    assert (
+        entry.object_id == ""
+        and entry.object_repr == ""
+        and str(report.pk) not in str(entry.changes) + entry.note
+    )
     assert AccessLog.objects.count() == access_before
     # The offices see the report; no one sees who made it.
     assert [r.pk for r in selectors.report_list(actor=area["bureau"])] == [report.pk]

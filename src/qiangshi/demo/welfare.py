@@ -130,12 +130,21 @@ def _burden(city: Region, districts: list[Region], year: int, seed: int, counts:
         chosen = rnd.sample(schools, k=min(len(schools), rnd.randint(2, 6)))
         requests.append(
             (
-                EntryRequest(region=city, kind=item.kind, list_item=item, title=item.title,
-                             requester=item.requester, purpose=item.purpose,
-                             comprehensive=item.comprehensive, start_date=start, end_date=start,
-                             hours=Decimal(rnd.choice((1, 2, 3, 4))),
-                             announced_on=start - timedelta(days=35),
-                             status=RequestStatus.APPROVED, rule_version=version),  # fmt: skip
+                EntryRequest(
+                    region=city,
+                    kind=item.kind,
+                    list_item=item,
+                    title=item.title,
+                    requester=item.requester,
+                    purpose=item.purpose,
+                    comprehensive=item.comprehensive,
+                    start_date=start,
+                    end_date=start,
+                    hours=Decimal(rnd.choice((1, 2, 3, 4))),
+                    announced_on=start - timedelta(days=35),
+                    status=RequestStatus.APPROVED,
+                    rule_version=version,
+                ),  # fmt: skip
                 chosen,
             )
         )
@@ -144,12 +153,22 @@ def _burden(city: Region, districts: list[Region], year: int, seed: int, counts:
         start = date(year, 4 + k, 12)
         requests.append(
             (
-                EntryRequest(region=city, kind=BurdenKind.ACTIVITY, title=title,
-                             requester=requester, start_date=start, end_date=start,
-                             hours=Decimal(2), announced_on=start - timedelta(days=10),
-                             status=RequestStatus.REFUSED, rule_version=version,
-                             reasons=[{"code": "not_listed", "school": None, "cap": None},
-                                      {"code": "notice", "school": None, "cap": 30}]),  # fmt: skip
+                EntryRequest(
+                    region=city,
+                    kind=BurdenKind.ACTIVITY,
+                    title=title,
+                    requester=requester,
+                    start_date=start,
+                    end_date=start,
+                    hours=Decimal(2),
+                    announced_on=start - timedelta(days=10),
+                    status=RequestStatus.REFUSED,
+                    rule_version=version,
+                    reasons=[
+                        {"code": "not_listed", "school": None, "cap": None},
+                        {"code": "notice", "school": None, "cap": 30},
+                    ],
+                ),  # fmt: skip
                 rnd.sample(schools, k=min(len(schools), 3)),
             )
         )
@@ -175,9 +194,14 @@ def _burden(city: Region, districts: list[Region], year: int, seed: int, counts:
     BurdenArrival.objects.bulk_create(arrivals)
     school_year, semester = year - 1, "spring"
     reports = [
-        AnonymousReport(school=schools[(3 * k) % len(schools)], school_year=school_year,
-                        semester=semester, kind=BurdenKind.ACTIVITY, requester=requester,
-                        description=f"{title}，占用教师课余时间。")  # fmt: skip
+        AnonymousReport(
+            school=schools[(3 * k) % len(schools)],
+            school_year=school_year,
+            semester=semester,
+            kind=BurdenKind.ACTIVITY,
+            requester=requester,
+            description=f"{title}，占用教师课余时间。",
+        )  # fmt: skip
         for k, (title, requester) in enumerate(UNLISTED)
     ]
     AnonymousReport.objects.bulk_create(reports)

@@ -95,7 +95,5 @@ def burden_index(arrivals: Iterable[tuple[object, int]], *, teachers: int) -> Bu
     for hours, involved in arrivals:
         count += 1
         total += Decimal(str(hours)) * involved
-    per = (
-        (total / teachers).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if teachers else None
-    )
+    per = (total / teachers).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if teachers else None
     return BurdenIndex(count, total, per)

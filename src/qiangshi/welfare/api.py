@@ -117,7 +117,9 @@ def parity_set(request, district_id: Id, year: int, body: FiguresIn):
     figures = {("teacher", c): v for c, v in body.teacher.items()}
     figures |= {("civil_servant", c): v for c, v in body.civil_servant.items()}
     district = services.wages_set(actor=actor, district_pk=district_id, year=year, figures=figures)
-    row = next(r for r in selectors.parity_history(actor=actor, district=district) if r.year == year)
+    row = next(
+        r for r in selectors.parity_history(actor=actor, district=district) if r.year == year
+    )
     return _parity_item(row)
 
 

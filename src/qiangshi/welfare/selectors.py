@@ -37,9 +37,7 @@ def wage_districts(actor, action: str = "view") -> QuerySet[Region]:
     """The districts whose parity figures the actor may `action` (view, change, export)."""
     if not can(actor, "wage", action):
         return Region.objects.none()
-    return scope(Region.objects.filter(level=RegionLevel.DISTRICT), actor, "view").order_by(
-        "path"
-    )
+    return scope(Region.objects.filter(level=RegionLevel.DISTRICT), actor, "view").order_by("path")
 
 
 def wage_district_get(actor, pk, action: str = "view") -> Region:
@@ -254,9 +252,7 @@ def burden_index(*, actor, year: int) -> list[BurdenRow]:
         )
         for pk, items in per_school.items()
     ]
-    rows.sort(
-        key=lambda r: (-(r.index.hours_per_teacher or 0), -r.index.count, r.school.code)
-    )
+    rows.sort(key=lambda r: (-(r.index.hours_per_teacher or 0), -r.index.count, r.school.code))
     return rows
 
 
@@ -282,6 +278,6 @@ def parity_series(*, actor, region: Region | None = None) -> dict[Region, list[P
     figures = _figures(districts)
     by_pk = {d.pk: d for d in districts}
     out: dict[Region, list[ParityRow]] = {d: [] for d in districts}
-    for (pk, year) in sorted(figures):
+    for pk, year in sorted(figures):
         out[by_pk[pk]].append(_row(by_pk[pk], year, figures[(pk, year)]))
     return out

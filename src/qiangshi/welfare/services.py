@@ -57,7 +57,9 @@ def wages_set(*, actor, district_pk, year: int, figures: dict[tuple[str, str], o
             raw = figures.get((group, component))
             field = f"{group}__{component}"
             try:
-                amount = Decimal(str(raw).strip().replace(",", "")) if raw not in (None, "") else None
+                amount = (
+                    Decimal(str(raw).strip().replace(",", "")) if raw not in (None, "") else None
+                )
             except InvalidOperation:
                 amount = None
                 errors[field] = _("Enter an amount in yuan.")
@@ -90,6 +92,27 @@ def wages_set(*, actor, district_pk, year: int, figures: dict[tuple[str, str], o
 # --- non-teaching burden: the lists ---------------------------------------------------------
 
 
+def _check_texts(errors: dict, *, kind: str, **required: str) -> None:
+    """Add the errors of a burden record's kind and required texts (title, requester, …)."""
+    if kind not in BurdenKind.values:
+        errors["kind"] = _("Choose inspection or activity.")
+    for name, value in required.items():
+        if not (value or "").strip():
+            errors[name] = _("Required.")
+
+
+def _check_hours(errors: dict, hours) -> Decimal | None:
+    """The duration as a Decimal, or an error: more than 0, at most 1000 hours."""
+    try:
+        value = Decimal(str(hours))
+        if value.is_finite() and 0 < value <= 1000:
+            return value
+    except InvalidOperation:
+        pass
+    errors["hours"] = _("Enter the duration in hours (more than 0, at most 1000).")
+    return None
+
+
 def _office_region(actor) -> Region:
     if actor.role in (Role.BUREAU, Role.DISTRICT) and actor.region_id:
         return actor.region
@@ -113,12 +136,7 @@ def burden_list_add(
     region = _office_region(actor)
     _check_year(year)
     errors = {}
-    if kind not in BurdenKind.values:
-        errors["kind"] = _("Choose inspection or activity.")
-    if not title.strip():
-        errors["title"] = _("Required.")
-    if not requester.strip():
-        errors["requester"] = _("Required.")
+    _check_texts(errors, kind=kind, title=title, requester=requester)
     if errors:
         raise ApplicationError(_("The entry is not complete."), fields=errors)
     item = BurdenListItem.objects.create(
@@ -221,22 +239,12 @@ def entry_request_submit(
         raise NotFound("Not found")
     region = _office_region(actor)
     errors = {}
-    if kind not in BurdenKind.values:
-        errors["kind"] = _("Choose inspection or activity.")
-    if not title.strip():
-        errors["title"] = _("Required.")
-    if not requester.strip():
-        errors["requester"] = _("Required.")
+    _check_texts(errors, kind=kind, title=title, requester=requester)
     if end_date < start_date:
         errors["end_date"] = _("The end is before the start.")
     if announced_on > start_date:
         errors["announced_on"] = _("The scope is announced before the start.")
-    try:
-        hours = Decimal(str(hours))
-        if not (hours.is_finite() and 0 < hours <= 1000):
-            raise InvalidOperation
-    except InvalidOperation:
-        errors["hours"] = _("Enter the duration in hours (more than 0, at most 1000).")
+    hours = _check_hours(errors, hours)
     schools = list(
         scope(School.objects.filter(pk__in=school_pks or []), actor, "view").order_by("code")
     )
@@ -244,11 +252,7 @@ def entry_request_submit(
         errors["schools"] = _("Choose the schools affected, in your area.")
     item = None
     if list_item_pk:
-        item = (
-            list_items_for(region, start_date.year, kind)
-            .filter(pk=list_item_pk)
-            .first()
-        )
+        item = list_items_for(region, start_date.year, kind).filter(pk=list_item_pk).first()
         if item is None:
             errors["list_item"] = _("Not an entry of this year's list for this kind.")
     if errors:
@@ -349,20 +353,10 @@ def arrival_record(
         raise NotFound("Not found")
     school = get_in_scope(School.objects.all(), actor, "view", pk=school_pk)
     errors = {}
-    if kind not in BurdenKind.values:
-        errors["kind"] = _("Choose inspection or activity.")
-    if not title.strip():
-        errors["title"] = _("Required.")
-    if not requester.strip():
-        errors["requester"] = _("Required.")
+    _check_texts(errors, kind=kind, title=title, requester=requester)
     if on > timezone.localdate():
         errors["on"] = _("The date cannot be in the future.")
-    try:
-        hours = Decimal(str(hours))
-        if not (hours.is_finite() and 0 < hours <= 1000):
-            raise InvalidOperation
-    except InvalidOperation:
-        errors["hours"] = _("Enter the duration in hours (more than 0, at most 1000).")
+    hours = _check_hours(errors, hours)
     if not isinstance(teachers_involved, int) or not 0 < teachers_involved <= 10000:
         errors["teachers_involved"] = _("Enter how many teachers it took (at least 1).")
     request = None
@@ -411,12 +405,7 @@ def anonymous_report_submit(
     if school is None:
         raise translated(gettext_lazy("Only a teacher working at a school can report."))
     errors = {}
-    if kind not in BurdenKind.values:
-        errors["kind"] = _("Choose inspection or activity.")
-    if not requester.strip():
-        errors["requester"] = _("Required.")
-    if not description.strip():
-        errors["description"] = _("Required.")
+    _check_texts(errors, kind=kind, requester=requester, description=description)
     if errors:
         raise ApplicationError(_("The report is not complete."), fields=errors)
     school_year, semester = rules.semester_of(timezone.localdate())

@@ -25,9 +25,9 @@ from qiangshi.access.scoping import can
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.services import audit_record
 from qiangshi.org import selectors as org_selectors
+from qiangshi.web.lists import paginate, query_without_page, xlsx_response
 from qiangshi.welfare import rules, selectors, services
 from qiangshi.welfare.models import BurdenKind, RequestStatus, WageGroup
-from qiangshi.web.lists import paginate, query_without_page, xlsx_response
 
 GROUP_LABELS = {
     WageGroup.TEACHER: gettext_lazy("Teachers"),
@@ -192,8 +192,7 @@ def welfare_parity(request):
             {
                 "name": d.display_name,
                 "data": [
-                    _money(next((r.result.gap for r in rs if r.year == y), None))
-                    for y in all_years
+                    _money(next((r.result.gap for r in rs if r.year == y), None)) for y in all_years
                 ],
             }
             for d, rs in series.items()
@@ -305,9 +304,7 @@ def welfare_parity_edit(request, district_pk: int):
         else:
             messages.success(request, _("The figures were saved."))
             return redirect(reverse("web:welfare_parity_district", args=[district.pk]))
-    groups = [
-        (label, [form[f"{g}__{c}"] for c in comps]) for g, label in GROUP_LABELS.items()
-    ]
+    groups = [(label, [form[f"{g}__{c}"] for c in comps]) for g, label in GROUP_LABELS.items()]
     return render(
         request,
         "web/welfare/parity_edit.html",
@@ -352,8 +349,16 @@ def welfare_burden(request):
         header = [_("School"), _("School code"), _("Year"), _("Demands"), _("Without approval"),
                   _("Teacher-hours"), _("Teachers"), _("Hours per teacher")]  # fmt: skip
         body = [
-            [r.school.name, r.school.code, r.year, r.index.count, r.unapproved,
-             r.index.teacher_hours, r.teachers, r.index.hours_per_teacher]  # fmt: skip
+            [
+                r.school.name,
+                r.school.code,
+                r.year,
+                r.index.count,
+                r.unapproved,
+                r.index.teacher_hours,
+                r.teachers,
+                r.index.hours_per_teacher,
+            ]  # fmt: skip
             for r in rows
         ]
         return xlsx_response(f"burden-{year}", [(_("Burden index"), header, body)])
@@ -437,7 +442,9 @@ class RequestForm(forms.Form):
     requester = forms.CharField(label=gettext_lazy("Who asks"), max_length=200)
     purpose = forms.CharField(label=gettext_lazy("Why"), max_length=500, required=False)
     schools = forms.TypedMultipleChoiceField(label=gettext_lazy("Schools affected"), coerce=int)
-    start_date = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput({"type": "date"}))
+    start_date = forms.DateField(
+        label=gettext_lazy("From"), widget=forms.DateInput({"type": "date"})
+    )
     end_date = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput({"type": "date"}))
     hours = forms.DecimalField(
         label=gettext_lazy("Duration (hours)"), min_value=0.5, max_value=1000, decimal_places=1
@@ -499,7 +506,9 @@ def welfare_requests(request):
                 if r.status == RequestStatus.REFUSED:
                     messages.warning(request, _("The request was refused: see the reasons."))
                 else:
-                    messages.success(request, _("The request was recorded and waits for a decision."))
+                    messages.success(
+                        request, _("The request was recorded and waits for a decision.")
+                    )
                 return redirect("web:welfare_requests")
     status = request.GET.get("status") or None
     if status not in RequestStatus.values:
@@ -641,8 +650,18 @@ def welfare_arrivals(request):
         header = [_("Date"), _("School"), _("School code"), _("Kind"), _("What"), _("Who asked"),
                   _("Hours"), _("Teachers involved"), _("Approved"), _("Paper trail")]  # fmt: skip
         body = [
-            [a.on, a.school.name, a.school.code, _kind_label(a.kind), a.title, a.requester,
-             a.hours, a.teachers_involved, a.approved, a.paper_trail]  # fmt: skip
+            [
+                a.on,
+                a.school.name,
+                a.school.code,
+                _kind_label(a.kind),
+                a.title,
+                a.requester,
+                a.hours,
+                a.teachers_involved,
+                a.approved,
+                a.paper_trail,
+            ]  # fmt: skip
             for a in qs
         ]
         return xlsx_response(f"arrivals-{year}", [(_("What arrived"), header, body)])
