@@ -28,9 +28,15 @@ def _refused():
     return Status(403, {"message": _("Your role may not do this."), "fields": {}})
 
 
-def _page(items: list, page: int, page_size: int) -> dict[str, Any]:
+def _page(items, page: int, page_size: int, out=lambda item: item) -> dict[str, Any]:
+    """The list answer: {"items", "count", "page", "page_size"}, each item through `out`."""
     p = Paginator(items, page_size).get_page(page)
-    return {"items": list(p), "count": p.paginator.count, "page": p.number, "page_size": page_size}
+    return {
+        "items": [out(i) for i in p],
+        "count": p.paginator.count,
+        "page": p.number,
+        "page_size": page_size,
+    }
 
 
 class ParityQuery(Schema):
@@ -171,13 +177,7 @@ def request_list(request, filters: Query[RequestQuery]):
     if not can(request.auth, "entryrequest", "view"):
         return _refused()
     qs = selectors.request_list(actor=request.auth, status=filters.status)
-    p = Paginator(qs, filters.page_size).get_page(filters.page)
-    return {
-        "items": [_request_out(r) for r in p],
-        "count": p.paginator.count,
-        "page": p.number,
-        "page_size": filters.page_size,
-    }
+    return _page(qs, filters.page, filters.page_size, _request_out)
 
 
 class RequestIn(Schema):
@@ -244,25 +244,23 @@ def arrival_list(request, filters: Query[ArrivalQuery]):
     qs = selectors.arrival_list(
         actor=request.auth, year=filters.year, unapproved=filters.unapproved
     )
-    p = Paginator(qs, filters.page_size).get_page(filters.page)
-    items = [
-        {
-            "id": a.pk,
-            "school_id": a.school_id,
-            "school_name": a.school.name,
-            "kind": a.kind,
-            "title": a.title,
-            "requester": a.requester,
-            "on": a.on,
-            "hours": float(a.hours),
-            "teachers_involved": a.teachers_involved,
-            "approved": a.approved,
-            "paper_trail": a.paper_trail,
-        }
-        for a in p
-    ]
-    return {"items": items, "count": p.paginator.count, "page": p.number,
-            "page_size": filters.page_size}  # fmt: skip
+    return _page(qs, filters.page, filters.page_size, _arrival_out)
+
+
+def _arrival_out(a) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "school_id": a.school_id,
+        "school_name": a.school.name,
+        "kind": a.kind,
+        "title": a.title,
+        "requester": a.requester,
+        "on": a.on,
+        "hours": float(a.hours),
+        "teachers_involved": a.teachers_involved,
+        "approved": a.approved,
+        "paper_trail": a.paper_trail,
+    }
 
 
 class ReportIn(Schema):
