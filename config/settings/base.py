@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "qiangshi.rotation",
     "qiangshi.placement",
     "qiangshi.welfare",
+    "qiangshi.pilot",
     "qiangshi.demo",
     "qiangshi.web",
 ]

@@ -58,6 +58,7 @@ def _welfare_pages(world):
         "welfare_arrivals": reverse("web:welfare_arrivals") + "?unapproved=1",
         "welfare_report": reverse("web:welfare_report"),
         "welfare_reports": reverse("web:welfare_reports"),
+        "pilot_indicators": reverse("web:pilot_indicators"),
     }
 
 
@@ -66,8 +67,9 @@ def _welfare_pages(world):
 WELFARE_FORBIDDEN = {
     "admin": {"welfare_report"},
     "bureau": {"welfare_report"},
-    "district": {"welfare_report"},
+    "district": {"welfare_report", "pilot_indicators"},  # pilot indicators: bureau and up
     "school": {
+        "pilot_indicators",
         "welfare_parity",
         "welfare_parity_export",
         "welfare_parity_district",

@@ -89,7 +89,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "sanction.create",
     }
     | _ADMISSIONS
-    | _WELFARE_OFFICE,
+    | _WELFARE_OFFICE
+    | {"pilotindicator.view"},
     Role.DISTRICT: _OFFICE
     | {"rotation.create", "rotation.change", "rotation.export", "sanction.view", "sanction.create"}
     | _ADMISSIONS
@@ -116,6 +117,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "teacher.aggregate",
         "wage.view",
         "wage.export",
+        "pilotindicator.view",
     },
     Role.AUDITOR: {"auditlog.view", "accesslog.view", "auditlog.export", "accesslog.export"},
 }

@@ -102,6 +102,14 @@ def _nav_links(user, current: str) -> list[dict]:
             None,
         ),
         (
+            "web:pilot_indicators",
+            _("Pilot indicators"),
+            "columns-gap",
+            ("pilot_",),
+            can(user, "pilotindicator", "view"),
+            None,
+        ),
+        (
             "web:import_list",
             _("Imports"),
             "upload",

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("qiangshi.web.views.rotation_urls")),
     path("", include("qiangshi.web.views.placement_urls")),
     path("", include("qiangshi.web.views.welfare_urls")),
+    path("", include("qiangshi.web.views.pilot_urls")),
 ]
