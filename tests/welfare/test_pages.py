@@ -135,6 +135,8 @@ def test_the_import_page_offers_the_wages_template_and_takes_the_return(world, c
     from qiangshi.imports.models import ImportJob
 
     client.force_login(world["users"]["bureau"])
+    page = client.get(reverse("web:import_list") + "?kind=wages").content.decode()
+    assert '<option value="wages" selected>' in page
     template = client.get(reverse("web:import_template", args=["wages"]))
     assert template.status_code == 200
     header = next(load_workbook(io.BytesIO(template.content)).active.iter_rows(values_only=True))
