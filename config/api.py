@@ -38,6 +38,11 @@ class QiangshiAPI(NinjaAPI):
                 responses = operation.setdefault("responses", {})
                 for status, description in _ANSWERS_OF_EVERY_OPERATION.items():
                     responses.setdefault(status, {"description": description, "content": error})
+                if "requestBody" in operation:  # a body that is not JSON cannot be read
+                    responses.setdefault(
+                        "400",
+                        {"description": "The request body could not be read", "content": error},
+                    )
         return schema
 
 
