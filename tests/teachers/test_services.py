@@ -523,7 +523,11 @@ def test_a_teacher_registered_without_a_start_date_keeps_it_empty(tree):
             "national_id": factories.national_id(date(1990, 5, 1)),
             "phone": "13800001111",
         },
-        employment={"school": school, "employment_type": "established", "main_subject": "mathematics"},
+        employment={
+            "school": school,
+            "employment_type": "established",
+            "main_subject": "mathematics",
+        },
     )
     job = Employment.objects.get(teacher=teacher)
     assert job.start_date is None and job.end_date is None

@@ -14,6 +14,7 @@ class ImportKind(models.TextChoices):
     EMPLOYMENTS = "employments", _("Employment history")
     RECOGNITIONS = "recognitions", _("Recognitions")
     BIRTHS = "births", _("Births by district")  # staffing: the forecast's births series
+    WAGES = "wages", _("Salary parity figures")  # welfare: teachers' and civil servants' pay
 
 
 class ImportStatus(models.TextChoices):
