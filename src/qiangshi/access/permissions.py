@@ -35,6 +35,22 @@ _OFFICE = {
     "rotation.view",
 }
 
+# Training (POLICY §4): every office and school reads the programmes of its area and the
+# training records of its teachers, and assigns teachers to programmes; offices run the
+# programmes; the school confirms completions (which credits the hours); records from elsewhere
+# arrive by import (an office's or school's).
+_TRAINING_READ = {
+    "programme.view",
+    "programme.export",
+    "enrolment.view",
+    "enrolment.create",
+    "trainingrecord.view",
+    "trainingrecord.export",
+    "trainingrecord.create",
+    "trainingrecord.aggregate",
+}
+_TRAINING_OFFICE = _TRAINING_READ | {"programme.create", "programme.change"}
+
 # The placement lottery (POLICY §10): the admissions office is the education office of the area
 # (the bureau for its city, a district office for its district); only it sees pupils' names and
 # ID numbers (`pupilidentity`).
@@ -55,6 +71,7 @@ ADMIN_WITHHELD = frozenset(
         "rotation.review",
         "sanction.create",
         "placement.change",
+        "enrolment.review",
     }
 )
 
@@ -69,11 +86,13 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "sanction.view",
         "sanction.create",
     }
-    | _ADMISSIONS,
+    | _ADMISSIONS
+    | _TRAINING_OFFICE,
     Role.DISTRICT: _OFFICE
     | {"rotation.create", "rotation.change", "rotation.export", "sanction.view", "sanction.create"}
-    | _ADMISSIONS,
-    Role.SCHOOL: (_OFFICE - {"school.create"}),
+    | _ADMISSIONS
+    | _TRAINING_OFFICE,
+    Role.SCHOOL: (_OFFICE - {"school.create"}) | _TRAINING_READ | {"enrolment.review"},
     Role.TEACHER: {
         "region.view",
         "school.view",
@@ -82,6 +101,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "changerequest.view",
         "changerequest.create",
         "rotation.view",
+        "programme.view",
+        "enrolment.view",
+        "enrolment.create",
+        "trainingrecord.view",
     },
     # Expert reviewers see only what they are assigned; no area assigns cases yet.
     Role.REVIEWER: {"teacher.view"},

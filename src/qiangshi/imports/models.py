@@ -14,6 +14,7 @@ class ImportKind(models.TextChoices):
     EMPLOYMENTS = "employments", _("Employment history")
     RECOGNITIONS = "recognitions", _("Recognitions")
     BIRTHS = "births", _("Births by district")  # staffing: the forecast's births series
+    TRAINING = "training", _("Training hours")  # training: hours from elsewhere
 
 
 class ImportStatus(models.TextChoices):

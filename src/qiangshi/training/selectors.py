@@ -1,0 +1,216 @@
+"""Reads for training: programmes, enrolments, records, and the 5-year cycle per teacher,
+school and district (every read starts from `scope`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from qiangshi.access.scoping import get_in_scope, scope
+from qiangshi.engines import training as engine
+from qiangshi.org.models import Region, School
+from qiangshi.teachers.models import Employment, Teacher
+
+from .models import PLACE_HOLDING, Enrolment, EnrolmentStatus, Programme, TrainingRecord
+from .rules import current_cycle_start, cycle_rules
+
+
+def programme_list(*, actor, filters: dict | None = None) -> QuerySet[Programme]:
+    """The programmes the actor may see, newest first, with `taken` (places held) and
+    `waiting` counts; filters: q (title or provider), level, category, subject, stage, mode,
+    open ("1": not yet ended)."""
+    f = filters or {}
+    qs = scope(Programme.objects.select_related("region"), actor, "view")
+    if q := (f.get("q") or "").strip():
+        qs = qs.filter(Q(title__icontains=q) | Q(provider__icontains=q))
+    for key in ("level", "category", "subject", "stage", "mode"):
+        if f.get(key):
+            qs = qs.filter(**{key: f[key]})
+    if f.get("open"):
+        qs = qs.filter(ends_on__gte=f.get("today") or date.today())
+    return qs.annotate(
+        taken=Count("enrolments", filter=Q(enrolments__status__in=PLACE_HOLDING)),
+        waiting=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITING)),
+    ).order_by("-starts_on", "id")
+
+
+def programme_get(*, actor, pk) -> Programme:
+    return get_in_scope(programme_list(actor=actor), actor, "view", pk=pk)
+
+
+def enrolment_list(*, actor, filters: dict | None = None) -> QuerySet[Enrolment]:
+    """The enrolments of the teachers the actor may see; filters: programme (id), status,
+    teacher (id)."""
+    f = filters or {}
+    qs = scope(Enrolment.objects.select_related("programme", "teacher").distinct(), actor, "view")
+    if f.get("programme"):
+        qs = qs.filter(programme_id=f["programme"])
+    if f.get("status"):
+        qs = qs.filter(status=f["status"])
+    if f.get("teacher"):
+        qs = qs.filter(teacher_id=f["teacher"])
+    return qs.order_by("programme__starts_on", "created_at", "id")
+
+
+def enrolment_get(*, actor, pk) -> Enrolment:
+    return get_in_scope(
+        Enrolment.objects.select_related("programme", "teacher").distinct(), actor, "view", pk=pk
+    )
+
+
+def own_enrolments(*, actor) -> dict[int, Enrolment]:
+    """The teacher's own enrolments by programme id (empty for other roles)."""
+    teacher = getattr(actor, "teacher_profile", None)
+    if teacher is None:
+        return {}
+    return {e.programme_id: e for e in Enrolment.objects.filter(teacher=teacher)}
+
+
+def record_list(*, actor, teacher_pk=None) -> QuerySet[TrainingRecord]:
+    """The training records the actor may see (one teacher's with `teacher_pk`)."""
+    qs = scope(TrainingRecord.objects.select_related("teacher").distinct(), actor, "view")
+    if teacher_pk is not None:
+        qs = qs.filter(teacher_id=teacher_pk)
+    return qs.order_by("-date", "-id")
+
+
+def teacher_for_records(*, actor, pk) -> Teacher:
+    """A teacher whose records the actor may see (NotFound outside scope)."""
+    return get_in_scope(Teacher.objects.all(), actor, "view", pk=pk)
+
+
+# --- The cycle ------------------------------------------------------------------------------
+
+
+def cycle_bounds(on: date, start: date | None = None) -> tuple[date, date, engine.CycleRules]:
+    """(start, end exclusive, rules) of the cycle holding `on` (or starting on `start`)."""
+    start = start or current_cycle_start(on)
+    rules = cycle_rules(start)
+    return start, engine.cycle_end(start, rules), rules
+
+
+def _statuses(teacher_ids, start: date, on: date) -> dict[int, engine.CycleStatus]:
+    """Each teacher's cycle from `start`, evaluated on `on`, from the hours summed per
+    category in the database (`teacher_ids`: a list or a subquery of ids)."""
+    _, end, rules = cycle_bounds(on, start)
+    sums = (
+        TrainingRecord.objects.filter(teacher_id__in=teacher_ids, date__gte=start, date__lt=end)
+        .order_by()
+        .values_list("teacher_id", "category")
+        .annotate(total=Sum("hours"))
+    )
+    rows: dict[int, list[engine.Hours]] = {}
+    for teacher_id, category, total in sums:
+        rows.setdefault(teacher_id, []).append(
+            engine.Hours(str(teacher_id), start, Decimal(total), category)
+        )
+    ids = teacher_ids if isinstance(teacher_ids, list) else list(teacher_ids)
+    return {pk: engine.evaluate_cycle(rows.get(pk, []), start, rules, today=on) for pk in ids}
+
+
+@dataclass
+class TeacherCycle:
+    status: engine.CycleStatus
+    induction: engine.InductionStatus | None
+
+
+def teacher_cycle(*, teacher: Teacher, on: date, start: date | None = None) -> TeacherCycle:
+    """A teacher's cycle (the one holding `on` unless `start` is given), and their induction
+    when they started work within the cycle (a new teacher)."""
+    start, end, rules = cycle_bounds(on, start)
+    status = _statuses([teacher.pk], start, on)[teacher.pk]
+    began = teacher.work_start_date
+    induction = None
+    if began is not None and start <= began < end:
+        hours = [
+            engine.Hours(str(teacher.pk), d, h, c)
+            for d, h, c in TrainingRecord.objects.filter(teacher=teacher).values_list(
+                "date", "hours", "category"
+            )
+        ]
+        induction = engine.induction(hours, began, rules)
+    return TeacherCycle(status, induction)
+
+
+@dataclass
+class ReportRow:
+    school: School
+    teachers: int = 0
+    complete: int = 0
+    at_risk: int = 0
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.complete / self.teachers if self.teachers else None
+
+
+@dataclass
+class CycleReport:
+    start: date
+    end: date
+    on: date
+    rule_version: str
+    required_hours: Decimal
+    schools: list[ReportRow] = field(default_factory=list)
+    at_risk: list[dict] = field(default_factory=list)  # teacher, school, status
+
+    @property
+    def teachers(self) -> int:
+        return sum(r.teachers for r in self.schools)
+
+    @property
+    def complete(self) -> int:
+        return sum(r.complete for r in self.schools)
+
+    @property
+    def at_risk_count(self) -> int:
+        return sum(r.at_risk for r in self.schools)
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.complete / self.teachers if self.teachers else None
+
+
+def cycle_report(
+    *, actor, on: date, region: Region | None = None, school: School | None = None
+) -> CycleReport:
+    """Completion of the cycle holding `on` per school, over the current teachers the actor
+    may see (in `region` or `school` when given), with the teachers at risk (not complete,
+    and their pace so far falls short at the cycle's end)."""
+    start, end, rules = cycle_bounds(on)
+    jobs = Employment.objects.filter(end_date__isnull=True)
+    if actor is not None:  # None: a system operator (the command line)
+        jobs = jobs.filter(teacher__in=scope(Teacher.objects.all(), actor, "view").values("pk"))
+    if region is not None:
+        jobs = jobs.filter(school__district__path__startswith=region.path)
+    if school is not None:
+        jobs = jobs.filter(school=school)
+    pairs = list(jobs.order_by().values_list("teacher_id", "school_id"))
+    statuses = _statuses([t for t, _ in pairs], start, on)
+    schools = School.objects.in_bulk({s for _, s in pairs})
+    names = dict(Teacher.objects.filter(pk__in=[t for t, _ in pairs]).values_list("pk", "name"))
+    rows: dict[int, ReportRow] = {}
+    report = CycleReport(start, end, on, rules.version, rules.required_hours)
+    for teacher_id, school_id in pairs:
+        row = rows.setdefault(school_id, ReportRow(schools[school_id]))
+        status = statuses[teacher_id]
+        row.teachers += 1
+        row.complete += status.complete
+        if status.at_risk:
+            row.at_risk += 1
+            report.at_risk.append(
+                {
+                    "teacher_id": teacher_id,
+                    "name": names[teacher_id],
+                    "school": schools[school_id],
+                    "status": status,
+                }
+            )
+    report.schools = sorted(rows.values(), key=lambda r: r.school.code)
+    report.at_risk.sort(
+        key=lambda t: (-t["status"].projected_shortfall, t["school"].code, t["name"])
+    )
+    return report
