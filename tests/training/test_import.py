@@ -91,7 +91,7 @@ def test_a_teacher_may_not_import(world):
     from qiangshi.core.errors import ApplicationError
 
     a = world["teachers"]["a"]
-    with pytest.raises(ApplicationError, match="may not import"):
+    with pytest.raises(ApplicationError, match="无权导入"):
         import_file(
             actor=world["users"]["teacher"],
             kind="training",
