@@ -4,6 +4,7 @@ OpenAPI at /api/openapi.json, interactive docs at /api/docs (Swagger UI served f
 static files, so the page works without internet access).
 """
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Swagger
@@ -61,6 +62,13 @@ api = QiangshiAPI(
 @api.exception_handler(Http404)
 def _not_found(request, exc: Exception):
     return api.create_response(request, {"message": _("Not found"), "fields": {}}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc: Exception):
+    return api.create_response(
+        request, {"message": _("You do not have permission to do this."), "fields": {}}, status=403
+    )
 
 
 @api.exception_handler(ApplicationError)
@@ -125,3 +133,4 @@ api.add_router("/imports", imports_router)
 api.add_router("/staffing", "qiangshi.staffing.api.router")
 api.add_router("/rotation", "qiangshi.rotation.api.router")
 api.add_router("/placement", "qiangshi.placement.api.router")
+api.add_router("/training", "qiangshi.training.api.router")

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 from qiangshi.training import services
+from tests.api.conftest import api_as  # noqa: F401  (a fixture)
 
 
 def make_programme(actor, **extra):
