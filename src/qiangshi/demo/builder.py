@@ -39,6 +39,8 @@ from qiangshi.teachers.models import (
     TitleRecord,
 )
 
+from .training import demo_training
+
 DEMO_CITY_CODE = "3502"
 DEMO_PASSWORD = "qiangshi-demo"
 BATCH_SIZE = 2000
@@ -145,6 +147,8 @@ def demo_region_build(
         _mark_principals(result.counts)
         result.logins = _create_logins(regions, result.counts)
         say(f"demo logins: {sum(login.created for login in result.logins)} created")
+        demo_training(seed=seed, today=date.today(), city_code=DEMO_CITY_CODE, counts=result.counts)
+        say(f"training: {result.counts['training records']:,} records of hours")
         result.elapsed = time.monotonic() - started
         audit_record(
             actor=None,

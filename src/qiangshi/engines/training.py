@@ -35,6 +35,7 @@ from datetime import date
 from decimal import Decimal
 
 ZERO = Decimal(0)
+TENTH = Decimal("0.1")
 
 
 @dataclass(frozen=True)
@@ -156,23 +157,59 @@ def cycle_start_on(anchor: date, rules: CycleRules, on: date) -> date:
     return start
 
 
-def _capped(raw: dict[str, Decimal], rules: CycleRules) -> dict[str, Decimal]:
-    out = {}
+def _cycle_factor(start: date, end: date, today: date | None) -> Decimal:
+    """How much the hours so far are multiplied by to project them to the cycle's end."""
+    if today is None or today >= end:
+        return Decimal(1)
+    if today < start:
+        return ZERO
+    return Decimal((end - start).days) / Decimal((today - start).days + 1)
+
+
+def _status(
+    teacher: str,
+    raw: dict[str, Decimal],
+    start: date,
+    end: date,
+    rules: CycleRules,
+    factor: Decimal,
+) -> CycleStatus:
+    """The formula of the module docstring on one teacher's raw hours per category."""
+    by_category = {code: ZERO for code in rules.categories}
+    projected = dict(by_category)
     for code, hours in raw.items():
         rule = rules.categories.get(code)
-        cap = rule.cap if rule else None
-        out[code] = hours if cap is None else min(hours, cap)
-    return out
-
-
-def _shortfall(by_category: dict[str, Decimal], rules: CycleRules) -> tuple[Decimal, dict]:
-    below = {
-        code: rule.minimum - by_category.get(code, ZERO)
-        for code, rule in rules.categories.items()
-        if by_category.get(code, ZERO) < rule.minimum
-    }
+        cap = rule.cap if rule is not None else None
+        ahead = hours * factor
+        if cap is not None:
+            hours, ahead = min(hours, cap), min(ahead, cap)
+        by_category[code] = hours
+        projected[code] = ahead
     total = sum(by_category.values(), ZERO)
-    return max(rules.required_hours - total, sum(below.values(), ZERO), ZERO), below
+    projected_total = sum(projected.values(), ZERO)
+    below: dict[str, Decimal] = {}
+    below_ahead = ZERO
+    for code, rule in rules.categories.items():
+        if rule.minimum:
+            if by_category[code] < rule.minimum:
+                below[code] = rule.minimum - by_category[code]
+            if projected[code] < rule.minimum:
+                below_ahead += rule.minimum - projected[code]
+    shortfall = max(rules.required_hours - total, sum(below.values(), ZERO), ZERO)
+    projected_shortfall = max(rules.required_hours - projected_total, below_ahead, ZERO)
+    return CycleStatus(
+        teacher=teacher,
+        start=start,
+        end=end,
+        hours=total,
+        by_category=by_category,
+        complete=shortfall == 0,
+        shortfall=shortfall,
+        category_shortfall=below,
+        projected_hours=projected_total.quantize(TENTH),
+        projected_shortfall=projected_shortfall.quantize(TENTH),
+        rule_version=rules.version,
+    )
 
 
 def evaluate_cycle(
@@ -184,36 +221,27 @@ def evaluate_cycle(
     the hours themselves.
     """
     end = cycle_end(start, rules)
-    raw: dict[str, Decimal] = {code: ZERO for code in rules.categories}
+    raw: dict[str, Decimal] = {}
     teacher = ""
     for row in hours:
         teacher = teacher or row.teacher
         if start <= row.day < end:
             raw[row.category] = raw.get(row.category, ZERO) + row.hours
-    by_category = _capped(raw, rules)
-    shortfall, below = _shortfall(by_category, rules)
-    if today is None or today >= end:
-        factor = Decimal(1)
-    elif today < start:
-        factor = ZERO
-    else:
-        factor = Decimal((end - start).days) / Decimal((today - start).days + 1)
-    projected = _capped({c: h * factor for c, h in raw.items()}, rules)
-    projected_shortfall, _ = _shortfall(projected, rules)
-    total = sum(by_category.values(), ZERO)
-    return CycleStatus(
-        teacher=teacher,
-        start=start,
-        end=end,
-        hours=total,
-        by_category=by_category,
-        complete=shortfall == 0,
-        shortfall=shortfall,
-        category_shortfall=below,
-        projected_hours=sum(projected.values(), ZERO).quantize(Decimal("0.1")),
-        projected_shortfall=projected_shortfall.quantize(Decimal("0.1")),
-        rule_version=rules.version,
-    )
+    return _status(teacher, raw, start, end, rules, _cycle_factor(start, end, today))
+
+
+def evaluate_totals(
+    totals: dict[str, dict[str, Decimal]],
+    start: date,
+    rules: CycleRules,
+    *,
+    today: date | None = None,
+) -> dict[str, CycleStatus]:
+    """`evaluate_cycle` for many teachers at once, from each one's hours already summed per
+    category over the cycle ({teacher: {category: hours}}), as a report reads them."""
+    end = cycle_end(start, rules)
+    factor = _cycle_factor(start, end, today)
+    return {t: _status(t, raw, start, end, rules, factor) for t, raw in totals.items()}
 
 
 def evaluate(

@@ -92,9 +92,10 @@ def cycle_bounds(on: date, start: date | None = None) -> tuple[date, date, engin
     return start, engine.cycle_end(start, rules), rules
 
 
-def _statuses(teacher_ids, start: date, on: date) -> dict[int, engine.CycleStatus]:
+def _statuses(teacher_ids, start: date, on: date, ids: list[int]) -> dict[int, engine.CycleStatus]:
     """Each teacher's cycle from `start`, evaluated on `on`, from the hours summed per
-    category in the database (`teacher_ids`: a list or a subquery of ids)."""
+    category in the database; `teacher_ids` selects the records (a list or a subquery of
+    ids), `ids` are the teachers to evaluate."""
     _, end, rules = cycle_bounds(on, start)
     sums = (
         TrainingRecord.objects.filter(teacher_id__in=teacher_ids, date__gte=start, date__lt=end)
@@ -102,13 +103,11 @@ def _statuses(teacher_ids, start: date, on: date) -> dict[int, engine.CycleStatu
         .values_list("teacher_id", "category")
         .annotate(total=Sum("hours"))
     )
-    rows: dict[int, list[engine.Hours]] = {}
+    totals: dict[int, dict[str, Decimal]] = {pk: {} for pk in ids}
     for teacher_id, category, total in sums:
-        rows.setdefault(teacher_id, []).append(
-            engine.Hours(str(teacher_id), start, Decimal(total), category)
-        )
-    ids = teacher_ids if isinstance(teacher_ids, list) else list(teacher_ids)
-    return {pk: engine.evaluate_cycle(rows.get(pk, []), start, rules, today=on) for pk in ids}
+        if teacher_id in totals:
+            totals[teacher_id][category] = Decimal(total)
+    return engine.evaluate_totals(totals, start, rules, today=on)
 
 
 @dataclass
@@ -121,7 +120,7 @@ def teacher_cycle(*, teacher: Teacher, on: date, start: date | None = None) -> T
     """A teacher's cycle (the one holding `on` unless `start` is given), and their induction
     when they started work within the cycle (a new teacher)."""
     start, end, rules = cycle_bounds(on, start)
-    status = _statuses([teacher.pk], start, on)[teacher.pk]
+    status = _statuses([teacher.pk], start, on, [teacher.pk])[teacher.pk]
     began = teacher.work_start_date
     induction = None
     if began is not None and start <= began < end:
@@ -188,13 +187,13 @@ def cycle_report(
         jobs = jobs.filter(school__district__path__startswith=region.path)
     if school is not None:
         jobs = jobs.filter(school=school)
-    pairs = list(jobs.order_by().values_list("teacher_id", "school_id"))
-    statuses = _statuses([t for t, _ in pairs], start, on)
-    schools = School.objects.in_bulk({s for _, s in pairs})
-    names = dict(Teacher.objects.filter(pk__in=[t for t, _ in pairs]).values_list("pk", "name"))
+    triples = list(jobs.order_by().values_list("teacher_id", "school_id", "teacher__name"))
+    statuses = _statuses(jobs.values("teacher_id"), start, on, [t for t, _, _ in triples])
+    schools = School.objects.in_bulk({s for _, s, _ in triples})
+    names = {t: name for t, _, name in triples}
     rows: dict[int, ReportRow] = {}
     report = CycleReport(start, end, on, rules.version, rules.required_hours)
-    for teacher_id, school_id in pairs:
+    for teacher_id, school_id, _name in triples:
         row = rows.setdefault(school_id, ReportRow(schools[school_id]))
         status = statuses[teacher_id]
         row.teachers += 1
