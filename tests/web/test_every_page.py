@@ -74,16 +74,31 @@ def _training_pages(world):
         "training_hours_b": reverse("web:training_hours", args=[b]),
         "training_report": reverse("web:training_report"),
         "training_report_siming": reverse("web:training_report") + "?region=350203",
+        "training_literacy": reverse("web:training_literacy"),
     }
 
 
 # The training pages' answers per role (a programme of Siming's district office; teacher a works
 # at school a, whose administrator is "school"; b at another Siming school).
 TRAINING_EXPECTED = {
-    "admin": {"training_confirm": FORBIDDEN, "training_my_hours": NOT_FOUND},
-    "bureau": {"training_confirm": FORBIDDEN, "training_my_hours": NOT_FOUND},
-    "district": {"training_confirm": FORBIDDEN, "training_my_hours": NOT_FOUND},
+    # The self-assessment is a teacher's own: the administrator has no teacher record (404).
+    "admin": {
+        "training_confirm": FORBIDDEN,
+        "training_my_hours": NOT_FOUND,
+        "training_literacy": NOT_FOUND,
+    },
+    "bureau": {
+        "training_confirm": FORBIDDEN,
+        "training_my_hours": NOT_FOUND,
+        "training_literacy": FORBIDDEN,
+    },
+    "district": {
+        "training_confirm": FORBIDDEN,
+        "training_my_hours": NOT_FOUND,
+        "training_literacy": FORBIDDEN,
+    },
     "school": {
+        "training_literacy": FORBIDDEN,
         "training_programme_create": FORBIDDEN,
         "training_my_hours": NOT_FOUND,
         "training_hours_b": NOT_FOUND,
@@ -110,6 +125,7 @@ TRAINING_EXPECTED = {
                 "training_hours_b",
                 "training_report",
                 "training_report_siming",
+                "training_literacy",
             )
         }
         for role in ("reviewer", "pilot", "auditor")

@@ -48,6 +48,7 @@ _TRAINING_READ = {
     "trainingrecord.export",
     "trainingrecord.create",
     "trainingrecord.aggregate",
+    "literacyassessment.view",
 }
 _TRAINING_OFFICE = _TRAINING_READ | {"programme.create", "programme.change"}
 
@@ -105,6 +106,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "enrolment.view",
         "enrolment.create",
         "trainingrecord.view",
+        "literacyassessment.view",
+        "literacyassessment.create",
     },
     # Expert reviewers see only what they are assigned; no area assigns cases yet.
     Role.REVIEWER: {"teacher.view"},

@@ -35,6 +35,14 @@ _COURSES = [
     ("心理健康教育专题培训", "mental_health", ""),
     ("人工智能助力教学", "", ""),
 ]
+# The digital-literacy indicators (framework file codes) each course develops.
+_COVERS = {
+    "大单元教学设计研修": ["application.design"],
+    "作业设计与评价能力提升": ["application.assessment"],
+    "信息技术应用能力提升工程2.0": ["knowledge.skills", "application.instruction"],
+    "班主任工作能力提升": ["application.collaboration", "responsibility.safety"],
+    "人工智能助力教学": ["awareness.understanding", "development.innovation"],
+}
 
 
 def _day(
@@ -164,6 +172,7 @@ def _programmes(rng: random.Random, city: Region, today: date, counts: Counter) 
             subject=subject,
             stage=stage,
             target_groups=["science_teachers"] if subject == "science" else [],
+            covers=_COVERS.get(title, []),
             capacity=capacity,
             starts_on=starts,
             ends_on=starts + timedelta(days=length),

@@ -73,6 +73,8 @@ class Programme(TimeStampedModel):
     ends_on = models.DateField(_("ends on"))
     mode = models.CharField(_("delivery"), max_length=12, choices=DeliveryMode.choices)
     description = models.TextField(_("description"), blank=True)
+    # The digital-literacy indicators (codes of the framework file) the programme develops.
+    covers = models.JSONField(_("literacy indicators covered"), default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -221,3 +223,34 @@ class TrainingRecord(ScopedThroughTeacher, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.title} {self.date}"
+
+
+class LiteracyAssessment(ScopedThroughTeacher, TimeStampedModel):
+    """A teacher's digital-literacy self-assessment (POLICY §5) for a year, under a version of
+    the framework file: the answer to each question, saved as the teacher goes."""
+
+    scope_subject = "literacyassessment"
+
+    teacher = models.ForeignKey(
+        "teachers.Teacher",
+        verbose_name=_("teacher"),
+        on_delete=models.CASCADE,
+        related_name="literacy_assessments",
+    )
+    framework_version = models.CharField(_("framework version"), max_length=40)
+    year = models.PositiveSmallIntegerField(_("year"))
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("digital literacy self-assessment")
+        verbose_name_plural = _("digital literacy self-assessments")
+        ordering = ["-year", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["teacher", "framework_version", "year"],
+                name="training_literacy_once_a_year",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher_id} {self.year}"

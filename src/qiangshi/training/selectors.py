@@ -213,3 +213,95 @@ def cycle_report(
         key=lambda t: (-t["status"].projected_shortfall, t["school"].code, t["name"])
     )
     return report
+
+
+# --- Digital literacy -----------------------------------------------------------------------
+
+
+def literacy_assessment(*, teacher: Teacher, year: int):
+    """The teacher's self-assessment of `year` under the framework in force, or None."""
+    from .literacy import framework
+    from .models import LiteracyAssessment
+
+    return LiteracyAssessment.objects.filter(
+        teacher=teacher, framework_version=framework()["version"], year=year
+    ).first()
+
+
+def literacy_history(*, teacher: Teacher) -> list[dict]:
+    """Per year assessed: the dimension scores (change over time)."""
+    from .literacy import dimension_scores, framework
+    from .models import LiteracyAssessment
+
+    return [
+        {"year": a.year, "dimensions": dimension_scores(a.answers)}
+        for a in LiteracyAssessment.objects.filter(
+            teacher=teacher, framework_version=framework()["version"]
+        ).order_by("year")
+    ]
+
+
+def recommendations(*, actor, teacher: Teacher, on: date, limit: int = 5):
+    """The programmes the teacher may enrol on (those `actor` sees), ranked by the
+    recommendation engine from their latest self-assessment and their cycle."""
+    from qiangshi.engines import recommend as rec
+
+    from .literacy import indicator_scores, scale
+
+    assessment = literacy_assessment(teacher=teacher, year=on.year) or (
+        teacher.literacy_assessments.order_by("-year").first()
+    )
+    cycle = teacher_cycle(teacher=teacher, on=on).status
+    rules = cycle_bounds(on)[2]
+    room = {
+        code: float(rule.cap - cycle.by_category.get(code, 0))
+        for code, rule in rules.categories.items()
+        if rule.cap is not None
+    }
+    job = teacher.current_employment
+    school = job.school if job else None
+    groups = set()
+    if teacher.work_start_date and (on - teacher.work_start_date).days < 3 * 365:
+        groups.add("new_teachers")
+    if job and job.is_homeroom:
+        groups.add("homeroom_teachers")
+    if job and job.main_subject in ("science", "physics", "chemistry", "biology", "geography"):
+        groups.add("science_teachers")
+    needs = rec.TeacherNeeds(
+        scores=indicator_scores(assessment.answers) if assessment else {},
+        shortfall=float(cycle.shortfall),
+        category_room=room,
+        below_minimum=set(cycle.category_shortfall),
+        subject=job.main_subject if job else "",
+        stage=school.stage if school else "",
+        groups=frozenset(groups),
+        enrolled=frozenset(
+            teacher.training_enrolments.exclude(status=EnrolmentStatus.WITHDRAWN).values_list(
+                "programme_id", flat=True
+            )
+        ),
+        scale=tuple(float(x) for x in scale()),
+    )
+    programmes = {
+        p.pk: p
+        for p in programme_list(actor=actor, filters={"open": "1", "today": on}).filter(
+            starts_on__gte=on
+        )[:500]
+    }
+    offers = [
+        rec.Offer(
+            p.pk,
+            hours=float(p.hours),
+            category=p.category,
+            covers=tuple(p.covers),
+            starts_on=p.starts_on,
+            subject=p.subject,
+            stage=p.stage,
+            target_groups=tuple(p.target_groups),
+            places_left=p.capacity - p.taken,
+        )
+        for p in programmes.values()
+    ]
+    return [
+        (programmes[r.offer.id], r) for r in rec.recommend(needs, offers, today=on, limit=limit)
+    ]

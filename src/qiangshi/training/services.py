@@ -19,12 +19,14 @@ from qiangshi.core.services import audit_record
 from qiangshi.org.models import Region
 from qiangshi.teachers.models import Teacher
 
+from . import literacy
 from .importing import hours_problem
 from .models import (
     PLACE_HOLDING,
     DeliveryMode,
     Enrolment,
     EnrolmentStatus,
+    LiteracyAssessment,
     Programme,
     ProgrammeLevel,
     RecordSource,
@@ -60,6 +62,7 @@ def programme_create(
     target_groups: list[str] | None = None,
     description: str = "",
     region: Region | None = None,
+    covers: list[str] | None = None,
 ) -> Programme:
     """A programme organised by the actor's office (its region; the administrator names one)."""
     if not can(actor, "programme", "create"):
@@ -83,6 +86,9 @@ def programme_create(
         raise _error(_("Choose one of the listed values."), "target_groups")
     if bad := hours_problem(Decimal(hours), starts_on):
         raise translated(bad[1], fields={"hours": bad[1]})
+    covers = list(dict.fromkeys(covers or []))
+    if any(c not in literacy.indicators() for c in covers):
+        raise _error(_("Choose one of the listed values."), "covers")
     if capacity is None or capacity < 1:
         raise _error(_("The capacity must be at least one place."), "capacity")
     if ends_on < starts_on:
@@ -102,6 +108,7 @@ def programme_create(
         ends_on=ends_on,
         mode=mode,
         description=description or "",
+        covers=covers,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     audit_record(
@@ -270,3 +277,43 @@ def enrolments_confirm(
             changes["hours credited"] = [None, str(record.hours)]
         audit_record(actor=actor, action="training.confirm", target=enrolment, changes=changes)
     return len(pks)
+
+
+@transaction.atomic
+def literacy_answers_save(*, actor, answers: dict[str, str], year: int) -> LiteracyAssessment:
+    """A teacher saves answers of their own self-assessment for `year` (each a whole number on
+    the framework's scale; an empty answer clears it). Answers not given are kept."""
+    if actor.role != Role.TEACHER or not can(actor, "literacyassessment", "create"):
+        raise PermissionDenied
+    teacher = getattr(actor, "teacher_profile", None)
+    if teacher is None:
+        raise NotFound("Not found")
+    low, high = literacy.scale()
+    known = literacy.question_codes()
+    version = literacy.framework()["version"]
+    assessment, _created = LiteracyAssessment.objects.select_for_update().get_or_create(
+        teacher=teacher, framework_version=version, year=year
+    )
+    before = dict(assessment.answers)
+    for code, value in answers.items():
+        if code not in known:
+            continue
+        if value in ("", None):
+            assessment.answers.pop(code, None)
+            continue
+        if not str(value).isdigit() or not low <= int(value) <= high:
+            raise _error(_("Answer each question on the scale shown."), code)
+        assessment.answers[code] = int(value)
+    if assessment.answers != before:
+        assessment.save(update_fields=["answers", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="training.literacy_save",
+            target=assessment,
+            changes={
+                code: [before.get(code), assessment.answers.get(code)]
+                for code in sorted(set(before) | set(assessment.answers))
+                if before.get(code) != assessment.answers.get(code)
+            },
+        )
+    return assessment

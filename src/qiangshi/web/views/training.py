@@ -48,8 +48,15 @@ def _filters(request) -> dict:
     return {k: request.GET.get(k, "") for k in FILTERS}
 
 
+def _indicator_choices() -> list[tuple[str, str]]:
+    from qiangshi.training import literacy
+
+    return [(code, literacy.name(i)) for code, i in literacy.indicators().items()]
+
+
 def _choices() -> dict:
     return {
+        "indicators": _indicator_choices(),
         "levels": ProgrammeLevel.choices,
         "categories": TrainingCategory.choices,
         "subjects": Subject.choices,
@@ -175,6 +182,7 @@ def training_programme(request, pk):
             "may_assign": may_assign,
             "teachers": teachers,
             "today": timezone.localdate(),
+            "covers": [label for code, label in _indicator_choices() if code in programme.covers],
         },
     )
 
@@ -270,6 +278,7 @@ def training_programme_create(request):
                     subject=p.get("subject", ""),
                     stage=p.get("stage", ""),
                     target_groups=p.getlist("target_groups"),
+                    covers=p.getlist("covers"),
                     description=p.get("description", ""),
                     region=region,
                 )
@@ -443,5 +452,114 @@ def training_report(request):
             "rate": None
             if report.completion_rate is None
             else round(report.completion_rate * 100, 1),
+        },
+    )
+
+
+# --- Digital literacy ---------------------------------------------------------------------------
+
+
+def _reason(programme, rec, names: dict[str, str]) -> str:
+    """Why a programme is recommended, from the engine's named parts."""
+    labels = dict(TrainingCategory.choices)
+    bits = []
+    for part in rec.parts:
+        if part.kind == "literacy":
+            indicator = names.get(part.detail, part.detail)
+            bits.append(
+                _("covers %(indicator)s, your lowest") % {"indicator": indicator}
+                if rec.lowest == part.detail
+                else _("covers %(indicator)s") % {"indicator": indicator}
+            )
+        elif part.kind == "hours":
+            bits.append(_("%(n)s h towards your cycle") % {"n": f"{part.detail:g}"})
+        elif part.kind == "minimum":
+            bits.append(
+                _("counts towards the %(category)s minimum")
+                % {"category": labels.get(part.detail, part.detail)}
+            )
+        elif part.kind == "subject" and part.points > 0:
+            bits.append(_("for your subject"))
+        elif part.kind == "stage" and part.points > 0:
+            bits.append(_("for your stage"))
+        elif part.kind == "full":
+            bits.append(_("full: you would wait for a place"))
+    bits.append(_("starts %(date)s") % {"date": programme.starts_on.isoformat()})
+    return "；".join(bits) if not _english() else "; ".join(bits)
+
+
+def _english() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "").startswith("en")
+
+
+@login_required
+def training_literacy(request):
+    """A teacher's digital-literacy self-assessment (one page, saved as they go), their profile
+    per dimension and the programmes recommended for them."""
+    from qiangshi.training import literacy
+
+    _require(request.user, "literacyassessment", "create")
+    teacher = getattr(request.user, "teacher_profile", None)
+    if teacher is None:
+        raise Http404
+    today = timezone.localdate()
+    if request.method == "POST":
+        answers = {k[2:]: v for k, v in request.POST.items() if k.startswith("q-")}
+        try:
+            services.literacy_answers_save(actor=request.user, answers=answers, year=today.year)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("web:training_literacy")
+    assessment = selectors.literacy_assessment(teacher=teacher, year=today.year)
+    answers = assessment.answers if assessment else {}
+    frame = literacy.framework()
+    low, high = literacy.scale()
+    scale_labels = frame["scale"]["labels_en" if _english() else "labels_zh"]
+    dimensions = [
+        {
+            "name": literacy.name(d),
+            "indicators": [
+                {
+                    "name": literacy.name(i),
+                    "questions": [
+                        {
+                            "code": q["code"],
+                            "text": literacy.question_text(q),
+                            "answer": answers.get(q["code"]),
+                        }
+                        for q in i["questions"]
+                    ],
+                }
+                for i in d["indicators"]
+            ],
+        }
+        for d in frame["dimensions"]
+    ]
+    profile = literacy.dimension_scores(answers)
+    names = {code: literacy.name(i) for code, i in literacy.indicators().items()}
+    recommended = [
+        {"programme": p, "reason": _reason(p, r, names)}
+        for p, r in selectors.recommendations(actor=request.user, teacher=teacher, on=today)
+    ]
+    return render(
+        request,
+        "web/training/literacy.html",
+        {
+            "dimensions": dimensions,
+            "choices": list(zip(range(low, high + 1), scale_labels, strict=False)),
+            "profile": profile,
+            "history": selectors.literacy_history(teacher=teacher),
+            "chart": {
+                "indicators": [{"name": d["name"], "max": high} for d in profile],
+                "values": [round(d["score"], 2) if d["score"] is not None else 0 for d in profile],
+                "label": _("My self-assessment"),
+            },
+            "answered": len(answers),
+            "recommended": recommended,
+            "framework_version": frame["version"],
         },
     )

@@ -19,4 +19,5 @@ urlpatterns = [
     path("training/hours/", training.training_hours, name="training_my_hours"),
     path("training/teachers/<int:pk>/", training.training_hours, name="training_hours"),
     path("training/report/", training.training_report, name="training_report"),
+    path("training/literacy/", training.training_literacy, name="training_literacy"),
 ]
