@@ -8,18 +8,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from qiangshi.training.models import TrainingRecord
-from tests import factories
+from tests.browser.conftest import login as _login
 from tests.training.conftest import make_programme
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, username):
-    page.goto(page.base_url + "/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(page.base_url + "/")
 
 
 def test_teacher_enrols_and_school_confirms(world, page):

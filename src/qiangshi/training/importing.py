@@ -18,13 +18,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from qiangshi.access.scoping import scope
 from qiangshi.core import crypto
 from qiangshi.core.bulk import bulk_insert_rows, filter_in
 from qiangshi.core.models import AuditLog
-from qiangshi.engines import cells, idcard
+from qiangshi.imports.history import identify_teachers, parse_national_id
 from qiangshi.imports.specs import TRAINING_COLUMNS as IMPORT_COLUMNS
-from qiangshi.teachers.models import Teacher
 
 from .models import RecordSource, TrainingRecord
 from .rules import rules_on
@@ -55,6 +53,7 @@ class TrainingRow:
     hash: str
     number: str
     teacher_id: int | None = None
+    teacher_name: str = ""
     existing: bool = False
 
 
@@ -76,16 +75,8 @@ def validate(actor, table, match, parse_rows, problem, progress=None):
         if row_problems:
             rejected.add(row_no)
             continue
-        try:
-            parsed = idcard.parse(values["national_id"])
-        except idcard.InvalidNationalId as exc:
-            reject(
-                row_no,
-                "national_id",
-                values["national_id"],
-                "身份证号无效",
-                f"Invalid national ID number: {exc}",
-            )
+        parsed = parse_national_id(row_no, values, reject)
+        if parsed is None:
             continue
         bad = hours_problem(values["hours"], values["date"])
         if bad:
@@ -112,35 +103,7 @@ def validate(actor, table, match, parse_rows, problem, progress=None):
                 TrainingRow(row_no, values, crypto.lookup_hash(parsed.number), parsed.number)
             )
 
-    hashes = sorted({r.hash for r in rows})
-    registered: dict[str, tuple[int, str]] = {}
-    for qs in filter_in(scope(Teacher.objects.all(), actor, "change"), "national_id_hash", hashes):
-        registered.update(
-            {h: (pk, name) for pk, name, h in qs.values_list("pk", "name", "national_id_hash")}
-        )
-    kept = []
-    for r in rows:
-        found = registered.get(r.hash)
-        # A teacher outside the actor's area reads as not registered: nothing about them leaks.
-        if found is None:
-            reject(
-                r.row,
-                "national_id",
-                idcard.mask(r.number),
-                "您的管理范围内未找到该身份证号的教师",
-                "No teacher with this national ID is registered in your area",
-            )
-        elif not cells.same(found[1], r.values["name"]):
-            reject(
-                r.row,
-                "name",
-                r.values["name"],
-                "姓名与该身份证号登记的教师姓名不一致",
-                "The name differs from the registered name of the teacher with this national ID",
-            )
-        else:
-            r.teacher_id = found[0]
-            kept.append(r)
+    kept = identify_teachers(actor, rows, reject)
 
     existing: set[tuple] = set()
     for qs in filter_in(
