@@ -16,8 +16,8 @@ from qiangshi.access.models import Role
 from qiangshi.access.scoping import can, get_in_scope, scope
 from qiangshi.core.errors import ApplicationError, NotFound, translated
 from qiangshi.core.services import audit_record
-from qiangshi.org.models import Region
-from qiangshi.teachers.models import Teacher
+from qiangshi.org.models import Region, Stage
+from qiangshi.teachers.models import Subject, Teacher
 
 from . import literacy
 from .importing import hours_problem
@@ -80,6 +80,12 @@ def programme_create(
     ]
     for value, allowed, name in checks:
         if value not in allowed:
+            raise _error(_("Choose one of the listed values."), name)
+    for value, allowed, name in (
+        (subject, Subject.values, "subject"),
+        (stage, Stage.values, "stage"),
+    ):
+        if value and value not in allowed:
             raise _error(_("Choose one of the listed values."), name)
     groups = list(dict.fromkeys(target_groups or []))
     if any(g not in TargetGroup.values for g in groups):
