@@ -4,6 +4,7 @@ OpenAPI at /api/openapi.json, interactive docs at /api/docs (Swagger UI served f
 static files, so the page works without internet access).
 """
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Swagger
@@ -116,6 +117,14 @@ def _forbidden(request, exc: Forbidden):
     return api.create_response(request, {"message": exc.message, "fields": exc.fields}, status=403)
 
 
+@api.exception_handler(PermissionDenied)
+def _permission_denied(request, exc: PermissionDenied):
+    """A service's refusal raised as Django's PermissionDenied (as the pages expect): 403."""
+    return api.create_response(
+        request, {"message": _("Your role may not do this."), "fields": {}}, status=403
+    )
+
+
 @api.exception_handler(ApplicationError)
 def _application_error(request, exc: ApplicationError):
     return api.create_response(request, {"message": exc.message, "fields": exc.fields}, status=400)
@@ -179,6 +188,7 @@ api.add_router("/staffing", "qiangshi.staffing.api.router")
 api.add_router("/rotation", "qiangshi.rotation.api.router")
 api.add_router("/placement", "qiangshi.placement.api.router")
 api.add_router("/welfare", "qiangshi.welfare.api.router")
+api.add_router("/training", "qiangshi.training.api.router")
 
 
 def not_found(request, rest: str = ""):

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "qiangshi.balance",
     "qiangshi.staffing",
     "qiangshi.ethics",
+    "qiangshi.training",
     "qiangshi.rotation",
     "qiangshi.placement",
     "qiangshi.welfare",

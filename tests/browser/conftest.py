@@ -42,3 +42,14 @@ def page(browser, live_server):
     pg.base_url = live_server.url
     yield pg
     context.close()
+
+
+def login(page, username: str) -> None:
+    """Sign in through the login page as `username` (the factories' password)."""
+    from tests import factories
+
+    page.goto(page.base_url + "/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(page.base_url + "/")

@@ -153,6 +153,29 @@ class TestDistrictScale:
         page = client.get(f"/rotation/{plan.pk}/").content.decode()
         assert mine[0].destination.name in page
 
+    def test_training_history_programmes_and_a_cycle_report(self, district_demo, client):
+        from datetime import date
+
+        from qiangshi.training.models import Enrolment, Programme, TrainingRecord
+        from qiangshi.training.selectors import cycle_report
+
+        teachers = Teacher.objects.count()
+        records = TrainingRecord.objects.count()
+        assert 3 * teachers <= records <= 9 * teachers  # a few years of yearly rows each
+        assert TrainingRecord.objects.filter(teacher__isnull=True).count() == 0
+        assert Programme.objects.count() == 7
+        assert Enrolment.objects.filter(status="waiting").exists()
+        completed = Enrolment.objects.filter(status="completed")
+        assert completed.count() == TrainingRecord.objects.filter(source="programme").count()
+        report = cycle_report(actor=None, on=date.today())
+        assert report.teachers == Employment.objects.filter(end_date__isnull=True).count()
+        # Some teachers keep pace with the cycle, some fall behind.
+        assert 0 < report.at_risk_count < report.teachers
+        client.force_login(User.objects.get(username="school"))
+        assert client.get("/training/confirm/").status_code == 200
+        client.force_login(User.objects.get(username="teacher"))
+        assert client.get("/training/hours/").status_code == 200
+
     def test_running_again_changes_nothing(self, district_demo):
         before = (Region.objects.count(), School.objects.count(), Teacher.objects.count())
         out = StringIO()

@@ -41,6 +41,7 @@ def _pages(world, request_pk):
         **_staffing_pages(world, sa),
         **_rotation_pages(world),
         **_welfare_pages(world),
+        **_training_pages(world),
     }
 
 
@@ -77,6 +78,95 @@ WELFARE_FORBIDDEN = {
         "welfare_requests",
         "welfare_reports",
         "welfare_report",
+    },
+}
+
+
+def _training_pages(world):
+    from datetime import date
+    from decimal import Decimal
+
+    from qiangshi.training.services import programme_create
+
+    programme = programme_create(
+        actor=world["users"]["district"],
+        title="新课标专题培训",
+        level="district",
+        provider="思明区教师进修学校",
+        hours=Decimal(24),
+        category="centralised",
+        capacity=30,
+        starts_on=date(2026, 3, 2),
+        ends_on=date(2026, 3, 6),
+        mode="in_person",
+    )
+    a, b = world["teachers"]["a"].pk, world["teachers"]["b"].pk
+    return {
+        "training_home": reverse("web:training_home") + "?q=新课标&category=centralised&open=1",
+        "training_export": reverse("web:training_export"),
+        "training_programme": reverse("web:training_programme", args=[programme.pk]),
+        "training_programme_create": reverse("web:training_programme_create"),
+        "training_confirm": reverse("web:training_confirm"),
+        "training_my_hours": reverse("web:training_my_hours"),
+        "training_hours_a": reverse("web:training_hours", args=[a]),
+        "training_hours_b": reverse("web:training_hours", args=[b]),
+        "training_report": reverse("web:training_report"),
+        "training_report_siming": reverse("web:training_report") + "?region=350203",
+        "training_literacy": reverse("web:training_literacy"),
+    }
+
+
+# The training pages' answers per role (a programme of Siming's district office; teacher a works
+# at school a, whose administrator is "school"; b at another Siming school).
+TRAINING_EXPECTED = {
+    # The self-assessment is a teacher's own: the administrator has no teacher record (404).
+    "admin": {
+        "training_confirm": FORBIDDEN,
+        "training_my_hours": NOT_FOUND,
+        "training_literacy": NOT_FOUND,
+    },
+    "bureau": {
+        "training_confirm": FORBIDDEN,
+        "training_my_hours": NOT_FOUND,
+        "training_literacy": FORBIDDEN,
+    },
+    "district": {
+        "training_confirm": FORBIDDEN,
+        "training_my_hours": NOT_FOUND,
+        "training_literacy": FORBIDDEN,
+    },
+    "school": {
+        "training_literacy": FORBIDDEN,
+        "training_programme_create": FORBIDDEN,
+        "training_my_hours": NOT_FOUND,
+        "training_hours_b": NOT_FOUND,
+    },
+    "teacher": {
+        "training_export": FORBIDDEN,
+        "training_programme_create": FORBIDDEN,
+        "training_confirm": FORBIDDEN,
+        "training_hours_b": NOT_FOUND,
+        "training_report": FORBIDDEN,
+        "training_report_siming": FORBIDDEN,
+    },
+    **{
+        role: {
+            name: FORBIDDEN
+            for name in (
+                "training_home",
+                "training_export",
+                "training_programme",
+                "training_programme_create",
+                "training_confirm",
+                "training_my_hours",
+                "training_hours_a",
+                "training_hours_b",
+                "training_report",
+                "training_report_siming",
+                "training_literacy",
+            )
+        }
+        for role in ("reviewer", "pilot", "auditor")
     },
 }
 
@@ -152,8 +242,11 @@ def test_every_page_for_every_role(world, client, role):
     for name, url in _pages(world, request.pk).items():
         answers[name] = client.get(url).status_code
     assert all(code < 500 for code in answers.values()), answers
+    training = {name: code for name, code in answers.items() if name.startswith("training_")}
+    assert training == {name: TRAINING_EXPECTED[role].get(name, OK) for name in training}
     if role in EXPECTED:
         expected = {name: EXPECTED[role].get(name, OK) for name in answers}
+        expected.update({name: TRAINING_EXPECTED[role].get(name, OK) for name in training})
         assert answers == expected
     else:
         # Teacher, reviewer, pilot, auditor: never another person's record.

@@ -66,6 +66,9 @@ NOT_PAGES = {
     "placement_zip": "file",
     "placement_file": "file",
     "welfare_request_decide": "action",
+    "training_export": "file",
+    "training_enrol": "action",
+    "training_withdraw": "action",
 }
 
 
@@ -102,6 +105,7 @@ def _objects():
     from qiangshi.rotation.models import RotationPlan
     from qiangshi.teachers import services as teacher_services
     from qiangshi.teachers.models import Employment, Teacher
+    from qiangshi.training.models import Programme
 
     users = {u.username: u for u in User.objects.filter(username__in=ROLES)}
     me = Teacher.objects.get(user__username="teacher")
@@ -122,6 +126,7 @@ def _objects():
         "plan": RotationPlan.objects.order_by("pk").first(),
         "import": upload,
         "title": me.title_records.first(),
+        "programme": Programme.objects.order_by("pk").first(),
     }
 
 
@@ -136,6 +141,8 @@ def _url(name, params, objects):
         "object_id": objects["teacher"].pk,
     }
     owners = {
+        "training_hours": "teacher",
+        "training_programme": "programme",
         "teacher_": "teacher",
         "school_": "school",
         "change_request_": "request",
@@ -145,6 +152,7 @@ def _url(name, params, objects):
     for prefix, key in owners.items():
         if name.startswith(prefix) and "pk" in params:
             values["pk"] = getattr(objects[key], "pk", None)
+            break
     kwargs = {p: values.get(p) for p in params}
     missing = [p for p, v in kwargs.items() if v is None]
     assert not missing, f"{name}: no value for {missing}: give this page its object here"

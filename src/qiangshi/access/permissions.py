@@ -35,6 +35,23 @@ _OFFICE = {
     "rotation.view",
 }
 
+# Training (POLICY §4): every office and school reads the programmes of its area and the
+# training records of its teachers, and assigns teachers to programmes; offices run the
+# programmes; the school confirms completions (which credits the hours); records from elsewhere
+# arrive by import (an office's or school's).
+_TRAINING_READ = {
+    "programme.view",
+    "programme.export",
+    "enrolment.view",
+    "enrolment.create",
+    "trainingrecord.view",
+    "trainingrecord.export",
+    "trainingrecord.create",
+    "trainingrecord.aggregate",
+    "literacyassessment.view",
+}
+_TRAINING_OFFICE = _TRAINING_READ | {"programme.create", "programme.change"}
+
 # The placement lottery (POLICY §10): the admissions office is the education office of the area
 # (the bureau for its city, a district office for its district); only it sees pupils' names and
 # ID numbers (`pupilidentity`).
@@ -74,6 +91,7 @@ ADMIN_WITHHELD = frozenset(
         "placement.change",
         "entryrequest.review",
         "burdenreport.create",  # teachers' anonymous reports: an administrator is no teacher
+        "enrolment.review",
     }
 )
 
@@ -90,13 +108,17 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     }
     | _ADMISSIONS
     | _WELFARE_OFFICE
+    | _TRAINING_OFFICE
     | {"pilotindicator.view"},
     Role.DISTRICT: _OFFICE
     | {"rotation.create", "rotation.change", "rotation.export", "sanction.view", "sanction.create"}
     | _ADMISSIONS
-    | _WELFARE_OFFICE,
+    | _WELFARE_OFFICE
+    | _TRAINING_OFFICE,
     Role.SCHOOL: (_OFFICE - {"school.create"})
-    | {"burdenlist.view", "burdenarrival.view", "burdenarrival.create", "burdenarrival.export"},
+    | {"burdenlist.view", "burdenarrival.view", "burdenarrival.create", "burdenarrival.export"}
+    | _TRAINING_READ
+    | {"enrolment.review"},
     Role.TEACHER: {
         "region.view",
         "school.view",
@@ -106,6 +128,12 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "changerequest.create",
         "rotation.view",
         "burdenreport.create",
+        "programme.view",
+        "enrolment.view",
+        "enrolment.create",
+        "trainingrecord.view",
+        "literacyassessment.view",
+        "literacyassessment.create",
     },
     # Expert reviewers see only what they are assigned; no area assigns cases yet.
     Role.REVIEWER: {"teacher.view"},

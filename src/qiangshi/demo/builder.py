@@ -40,6 +40,8 @@ from qiangshi.teachers.models import (
     TitleRecord,
 )
 
+from .training import demo_training
+
 DEMO_CITY_CODE = "3502"
 DEMO_PASSWORD = "qiangshi-demo"
 BATCH_SIZE = 2000
@@ -149,6 +151,8 @@ def demo_region_build(
             f"{result.counts['burden arrivals']} demands that arrived")  # fmt: skip
         result.logins = _create_logins(regions, result.counts)
         say(f"demo logins: {sum(login.created for login in result.logins)} created")
+        demo_training(seed=seed, today=date.today(), city_code=DEMO_CITY_CODE, counts=result.counts)
+        say(f"training: {result.counts['training records']:,} records of hours")
         result.elapsed = time.monotonic() - started
         audit_record(
             actor=None,

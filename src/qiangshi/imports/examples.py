@@ -43,6 +43,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "end_reason": ("", ""),
     "year": ("2025", "2025"),
     "births": ("5000", "5000"),
+    "date": ("2025-07-15", "2025-07-15"),
+    "hours": ("24", "24"),
+    "title": ("新课标专题培训", "New curriculum standards workshop"),
+    "provider": ("思明区教师进修学校", "Siming Teacher Training School"),
     "latitude": ("24.4798", "24.4798"),
     "longitude": ("118.0894", "118.0894"),
     "teaching_area_m2": ("6500", "6500"),
@@ -66,6 +70,7 @@ _CODES = {
     "certificate_stage": "primary",
     "backbone_level": NONE,
     "stage": "primary",
+    "category": "centralised",
 }
 _BY_PARSER = {
     cells.date_value: ("2015-09-01", "2015-09-01"),

@@ -156,49 +156,26 @@ def _local(kind: str, v: dict[str, Any], today: date) -> list[tuple[str, Any, st
     return out
 
 
-def validate(kind, actor, table, match, parse_rows, problem, progress=None):
-    """Parse and check every row; returns (rows, problems, rejected row count)."""
-    columns = HISTORY_COLUMNS[kind]
-    titles = {c.key: c.title_zh for c in columns}
-    titles.update({k: table.header[i] for k, i in match.mapping.items()})
-    title = titles.__getitem__
-    today = timezone.localdate()
-    problems: list = []
-    rejected: set[int] = set()
-    rows: list[HistoryRow] = []
-    total = len(table.rows)
+def parse_national_id(row_no: int, values: dict[str, Any], reject):
+    """The row's national ID parsed, or None after rejecting the row with the reason."""
+    try:
+        return idcard.parse(values["national_id"])
+    except idcard.InvalidNationalId as exc:
+        reject(
+            row_no,
+            "national_id",
+            values["national_id"],
+            _ID_ZH[exc.code],
+            f"Invalid national ID number: {exc}",
+        )
+        return None
 
-    def reject(r_no: int, key: str, value: Any, zh: str, en: str) -> None:
-        problems.append(problem(r_no, title(key), value, zh, en))
-        rejected.add(r_no)
 
-    for row_no, values, row_problems in parse_rows(table, match, columns):
-        if progress is not None and row_no % 5000 == 0:
-            progress("validate", row_no - table.first_data_row, total)
-        problems += row_problems
-        if row_problems:
-            rejected.add(row_no)
-            continue
-        try:
-            parsed = idcard.parse(values["national_id"])
-        except idcard.InvalidNationalId as exc:
-            reject(
-                row_no,
-                "national_id",
-                values["national_id"],
-                _ID_ZH[exc.code],
-                f"Invalid national ID number: {exc}",
-            )
-            continue
-        local = _local(kind, values, today)
-        for item in local:
-            reject(row_no, *item)
-        if not local:
-            rows.append(
-                HistoryRow(row_no, kind, values, parsed.number, crypto.lookup_hash(parsed.number))
-            )
-
-    # The teachers: registered, the same name, and changeable by the actor.
+def identify_teachers(actor, rows: list, reject) -> list:
+    """The rows (each with `row`, `hash`, `number`, `values["name"]`) whose teacher is
+    registered under that national ID with that name and changeable by the actor, their
+    `teacher_id` and `teacher_name` set; the others rejected. Shared by the imports that name a
+    teacher per row."""
     hashes = sorted({r.hash for r in rows})
     registered: dict[str, tuple[int, str]] = {}
     changeable: set[int] = set()
@@ -208,7 +185,7 @@ def validate(kind, actor, table, match, parse_rows, problem, progress=None):
         )
     for qs in filter_in(scope(Teacher.objects.all(), actor, "change"), "national_id_hash", hashes):
         changeable |= set(qs.values_list("pk", flat=True))
-    kept: list[HistoryRow] = []
+    kept = []
     for r in rows:
         masked = idcard.mask(r.number)
         # A teacher outside the actor's area is answered as one not registered: nothing about
@@ -233,8 +210,44 @@ def validate(kind, actor, table, match, parse_rows, problem, progress=None):
             )
         else:
             kept.append(r)
+    return kept
 
-    rows = kept
+
+def validate(kind, actor, table, match, parse_rows, problem, progress=None):
+    """Parse and check every row; returns (rows, problems, rejected row count)."""
+    columns = HISTORY_COLUMNS[kind]
+    titles = {c.key: c.title_zh for c in columns}
+    titles.update({k: table.header[i] for k, i in match.mapping.items()})
+    title = titles.__getitem__
+    today = timezone.localdate()
+    problems: list = []
+    rejected: set[int] = set()
+    rows: list[HistoryRow] = []
+    total = len(table.rows)
+
+    def reject(r_no: int, key: str, value: Any, zh: str, en: str) -> None:
+        problems.append(problem(r_no, title(key), value, zh, en))
+        rejected.add(r_no)
+
+    for row_no, values, row_problems in parse_rows(table, match, columns):
+        if progress is not None and row_no % 5000 == 0:
+            progress("validate", row_no - table.first_data_row, total)
+        problems += row_problems
+        if row_problems:
+            rejected.add(row_no)
+            continue
+        parsed = parse_national_id(row_no, values, reject)
+        if parsed is None:
+            continue
+        local = _local(kind, values, today)
+        for item in local:
+            reject(row_no, *item)
+        if not local:
+            rows.append(
+                HistoryRow(row_no, kind, values, parsed.number, crypto.lookup_hash(parsed.number))
+            )
+
+    rows = identify_teachers(actor, rows, reject)
     if kind == "employments":
         rows = _employment_schools(actor, rows, reject)
     existing = _existing(kind, sorted({r.teacher_id for r in rows}))

@@ -15,6 +15,7 @@ class ImportKind(models.TextChoices):
     RECOGNITIONS = "recognitions", _("Recognitions")
     BIRTHS = "births", _("Births by district")  # staffing: the forecast's births series
     WAGES = "wages", _("Salary parity figures")  # welfare: teachers' and civil servants' pay
+    TRAINING = "training", _("Training hours")  # training: hours from elsewhere
 
 
 class ImportStatus(models.TextChoices):

@@ -347,6 +347,24 @@ def _parse_rows(table, match, columns: list[Column]):
         yield row_no, values, problems
 
 
+def read_rows(
+    data: bytes, filename: str, columns: list[Column]
+) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
+    """A file read and its cells parsed as an import reads them, for checks that write nothing
+    (`qiangshi training evaluate`): ([(excel row, values)] of the rows without a problem,
+    the problems of the header and the cells). File-level problems raise ApplicationError."""
+    table, match = _read(data, filename, columns, None)
+    problems = _header_problems(match, columns)
+    if problems:
+        return [], problems
+    rows = []
+    for row_no, values, row_problems in _parse_rows(table, match, columns):
+        problems += row_problems
+        if not row_problems:
+            rows.append((row_no, values))
+    return rows, problems
+
+
 # --- Teachers ----------------------------------------------------------------------------
 #
 # A roster is checked and written a chunk of rows at a time, streaming from the file: each
@@ -1394,6 +1412,23 @@ def _wages_kind() -> _Kind:
     )
 
 
+def _training_kind() -> _Kind:
+    # Training hours from elsewhere (degree study, provincial platforms) reach each teacher's
+    # training record; that app checks and writes the rows.
+    from qiangshi.training import importing
+
+    def validate(actor, table, match, progress=None):
+        return importing.validate(actor, table, match, _parse_rows, Problem, progress)
+
+    return _Kind(
+        importing.IMPORT_COLUMNS,
+        (("trainingrecord", "create"),),
+        validate,
+        importing.count,
+        importing.commit,
+    )
+
+
 KINDS: dict[str, _Kind] = {
     # Looked up at call time (not bound here), so that tests can substitute one step.
     ImportKind.TEACHERS: _Kind(
@@ -1417,6 +1452,7 @@ KINDS: dict[str, _Kind] = {
     **{kind: _history_kind(kind) for kind in history.KINDS},
     ImportKind.BIRTHS: _births_kind(),
     ImportKind.WAGES: _wages_kind(),
+    ImportKind.TRAINING: _training_kind(),
 }
 
 

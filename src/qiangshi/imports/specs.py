@@ -27,6 +27,7 @@ from qiangshi.teachers.models import (
     Subject,
     TitleRank,
 )
+from qiangshi.training.models import TrainingCategory
 
 NONE = "none"  # "no title", "not a backbone teacher"
 
@@ -536,12 +537,67 @@ BIRTH_COLUMNS: list[Column] = [
     _col("births", ["出生人口", "出生人数", "出生人口数", "births"], cells.integer, required=True),
 ]
 
+# --- Training hours (checked and written by qiangshi.training.importing) -------------------
+
+TRAINING_CATEGORY = choice_options(
+    TrainingCategory,
+    {
+        "centralised": ["集中培训", "面授培训", "集中研修", "国培", "省培"],
+        "school_based": ["校本研修", "校本培训", "校本"],
+        "online": ["网络研修", "网络培训", "线上培训", "在线学习", "智慧教育平台"],
+        "degree": ["学历提升", "学历教育", "学历进修"],
+        "induction": ["新教师入职培训", "入职培训", "新教师培训", "岗前培训"],
+        "other": ["其他", "其它"],
+    },
+)
+
+
+_TRAINING_DATE = _col(
+    "date", ["日期", "培训日期", "完成日期", "date"], cells.date_value, required=True
+)
+_TRAINING_HOURS = _col(
+    "hours", ["学时", "学时数", "培训学时", "hours"], cells.decimal, required=True
+)
+_TRAINING_CATEGORY_COLUMN = _col(
+    "category", ["类别", "培训类别", "学时类别", "category"], None, True, TRAINING_CATEGORY
+)
+
+# `qiangshi training evaluate`: a teacher is any label the file gives (a code, a name).
+EVALUATE_TRAINING_COLUMNS: list[Column] = [
+    _col("teacher", ["教师", "教师编号", "teacher"], cells.text, required=True),
+    _TRAINING_DATE,
+    _TRAINING_HOURS,
+    _TRAINING_CATEGORY_COLUMN,
+]
+
+TRAINING_COLUMNS: list[Column] = [
+    _col("name", ["姓名", "教师姓名", "name"], cells.text, required=True),
+    _col(
+        "national_id",
+        ["身份证号", "身份证号码", "公民身份号码", "身份证件号码", "national_id", "national id"],
+        _national_id,
+        required=True,
+    ),
+    _TRAINING_DATE,
+    _TRAINING_HOURS,
+    _TRAINING_CATEGORY_COLUMN,
+    _col(
+        "title",
+        ["培训名称", "项目名称", "课程名称", "title", "training"],
+        cells.text,
+        required=True,
+    ),
+    _col("provider", ["培训机构", "主办单位", "提供方", "provider"], cells.text),
+]
+
+
 COLUMNS_BY_KIND: dict[str, list[Column]] = {
     "births": BIRTH_COLUMNS,
     "teachers": TEACHER_COLUMNS,
     "schools": SCHOOL_COLUMNS,
     "facilities": FACILITY_COLUMNS,
     **HISTORY_COLUMNS,
+    "training": TRAINING_COLUMNS,
 }
 
 # Each kind's sheet name in its template (and in the exports that round-trip through it),
@@ -556,6 +612,7 @@ TEMPLATE_SHEETS = {
     "recognitions": "荣誉称号",
     "births": "出生人口",
     "wages": "工资水平对比",
+    "training": "培训学时",
 }
 
 

@@ -84,6 +84,14 @@ def _nav_links(user, current: str) -> list[dict]:
             None,
         ),
         (
+            "web:training_home",
+            _("Training"),
+            "mortarboard",
+            ("training_",),
+            can(user, "programme", "view"),
+            None,
+        ),
+        (
             "web:placement_home",
             _("Placement lottery"),
             "shuffle",

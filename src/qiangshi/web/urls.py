@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("qiangshi.web.views.placement_urls")),
     path("", include("qiangshi.web.views.welfare_urls")),
     path("", include("qiangshi.web.views.pilot_urls")),
+    path("", include("qiangshi.web.views.training_urls")),
 ]

@@ -420,6 +420,7 @@ def _detail_context(request, teacher: Teacher, *, bound: dict | None = None, tab
         else None,
         "employment_open": "employment" in bound,
         "can_change": can_change,
+        "can_see_training": can(request.user, "trainingrecord", "view"),
         "can_reveal": can(actor, "teacher", "view_sensitive"),
         "active_tab": active if active in valid_tabs else "basic",
     }

@@ -87,6 +87,8 @@ class Command(BaseCommand):
             ("recognitions", counts["recognitions"]),
             ("appraisals", counts["appraisals"]),
             ("teaching loads", counts["teaching loads"]),
+            ("training records", counts["training records"]),
+            ("training programmes", counts["training programmes"]),
             ("users", counts["users"]),
         ]
         for label, n in rows:
