@@ -35,6 +35,12 @@ DUTIES = {
     "loginlock.change": {"admin"},
     "region.create": {"admin"},
     "teacher.create": {"admin", "bureau", "district", "school"},
+    # Ethics case content: the ethics officers, the teacher concerned (own cases), auditors.
+    "ethicscase.view": {"ethics", "teacher", "auditor"},
+    "ethicscase.create": {"ethics"},
+    "ethicscase.change": {"ethics"},
+    "ethicsfile.change": {"ethics"},
+    "ethicsbar.view": {"admin", "bureau", "district", "school", "teacher", "ethics"},
 }
 
 
@@ -45,12 +51,19 @@ def test_duty_matrix(role, duty):
     assert has_perm(user, duty) == (role in DUTIES[duty]), (role, duty)
 
 
-def test_the_auditor_holds_no_permission_but_reading_the_logs():
+def test_the_auditor_holds_no_permission_but_reading_the_logs_and_ethics_cases():
     auditor = factories.user("auditor", username="auditor-only")
     every_perm = set().union(*(p for p in ROLE_PERMISSIONS.values())) - {"*"}
     every_perm |= set(DUTIES)
     held = {p for p in every_perm if has_perm(auditor, p)}
-    assert held == {"auditlog.view", "auditlog.export", "accesslog.view", "accesslog.export"}
+    assert held == {
+        "auditlog.view",
+        "auditlog.export",
+        "accesslog.view",
+        "accesslog.export",
+        "ethicscase.view",
+        "ethicsfile.view",
+    }
 
 
 def test_the_administrator_cannot_open_or_export_the_logs(client, world):

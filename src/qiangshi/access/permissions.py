@@ -40,6 +40,30 @@ _OFFICE = {
 # ID numbers (`pupilidentity`).
 _ADMISSIONS = {"placement.view", "placement.change", "pupilidentity.view"}
 
+# Ethics (POLICY §6): case content is seen only by the ethics officers (a role of its own, with
+# a region like an office: the bureau's officers for the city, a district's for the district),
+# the teacher concerned and auditors. Offices and school administrators see that a bar exists
+# and until when (`ethicsbar`), never the case; the administrator neither.
+_ETHICS_OFFICER = {
+    "region.view",
+    "school.view",
+    "teacher.view",
+    "ethicscase.view",
+    "ethicscase.create",
+    "ethicscase.change",
+    "ethicsfile.view",
+    "ethicsfile.change",
+    "ethicsbar.view",
+    "sanction.view",
+}
+_ETHICS_CONTENT = {
+    "ethicscase.view",
+    "ethicscase.create",
+    "ethicscase.change",
+    "ethicsfile.view",
+    "ethicsfile.change",
+}
+
 # Separation of duties. The system administrator runs the system (users, the org tree, logins,
 # imports) but neither reads the audit trail, which records what administrators do, nor takes the
 # business decisions that offices take and the trail holds to account: approving teachers' change
@@ -56,6 +80,7 @@ ADMIN_WITHHELD = frozenset(
         "sanction.create",
         "placement.change",
     }
+    | _ETHICS_CONTENT
 )
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -68,12 +93,20 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "rotation.export",
         "sanction.view",
         "sanction.create",
+        "ethicsbar.view",
     }
     | _ADMISSIONS,
     Role.DISTRICT: _OFFICE
-    | {"rotation.create", "rotation.change", "rotation.export", "sanction.view", "sanction.create"}
+    | {
+        "rotation.create",
+        "rotation.change",
+        "rotation.export",
+        "sanction.view",
+        "sanction.create",
+        "ethicsbar.view",
+    }
     | _ADMISSIONS,
-    Role.SCHOOL: (_OFFICE - {"school.create"}),
+    Role.SCHOOL: (_OFFICE - {"school.create"}) | {"ethicsbar.view"},
     Role.TEACHER: {
         "region.view",
         "school.view",
@@ -82,6 +115,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "changerequest.view",
         "changerequest.create",
         "rotation.view",
+        # Their own ethics file and cases (scoping narrows a teacher to their own rows).
+        "ethicsfile.view",
+        "ethicscase.view",
+        "ethicsbar.view",
     },
     # Expert reviewers see only what they are assigned; no area assigns cases yet.
     Role.REVIEWER: {"teacher.view"},
@@ -92,7 +129,15 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "school.aggregate",
         "teacher.aggregate",
     },
-    Role.AUDITOR: {"auditlog.view", "accesslog.view", "auditlog.export", "accesslog.export"},
+    Role.AUDITOR: {
+        "auditlog.view",
+        "accesslog.view",
+        "auditlog.export",
+        "accesslog.export",
+        "ethicscase.view",
+        "ethicsfile.view",
+    },
+    Role.ETHICS: _ETHICS_OFFICER,
 }
 
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("qiangshi.web.views.staffing_urls")),
     path("", include("qiangshi.web.views.rotation_urls")),
     path("", include("qiangshi.web.views.placement_urls")),
+    path("", include("qiangshi.web.views.ethics_urls")),
 ]
