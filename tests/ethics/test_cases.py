@@ -68,7 +68,10 @@ def test_report_to_appeal_end_to_end(world, officer):
     sanction = Sanction.objects.get(case=case)
     assert sanction.kind == "warning" and sanction.revoked_on == date(2026, 3, 20)
     t = world["teachers"]["a"]
-    assert {b.kind for b in selectors.ethics_bars(t, on=date(2026, 3, 19))} >= {"rotation", "awards"}
+    assert {b.kind for b in selectors.ethics_bars(t, on=date(2026, 3, 19))} >= {
+        "rotation",
+        "awards",
+    }
     assert selectors.ethics_bars(t, on=date(2026, 3, 20)) == []
     actions = set(AuditLog.objects.values_list("action", flat=True))
     assert {"ethics.case.report", "ethics.case.decide", "ethics.case.revoke"} <= actions

@@ -102,4 +102,6 @@ def test_the_officer_records_the_file(client, world):
     page = client.get(reverse("web:ethics_teacher", args=[t.pk])).content.decode()
     assert "优秀" in page and "2025-09-01" in page and "师德标兵" in page
     client.force_login(world["users"]["school"])
-    assert client.post(url, {"kind": "assessment", "year": "2025", "grade": "pass"}).status_code == 403
+    assert (
+        client.post(url, {"kind": "assessment", "year": "2025", "grade": "pass"}).status_code == 403
+    )

@@ -73,7 +73,10 @@ def test_a_full_run_keeps_the_history(world, process):
     ]
     assert steps[1].comment == "please" and "please" not in steps[1].comment_encrypted
     attachment = steps[1].attachments.get()
-    assert attachment.content() == b"%PDF-1 data" and b"PDF" not in attachment.content_encrypted.encode()
+    assert (
+        attachment.content() == b"%PDF-1 data"
+        and b"PDF" not in attachment.content_encrypted.encode()
+    )
     assert AuditLog.objects.filter(action="workflow.test_review.approve").count() == 1
 
 

@@ -18,7 +18,9 @@ def history(item: WorkItem) -> list[WorkStep]:
 def allowed_moves(actor, item: WorkItem, today: date | None = None) -> list[dict]:
     """The steps the actor may take on the item now: [{name, label, comment_required}]."""
     proc = registry.get(item.process)
-    moves = proc.definition.allowed(item.state, proc.role_of(actor), due_on=item.due_on, today=today)
+    moves = proc.definition.allowed(
+        item.state, proc.role_of(actor), due_on=item.due_on, today=today
+    )
     return [
         {
             "name": t.name,

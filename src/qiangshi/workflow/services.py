@@ -43,7 +43,9 @@ def refusal_error(process: registry.Process, refusal: Refusal) -> ApplicationErr
         with translation.override(language):
             roles = dict(Role.choices)
             params = {
-                "transition": str(process.transition_labels.get(refusal.transition, refusal.transition)),
+                "transition": str(
+                    process.transition_labels.get(refusal.transition, refusal.transition)
+                ),
                 "state": str(process.state_labels.get(refusal.state, "?")),
                 "roles": "、".join(str(roles.get(r, r)) for r in refusal.detail.get("roles", []))
                 if language != "en"
@@ -73,9 +75,7 @@ def _step(item, *, actor, role, transition, from_state, to_state, on, comment, a
     for upload in attachments:
         data = upload.read()
         if len(data) > MAX_ATTACHMENT_BYTES:
-            raise translated(
-                _("The file %(name)s is larger than 10 MB."), {"name": upload.name}
-            )
+            raise translated(_("The file %(name)s is larger than 10 MB."), {"name": upload.name})
         WorkAttachment.objects.create(
             step=step,
             name=upload.name[:255],

@@ -70,7 +70,10 @@ class CaseForm(StyledForm):
 def ethics_case_list(request):
     _require(request.user, "ethicscase")
     state = request.GET.get("state", "")
-    filters = {"q": request.GET.get("q", "").strip()[:50], "state": state if state in STATES else ""}
+    filters = {
+        "q": request.GET.get("q", "").strip()[:50],
+        "state": state if state in STATES else "",
+    }
     page = paginate(request, selectors.case_list(actor=request.user, filters=filters))
     items = selectors.case_states(list(page))
     today = date.today()
@@ -79,7 +82,9 @@ def ethics_case_list(request):
             "case": c,
             "state": STATES.get(items[c.pk].state, "") if c.pk in items else "",
             "due_on": items[c.pk].due_on if c.pk in items else None,
-            "overdue": c.pk in items and items[c.pk].due_on is not None and items[c.pk].due_on < today,
+            "overdue": c.pk in items
+            and items[c.pk].due_on is not None
+            and items[c.pk].due_on < today,
         }
         for c in page
     ]
@@ -100,7 +105,9 @@ def ethics_case_list(request):
 @login_required
 def ethics_case_create(request):
     _require(request.user, "ethicscase", "create")
-    form = CaseForm(request.POST or None, request.FILES or None, initial={"reported_on": date.today()})
+    form = CaseForm(
+        request.POST or None, request.FILES or None, initial={"reported_on": date.today()}
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -212,7 +219,9 @@ class FileEntryForm(forms.Form):
         choices=[("assessment", ""), ("commitment", ""), ("commendation", "")],
         widget=forms.HiddenInput,
     )
-    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100, required=False)
+    year = forms.IntegerField(
+        label=gettext_lazy("Year"), min_value=2000, max_value=2100, required=False
+    )
     grade = forms.ChoiceField(label=gettext_lazy("Grade"), choices=Grade.choices, required=False)
     signed_on = forms.DateField(label=gettext_lazy("Signed on"), required=False, widget=DATE)
     title = forms.CharField(label=gettext_lazy("Commendation"), max_length=200, required=False)
