@@ -126,6 +126,9 @@ def test_the_auditor_sees_the_logs_and_no_registry_page(client, world):
         "web:access_log",
         "web:api_tokens",
         "web:account_security",
+        # Auditors hold ethics cases to account (issue 17), and everyone has an inbox.
+        "web:ethics_case_list",
+        "web:inbox",
     }
 
 
