@@ -105,3 +105,32 @@ def test_the_officer_records_the_file(client, world):
     assert (
         client.post(url, {"kind": "assessment", "year": "2025", "grade": "pass"}).status_code == 403
     )
+
+
+def test_case_export_and_attachment_download_are_logged(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from qiangshi.core.models import AuditLog
+    from qiangshi.ethics import services
+
+    officer = world["users"]["ethics"]
+    case = services.case_report(
+        actor=officer, teacher_pk=world["teachers"]["a"].pk, reported_on=date(2026, 1, 5),
+        summary="秘密内容", guidelines=[2],
+        attachments=[SimpleUploadedFile("举报信.pdf", b"%PDF-1.4 x", content_type="application/pdf")],
+    )  # fmt: skip
+    client.force_login(officer)
+    answer = client.get(reverse("web:ethics_case_list") + "?format=xlsx")
+    assert answer.status_code == 200 and answer["Content-Type"].startswith("application/vnd")
+    assert b"\xe7\xa7\x98\xe5\xaf\x86" not in answer.content  # no case text (秘密)
+    log = AccessLog.objects.get(channel="export", object_type="ethics.ethicscase")
+    assert log.subject_count == 1
+    assert AuditLog.objects.filter(action="ethics.case.export").exists()
+    step = WorkItem.objects.get(object_id=case.pk).steps.get()
+    download = client.get(reverse("web:ethics_attachment", args=[step.attachments.get().pk]))
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 x"
+    assert AccessLog.objects.filter(field="ethics_attachment").count() == 1
+    client.force_login(world["users"]["school"])
+    assert client.get(reverse("web:ethics_case_list") + "?format=xlsx").status_code == 403
+    url = reverse("web:ethics_attachment", args=[step.attachments.get().pk])
+    assert client.get(url).status_code == 403

@@ -106,6 +106,12 @@ class EthicsFileEntry(ScopedThroughTeacher, models.Model):
     scope_subject = "ethicsfile"
     scope_auditor = True
 
+    teacher = models.ForeignKey(
+        "teachers.Teacher",
+        verbose_name=_("teacher"),
+        on_delete=models.CASCADE,
+        related_name="%(class)s_entries",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
@@ -122,10 +128,6 @@ class EthicsFileEntry(ScopedThroughTeacher, models.Model):
 class EthicsAssessment(EthicsFileEntry):
     """The teacher's ethics assessment grade for a year."""
 
-    teacher = models.ForeignKey(
-        "teachers.Teacher", verbose_name=_("teacher"), on_delete=models.CASCADE,
-        related_name="ethics_assessments",
-    )  # fmt: skip
     year = models.PositiveSmallIntegerField(_("year"))
     grade = models.CharField(_("grade"), max_length=12, choices=Grade.choices)
 
@@ -144,10 +146,6 @@ class EthicsAssessment(EthicsFileEntry):
 class EthicsCommitment(EthicsFileEntry):
     """An ethics commitment the teacher signed for a year."""
 
-    teacher = models.ForeignKey(
-        "teachers.Teacher", verbose_name=_("teacher"), on_delete=models.CASCADE,
-        related_name="ethics_commitments",
-    )  # fmt: skip
     year = models.PositiveSmallIntegerField(_("year"))
     signed_on = models.DateField(_("signed on"))
 
@@ -166,10 +164,6 @@ class EthicsCommitment(EthicsFileEntry):
 class EthicsCommendation(EthicsFileEntry):
     """A commendation for the teacher's conduct (who gave it, when)."""
 
-    teacher = models.ForeignKey(
-        "teachers.Teacher", verbose_name=_("teacher"), on_delete=models.CASCADE,
-        related_name="ethics_commendations",
-    )  # fmt: skip
     title = models.CharField(_("commendation"), max_length=200)
     awarded_by = models.CharField(_("awarded by"), max_length=200)
     awarded_on = models.DateField(_("awarded on"))

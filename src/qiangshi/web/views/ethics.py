@@ -8,13 +8,14 @@ sees on a teacher's ethics page only that a bar exists and until when.
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,14 +24,14 @@ from django.views.decorators.http import require_POST
 from qiangshi.access.models import Role
 from qiangshi.access.scoping import can, get_in_scope
 from qiangshi.core.errors import ApplicationError, NotFound
-from qiangshi.core.services import access_record
+from qiangshi.core.services import ExportAccess, access_record, audit_record
 from qiangshi.ethics import selectors, services
 from qiangshi.ethics.models import Grade, Guideline, Measure, SanctionKind
 from qiangshi.ethics.selectors import BAR_LABELS
 from qiangshi.ethics.workflow import PROCESS, STATES, STEPS
 from qiangshi.teachers.models import Teacher
 from qiangshi.web.forms import StyledForm
-from qiangshi.web.lists import paginate, query_without_page
+from qiangshi.web.lists import paginate, query_without_page, xlsx_response
 from qiangshi.workflow.models import WorkAttachment
 from qiangshi.workflow.selectors import allowed_moves, history, inbox, item_for
 
@@ -74,7 +75,10 @@ def ethics_case_list(request):
         "q": request.GET.get("q", "").strip()[:50],
         "state": state if state in STATES else "",
     }
-    page = paginate(request, selectors.case_list(actor=request.user, filters=filters))
+    cases = selectors.case_list(actor=request.user, filters=filters)
+    if request.GET.get("format") == "xlsx":
+        return _case_export(request, cases, filters)
+    page = paginate(request, cases)
     items = selectors.case_states(list(page))
     today = date.today()
     rows = [
@@ -100,6 +104,53 @@ def ethics_case_list(request):
             "may_report": can(request.user, "ethicscase", "create"),
         },
     )
+
+
+def _case_export(request, cases, filters):
+    """The case list as xlsx: facts and outcome codes, never the case text; one access-log row
+    (channel "export") naming the cases, and an audit row."""
+    cases = list(cases.select_related("teacher"))
+    items = selectors.case_states(cases)
+    note = ", ".join(f"{k}={v}" for k, v in filters.items() if v)
+    access = ExportAccess(
+        actor=request.user,
+        object_type="ethics.ethicscase",
+        fields=["case"],
+        what=str(_("Ethics cases")),
+        note=note,
+    )
+    access.add([{"pk": c.pk, "case": True} for c in cases])
+    audit_record(actor=request.user, action="ethics.case.export", note=note)
+    header = [
+        _("Case"), _("Teacher"), _("Reported on"), _("Guidelines concerned"),
+        _("Stage of the case"), _("Due on"), _("Decision"), _("Decided on"),
+        _("Takes effect on"), _("Appeal outcome"),
+    ]  # fmt: skip
+
+    def decision(c):
+        if c.violation is None:
+            return ""
+        if not c.violation:
+            return str(_("No violation"))
+        parts = [str(SanctionKind(c.sanction_kind).label)] if c.sanction_kind else []
+        return "; ".join(parts + [str(Measure(m).label) for m in c.measures if m in Measure.values])
+
+    rows = (
+        [
+            c.pk,
+            c.teacher.name,
+            c.reported_on,
+            "; ".join(str(Guideline(g).label) for g in c.guidelines if g in Guideline.values),
+            str(STATES.get(items[c.pk].state, "")) if c.pk in items else "",
+            items[c.pk].due_on if c.pk in items else None,
+            decision(c),
+            c.decided_on,
+            c.starts_on,
+            c.get_appeal_outcome_display() if c.appeal_outcome else "",
+        ]
+        for c in cases
+    )
+    return xlsx_response("ethics-cases", [(_("Ethics cases"), header, rows)])
 
 
 @login_required
@@ -207,11 +258,12 @@ def ethics_attachment(request, pk):
         raise Http404
     case = _case(request, attachment.step.item.object_id)
     access_record(actor=request.user, target=case, field="ethics_attachment")
-    response = HttpResponse(
-        attachment.content(), content_type=attachment.content_type or "application/octet-stream"
+    return FileResponse(
+        io.BytesIO(attachment.content()),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type or "application/octet-stream",
     )
-    response["Content-Disposition"] = f'attachment; filename="attachment-{attachment.pk}"'
-    return response
 
 
 class FileEntryForm(forms.Form):
