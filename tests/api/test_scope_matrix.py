@@ -6,7 +6,17 @@ widens or narrows what a role sees through the API fails these tests.
 
 import pytest
 
-ROLES = ["admin", "bureau", "district", "school", "teacher", "reviewer", "pilot", "auditor"]
+ROLES = [
+    "admin",
+    "bureau",
+    "district",
+    "school",
+    "teacher",
+    "reviewer",
+    "pilot",
+    "auditor",
+    "ethics",
+]
 
 VISIBLE_TEACHERS = {
     "admin": {"a", "b", "c", "d"},
@@ -17,6 +27,7 @@ VISIBLE_TEACHERS = {
     "reviewer": set(),
     "pilot": set(),
     "auditor": set(),
+    "ethics": {"a", "b"},  # the ethics officer of Siming
 }
 VISIBLE_SCHOOLS = {
     "admin": {"a", "b", "c", "d"},
@@ -27,6 +38,7 @@ VISIBLE_SCHOOLS = {
     "reviewer": set(),
     "pilot": {"a", "b", "c"},
     "auditor": set(),
+    "ethics": {"a", "b"},
 }
 # Region codes: 35 Fujian, 3502 Xiamen (pilot), 350203 Siming, 350206 Huli, 3508 Longyan,
 # 350802 Xinluo. Offices see their region, what is below it and the regions above it.
@@ -39,6 +51,7 @@ VISIBLE_REGIONS = {
     "reviewer": set(),
     "pilot": {"35", "3502", "350203", "350206"},
     "auditor": set(),
+    "ethics": {"35", "3502", "350203"},
 }
 
 

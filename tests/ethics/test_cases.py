@@ -209,3 +209,17 @@ def test_grade_caps_follow_sanctions(world, officer):
     with pytest.raises(ApplicationError):
         services.assessment_record(actor=officer, teacher_pk=t.pk, year=2026, grade="excellent")
     services.assessment_record(actor=officer, teacher_pk=t.pk, year=2024, grade="excellent")
+
+
+def test_key_rotation_reencrypts_case_text_and_step_comments(world, officer, settings):
+    from qiangshi.core import keys
+    from qiangshi.workflow.models import WorkStep
+
+    case = report(world, officer)
+    step(officer, case, "dismiss", D0, comment="不属实")
+    old, new = settings.QIANGSHI_ENCRYPTION_KEY, "a-new-key-for-the-ethics-test"
+    keys.key_problem(old)  # the database records the key it was sealed with
+    keys.rotate_key(old_key=old, new_key=new, batch_size=1)
+    settings.QIANGSHI_ENCRYPTION_KEY = new
+    assert EthicsCase.objects.get().summary == "收受家长礼金"
+    assert WorkStep.objects.get(transition="dismiss").comment == "不属实"

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from qiangshi.access.models import Role
@@ -123,7 +123,7 @@ def _case_export(request, cases, filters):
     audit_record(actor=request.user, action="ethics.case.export", note=note)
     header = [
         _("Case"), _("Teacher"), _("Reported on"), _("Guidelines concerned"),
-        _("Stage of the case"), _("Due on"), _("Decision"), _("Decided on"),
+        _("Stage of the case"), _("Due on"), pgettext("ethics case", "Decision"), _("Decided on"),
         _("Takes effect on"), _("Appeal outcome"),
     ]  # fmt: skip
 
