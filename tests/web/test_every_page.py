@@ -7,19 +7,10 @@ or stops working for one, fails here.
 import pytest
 from django.urls import reverse
 
+from qiangshi.access.models import Role
 from qiangshi.teachers import services as teacher_services
 
-ROLES = [
-    "admin",
-    "bureau",
-    "district",
-    "school",
-    "teacher",
-    "reviewer",
-    "pilot",
-    "auditor",
-    "ethics",
-]
+ROLES = [r.value for r in Role]  # every role, the ethics officer included
 OK, FORBIDDEN, NOT_FOUND = 200, 403, 404
 
 

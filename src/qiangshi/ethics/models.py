@@ -125,40 +125,40 @@ class EthicsFileEntry(ScopedThroughTeacher, models.Model):
         abstract = True
 
 
-class EthicsAssessment(EthicsFileEntry):
+class YearlyFileEntry(EthicsFileEntry):
+    """An entry of the ethics file that a teacher has at most once a year."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+
+    class Meta:
+        abstract = True
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["teacher", "year"], name="%(app_label)s_%(class)s_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher_id} {self.year}"
+
+
+class EthicsAssessment(YearlyFileEntry):
     """The teacher's ethics assessment grade for a year."""
 
-    year = models.PositiveSmallIntegerField(_("year"))
     grade = models.CharField(_("grade"), max_length=12, choices=Grade.choices)
 
-    class Meta:
+    class Meta(YearlyFileEntry.Meta):
         verbose_name = _("ethics assessment")
         verbose_name_plural = _("ethics assessments")
-        ordering = ["-year"]
-        constraints = [
-            models.UniqueConstraint(fields=["teacher", "year"], name="ethics_assessment_year")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.teacher_id} {self.year}"
 
 
-class EthicsCommitment(EthicsFileEntry):
+class EthicsCommitment(YearlyFileEntry):
     """An ethics commitment the teacher signed for a year."""
 
-    year = models.PositiveSmallIntegerField(_("year"))
     signed_on = models.DateField(_("signed on"))
 
-    class Meta:
+    class Meta(YearlyFileEntry.Meta):
         verbose_name = _("ethics commitment")
         verbose_name_plural = _("ethics commitments")
-        ordering = ["-year"]
-        constraints = [
-            models.UniqueConstraint(fields=["teacher", "year"], name="ethics_commitment_year")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.teacher_id} {self.year}"
 
 
 class EthicsCommendation(EthicsFileEntry):
