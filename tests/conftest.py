@@ -36,6 +36,7 @@ def world(tree, admin_user):
         "reviewer": factories.user("reviewer"),
         "pilot": factories.user("pilot"),
         "auditor": factories.user("auditor"),
+        "ethics": factories.user("ethics", region=tree["siming"]),
     }
     teachers["a"].user = users["teacher"]
     teachers["a"].save(update_fields=["user"])

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "qiangshi.imports",
     "qiangshi.balance",
     "qiangshi.staffing",
+    "qiangshi.workflow",
     "qiangshi.ethics",
     "qiangshi.training",
     "qiangshi.rotation",

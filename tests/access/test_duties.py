@@ -37,6 +37,12 @@ DUTIES = {
     "loginlock.change": {"admin"},
     "region.create": {"admin"},
     "teacher.create": {"admin", "bureau", "district", "school"},
+    # Ethics case content: the ethics officers, the teacher concerned (own cases), auditors.
+    "ethicscase.view": {"ethics", "teacher", "auditor"},
+    "ethicscase.create": {"ethics"},
+    "ethicscase.change": {"ethics"},
+    "ethicsfile.change": {"ethics"},
+    "ethicsbar.view": {"admin", "bureau", "district", "school", "teacher", "ethics"},
 }
 
 
@@ -47,12 +53,19 @@ def test_duty_matrix(role, duty):
     assert has_perm(user, duty) == (role in DUTIES[duty]), (role, duty)
 
 
-def test_the_auditor_holds_no_permission_but_reading_the_logs():
+def test_the_auditor_holds_no_permission_but_reading_the_logs_and_ethics_cases():
     auditor = factories.user("auditor", username="auditor-only")
     every_perm = set().union(*(p for p in ROLE_PERMISSIONS.values())) - {"*"}
     every_perm |= set(DUTIES)
     held = {p for p in every_perm if has_perm(auditor, p)}
-    assert held == {"auditlog.view", "auditlog.export", "accesslog.view", "accesslog.export"}
+    assert held == {
+        "auditlog.view",
+        "auditlog.export",
+        "accesslog.view",
+        "accesslog.export",
+        "ethicscase.view",
+        "ethicsfile.view",
+    }
 
 
 def test_the_administrator_cannot_open_or_export_the_logs(client, world):
@@ -115,6 +128,9 @@ def test_the_auditor_sees_the_logs_and_no_registry_page(client, world):
         "web:access_log",
         "web:api_tokens",
         "web:account_security",
+        # Auditors hold ethics cases to account (issue 17), and everyone has an inbox.
+        "web:ethics_case_list",
+        "web:inbox",
     }
 
 

@@ -28,6 +28,11 @@ def test_openapi_document_lists_every_endpoint(client, db):
         "/api/teachers/{teacher_id}/employment": {"post"},
         "/api/teachers/{teacher_id}/employment/end": {"post"},
         "/api/me": {"get"},
+        "/api/ethics/cases": {"get", "post"},
+        "/api/ethics/cases/{case_id}": {"get"},
+        "/api/ethics/cases/{case_id}/steps": {"post"},
+        "/api/ethics/teachers/{teacher_id}/bars": {"get"},
+        "/api/workflow/inbox": {"get"},
     }.items():
         assert methods <= set(paths[path]), path
     schemes = spec["components"]["securitySchemes"]

@@ -12,12 +12,13 @@ from django.test import Client
 
 from qiangshi.access.permissions import has_perm
 
-ROLES = ["admin", "bureau", "district", "school", "teacher", "reviewer", "pilot", "auditor"]
+ROLES = ["admin", "bureau", "district", "school", "teacher", "reviewer", "pilot", "auditor", "ethics"]
 METHODS = {"get", "post", "put", "patch", "delete"}
-# The only operations any authenticated user may call: who one is, one's own moves, and the
-# published placement of a pupil code.
+# The only operations any authenticated user may call: who one is, one's own moves, what waits
+# for one (the review inbox), and the published placement of a pupil code.
 OPEN_TO_EVERY_ROLE = {
     ("get", "/api/me"),
+    ("get", "/api/workflow/inbox"),
     ("get", "/api/rotation/mine"),
     ("get", "/api/placement/intakes/{intake_id}/published/{pupil_code}"),
 }

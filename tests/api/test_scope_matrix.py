@@ -7,7 +7,9 @@ such records at all, and the API answers 403 (a record outside a role's area ans
 
 import pytest
 
-ROLES = ["admin", "bureau", "district", "school", "teacher", "reviewer", "pilot", "auditor"]
+from qiangshi.access.models import Role
+
+ROLES = [r.value for r in Role]  # every role, the ethics officer included
 
 VISIBLE_TEACHERS = {
     "admin": {"a", "b", "c", "d"},
@@ -18,6 +20,7 @@ VISIBLE_TEACHERS = {
     "reviewer": set(),
     "pilot": None,
     "auditor": None,
+    "ethics": {"a", "b"},  # the ethics officer of Siming
 }
 VISIBLE_SCHOOLS = {
     "admin": {"a", "b", "c", "d"},
@@ -28,6 +31,7 @@ VISIBLE_SCHOOLS = {
     "reviewer": None,
     "pilot": {"a", "b", "c"},
     "auditor": None,
+    "ethics": {"a", "b"},
 }
 # Region codes: 35 Fujian, 3502 Xiamen (pilot), 350203 Siming, 350206 Huli, 3508 Longyan,
 # 350802 Xinluo. Offices see their region, what is below it and the regions above it.
@@ -40,6 +44,7 @@ VISIBLE_REGIONS = {
     "reviewer": None,
     "pilot": {"35", "3502", "350203", "350206"},
     "auditor": None,
+    "ethics": {"35", "3502", "350203"},
 }
 
 

@@ -113,6 +113,7 @@ class TestDistrictScale:
             "reviewer": Role.REVIEWER,
             "pilot": Role.PILOT,
             "auditor": Role.AUDITOR,
+            "ethics": Role.ETHICS,
         }
         assert {name: users[name].role for name in expected} == expected
         assert all(users[name].check_password(DEMO_PASSWORD) for name in expected)
@@ -175,6 +176,26 @@ class TestDistrictScale:
         assert client.get("/training/confirm/").status_code == 200
         client.force_login(User.objects.get(username="teacher"))
         assert client.get("/training/hours/").status_code == 200
+
+    def test_ethics_cases_at_each_stage_and_their_bars(self, district_demo):
+        """Demo ethics cases: one per stage, the demo teacher's awaiting their statement (and
+        in their inbox), bars only from the decided ones, never on the demo teacher."""
+        from qiangshi.ethics.models import EthicsCase
+        from qiangshi.ethics.selectors import ethics_bars
+        from qiangshi.workflow.models import WorkItem
+        from qiangshi.workflow.selectors import inbox
+
+        states = sorted(
+            WorkItem.objects.filter(process="ethics_case").values_list("state", flat=True)
+        )
+        assert states == ["closed", "closed", "notice", "reported", "statement"]
+        teacher_user = User.objects.get(username="teacher")
+        mine = EthicsCase.objects.get(teacher__user=teacher_user)
+        assert [e.object_id for e in inbox(teacher_user)] == [mine.pk]
+        assert ethics_bars(mine.teacher) == []
+        barred = [c for c in EthicsCase.objects.all() if ethics_bars(c.teacher)]
+        assert sorted(c.sanction_kind for c in barred) == ["demerit", "warning"]
+        assert len(inbox(User.objects.get(username="ethics"))) == 1  # the new report
 
     def test_running_again_changes_nothing(self, district_demo):
         before = (Region.objects.count(), School.objects.count(), Teacher.objects.count())

@@ -1,5 +1,5 @@
 """Sanctions last as POLICY.md §6 says, are audited with the kind masked, and feed the
-'active sanction' read other areas use."""
+rotation bar other areas read through ethics_bars."""
 
 from datetime import date, timedelta
 
@@ -7,7 +7,7 @@ import pytest
 
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.models import AuditLog
-from qiangshi.ethics.selectors import sanctioned_teacher_ids
+from qiangshi.ethics.selectors import barred_teacher_ids
 from qiangshi.ethics.services import sanction_record
 
 
@@ -34,10 +34,10 @@ def test_active_window_and_audit(world):
         actor=world["users"]["district"], teacher_pk=t.pk, kind="warning",
         decided_on=date(2025, 1, 10),
     )  # fmt: skip
-    assert sanctioned_teacher_ids([t.pk], date(2025, 1, 9)) == set()
-    assert sanctioned_teacher_ids([t.pk], date(2025, 1, 10)) == {t.pk}
-    assert sanctioned_teacher_ids([t.pk], date(2025, 7, 9)) == {t.pk}
-    assert sanctioned_teacher_ids([t.pk], date(2025, 7, 10)) == set()
+    assert barred_teacher_ids([t.pk], date(2025, 1, 9), "rotation") == set()
+    assert barred_teacher_ids([t.pk], date(2025, 1, 10), "rotation") == {t.pk}
+    assert barred_teacher_ids([t.pk], date(2025, 7, 9), "rotation") == {t.pk}
+    assert barred_teacher_ids([t.pk], date(2025, 7, 10), "rotation") == set()
     row = AuditLog.objects.get(action="ethics.sanction")
     assert "warning" not in str(row.changes) and "2025" not in str(row.changes)
 

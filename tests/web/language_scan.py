@@ -109,6 +109,8 @@ def _catalogue():
             plain = PLACEHOLDER.sub("", source).strip()
             if not plain or not re.search(r"[A-Za-z\u4e00-\u9fff]", plain):
                 continue
+            if PLACEHOLDER.search(source) and len(re.findall(r"[A-Za-z\u4e00-\u9fff]", plain)) < 3:
+                continue  # "%(n)d 名%(what)s": too little of its own to tell it from data
             if bucket is english and not re.search(r"[A-Za-z]{2}", plain):
                 continue  # "%(n)s ×", "—": no language in it
             if bucket is english and HAN.search(source):

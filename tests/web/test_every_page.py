@@ -7,9 +7,10 @@ or stops working for one, fails here.
 import pytest
 from django.urls import reverse
 
+from qiangshi.access.models import Role
 from qiangshi.teachers import services as teacher_services
 
-ROLES = ["admin", "bureau", "district", "school", "teacher", "reviewer", "pilot", "auditor"]
+ROLES = [r.value for r in Role]  # every role, the ethics officer included
 OK, FORBIDDEN, NOT_FOUND = 200, 403, 404
 
 
@@ -42,6 +43,33 @@ def _pages(world, request_pk):
         **_rotation_pages(world),
         **_welfare_pages(world),
         **_training_pages(world),
+        **_ethics_pages(world),
+    }
+
+
+def _ethics_pages(world):
+    """A case on teacher A (Siming), asked for a statement so that the teacher sees it."""
+    from datetime import date
+
+    from qiangshi.ethics import services as ethics
+
+    officer = world["users"]["ethics"]
+    case = ethics.case_report(
+        actor=officer, teacher_pk=world["teachers"]["a"].pk, reported_on=date(2026, 1, 5),
+        summary="有偿补课", guidelines=[10],
+    )  # fmt: skip
+    ethics.case_step(actor=officer, case_pk=case.pk, step="investigate")
+    ethics.case_step(
+        actor=officer, case_pk=case.pk, step="request_statement", data={"findings": "属实"}
+    )
+    a, b = world["teachers"]["a"].pk, world["teachers"]["b"].pk
+    return {
+        "inbox": reverse("web:inbox"),
+        "ethics_cases": reverse("web:ethics_case_list") + "?q=陈&state=statement",
+        "ethics_case_new": reverse("web:ethics_case_create"),
+        "ethics_case": reverse("web:ethics_case", args=[case.pk]),
+        "ethics_teacher_a": reverse("web:ethics_teacher", args=[a]),
+        "ethics_teacher_b": reverse("web:ethics_teacher", args=[b]),
     }
 
 
@@ -166,7 +194,7 @@ TRAINING_EXPECTED = {
                 "training_literacy",
             )
         }
-        for role in ("reviewer", "pilot", "auditor")
+        for role in ("reviewer", "pilot", "auditor", "ethics")
     },
 }
 
@@ -197,21 +225,50 @@ def _staffing_pages(world, sa):
     }
 
 
+# Ethics case content is for the ethics officers, the teacher concerned and auditors: offices,
+# school administrators and the administrator see only the bars (on the teacher's ethics page).
+NO_CASES = {"ethics_cases": FORBIDDEN, "ethics_case_new": FORBIDDEN, "ethics_case": FORBIDDEN}
+
 # Pages whose answer is not 200 for a role. Everything else must be 200.
 EXPECTED = {
     # Separation of duties: the administrator does not read the audit and access logs.
-    "admin": {"audit_log": FORBIDDEN, "access_log": FORBIDDEN},
+    "admin": {"audit_log": FORBIDDEN, "access_log": FORBIDDEN, **NO_CASES},
     "bureau": {
         "teacher_d": NOT_FOUND,
         "school_d": NOT_FOUND,
         "audit_log": FORBIDDEN,
         "access_log": FORBIDDEN,
+        **NO_CASES,
     },
     "district": {
         "teacher_d": NOT_FOUND,
         "school_d": NOT_FOUND,
         "audit_log": FORBIDDEN,
         "access_log": FORBIDDEN,
+        **NO_CASES,
+    },
+    # The ethics officer of Siming: cases and ethics files in the district, and nothing else
+    # of the offices' work.
+    "ethics": {
+        "teacher_export": FORBIDDEN,
+        "teacher_create": FORBIDDEN,
+        "teacher_d": NOT_FOUND,
+        "teacher_a_edit": NOT_FOUND,
+        "teacher_b_edit": NOT_FOUND,
+        "school_export": FORBIDDEN,
+        "school_d": NOT_FOUND,
+        "school_a_edit": NOT_FOUND,
+        "request_list": FORBIDDEN,
+        "request_detail": NOT_FOUND,
+        "audit_log": FORBIDDEN,
+        "access_log": FORBIDDEN,
+        "staffing_posts": FORBIDDEN,
+        "staffing_school_posts": FORBIDDEN,
+        "staffing_scenario": FORBIDDEN,
+        "rotation_home": FORBIDDEN,
+        "rotation_eligibility": FORBIDDEN,
+        "rotation_plan": FORBIDDEN,
+        "rotation_export": FORBIDDEN,
     },
     "school": {
         "teacher_b": NOT_FOUND,
@@ -226,10 +283,37 @@ EXPECTED = {
         "rotation_eligibility": FORBIDDEN,  # offices plan rotation
         "rotation_plan": NOT_FOUND,  # a draft: schools see published plans only
         "rotation_export": FORBIDDEN,
+        **NO_CASES,
+        "ethics_teacher_b": NOT_FOUND,
     },
+}
+# The ethics officer keeps ethics files and cases, nothing of welfare.
+WELFARE_FORBIDDEN["ethics"] = {
+    "welfare_parity",
+    "welfare_parity_export",
+    "welfare_parity_district",
+    "welfare_parity_edit",
+    "welfare_burden",
+    "welfare_burden_export",
+    "welfare_lists",
+    "welfare_requests",
+    "welfare_arrivals",
+    "welfare_report",
+    "welfare_reports",
+    "pilot_indicators",
 }
 for _role, _names in WELFARE_FORBIDDEN.items():
     EXPECTED[_role].update(dict.fromkeys(_names, FORBIDDEN))
+
+# Roles checked against their own expectations (the rest of their pages are checked generally).
+ETHICS_PAGES = {
+    "teacher": {"ethics_cases": OK, "ethics_case": OK, "ethics_case_new": FORBIDDEN,
+                "ethics_teacher_a": OK, "ethics_teacher_b": NOT_FOUND},
+    "auditor": {"ethics_cases": OK, "ethics_case": OK, "ethics_case_new": FORBIDDEN,
+                "ethics_teacher_a": FORBIDDEN, "ethics_teacher_b": FORBIDDEN},
+    "reviewer": {**NO_CASES, "ethics_teacher_a": FORBIDDEN, "ethics_teacher_b": FORBIDDEN},
+    "pilot": {**NO_CASES, "ethics_teacher_a": FORBIDDEN, "ethics_teacher_b": FORBIDDEN},
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -252,6 +336,7 @@ def test_every_page_for_every_role(world, client, role):
         # Teacher, reviewer, pilot, auditor: never another person's record.
         for name in ("teacher_b", "teacher_d", "teacher_b_edit"):
             assert answers[name] in (FORBIDDEN, NOT_FOUND), (name, answers[name])
+        assert {k: answers[k] for k in ETHICS_PAGES[role]} == ETHICS_PAGES[role]
 
 
 def test_school_admins_filter_for_another_school_shows_nobody(world, client):

@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.web.language_scan import wrong_language
 
-ROLES = ["admin", "bureau", "district", "school", "teacher", "reviewer", "pilot", "auditor"]
+ROLES = ["admin", "bureau", "district", "school", "teacher", "reviewer", "pilot", "auditor", "ethics"]
 
 # Routes that are not pages a reader sees: actions (POST only), files, redirects.
 NOT_PAGES = {
@@ -67,12 +67,15 @@ NOT_PAGES = {
     "placement_file": "file",
     "welfare_request_decide": "action",
     "training_export": "file",
+    "ethics_case_step": "action",
+    "ethics_attachment": "file",
+    "ethics_teacher_record": "action",
     "training_enrol": "action",
     "training_withdraw": "action",
 }
 
 
-LOG_PAGES = {"audit_log", "access_log", "login_locks"}
+LOG_PAGES = {"audit_log", "access_log", "login_locks", "audit_record"}
 
 
 def _web_routes():
@@ -105,6 +108,7 @@ def _objects():
     from qiangshi.rotation.models import RotationPlan
     from qiangshi.teachers import services as teacher_services
     from qiangshi.teachers.models import Employment, Teacher
+    from qiangshi.ethics.models import EthicsCase
     from qiangshi.training.models import Programme
 
     users = {u.username: u for u in User.objects.filter(username__in=ROLES)}
@@ -127,6 +131,7 @@ def _objects():
         "import": upload,
         "title": me.title_records.first(),
         "programme": Programme.objects.order_by("pk").first(),
+        "case": EthicsCase.objects.order_by("pk").first(),
     }
 
 
@@ -141,6 +146,8 @@ def _url(name, params, objects):
         "object_id": objects["teacher"].pk,
     }
     owners = {
+        "ethics_teacher": "teacher",
+        "ethics_case": "case",
         "training_hours": "teacher",
         "training_programme": "programme",
         "teacher_": "teacher",

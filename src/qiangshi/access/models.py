@@ -19,12 +19,13 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", _("Expert reviewer")
     PILOT = "pilot", _("Pilot office")
     AUDITOR = "auditor", _("Auditor")
+    ETHICS = "ethics", _("Ethics officer")
 
 
 class User(AbstractUser):
     """A person who logs in. `role` decides what they may do; `region` or `school` where.
 
-    Bureau and district offices have a region (they see it and everything below); a school
+    Bureau and district offices, and their ethics officers, have a region (they see it and everything below); a school
     administrator has a school; a teacher is linked from their Teacher record.
     """
 

@@ -73,6 +73,29 @@ _WELFARE_OFFICE = {
     "burdenarrival.export",
     "burdenreport.view",
 }
+# Ethics (POLICY §6): case content is seen only by the ethics officers (a role of its own, with
+# a region like an office: the bureau's officers for the city, a district's for the district),
+# the teacher concerned and auditors. Offices and school administrators see that a bar exists
+# and until when (`ethicsbar`), never the case; the administrator neither.
+_ETHICS_OFFICER = {
+    "region.view",
+    "school.view",
+    "teacher.view",
+    "ethicscase.view",
+    "ethicscase.create",
+    "ethicscase.change",
+    "ethicsfile.view",
+    "ethicsfile.change",
+    "ethicsbar.view",
+    "sanction.view",
+}
+_ETHICS_CONTENT = {
+    "ethicscase.view",
+    "ethicscase.create",
+    "ethicscase.change",
+    "ethicsfile.view",
+    "ethicsfile.change",
+}
 
 # Separation of duties. The system administrator runs the system (users, the org tree, logins,
 # imports) but neither reads the audit trail, which records what administrators do, nor takes the
@@ -93,6 +116,7 @@ ADMIN_WITHHELD = frozenset(
         "burdenreport.create",  # teachers' anonymous reports: an administrator is no teacher
         "enrolment.review",
     }
+    | _ETHICS_CONTENT
 )
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -105,20 +129,28 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "rotation.export",
         "sanction.view",
         "sanction.create",
+        "ethicsbar.view",
     }
     | _ADMISSIONS
     | _WELFARE_OFFICE
     | _TRAINING_OFFICE
     | {"pilotindicator.view"},
     Role.DISTRICT: _OFFICE
-    | {"rotation.create", "rotation.change", "rotation.export", "sanction.view", "sanction.create"}
+    | {
+        "rotation.create",
+        "rotation.change",
+        "rotation.export",
+        "sanction.view",
+        "sanction.create",
+        "ethicsbar.view",
+    }
     | _ADMISSIONS
     | _WELFARE_OFFICE
     | _TRAINING_OFFICE,
     Role.SCHOOL: (_OFFICE - {"school.create"})
     | {"burdenlist.view", "burdenarrival.view", "burdenarrival.create", "burdenarrival.export"}
     | _TRAINING_READ
-    | {"enrolment.review"},
+    | {"enrolment.review", "ethicsbar.view"},
     Role.TEACHER: {
         "region.view",
         "school.view",
@@ -134,6 +166,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "trainingrecord.view",
         "literacyassessment.view",
         "literacyassessment.create",
+        # Their own ethics file and cases (scoping narrows a teacher to their own rows).
+        "ethicsfile.view",
+        "ethicscase.view",
+        "ethicsbar.view",
     },
     # Expert reviewers see only what they are assigned; no area assigns cases yet.
     Role.REVIEWER: {"teacher.view"},
@@ -147,7 +183,15 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "wage.export",
         "pilotindicator.view",
     },
-    Role.AUDITOR: {"auditlog.view", "accesslog.view", "auditlog.export", "accesslog.export"},
+    Role.AUDITOR: {
+        "auditlog.view",
+        "accesslog.view",
+        "auditlog.export",
+        "accesslog.export",
+        "ethicscase.view",
+        "ethicsfile.view",
+    },
+    Role.ETHICS: _ETHICS_OFFICER,
 }
 
 

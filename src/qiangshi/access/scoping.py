@@ -8,7 +8,8 @@ by declaring how it reaches the org tree and the registry, as plain attributes:
 - `scope_current`: a lookup that must be null for the school link to be current
   (e.g. "employments__end_date" — a teacher belongs to the school of their open employment);
 - `scope_region_path`: lookup path to a Region, for models above school level;
-- `scope_teacher_path`: lookup path to a Teacher ("" when the model is Teacher), for self-access.
+- `scope_teacher_path`: lookup path to a Teacher ("" when the model is Teacher), for self-access;
+- `scope_auditor`: True when auditors see every row (ethics cases, which they hold to account).
 
 Models with none of these (audit logs) are visible whole to the roles that have the permission.
 """
@@ -40,7 +41,7 @@ def _region_paths(actor) -> list[str] | None:
     """Region path prefixes the actor covers; None means everywhere."""
     if actor.role == Role.ADMIN:
         return None
-    if actor.role in (Role.BUREAU, Role.DISTRICT):
+    if actor.role in (Role.BUREAU, Role.DISTRICT, Role.ETHICS):
         return [actor.region.path] if actor.region_id else []
     if actor.role == Role.PILOT:
         return list(Region.objects.filter(is_pilot=True).values_list("path", flat=True))
@@ -59,11 +60,8 @@ def _area_q(model: type[Model], actor) -> Q | None:
     if actor.role == Role.ADMIN:
         return None
     if actor.role == Role.AUDITOR:
-        return (
-            None
-            if school_path is None and region_path is None and teacher_path is None
-            else nothing
-        )
+        unscoped = school_path is None and region_path is None and teacher_path is None
+        return None if unscoped or getattr(model, "scope_auditor", False) else nothing
 
     if actor.role == Role.TEACHER:
         teacher = getattr(actor, "teacher_profile", None)

@@ -20,6 +20,7 @@ from qiangshi.access.models import Role, User
 from qiangshi.core import crypto
 from qiangshi.core.services import audit_record
 from qiangshi.demo import welfare as welfare_demo
+from qiangshi.demo.ethics import demo_ethics_build
 from qiangshi.engines import demo_data
 from qiangshi.org.models import (
     STAGE_GRADES,
@@ -153,6 +154,7 @@ def demo_region_build(
         say(f"demo logins: {sum(login.created for login in result.logins)} created")
         demo_training(seed=seed, today=date.today(), city_code=DEMO_CITY_CODE, counts=result.counts)
         say(f"training: {result.counts['training records']:,} records of hours")
+        demo_ethics_build(result.counts)
         result.elapsed = time.monotonic() - started
         audit_record(
             actor=None,
@@ -472,6 +474,7 @@ def _create_logins(regions: dict[str, Region], counts: Counter) -> list[DemoLogi
         ("reviewer", Role.REVIEWER, "评审专家", {}, "—"),
         ("pilot", Role.PILOT, "试点办公室", {}, "—"),
         ("auditor", Role.AUDITOR, "审计员", {}, "—"),
+        ("ethics", Role.ETHICS, f"{xiamen.name}教育局师德专员", {"region": xiamen}, xiamen.name),
     ]  # fmt: skip
     taken = set(
         User.objects.filter(username__in=[w[0] for w in wanted]).values_list("username", flat=True)

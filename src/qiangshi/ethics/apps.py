@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class EthicsConfig(AppConfig):
     name = "qiangshi.ethics"
     label = "ethics"
+
+    def ready(self):
+        from .workflow import register
+
+        register()

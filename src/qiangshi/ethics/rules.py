@@ -1,10 +1,10 @@
-"""The versioned sanction durations (rules/sanctions-*.json)."""
+"""The versioned sanction durations and ethics bars (rules/sanctions-*.json)."""
 
-import calendar
 from datetime import date
 from pathlib import Path
 
 from qiangshi.core import rulefiles
+from qiangshi.engines.ethics import add_months
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 
@@ -14,14 +14,14 @@ def rules_on(on: date) -> dict:
     return rulefiles.in_force(RULES_DIR, on)
 
 
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+def bar_rules_on(on: date) -> dict:
+    """The bar parameters in force on `on`, with the rule set's version (for the engine)."""
+    rule_set = rules_on(on)
+    return {**rule_set["bars"], "version": rule_set["version"]}
 
 
 def sanction_end(kind: str, decided_on: date) -> tuple[date | None, str]:
     """(the day the sanction ends, the rule version): decided_on + its duration."""
     rule_set = rules_on(decided_on)
     months = rule_set["duration_months"][kind]
-    return (None if months is None else _add_months(decided_on, months)), rule_set["version"]
+    return (None if months is None else add_months(decided_on, months)), rule_set["version"]

@@ -16,7 +16,7 @@ Eligibility on a date `on` (the plan's effective date), rules from rules/rotatio
 - not within `retirement_margin_years` of their retirement date (the forecast's retirement table,
   by gender and birth month);
 - personnel status not in `excluded_statuses` (on leave, seconded);
-- no ethics sanction active on `on`;
+- not barred from rotation by ethics on `on` (`ethics_bars`: during an active sanction);
 - no exemption for the year.
 Each excluded teacher gets every reason that applies.
 """
@@ -40,7 +40,7 @@ from qiangshi.balance.selectors import district_cvs, evaluation_years
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.engines import forecast as fc
 from qiangshi.engines import rotation as engine
-from qiangshi.ethics.selectors import sanctioned_teacher_ids
+from qiangshi.ethics.selectors import barred_teacher_ids
 from qiangshi.org.models import Ownership, Region, RegionLevel, School, SchoolEnrollment, Stage
 from qiangshi.staffing.selectors import current_school_year, district_staffing
 from qiangshi.teachers.models import (
@@ -249,7 +249,7 @@ def candidates(
     ):
         certified[tid].add(stage)
     gap = timedelta(days=int(elig["tenure_gap_days"]))
-    sanctioned = sanctioned_teacher_ids(teacher_ids, on)
+    sanctioned = barred_teacher_ids(teacher_ids, on, "rotation")
     exempt = dict(
         RotationExemption.objects.filter(teacher_id__in=teacher_ids, year=year).values_list(
             "teacher_id", "reason"

@@ -118,6 +118,22 @@ def _nav_links(user, current: str) -> list[dict]:
             None,
         ),
         (
+            "web:ethics_case_list",
+            _("Ethics cases"),
+            "shield-check",
+            ("ethics_",),
+            can(user, "ethicscase", "view"),
+            None,
+        ),
+        (
+            "web:inbox",
+            _("Inbox"),
+            "inbox-fill",
+            ("inbox",),
+            True,
+            None,
+        ),
+        (
             "web:import_list",
             _("Imports"),
             "upload",

@@ -15,6 +15,7 @@ from qiangshi.org.selectors import school_list
 from qiangshi.rotation import selectors as rotation_selectors
 from qiangshi.teachers.models import ChangeRequestStatus, EducationLevel, EmploymentType, TitleRank
 from qiangshi.teachers.selectors import change_request_list, teacher_for_user, teacher_stats
+from qiangshi.workflow.selectors import inbox
 
 _BACHELOR_OR_ABOVE = (EducationLevel.BACHELOR, EducationLevel.MASTER, EducationLevel.DOCTORATE)
 
@@ -91,6 +92,7 @@ def _work(actor) -> list[dict]:
         "?status=submitted",
     )
     add(_("Rotation plans being drafted"), waiting.get("drafts", 0), "web:rotation_home")
+    add(_("Review steps waiting for you (inbox)"), len(inbox(actor)), "web:inbox")
     return items
 
 

@@ -402,6 +402,7 @@ def _detail_context(request, teacher: Teacher, *, bound: dict | None = None, tab
     valid_tabs = {"basic", "employment"} | {tab[0] for tab in RECORD_TABS}
     return {
         "teacher": teacher,
+        "can_see_ethics": can(actor, "ethicsbar", "view"),
         "current": current,
         "title": teacher.current_title,
         "education": teacher.highest_education,
