@@ -12,7 +12,17 @@ from django.test import Client
 
 from qiangshi.access.permissions import has_perm
 
-ROLES = ["admin", "bureau", "district", "school", "teacher", "reviewer", "pilot", "auditor", "ethics"]
+ROLES = [
+    "admin",
+    "bureau",
+    "district",
+    "school",
+    "teacher",
+    "reviewer",
+    "pilot",
+    "auditor",
+    "ethics",
+]
 METHODS = {"get", "post", "put", "patch", "delete"}
 # The only operations any authenticated user may call: who one is, one's own moves, what waits
 # for one (the review inbox), and the published placement of a pupil code.

@@ -15,7 +15,17 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.web.language_scan import wrong_language
 
-ROLES = ["admin", "bureau", "district", "school", "teacher", "reviewer", "pilot", "auditor", "ethics"]
+ROLES = [
+    "admin",
+    "bureau",
+    "district",
+    "school",
+    "teacher",
+    "reviewer",
+    "pilot",
+    "auditor",
+    "ethics",
+]
 
 # Routes that are not pages a reader sees: actions (POST only), files, redirects.
 NOT_PAGES = {
@@ -103,12 +113,12 @@ def demo(django_db_setup, django_db_blocker):
 
 def _objects():
     from qiangshi.access.models import User
+    from qiangshi.ethics.models import EthicsCase
     from qiangshi.imports.jobs import import_job_start
     from qiangshi.org.models import Region
     from qiangshi.rotation.models import RotationPlan
     from qiangshi.teachers import services as teacher_services
     from qiangshi.teachers.models import Employment, Teacher
-    from qiangshi.ethics.models import EthicsCase
     from qiangshi.training.models import Programme
 
     users = {u.username: u for u in User.objects.filter(username__in=ROLES)}
