@@ -286,3 +286,81 @@ def test_a_search_by_id_number_is_kept_encrypted_on_the_job(city, small_inline):
     assert teacher.national_id not in job.filters_encrypted
     assert teacher.national_id not in job.filters_note
     assert export_jobs.job_filters(job) == {"q": teacher.national_id}
+
+
+# --- API -----------------------------------------------------------------------------------------
+
+
+def test_the_api_starts_a_job_reports_it_and_gives_the_file_to_its_owner_only(api, city):
+    bureau_api = api("bureau")
+    response = bureau_api.post(
+        "/api/exports",
+        {"kind": "teachers", "format": "national", "filters": {"school": city["schools"]["a"].pk}},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["kind"], body["format"], body["status"]) == ("teachers", "national", "done")
+    assert body["progress"] == 100 and body["finished"] and body["rows"] == CITY // 2 + 1
+    assert body["download"] == f"/api/exports/{body['id']}/download"
+
+    status = bureau_api.get(f"/api/exports/{body['id']}")
+    assert status.status_code == 200 and status.json()["id"] == body["id"]
+    listed = bureau_api.get("/api/exports", {"page_size": 1}).json()
+    assert set(listed) == {"items", "count", "page", "page_size"}
+    assert (listed["count"], listed["page"], listed["page_size"]) == (1, 1, 1)
+    assert listed["items"][0]["id"] == body["id"]
+
+    download = bureau_api.get(body["download"])
+    assert download.status_code == 200
+    assert "基本信息" in "".join(_cells(download.content))
+    assert AccessLog.objects.get().actor == city["users"]["bureau"]
+
+    for role in ("admin", "district", "school"):
+        other = api(role)
+        assert other.get(f"/api/exports/{body['id']}").status_code == 404
+        assert other.get(body["download"]).status_code == 404
+        assert other.get("/api/exports").json()["count"] == 0
+
+
+def test_the_api_refuses_a_role_that_may_not_export_with_403(api, city):
+    response = api("teacher").post(
+        "/api/exports", {"kind": "teachers"}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert response.json()["message"]
+    assert not ExportJob.objects.exists()
+
+
+def test_the_api_refuses_unknown_filters_and_kinds(api, city):
+    client = api("bureau")
+    for payload in (
+        {"kind": "teachers", "filters": {"colour": "red"}},
+        {"kind": "pets"},
+        {"kind": "teachers", "format": "pdf"},
+        {"kind": "teachers", "extra": 1},
+    ):
+        response = client.post("/api/exports", payload, content_type="application/json")
+        assert response.status_code == 422, payload
+    response = client.post(
+        "/api/exports", {"kind": "schools", "format": "national"}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert not ExportJob.objects.exists()
+
+
+def test_the_api_download_of_a_failed_or_purged_job(api, city, monkeypatch):
+    client = api("bureau")
+    monkeypatch.setattr(exports, "write_xlsx", lambda sheets: 1 / 0)
+    failed = client.post(
+        "/api/exports", {"kind": "teachers"}, content_type="application/json"
+    ).json()
+    assert failed["status"] == "failed" and failed["download"] is None
+    assert "ZeroDivisionError" in failed["message_en"] and failed["message_zh"]
+    assert client.get(f"/api/exports/{failed['id']}/download").status_code == 404
+    monkeypatch.undo()
+    done = client.post("/api/exports", {"kind": "schools"}, content_type="application/json")
+    job_id = done.json()["id"]
+    ExportJob.objects.filter(pk=job_id).update(created_at=timezone.now() - timedelta(days=30))
+    export_jobs.export_files_purge(older_than_days=7)
+    assert client.get(f"/api/exports/{job_id}/download").status_code == 410

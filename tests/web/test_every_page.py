@@ -40,7 +40,29 @@ def _pages(world, request_pk):
         "api_tokens": reverse("web:api_tokens"),
         **_staffing_pages(world, sa),
         **_rotation_pages(world),
+        **_export_pages(world),
     }
+
+
+def _export_pages(world):
+    """The export job pages, for a job of the bureau's: nobody else sees it."""
+    from qiangshi.imports.export_jobs import export_job_start
+
+    job = export_job_start(actor=world["users"]["bureau"], kind="teachers", fmt="national")
+    return {
+        "export_list": reverse("web:export_list"),
+        "export_detail": reverse("web:export_detail", args=[job.pk]),
+        "export_progress": reverse("web:export_progress", args=[job.pk]),
+        "export_download": reverse("web:export_download", args=[job.pk]),
+    }
+
+
+# Another user's export job: not found for everyone but the bureau user who asked for it.
+OTHERS_EXPORT = {
+    "export_detail": NOT_FOUND,
+    "export_progress": NOT_FOUND,
+    "export_download": NOT_FOUND,
+}
 
 
 def _rotation_pages(world):
@@ -72,7 +94,7 @@ def _staffing_pages(world, sa):
 # Pages whose answer is not 200 for a role. Everything else must be 200.
 EXPECTED = {
     # Separation of duties: the administrator does not read the audit and access logs.
-    "admin": {"audit_log": FORBIDDEN, "access_log": FORBIDDEN},
+    "admin": {"audit_log": FORBIDDEN, "access_log": FORBIDDEN, **OTHERS_EXPORT},
     "bureau": {
         "teacher_d": NOT_FOUND,
         "school_d": NOT_FOUND,
@@ -80,12 +102,14 @@ EXPECTED = {
         "access_log": FORBIDDEN,
     },
     "district": {
+        **OTHERS_EXPORT,
         "teacher_d": NOT_FOUND,
         "school_d": NOT_FOUND,
         "audit_log": FORBIDDEN,
         "access_log": FORBIDDEN,
     },
     "school": {
+        **OTHERS_EXPORT,
         "teacher_b": NOT_FOUND,
         "teacher_d": NOT_FOUND,
         "teacher_b_edit": NOT_FOUND,
@@ -119,6 +143,8 @@ def test_every_page_for_every_role(world, client, role):
         # Teacher, reviewer, pilot, auditor: never another person's record.
         for name in ("teacher_b", "teacher_d", "teacher_b_edit"):
             assert answers[name] in (FORBIDDEN, NOT_FOUND), (name, answers[name])
+        assert {name: answers[name] for name in OTHERS_EXPORT} == OTHERS_EXPORT
+        assert answers["export_list"] == OK
 
 
 def test_school_admins_filter_for_another_school_shows_nobody(world, client):

@@ -502,7 +502,9 @@ def teacher_list(request, filters: Query[TeacherFilters]):
 
 
 @router.post(
-    "/search", response=list[TeacherListOut], summary="Teachers in your area, filters in the body"
+    "/search",
+    response={200: list[TeacherListOut], **ERRORS},
+    summary="Teachers in your area, filters in the body",
 )
 @paginate(Pagination)
 def teacher_search(request, filters: TeacherFilters):
