@@ -364,3 +364,23 @@ def test_the_api_download_of_a_failed_or_purged_job(api, city, monkeypatch):
     ExportJob.objects.filter(pk=job_id).update(created_at=timezone.now() - timedelta(days=30))
     export_jobs.export_files_purge(older_than_days=7)
     assert client.get(f"/api/exports/{job_id}/download").status_code == 410
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_export_pages_speak_one_language(client, world, small_inline, language):
+    import re
+
+    bureau = world["users"]["bureau"]
+    job = export_jobs.export_job_start(actor=bureau, kind="teachers", fmt="national")
+    client.force_login(bureau)
+    client.cookies["django_language"] = language
+    for url in (reverse("web:export_list"), reverse("web:export_detail", args=[job.pk])):
+        html = client.get(url).content.decode()
+        main = html[html.index("<main") : html.index("</main>")]
+        text = re.sub(r"<[^>]+>", " ", main)
+        if language == "en":
+            assert "The national teacher-information template" in text
+            assert not re.search(r"[\u4e00-\u9fff]", text), url
+        else:
+            assert "国家" in text or "全国" in text
+            assert not re.search(r"\b(Teachers|Ready to download|national)\b", text), url
