@@ -39,7 +39,7 @@ from qiangshi.core.background import enqueue
 from qiangshi.core.errors import ApplicationError, Gone, NotFound, bilingual, translated
 
 from .exports import export_check, export_file, export_row_count, filters_note
-from .jobs import _worker_gone, worker_name
+from .jobs import _worker_gone, job_files_purge, worker_name
 from .models import ExportFormat, ExportJob, ExportStatus
 
 logger = logging.getLogger(__name__)
@@ -345,13 +345,4 @@ def export_files_purge(*, older_than_days: int) -> int:
     """Delete the files of export jobs finished more than the given days ago (they may hold ID
     numbers in clear); the jobs stay on record. Returns how many files were deleted."""
     export_jobs_recover()
-    cutoff = timezone.now() - timedelta(days=older_than_days)
-    deleted = 0
-    old = (
-        ExportJob.objects.filter(created_at__lt=cutoff).exclude(file="").exclude(status__in=ACTIVE)
-    )
-    for job in old.iterator():
-        job.file.delete(save=False)
-        ExportJob.objects.filter(pk=job.pk).update(file="")
-        deleted += 1
-    return deleted
+    return job_files_purge(ExportJob.objects.exclude(status__in=ACTIVE), older_than_days)
