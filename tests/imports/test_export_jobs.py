@@ -384,3 +384,16 @@ def test_the_export_pages_speak_one_language(client, world, small_inline, langua
         else:
             assert "国家" in text or "全国" in text
             assert not re.search(r"\b(Teachers|Ready to download|national)\b", text), url
+
+
+def test_a_key_rotation_reencrypts_the_kept_filters(city, small_inline, settings):
+    from qiangshi.core import keys
+
+    old, new = settings.QIANGSHI_ENCRYPTION_KEY, "another-key-for-the-export-filters"
+    job = export_jobs.export_job_start(
+        actor=city["users"]["bureau"], kind="teachers", filters={"q": "王"}
+    )
+    keys.rotate_key(old_key=old, new_key=new, batch_size=10)
+    settings.QIANGSHI_ENCRYPTION_KEY = new
+    job.refresh_from_db()
+    assert export_jobs.job_filters(job) == {"q": "王"}
