@@ -37,6 +37,9 @@ class ApiClient:
     def patch(self, url: str, body=None, **headers):
         return self._send("patch", url, body, **headers)
 
+    def put(self, url: str, body=None, **headers):
+        return self._send("put", url, body, **headers)
+
     def delete(self, url: str, **headers):
         return self._send("delete", url, None, **headers)
 

@@ -41,11 +41,16 @@ def test_teacher_list_pages_with_page_and_page_size(crowded, api_as):
     assert not {t["id"] for t in first["items"]} & {t["id"] for t in third["items"]}
 
 
-def test_page_size_is_capped_at_200(world, api_as, settings):
-    response = api_as("admin").get("/api/teachers", {"page_size": 10_000})
+def test_page_size_above_200_is_refused_with_422(world, api_as):
+    client = api_as("admin")
 
-    assert response.status_code == 200
-    assert response.json()["count"] == 4
+    too_large = client.get("/api/teachers", {"page_size": 201})
+    largest = client.get("/api/teachers", {"page_size": 200})
+
+    assert too_large.status_code == 422
+    assert set(too_large.json()["fields"]) == {"page_size"}
+    assert largest.status_code == 200
+    assert largest.json()["page_size"] == 200
 
 
 def test_teacher_list_items_carry_the_current_state(crowded, api_as):

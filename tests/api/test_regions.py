@@ -121,12 +121,12 @@ def test_roles_that_see_a_region_may_not_change_it(world, api_as, role):
     assert not AuditLog.objects.filter(action="region.update").exists()
 
 
-def test_region_outside_scope_answers_404_on_update(world, api_as):
+def test_office_may_not_change_a_region_and_gets_403(world, api_as):
     longyan = world["tree"]["longyan"]
 
     response = api_as("bureau").patch(f"/api/regions/{longyan.pk}", {"name": "改名"})
 
-    assert response.status_code == 404
+    assert response.status_code == 403
     longyan.refresh_from_db()
     assert longyan.name == "龙岩市"
 

@@ -114,7 +114,7 @@ def test_pilot_office_may_read_but_not_change_a_school(world, api_as):
     pilot = api_as("pilot")
 
     assert pilot.get(f"/api/schools/{school.pk}").status_code == 200
-    assert pilot.patch(f"/api/schools/{school.pk}", {"name": "改名"}).status_code == 404
+    assert pilot.patch(f"/api/schools/{school.pk}", {"name": "改名"}).status_code == 403
     school.refresh_from_db()
     assert school.name == "思明第一小学"
 
@@ -263,7 +263,7 @@ def test_teacher_login_may_not_change_its_own_record_directly(world, api_as):
 
     response = api_as("teacher").patch(f"/api/teachers/{teacher.pk}", {"name": "改名"})
 
-    assert response.status_code == 404
+    assert response.status_code == 403
     teacher.refresh_from_db()
     assert teacher.name == "陈静"
 
@@ -285,12 +285,12 @@ def test_reveal_returns_the_full_value_and_writes_the_access_log(world, api_as, 
 
 
 @pytest.mark.parametrize("role", ["reviewer", "pilot", "auditor"])
-def test_roles_that_may_not_see_sensitive_data_get_404_on_reveal(world, api_as, role):
+def test_roles_that_may_not_see_sensitive_data_get_403_on_reveal(world, api_as, role):
     teacher = world["teachers"]["a"]
 
     response = api_as(role).post(f"/api/teachers/{teacher.pk}/reveal", {"field": "national_id"})
 
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert not AccessLog.objects.exists()
 
 

@@ -76,3 +76,22 @@ def test_wrong_password_shows_an_error(world, page):
     page.click("button[type=submit]")
     assert page.url.endswith("/login/")
     assert page.locator(".alert, .invalid-feedback, .errorlist").count() > 0
+
+
+def test_dashboard_pie_names_every_slice_with_its_count(world, page):
+    _login(page, world["users"]["bureau"].username)
+    page.wait_for_function(
+        "() => window.echarts && echarts.getInstanceByDom(document.getElementById('chart-stage'))"
+    )
+    option = page.evaluate(
+        """() => {
+          const o = echarts.getInstanceByDom(document.getElementById('chart-stage')).getOption();
+          const names = o.series[0].data.map(d => d.name);
+          return {legend: names.map(n => o.legend[0].formatter(n)),
+                  labels: o.series[0].data.map(d => o.series[0].label.formatter(
+                    {percent: 100 * d.value / o.series[0].data.reduce((a, x) => a + x.value, 0)}))};
+        }"""
+    )
+    # Four teachers in the bureau's city: each slice's legend entry carries its count.
+    assert option["legend"] and all(entry.split()[-1].isdigit() for entry in option["legend"])
+    assert all(label == "" or label.endswith("%") for label in option["labels"])

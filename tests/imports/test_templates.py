@@ -51,8 +51,8 @@ def test_coded_columns_have_drop_down_lists_in_the_templates_language():
 
     wb = load_workbook(io.BytesIO(template_workbook(TEACHER_COLUMNS, "Teachers", language="en")))
     lists = _dropdowns(wb)
-    assert lists["gender"] == ["Male", "Female"]
-    assert "Mathematics" in lists["main_subject"] and "Bachelor" in lists["education_level"]
+    assert lists["Gender"] == ["Male", "Female"]
+    assert "Mathematics" in lists["Main subject"] and "Bachelor" in lists["Education level"]
 
 
 @pytest.mark.parametrize("kind", [k for k in ImportKind.values if selectors.columns_for(k)])
@@ -107,8 +107,8 @@ def test_the_template_download_has_a_real_file_name(world, client):
     wb = load_workbook(io.BytesIO(response.content))
     assert 'filename="qiangshi-titles-import-template.xlsx"' in response["Content-Disposition"]
     assert wb.sheetnames == ["Title history", "Allowed values", "Lists"]
-    assert [c.value for c in wb.worksheets[0][1]][:3] == ["name*", "national_id*", "title*"]
-    assert "First-grade teacher" in _dropdowns(wb)["title"]
+    assert [c.value for c in wb.worksheets[0][1]][:3] == ["Name*", "National ID*", "Title*"]
+    assert "First-grade teacher" in _dropdowns(wb)["Title"]
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

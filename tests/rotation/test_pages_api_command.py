@@ -128,7 +128,7 @@ def test_api(client, rot, django_capture_on_commit_callbacks):
     detail = client.get(f"/api/rotation/plans/{plan_id}", **auth).json()
     assert detail["solve_state"] == "done" and detail["result"]["status"] in ("optimal", "feasible")
     moves = client.get(f"/api/rotation/plans/{plan_id}/moves", **auth).json()
-    assert moves["count"] >= 2 and moves["results"][0]["reason"]
+    assert moves["count"] >= 2 and moves["items"][0]["reason"]
     elig = client.get(f"/api/rotation/eligibility?region=350203&year={YEAR}", **auth).json()
     assert elig["quota"]["minimum_rotations"] == 2
     assert client.post(f"/api/rotation/plans/{plan_id}/submit", **auth).json()["status"] == (
@@ -140,7 +140,7 @@ def test_api(client, rot, django_capture_on_commit_callbacks):
         content_type="application/json",
         **auth,
     )
-    assert bad.status_code == 400 and bad.json()["message"]
+    assert bad.status_code == 403 and bad.json()["message"]
     # Another district's office does not see the plan.
     from tests import factories
 

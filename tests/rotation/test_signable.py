@@ -59,7 +59,7 @@ def test_who_sees_a_published_plan(client, rot, django_capture_on_commit_callbac
     assert mover.name in body and other.name not in body
     assert "result-cards" not in body and "tradeoff" not in body
     api = client.get(f"/api/rotation/plans/{plan.pk}/moves", **_api(client, me)).json()
-    assert [r["teacher_id"] for r in api["results"]] == [mover.pk]
+    assert [r["teacher_id"] for r in api["items"]] == [mover.pk]
     detail = client.get(f"/api/rotation/plans/{plan.pk}", **_api(client, me)).json()
     assert "result" not in detail and "params" not in detail
     # a teacher of the district who does not move: nothing
@@ -73,7 +73,7 @@ def test_who_sees_a_published_plan(client, rot, django_capture_on_commit_callbac
     # the receiving school's administrator: the moves into their school
     school_admin = factories.user("school", school=rot["r"])
     listed = client.get(f"/api/rotation/plans/{plan.pk}/moves", **_api(client, school_admin))
-    assert {r["to"] for r in listed.json()["results"]} == {rot["r"].code}
+    assert {r["to"] for r in listed.json()["items"]} == {rot["r"].code}
     assert listed.json()["count"] == sum(m.destination_id == rot["r"].pk for m in moves)
     # a school outside the plan's moves: nothing
     quiet = factories.school(rot["tree"]["siming"], "思明安静小学")
@@ -110,7 +110,7 @@ def test_public_notice_shows_names_and_schools_only_during_its_period(
     assert move.teacher.name in body and move.destination.name in body
     assert move.reason not in body and "骨干" not in body
     api = client.get(f"/api/rotation/plans/{plan.pk}/notice", **_api(client, bystander)).json()
-    assert set(api["results"][0]) == {"name", "from", "to"}
+    assert set(api["items"][0]) == {"name", "from", "to"}
     assert api["count"] == plan.moves.count()
     # the full moves stay hidden from a bystander during the notice
     full = client.get(f"/api/rotation/plans/{plan.pk}/moves", **_api(client, bystander)).json()

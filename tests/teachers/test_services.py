@@ -506,3 +506,28 @@ def test_an_employment_whose_start_was_never_given_can_still_end_or_be_left(worl
         actor=world["users"]["admin"], teacher=teacher, end_date=date(2025, 1, 31), reason="retired"
     )
     assert ended.end_date == date(2025, 1, 31)
+
+
+def test_a_teacher_registered_without_a_start_date_keeps_it_empty(tree):
+    from qiangshi.teachers.models import Employment
+    from tests import factories
+
+    admin = factories.admin()
+    school = factories.school(tree["siming"])
+    teacher = services.teacher_create(
+        actor=admin,
+        data={
+            "name": "周敏",
+            "gender": "female",
+            "birth_date": date(1990, 5, 1),
+            "national_id": factories.national_id(date(1990, 5, 1)),
+            "phone": "13800001111",
+        },
+        employment={
+            "school": school,
+            "employment_type": "established",
+            "main_subject": "mathematics",
+        },
+    )
+    job = Employment.objects.get(teacher=teacher)
+    assert job.start_date is None and job.end_date is None

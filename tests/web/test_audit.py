@@ -34,9 +34,9 @@ def test_audit_log_shows_a_service_write_with_before_and_after(client, world):
     response = client.get(reverse("web:audit_log"))
     entry = response.context["page"].object_list[0]
     assert entry.action == "school.update"
-    assert entry.change_rows == [
-        {"field": "name", "before": "思明第一小学", "after": "思明实验小学"}
-    ]
+    name = str(type(school)._meta.get_field("name").verbose_name)
+    assert entry.change_rows == [{"field": name, "before": "思明第一小学", "after": "思明实验小学"}]
+    assert entry.action_label == "学校：已修改" and "学校" in entry.object_type_label
     html = response.content.decode()
     assert "思明第一小学" in html and "思明实验小学" in html
     assert world["users"]["district"].username in html
@@ -84,8 +84,8 @@ def test_audit_export_contains_the_filtered_rows(client, world):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 1
-    assert rows[0][2] == "school.update"
-    assert "address" in rows[0][6] and "一号" in rows[0][6]
+    assert rows[0][2:4] == ("学校：已修改", "school.update")
+    assert "地址" in rows[0][7] and "一号" in rows[0][7]
 
 
 def test_access_log_lists_who_viewed_which_sensitive_field(client, world):
@@ -106,3 +106,34 @@ def test_access_log_lists_who_viewed_which_sensitive_field(client, world):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert [(r[1], r[5]) for r in rows] == [(world["users"]["district"].username, "phone")]
+
+
+def test_an_auditor_follows_a_teacher_outside_their_view_to_the_logs_summary(client, world):
+    teacher = world["teachers"]["a"]
+    teacher_services.teacher_reveal(
+        actor=world["users"]["school"], teacher=teacher, field="national_id"
+    )
+    client.force_login(world["users"]["auditor"])
+    summary = reverse("web:audit_record", args=["teachers.teacher", teacher.pk])
+    assert summary in client.get(reverse("web:audit_log")).content.decode()
+    assert summary in client.get(reverse("web:access_log")).content.decode()
+    # The record's own page is outside the auditor's view...
+    assert client.get(reverse("web:teacher_detail", args=[teacher.pk])).status_code == 404
+    # ...its summary in the logs is not: who created it, who saw the ID number.
+    response = client.get(summary)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert teacher.name in html and "教师：已新建" in html
+    assert "身份证" in html and world["users"]["school"].username in html
+    assert teacher.national_id not in html and teacher.phone not in html
+    assert reverse("web:teacher_detail", args=[teacher.pk]) not in html
+    client.cookies["django_language"] = "en"
+    assert "Teacher: created" in client.get(summary).content.decode()
+
+
+def test_the_logs_summary_is_for_readers_of_the_logs_only(client, world):
+    teacher = world["teachers"]["a"]
+    summary = reverse("web:audit_record", args=["teachers.teacher", teacher.pk])
+    for role in ("bureau", "school", "teacher", "reviewer"):
+        client.force_login(world["users"][role])
+        assert client.get(summary).status_code == 403, role

@@ -5,18 +5,23 @@ and the Django session for a logged-in browser (the interactive docs). The authe
 `request.auth`, and every endpoint passes it to selectors and services as the actor.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.pagination import PageNumberPagination
+from ninja.pagination import PaginationBase
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import BaseModel
 
-from qiangshi.core.errors import ApplicationError, InvalidInput, bilingual
+from qiangshi.core.errors import ApplicationError, Forbidden, InvalidInput, bilingual
 
+from .permissions import has_perm
 from .services import api_token_authenticate
 
 # The largest primary key a database integer column holds; larger ids are invalid input, not 500s.
@@ -47,21 +52,145 @@ class LoggedInSessionAuth(SessionAuth):
 API_AUTH = [BearerTokenAuth(), LoggedInSessionAuth()]
 
 
+# --- Who may call an operation ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What an operation asks of the caller's role: every one of `permissions` and, when
+    `roles` is given, one of those roles. Checked right after authentication, before the
+    request's input is read, so a caller whose role may not do the operation gets 403 whatever
+    it sent. Where the caller may act (scope) is the operation's own business: a record outside
+    it answers 404 like a missing one."""
+
+    permissions: tuple[str, ...] = ()
+    roles: frozenset[str] | None = None
+
+    def allows(self, user) -> bool:
+        if not all(has_perm(user, p) for p in self.permissions):
+            return False
+        return self.roles is None or getattr(user, "role", None) in self.roles
+
+    def describe(self) -> str:
+        parts = [f"`{p}`" for p in self.permissions]
+        if self.roles is not None:
+            parts.append("role " + " or ".join(f"`{r}`" for r in sorted(self.roles)))
+        return ", ".join(parts) if parts else "any authenticated user"
+
+
+def requires(*permissions: str, roles: set[str] | None = None):
+    """Declare what an operation needs (`@requires("teacher.change")`; no argument: any
+    authenticated user). Every operation of the API declares it; the API refuses to start
+    with one that does not (see `guard_operation`)."""
+    requirement = Requirement(tuple(permissions), frozenset(roles) if roles is not None else None)
+
+    def mark(view_func):
+        view_func.qs_requirement = requirement
+        return view_func
+
+    return mark
+
+
+def requirement_of(operation) -> Requirement:
+    requirement = getattr(operation.view_func, "qs_requirement", None)
+    if requirement is None:
+        raise ImproperlyConfigured(
+            f"API operation {operation.view_func.__module__}.{operation.view_func.__name__} "
+            "declares no @requires(...)"
+        )
+    return requirement
+
+
+def query_names(operation) -> frozenset[str]:
+    """The query parameters an operation declares (its filters and pagination)."""
+    names: set[str] = set()
+    for model in operation.models:
+        if model.__ninja_param_source__ != "query":
+            continue
+        flat = getattr(model, "__ninja_flatten_map__", None)
+        names |= set(flat) if flat else {f.alias or n for n, f in model.model_fields.items()}
+    return frozenset(names)
+
+
+def guard_operation(operation) -> None:
+    """Run the role check and the check for unknown query parameters after authentication and
+    before ninja reads the input: 403 for a role without the operation's requirement, then 422
+    naming each query parameter the operation does not declare (a misspelt filter would
+    otherwise be ignored and answer the whole list)."""
+    if getattr(operation, "qs_guarded", False):
+        return
+    requirement = requirement_of(operation)
+    known = query_names(operation)
+    # Ninja's Operation.run authenticates (`_run_checks`), then reads the input
+    # (`_get_values`) inside the block whose exceptions become error answers: the checks go in
+    # front of the latter. tests/api/test_refusals.py fails if a ninja upgrade moves them.
+    read_input = operation._get_values
+
+    def guarded(request, path_params, temporal_response):
+        if not requirement.allows(request.auth):
+            raise Forbidden(_("Your role may not do this."))
+        unknown = sorted(set(request.GET) - known)
+        if unknown:
+            raise InvalidInput(
+                _("The request is not valid."),
+                fields={name: _("Unknown query parameter.") for name in unknown},
+            )
+        return read_input(request, path_params, temporal_response)
+
+    operation._get_values = guarded
+    operation.qs_guarded = True
+
+
 # The last page number accepted: its offset (page × 200) must still fit a database integer.
 MAX_PAGE = 10**9
+# The largest page a client may ask for; more is refused (422), not quietly cut.
+MAX_PAGE_SIZE = 200
 
 
-class Pagination(PageNumberPagination):
-    """`?page=` and `?page_size=` (at most 200); answers {"items": [...], "count": N}."""
+class PageIn(Schema):
+    """`?page=` (from 1) and `?page_size=` (1–200, default 50) of every list endpoint."""
 
-    class Input(Schema):
-        page: int = Field(1, ge=1, le=MAX_PAGE)
-        page_size: int | None = Field(None, ge=1, le=MAX_PAGE)
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1")
+    page_size: int = Field(
+        settings.PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Rows per page (1–200)"
+    )
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("page_size", settings.PAGE_SIZE)
-        kwargs.setdefault("max_page_size", 200)
-        super().__init__(**kwargs)
+
+def page_of(rows, paging: PageIn, convert: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+    """One page of `rows` (a queryset or a list) in the shape every list endpoint answers:
+    `{"items": [...], "count": N, "page": P, "page_size": S}`; `convert` turns each row of the
+    page (only those) into what the endpoint shows."""
+    count = rows.count() if isinstance(rows, QuerySet) else len(rows)
+    offset = (paging.page - 1) * paging.page_size
+    items = list(rows[offset : offset + paging.page_size])
+    return {
+        "items": [convert(r) for r in items] if convert else items,
+        "count": count,
+        "page": paging.page,
+        "page_size": paging.page_size,
+    }
+
+
+class Pagination(PaginationBase):
+    """Ninja's `@paginate` with `page_of`: an endpoint returns its rows (a queryset) and the
+    answer is one page of them, `{"items", "count", "page", "page_size"}`."""
+
+    Input = PageIn
+
+    class Output(Schema):
+        items: list[Any]
+        count: int = Field(description="Rows in every page together")
+        page: int
+        page_size: int
+
+    def paginate_queryset(self, queryset, pagination: PageIn, request, **params):
+        return page_of(queryset, pagination)
+
+
+class DictPage(Pagination.Output):
+    """A page of rows an endpoint builds itself (with `page_of`)."""
+
+    items: list[dict[str, Any]]
 
 
 class ErrorOut(Schema):
@@ -71,7 +200,7 @@ class ErrorOut(Schema):
     fields: dict[str, str] = {}
 
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class ConflictValues(Schema):
@@ -235,5 +364,6 @@ class MeOut(Schema):
 
 
 @router.get("/me", response={200: MeOut, 401: ErrorOut}, summary="The authenticated user")
+@requires()
 def me(request):
     return request.auth

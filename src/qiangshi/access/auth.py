@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from qiangshi.core.errors import ApplicationError
+from qiangshi.core.errors import ApplicationError, Forbidden
 from qiangshi.core.services import audit_record
 
 from .models import User
@@ -94,7 +94,7 @@ def login_lock_clear(*, actor, kind: str, value: str) -> None:
     from axes.utils import reset
 
     if not has_perm(actor, "loginlock.change"):
-        raise ApplicationError(_("You may not unlock logins."))
+        raise Forbidden(_("You may not unlock logins."))
     value = (value or "").strip()
     if kind not in ("account", "address") or not value:
         raise ApplicationError(_("This lock no longer exists."))

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qiangshi.core.errors import ApplicationError
+from qiangshi.core.errors import ApplicationError, Forbidden
 from qiangshi.core.services import audit_record
 
 from .models import ApiToken, Role, User
@@ -26,7 +26,7 @@ def user_create(
 ) -> User:
     """Create a login. Office roles need a region, a school administrator a school."""
     if actor is not None and not has_perm(actor, "user.create"):
-        raise ApplicationError(_("You may not create users."))
+        raise Forbidden(_("You may not create users."))
     errors = {}
     if role not in Role.values:
         errors["role"] = _("Unknown role.")
@@ -116,7 +116,7 @@ def user_password_reset(*, actor, user: User) -> str:
     from axes.utils import reset
 
     if actor is not None and not has_perm(actor, "user.create"):
-        raise ApplicationError(_("You may not reset passwords."))
+        raise Forbidden(_("You may not reset passwords."))
     temporary = "-".join(secrets.token_urlsafe(6) for _ in range(3))
     user.set_password(temporary)
     user.must_change_password = True

@@ -6,7 +6,8 @@ from django.utils import translation
 class ApplicationError(Exception):
     """A user-facing error: a message and, optionally, per-field messages.
 
-    Views turn it into form errors, the API into a JSON 400, commands into a non-zero exit.
+    Views turn it into form errors, the API into a JSON 400 (403 for Forbidden), commands into
+    a non-zero exit.
     `message` is in the active language; `message_zh` and `message_en` hold both languages
     where the raiser gave them (see `bilingual`), for reports that show both.
     """
@@ -28,6 +29,12 @@ class ApplicationError(Exception):
 
 class NotFound(ApplicationError):
     """Missing or outside the actor's scope: both answer the same way."""
+
+
+class Forbidden(ApplicationError):
+    """The actor's role may not do this at all, or may see the record but not act on it (a plan
+    of a larger region, another person's upload): the API answers 403. A record the actor may
+    not even see is NotFound instead, like a missing one."""
 
 
 class Gone(ApplicationError):

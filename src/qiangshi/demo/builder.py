@@ -150,7 +150,7 @@ def demo_region_build(
             actor=None,
             action="demo_region.build",
             object_type="demo",
-            note=_summary_note(result),
+            changes=_summary(result),
         )
     return result
 
@@ -173,14 +173,20 @@ def _mark_principals(counts: Counter) -> None:
     counts["principals"] += len(ids)
 
 
-def _summary_note(result: BuildResult) -> str:
+def _summary(result: BuildResult) -> dict:
+    """What was built, as codes and counts the audit page labels in the reader's language."""
     c = result.counts
-    return (
-        f"Demo region built: scale={result.scale} seed={result.seed} school year={result.year}; "
-        f"{c['regions']} regions, {c['schools']} schools, {result.students} students, "
-        f"{c['teachers']} teachers, {c['employments']} employment records, "
-        f"{result.elapsed:.1f} s."
-    )
+    return {
+        "scale": result.scale,
+        "seed": result.seed,
+        "year": result.year,
+        "regions": c["regions"],
+        "schools": c["schools"],
+        "students": result.students,
+        "teachers": c["teachers"],
+        "employments": c["employments"],
+        "seconds": round(result.elapsed, 1),
+    }
 
 
 def _insert_regions(specs: Iterable[demo_data.RegionSpec], counts: Counter) -> dict[str, Region]:

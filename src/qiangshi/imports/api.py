@@ -13,7 +13,7 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from qiangshi.access.api import ERRORS, ErrorOut, Id, Pagination
+from qiangshi.access.api import ERRORS, ErrorOut, Id, Pagination, requires
 from qiangshi.core.errors import ApplicationError, Gone
 
 from . import jobs, selectors
@@ -106,8 +106,9 @@ class ImportResultOut(Schema):
     )
 
 
-@router.get("", response=list[ImportJobOut], summary="Your imports, newest first")
+@router.get("", response={200: list[ImportJobOut], **ERRORS}, summary="Your imports, newest first")
 @paginate(Pagination)
+@requires(*jobs.IMPORT_PERMISSIONS)
 def import_list(request):
     jobs.import_jobs_recover()
     return selectors.import_job_list(actor=request.auth, everyone=True).defer(None)
@@ -129,6 +130,7 @@ def import_list(request):
         "file that has no problem is imported right after the check, all or nothing."
     ),
 )
+@requires(*jobs.IMPORT_PERMISSIONS)
 def import_create(
     request,
     kind: Form[Kind],
@@ -153,6 +155,7 @@ def import_create(
 
 
 @router.get("/{job_id}", response={200: ImportJobOut, **ERRORS}, summary="An import's status")
+@requires(*jobs.IMPORT_PERMISSIONS)
 def import_detail(request, job_id: Id):
     job = selectors.import_job_get(actor=request.auth, pk=job_id)
     return jobs.import_job_recover_if_stale(job)
@@ -163,6 +166,7 @@ def import_detail(request, job_id: Id):
     response={200: ImportResultOut, **ERRORS},
     summary="Counts and every problem (row as Excel shows it, column, value, reason)",
 )
+@requires(*jobs.IMPORT_PERMISSIONS)
 def import_result(request, job_id: Id):
     job = selectors.import_job_get(actor=request.auth, pk=job_id)
     return {
@@ -178,6 +182,7 @@ def import_result(request, job_id: Id):
     response={200: ImportJobOut, **ERRORS},
     summary="Confirm a checked import (only its uploader, only when it has no problem)",
 )
+@requires(*jobs.IMPORT_PERMISSIONS)
 def import_commit(request, job_id: Id):
     job = selectors.import_job_get(actor=request.auth, pk=job_id)
     if job.status != ImportStatus.VALIDATED:
@@ -190,6 +195,7 @@ def import_commit(request, job_id: Id):
     response={200: ImportJobOut, **ERRORS},
     summary="Run a failed import again from its check (only its uploader, while its file is kept)",
 )
+@requires(*jobs.IMPORT_PERMISSIONS)
 def import_retry(request, job_id: Id):
     job = selectors.import_job_get(actor=request.auth, pk=job_id)
     return jobs.import_job_retry(actor=request.auth, job=job)
@@ -201,6 +207,7 @@ def import_retry(request, job_id: Id):
     summary="The uploaded rows as xlsx, bad cells marked, with a column of reasons",
     description="410 when the stored upload is no longer kept (imported, or purged).",
 )
+@requires(*jobs.IMPORT_PERMISSIONS)
 def import_annotated(request, job_id: Id):
     job = selectors.import_job_get(actor=request.auth, pk=job_id)
     try:

@@ -7,18 +7,17 @@ answers 404. A role that may not make an export is refused with 403.
 from datetime import datetime
 from typing import Literal
 
-from django.conf import settings
 from django.http import HttpResponse
-from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
 from pydantic import ConfigDict
 
-from qiangshi.access.api import ERRORS, MAX_PAGE, ErrorOut, Id, plain
+from qiangshi.access.api import ERRORS, ErrorOut, Id, Pagination, plain, requires
 from qiangshi.core.errors import Gone
 from qiangshi.teachers.api import TeacherFilters
 
 from . import export_jobs
-from .exports import KINDS, may_export
+from .exports import KINDS
 from .models import ExportFormat, ExportStatus
 
 router = Router(tags=["exports"])
@@ -79,20 +78,6 @@ class ExportJobOut(Schema):
         return export_jobs.export_job_message(obj)
 
 
-class ExportJobPage(Schema):
-    items: list[ExportJobOut]
-    count: int
-    page: int
-    page_size: int
-
-
-class PageIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-    page_size: int = Field(settings.PAGE_SIZE, ge=1, le=200)
-
-
 class ExportFilters(TeacherFilters):
     """The teacher list's filters (teachers and history tables), or the school list's
     (schools, facilities: district, school, stage, and `year` for facilities)."""
@@ -118,22 +103,19 @@ class ExportIn(Schema):
     filters: ExportFilters = Field(default_factory=ExportFilters)
 
 
-@router.get("", response={200: ExportJobPage, **ERRORS}, summary="Your export jobs, newest first")
-def export_list(request, paging: Query[PageIn]):
+@router.get(
+    "", response={200: list[ExportJobOut], **ERRORS}, summary="Your export jobs, newest first"
+)
+@paginate(Pagination)
+@requires()
+def export_list(request):
     export_jobs.export_jobs_recover()
-    qs = export_jobs.export_job_list(actor=request.auth)
-    start = (paging.page - 1) * paging.page_size
-    return {
-        "items": list(qs[start : start + paging.page_size]),
-        "count": qs.count(),
-        "page": paging.page,
-        "page_size": paging.page_size,
-    }
+    return export_jobs.export_job_list(actor=request.auth)
 
 
 @router.post(
     "",
-    response={201: ExportJobOut, 403: ErrorOut, **ERRORS},
+    response={201: ExportJobOut, **ERRORS},
     summary="Start an export as a background job",
     description=(
         "The file is built in the background with your scope (the same file as a direct "
@@ -142,10 +124,9 @@ def export_list(request, paging: Query[PageIn]):
         "`status` is `done`. Only you can see and download it; it is deleted after some days."
     ),
 )
+@requires()  # which permission depends on the kind: `export_check` answers 403
 def export_create(request, payload: ExportIn):
     actor = request.auth
-    if not may_export(actor, payload.kind):
-        return Status(403, {"message": _("You may not export this list."), "fields": {}})
     filters = {k: v for k, v in plain(payload.filters.model_dump()).items() if v is not None}
     job = export_jobs.export_job_start(
         actor=actor, kind=payload.kind, filters=filters, fmt=payload.format.value
@@ -154,6 +135,7 @@ def export_create(request, payload: ExportIn):
 
 
 @router.get("/{job_id}", response={200: ExportJobOut, **ERRORS}, summary="An export's status")
+@requires()
 def export_detail(request, job_id: Id):
     return export_jobs.export_job_get(actor=request.auth, pk=job_id)
 
@@ -165,6 +147,7 @@ def export_detail(request, job_id: Id):
     description="404 while it runs, when it failed, or for anyone but its owner; 410 once the "
     "file is deleted after the retention period.",
 )
+@requires()
 def export_download(request, job_id: Id):
     job = export_jobs.export_job_get(actor=request.auth, pk=job_id)
     try:

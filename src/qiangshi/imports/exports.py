@@ -32,7 +32,7 @@ from django.utils.translation import pgettext
 from qiangshi.access.scoping import can
 from qiangshi.core import crypto
 from qiangshi.core.bulk import filter_in
-from qiangshi.core.errors import ApplicationError
+from qiangshi.core.errors import ApplicationError, Forbidden
 from qiangshi.core.services import ExportAccess, audit_record
 from qiangshi.core.xlsx import write_xlsx
 from qiangshi.engines import idcard
@@ -638,11 +638,6 @@ def export_row_count(
     raise ApplicationError(_("Unknown export kind."))
 
 
-def may_export(actor, kind: str) -> bool:
-    """Whether the actor's role may export `kind` (one of `KINDS`) at all."""
-    return kind in _SUBJECT and can(actor, _SUBJECT[kind], "export")
-
-
 def export_check(*, actor, kind: str, fmt: str) -> None:
     """Refuse an export the actor may not make, or of an unknown kind or layout."""
     if kind not in KINDS:
@@ -650,7 +645,7 @@ def export_check(*, actor, kind: str, fmt: str) -> None:
     if fmt not in ("template", "national", "list"):
         raise ApplicationError(_("Unknown export format."))
     if not can(actor, _SUBJECT[kind], "export"):
-        raise ApplicationError(_("You may not export this list."))
+        raise Forbidden(_("You may not export this list."))
     if fmt == "national" and kind != "teachers":
         raise ApplicationError(_("The national template holds teachers only."))
     if fmt == "list" and kind != "teachers":

@@ -58,7 +58,7 @@ from django.utils.translation import gettext_lazy
 from qiangshi.access.models import Role
 from qiangshi.access.scoping import can
 from qiangshi.core.background import enqueue, in_job_thread, memory_limit_bytes
-from qiangshi.core.errors import ApplicationError, Gone, NotFound, bilingual, translated
+from qiangshi.core.errors import ApplicationError, Forbidden, Gone, NotFound, bilingual, translated
 from qiangshi.core.services import audit_record
 from qiangshi.engines import tabular
 
@@ -92,9 +92,14 @@ def upload_too_large() -> ApplicationError:
     return error
 
 
+# Bulk import is for the roles that may register and change teachers; what else a kind of data
+# needs (creating schools, …) its import checks.
+IMPORT_PERMISSIONS = ("teacher.create", "teacher.change")
+
+
 def may_import(actor) -> bool:
     """Whether the actor's role may bulk-import (create and change teachers)."""
-    return can(actor, "teacher", "create") and can(actor, "teacher", "change")
+    return all(can(actor, *p.split(".")) for p in IMPORT_PERMISSIONS)
 
 
 # --- Services ------------------------------------------------------------------------------
@@ -119,7 +124,7 @@ def import_job_start(
     (teachers only); `school_code` then fills 学校代码 where the workbook has no school codes.
     """
     if not may_import(actor):
-        raise ApplicationError(_("You may not import teachers."))
+        raise Forbidden(_("You may not import teachers."))
     if kind not in ImportKind.values or columns_for(kind) is None:
         raise ApplicationError(
             _("Importing %(kind)s is not available yet.") % {"kind": kind}, fields={"kind": kind}
@@ -189,10 +194,10 @@ def import_job_commit(*, actor, job: ImportJob) -> ImportJob:
     """Import a checked file (in the background): only its uploader, only once."""
     if job.user_id != actor.pk:
         if getattr(actor, "role", None) == Role.ADMIN:
-            raise ApplicationError(_("Only the person who uploaded the file can confirm it."))
+            raise Forbidden(_("Only the person who uploaded the file can confirm it."))
         raise NotFound(_("Not found"))
     if not may_import(actor):
-        raise ApplicationError(_("You may not import teachers."))
+        raise Forbidden(_("You may not import teachers."))
     # Claim the job in one statement: a double click or a second tab cannot import twice.
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.VALIDATED).update(
         status=ImportStatus.RUNNING,
@@ -215,7 +220,7 @@ def import_job_retry(*, actor, job: ImportJob) -> ImportJob:
     if job.user_id != actor.pk:
         raise NotFound(_("Not found"))
     if not may_import(actor):
-        raise ApplicationError(_("You may not import teachers."))
+        raise Forbidden(_("You may not import teachers."))
     if job.status != ImportStatus.FAILED:
         raise ApplicationError(_("Only a failed import can be started again."))
     if not job.file:

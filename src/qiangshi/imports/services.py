@@ -37,7 +37,7 @@ from qiangshi.core.bulk import (
     insert_tuples,
     statistics_refreshed,
 )
-from qiangshi.core.errors import ApplicationError, bilingual, translated
+from qiangshi.core.errors import ApplicationError, Forbidden, bilingual, translated
 from qiangshi.core.models import AuditLog
 from qiangshi.core.services import audit_record
 from qiangshi.engines import cells, idcard, tabular
@@ -1188,7 +1188,7 @@ def _import_file(actor, kind, data, filename, dry_run, mapping, progress, job) -
         raise translated(gettext_lazy("Importing %(kind)s is not available yet."), {"kind": kind})
     spec = KINDS[kind]
     if not all(can(actor, subject, action) for subject, action in spec.permissions):
-        raise translated(gettext_lazy("You may not import this kind of data."))
+        raise translated(gettext_lazy("You may not import this kind of data."), error=Forbidden)
     result = ImportResult(kind=kind)
     progress("read", 0, 1)
     # The formula check reads the file's XML while calamine parses the sheet: both release

@@ -47,7 +47,14 @@ class Column:
 
     @property
     def title_en(self) -> str:
-        return next((n for n in self.names if n.isascii()), self.key)
+        """The column's English heading: its first English name ("title" → "Title"), or its key
+        in words ("national_id" → "National ID")."""
+        named = next((n for n in self.names if n.isascii()), self.key)
+        words = named.replace("_", " ").split()
+        if not words:
+            return self.key
+        text = " ".join(w.upper() if w in ("id", "pe") else w for w in words)
+        return text[0].upper() + text[1:]
 
 
 def choice_options(

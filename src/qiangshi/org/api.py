@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict
 
-from qiangshi.access.api import ERRORS, Id, Pagination, input_data, plain
+from qiangshi.access.api import ERRORS, Id, Pagination, input_data, plain, requires
 from qiangshi.access.scoping import can
 from qiangshi.core.errors import ApplicationError
 
@@ -39,13 +39,15 @@ class RegionFilters(Schema):
     parent: Id | None = None
 
 
-@regions_router.get("", response=list[RegionOut], summary="Regions in your area")
+@regions_router.get("", response={200: list[RegionOut], **ERRORS}, summary="Regions in your area")
 @paginate(Pagination)
+@requires("region.view")
 def region_list(request, filters: Query[RegionFilters]):
     return selectors.region_list(actor=request.auth, level=filters.level, parent=filters.parent)
 
 
 @regions_router.get("/{region_id}", response={200: RegionOut, **ERRORS}, summary="One region")
+@requires("region.view")
 def region_detail(request, region_id: Id):
     return selectors.region_get(actor=request.auth, pk=region_id)
 
@@ -80,6 +82,7 @@ class RegionPatch(Schema):
     response={201: RegionOut, **ERRORS},
     summary="Create a region (system administrator)",
 )
+@requires("region.create")
 def region_create(request, payload: RegionIn):
     data = plain(payload.model_dump())
     parent = None
@@ -100,6 +103,7 @@ def region_create(request, payload: RegionIn):
     response={200: RegionOut, **ERRORS},
     summary="Change a region's names and flags (system administrator; only the fields given)",
 )
+@requires("region.change")
 def region_update(request, region_id: Id, payload: RegionPatch):
     region = selectors.region_get(actor=request.auth, pk=region_id)
     services.region_update(actor=request.auth, region=region, data=input_data(payload))
@@ -217,18 +221,21 @@ def _school_detail(school) -> dict:
     return data
 
 
-@schools_router.get("", response=list[SchoolOut], summary="Schools in your area")
+@schools_router.get("", response={200: list[SchoolOut], **ERRORS}, summary="Schools in your area")
 @paginate(Pagination)
+@requires("school.view")
 def school_list(request, filters: Query[SchoolFilters]):
     return selectors.school_list(actor=request.auth, filters=plain(filters.model_dump()))
 
 
 @schools_router.get("/{school_id}", response={200: SchoolDetailOut, **ERRORS}, summary="One school")
+@requires("school.view")
 def school_detail(request, school_id: Id):
     return _school_detail(selectors.school_get(actor=request.auth, pk=school_id))
 
 
 @schools_router.post("", response={201: SchoolDetailOut, **ERRORS}, summary="Create a school")
+@requires("school.create")
 def school_create(request, payload: SchoolIn):
     school = services.school_create(
         actor=request.auth, data=input_data(payload, nullable=_NULLABLE)
@@ -241,6 +248,7 @@ def school_create(request, payload: SchoolIn):
     response={200: SchoolDetailOut, **ERRORS},
     summary="Change a school (only the fields given)",
 )
+@requires("school.change")
 def school_update(request, school_id: Id, payload: SchoolPatch):
     school = selectors.school_get(actor=request.auth, pk=school_id)
     school = services.school_update(

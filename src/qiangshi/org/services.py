@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from qiangshi.access.scoping import can, get_in_scope, scope
-from qiangshi.core.errors import ApplicationError
+from qiangshi.core.errors import ApplicationError, Forbidden
 from qiangshi.core.services import audit_record, diff, snapshot
 
 from .models import (
@@ -54,7 +54,7 @@ def region_create(
     is_off_island: bool = False,
 ) -> Region:
     if not can(actor, "region", "create"):
-        raise ApplicationError(_("You may not create regions."))
+        raise Forbidden(_("You may not create regions."))
     code = code.strip()
     errors = {}
     if not code.isdigit():
@@ -111,7 +111,7 @@ def region_update(*, actor, region: Region, data: dict[str, Any]) -> Region:
     are not changed here.
     """
     if not can(actor, "region", "change"):
-        raise ApplicationError(_("You may not change regions."))
+        raise Forbidden(_("You may not change regions."))
     region = get_in_scope(Region.objects.select_for_update(), actor, "change", pk=region.pk)
     before = snapshot(region, REGION_FIELDS)
     errors: dict[str, str] = {}
@@ -229,7 +229,7 @@ def _actor_region_path(actor) -> str:
 def school_create(*, actor, data: dict[str, Any]) -> School:
     """Create a school in a district inside the actor's area."""
     if not can(actor, "school", "create"):
-        raise ApplicationError(_("You may not create schools."))
+        raise Forbidden(_("You may not create schools."))
     cleaned = _clean_school_data(data, actor=actor, instance=None)
     school = School(**cleaned)
     school.save()

@@ -7,13 +7,11 @@ only for the admissions office (the bureau or district office of the intake's ar
 
 from typing import Any, Literal
 
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from qiangshi.access.api import ERRORS, Id
-from qiangshi.access.scoping import can
+from qiangshi.access.api import ERRORS, DictPage, Id, PageIn, page_of, requires
 from qiangshi.core.errors import NotFound
 from qiangshi.engines import lottery as engine
 from qiangshi.org.models import Region
@@ -22,11 +20,6 @@ from . import selectors, services
 
 router = Router(tags=["placement"])
 FILES = (*engine.INPUT_FILES, *engine.OUTPUT_FILES, engine.MANIFEST_FILE)
-
-
-def _require(actor, action: str = "view") -> None:
-    if not can(actor, "placement", action):
-        raise NotFound("Not found")
 
 
 def _intake_out(intake, summary: dict | None = None) -> dict[str, Any]:
@@ -77,10 +70,10 @@ def _draw_out(draw) -> dict[str, Any]:
     }
 
 
-@router.get("/intakes", response={200: list[dict[str, Any]], **ERRORS}, summary="Intakes")
-def intake_list(request):
-    _require(request.auth)
-    return [_intake_out(i) for i in selectors.intake_list(actor=request.auth)]
+@router.get("/intakes", response={200: DictPage, **ERRORS}, summary="Intakes")
+@requires("placement.view")
+def intake_list(request, paging: Query[PageIn]):
+    return page_of(selectors.intake_list(actor=request.auth), paging, _intake_out)
 
 
 class IntakeIn(Schema):
@@ -90,8 +83,8 @@ class IntakeIn(Schema):
 
 
 @router.post("/intakes", response={201: dict[str, Any], **ERRORS}, summary="Create an intake")
+@requires("placement.change")
 def intake_create(request, payload: IntakeIn):
-    _require(request.auth, "change")
     region = Region.objects.filter(code=payload.region).first()
     if region is None:
         raise NotFound("Not found")
@@ -106,8 +99,8 @@ def intake_create(request, payload: IntakeIn):
     response={200: dict[str, Any], **ERRORS},
     summary="An intake: zones, schools, places, reserved places and pupil counts",
 )
+@requires("placement.view")
 def intake_detail(request, intake_id: Id):
-    _require(request.auth)
     intake = selectors.intake_get(actor=request.auth, pk=intake_id)
     out = _intake_out(intake, selectors.intake_summary(intake))
     out["draws"] = [_draw_out(d) for d in selectors.draw_list(actor=request.auth, intake=intake)]
@@ -119,8 +112,8 @@ def intake_detail(request, intake_id: Id):
     response={200: dict[str, int], **ERRORS},
     summary="Replace the intake's zones, places and pupils by two files (all or nothing)",
 )
+@requires("placement.change")
 def intake_import(request, intake_id: Id, schools: File[UploadedFile], pupils: File[UploadedFile]):
-    _require(request.auth, "change")
     intake = selectors.intake_get(actor=request.auth, pk=intake_id)
     return services.intake_import(
         actor=request.auth,
@@ -143,8 +136,8 @@ class DrawIn(Schema):
     response={201: dict[str, Any], **ERRORS},
     summary="Run a draw (a rehearsal, or the ceremony once)",
 )
+@requires("placement.change")
 def draw_create(request, intake_id: Id, payload: DrawIn):
-    _require(request.auth, "change")
     intake = selectors.intake_get(actor=request.auth, pk=intake_id)
     draw = services.draw_run(
         actor=request.auth,
@@ -157,31 +150,25 @@ def draw_create(request, intake_id: Id, payload: DrawIn):
 
 
 @router.get("/draws/{draw_id}", response={200: dict[str, Any], **ERRORS}, summary="A draw")
+@requires("placement.view")
 def draw_detail(request, draw_id: Id):
-    _require(request.auth)
     draw = selectors.draw_get(actor=request.auth, pk=draw_id)
     out = _draw_out(draw)
     out["manifest"] = draw.manifest
     return out
 
 
-class ResultQuery(Schema):
-    page: int = Field(1, ge=1)
-    per_page: int = Field(100, ge=1, le=1000)
-
-
 @router.get(
     "/draws/{draw_id}/results",
-    response={200: dict[str, Any], **ERRORS},
+    response={200: DictPage, **ERRORS},
     summary="A draw's result rows by pupil code (names for the admissions office only)",
 )
-def draw_results(request, draw_id: Id, filters: Query[ResultQuery]):
-    _require(request.auth)
+@requires("placement.view")
+def draw_results(request, draw_id: Id, paging: Query[PageIn]):
     draw = selectors.draw_get(actor=request.auth, pk=draw_id)
-    page = Paginator(selectors.draw_results(draw=draw), filters.per_page).get_page(filters.page)
     names = selectors.identities(actor=request.auth, intake=draw.intake)
-    rows = []
-    for r in page:
+
+    def row_out(r) -> dict[str, Any]:
         row = {
             "pupil_code": r.pupil_code,
             "lottery_number": r.lottery_number,
@@ -191,8 +178,9 @@ def draw_results(request, draw_id: Id, filters: Query[ResultQuery]):
         if names:
             identity = names.get(r.pupil_code)
             row["name"] = identity.name if identity else ""
-        rows.append(row)
-    return {"count": page.paginator.count, "page": page.number, "results": rows}
+        return row
+
+    return page_of(selectors.draw_results(draw=draw), paging, row_out)
 
 
 @router.get(
@@ -200,8 +188,8 @@ def draw_results(request, draw_id: Id, filters: Query[ResultQuery]):
     response={200: None, **ERRORS},
     summary="One file of a draw, byte for byte (inputs, lists, result.csv, manifest.json)",
 )
+@requires("placement.view")
 def draw_file(request, draw_id: Id, name: str):
-    _require(request.auth)
     draw = selectors.draw_get(actor=request.auth, pk=draw_id)
     if name not in FILES:
         raise NotFound("Not found")
@@ -217,8 +205,8 @@ def draw_file(request, draw_id: Id, name: str):
     response={200: dict[str, Any], **ERRORS},
     summary="Publish the ceremony draw's results",
 )
+@requires("placement.change")
 def draw_publish(request, draw_id: Id):
-    _require(request.auth, "change")
     draw = selectors.draw_get(actor=request.auth, pk=draw_id)
     return _draw_out(services.draw_publish(actor=request.auth, draw=draw))
 
@@ -228,6 +216,7 @@ def draw_publish(request, draw_id: Id):
     response={200: dict[str, Any], **ERRORS},
     summary="The published placement of a pupil code",
 )
+@requires()
 def published_result(request, intake_id: Id, pupil_code: str):
     found = selectors.published_result(intake_id=intake_id, pupil_code=pupil_code)
     if found is None:

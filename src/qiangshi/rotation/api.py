@@ -7,21 +7,15 @@ that plan it and the bureau, a published plan also to its schools."""
 from datetime import date
 from typing import Any, Literal
 
-from django.core.paginator import Paginator
 from ninja import Field, Query, Router, Schema, Status
 
-from qiangshi.access.api import ERRORS, Id
-from qiangshi.access.scoping import can
+from qiangshi.access.api import ERRORS, DictPage, Id, PageIn, page_of, requires
+from qiangshi.access.models import Role
 from qiangshi.core.errors import NotFound
 
 from . import selectors, services
 
 router = Router(tags=["rotation"])
-
-
-def _require(actor, action: str = "view") -> None:
-    if not can(actor, "rotation", action):
-        raise NotFound("Not found")
 
 
 class EligibilityQuery(Schema):
@@ -35,8 +29,8 @@ class EligibilityQuery(Schema):
     response={200: dict[str, Any], **ERRORS},
     summary="Eligible teachers per school, exclusions by reason, and the year's quotas",
 )
+@requires("rotation.view")
 def eligibility(request, filters: Query[EligibilityQuery]):
-    _require(request.auth)
     region = selectors.region_for(request.auth, filters.region)
     rows, people, rules = selectors.eligibility_summary(region, filters.year, actor=request.auth)
     out: dict[str, Any] = {
@@ -128,28 +122,21 @@ class PlanListQuery(Schema):
     region: str | None = Field(None, max_length=12)
     year: int | None = Field(None, ge=2000, le=2100)
     status: str | None = Field(None, max_length=12)
-    page: int = Field(1, ge=1)
-    page_size: int = Field(50, ge=1, le=200)
 
 
-@router.get("/plans", response={200: dict[str, Any], **ERRORS}, summary="Plans in your area")
-def plan_list(request, filters: Query[PlanListQuery]):
-    _require(request.auth)
+@router.get("/plans", response={200: DictPage, **ERRORS}, summary="Plans in your area")
+@requires("rotation.view")
+def plan_list(request, filters: Query[PlanListQuery], paging: Query[PageIn]):
     qs = selectors.plan_list(request.auth, year=filters.year)
     if filters.region:
         qs = qs.filter(region__code=filters.region)
     if filters.status:
         qs = qs.filter(status=filters.status)
-    page = Paginator(qs, filters.page_size).get_page(filters.page)
-    return {
-        "count": page.paginator.count,
-        "page": page.number,
-        "page_size": filters.page_size,
-        "results": [plan_out(p, request.auth) for p in page],
-    }
+    return page_of(qs, paging, lambda p: plan_out(p, request.auth))
 
 
 @router.post("/plans", response={201: dict[str, Any], **ERRORS}, summary="Create (and solve)")
+@requires("rotation.create", "rotation.change")
 def plan_create(request, body: PlanIn):
     plan = services.plan_create(
         actor=request.auth,
@@ -174,73 +161,55 @@ def plan_create(request, body: PlanIn):
 
 
 @router.get("/plans/{plan_id}", response={200: dict[str, Any], **ERRORS}, summary="A plan")
+@requires("rotation.view")
 def plan_detail(request, plan_id: Id):
-    _require(request.auth)
     return plan_out(selectors.plan_get(request.auth, plan_id), request.auth)
 
 
-class MovesQuery(Schema):
-    page: int = Field(1, ge=1)
-    page_size: int = Field(100, ge=1, le=1000)
-
-
-@router.get(
-    "/plans/{plan_id}/moves", response={200: dict[str, Any], **ERRORS}, summary="A plan's moves"
-)
-def plan_moves(request, plan_id: Id, filters: Query[MovesQuery]):
-    _require(request.auth)
-    plan = selectors.plan_get(request.auth, plan_id)
-    moves = selectors.plan_moves_for(request.auth, plan)
-    page = Paginator(moves, filters.page_size).get_page(filters.page)
+def _move_out(m) -> dict[str, Any]:
     return {
-        "count": page.paginator.count,
-        "page": page.number,
-        "page_size": filters.page_size,
-        "results": [
-            {
-                "id": m.pk,
-                "teacher_id": m.teacher_id,
-                "teacher_name": m.teacher.name,
-                "from": m.origin.code,
-                "to": m.destination.code,
-                "subject": m.subject,
-                "is_backbone": m.is_backbone,
-                "is_principal": m.is_principal,
-                "stage_from": m.stage_from,
-                "stage_to": m.stage_to,
-                "form": m.form,
-                "term_years": m.term_years,
-                "return_date": m.return_date.isoformat() if m.return_date else None,
-                "distance_km": m.distance_km,
-                "reason": m.reason_shown,
-            }
-            for m in page
-        ],
+        "id": m.pk,
+        "teacher_id": m.teacher_id,
+        "teacher_name": m.teacher.name,
+        "from": m.origin.code,
+        "to": m.destination.code,
+        "subject": m.subject,
+        "is_backbone": m.is_backbone,
+        "is_principal": m.is_principal,
+        "stage_from": m.stage_from,
+        "stage_to": m.stage_to,
+        "form": m.form,
+        "term_years": m.term_years,
+        "return_date": m.return_date.isoformat() if m.return_date else None,
+        "distance_km": m.distance_km,
+        "reason": m.reason_shown,
     }
+
+
+@router.get("/plans/{plan_id}/moves", response={200: DictPage, **ERRORS}, summary="A plan's moves")
+@requires("rotation.view")
+def plan_moves(request, plan_id: Id, paging: Query[PageIn]):
+    plan = selectors.plan_get(request.auth, plan_id)
+    return page_of(selectors.plan_moves_for(request.auth, plan), paging, _move_out)
 
 
 @router.get(
     "/plans/{plan_id}/notice",
-    response={200: dict[str, Any], **ERRORS},
+    response={200: DictPage, **ERRORS},
     summary="A plan's public notice (name, from, to) while it is on",
+    description="The notice's first and last day are the plan's `notice_start` and `notice_end`.",
 )
-def plan_notice(request, plan_id: Id, filters: Query[MovesQuery]):
-    _require(request.auth)
+@requires("rotation.view")
+def plan_notice(request, plan_id: Id, paging: Query[PageIn]):
     plan = selectors.plan_get(request.auth, plan_id)
     notice = selectors.plan_notice(request.auth, plan)
     if notice is None:
         raise NotFound("Not found")
-    page = Paginator(notice, filters.page_size).get_page(filters.page)
-    return {
-        "count": page.paginator.count,
-        "page": page.number,
-        "page_size": filters.page_size,
-        "notice_start": plan.notice_start.isoformat(),
-        "notice_end": plan.notice_end.isoformat(),
-        "results": [
-            {"name": m.teacher.name, "from": m.origin.name, "to": m.destination.name} for m in page
-        ],
-    }
+    return page_of(
+        notice,
+        paging,
+        lambda m: {"name": m.teacher.name, "from": m.origin.name, "to": m.destination.name},
+    )
 
 
 class NoticeIn(Schema):
@@ -249,6 +218,7 @@ class NoticeIn(Schema):
 
 
 @router.post("/plans/{plan_id}/notice", response={200: dict[str, Any], **ERRORS})
+@requires("rotation.review")
 def plan_set_notice(request, plan_id: Id, body: NoticeIn):
     plan = selectors.plan_get(request.auth, plan_id)
     plan = services.plan_set_notice(actor=request.auth, plan=plan, start=body.start, end=body.end)
@@ -260,6 +230,7 @@ class BudgetIn(Schema):
 
 
 @router.post("/plans/{plan_id}/budget", response={200: dict[str, Any], **ERRORS})
+@requires("rotation.change")
 def plan_budget(request, plan_id: Id, body: BudgetIn):
     plan = selectors.plan_get(request.auth, plan_id)
     plan = services.plan_choose_budget(actor=request.auth, plan=plan, option=body.option)
@@ -272,6 +243,7 @@ class FormIn(Schema):
 
 
 @router.post("/plans/{plan_id}/moves/{move_id}/form", response={200: dict[str, Any], **ERRORS})
+@requires("rotation.change")
 def move_form(request, plan_id: Id, move_id: Id, body: FormIn):
     plan = selectors.plan_get(request.auth, plan_id)
     move = services.move_set_form(
@@ -285,6 +257,7 @@ class SolveIn(Schema):
 
 
 @router.post("/plans/{plan_id}/solve", response={202: dict[str, Any], **ERRORS})
+@requires("rotation.change")
 def plan_solve(request, plan_id: Id, body: SolveIn):
     plan = selectors.plan_get(request.auth, plan_id)
     plan = services.plan_solve(actor=request.auth, plan=plan, method=body.method)
@@ -299,6 +272,7 @@ class DecisionIn(Schema):
 
 
 @router.post("/plans/{plan_id}/decisions", response={201: dict[str, Any], **ERRORS})
+@requires("rotation.change")
 def decision_add(request, plan_id: Id, body: DecisionIn):
     plan = selectors.plan_get(request.auth, plan_id)
     d = services.decision_add(
@@ -314,6 +288,7 @@ def decision_add(request, plan_id: Id, body: DecisionIn):
 
 
 @router.delete("/plans/{plan_id}/decisions/{decision_id}", response={204: None, **ERRORS})
+@requires("rotation.change")
 def decision_remove(request, plan_id: Id, decision_id: Id):
     plan = selectors.plan_get(request.auth, plan_id)
     services.decision_remove(actor=request.auth, plan=plan, decision_pk=decision_id)
@@ -326,12 +301,14 @@ class ReviewIn(Schema):
 
 
 @router.post("/plans/{plan_id}/submit", response={200: dict[str, Any], **ERRORS})
+@requires("rotation.change")
 def plan_submit(request, plan_id: Id):
     plan = selectors.plan_get(request.auth, plan_id)
     return plan_out(services.plan_submit(actor=request.auth, plan=plan), request.auth)
 
 
 @router.post("/plans/{plan_id}/review", response={200: dict[str, Any], **ERRORS})
+@requires("rotation.review")
 def plan_review(request, plan_id: Id, body: ReviewIn):
     plan = selectors.plan_get(request.auth, plan_id)
     plan = services.plan_review(
@@ -341,12 +318,14 @@ def plan_review(request, plan_id: Id, body: ReviewIn):
 
 
 @router.post("/plans/{plan_id}/publish", response={200: dict[str, Any], **ERRORS})
+@requires("rotation.review")
 def plan_publish(request, plan_id: Id):
     plan = selectors.plan_get(request.auth, plan_id)
     return plan_out(services.plan_publish(actor=request.auth, plan=plan), request.auth)
 
 
 @router.post("/plans/{plan_id}/apply", response={200: dict[str, Any], **ERRORS})
+@requires("rotation.review")
 def plan_apply(request, plan_id: Id):
     plan = selectors.plan_get(request.auth, plan_id)
     applied = services.plan_apply(actor=request.auth, plan=plan)
@@ -354,19 +333,21 @@ def plan_apply(request, plan_id: Id):
     return {**plan_out(plan, request.auth), "applied": applied}
 
 
-@router.get("/mine", response={200: list[dict[str, Any]], **ERRORS}, summary="My own moves")
-def my_moves(request):
-    return [
-        {
+@router.get("/mine", response={200: DictPage, **ERRORS}, summary="My own moves")
+@requires()
+def my_moves(request, paging: Query[PageIn]):
+    return page_of(
+        selectors.my_moves(request.auth),
+        paging,
+        lambda m: {
             "plan_id": m.plan_id,
             "year": m.plan.year,
             "from": m.origin.name,
             "to": m.destination.name,
             "effective_date": m.plan.effective_date.isoformat(),
             "status": m.plan.status,
-        }
-        for m in selectors.my_moves(request.auth)
-    ]
+        },
+    )
 
 
 class PreferenceIn(Schema):
@@ -377,6 +358,7 @@ class PreferenceIn(Schema):
 @router.put(
     "/preferences", response={200: dict[str, Any], **ERRORS}, summary="My preferred schools"
 )
+@requires(roles={Role.TEACHER})
 def my_preferences(request, body: PreferenceIn):
     pref = services.preference_set(actor=request.auth, year=body.year, school_pks=body.school_ids)
     return {"year": pref.year, "school_ids": pref.schools}

@@ -116,8 +116,8 @@ class RotationPlan(models.Model):
 
 
 class MoveForm(models.TextChoices):
-    TRANSFER = "transfer", _("Transfer (调动)")
-    TERM = "term", _("Term with the post kept at home (支教/走教)")
+    TRANSFER = "transfer", _("Transfer")
+    TERM = "term", _("Term with the post kept at home")
 
 
 class RotationMove(models.Model):

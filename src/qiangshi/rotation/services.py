@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from qiangshi.access.models import Role
 from qiangshi.access.scoping import can, get_in_scope
 from qiangshi.core.background import enqueue
-from qiangshi.core.errors import ApplicationError
+from qiangshi.core.errors import ApplicationError, Forbidden
 from qiangshi.core.services import audit_record, audit_records
 from qiangshi.engines import rotation as engine
 from qiangshi.org.models import Region, RegionLevel, School
@@ -55,7 +55,7 @@ from .selectors import default_effective_date, plan_input, region_for, rules_of
 
 def _require(actor, action: str) -> None:
     if not can(actor, "rotation", action):
-        raise ApplicationError(_("You may not do this."))
+        raise Forbidden(_("You may not do this."))
 
 
 def in_planning_area(actor, plan: RotationPlan) -> bool:
@@ -71,7 +71,7 @@ def _editable(actor, plan: RotationPlan) -> RotationPlan:
     _require(actor, "change")
     plan = get_in_scope(RotationPlan.objects.select_related("region"), actor, "change", pk=plan.pk)
     if not in_planning_area(actor, plan):
-        raise ApplicationError(_("This plan belongs to a larger region; you may only view it."))
+        raise Forbidden(_("This plan belongs to a larger region; you may only view it."))
     if not plan.is_editable:
         raise ApplicationError(
             _("Only a draft or returned plan can be changed (this one is %(status)s).")
@@ -632,7 +632,7 @@ def _reviewable(actor, plan: RotationPlan) -> RotationPlan:
     _require(actor, "review")
     plan = get_in_scope(RotationPlan.objects.select_related("region"), actor, "view", pk=plan.pk)
     if not in_planning_area(actor, plan):
-        raise ApplicationError(_("You may not do this."))
+        raise Forbidden(_("You may not do this."))
     return plan
 
 
@@ -951,7 +951,7 @@ def preference_set(*, actor, year: int, school_pks: list) -> RotationPreference:
 
     teacher = getattr(actor, "teacher_profile", None)
     if actor.role != Role.TEACHER or teacher is None:
-        raise ApplicationError(_("Only a teacher can state their own preferences."))
+        raise Forbidden(_("Only a teacher can state their own preferences."))
     year = int(year)
     if year < current_school_year():
         raise ApplicationError(_("The school year has passed."), fields={"year": str(year)})

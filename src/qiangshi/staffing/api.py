@@ -1,8 +1,9 @@
 """HTTP API for staffing and forward planning: a district's quotas and staff on roll, its
 forecast of teacher demand, supply and gap, and the re-allocation of its quota pool (县管校聘).
 
-The district must be wholly within the caller's scope for aggregates (404 otherwise, like a
-missing one); moves need the right to change every school of the district."""
+Every operation needs the role's right to aggregates (403 otherwise); the district must be
+wholly within the caller's scope (404 otherwise, like a missing one); moves need the right to
+change every school of the district."""
 
 from dataclasses import replace
 from typing import Any
@@ -10,9 +11,8 @@ from typing import Any
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
-from qiangshi.access.api import ERRORS, Id
-from qiangshi.access.scoping import can
-from qiangshi.core.errors import NotFound, bilingual
+from qiangshi.access.api import ERRORS, Id, requires
+from qiangshi.core.errors import bilingual
 from qiangshi.org import selectors as org_selectors
 
 from . import selectors, services
@@ -22,8 +22,6 @@ router = Router(tags=["staffing"])
 
 
 def _district(actor, district_id: int):
-    if not can(actor, "school", "aggregate"):
-        raise NotFound("Not found")
     return org_selectors.district_covered(actor, district_id)
 
 
@@ -42,6 +40,7 @@ class ForecastQuery(YearQuery):
     response={200: dict[str, Any], **ERRORS},
     summary="A district's quotas, staff on roll, positions, totals and allocations",
 )
+@requires("school.aggregate")
 def district_staffing(request, district_id: Id, filters: Query[YearQuery]):
     region = _district(request.auth, district_id)
     year = filters.year or selectors.default_year(region)
@@ -54,6 +53,7 @@ def district_staffing(request, district_id: Id, filters: Query[YearQuery]):
     response={200: dict[str, Any], **ERRORS},
     summary="A district's teacher demand, supply and gap per future year, stage and subject",
 )
+@requires("school.aggregate")
 def district_forecast(request, district_id: Id, filters: Query[ForecastQuery]):
     region = _district(request.auth, district_id)
     year = filters.year or selectors.default_year(region)
@@ -86,6 +86,7 @@ class ScenarioQuery(ForecastQuery):
     response={200: dict[str, Any], **ERRORS},
     summary="A district's forecast under changed parameters, beside the baseline",
 )
+@requires("school.aggregate")
 def district_scenario(request, district_id: Id, filters: Query[ScenarioQuery]):
     region = _district(request.auth, district_id)
     year = filters.year or selectors.default_year(region)
@@ -115,6 +116,7 @@ def district_scenario(request, district_id: Id, filters: Query[ScenarioQuery]):
     response={200: dict[str, Any], **ERRORS},
     summary="A district's title posts (allowed vs used by band) and promotions possible",
 )
+@requires("school.aggregate")
 def district_posts(request, district_id: Id, filters: Query[YearQuery]):
     region = _district(request.auth, district_id)
     year = filters.year or selectors.default_year(region)
@@ -126,9 +128,8 @@ def district_posts(request, district_id: Id, filters: Query[YearQuery]):
     response={200: dict[str, Any], **ERRORS},
     summary="A school's title posts (allowed vs used by band) and promotions possible",
 )
+@requires("school.aggregate")
 def school_posts(request, school_id: Id, filters: Query[YearQuery]):
-    if not can(request.auth, "school", "aggregate"):
-        raise NotFound("Not found")
     school = selectors.school_for(request.auth, school_id)
     if school.ownership == "private":
         raise bilingual(
@@ -189,6 +190,7 @@ def schools_sorted(schools: dict[int, dict]):
     response={200: dict[str, Any], **ERRORS},
     summary="Move quota between the district's schools and its reserve (all or nothing)",
 )
+@requires("school.aggregate", "school.change")
 def district_moves(request, district_id: Id, payload: MovesIn):
     region = _district(request.auth, district_id)
     pool = services.quota_allocate(

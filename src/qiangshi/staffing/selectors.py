@@ -40,6 +40,7 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.query import QuerySet
+from django.utils.translation import gettext_lazy
 
 from qiangshi.access.scoping import scope
 from qiangshi.core.errors import ApplicationError, InvalidInput, NotFound, bilingual
@@ -122,6 +123,12 @@ def _district_schools(region: Region, actor, stages=None, ownership=None) -> Que
 
 # --- quotas and staff on roll ---------------------------------------------------------------
 
+# The engine's codes for the adjustments a school's quota received (POLICY §1).
+QUOTA_ADJUSTMENTS = {
+    "small_school": gettext_lazy("small school: at least the minimum for its classes"),
+    "boarding": gettext_lazy("boarding school: extra staff for boarding"),
+}
+
 
 @dataclass(frozen=True)
 class SchoolStaffing:
@@ -142,6 +149,11 @@ class SchoolStaffing:
     position: StaffPosition
     missing: tuple[str, ...] = ()  # ("enrollment",) when no enrollment up to the year
     allocated: int | None = None  # the district's allocation (None: no allocation for the year)
+
+    @property
+    def adjustment_labels(self) -> list[str]:
+        """The quota's adjustments in the reader's language ("small school", "boarding")."""
+        return [str(QUOTA_ADJUSTMENTS.get(a, a)) for a in self.quota.adjustments]
 
     @property
     def net(self) -> int:

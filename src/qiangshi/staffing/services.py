@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from qiangshi.access.scoping import can, get_in_scope, scope
-from qiangshi.core.errors import ApplicationError
+from qiangshi.core.errors import ApplicationError, Forbidden
 from qiangshi.core.services import audit_record
 from qiangshi.engines.staffing import Move, ReallocationError, reallocate
 from qiangshi.org.models import Region, RegionLevel, School
@@ -58,7 +58,7 @@ def _moves(moves: Iterable[Mapping[str, Any] | Move]) -> list[Move]:
 
 def _district_to_change(actor, district) -> Region:
     """The district if it is in the actor's scope (NotFound otherwise) and the actor may change
-    every one of its active schools (ApplicationError otherwise)."""
+    every one of its active schools (Forbidden otherwise)."""
     region = get_in_scope(
         Region.objects.filter(level=RegionLevel.DISTRICT),
         actor,
@@ -67,7 +67,7 @@ def _district_to_change(actor, district) -> Region:
     )
     active = School.objects.filter(district=region, is_active=True)
     if scope(active, actor, "change").count() != active.count():
-        raise ApplicationError(_("Only the district's office may re-allocate its quota."))
+        raise Forbidden(_("Only the district's office may re-allocate its quota."))
     return region
 
 
@@ -93,7 +93,7 @@ def quota_allocate(*, actor, district: Region, year: int, moves) -> dict[str, An
     nothing changed, for a refused move; NotFound for a district outside the scope.
     """
     if not can(actor, "school", "change"):
-        raise ApplicationError(_("You may not re-allocate quota."))
+        raise Forbidden(_("You may not re-allocate quota."))
     region = _district_to_change(actor, district)
     moves = list(moves or [])
     if not moves:

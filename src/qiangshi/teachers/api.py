@@ -27,6 +27,7 @@ from qiangshi.access.api import (
     expected_version,
     input_data,
     plain,
+    requires,
 )
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.services import snapshot
@@ -488,8 +489,9 @@ def _record_doc(intro: str = "Add one record to a history group.") -> str:
 # --- Endpoints --------------------------------------------------------------------------------
 
 
-@router.get("", response=list[TeacherListOut], summary="Teachers in your area")
+@router.get("", response={200: list[TeacherListOut], **ERRORS}, summary="Teachers in your area")
 @paginate(Pagination)
+@requires("teacher.view")
 def teacher_list(request, filters: Query[TeacherFilters]):
     """A search by national ID number (`q` with six or more digits) is refused here, so that no
     ID travels in a URL or a server log: use `POST /api/teachers/search`."""
@@ -507,6 +509,7 @@ def teacher_list(request, filters: Query[TeacherFilters]):
     summary="Teachers in your area, filters in the body",
 )
 @paginate(Pagination)
+@requires("teacher.view")
 def teacher_search(request, filters: TeacherFilters):
     """The list's filters as a JSON body, for searches by national ID number (`?page=` and
     `?page_size=` stay in the query)."""
@@ -514,6 +517,7 @@ def teacher_search(request, filters: TeacherFilters):
 
 
 @router.get("/{teacher_id}", response={200: TeacherDetailOut, **ERRORS}, summary="One teacher")
+@requires("teacher.view")
 def teacher_detail(request, response: HttpResponse, teacher_id: Id):
     teacher = selectors.teacher_get(actor=request.auth, pk=teacher_id)
     response["ETag"] = etag(teacher.version)
@@ -521,6 +525,7 @@ def teacher_detail(request, response: HttpResponse, teacher_id: Id):
 
 
 @router.post("", response={201: TeacherDetailOut, **ERRORS}, summary="Register a teacher")
+@requires("teacher.create")
 def teacher_create(request, payload: TeacherIn):
     data = input_data(payload, nullable=_RECORD_NULLABLE | {"employment"})
     employment = data.pop("employment", None)
@@ -538,6 +543,7 @@ def teacher_create(request, payload: TeacherIn):
         "both values of each such field and nothing is written."
     ),
 )
+@requires("teacher.change")
 def teacher_update(request, response: HttpResponse, teacher_id: Id, payload: TeacherPatch):
     teacher = selectors.teacher_get(actor=request.auth, pk=teacher_id)
     data = input_data(payload, nullable=frozenset({"work_start_date"}))
@@ -554,6 +560,7 @@ def teacher_update(request, response: HttpResponse, teacher_id: Id, payload: Tea
     response={200: RevealOut, **ERRORS},
     summary="Show a national ID number or phone in full (recorded in the access log)",
 )
+@requires("teacher.view_sensitive")
 def teacher_reveal(request, teacher_id: Id, payload: RevealIn):
     teacher = selectors.teacher_get(actor=request.auth, pk=teacher_id)
     value = services.teacher_reveal(
@@ -568,6 +575,7 @@ def teacher_reveal(request, teacher_id: Id, payload: RevealIn):
     summary="Add a history record",
     description=_record_doc(),
 )
+@requires("teacher.change")
 def teacher_record_add(request, teacher_id: Id, kind: RecordKind, payload: Body[dict[str, Any]]):
     teacher = selectors.teacher_get(actor=request.auth, pk=teacher_id)
     try:
@@ -605,6 +613,7 @@ def _record_get(teacher, kind: str, record_id: int):
         "409 with both values when it was corrected since."
     ),
 )
+@requires("teacher.change")
 def teacher_record_update(
     request,
     response: HttpResponse,
@@ -636,6 +645,7 @@ def teacher_record_update(
     response={204: None, **ERRORS},
     summary="Remove a history record entered by mistake (the audit log keeps what it held)",
 )
+@requires("teacher.change")
 def teacher_record_delete(request, teacher_id: Id, kind: RecordKind, record_id: Id):
     teacher = selectors.teacher_get(actor=request.auth, pk=teacher_id, action="change")
     record = _record_get(teacher, kind, record_id)
@@ -652,6 +662,7 @@ def teacher_record_delete(request, teacher_id: Id, kind: RecordKind, record_id: 
         "The new school must be within your area."
     ),
 )
+@requires("teacher.change")
 def teacher_employment_change(request, teacher_id: Id, payload: EmploymentIn):
     teacher = selectors.teacher_get(actor=request.auth, pk=teacher_id, action="change")
     data = input_data(payload, nullable=frozenset({"post_grade", "start_date"}))
@@ -672,6 +683,7 @@ def teacher_employment_change(request, teacher_id: Id, payload: EmploymentIn):
     response={200: EmploymentOut, **ERRORS},
     summary="End the current employment (retirement, leaving the region)",
 )
+@requires("teacher.change")
 def teacher_employment_end(request, teacher_id: Id, payload: EmploymentEndIn):
     teacher = selectors.teacher_get(actor=request.auth, pk=teacher_id, action="change")
     job = services.employment_end(

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from qiangshi.access.scoping import can, get_in_scope, scope
 from qiangshi.core import crypto
-from qiangshi.core.errors import ApplicationError, EditConflict
+from qiangshi.core.errors import ApplicationError, EditConflict, Forbidden
 from qiangshi.core.services import access_record, audit_record, diff, snapshot
 from qiangshi.engines import idcard
 from qiangshi.org.models import School
@@ -269,7 +269,7 @@ def _teacher_create(
     *, actor, data: dict[str, Any], employment: dict[str, Any] | None = None
 ) -> Teacher:
     if not can(actor, "teacher", "create"):
-        raise ApplicationError(_("You may not register teachers."))
+        raise Forbidden(_("You may not register teachers."))
     data = dict(data)
     national_id = str(data.pop("national_id", "") or "")
     phone = str(data.pop("phone", "") or "")
@@ -302,7 +302,7 @@ def _teacher_create(
         if school is None:
             errors["school"] = _("Choose a school within your area.")
         job = Employment(school=school) if school else Employment()
-        employment.setdefault("start_date", date.today())
+        # A start date not given stays empty (the record counts as incomplete): never today's.
         job_errors = _assign(job, employment, EMPLOYMENT_FIELDS[1:])
         job_errors.pop("teacher", None)
         if school is None:
@@ -716,7 +716,7 @@ def change_request_submit(
     """A teacher proposes a change to their own record, with evidence."""
     teacher = getattr(actor, "teacher_profile", None)
     if not can(actor, "changerequest", "create") or teacher is None:
-        raise ApplicationError(_("Only a teacher may propose changes to their own record."))
+        raise Forbidden(_("Only a teacher may propose changes to their own record."))
     if kind not in ChangeRequestKind.values:
         raise ApplicationError(_("Unknown kind of change."), fields={"kind": _("Unknown kind.")})
     payload = {k: v for k, v in payload.items() if v not in (None, "")}
@@ -844,7 +844,7 @@ def change_request_withdraw(*, actor, request: ChangeRequest) -> ChangeRequest:
     """The teacher takes back a pending proposal."""
     request = _pending(actor, request, "view")
     if request.submitted_by_id != actor.pk:
-        raise ApplicationError(_("Only the teacher who proposed it may withdraw it."))
+        raise Forbidden(_("Only the teacher who proposed it may withdraw it."))
     request.status = ChangeRequestStatus.WITHDRAWN
     request.save()
     audit_record(

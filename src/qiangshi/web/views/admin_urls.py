@@ -41,6 +41,9 @@ urlpatterns = [
     path("audit/", audit.audit_log, name="audit_log"),
     path("audit/export/", audit.audit_export, name="audit_export"),
     path("audit/access/", audit.access_log, name="access_log"),
+    path(
+        "audit/record/<str:object_type>/<str:object_id>/", audit.audit_record, name="audit_record"
+    ),
     path("audit/access/export/", audit.access_export, name="access_export"),
     path("account/tokens/", tokens.api_tokens, name="api_tokens"),
     path("account/tokens/<int:pk>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),

@@ -157,12 +157,15 @@ def import_list(request):
 
 def _detail_context(request, job: ImportJob, mapping_form=None) -> dict:
     problems = selectors.job_problems(job)
+    columns = {c.key: c for c in selectors.columns_for(job.kind) or []}
+    english = (translation.get_language() or "").startswith("en")
+    if english:  # a column is recorded by its Chinese heading: name it in English here
+        titles = {c.title_zh: c.title_en for c in columns.values()}
+        problems = [{**p, "column": titles.get(p["column"], p["column"])} for p in problems]
     page = paginate(request, problems, per_page=PROBLEMS_PER_PAGE)
     finished = selectors.job_finished(job)
     checked = job.status in (ImportStatus.VALIDATED, ImportStatus.REJECTED)
     is_owner = job.user_id == request.user.pk
-    columns = {c.key: c for c in selectors.columns_for(job.kind) or []}
-    english = (translation.get_language() or "").startswith("en")
     missing = [
         (columns[k].title_en if english else columns[k].title_zh)
         for k in (job.header_info or {}).get("missing", [])

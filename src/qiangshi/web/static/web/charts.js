@@ -37,11 +37,19 @@ function qsData(id) {
     });
   }
   function pie(id, series) {
+    // The legend names every slice with its count (a long name wraps, none is cut); the ring
+    // labels only slices large enough to carry one, so small slices never pile up their labels.
+    const counts = Object.fromEntries(series.map(s => [s.name, s.value]));
     make(id, {
       tooltip: {trigger: "item", formatter: "{b}: {c} ({d}%)"},
-      legend: {type: "scroll", orient: "vertical", right: 4, top: "middle"},
-      series: [{type: "pie", radius: ["45%", "72%"], center: ["38%", "50%"], data: series,
-                label: {formatter: "{d}%"}, itemStyle: {borderColor: "#fff", borderWidth: 2}}],
+      legend: {type: "scroll", orient: "vertical", right: 4, top: "middle", width: "42%",
+               formatter: name => `${name}  ${(counts[name] ?? 0).toLocaleString()}`,
+               textStyle: {width: 150, overflow: "break"}},
+      series: [{type: "pie", radius: ["45%", "72%"], center: ["30%", "50%"], data: series,
+                avoidLabelOverlap: true, minShowLabelAngle: 10,
+                label: {position: "inside", formatter: o => (o.percent >= 5 ? `${Math.round(o.percent)}%` : ""),
+                        color: "#fff", fontWeight: "bold"},
+                labelLine: {show: false}, itemStyle: {borderColor: "#fff", borderWidth: 2}}],
     });
   }
   pie("chart-stage", data.stage);

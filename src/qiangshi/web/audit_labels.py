@@ -1,0 +1,261 @@
+"""The audit and access logs in the reader's language.
+
+An audit row stores codes (`rotation.submitted`, `teachers.teacher`, `{"status": [...]}`) so that
+it stays the same whatever language wrote it; these functions turn them into words for the page
+and the export. A code with no label here is shown as it is, and the page-language test names it.
+"""
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+
+SUBJECTS = {
+    "teacher": pgettext_lazy("audit subject", "Teacher"),
+    "school": pgettext_lazy("audit subject", "School"),
+    "region": pgettext_lazy("audit subject", "Region"),
+    "rotation": pgettext_lazy("audit subject", "Rotation plan"),
+    "change_request": pgettext_lazy("audit subject", "Change request"),
+    "import": pgettext_lazy("audit subject", "Import"),
+    "placement": pgettext_lazy("audit subject", "Placement lottery"),
+    "staffing": pgettext_lazy("audit subject", "Staffing"),
+    "auth": pgettext_lazy("audit subject", "Sign-in"),
+    "user": pgettext_lazy("audit subject", "User"),
+    "api_token": pgettext_lazy("audit subject", "API token"),
+    "demo_region": pgettext_lazy("audit subject", "Demo region"),
+    "employment": pgettext_lazy("audit subject", "Employment"),
+    "ethics": pgettext_lazy("audit subject", "Ethics"),
+}
+
+VERBS = {
+    "create": pgettext_lazy("audit action", "created"),
+    "update": pgettext_lazy("audit action", "changed"),
+    "change": pgettext_lazy("audit action", "changed"),
+    "delete": pgettext_lazy("audit action", "deleted"),
+    "export": pgettext_lazy("audit action", "exported"),
+    "view": pgettext_lazy("audit action", "viewed"),
+    "aggregate": pgettext_lazy("audit action", "figures viewed"),
+    "approve": pgettext_lazy("audit action", "approved"),
+    "return": pgettext_lazy("audit action", "returned"),
+    "submit": pgettext_lazy("audit action", "submitted"),
+    "withdraw": pgettext_lazy("audit action", "withdrawn"),
+    "commit": pgettext_lazy("audit action", "imported"),
+    "fail": pgettext_lazy("audit action", "failed"),
+    "build": pgettext_lazy("audit action", "built"),
+    "rotate": pgettext_lazy("audit action", "moved by rotation"),
+    "sanction": pgettext_lazy("audit action", "sanction recorded"),
+    "login": pgettext_lazy("audit action", "signed in"),
+    "logout": pgettext_lazy("audit action", "signed out"),
+    "login_failed": pgettext_lazy("audit action", "failed sign-in"),
+    "lockout": pgettext_lazy("audit action", "locked out"),
+    "otp_failed": pgettext_lazy("audit action", "wrong one-time code"),
+    "password_change": pgettext_lazy("audit action", "password changed"),
+    "password_reset": pgettext_lazy("audit action", "password reset"),
+    "totp_enrol": pgettext_lazy("audit action", "two-step sign-in turned on"),
+    "totp_remove": pgettext_lazy("audit action", "two-step sign-in turned off"),
+    "unlock": pgettext_lazy("audit action", "unlocked"),
+    "revoke": pgettext_lazy("audit action", "revoked"),
+    "budget": pgettext_lazy("audit action", "number of moves chosen"),
+    "decision": pgettext_lazy("audit action", "decision recorded"),
+    "decision_remove": pgettext_lazy("audit action", "decision removed"),
+    "exempt": pgettext_lazy("audit action", "exemption recorded"),
+    "exempt_remove": pgettext_lazy("audit action", "exemption removed"),
+    "form": pgettext_lazy("audit action", "form of a move set"),
+    "notice": pgettext_lazy("audit action", "public notice set"),
+    "preference": pgettext_lazy("audit action", "preference recorded"),
+    "solve": pgettext_lazy("audit action", "plan computed"),
+    "solve_stopped": pgettext_lazy("audit action", "computation stopped"),
+    "draft": pgettext_lazy("audit action", "back to draft"),
+    "submitted": pgettext_lazy("audit action", "submitted for review"),
+    "returned": pgettext_lazy("audit action", "returned for changes"),
+    "approved": pgettext_lazy("audit action", "approved"),
+    "published": pgettext_lazy("audit action", "published"),
+    "effective": pgettext_lazy("audit action", "put into effect"),
+    "draw_rehearsal": pgettext_lazy("audit action", "rehearsal draw"),
+    "draw_ceremony": pgettext_lazy("audit action", "official draw"),
+    "draw_publish": pgettext_lazy("audit action", "results published"),
+    "intake_create": pgettext_lazy("audit action", "intake created"),
+    "enrollment_set": pgettext_lazy("audit action", "enrolment entered"),
+    "quota_allocate": pgettext_lazy("audit action", "quotas allocated"),
+    "employment_change": pgettext_lazy("audit action", "post changed"),
+    "employment_end": pgettext_lazy("audit action", "employment ended"),
+    "photo_set": pgettext_lazy("audit action", "photo changed"),
+    "registration_query": pgettext_lazy("audit action", "registration query raised"),
+    "registration_query_close": pgettext_lazy("audit action", "registration query closed"),
+    "import_create": pgettext_lazy("audit action", "created by import"),
+    "import_update": pgettext_lazy("audit action", "changed by import"),
+    "facility_import": pgettext_lazy("audit action", "facilities imported"),
+    "births_import": pgettext_lazy("audit action", "births imported"),
+    "view_sensitive": pgettext_lazy("audit action", "sensitive data viewed"),
+}
+
+RECORD_VERBS = {
+    "add": pgettext_lazy("audit action", "added"),
+    "update": pgettext_lazy("audit action", "changed"),
+    "delete": pgettext_lazy("audit action", "deleted"),
+    "import_update": pgettext_lazy("audit action", "changed by import"),
+    "import": pgettext_lazy("audit action", "imported"),
+}
+
+# Record kinds of a teacher's history, for actions such as `teacher.title_add` and changes such as
+# `title.rank`: the model whose field names and choices label them.
+RECORD_MODELS = {
+    "employment": "teachers.employment",
+    "education": "teachers.educationrecord",
+    "work": "teachers.workexperience",
+    "work_experience": "teachers.workexperience",
+    "certificate": "teachers.certificate",
+    "title": "teachers.titlerecord",
+    "recognition": "teachers.recognition",
+    "appraisal": "teachers.appraisal",
+    "load": "teachers.teachingload",
+    "teaching_load": "teachers.teachingload",
+    "secondment": "teachers.secondment",
+}
+
+# Keys of `changes` that are not fields of the object's model.
+EXTRA_FIELDS = {
+    "national_id": gettext_lazy("national ID number"),
+    "phone": gettext_lazy("phone"),
+    "address": gettext_lazy("address"),
+    "budget": gettext_lazy("number of moves"),
+    "changed": gettext_lazy("changed"),
+    "new": gettext_lazy("new"),
+    "rows": gettext_lazy("rows"),
+    "schools": gettext_lazy("schools"),
+    "moves": gettext_lazy("moves"),
+    "format": gettext_lazy("format"),
+    "kind": gettext_lazy("kind"),
+    "decision": gettext_lazy("decision"),
+    "exemption": gettext_lazy("exemption"),
+    "reason": gettext_lazy("reason"),
+    "quota": gettext_lazy("quota"),
+    "photo": gettext_lazy("photo"),
+    "seed": gettext_lazy("seed"),
+    "chain_sha256": gettext_lazy("checksum of the draw"),
+    "teacher": gettext_lazy("teacher"),
+    "year": gettext_lazy("year"),
+    "status": gettext_lazy("status"),
+    "email": gettext_lazy("email"),
+    "method": gettext_lazy("method"),
+    "region": gettext_lazy("region"),
+    "filters": gettext_lazy("filters"),
+    "count": gettext_lazy("count"),
+    "pupils": gettext_lazy("pupils"),
+    "scale": gettext_lazy("scale"),
+    "regions": gettext_lazy("regions"),
+    "students": gettext_lazy("students"),
+    "teachers": gettext_lazy("teachers"),
+    "employments": gettext_lazy("employment records"),
+    "seconds": gettext_lazy("seconds"),
+}
+
+# Codes stored as values of keys that are not model fields.
+EXTRA_VALUES = {
+    "scale": {
+        "district": gettext_lazy("one district"),
+        "city": gettext_lazy("a city"),
+        "province": gettext_lazy("a province"),
+    },
+    "placed": gettext_lazy("placed"),
+    "unplaced": gettext_lazy("not placed"),
+}
+
+
+def action_label(action: str) -> str:
+    """`rotation.submitted` → "轮岗方案：提交审核"; an unknown code as it is."""
+    subject, _dot, verb = action.partition(".")
+    if not verb:
+        label = VERBS.get(subject)
+        return str(label) if label else action
+    noun = SUBJECTS.get(subject)
+    what = VERBS.get(verb)
+    if what is None:
+        for suffix, record_verb in RECORD_VERBS.items():
+            kind = verb.removesuffix(f"_{suffix}")
+            if kind != verb and kind in RECORD_MODELS:
+                model = apps.get_model(RECORD_MODELS[kind])
+                what = f"{model._meta.verbose_name} {record_verb}"
+                break
+    if noun is None or what is None:
+        return action
+    return pgettext("audit action", "%(subject)s: %(verb)s") % {"subject": noun, "verb": what}
+
+
+def object_type_label(object_type: str) -> str:
+    """`teachers.teacher` → "教师" (the model's name); other codes as they are."""
+    model = _model(object_type)
+    if model is not None:
+        return str(model._meta.verbose_name)
+    if object_type == "demo":
+        return str(SUBJECTS["demo_region"])
+    return object_type
+
+
+def _model(label: str):
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field(model, name):
+    try:
+        return model._meta.get_field(name) if model is not None else None
+    except FieldDoesNotExist:
+        return None
+
+
+def field_label(object_type: str, key: str) -> tuple[str, object]:
+    """A key of an audit row's changes as words, with the model field (for its choices) if any.
+
+    `title.rank` → ("职称等级", field); `status` on a rotation plan → ("状态", field);
+    `2026 births` and other free keys → as they are.
+    """
+    model = _model(object_type)
+    name = key
+    kind, dot, rest = key.partition(".")
+    if dot and kind in RECORD_MODELS:
+        model, name = _model(RECORD_MODELS[kind]), rest
+    elif dot and kind == "teacher":
+        model, name = _model("teachers.teacher"), rest
+    field = _field(model, name)
+    if field is not None:
+        return str(field.verbose_name), field
+    extra = EXTRA_FIELDS.get(name)
+    return (str(extra) if extra else key), None
+
+
+def value_label(field, value, key: str = ""):
+    """A stored code in words: a choice's label, or the name of a region or school recorded by
+    its code (one query, only for the rows of a page that hold one)."""
+    if field is None and isinstance(value, str) and key in EXTRA_VALUES:
+        return str(EXTRA_VALUES[key].get(value, value))
+    if field is None or value in (None, ""):
+        return value
+    if getattr(field, "choices", None) and isinstance(value, str):
+        return str(dict(field.flatchoices).get(value, value))
+    related = field.related_model if field.is_relation else None
+    if related is not None and isinstance(value, str) and _field(related, "code") is not None:
+        name = related.objects.filter(code=value).values_list("name", flat=True).first()
+        return name or value
+    return value
+
+
+CHANNELS = {
+    "web": gettext_lazy("web page"),
+    "api": gettext_lazy("API"),
+    "export": gettext_lazy("export"),
+    "cli": gettext_lazy("command line"),
+}
+
+
+def channel_label(channel: str) -> str:
+    label = CHANNELS.get(channel)
+    return str(label) if label else channel
+
+
+def access_fields_label(object_type: str, fields: str) -> str:
+    """An access-log row's fields ("national_id,phone") as the record's field names."""
+    return "、".join(
+        field_label(object_type or "teachers.teacher", f)[0] for f in fields.split(",") if f
+    )

@@ -1,0 +1,218 @@
+"""Every page, in each language, as each role sees it: no text of the other language.
+
+Built on a small demo region (every module's data, a published rotation plan), plus a placement
+intake with a published draw. Each page the web app routes is either rendered here (in Chinese and
+in English, for every role that may open it) or named below with the reason it is not a page.
+"""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.web.language_scan import wrong_language
+
+ROLES = ["admin", "bureau", "district", "school", "teacher", "reviewer", "pilot", "auditor"]
+
+# Routes that are not pages a reader sees: actions (POST only), files, redirects.
+NOT_PAGES = {
+    "logout": "action",
+    "login_lock_clear": "action",
+    "teacher_export": "file",
+    "teacher_export_template": "file",
+    "teacher_export_national": "file",
+    "teacher_reveal": "action",
+    "teacher_photo": "file",
+    "teacher_photo_upload": "action",
+    "teacher_record_delete": "action",
+    "school_export": "file",
+    "change_request_approve": "action",
+    "change_request_return": "action",
+    "change_request_withdraw": "action",
+    "change_request_evidence": "file",
+    "registration_query_close": "action",
+    "audit_export": "file",
+    "access_export": "file",
+    "api_token_revoke": "action",
+    "import_template": "file",
+    "import_commit": "action",
+    "import_retry": "action",
+    "import_annotated": "file",
+    "export_download": "file",
+    "balance_district_export": "file",
+    "balance_district_pdf": "file",
+    "staffing_district_export": "file",
+    "staffing_forecast_export": "file",
+    "staffing_scenario_export": "file",
+    "staffing_posts_export": "file",
+    "staffing_school_posts_export": "file",
+    "staffing_school_export": "file",
+    "rotation_solve": "action",
+    "rotation_decide": "action",
+    "rotation_submit": "action",
+    "rotation_review": "action",
+    "rotation_publish": "action",
+    "rotation_apply": "action",
+    "rotation_delete": "action",
+    "rotation_budget": "action",
+    "rotation_move_form": "action",
+    "rotation_notice_set": "action",
+    "rotation_export": "file",
+    "rotation_pdf": "file",
+    "placement_draw": "action",
+    "placement_publish": "action",
+    "placement_zip": "file",
+    "placement_file": "file",
+}
+
+
+LOG_PAGES = {"audit_log", "access_log", "login_locks"}
+
+
+def _web_routes():
+    def walk(patterns, namespace=None):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, p.namespace or namespace)
+            elif isinstance(p, URLPattern) and namespace == "web":
+                yield p.name, list(p.pattern.regex.groupindex)
+
+    return dict(walk(get_resolver().url_patterns))
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """A small demo region with a change request, an import job, a placement draw."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command(
+            "demo_region", scale="city", seed=5, year=2026, max_schools=3, size_factor=0.3,
+            stdout=StringIO(),
+        )  # fmt: skip
+        yield _objects()
+        transaction.set_rollback(True)
+
+
+def _objects():
+    from qiangshi.access.models import User
+    from qiangshi.imports.export_jobs import export_job_start
+    from qiangshi.imports.jobs import import_job_start
+    from qiangshi.org.models import Region
+    from qiangshi.rotation.models import RotationPlan
+    from qiangshi.teachers import services as teacher_services
+    from qiangshi.teachers.models import Employment, Teacher
+
+    users = {u.username: u for u in User.objects.filter(username__in=ROLES)}
+    me = Teacher.objects.get(user__username="teacher")
+    job = Employment.objects.filter(teacher=me, end_date__isnull=True).select_related("school")
+    request = teacher_services.change_request_submit(
+        actor=users["teacher"], kind="contact", payload={"email": "t@example.com"}
+    )
+    upload = import_job_start(
+        actor=users["admin"], kind="teachers", data="姓名,性别\n张三,x\n".encode(),
+        filename="bad.csv",
+    )  # fmt: skip
+    return {
+        "users": users,
+        "teacher": me,
+        "school": job.first().school,
+        "district": Region.objects.get(code="350203"),
+        "request": request,
+        "plan": RotationPlan.objects.order_by("pk").first(),
+        "import": upload,
+        "export": export_job_start(actor=users["admin"], kind="schools"),
+        "title": me.title_records.first(),
+    }
+
+
+def _url(name, params, objects):
+    """The URL of a route, its parameters taken from the demo's objects."""
+    values = {
+        "district_pk": objects["district"].pk,
+        "school_pk": objects["school"].pk,
+        "kind": "title",
+        "record_pk": objects["title"].pk if objects["title"] else None,
+        "object_type": "teachers.teacher",
+        "object_id": objects["teacher"].pk,
+    }
+    owners = {
+        "teacher_": "teacher",
+        "school_": "school",
+        "change_request_": "request",
+        "rotation_": "plan",
+        "import_": "import",
+        "export_": "export",
+    }
+    for prefix, key in owners.items():
+        if name.startswith(prefix) and "pk" in params:
+            values["pk"] = getattr(objects[key], "pk", None)
+    kwargs = {p: values.get(p) for p in params}
+    missing = [p for p, v in kwargs.items() if v is None]
+    assert not missing, f"{name}: no value for {missing}: give this page its object here"
+    return reverse(f"web:{name}", kwargs=kwargs)
+
+
+def _names(objects):
+    from qiangshi.balance import rules as balance_rules
+    from qiangshi.core.models import AuditLog
+    from qiangshi.org.models import Region, School
+    from qiangshi.rotation.models import RotationPlan
+    from qiangshi.teachers.models import Teacher
+
+    names = set(Region.objects.values_list("name", flat=True))
+    names |= set(Region.objects.exclude(name_en="").values_list("name_en", flat=True))
+    names |= set(School.objects.values_list("name", flat=True))
+    names |= set(Teacher.objects.values_list("name", flat=True))
+    names |= {u.display_name for u in objects["users"].values()}
+    # Written once, in the writer's language: the name a plan was given, an audit row's record
+    # of its object as it was, the official title of a rule set's source.
+    names |= set(RotationPlan.objects.values_list("name", flat=True))
+    names |= set(AuditLog.objects.values_list("object_repr", flat=True))
+    names |= {r.source for r in balance_rules.load_rule_sets()}
+    return sorted(names, key=len, reverse=True)
+
+
+def _scan(client, objects, pages, roles=ROLES):
+    from qiangshi.org.models import Region
+
+    codes = {c for c in Region.objects.values_list("code", flat=True) if len(c) >= 6}
+    names = _names(objects)
+    # The logs name each actor by their login name, which is data.
+    logins = sorted({u.username for u in objects["users"].values()}, key=len, reverse=True)
+    leaks = []
+    for role in roles:
+        client.force_login(objects["users"][role])
+        for language in ("zh-hans", "en"):
+            client.cookies["django_language"] = language
+            for name, url in pages.items():
+                response = client.get(url)
+                if response.status_code != 200:
+                    continue
+                if not response.get("Content-Type", "").startswith("text/html"):
+                    continue
+                html = response.content.decode()
+                data = names + logins if name in LOG_PAGES else names
+                for problem in wrong_language(html, language, data_names=data, region_codes=codes):
+                    leaks.append(f"{language} {role} {name}: {problem}")
+    return sorted(set(leaks))
+
+
+def test_every_route_is_a_page_here_or_named_as_not_a_page():
+    routes = _web_routes()
+    placement = {n for n in routes if n.startswith("placement_")}
+    unknown = set(NOT_PAGES) - set(routes)
+    assert unknown == set(), f"NOT_PAGES names routes that do not exist: {unknown}"
+    assert placement, "the placement pages are scanned by their own test"
+
+
+@pytest.mark.django_db
+def test_no_page_shows_the_other_language(demo, client):
+    pages = {
+        name: _url(name, params, demo)
+        for name, params in _web_routes().items()
+        if name not in NOT_PAGES and not name.startswith("placement_")
+    }
+    assert len(pages) > 40
+    leaks = _scan(client, demo, pages)
+    assert leaks == [], "\n".join(leaks)
