@@ -75,6 +75,11 @@ class QiangshiAPI(NinjaAPI):
                 responses.setdefault("403", {"description": _FORBIDDEN, "content": error})
                 if "{" in path:
                     responses.setdefault("404", {"description": _NOT_FOUND, "content": error})
+                if "requestBody" in operation:  # a body that is not JSON cannot be read
+                    responses.setdefault(
+                        "400",
+                        {"description": "The request body could not be read", "content": error},
+                    )
         return schema
 
 
@@ -174,6 +179,7 @@ api.add_router("/exports", "qiangshi.imports.export_api.router")
 api.add_router("/staffing", "qiangshi.staffing.api.router")
 api.add_router("/rotation", "qiangshi.rotation.api.router")
 api.add_router("/placement", "qiangshi.placement.api.router")
+api.add_router("/welfare", "qiangshi.welfare.api.router")
 
 
 def not_found(request, rest: str = ""):

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "qiangshi.ethics",
     "qiangshi.rotation",
     "qiangshi.placement",
+    "qiangshi.welfare",
+    "qiangshi.pilot",
     "qiangshi.demo",
     "qiangshi.web",
 ]

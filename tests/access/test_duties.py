@@ -30,6 +30,8 @@ DUTIES = {
     "rotation.review": {"bureau"},
     "sanction.create": {"bureau", "district"},
     "placement.change": {"bureau", "district"},
+    "entryrequest.review": {"bureau", "district"},  # requests to enter schools (POLICY §9)
+    "burdenreport.create": {"teacher"},  # anonymous reports: teachers only
     "user.create": {"admin"},
     "loginlock.view": {"admin"},
     "loginlock.change": {"admin"},

@@ -229,3 +229,33 @@ def test_max_schools_builds_a_small_region_quickly():
     assert Teacher.objects.count() > 0
     assert set(User.objects.values_list("username", flat=True)) >= {"admin", "school", "teacher"}
     assert Teacher.objects.filter(user__username="teacher").exists()
+
+
+def test_demo_welfare_records_are_plausible_and_deterministic(tree):
+    from collections import Counter
+
+    from qiangshi.demo import welfare as welfare_demo
+    from qiangshi.welfare.models import AnonymousReport, BurdenArrival, WageFigure
+    from qiangshi.welfare.selectors import parity_report
+    from tests import factories
+
+    for n in range(6):
+        factories.school(tree["siming"] if n % 2 else tree["huli"])
+    regions = {r.code: r for r in tree.values()}
+    counts = Counter()
+    welfare_demo.build(regions=regions, year=2026, seed=3, counts=counts)
+    assert counts["wage figures"] == 3 * 5 * 4 * 2  # 3 districts, 5 years, 4 components, 2 groups
+    verdicts = [r.result.passed for y in range(2021, 2026)
+                for r in parity_report(region=tree["fujian"], year=y)]  # fmt: skip
+    assert None not in verdicts and True in verdicts and False in verdicts
+    assert BurdenArrival.objects.filter(request__isnull=True).exists()
+    assert BurdenArrival.objects.filter(request__isnull=False).exists()
+    assert AnonymousReport.objects.count() == 3
+    first = sorted(WageFigure.objects.values_list("district__code", "year", "group", "component",
+                                                  "amount"))  # fmt: skip
+    WageFigure.objects.all().delete()
+    welfare_demo._parity(sorted((r for r in tree.values() if r.level == "district"),
+                                key=lambda r: r.path), 2025, 3, Counter())  # fmt: skip
+    again = sorted(WageFigure.objects.values_list("district__code", "year", "group", "component",
+                                                  "amount"))  # fmt: skip
+    assert first == again

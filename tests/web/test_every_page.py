@@ -41,6 +41,7 @@ def _pages(world, request_pk):
         **_staffing_pages(world, sa),
         **_rotation_pages(world),
         **_export_pages(world),
+        **_welfare_pages(world),
     }
 
 
@@ -62,6 +63,43 @@ OTHERS_EXPORT = {
     "export_detail": NOT_FOUND,
     "export_progress": NOT_FOUND,
     "export_download": NOT_FOUND,
+}
+
+
+def _welfare_pages(world):
+    siming = world["tree"]["siming"].pk
+    return {
+        "welfare_parity": reverse("web:welfare_parity"),
+        "welfare_parity_export": reverse("web:welfare_parity") + "?year=2024&format=xlsx",
+        "welfare_parity_district": reverse("web:welfare_parity_district", args=[siming]),
+        "welfare_parity_edit": reverse("web:welfare_parity_edit", args=[siming]) + "?year=2024",
+        "welfare_burden": reverse("web:welfare_burden"),
+        "welfare_burden_export": reverse("web:welfare_burden") + "?format=xlsx",
+        "welfare_lists": reverse("web:welfare_lists"),
+        "welfare_requests": reverse("web:welfare_requests"),
+        "welfare_arrivals": reverse("web:welfare_arrivals") + "?unapproved=1",
+        "welfare_report": reverse("web:welfare_report"),
+        "welfare_reports": reverse("web:welfare_reports"),
+        "pilot_indicators": reverse("web:pilot_indicators"),
+    }
+
+
+# Welfare pages (issue 18) a role may not use: parity is the offices' and the pilot office's,
+# the burden pages the offices' and (for what arrived) the schools'; teachers report.
+WELFARE_FORBIDDEN = {
+    "admin": {"welfare_report"},
+    "bureau": {"welfare_report"},
+    "district": {"welfare_report", "pilot_indicators"},  # pilot indicators: bureau and up
+    "school": {
+        "pilot_indicators",
+        "welfare_parity",
+        "welfare_parity_export",
+        "welfare_parity_district",
+        "welfare_parity_edit",
+        "welfare_requests",
+        "welfare_reports",
+        "welfare_report",
+    },
 }
 
 
@@ -124,6 +162,8 @@ EXPECTED = {
         "rotation_export": FORBIDDEN,
     },
 }
+for _role, _names in WELFARE_FORBIDDEN.items():
+    EXPECTED[_role].update(dict.fromkeys(_names, FORBIDDEN))
 
 
 @pytest.mark.parametrize("role", ROLES)

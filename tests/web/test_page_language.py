@@ -5,6 +5,7 @@ intake with a published draw. Each page the web app routes is either rendered he
 in English, for every role that may open it) or named below with the reason it is not a page.
 """
 
+import re
 from io import StringIO
 
 import pytest
@@ -65,6 +66,7 @@ NOT_PAGES = {
     "placement_publish": "action",
     "placement_zip": "file",
     "placement_file": "file",
+    "welfare_request_decide": "action",
 }
 
 
@@ -170,7 +172,34 @@ def _names(objects):
     names |= set(RotationPlan.objects.values_list("name", flat=True))
     names |= set(AuditLog.objects.values_list("object_repr", flat=True))
     names |= {r.source for r in balance_rules.load_rule_sets()}
+    names |= _typed_texts()
     return sorted(names, key=len, reverse=True)
+
+
+# Apps whose text fields hold what the software wrote (messages, reasons, notes), not what a
+# person typed: their text is checked, never taken as data.
+SYSTEM_TEXT_APPS = {"core", "imports", "rotation", "access", "placement", "staffing", "balance"}
+SYSTEM_TEXT_FIELD = re.compile(r"(_zh|_en|^reason.*|^note|^message.*|^changes|^errors|.*_version)$")
+
+
+def _typed_texts():
+    """What people typed into the area apps' free-text fields (a request's title, a list entry's
+    requester): data, in whatever language its writer used."""
+    from django.apps import apps
+    from django.db import models
+
+    texts = set()
+    for model in apps.get_models():
+        label = model._meta.app_label
+        if not model.__module__.startswith("qiangshi.") or label in SYSTEM_TEXT_APPS:
+            continue
+        for f in model._meta.get_fields():
+            if not isinstance(f, models.CharField | models.TextField) or f.choices:
+                continue
+            if SYSTEM_TEXT_FIELD.match(f.name) or f.name in ("code", "name_en"):
+                continue
+            texts |= {v for v in model.objects.values_list(f.name, flat=True)[:5000] if v}
+    return texts
 
 
 def _scan(client, objects, pages, roles=ROLES):

@@ -40,6 +40,23 @@ _OFFICE = {
 # ID numbers (`pupilidentity`).
 _ADMISSIONS = {"placement.view", "placement.change", "pupilidentity.view"}
 
+# Welfare (POLICY §7, §9): the offices keep the salary parity figures of their area, file the
+# lists of inspections and activities, decide requests to enter schools and see what arrived
+# and what teachers reported anonymously; schools record what arrived; teachers report.
+_WELFARE_OFFICE = {
+    "wage.view",
+    "wage.change",
+    "wage.export",
+    "burdenlist.view",
+    "burdenlist.create",
+    "entryrequest.view",
+    "entryrequest.create",
+    "entryrequest.review",
+    "burdenarrival.view",
+    "burdenarrival.export",
+    "burdenreport.view",
+}
+
 # Separation of duties. The system administrator runs the system (users, the org tree, logins,
 # imports) but neither reads the audit trail, which records what administrators do, nor takes the
 # business decisions that offices take and the trail holds to account: approving teachers' change
@@ -55,6 +72,8 @@ ADMIN_WITHHELD = frozenset(
         "rotation.review",
         "sanction.create",
         "placement.change",
+        "entryrequest.review",
+        "burdenreport.create",  # teachers' anonymous reports: an administrator is no teacher
     }
 )
 
@@ -69,11 +88,15 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "sanction.view",
         "sanction.create",
     }
-    | _ADMISSIONS,
+    | _ADMISSIONS
+    | _WELFARE_OFFICE
+    | {"pilotindicator.view"},
     Role.DISTRICT: _OFFICE
     | {"rotation.create", "rotation.change", "rotation.export", "sanction.view", "sanction.create"}
-    | _ADMISSIONS,
-    Role.SCHOOL: (_OFFICE - {"school.create"}),
+    | _ADMISSIONS
+    | _WELFARE_OFFICE,
+    Role.SCHOOL: (_OFFICE - {"school.create"})
+    | {"burdenlist.view", "burdenarrival.view", "burdenarrival.create", "burdenarrival.export"},
     Role.TEACHER: {
         "region.view",
         "school.view",
@@ -82,6 +105,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "changerequest.view",
         "changerequest.create",
         "rotation.view",
+        "burdenreport.create",
     },
     # Expert reviewers see only what they are assigned; no area assigns cases yet.
     Role.REVIEWER: {"teacher.view"},
@@ -91,6 +115,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "school.view",
         "school.aggregate",
         "teacher.aggregate",
+        "wage.view",
+        "wage.export",
+        "pilotindicator.view",
     },
     Role.AUDITOR: {"auditlog.view", "accesslog.view", "auditlog.export", "accesslog.export"},
 }

@@ -19,6 +19,7 @@ from django.db import transaction
 from qiangshi.access.models import Role, User
 from qiangshi.core import crypto
 from qiangshi.core.services import audit_record
+from qiangshi.demo import welfare as welfare_demo
 from qiangshi.engines import demo_data
 from qiangshi.org.models import (
     STAGE_GRADES,
@@ -143,6 +144,9 @@ def demo_region_build(
                 done += len(chunk)
                 say(f"{city_plan.name}: teachers {done:,} / {expected:,}")
         _mark_principals(result.counts)
+        welfare_demo.build(regions=regions, year=year, seed=seed, counts=result.counts)
+        say(f"welfare: {result.counts['wage figures']} wage figures, "
+            f"{result.counts['burden arrivals']} demands that arrived")  # fmt: skip
         result.logins = _create_logins(regions, result.counts)
         say(f"demo logins: {sum(login.created for login in result.logins)} created")
         result.elapsed = time.monotonic() - started

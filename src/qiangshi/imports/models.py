@@ -14,6 +14,7 @@ class ImportKind(models.TextChoices):
     EMPLOYMENTS = "employments", _("Employment history")
     RECOGNITIONS = "recognitions", _("Recognitions")
     BIRTHS = "births", _("Births by district")  # staffing: the forecast's births series
+    WAGES = "wages", _("Salary parity figures")  # welfare: teachers' and civil servants' pay
 
 
 class ImportStatus(models.TextChoices):
@@ -108,8 +109,12 @@ class ExportFormat(models.TextChoices):
     NATIONAL = "national", _("The national teacher-information template")
 
 
-# What can be exported: every kind that can be imported, but the births series.
-EXPORT_KINDS = [(value, label) for value, label in ImportKind.choices if value != "births"]
+# What can be exported (`exports.KINDS`): the registry's kinds, not the district series.
+EXPORT_KINDS = [
+    (value, label)
+    for value, label in ImportKind.choices
+    if value not in (ImportKind.BIRTHS, ImportKind.WAGES)
+]
 
 
 class ExportJob(models.Model):

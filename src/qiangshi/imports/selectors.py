@@ -29,6 +29,10 @@ STAGE_LABELS = {
 
 def columns_for(kind: str) -> list[specs.Column] | None:
     """The columns of an import kind, or None while that kind has no layout yet."""
+    if kind == "wages":  # built from the welfare rule sets' component lists
+        from qiangshi.welfare.parity_import import wage_columns
+
+        return wage_columns()
     by_kind = getattr(specs, "COLUMNS_BY_KIND", None)
     if by_kind is not None:
         return by_kind.get(kind)

@@ -1377,6 +1377,23 @@ def _births_kind() -> _Kind:
     )
 
 
+def _wages_kind() -> _Kind:
+    # The finance office's salary parity return; the welfare app checks and writes the rows,
+    # with the columns its rule sets' component lists give. Offices that keep the figures.
+    from qiangshi.welfare import parity_import
+
+    def validate(actor, table, match, progress=None):
+        return parity_import.validate(actor, table, match, _parse_rows, Problem, progress)
+
+    return _Kind(
+        parity_import.wage_columns(),
+        (("wage", "change"),),
+        validate,
+        parity_import.count,
+        parity_import.commit,
+    )
+
+
 KINDS: dict[str, _Kind] = {
     # Looked up at call time (not bound here), so that tests can substitute one step.
     ImportKind.TEACHERS: _Kind(
@@ -1399,6 +1416,7 @@ KINDS: dict[str, _Kind] = {
     ),
     **{kind: _history_kind(kind) for kind in history.KINDS},
     ImportKind.BIRTHS: _births_kind(),
+    ImportKind.WAGES: _wages_kind(),
 }
 
 

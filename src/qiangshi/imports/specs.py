@@ -555,6 +555,7 @@ TEMPLATE_SHEETS = {
     "employments": "任职经历",
     "recognitions": "荣誉称号",
     "births": "出生人口",
+    "wages": "工资水平对比",
 }
 
 

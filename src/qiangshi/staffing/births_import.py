@@ -19,6 +19,7 @@ from django.utils import timezone
 from qiangshi.access.scoping import scope
 from qiangshi.core.bulk import bulk_insert_rows
 from qiangshi.core.models import AuditLog
+from qiangshi.imports.districts import match_districts
 from qiangshi.imports.specs import BIRTH_COLUMNS
 from qiangshi.org.models import Region, RegionLevel
 
@@ -94,43 +95,14 @@ def validate(actor, table, match, parse_rows, problem, progress=None):
             rejected.add(row_no)
             continue
         rows.append(BirthRow(row_no, values))
-    codes = sorted({r.values["district_code"] for r in rows})
-    allowed = {d.code: d for d in districts_for_import(actor).filter(code__in=codes)}
-    known = set(
-        Region.objects.filter(code__in=codes, level=RegionLevel.DISTRICT).values_list(
-            "code", flat=True
-        )
-    )
+    allowed = match_districts(rows, districts_for_import(actor), title, problem, problems, rejected)
     existing = {
         (b.district_id, b.year): b
         for b in BirthRecord.objects.filter(district__in=list(allowed.values()))
     }
     for r in rows:
-        code = r.values["district_code"]
-        r.district = allowed.get(code)
-        if r.district is None:
-            zh, en = (
-                ("该区县不在您的管理范围内", "This district is outside your area")
-                if code in known
-                else ("未知的区县代码", "Unknown district code")
-            )
-            problems.append(problem(r.row, title["district_code"], code, zh, en))
-            rejected.add(r.row)
-            continue
-        name = r.values.get("district_name")
-        if name and name not in (r.district.name, r.district.name_en):
-            problems.append(
-                problem(
-                    r.row,
-                    title["district_name"],
-                    name,
-                    f"区县名称与代码不符（应为“{r.district.name}”）",
-                    f"The district name does not match the code (expected '{r.district.name}')",
-                )
-            )
-            rejected.add(r.row)
-            continue
-        r.existing = existing.get((r.district.pk, r.values["year"]))
+        if r.district is not None:
+            r.existing = existing.get((r.district.pk, r.values["year"]))
     rows = [r for r in rows if r.row not in rejected]
     problems.sort(key=lambda p: (p.row, p.column))
     return rows, problems, len(rejected)

@@ -92,6 +92,24 @@ def _nav_links(user, current: str) -> list[dict]:
             None,
         ),
         (
+            "web:welfare_home",
+            _("Welfare and burden"),
+            "heart-pulse",
+            ("welfare_",),
+            can(user, "wage", "view")
+            or can(user, "burdenarrival", "view")
+            or can(user, "burdenreport", "create"),
+            None,
+        ),
+        (
+            "web:pilot_indicators",
+            _("Pilot indicators"),
+            "columns-gap",
+            ("pilot_",),
+            can(user, "pilotindicator", "view"),
+            None,
+        ),
+        (
             "web:import_list",
             _("Imports"),
             "upload",

@@ -12,4 +12,6 @@ urlpatterns = [
     path("", include("qiangshi.web.views.staffing_urls")),
     path("", include("qiangshi.web.views.rotation_urls")),
     path("", include("qiangshi.web.views.placement_urls")),
+    path("", include("qiangshi.web.views.welfare_urls")),
+    path("", include("qiangshi.web.views.pilot_urls")),
 ]

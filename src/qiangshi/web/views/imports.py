@@ -121,7 +121,8 @@ def import_list(request):
     actor = request.user
     _require_import(actor)
     jobs.import_jobs_recover()
-    form = ImportUploadForm()
+    # ?kind=… preselects what the file holds (links from the pages of one kind, e.g. wages).
+    form = ImportUploadForm(initial={"kind": request.GET.get("kind", "")})
     if request.method == "POST":
         form = ImportUploadForm(request.POST, request.FILES)
         if form.is_valid():

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('imports', '0007_job_heartbeat'),
+        ('imports', '0008_importjob_kind_wages'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PilotConfig(AppConfig):
+    name = "qiangshi.pilot"
+    label = "pilot"

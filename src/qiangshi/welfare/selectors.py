@@ -1,0 +1,283 @@
+"""Reads for welfare: salary parity per district and year (through the parity engine), and the
+non-teaching burden (lists, requests, arrivals, anonymous reports, the burden index).
+
+Every read starts from `scope()`: a district office sees its district, the bureau its region,
+the pilot office the pilot regions; a school its own arrivals.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import QuerySet
+
+from qiangshi.access.scoping import can, get_in_scope, scope
+from qiangshi.core.errors import NotFound
+from qiangshi.engines import burden as burden_engine
+from qiangshi.engines import parity as parity_engine
+from qiangshi.org.models import Region, RegionLevel, School
+from qiangshi.teachers.selectors import teacher_count_by_school
+
+from . import rules
+from .models import (
+    AnonymousReport,
+    BurdenArrival,
+    BurdenListItem,
+    EntryRequest,
+    WageFigure,
+    WageGroup,
+)
+
+# --- salary parity --------------------------------------------------------------------------
+
+
+def wage_districts(actor, action: str = "view") -> QuerySet[Region]:
+    """The districts whose parity figures the actor may `action` (view, change, export)."""
+    if not can(actor, "wage", action):
+        return Region.objects.none()
+    return scope(Region.objects.filter(level=RegionLevel.DISTRICT), actor, "view").order_by("path")
+
+
+def wage_district_get(actor, pk, action: str = "view") -> Region:
+    """A district in the actor's parity scope; NotFound otherwise (missing or forbidden)."""
+    try:
+        return wage_districts(actor, action).get(pk=int(pk))
+    except (Region.DoesNotExist, TypeError, ValueError):
+        raise NotFound("Not found") from None
+
+
+def wage_regions(actor) -> list[Region]:
+    """The cities (and provinces) above the actor's districts, for the region filter."""
+    districts = list(wage_districts(actor))
+    codes = {c for d in districts for c in d.path.strip("/").split("/")[:-1]}
+    return list(Region.objects.filter(code__in=codes).order_by("path"))
+
+
+@dataclass(frozen=True)
+class ParityRow:
+    district: Region
+    year: int
+    result: parity_engine.ParityResult
+    rule_version: str
+    has_figures: bool
+
+
+def _figures(districts, years=None) -> dict[tuple[int, int], dict[str, dict[str, object]]]:
+    qs = WageFigure.objects.filter(district__in=districts).order_by()
+    if years is not None:
+        qs = qs.filter(year__in=list(years))
+    out: dict[tuple[int, int], dict[str, dict]] = defaultdict(
+        lambda: {WageGroup.TEACHER: {}, WageGroup.CIVIL_SERVANT: {}}
+    )
+    for district_id, year, group, component, amount in qs.values_list(
+        "district_id", "year", "group", "component", "amount"
+    ):
+        out[(district_id, year)][group][component] = amount
+    return out
+
+
+def _row(district, year, groups) -> ParityRow:
+    rule_set = rules.parity_rules(year)
+    comps = [c["key"] for c in rule_set["components"]]
+    teacher = groups.get(WageGroup.TEACHER, {}) if groups else {}
+    civil = groups.get(WageGroup.CIVIL_SERVANT, {}) if groups else {}
+    result = parity_engine.evaluate(teacher, civil, comps)
+    return ParityRow(district, year, result, rule_set["version"], bool(teacher or civil))
+
+
+def parity_years(actor) -> list[int]:
+    """The years with figures in the actor's districts, newest first."""
+    return sorted(
+        set(
+            WageFigure.objects.filter(district__in=wage_districts(actor))
+            .values_list("year", flat=True)
+            .distinct()
+        ),
+        reverse=True,
+    )
+
+
+def parity_table(
+    *, actor, year: int, region: Region | None = None, failing_only: bool = False
+) -> list[ParityRow]:
+    """One row per district the actor covers (below `region` if given) for `year`; a district
+    without figures is listed with its verdict missing."""
+    districts = wage_districts(actor)
+    if region is not None:
+        districts = districts.filter(path__startswith=region.path)
+    districts = list(districts)
+    figures = _figures(districts, [year])
+    rows = [_row(d, year, figures.get((d.pk, year))) for d in districts]
+    if failing_only:
+        rows = [r for r in rows if r.result.passed is False]
+    return rows
+
+
+def parity_history(*, actor, district: Region) -> list[ParityRow]:
+    """The district's verdict for every year it has figures, oldest first."""
+    wage_district_get(actor, district.pk)
+    figures = _figures([district])
+    return [_row(district, y, figures[(district.pk, y)]) for (_d, y) in sorted(figures)]
+
+
+def parity_figures(*, actor, district: Region, year: int) -> dict[tuple[str, str], object]:
+    """{(group, component): amount} of a district-year (for the form)."""
+    wage_district_get(actor, district.pk)
+    return {
+        (f.group, f.component): f.amount
+        for f in WageFigure.objects.filter(district=district, year=year)
+    }
+
+
+def parity_report(*, region: Region, year: int) -> list[ParityRow]:
+    """System read for the command: every district at or below `region`."""
+    districts = list(
+        Region.objects.filter(level=RegionLevel.DISTRICT, path__startswith=region.path).order_by(
+            "path"
+        )
+    )
+    figures = _figures(districts, [year])
+    return [_row(d, year, figures.get((d.pk, year))) for d in districts]
+
+
+def parity_as_dict(row: ParityRow) -> dict:
+    """The five keys of the command's and the API's per-district answer."""
+
+    def num(v):
+        return None if v is None else float(v)
+
+    r = row.result
+    return {
+        "teacher_wage": num(r.teacher_wage),
+        "civil_servant_wage": num(r.civil_servant_wage),
+        "gap": num(r.gap),
+        "passed": r.passed,
+        "by_component": {
+            c.component: {
+                "teacher_wage": num(c.teacher_wage),
+                "civil_servant_wage": num(c.civil_servant_wage),
+                "gap": num(c.gap),
+            }
+            for c in r.by_component
+        },
+    }
+
+
+# --- non-teaching burden --------------------------------------------------------------------
+
+
+def burden_list(*, actor, year: int | None = None) -> QuerySet[BurdenListItem]:
+    qs = scope(BurdenListItem.objects.select_related("region"), actor, "view")
+    return qs.filter(year=year) if year else qs
+
+
+def list_items_for(region: Region, year: int, kind: str) -> QuerySet[BurdenListItem]:
+    """System read: the entries of `region`'s lists and those of the regions above it."""
+    prefixes = []
+    parts = region.path.strip("/").split("/")
+    for i in range(len(parts)):
+        prefixes.append("/".join(parts[: i + 1]) + "/")
+    return BurdenListItem.objects.filter(region__path__in=prefixes, year=year, kind=kind)
+
+
+def request_list(*, actor, status: str | None = None) -> QuerySet[EntryRequest]:
+    qs = scope(
+        EntryRequest.objects.select_related("region", "list_item").prefetch_related("schools"),
+        actor,
+        "view",
+    )
+    return qs.filter(status=status) if status else qs
+
+
+def request_get(*, actor, pk, action: str = "view") -> EntryRequest:
+    return get_in_scope(EntryRequest.objects.select_related("region"), actor, action, pk=pk)
+
+
+def approved_requests_for_school(school: School, on: date | None = None) -> QuerySet:
+    """System read: approved requests naming the school (the arrival form's choices)."""
+    from .models import RequestStatus
+
+    qs = EntryRequest.objects.filter(schools=school, status=RequestStatus.APPROVED)
+    return qs.filter(start_date__lte=on, end_date__gte=on) if on else qs
+
+
+def arrival_list(
+    *, actor, year: int | None = None, unapproved: bool = False, school: int | None = None
+) -> QuerySet[BurdenArrival]:
+    qs = scope(BurdenArrival.objects.select_related("school", "request"), actor, "view")
+    if year:
+        qs = qs.filter(on__year=year)
+    if unapproved:
+        qs = qs.filter(request__isnull=True)
+    if school:
+        qs = qs.filter(school_id=school)
+    return qs
+
+
+def report_list(*, actor) -> QuerySet[AnonymousReport]:
+    return scope(AnonymousReport.objects.select_related("school"), actor, "view")
+
+
+@dataclass(frozen=True)
+class BurdenRow:
+    school: School
+    year: int
+    index: burden_engine.BurdenIndex
+    teachers: int
+    unapproved: int
+
+
+def burden_index(*, actor, year: int) -> list[BurdenRow]:
+    """The burden index of every school with arrivals in `year` the actor sees, heaviest
+    first."""
+    arrivals = arrival_list(actor=actor, year=year)
+    per_school: dict[int, list] = defaultdict(list)
+    unapproved: dict[int, int] = defaultdict(int)
+    schools: dict[int, School] = {}
+    for a in arrivals:
+        per_school[a.school_id].append((a.hours, a.teachers_involved))
+        schools[a.school_id] = a.school
+        if a.request_id is None:
+            unapproved[a.school_id] += 1
+    counts = teacher_count_by_school(per_school)
+    rows = [
+        BurdenRow(
+            schools[pk],
+            year,
+            burden_engine.burden_index(items, teachers=counts.get(pk, 0)),
+            counts.get(pk, 0),
+            unapproved[pk],
+        )
+        for pk, items in per_school.items()
+    ]
+    rows.sort(key=lambda r: (-(r.index.hours_per_teacher or 0), -r.index.count, r.school.code))
+    return rows
+
+
+def burden_trend(*, actor, school_pk=None) -> dict[int, dict]:
+    """{year: {"count", "teacher_hours"}} over the arrivals the actor sees (one school's if
+    given), oldest first."""
+    qs = arrival_list(actor=actor, school=school_pk)
+    out: dict[int, dict] = {}
+    for on, hours, involved in qs.values_list("on", "hours", "teachers_involved"):
+        row = out.setdefault(on.year, {"count": 0, "teacher_hours": 0.0})
+        row["count"] += 1
+        row["teacher_hours"] += float(hours) * involved
+    return dict(sorted(out.items()))
+
+
+def parity_series(*, actor, region: Region | None = None) -> dict[Region, list[ParityRow]]:
+    """Every district the actor covers (below `region`) with its verdict for each year that has
+    figures, oldest first: the trend chart."""
+    districts = wage_districts(actor)
+    if region is not None:
+        districts = districts.filter(path__startswith=region.path)
+    districts = list(districts)
+    figures = _figures(districts)
+    by_pk = {d.pk: d for d in districts}
+    out: dict[Region, list[ParityRow]] = {d: [] for d in districts}
+    for pk, year in sorted(figures):
+        out[by_pk[pk]].append(_row(by_pk[pk], year, figures[(pk, year)]))
+    return out
