@@ -270,6 +270,12 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = QIANGSHI_IMPORT_MEMORY_LIMIT_MB * 1024 or N
 # is older than this is taken as dead: marked failed, its file purged on schedule, retryable.
 QIANGSHI_JOB_HEARTBEAT_SECONDS = _env_int("QIANGSHI_JOB_HEARTBEAT_SECONDS", 30)
 QIANGSHI_JOB_STALE_AFTER_SECONDS = _env_int("QIANGSHI_JOB_STALE_AFTER_SECONDS", 600)
+# Exports: one with more rows than this (teachers, for the national template, whose rows cost
+# ~10 times more) runs as a background job with a progress page and a download link for the
+# user who asked; its file is deleted after RETENTION days (`qiangshi purge_import_files`).
+QIANGSHI_EXPORT_INLINE_MAX = _env_int("QIANGSHI_EXPORT_INLINE_MAX", 5000)
+QIANGSHI_EXPORT_NATIONAL_INLINE_MAX = _env_int("QIANGSHI_EXPORT_NATIONAL_INLINE_MAX", 1000)
+QIANGSHI_EXPORT_RETENTION_DAYS = _env_int("QIANGSHI_EXPORT_RETENTION_DAYS", 7)
 
 LOGGING = {
     "version": 1,

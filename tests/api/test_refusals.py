@@ -31,6 +31,11 @@ OPEN_TO_EVERY_ROLE = {
     ("get", "/api/workflow/inbox"),
     ("get", "/api/rotation/mine"),
     ("get", "/api/placement/intakes/{intake_id}/published/{pupil_code}"),
+    # Export jobs: each user their own; starting one checks the kind's export permission (403).
+    ("get", "/api/exports"),
+    ("post", "/api/exports"),
+    ("get", "/api/exports/{job_id}"),
+    ("get", "/api/exports/{job_id}/download"),
 }
 # Every list of the API (they all answer {"items", "count", "page", "page_size"}).
 LISTS = {
@@ -39,6 +44,7 @@ LISTS = {
     ("get", "/api/teachers"),
     ("post", "/api/teachers/search"),
     ("get", "/api/imports"),
+    ("get", "/api/exports"),
     ("get", "/api/rotation/plans"),
     ("get", "/api/rotation/plans/{plan_id}/moves"),
     ("get", "/api/rotation/plans/{plan_id}/notice"),

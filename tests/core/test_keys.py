@@ -104,6 +104,7 @@ def test_an_interrupted_rotation_refuses_to_start_and_resumes(teachers, settings
     assert state.rotation_progress["teachers.teacher"] == min(numbers)
     assert {k: v for k, v in state.rotation_progress.items() if k != "teachers.teacher"} == {
         "ethics.ethicscase": None,
+        "imports.exportjob": None,
         "placement.pupilidentity": None,
         "teachers.changerequest": None,
     }

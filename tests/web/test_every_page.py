@@ -41,6 +41,7 @@ def _pages(world, request_pk):
         "api_tokens": reverse("web:api_tokens"),
         **_staffing_pages(world, sa),
         **_rotation_pages(world),
+        **_export_pages(world),
         **_welfare_pages(world),
         **_training_pages(world),
         **_ethics_pages(world),
@@ -71,6 +72,27 @@ def _ethics_pages(world):
         "ethics_teacher_a": reverse("web:ethics_teacher", args=[a]),
         "ethics_teacher_b": reverse("web:ethics_teacher", args=[b]),
     }
+
+
+def _export_pages(world):
+    """The export job pages, for a job of the bureau's: nobody else sees it."""
+    from qiangshi.imports.export_jobs import export_job_start
+
+    job = export_job_start(actor=world["users"]["bureau"], kind="teachers", fmt="national")
+    return {
+        "export_list": reverse("web:export_list"),
+        "export_detail": reverse("web:export_detail", args=[job.pk]),
+        "export_progress": reverse("web:export_progress", args=[job.pk]),
+        "export_download": reverse("web:export_download", args=[job.pk]),
+    }
+
+
+# Another user's export job: not found for everyone but the bureau user who asked for it.
+OTHERS_EXPORT = {
+    "export_detail": NOT_FOUND,
+    "export_progress": NOT_FOUND,
+    "export_download": NOT_FOUND,
+}
 
 
 def _welfare_pages(world):
@@ -232,7 +254,7 @@ NO_CASES = {"ethics_cases": FORBIDDEN, "ethics_case_new": FORBIDDEN, "ethics_cas
 # Pages whose answer is not 200 for a role. Everything else must be 200.
 EXPECTED = {
     # Separation of duties: the administrator does not read the audit and access logs.
-    "admin": {"audit_log": FORBIDDEN, "access_log": FORBIDDEN, **NO_CASES},
+    "admin": {"audit_log": FORBIDDEN, "access_log": FORBIDDEN, **NO_CASES, **OTHERS_EXPORT},
     "bureau": {
         "teacher_d": NOT_FOUND,
         "school_d": NOT_FOUND,
@@ -241,6 +263,7 @@ EXPECTED = {
         **NO_CASES,
     },
     "district": {
+        **OTHERS_EXPORT,
         "teacher_d": NOT_FOUND,
         "school_d": NOT_FOUND,
         "audit_log": FORBIDDEN,
@@ -250,6 +273,7 @@ EXPECTED = {
     # The ethics officer of Siming: cases and ethics files in the district, and nothing else
     # of the offices' work.
     "ethics": {
+        **OTHERS_EXPORT,
         "teacher_export": FORBIDDEN,
         "teacher_create": FORBIDDEN,
         "teacher_d": NOT_FOUND,
@@ -271,6 +295,7 @@ EXPECTED = {
         "rotation_export": FORBIDDEN,
     },
     "school": {
+        **OTHERS_EXPORT,
         "teacher_b": NOT_FOUND,
         "teacher_d": NOT_FOUND,
         "teacher_b_edit": NOT_FOUND,
@@ -337,6 +362,8 @@ def test_every_page_for_every_role(world, client, role):
         for name in ("teacher_b", "teacher_d", "teacher_b_edit"):
             assert answers[name] in (FORBIDDEN, NOT_FOUND), (name, answers[name])
         assert {k: answers[k] for k in ETHICS_PAGES[role]} == ETHICS_PAGES[role]
+        assert {name: answers[name] for name in OTHERS_EXPORT} == OTHERS_EXPORT
+        assert answers["export_list"] == OK
 
 
 def test_school_admins_filter_for_another_school_shows_nobody(world, client):

@@ -51,6 +51,7 @@ NOT_PAGES = {
     "import_commit": "action",
     "import_retry": "action",
     "import_annotated": "file",
+    "export_download": "file",
     "balance_district_export": "file",
     "balance_district_pdf": "file",
     "staffing_district_export": "file",
@@ -114,6 +115,7 @@ def demo(django_db_setup, django_db_blocker):
 def _objects():
     from qiangshi.access.models import User
     from qiangshi.ethics.models import EthicsCase
+    from qiangshi.imports.export_jobs import export_job_start
     from qiangshi.imports.jobs import import_job_start
     from qiangshi.org.models import Region
     from qiangshi.rotation.models import RotationPlan
@@ -139,6 +141,7 @@ def _objects():
         "request": request,
         "plan": RotationPlan.objects.order_by("pk").first(),
         "import": upload,
+        "export": export_job_start(actor=users["admin"], kind="schools"),
         "title": me.title_records.first(),
         "programme": Programme.objects.order_by("pk").first(),
         "case": EthicsCase.objects.order_by("pk").first(),
@@ -165,6 +168,7 @@ def _url(name, params, objects):
         "change_request_": "request",
         "rotation_": "plan",
         "import_": "import",
+        "export_": "export",
     }
     for prefix, key in owners.items():
         if name.startswith(prefix) and "pk" in params:

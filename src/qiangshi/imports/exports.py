@@ -27,6 +27,7 @@ from typing import Any
 from django.db.models import Q, TextChoices
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from qiangshi.access.scoping import can
 from qiangshi.core import crypto
@@ -36,7 +37,7 @@ from qiangshi.core.services import ExportAccess, audit_record
 from qiangshi.core.xlsx import write_xlsx
 from qiangshi.engines import idcard
 from qiangshi.org.models import Location, Ownership, SchoolEnrollment, SchoolFacility, Stage
-from qiangshi.org.selectors import latest_enrollment_year, school_list
+from qiangshi.org.selectors import district_choices, latest_enrollment_year, school_list
 from qiangshi.teachers.models import (
     EDUCATION_RANK,
     TITLE_RANK,
@@ -329,6 +330,59 @@ def _teacher_values(t: dict[str, Any], state: TeacherState, full: bool) -> dict[
     return values
 
 
+# --- The teacher list as shown ------------------------------------------------------------------
+
+
+def _label(choices: dict, value) -> str:
+    return str(choices.get(value, value)) if value else ""
+
+
+def teacher_list_export_rows(
+    *, actor, filters: dict[str, Any] | None = None
+) -> tuple[list[str], Iterator[list[Any]]]:
+    """The teacher list as the list page shows it (headings in the active language, the
+    national ID and phone masked), one row per teacher in the list's order."""
+    qs = teacher_list(actor=actor, filters=filters or {}, action="export")
+    districts = {d.name: d.display_name for d in district_choices(actor=actor)}
+    gender, subject = dict(Gender.choices), dict(Subject.choices)
+    employment, title = dict(EmploymentType.choices), dict(TitleRank.choices)
+    education, stage = dict(EducationLevel.choices), dict(Stage.choices)
+    header = [
+        pgettext("person", "Name"),
+        _("Gender"),
+        _("Age"),
+        _("National ID number (masked)"),
+        _("Phone (masked)"),
+        _("School"),
+        _("District"),
+        _("Stage"),
+        _("Subject"),
+        _("Employment type"),
+        _("Title"),
+        _("Highest education"),
+    ]
+    today = date.today()
+
+    def rows() -> Iterator[list[Any]]:
+        for t in qs.iterator(chunk_size=1000):
+            yield [
+                t.name,
+                _label(gender, t.gender),
+                t.age(today),
+                t.national_id_masked,
+                t.phone_masked,
+                t.current_school_name or "",
+                districts.get(t.current_district_name, t.current_district_name) or "",
+                _label(stage, t.current_stage),
+                _label(subject, t.current_subject),
+                _label(employment, t.current_employment_type),
+                _label(title, t.title_rank),
+                _label(education, t.education_level),
+            ]
+
+    return header, rows()
+
+
 # --- Schools and facilities -------------------------------------------------------------------
 
 
@@ -387,6 +441,14 @@ def schools_export_rows(
     return list(SCHOOL_HEADER), rows()
 
 
+def _facilities(actor, filters: dict[str, Any]):
+    schools = _schools(actor, filters).order_by().values("pk")
+    qs = SchoolFacility.objects.filter(school__in=schools)
+    if year := filters.get("year"):
+        qs = qs.filter(year=year)
+    return qs
+
+
 def facilities_export_rows(
     *, actor, filters: dict[str, Any] | None = None
 ) -> tuple[list[str], Iterator[list[Any]]]:
@@ -395,18 +457,17 @@ def facilities_export_rows(
     filters: the school filters of `org.selectors.school_list`, plus "school" (a pk) and
     "year".
     """
-    filters = filters or {}
-    schools = _schools(actor, filters).order_by().values("pk")
-    qs = SchoolFacility.objects.filter(school__in=schools)
-    if year := filters.get("year"):
-        qs = qs.filter(year=year)
-    qs = qs.order_by("school__code", "year").values_list(
-        "school__code",
-        "year",
-        "teaching_area_m2",
-        "sports_area_m2",
-        "equipment_value_yuan",
-        "multimedia_rooms",
+    qs = (
+        _facilities(actor, filters or {})
+        .order_by("school__code", "year")
+        .values_list(
+            "school__code",
+            "year",
+            "teaching_area_m2",
+            "sports_area_m2",
+            "equipment_value_yuan",
+            "multimedia_rooms",
+        )
     )
     return list(FACILITY_HEADER), (list(r) for r in qs.iterator(chunk_size=CHUNK))
 
@@ -519,14 +580,24 @@ class ExportResult:
     filename: str
 
 
+PROGRESS_EVERY = 500  # rows between two calls of an export's progress callback
+
+
 class _Counter:
-    def __init__(self, rows: Iterable[Any]):
+    """Counts the rows as they are written; tells `progress(done, total)` every so often."""
+
+    def __init__(self, rows: Iterable[Any], progress=None, total: int = 0):
         self.rows, self.count = rows, 0
+        self.progress, self.total = progress, total
 
     def __iter__(self) -> Iterator[Any]:
         for row in self.rows:
             self.count += 1
+            if self.progress is not None and self.count % PROGRESS_EVERY == 0:
+                self.progress(self.count, max(self.total, self.count))
             yield row
+        if self.progress is not None:
+            self.progress(self.count, self.count)
 
 
 def filters_note(filters: dict[str, Any]) -> str:
@@ -547,30 +618,71 @@ def filters_note(filters: dict[str, Any]) -> str:
     return "&".join(parts)
 
 
-def export_file(
+def export_row_count(
     *, actor, kind: str, filters: dict[str, Any] | None = None, fmt: str = "template"
+) -> int:
+    """How many rows the export's (first) sheet will have, counted on the same scoped querysets
+    as the export: teachers (the list, the templates), records of the listed teachers (a
+    history table), schools, or facility records."""
+    filters = dict(filters or {})
+    if kind in ("teachers", *HISTORY_KINDS):
+        teachers = teacher_list(actor=actor, filters=filters, action="export")
+        if kind == "teachers" or fmt == "national":
+            return teachers.count()
+        model = HISTORY_SPECS[kind].model
+        return model.objects.filter(teacher_id__in=teachers.order_by().values("pk")).count()
+    if kind == "schools":
+        return _schools(actor, filters).count()
+    if kind == "facilities":
+        return _facilities(actor, filters).count()
+    raise ApplicationError(_("Unknown export kind."))
+
+
+def export_check(*, actor, kind: str, fmt: str) -> None:
+    """Refuse an export the actor may not make, or of an unknown kind or layout."""
+    if kind not in KINDS:
+        raise ApplicationError(_("Unknown export kind."))
+    if fmt not in ("template", "national", "list"):
+        raise ApplicationError(_("Unknown export format."))
+    if not can(actor, _SUBJECT[kind], "export"):
+        raise Forbidden(_("You may not export this list."))
+    if fmt == "national" and kind != "teachers":
+        raise ApplicationError(_("The national template holds teachers only."))
+    if fmt == "list" and kind != "teachers":
+        raise ApplicationError(_("Only the teacher list can be exported as shown."))
+
+
+def export_file(
+    *,
+    actor,
+    kind: str,
+    filters: dict[str, Any] | None = None,
+    fmt: str = "template",
+    note: str | None = None,
+    progress=None,
 ) -> ExportResult:
     """Build the xlsx for `kind` (teachers, schools, facilities, or a history table: education,
     titles, recognitions, employments) and record the export.
 
     ``fmt="national"`` (teachers only) writes the national teacher-information template's
-    layout (see `imports.national`).
+    layout (see `imports.national`); ``fmt="list"`` (teachers only) the teacher list as the
+    list page shows it, masked (`teacher_list_export_rows`). `note` is the audit note (default:
+    the filters, masked); `progress(done, total)`, when given, is told how far the export is.
     """
     filters = dict(filters or {})
-    if kind not in KINDS:
-        raise ApplicationError(_("Unknown export kind."))
-    if not can(actor, _SUBJECT[kind], "export"):
-        raise Forbidden(_("You may not export this list."))
+    export_check(actor=actor, kind=kind, fmt=fmt)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     if fmt == "national":
-        if kind != "teachers":
-            raise ApplicationError(_("The national template holds teachers only."))
         from .national import national_export_counted
 
-        data, count = national_export_counted(actor=actor, filters=filters)
+        data, count = national_export_counted(actor=actor, filters=filters, progress=progress)
         filename = f"national-teachers-{stamp}.xlsx"
-    elif fmt == "template":
-        if kind in HISTORY_KINDS:
+    else:
+        sheet = _SHEET[kind]
+        if fmt == "list":
+            header, rows = teacher_list_export_rows(actor=actor, filters=filters)
+            sheet = _("Teachers")
+        elif kind in HISTORY_KINDS:
             header, rows = history_export_rows(actor=actor, kind=kind, filters=filters)
         else:
             build = {
@@ -579,19 +691,20 @@ def export_file(
                 "facilities": facilities_export_rows,
             }[kind]
             header, rows = build(actor=actor, filters=filters)
-        counter = _Counter(rows)
-        data = write_xlsx([(_SHEET[kind], header, counter)])
+        total = 0
+        if progress is not None:
+            total = export_row_count(actor=actor, kind=kind, filters=filters, fmt=fmt)
+            progress(0, total)
+        counter = _Counter(rows, progress, total)
+        data = write_xlsx([(sheet, header, counter)])
         count = counter.count
         filename = f"{kind}-{stamp}.xlsx"
-    else:
-        raise ApplicationError(_("Unknown export format."))
-    note = filters_note(filters)
     action, object_type = _AUDIT[kind]
     audit_record(
         actor=actor,
         action=action,
         object_type=object_type,
         changes={"rows": [None, count], "format": [None, fmt]},
-        note=note,
+        note=filters_note(filters) if note is None else note,
     )
     return ExportResult(data=data, rows=count, filename=filename)

@@ -736,14 +736,17 @@ def import_files_purge(*, older_than_days: int) -> int:
     its file goes too; only a live job keeps its file. Returns how many files were deleted.
     """
     import_jobs_recover()
+    return job_files_purge(ImportJob.objects.exclude(status__in=ACTIVE), older_than_days)
+
+
+def job_files_purge(jobs, older_than_days: int) -> int:
+    """Delete the stored files of the jobs (an import or export job queryset) created more
+    than the given days ago, keeping the jobs; returns how many files were deleted."""
     cutoff = timezone.now() - timedelta(days=older_than_days)
     deleted = 0
-    stale = (
-        ImportJob.objects.filter(created_at__lt=cutoff).exclude(file="").exclude(status__in=ACTIVE)
-    )
-    for job in stale.iterator():
+    for job in jobs.filter(created_at__lt=cutoff).exclude(file="").iterator():
         job.file.delete(save=False)
-        ImportJob.objects.filter(pk=job.pk).update(file="")
+        jobs.model.objects.filter(pk=job.pk).update(file="")
         deleted += 1
     return deleted
 

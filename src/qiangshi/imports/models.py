@@ -92,3 +92,78 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready to download")
+    FAILED = "failed", _("Failed")
+
+
+class ExportFormat(models.TextChoices):
+    """The layout of an exported file: the teacher list as shown (sensitive columns masked),
+    the import template's layout, or the national teacher-information template's."""
+
+    LIST = "list", _("The list as shown")
+    TEMPLATE = "template", _("The import template")
+    NATIONAL = "national", _("The national teacher-information template")
+
+
+# What can be exported (`exports.KINDS`): the registry's kinds, not the district series.
+EXPORT_KINDS = [
+    (value, label)
+    for value, label in ImportKind.choices
+    if value not in (ImportKind.BIRTHS, ImportKind.WAGES)
+]
+
+
+class ExportJob(models.Model):
+    """An export too large to build within a request, built in the background.
+
+    Only the user who asked may download its file (`file`, set only once the whole workbook is
+    written: a job that fails leaves none). The filter is kept encrypted (a search may hold an
+    ID number) with a masked copy for display (`filters_note`). `rows_done`/`rows_total` is
+    the progress, `row_count` the rows written. While it runs, its worker beats
+    `heartbeat_at`; a job whose worker died is marked failed (`export_jobs_recover`). Files are
+    deleted after some days (`purge_import_files`); the job stays on record.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="export_jobs",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=EXPORT_KINDS)
+    fmt = models.CharField(
+        _("format"), max_length=16, choices=ExportFormat.choices, default=ExportFormat.TEMPLATE
+    )
+    filters_encrypted = models.TextField(_("filters"), blank=True)
+    filters_note = models.CharField(_("filter"), max_length=500, blank=True)
+    # The language the requester used (the list layout's headings are in it).
+    language = models.CharField(_("language"), max_length=16, default="zh-hans")
+    status = models.CharField(
+        _("status"), max_length=12, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(_("work to do"), default=0)
+    rows_done = models.PositiveIntegerField(_("work done"), default=0)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    file = models.FileField(_("file"), upload_to="exports/", blank=True)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    message_zh = models.TextField(_("message (Chinese)"), blank=True)
+    message_en = models.TextField(_("message (English)"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    worker = models.CharField(_("worker"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.fmt} #{self.pk}"

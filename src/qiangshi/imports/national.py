@@ -327,7 +327,10 @@ def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
         yield items[i : i + size]
 
 
-def _group_rows(group: dict[str, Any], people: list[dict[str, Any]]) -> Iterator[list[Any]]:
+def _group_rows(
+    group: dict[str, Any], people: list[dict[str, Any]], step=None
+) -> Iterator[list[Any]]:
+    """The rows of one sheet; `step(n)` is called after each chunk of n teachers written."""
     kind = group.get("records")
     if not kind:
         return
@@ -352,6 +355,8 @@ def _group_rows(group: dict[str, Any], people: list[dict[str, Any]]) -> Iterator
                 for record in records.get(p["pk"], []):
                     ctx = {"teacher": p, kind: record}
                     yield [_cell(c, ctx, code_lists) for c in columns]
+        if step is not None:
+            step(len(chunk))
 
 
 def _people(actor, filters: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -373,12 +378,27 @@ def _people(actor, filters: dict[str, Any] | None) -> list[dict[str, Any]]:
     return people
 
 
-def national_export_counted(*, actor, filters: dict[str, Any] | None = None) -> tuple[bytes, int]:
-    """`national_export`, and the number of teachers in it."""
+def national_export_counted(
+    *, actor, filters: dict[str, Any] | None = None, progress=None
+) -> tuple[bytes, int]:
+    """`national_export`, and the number of teachers in it. `progress(done, total)` is told
+    how far the sheets are written, in teachers × sheets with records."""
     people = _people(actor, filters)
+    groups = load_template()["groups"]
+    step = None
+    if progress is not None:
+        total = len(people) * sum(1 for g in groups if g.get("records"))
+        done = 0
+
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            progress(done, total)
+
+        progress(0, total)
     sheets = [
-        (g["sheet"], [c["name"] for c in g["columns"]], _group_rows(g, people))
-        for g in load_template()["groups"]
+        (g["sheet"], [c["name"] for c in g["columns"]], _group_rows(g, people, step))
+        for g in groups
     ]
     return write_xlsx(sheets), len(people)
 

@@ -24,3 +24,11 @@ def commit_import(job_id: int, language: str = "zh-hans") -> None:
     """Import a checked file in one transaction, saving progress on its job."""
     with memory_capped():
         jobs.run_commit(job_id, language=language)
+
+
+@shared_task(name="imports.export", ignore_result=True)
+def run_export(job_id: int) -> None:
+    """Build an export job's file as the user who asked (`export_jobs.run_export`)."""
+    from . import export_jobs
+
+    export_jobs.run_export(job_id)

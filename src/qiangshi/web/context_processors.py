@@ -142,6 +142,14 @@ def _nav_links(user, current: str) -> list[dict]:
             None,
         ),
         (
+            "web:export_list",
+            _("My exports"),
+            "download",
+            ("export_list", "export_detail"),
+            can(user, "teacher", "export") or can(user, "school", "export"),
+            None,
+        ),
+        (
             "web:change_request_list",
             _("Change requests"),
             "inbox",

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("qiangshi.web.views.core_urls")),
     path("", include("qiangshi.web.views.admin_urls")),
     path("", include("qiangshi.web.views.import_urls")),
+    path("", include("qiangshi.web.views.export_urls")),
     path("", include("qiangshi.web.views.balance_urls")),
     path("", include("qiangshi.web.views.staffing_urls")),
     path("", include("qiangshi.web.views.rotation_urls")),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from qiangshi.access.models import Role
 from qiangshi.access.scoping import can
+from qiangshi.imports.export_jobs import export_job_running
 from qiangshi.imports.models import ImportStatus
 from qiangshi.imports.selectors import import_job_list
 from qiangshi.org.models import Stage
@@ -83,6 +84,11 @@ def _work(actor) -> list[dict]:
         _("Imports checked and waiting for your confirmation"),
         import_job_list(actor=actor).filter(status=ImportStatus.VALIDATED).count(),
         "web:import_list",
+    )
+    add(
+        _("My exports being written"),
+        len(export_job_running(actor=actor)),
+        "web:export_list",
     )
     waiting = rotation_selectors.plans_waiting(actor)
     add(

@@ -19,27 +19,21 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from qiangshi.access.scoping import can
 from qiangshi.core.errors import ApplicationError, EditConflict, NotFound
-from qiangshi.core.services import audit_record
 from qiangshi.engines import idcard
-from qiangshi.imports.exports import HISTORY_KINDS, export_file
+from qiangshi.imports.exports import HISTORY_KINDS
 from qiangshi.imports.models import ImportKind
-from qiangshi.org.models import Stage
 from qiangshi.org.selectors import district_choices
 from qiangshi.teachers import selectors, services
 from qiangshi.teachers.models import (
-    EducationLevel,
     EducationRecord,
     Employment,
-    EmploymentType,
-    Gender,
     Subject,
     Teacher,
-    TitleRank,
     TitleRecord,
 )
 from qiangshi.web.forms import (
@@ -50,7 +44,9 @@ from qiangshi.web.forms import (
     apply_errors,
     record_form_class,
 )
-from qiangshi.web.lists import paginate, query_without_page, xlsx_response
+from qiangshi.web.lists import paginate, query_without_page
+
+from .exports import export_response
 
 RESULTS_TARGET = "teacher-results"
 # History groups in the order of the national template, with the related name on Teacher.
@@ -227,10 +223,6 @@ def teacher_list(request):
     return response
 
 
-def _label(choices: dict, value) -> str:
-    return str(choices.get(value, value)) if value else ""
-
-
 @login_required
 def teacher_export(request):
     """The filtered list as xlsx; sensitive columns masked. With ?kind= a history table, that
@@ -240,51 +232,9 @@ def teacher_export(request):
     if request.GET.get("kind") in HISTORY_KINDS:
         return teacher_export_template(request)
     filters = TeacherFilterForm(filter_data(request)[0], actor=actor).filters()
-    qs = selectors.teacher_list(actor=actor, filters=filters, action="export")
-    districts = _district_labels(actor)
-    gender, subject = dict(Gender.choices), dict(Subject.choices)
-    employment, title = dict(EmploymentType.choices), dict(TitleRank.choices)
-    education, stage = dict(EducationLevel.choices), dict(Stage.choices)
-    header = [
-        pgettext("person", "Name"),
-        _("Gender"),
-        _("Age"),
-        _("National ID number (masked)"),
-        _("Phone (masked)"),
-        _("School"),
-        _("District"),
-        _("Stage"),
-        _("Subject"),
-        _("Employment type"),
-        _("Title"),
-        _("Highest education"),
-    ]
-    today = date.today()
-
-    def rows():
-        for t in qs.iterator(chunk_size=1000):
-            yield [
-                t.name,
-                _label(gender, t.gender),
-                t.age(today),
-                t.national_id_masked,
-                t.phone_masked,
-                t.current_school_name or "",
-                districts.get(t.current_district_name, t.current_district_name) or "",
-                _label(stage, t.current_stage),
-                _label(subject, t.current_subject),
-                _label(employment, t.current_employment_type),
-                _label(title, t.title_rank),
-                _label(education, t.education_level),
-            ]
-
-    audit_record(
-        actor=actor,
-        action="teacher.export",
-        object_type="teachers.teacher",
-        note=masked_query(request),
+    return export_response(
+        request, kind="teachers", fmt="list", filters=filters, note=masked_query(request)
     )
-    return xlsx_response("teachers", [(_("Teachers"), header, rows())])
 
 
 def masked_query(request) -> str:
@@ -686,16 +636,7 @@ def teacher_export_template(request, fmt: str = "template"):
     if kind not in TEMPLATE_EXPORT_KINDS or (fmt == "national" and kind != "teachers"):
         raise Http404
     filters = TeacherFilterForm(filter_data(request)[0], actor=actor).filters()
-    try:
-        result = export_file(actor=actor, kind=kind, filters=filters, fmt=fmt)
-    except ApplicationError as exc:
-        raise PermissionDenied(exc.message) from None
-    response = HttpResponse(
-        result.data,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
-    return response
+    return export_response(request, kind=kind, fmt=fmt, filters=filters)
 
 
 @login_required
