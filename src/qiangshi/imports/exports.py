@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from qiangshi.access.scoping import can
 from qiangshi.core import crypto
 from qiangshi.core.bulk import filter_in
+from qiangshi.core.dbrouter import report_reads
 from qiangshi.core.errors import ApplicationError
 from qiangshi.core.services import ExportAccess, audit_record
 from qiangshi.core.xlsx import write_xlsx
@@ -547,6 +548,7 @@ def filters_note(filters: dict[str, Any]) -> str:
     return "&".join(parts)
 
 
+@report_reads()
 def export_file(
     *, actor, kind: str, filters: dict[str, Any] | None = None, fmt: str = "template"
 ) -> ExportResult:
