@@ -252,6 +252,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=1, minute=20),
         "args": ("purge_import_files", "--days", "7"),
     },
+    # the teachers' current state against their history; a degree whose graduation date has
+    # come becomes the current one
+    "check-projections": {
+        "task": "core.scheduled_command",
+        "schedule": crontab(hour=0, minute=5),
+        "args": ("check_projections", "--fix"),
+    },
 }
 # Without a broker, a job runs in the background of the web process (an import in a
 # memory-capped child process, other jobs in a thread), so that its page shows the progress

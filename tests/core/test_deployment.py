@@ -22,7 +22,7 @@ def test_every_scheduled_entry_runs_an_existing_command_through_a_registered_tas
         assert args[0] in commands
         assert any(args[: len(head)] == head for head in SCHEDULED_COMMANDS)
         names.add(args[0] if args[0] != "rotation" else " ".join(args[:2]))
-    assert names == {"purge_import_files", "rotation apply"}
+    assert names == {"purge_import_files", "rotation apply", "check_projections"}
 
 
 def test_a_scheduled_task_runs_its_command_and_nothing_else(db):

@@ -13,6 +13,7 @@ logger = logging.getLogger(__name__)
 SCHEDULED_COMMANDS = {
     ("purge_import_files",),
     ("rotation", "apply"),
+    ("check_projections",),
 }
 
 

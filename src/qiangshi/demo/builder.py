@@ -29,6 +29,7 @@ from qiangshi.org.models import (
     SchoolFacility,
 )
 from qiangshi.rotation.models import RotationPlan
+from qiangshi.teachers import projection
 from qiangshi.teachers.models import (
     Appraisal,
     Certificate,
@@ -425,6 +426,7 @@ def _insert_teachers(
             for load in t.teaching_loads
         ],
     )
+    projection.refresh([obj.pk for obj in teachers])
     counts["teachers"] += len(teachers)
 
 

@@ -5,19 +5,13 @@ from datetime import date
 from typing import Any
 
 from django.db.models import (
-    Case,
-    CharField,
     Count,
     Exists,
     F,
     FilteredRelation,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
 )
 from django.utils.translation import gettext_lazy as _
 
@@ -26,14 +20,10 @@ from qiangshi.core import crypto
 from qiangshi.engines import idcard
 
 from .models import (
-    EDUCATION_RANK,
-    TITLE_RANK,
     ChangeRequest,
-    EducationRecord,
     Employment,
     Recognition,
     Teacher,
-    TitleRecord,
 )
 
 SORTS = {
@@ -50,29 +40,14 @@ SORTS = {
 }
 
 
-def _rank_case(field: str, ranks: dict[str, int]) -> Case:
-    return Case(
-        *[When(**{field: k}, then=Value(v)) for k, v in ranks.items()], output_field=IntegerField()
-    )
-
-
 def annotate_current(qs: QuerySet) -> QuerySet:
     """Annotate the derived current state: current_school_id/_name, current_district_name,
     current_stage, current_subject, current_employment_type, current_is_full_time, title_rank
-    (with title_order), education_level (highest completed, with education_order)."""
-    title = (
-        TitleRecord.objects.filter(teacher=OuterRef("pk"))
-        .annotate(o=_rank_case("rank", TITLE_RANK))
-        .order_by("-o", "-obtained_on")
-    )
-    education = (
-        EducationRecord.objects.filter(
-            Q(end_date__lte=date.today()) | Q(end_date__isnull=True, end_date_missing=True),
-            teacher=OuterRef("pk"),
-        )
-        .annotate(o=_rank_case("level", EDUCATION_RANK))
-        .order_by("-o", "-end_date")
-    )
+    (with title_order), education_level (highest completed, with education_order).
+
+    The title and education come from the projection `TeacherCurrent` (one row a teacher,
+    kept by teachers.projection), joined, instead of a subquery over the history per teacher.
+    """
     # The open employment is at most one row (a unique constraint), so a LEFT JOIN through a
     # filtered relation gives the current job without a subquery per column.
     qs = qs.annotate(
@@ -86,10 +61,10 @@ def annotate_current(qs: QuerySet) -> QuerySet:
         current_subject=F("current_job__main_subject"),
         current_employment_type=F("current_job__employment_type"),
         current_is_full_time=F("current_job__is_full_time_teacher"),
-        title_rank=Subquery(title.values("rank")[:1], output_field=CharField()),
-        title_order=Subquery(title.values("o")[:1]),
-        education_level=Subquery(education.values("level")[:1], output_field=CharField()),
-        education_order=Subquery(education.values("o")[:1]),
+        title_rank=F("current_state__title_rank"),
+        title_order=F("current_state__title_order"),
+        education_level=F("current_state__education_level"),
+        education_order=F("current_state__education_order"),
     )
 
 
