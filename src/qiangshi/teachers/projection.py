@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Case, IntegerField, Max, Min, Q, Value, When
 from django.utils import timezone
 
-from qiangshi.core.bulk import bulk_insert_rows, filter_in
+from qiangshi.core.bulk import bulk_insert, filter_in
 
 from .models import (
     EDUCATION_RANK,
@@ -114,8 +114,8 @@ def refresh(teacher_ids: Iterable[int], today: date | None = None) -> int:
             for qs in filter_in(Teacher.objects.all(), "pk", chunk)
             for pk in qs.values_list("pk", flat=True)
         )
-        rows = [{"teacher_id": pk, "as_of": today, **states[pk].__dict__} for pk in present]
-        bulk_insert_rows(TeacherCurrent, rows)
+        rows = [TeacherCurrent(teacher_id=pk, as_of=today, **states[pk].__dict__) for pk in present]
+        bulk_insert(TeacherCurrent, rows)
         written += len(rows)
     return written
 
