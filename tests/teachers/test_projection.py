@@ -206,3 +206,25 @@ def test_the_api_list_queries_do_not_grow_with_page_size(world, client):
     _queries(client, "/api/teachers?page_size=1")
     counts = [_queries(client, f"/api/teachers?page_size={n}") for n in (2, 10)]
     assert counts[0] == counts[1]
+
+
+def test_dashboard_counts_are_shared_briefly_per_scope(world, settings, django_assert_num_queries):
+    from django.core.cache import cache
+
+    from qiangshi.teachers.selectors import teacher_stats
+
+    settings.QIANGSHI_DASHBOARD_CACHE_SECONDS = 60
+    cache.clear()
+    users = world["users"]
+    city = teacher_stats(actor=users["bureau"])
+    district = teacher_stats(actor=users["district"])
+    assert (city["total"], district["total"]) == (3, 2)  # Xiamen; Siming
+    with django_assert_num_queries(0):
+        assert teacher_stats(actor=users["bureau"]) == city
+    other = factories.user("district", region=world["tree"]["siming"])
+    with django_assert_num_queries(0):  # another user of the same area shares them
+        assert teacher_stats(actor=other) == district
+    settings.QIANGSHI_DASHBOARD_CACHE_SECONDS = 0
+    factories.teacher(users["admin"], world["schools"]["a"], "新人")
+    assert teacher_stats(actor=users["district"])["total"] == 3
+    cache.clear()

@@ -1,9 +1,13 @@
 """Reads of the registry. Every function starts from `scope()`."""
 
+import hashlib
 import re
 from datetime import date
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db.models import (
     Count,
     Exists,
@@ -165,10 +169,36 @@ def teacher_for_user(user) -> Teacher | None:
 
 
 def teacher_stats(*, actor) -> dict[str, Any]:
-    """Counts for the dashboard over the teachers the actor may aggregate."""
+    """Counts for the dashboard over the teachers the actor may aggregate.
+
+    Kept for QIANGSHI_DASHBOARD_CACHE_SECONDS (default 60) in the cache, keyed by the scope's
+    query and the day, so that every user of one area shares them: a dashboard at province
+    scale is a dozen aggregates over hundreds of thousands of rows, and a minute-old count is
+    fine on it (the lists, not the dashboard, show the rows just written).
+    """
     base = scope(Teacher.objects.all(), actor, "aggregate").filter(
         employments__end_date__isnull=True
     )  # current staff only; at most one open employment each, so no duplicate rows
+    seconds = settings.QIANGSHI_DASHBOARD_CACHE_SECONDS
+    key = _stats_key(base) if seconds > 0 else None
+    if key is not None and (cached := cache.get(key)) is not None:
+        return cached
+    stats = _teacher_stats(base)
+    if key is not None:
+        cache.set(key, stats, seconds)
+    return stats
+
+
+def _stats_key(base: QuerySet) -> str | None:
+    try:
+        sql, params = base.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    digest = hashlib.sha256(repr((sql, params, date.today())).encode()).hexdigest()
+    return f"qiangshi:teacher_stats:{digest}"
+
+
+def _teacher_stats(base: QuerySet) -> dict[str, Any]:
     qs = annotate_current(base)
     total = base.count()
     by = {}
