@@ -228,3 +228,16 @@ def test_dashboard_counts_are_shared_briefly_per_scope(world, settings, django_a
     factories.teacher(users["admin"], world["schools"]["a"], "新人")
     assert teacher_stats(actor=users["district"])["total"] == 3
     cache.clear()
+
+
+def test_a_page_is_read_by_its_keys_in_the_list_order(world):
+    from qiangshi.teachers.selectors import teacher_list
+
+    _more_teachers(world, 12)
+    actor = world["users"]["admin"]
+    for sort in ("name", "-title", "school", "-birth_date"):
+        qs = teacher_list(actor=actor, filters={"sort": sort})
+        everyone = [t.pk for t in qs.iterator()]
+        pages = [qs[i : i + 5] for i in range(0, len(everyone), 5)]
+        assert [t.pk for page in pages for t in page] == everyone, sort
+        assert all(t.title_rank == "first" for t in pages[-1] if t.name.startswith("教师"))
