@@ -226,7 +226,6 @@ def _teacher_stats(base: QuerySet) -> dict[str, Any]:
     for key in ("current_stage", "title_rank", "education_level", "current_employment_type"):
         rows = qs.order_by().values(key).annotate(n=Count("pk")).order_by(key)
         by[key] = {r[key] or "": r["n"] for r in rows}
-    by_gender = dict(base.order_by().values_list("gender").annotate(n=Count("pk")))
     today = date.today()
     bands = [
         (20, 24),
@@ -239,22 +238,28 @@ def _teacher_stats(base: QuerySet) -> dict[str, Any]:
         (55, 59),
         (60, 65),
     ]
-    pyramid = []
-    for low, high in bands:
-        row = (
-            base.filter(_birth_bounds(low, high, today))
-            .order_by()
-            .values("gender")
-            .annotate(n=Count("pk"))
+    # Gender and every age band in one pass over the teachers: a count per band, filtered.
+    rows = (
+        base.order_by()
+        .values("gender")
+        .annotate(
+            n=Count("pk"),
+            **{
+                f"band{i}": Count("pk", filter=_birth_bounds(low, high, today))
+                for i, (low, high) in enumerate(bands)
+            },
         )
-        counts = {r["gender"]: r["n"] for r in row}
-        pyramid.append(
-            {
-                "band": f"{low}–{high}",
-                "male": counts.get("male", 0),
-                "female": counts.get("female", 0),
-            }
-        )
+    )
+    by_gender_rows = {r["gender"]: r for r in rows}
+    by_gender = {g: r["n"] for g, r in by_gender_rows.items()}
+    pyramid = [
+        {
+            "band": f"{low}–{high}",
+            "male": by_gender_rows.get("male", {}).get(f"band{i}", 0),
+            "female": by_gender_rows.get("female", {}).get(f"band{i}", 0),
+        }
+        for i, (low, high) in enumerate(bands)
+    ]
     valid_recognition = Recognition.objects.filter(
         Q(end_date__isnull=True) | Q(end_date__gte=today),
         teacher=OuterRef("pk"),
