@@ -87,7 +87,7 @@ class _Browser:
         return next(c.value for c in self.jar if c.name == name)
 
 
-def _wait_until_up(base: str, server: subprocess.Popen, seconds: float = 60) -> None:
+def _wait_until_up(base: str, server: subprocess.Popen, seconds: float = 180) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
