@@ -45,15 +45,20 @@ demo: install
 	@$(RUN) qiangshi demo_region --scale city
 	@$(MAKE) --no-print-directory serve
 
-# DEBUG is off (friendly error pages, as in production): WhiteNoise serves the static files
-# collected into var/static. DJANGO_DEBUG=1 make serve shows Django's technical error pages.
+# The production settings on this machine: gunicorn (`qiangshi serve`), WhiteNoise serving the
+# static files collected into var/static under hashed, compressed names, and a Celery worker
+# and beat when CELERY_BROKER_URL is set. The keys come from var/keys.env (created by the demo)
+# unless given, and, for plain http on a workstation, the HTTPS redirect, secure cookies, HSTS
+# and the forced password change are off unless given. WEB_CONCURRENCY sets the workers.
+SERVE_ENV = DJANGO_SETTINGS_MODULE=config.settings.production QIANGSHI_LOCAL_KEYS=1 \
+	DJANGO_SSL_REDIRECT=$${DJANGO_SSL_REDIRECT:-0} DJANGO_SECURE_COOKIES=$${DJANGO_SECURE_COOKIES:-0} \
+	DJANGO_HSTS_SECONDS=$${DJANGO_HSTS_SECONDS:-0} \
+	QIANGSHI_FORCE_PASSWORD_CHANGE=$${QIANGSHI_FORCE_PASSWORD_CHANGE:-0}
+
+# `qiangshi serve` first collects the static files, marks failed the jobs a stopped server left
+# running (recover_jobs, rotation recover) and prints the demo's logins.
 serve:
-	@$(RUN) qiangshi collectstatic --noinput -v 0
-	@$(RUN) qiangshi recover_jobs
-	@$(RUN) qiangshi rotation recover
-	@$(RUN) qiangshi demo_logins
-	@echo "Serving http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
-	@$(RUN) qiangshi runserver 127.0.0.1:$(PORT) --noreload
+	@$(SERVE_ENV) PORT=$(PORT) $(RUN) qiangshi serve --bind 127.0.0.1:$(PORT)
 
 test: install system-deps test-only
 

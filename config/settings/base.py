@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("QIANGSHI_VAR_DIR", BASE_DIR / "var"))
@@ -107,6 +108,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+
+# A read replica for reports and exports (qiangshi.core.dbrouter), when given.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["qiangshi.core.dbrouter.ReportReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "access.User"
@@ -230,12 +240,38 @@ QIANGSHI_BULK_SET_FOREIGN_KEY_CHECK = (
 # Celery: with no broker configured, tasks run in-process (eagerly) with the same progress records.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Scheduled work when a broker is set (`qiangshi serve` starts beat; or `celery -A config
+# beat`): the daily commands of docs/deploy.md, which lists them as cron lines otherwise.
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_BEAT_SCHEDULE = {
+    # rotation plans whose effective date has come take effect; ended terms come home
+    "rotation-apply": {
+        "task": "core.scheduled_command",
+        "schedule": crontab(hour=1, minute=10),
+        "args": ("rotation", "apply"),
+    },
+    # stored uploads hold ID numbers in clear: gone after a week
+    "purge-import-files": {
+        "task": "core.scheduled_command",
+        "schedule": crontab(hour=1, minute=20),
+        "args": ("purge_import_files", "--days", "7"),
+    },
+    # the teachers' current state against their history; a degree whose graduation date has
+    # come becomes the current one
+    "check-projections": {
+        "task": "core.scheduled_command",
+        "schedule": crontab(hour=0, minute=5),
+        "args": ("check_projections", "--fix"),
+    },
+}
 # Without a broker, a job runs in the background of the web process (an import in a
 # memory-capped child process, other jobs in a thread), so that its page shows the progress
 # (see qiangshi.core.background); "0" runs it within the request instead.
 QIANGSHI_JOBS_IN_THREADS = os.environ.get("QIANGSHI_JOBS_IN_THREADS", "1") != "0"
 
 PAGE_SIZE = 50
+# The dashboard's counts are shared by the users of one area for this long (0: never kept).
+QIANGSHI_DASHBOARD_CACHE_SECONDS = int(os.environ.get("QIANGSHI_DASHBOARD_CACHE_SECONDS", "60"))
 # A teacher search by ID number travels as an opaque token valid this long (never in a URL).
 QIANGSHI_SEARCH_TOKEN_MINUTES = int(os.environ.get("QIANGSHI_SEARCH_TOKEN_MINUTES", "30"))
 

@@ -5,6 +5,20 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
+from .base import VAR_DIR
+
+# `make serve` runs these settings on a workstation: it asks for the keys the demo generated
+# into var/keys.env (QIANGSHI_LOCAL_KEYS=1) instead of the environment. A real installation
+# never sets it.
+if os.environ.get("QIANGSHI_LOCAL_KEYS") == "1":
+    from .keys import load_or_create_local_keys
+
+    for _name, _value in zip(
+        ("DJANGO_SECRET_KEY", "QIANGSHI_ENCRYPTION_KEY"),
+        load_or_create_local_keys(VAR_DIR),
+        strict=True,
+    ):
+        os.environ.setdefault(_name, _value)
 
 REQUIRED_SECRETS = ("DJANGO_SECRET_KEY", "QIANGSHI_ENCRYPTION_KEY")
 _missing = [name for name in REQUIRED_SECRETS if not os.environ.get(name, "").strip()]
@@ -29,3 +43,12 @@ CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
 QIANGSHI_FORCE_PASSWORD_CHANGE = os.environ.get("QIANGSHI_FORCE_PASSWORD_CHANGE", "1") == "1"
+
+# Static files: collectstatic writes each file under a name with its content's hash, and a
+# gzip (and, where Brotli is installed, a Brotli) copy beside it; WhiteNoise serves them from
+# the application itself with a far-future cache header, so one process serves the pages,
+# their assets and /api/docs with no web server in front.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "qiangshi.core.staticstorage.StaticFilesStorage"},
+}

@@ -196,6 +196,12 @@ def test_command_apply(rot, django_capture_on_commit_callbacks, capsys):
     call_command("rotation", "apply", "--today", date(2026, 9, 1).isoformat())
     plan.refresh_from_db()
     assert plan.status == PlanStatus.EFFECTIVE
+    # The teachers moved; the projection of their title and education still is their history.
+    from qiangshi.teachers import projection
+    from qiangshi.teachers.models import Teacher, TeacherCurrent
+
+    assert TeacherCurrent.objects.count() == Teacher.objects.count()
+    assert projection.mismatches() == []
 
 
 def test_infeasible_plan_page_names_the_constraint(client, rot, django_capture_on_commit_callbacks):

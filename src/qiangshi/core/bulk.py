@@ -57,7 +57,7 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
     if connection.vendor != "postgresql":
         model.objects.bulk_create(objs, batch_size=2000)
         return
-    _tally(model, len(objs))
+    tally(model, len(objs))
     meta = model._meta
     now = timezone.now()
     fields = list(meta.concrete_fields)
@@ -114,7 +114,7 @@ def bulk_insert_rows(model: type[models.Model], rows: Sequence[dict]) -> None:
         for row, obj in zip(rows, objs, strict=True):
             row["id"] = obj.pk
         return
-    _tally(model, len(rows))
+    tally(model, len(rows))
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         for row, pk in zip(rows, _next_ids(model, len(rows)), strict=True):
@@ -176,7 +176,7 @@ QUICK_STATISTICS_TARGET = 10  # ANALYZE samples 300 rows per unit: 3,000 rows a 
 
 
 @contextmanager
-def statistics_refreshed() -> Iterator[None]:
+def statistics_refreshed(target: int | None = QUICK_STATISTICS_TARGET) -> Iterator[None]:
     """ANALYZE, once the transaction commits, the tables that the block's bulk inserts grew by
     more than autovacuum would wait for (PostgreSQL only).
 
@@ -186,7 +186,8 @@ def statistics_refreshed() -> Iterator[None]:
     read it with nested loops over 500,000 rows (a re-import of 500,000 teachers took 50 s
     instead of 35 s). PostgreSQL's advice after a bulk load is to run ANALYZE; a quick one
     does (see `analyze_grown`). Only rows that committed count: inserts of a transaction or
-    savepoint rolled back are not tallied.
+    savepoint rolled back are not tallied. `target=None` analyzes with the server's default
+    statistics target instead of a quick sample (the demo region, built once).
     """
     grown: Counter[str] = Counter()
     token = _GROWN.set(grown)
@@ -194,10 +195,15 @@ def statistics_refreshed() -> Iterator[None]:
         yield
     finally:
         _GROWN.reset(token)
-    transaction.on_commit(lambda: analyze_grown(grown))
+    if target == QUICK_STATISTICS_TARGET:
+        transaction.on_commit(lambda: analyze_grown(grown))
+    else:
+        transaction.on_commit(lambda: analyze_grown(grown, target))
 
 
-def _tally(model: type[models.Model], count: int) -> None:
+def tally(model: type[models.Model], count: int) -> None:
+    """Count `count` rows inserted into `model`'s table by a bulk load (bulk_insert and
+    insert_tuples do it; a caller of bulk_create does it itself) for `statistics_refreshed`."""
     grown = _GROWN.get()
     if grown is None or not count or connection.vendor != "postgresql":
         return
@@ -205,7 +211,7 @@ def _tally(model: type[models.Model], count: int) -> None:
     transaction.on_commit(lambda: grown.update({table: count}))
 
 
-def analyze_grown(grown: "Counter[str]") -> list[str]:
+def analyze_grown(grown: "Counter[str]", target: int | None = QUICK_STATISTICS_TARGET) -> list[str]:
     """ANALYZE each table of `grown` (table → rows inserted) that grew by more than
     autovacuum's analyze threshold (`autovacuum_analyze_threshold` rows plus
     `autovacuum_analyze_scale_factor` of the rows it had); returns the tables analyzed."""
@@ -230,7 +236,8 @@ def analyze_grown(grown: "Counter[str]") -> list[str]:
         # A quick sample (a tenth of the default): the table's size and its common values,
         # which is what the plans right after an import were missing; 0.05 s instead of 0.6 s
         # for the five tables of 100,000 teachers. Autovacuum refines them later.
-        cursor.execute(f"SET default_statistics_target = {QUICK_STATISTICS_TARGET:d}")
+        if target is not None:
+            cursor.execute(f"SET default_statistics_target = {target:d}")
         try:
             for table in tables:
                 try:
@@ -240,7 +247,8 @@ def analyze_grown(grown: "Counter[str]") -> list[str]:
                     continue
                 done.append(table)
         finally:
-            cursor.execute("RESET default_statistics_target")
+            if target is not None:
+                cursor.execute("RESET default_statistics_target")
     return done
 
 
@@ -648,7 +656,7 @@ def insert_tuples(
         ]
         model.objects.bulk_create(objs, batch_size=2000)
         return [obj.pk for obj in objs]
-    _tally(model, len(rows))
+    tally(model, len(rows))
     fields = [meta.pk, *given, *rest]
     fmt = _formatter(fields, len(given), constants)
     quote = connection.ops.quote_name

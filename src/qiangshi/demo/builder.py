@@ -18,6 +18,7 @@ from django.db import transaction
 
 from qiangshi.access.models import Role, User
 from qiangshi.core import crypto
+from qiangshi.core.bulk import statistics_refreshed, tally
 from qiangshi.core.services import audit_record
 from qiangshi.demo import welfare as welfare_demo
 from qiangshi.demo.ethics import demo_ethics_build
@@ -30,6 +31,7 @@ from qiangshi.org.models import (
     SchoolFacility,
 )
 from qiangshi.rotation.models import RotationPlan
+from qiangshi.teachers import projection
 from qiangshi.teachers.models import (
     Appraisal,
     Certificate,
@@ -90,6 +92,14 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
+def _bulk_create(model, rows: list, **options) -> list:
+    """bulk_create, counted for the planner statistics refreshed after the build."""
+    options.setdefault("batch_size", BATCH_SIZE)
+    created = model.objects.bulk_create(rows, **options)
+    tally(model, len(created))
+    return created
+
+
 def _dec(value: float, places: int) -> Decimal:
     return Decimal(f"{value:.{places}f}")
 
@@ -115,7 +125,9 @@ def demo_region_build(
     result = BuildResult(scale=scale, seed=seed, year=year)
     stage_grades = {getattr(k, "value", k): v for k, v in STAGE_GRADES.items()}
 
-    with transaction.atomic():
+    # Every table the build grew is analyzed once it commits (PostgreSQL), with the full
+    # statistics target, so that the first pages are planned for the rows just written.
+    with statistics_refreshed(target=None), transaction.atomic():
         if demo_region_exists():
             raise DemoBuildError("The demo region (厦门市, code 3502) already exists.")
         regions = _insert_regions(plan.regions, result.counts)
@@ -217,7 +229,7 @@ def _insert_regions(specs: Iterable[demo_data.RegionSpec], counts: Counter) -> d
             for s in specs
             if s.level == level and s.code not in by_code
         ]
-        Region.objects.bulk_create(new, batch_size=BATCH_SIZE)
+        _bulk_create(Region, new)
         by_code.update({r.code: r for r in new})
         counts["regions"] += len(new)
     return by_code
@@ -231,7 +243,7 @@ def _insert_births(city, regions: dict[str, Region], seed: int, counts: Counter)
         BirthRecord(district_id=regions[code].pk, year=year, births=births)
         for code, year, births in demo_data.births_series(city, seed)
     ]
-    BirthRecord.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    _bulk_create(BirthRecord, rows)
     counts["births records"] += len(rows)
 
 
@@ -257,9 +269,10 @@ def _insert_schools(
         )
         for s in city.schools
     ]
-    School.objects.bulk_create(schools, batch_size=BATCH_SIZE)
+    _bulk_create(School, schools)
     ids = {s.code: s.pk for s in schools}
-    SchoolEnrollment.objects.bulk_create(
+    _bulk_create(
+        SchoolEnrollment,
         (
             SchoolEnrollment(
                 school_id=ids[e.school_code],
@@ -272,7 +285,8 @@ def _insert_schools(
         ),
         batch_size=BATCH_SIZE,
     )
-    SchoolFacility.objects.bulk_create(
+    _bulk_create(
+        SchoolFacility,
         (
             SchoolFacility(
                 school_id=ids[f.school_code],
@@ -318,11 +332,11 @@ def _insert_teachers(
         )
         for t in chunk
     ]
-    Teacher.objects.bulk_create(teachers, batch_size=BATCH_SIZE)
+    _bulk_create(Teacher, teachers)
     pairs = [(obj.pk, spec) for obj, spec in zip(teachers, chunk, strict=True)]
 
     def insert(model, rows: list) -> None:
-        model.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        _bulk_create(model, rows)
         counts[_COUNT_KEYS[model]] += len(rows)
 
     insert(
@@ -428,6 +442,7 @@ def _insert_teachers(
             for load in t.teaching_loads
         ],
     )
+    projection.refresh([obj.pk for obj in teachers])
     counts["teachers"] += len(teachers)
 
 
@@ -493,7 +508,7 @@ def _create_logins(regions: dict[str, Region], counts: Counter) -> list[DemoLogi
         for u, role, shown, extra, _area in wanted
         if u not in taken
     ]
-    User.objects.bulk_create(new_users)
+    _bulk_create(User, new_users)
     counts["users"] += len(new_users)
     created = {u.username: u for u in new_users}
     if teacher is not None and "teacher" in created and teacher.user_id is None:

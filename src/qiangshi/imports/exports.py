@@ -32,6 +32,7 @@ from django.utils.translation import pgettext
 from qiangshi.access.scoping import can
 from qiangshi.core import crypto
 from qiangshi.core.bulk import filter_in
+from qiangshi.core.dbrouter import report_reads
 from qiangshi.core.errors import ApplicationError, Forbidden
 from qiangshi.core.services import ExportAccess, audit_record
 from qiangshi.core.xlsx import write_xlsx
@@ -652,6 +653,7 @@ def export_check(*, actor, kind: str, fmt: str) -> None:
         raise ApplicationError(_("Only the teacher list can be exported as shown."))
 
 
+@report_reads()
 def export_file(
     *,
     actor,

@@ -30,6 +30,7 @@ from qiangshi.core.bulk import bulk_insert_rows, filter_in
 from qiangshi.core.models import AuditLog
 from qiangshi.engines import cells, idcard
 from qiangshi.org.models import School
+from qiangshi.teachers import projection
 from qiangshi.teachers.models import (
     EducationRecord,
     Employment,
@@ -505,4 +506,6 @@ def commit(actor, rows: list[HistoryRow], result) -> list[str]:
         )
     bulk_insert_rows(spec.model, new)
     bulk_insert_rows(AuditLog, audits)
+    if spec.model in (TitleRecord, EducationRecord):
+        projection.touched(r.teacher_id for r in rows if r.status != UNCHANGED)
     return keys

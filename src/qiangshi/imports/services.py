@@ -42,6 +42,7 @@ from qiangshi.core.models import AuditLog
 from qiangshi.core.services import audit_record
 from qiangshi.engines import cells, idcard, tabular
 from qiangshi.org.models import School
+from qiangshi.teachers import projection
 from qiangshi.teachers.models import (
     Certificate,
     EducationRecord,
@@ -1008,6 +1009,7 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
     teacher_updates: list[Teacher] = []
     job_updates: list[Employment] = []
     fills: dict[tuple, list[int]] = defaultdict(list)  # (model, field, date) → record pks
+    dated: list[int] = []  # teachers some of whose records `fills` dates
     now = timezone.now()
     for r in rows:
         if r.teacher is None:
@@ -1064,6 +1066,7 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
             changes[model._meta.model_name] = [None, _describe(rec)]
         for model, pk, name, value in _date_fills(r, t.pk, state):
             fills[(model, name, value)].append(pk)
+            dated.append(t.pk)
             changes[f"{model._meta.model_name}.{name}"] = [None, value.isoformat()]
         if changes:
             result.changed += 1
@@ -1113,6 +1116,19 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
                 end_date=end, end_reason="import", version=F("version") + 1
             )
     insert_tuples(Employment, _EMPLOYMENT_COLUMNS, employments, writer=writer)
+    # The projection of titles and education: the new teachers (each gets its row) and those
+    # whose titles or education this chunk added to or dated.
+    projection.touched(
+        [
+            *teacher_ids,
+            *(
+                rec["teacher_id"]
+                for m in (TitleRecord, EducationRecord)
+                for rec in records.get(m, ())
+            ),
+            *dated,
+        ]
+    )
     for model, items in records.items():
         rows_of = [tuple(item.values()) for item in items]
         insert_tuples(model, list(items[0]), rows_of, writer=writer)
@@ -1242,7 +1258,7 @@ def _import_file(actor, kind, data, filename, dry_run, mapping, progress, job) -
         result.job = _record_job(actor, kind, data, filename, mapping, result, [], job=job)
         return result
     progress("write", 0, len(rows))
-    with transaction.atomic():
+    with transaction.atomic(), projection.kept_current():
         keys = spec.commit(actor, rows, result)
         result.committed = True
         result.job = _record_job(actor, kind, data, filename, mapping, result, keys, job=job)
@@ -1271,7 +1287,7 @@ def _import_stream(
     write = not dry_run and not formulas
     try:
         # Only a run that writes needs a transaction of its own.
-        with transaction.atomic() if write else nullcontext():
+        with transaction.atomic() if write else nullcontext(), projection.kept_current():
             keys = spec.stream(actor, table, match, result, write=write, progress=progress)
             if formulas:
                 result.problems = _with_formulas(formulas, result.problems)

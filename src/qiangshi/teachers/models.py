@@ -1,7 +1,9 @@
 """The teacher registry: one Teacher per person, and their history as dated records.
 
 Record groups follow the national teacher-information template (POLICY.md §12). A teacher's
-current school, title and education level are derived from the dated records, never stored twice.
+current school, title and education level are derived from the dated records; the title and
+education level are also kept in `TeacherCurrent`, a projection of those records refreshed in the
+same transaction by every write that changes them (see `teachers.projection`).
 """
 
 from datetime import date
@@ -262,6 +264,36 @@ class Teacher(TimeStampedModel):
         if not done:
             return None
         return max(done, key=lambda r: (EDUCATION_RANK[r.level], r.end_date or date.min))
+
+
+class TeacherCurrent(models.Model):
+    """A teacher's current title and highest completed education, projected from the history
+    (TitleRecord, EducationRecord) so that lists and dashboards read one row instead of
+    recomputing them per teacher. Written only by `teachers.projection.refresh`, which every
+    write of those records calls in its transaction; `qiangshi check_projections` compares it
+    with the history. The current school needs no projection: it is the one open Employment.
+    """
+
+    teacher = models.OneToOneField(
+        "Teacher", on_delete=models.CASCADE, primary_key=True, related_name="current_state"
+    )
+    title_rank = models.CharField(max_length=12, choices=TitleRank.choices, null=True)
+    title_order = models.SmallIntegerField(null=True)  # TITLE_RANK of title_rank
+    education_level = models.CharField(max_length=20, choices=EducationLevel.choices, null=True)
+    education_order = models.SmallIntegerField(null=True)  # EDUCATION_RANK of education_level
+    # The next graduation date after `as_of`: the highest completed education may change then.
+    education_due_on = models.DateField(null=True)
+    as_of = models.DateField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["title_order"], name="teachers_current_title"),
+            models.Index(fields=["education_order"], name="teachers_current_edu"),
+            models.Index(fields=["education_due_on"], name="teachers_current_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher_id}: {self.title_rank or '-'}, {self.education_level or '-'}"
 
 
 class TeacherRecord(ScopedThroughTeacher, TimeStampedModel):

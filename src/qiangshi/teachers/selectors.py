@@ -1,23 +1,21 @@
 """Reads of the registry. Every function starts from `scope()`."""
 
+import hashlib
 import re
 from datetime import date
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db.models import (
-    Case,
-    CharField,
     Count,
     Exists,
     F,
     FilteredRelation,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
 )
 from django.utils.translation import gettext_lazy as _
 
@@ -26,14 +24,10 @@ from qiangshi.core import crypto
 from qiangshi.engines import idcard
 
 from .models import (
-    EDUCATION_RANK,
-    TITLE_RANK,
     ChangeRequest,
-    EducationRecord,
     Employment,
     Recognition,
     Teacher,
-    TitleRecord,
 )
 
 SORTS = {
@@ -50,29 +44,14 @@ SORTS = {
 }
 
 
-def _rank_case(field: str, ranks: dict[str, int]) -> Case:
-    return Case(
-        *[When(**{field: k}, then=Value(v)) for k, v in ranks.items()], output_field=IntegerField()
-    )
-
-
 def annotate_current(qs: QuerySet) -> QuerySet:
     """Annotate the derived current state: current_school_id/_name, current_district_name,
     current_stage, current_subject, current_employment_type, current_is_full_time, title_rank
-    (with title_order), education_level (highest completed, with education_order)."""
-    title = (
-        TitleRecord.objects.filter(teacher=OuterRef("pk"))
-        .annotate(o=_rank_case("rank", TITLE_RANK))
-        .order_by("-o", "-obtained_on")
-    )
-    education = (
-        EducationRecord.objects.filter(
-            Q(end_date__lte=date.today()) | Q(end_date__isnull=True, end_date_missing=True),
-            teacher=OuterRef("pk"),
-        )
-        .annotate(o=_rank_case("level", EDUCATION_RANK))
-        .order_by("-o", "-end_date")
-    )
+    (with title_order), education_level (highest completed, with education_order).
+
+    The title and education come from the projection `TeacherCurrent` (one row a teacher,
+    kept by teachers.projection), joined, instead of a subquery over the history per teacher.
+    """
     # The open employment is at most one row (a unique constraint), so a LEFT JOIN through a
     # filtered relation gives the current job without a subquery per column.
     qs = qs.annotate(
@@ -86,10 +65,10 @@ def annotate_current(qs: QuerySet) -> QuerySet:
         current_subject=F("current_job__main_subject"),
         current_employment_type=F("current_job__employment_type"),
         current_is_full_time=F("current_job__is_full_time_teacher"),
-        title_rank=Subquery(title.values("rank")[:1], output_field=CharField()),
-        title_order=Subquery(title.values("o")[:1]),
-        education_level=Subquery(education.values("level")[:1], output_field=CharField()),
-        education_order=Subquery(education.values("o")[:1]),
+        title_rank=F("current_state__title_rank"),
+        title_order=F("current_state__title_order"),
+        education_level=F("current_state__education_level"),
+        education_order=F("current_state__education_order"),
     )
 
 
@@ -127,6 +106,27 @@ def search_is_sensitive(q: str | None) -> bool:
     return bool(q) and bool(_DIGIT_RUN.search(idcard.normalise(q)))
 
 
+class TeacherPages(QuerySet):
+    """The teacher list, whose page (a slice) is read in two steps: the page's primary keys in
+    the list's order, by a query that carries only the keys and the sort columns, then those
+    rows with their current state, by key. Sorting and skipping wide rows (OFFSET) is what made
+    deep pages slow; the narrow query sorts and skips keys, and only the page's rows are read
+    whole (the keys are in the actor's scope already: the second query does not scope again)."""
+
+    def __getitem__(self, k):
+        if (
+            not isinstance(k, slice)
+            or self._result_cache is not None
+            or self._fields is not None
+            or k.step is not None
+        ):
+            return super().__getitem__(k)
+        keys = list(self.values_list("pk", flat=True)[k])
+        rows = annotate_current(Teacher.objects.filter(pk__in=keys))
+        by_key = {row.pk: row for row in rows}
+        return [by_key[pk] for pk in keys]
+
+
 def teacher_list(*, actor, filters: dict[str, Any] | None = None, action: str = "view") -> QuerySet:
     """Teachers in the actor's scope, with the current state annotated.
 
@@ -135,7 +135,7 @@ def teacher_list(*, actor, filters: dict[str, Any] | None = None, action: str = 
     default: teachers with an open employment), "former" (retired or left) or "all".
     """
     filters = filters or {}
-    qs = annotate_current(scope(Teacher.objects.all(), actor, action))
+    qs = annotate_current(scope(TeacherPages(Teacher), actor, action))
     status = filters.get("status") or "current"
     if status == "current":
         qs = qs.filter(current_job__isnull=False)
@@ -190,17 +190,42 @@ def teacher_for_user(user) -> Teacher | None:
 
 
 def teacher_stats(*, actor) -> dict[str, Any]:
-    """Counts for the dashboard over the teachers the actor may aggregate."""
+    """Counts for the dashboard over the teachers the actor may aggregate.
+
+    Kept for QIANGSHI_DASHBOARD_CACHE_SECONDS (default 60) in the cache, keyed by the scope's
+    query and the day, so that every user of one area shares them: a dashboard at province
+    scale is a dozen aggregates over hundreds of thousands of rows, and a minute-old count is
+    fine on it (the lists, not the dashboard, show the rows just written).
+    """
     base = scope(Teacher.objects.all(), actor, "aggregate").filter(
         employments__end_date__isnull=True
     )  # current staff only; at most one open employment each, so no duplicate rows
+    seconds = settings.QIANGSHI_DASHBOARD_CACHE_SECONDS
+    key = _stats_key(base) if seconds > 0 else None
+    if key is not None and (cached := cache.get(key)) is not None:
+        return cached
+    stats = _teacher_stats(base)
+    if key is not None:
+        cache.set(key, stats, seconds)
+    return stats
+
+
+def _stats_key(base: QuerySet) -> str | None:
+    try:
+        sql, params = base.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    digest = hashlib.sha256(repr((sql, params, date.today())).encode()).hexdigest()
+    return f"qiangshi:teacher_stats:{digest}"
+
+
+def _teacher_stats(base: QuerySet) -> dict[str, Any]:
     qs = annotate_current(base)
     total = base.count()
     by = {}
     for key in ("current_stage", "title_rank", "education_level", "current_employment_type"):
         rows = qs.order_by().values(key).annotate(n=Count("pk")).order_by(key)
         by[key] = {r[key] or "": r["n"] for r in rows}
-    by_gender = dict(base.order_by().values_list("gender").annotate(n=Count("pk")))
     today = date.today()
     bands = [
         (20, 24),
@@ -213,22 +238,28 @@ def teacher_stats(*, actor) -> dict[str, Any]:
         (55, 59),
         (60, 65),
     ]
-    pyramid = []
-    for low, high in bands:
-        row = (
-            base.filter(_birth_bounds(low, high, today))
-            .order_by()
-            .values("gender")
-            .annotate(n=Count("pk"))
+    # Gender and every age band in one pass over the teachers: a count per band, filtered.
+    rows = (
+        base.order_by()
+        .values("gender")
+        .annotate(
+            n=Count("pk"),
+            **{
+                f"band{i}": Count("pk", filter=_birth_bounds(low, high, today))
+                for i, (low, high) in enumerate(bands)
+            },
         )
-        counts = {r["gender"]: r["n"] for r in row}
-        pyramid.append(
-            {
-                "band": f"{low}–{high}",
-                "male": counts.get("male", 0),
-                "female": counts.get("female", 0),
-            }
-        )
+    )
+    by_gender_rows = {r["gender"]: r for r in rows}
+    by_gender = {g: r["n"] for g, r in by_gender_rows.items()}
+    pyramid = [
+        {
+            "band": f"{low}–{high}",
+            "male": by_gender_rows.get("male", {}).get(f"band{i}", 0),
+            "female": by_gender_rows.get("female", {}).get(f"band{i}", 0),
+        }
+        for i, (low, high) in enumerate(bands)
+    ]
     valid_recognition = Recognition.objects.filter(
         Q(end_date__isnull=True) | Q(end_date__gte=today),
         teacher=OuterRef("pk"),

@@ -20,6 +20,7 @@ from qiangshi.core.services import access_record, audit_record, diff, snapshot
 from qiangshi.engines import idcard
 from qiangshi.org.models import School
 
+from . import projection
 from .models import (
     Appraisal,
     Certificate,
@@ -330,6 +331,7 @@ def _teacher_create(
         changes.update(
             {f"employment.{k}": v for k, v in diff({}, snapshot(job, EMPLOYMENT_FIELDS)).items()}
         )
+    projection.refresh([teacher.pk])
     audit_record(actor=actor, action="teacher.create", target=teacher, changes=changes)
     return teacher
 
@@ -563,6 +565,15 @@ RECORD_FIELDS: dict[str, list[str]] = {
 }
 
 
+# The record groups that `TeacherCurrent` projects (teachers.projection).
+PROJECTED_KINDS = {"title", "education"}
+
+
+def _history_changed(kind: str, teacher_id: int) -> None:
+    if kind in PROJECTED_KINDS:
+        projection.refresh([teacher_id])
+
+
 def _record_errors(kind: str, record: models.Model) -> dict[str, str]:
     errors: dict[str, str] = {}
     start = getattr(record, "start_date", None)
@@ -598,6 +609,7 @@ def teacher_record_add(*, actor, teacher: Teacher, kind: str, data: dict[str, An
     if errors:
         raise ApplicationError(_("The record could not be saved."), fields=errors)
     record.save()
+    _history_changed(kind, teacher.pk)
     audit_record(
         actor=actor,
         action=f"teacher.{kind}_add",
@@ -629,6 +641,7 @@ def teacher_record_update(
     if changes:
         record.version += 1
         record.save()
+        _history_changed(kind, record.teacher_id)
         audit_record(
             actor=actor,
             action=f"teacher.{kind}_update",
@@ -645,6 +658,7 @@ def teacher_record_delete(*, actor, record: models.Model) -> None:
     teacher = get_in_scope(Teacher.objects.all(), actor, "change", pk=record.teacher_id)
     before = snapshot(record, RECORD_FIELDS[kind])
     record.delete()
+    _history_changed(kind, teacher.pk)
     audit_record(
         actor=actor,
         action=f"teacher.{kind}_delete",
