@@ -120,9 +120,10 @@ def test_export_has_one_sheet_per_group_with_the_national_columns(world):
     assert len(data["基本信息"]) == 4 and len(data["联系方式"]) == 4
     basic = next(r for r in data["基本信息"] if r["姓名"] == "陈静")
     assert basic["身份证件号"] == a.national_id and basic["身份证件类型"] == "居民身份证"
+    # The world's teachers were registered without a political status: it stays empty.
     assert (basic["性别"], basic["政治面貌"], basic["是否在编"], basic["用人形式"]) == (
         "女",
-        "群众",
+        None,
         "是",
         "在编",
     )

@@ -441,3 +441,20 @@ def test_a_note_names_the_first_rows_and_says_how_many_more():
         note["reason_zh"].startswith("38 行没有毕业日期：已留空（第 2、3、")
         and "21 行等）" in note["reason_zh"]
     )
+
+
+def test_a_roster_without_ethnicity_or_political_status_leaves_them_empty(world):
+    """Never the commonest value in place of a missing one (issue 13, item 5)."""
+    from datetime import date
+
+    from qiangshi.imports.services import import_file
+    from qiangshi.teachers.models import Teacher
+    from tests import factories
+
+    number = factories.national_id(date(1991, 2, 3))
+    school = world["schools"]["a"]
+    csv = (f"姓名,身份证号,学校代码,用人类型\n吴敏,{number},{school.code},在编\n").encode()
+    result = import_file(actor=world["users"]["admin"], kind="teachers", data=csv, filename="r.csv")
+    assert result.problems == [] and result.new == 1
+    teacher = Teacher.objects.get(name="吴敏")
+    assert (teacher.ethnicity, teacher.political_status) == ("", "")

@@ -950,8 +950,8 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
                 v["name"],
                 v["gender"],
                 v["birth_date"],
-                v.get("ethnicity") or "汉族",
-                v.get("political_status") or "masses",
+                v.get("ethnicity") or "",  # not given: kept empty, never guessed
+                v.get("political_status") or "",
                 sealed[2 * i],
                 r.hash,
                 sealed[2 * i + 1],

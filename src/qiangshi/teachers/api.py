@@ -184,7 +184,7 @@ class TeacherDetailOut(Schema):
     age: int
     nationality: str
     ethnicity: str
-    political_status: PoliticalStatus
+    political_status: PoliticalStatus | Blank
     marital_status: str
     native_place: str
     birthplace: str
@@ -336,8 +336,8 @@ class TeacherBasicIn(StrictSchema):
     national_id: str = Field(max_length=30, description="18 characters, GB 11643 check digit")
     phone: str = Field("", max_length=30)
     nationality: str = Field("中国", max_length=40)
-    ethnicity: str = Field("汉族", max_length=20)
-    political_status: PoliticalStatus = PoliticalStatus.MASSES
+    ethnicity: str = Field("", max_length=20)
+    political_status: PoliticalStatus | Blank = ""
     marital_status: MaritalStatus | Blank = ""
     native_place: str = Field("", max_length=100)
     birthplace: str = Field("", max_length=100)

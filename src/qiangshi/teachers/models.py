@@ -162,12 +162,14 @@ class Teacher(TimeStampedModel):
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"))
     nationality = models.CharField(_("nationality"), max_length=40, default="中国")
-    ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族")
+    # Not known is kept as empty, never filled with the commonest value (issue 13, item 5).
+    ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True, default="")
     political_status = models.CharField(
         _("political status"),
         max_length=20,
         choices=PoliticalStatus.choices,
-        default=PoliticalStatus.MASSES,
+        blank=True,
+        default="",
     )
     marital_status = models.CharField(
         _("marital status"), max_length=12, choices=MaritalStatus.choices, blank=True
