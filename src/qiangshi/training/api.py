@@ -8,11 +8,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from ninja import Field, Query, Router, Schema, Status
 
 from qiangshi.access.api import ERRORS, ErrorOut, Id, PageIn, page_of, requires
-from qiangshi.access.scoping import can
 from qiangshi.engines.training import number
 
 from . import selectors, services
@@ -20,11 +18,6 @@ from .models import DeliveryMode, EnrolmentStatus, ProgrammeLevel, TrainingCateg
 
 router = Router(tags=["training"])
 RESPONSES = {**ERRORS, 403: ErrorOut}
-
-
-def _require(actor, subject: str, action: str = "view") -> None:
-    if not can(actor, subject, action):
-        raise PermissionDenied
 
 
 PageQuery = PageIn
@@ -96,7 +89,6 @@ class ProgrammeQuery(PageQuery):
 @router.get("/programmes", response={200: dict[str, Any], **RESPONSES}, summary="Programmes")
 @requires("programme.view")
 def programme_list(request, filters: Query[ProgrammeQuery]):
-    _require(request.auth, "programme")
     f = filters.dict()
     f["open"] = "1" if filters.open else ""
     return _page(selectors.programme_list(actor=request.auth, filters=f), filters, programme_out)
@@ -107,7 +99,6 @@ def programme_list(request, filters: Query[ProgrammeQuery]):
 )
 @requires("programme.view")
 def programme_detail(request, programme_id: Id):
-    _require(request.auth, "programme")
     return programme_out(selectors.programme_get(actor=request.auth, pk=programme_id))
 
 
@@ -132,7 +123,6 @@ class ProgrammeIn(Schema):
 )
 @requires("programme.create")
 def programme_create(request, body: ProgrammeIn):
-    _require(request.auth, "programme", "create")
     programme = services.programme_create(actor=request.auth, **body.dict())
     return Status(201, programme_out(selectors.programme_get(actor=request.auth, pk=programme.pk)))
 
@@ -146,7 +136,6 @@ class EnrolmentQuery(PageQuery):
 @router.get("/enrolments", response={200: dict[str, Any], **RESPONSES}, summary="Enrolments")
 @requires("enrolment.view")
 def enrolment_list(request, filters: Query[EnrolmentQuery]):
-    _require(request.auth, "enrolment")
     qs = selectors.enrolment_list(actor=request.auth, filters=filters.dict())
     return _page(qs, filters, enrolment_out)
 
@@ -163,7 +152,6 @@ class EnrolIn(Schema):
 )
 @requires("enrolment.create")
 def enrolment_create(request, body: EnrolIn):
-    _require(request.auth, "enrolment", "create")
     e = services.enrolment_create(
         actor=request.auth, programme_pk=body.programme_id, teacher_pk=body.teacher_id
     )
@@ -177,7 +165,6 @@ def enrolment_create(request, body: EnrolIn):
 )
 @requires("enrolment.create")
 def enrolment_withdraw(request, enrolment_id: Id):
-    _require(request.auth, "enrolment", "create")
     services.enrolment_withdraw(actor=request.auth, enrolment_pk=enrolment_id)
     return enrolment_out(selectors.enrolment_get(actor=request.auth, pk=enrolment_id))
 
@@ -194,7 +181,6 @@ class ConfirmIn(Schema):
 )
 @requires("enrolment.review")
 def enrolments_confirm(request, body: ConfirmIn):
-    _require(request.auth, "enrolment", "review")
     n = services.enrolments_confirm(
         actor=request.auth, enrolment_pks=body.enrolment_ids, completed=body.completed
     )
@@ -235,7 +221,6 @@ def cycle_out(cycle) -> dict[str, Any]:
 )
 @requires("trainingrecord.view")
 def teacher_hours(request, teacher_id: Id, filters: Query[PageQuery]):
-    _require(request.auth, "trainingrecord")
     teacher = selectors.teacher_for_records(actor=request.auth, pk=teacher_id)
     out = _page(
         selectors.record_list(actor=request.auth, teacher_pk=teacher.pk), filters, record_out

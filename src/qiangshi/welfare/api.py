@@ -9,11 +9,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from qiangshi.access.api import ERRORS, ErrorOut, Id, PageIn, page_of, requires
-from qiangshi.access.scoping import can
 from qiangshi.core.errors import NotFound
 
 from . import rules, selectors, services
@@ -21,10 +19,6 @@ from .models import RequestStatus
 
 router = Router(tags=["welfare"])
 ANSWERS = {**ERRORS, 403: ErrorOut}
-
-
-def _refused():
-    return Status(403, {"message": _("Your role may not do this."), "fields": {}})
 
 
 def _page(items, filters, out=None) -> dict[str, Any]:
@@ -61,8 +55,6 @@ def _parity_item(row: selectors.ParityRow) -> dict[str, Any]:
 @requires("wage.view")
 def parity_list(request, filters: Query[ParityQuery]):
     actor = request.auth
-    if not can(actor, "wage", "view"):
-        return _refused()
     year = filters.year or next(iter(selectors.parity_years(actor)), None)
     if year is None:
         return _page([], filters)
@@ -87,8 +79,6 @@ def parity_list(request, filters: Query[ParityQuery]):
 @requires("wage.view")
 def parity_district(request, district_id: Id):
     actor = request.auth
-    if not can(actor, "wage", "view"):
-        return _refused()
     district = selectors.wage_district_get(actor, district_id)
     history = selectors.parity_history(actor=actor, district=district)
     return {
@@ -112,8 +102,6 @@ class FiguresIn(Schema):
 @requires("wage.change")
 def parity_set(request, district_id: Id, year: int, body: FiguresIn):
     actor = request.auth
-    if not can(actor, "wage", "change"):
-        return _refused()
     figures = {("teacher", c): v for c, v in body.teacher.items()}
     figures |= {("civil_servant", c): v for c, v in body.civil_servant.items()}
     district = services.wages_set(actor=actor, district_pk=district_id, year=year, figures=figures)
@@ -168,8 +156,6 @@ def _request_out(r) -> dict[str, Any]:
 @router.get("/requests", response={200: dict[str, Any], **ANSWERS}, summary="Requests to enter")
 @requires("entryrequest.view")
 def request_list(request, filters: Query[RequestQuery]):
-    if not can(request.auth, "entryrequest", "view"):
-        return _refused()
     qs = selectors.request_list(actor=request.auth, status=filters.status)
     return _page(qs, filters, _request_out)
 
@@ -190,8 +176,6 @@ class RequestIn(Schema):
 @router.post("/requests", response={201: dict[str, Any], **ANSWERS}, summary="Submit a request")
 @requires("entryrequest.create")
 def request_submit(request, body: RequestIn):
-    if not can(request.auth, "entryrequest", "create"):
-        return _refused()
     r = services.entry_request_submit(
         actor=request.auth,
         kind=body.kind,
@@ -220,8 +204,6 @@ class DecisionIn(Schema):
 )
 @requires("entryrequest.review")
 def request_decide(request, request_id: Id, body: DecisionIn):
-    if not can(request.auth, "entryrequest", "review"):
-        return _refused()
     r = services.entry_request_decide(
         actor=request.auth, request_pk=request_id, approve=body.approve, comment=body.comment
     )
@@ -236,8 +218,6 @@ class ArrivalQuery(PageQuery):
 @router.get("/arrivals", response={200: dict[str, Any], **ANSWERS}, summary="What arrived")
 @requires("burdenarrival.view")
 def arrival_list(request, filters: Query[ArrivalQuery]):
-    if not can(request.auth, "burdenarrival", "view"):
-        return _refused()
     qs = selectors.arrival_list(
         actor=request.auth, year=filters.year, unapproved=filters.unapproved
     )
@@ -274,8 +254,6 @@ class ReportIn(Schema):
 )
 @requires("burdenreport.create")
 def report_submit(request, body: ReportIn):
-    if not can(request.auth, "burdenreport", "create"):
-        return _refused()
     services.anonymous_report_submit(
         actor=request.auth, kind=body.kind, requester=body.requester, description=body.description
     )
