@@ -172,6 +172,8 @@ class Enrolment(ScopedThroughTeacher, TimeStampedModel):
 class RecordSource(models.TextChoices):
     PROGRAMME = "programme", _("Programme completed")
     IMPORT = "import", _("Imported")
+    SELF_REPORTED = "self", _("Entered by the teacher, approved by the school")
+    PARTNERSHIP = "partnership", _("Partnership activity")
 
 
 class TrainingRecord(ScopedThroughTeacher, TimeStampedModel):
