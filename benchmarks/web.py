@@ -275,6 +275,44 @@ for ms, role, path, sql in seen[:{limit}]:
     subprocess.run([QIANGSHI, "shell", "-c", code], env=env, cwd=ROOT, check=False)
 
 
+def start_server(args, env) -> tuple[subprocess.Popen, str]:
+    """`qiangshi serve` (gunicorn, no Celery) on a free loopback port, once it answers."""
+    port = free_port()
+    command = [QIANGSHI, "serve", "--no-celery", "--bind", f"127.0.0.1:{port}"]
+    if getattr(args, "workers", 0):
+        command += ["--workers", str(args.workers)]
+    if getattr(args, "threads", 0):
+        command += ["--threads", str(args.threads)]
+    server = subprocess.Popen(
+        command,
+        env={**env, "PORT": str(port)},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while True:
+        if server.poll() is not None:
+            sys.exit("the server stopped")
+        try:
+            urllib.request.urlopen(base + "/login/", timeout=5).read()
+            return server, base
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if time.monotonic() > deadline:
+                stop_server(server)
+                sys.exit("the server did not answer")
+            time.sleep(0.5)
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
 def load_average() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -309,32 +347,8 @@ def main() -> None:
             conn.execute("SELECT pg_stat_statements_reset()")
     except Exception:  # not available: the in-process timings are printed instead
         pass
-    port = free_port()
-    command = [QIANGSHI, "serve", "--no-celery", "--bind", f"127.0.0.1:{port}"]
-    if args.workers:
-        command += ["--workers", str(args.workers)]
-    if args.threads:
-        command += ["--threads", str(args.threads)]
-    server = subprocess.Popen(
-        command,
-        env={**env, "PORT": str(port)},
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_server(args, env)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            if server.poll() is not None:
-                sys.exit("the server stopped")
-            try:
-                urllib.request.urlopen(base + "/login/", timeout=5).read()
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.monotonic() > deadline:
-                    sys.exit("the server did not answer")
-                time.sleep(0.5)
         print(f"server up on {base}; load average {load_average()}, {os.cpu_count()} cores")
         browsers = [Browser(base, role) for role in ROLES]
         for b in browsers:
@@ -360,11 +374,7 @@ def main() -> None:
         print(f"load average after: {load_average()}")
         sample = [(b.role, path) for b in browsers for _, path in pages_for(b)]
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        stop_server(server)
     slowest_statements(args, env, sample)
 
 

@@ -73,6 +73,8 @@ from datetime import date
 from importlib import resources
 from typing import NamedTuple
 
+import numpy as np
+
 __all__ = [
     "DEFAULT_STAGE_GRADES",
     "BirthsAssumption",
@@ -97,6 +99,7 @@ __all__ = [
 
 DEFAULT_STAGE_GRADES = {"primary": (1, 6), "junior": (7, 9), "senior": (10, 12)}
 VARIANTS = ("low", "central", "high")
+_UNIX_ORDINAL = date(1970, 1, 1).toordinal()
 _EPSILON = 1e-9  # float noise allowed before a ceiling (45.000000001 pupils are 45)
 
 
@@ -541,6 +544,35 @@ class RetirementTable:
         year, month = _add_months(birth.year, birth.month, self.age_months(gender, birth))
         return date(year, month, min(birth.day, calendar.monthrange(year, month)[1]))
 
+    def last_school_years(
+        self, gender: str, born: np.ndarray, reference: tuple[int, int] = (9, 1)
+    ) -> np.ndarray:
+        """For birth dates (n, 3) of year, month, day: the last school year each teacher is in
+        service: the year of `retirement_date` when it falls after `reference` (month, day) of
+        that year, else the year before; `retirement_date` on arrays.
+
+        >>> table = load_parameters().retirement
+        >>> table.last_school_years("male", np.array([[1967, 1, 10], [1964, 9, 1]])).tolist()
+        [2026, 2023]
+        """
+        rows = self.rows[gender]
+        starts = np.array([y * 12 + m - 1 for (y, m), _ in rows])
+        ages = np.array([age for _, age in rows])
+        month_index = born[:, 0] * 12 + born[:, 1] - 1
+        i = np.searchsorted(starts, month_index, side="right") - 1
+        if (i < 0).any():
+            first = born[np.flatnonzero(i < 0)[0]]
+            raise ValueError(f"no retirement age for {gender} born {first[0]:04d}-{first[1]:02d}")
+        retired = month_index + ages[i]
+        year, month = retired // 12, retired % 12 + 1
+        leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+        days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[month]
+        days = np.where((month == 2) & leap, 29, days)
+        day = np.minimum(born[:, 2], days)
+        ref_month, ref_day = reference
+        after = (month > ref_month) | ((month == ref_month) & (day > ref_day))
+        return np.where(after, year, year - 1)
+
     def with_fixed_age(self, gender: str, age_months: int) -> RetirementTable:
         """The same table with one retirement age for every birth date of one gender (a
         scenario: "women retire at 58").
@@ -647,23 +679,38 @@ def teacher_supply(
     if not 0 <= attrition_rate < 1:
         raise ValueError("attrition_rate must be in [0, 1)")
     base = years[0] - 1 if base_year is None else base_year
-    last_year_cache: dict[tuple[str, date], int] = {}
-    # (stage, subject) → last school year in service → teachers
-    counts: dict[tuple[str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for birth, gender, subject, stage in teachers:
-        key = (gender, birth)
-        last = last_year_cache.get(key)
-        if last is None:
-            r = retirement.retirement_date(gender, birth)
-            last = r.year if (r.month, r.day) > reference else r.year - 1
-            last_year_cache[key] = last
-        counts[(stage, subject)][last] += 1
+    rows = teachers if isinstance(teachers, list | tuple) else list(teachers)
     supply: dict[int, dict[str, dict[str, float]]] = {year: {} for year in years}
-    for (stage, subject), by_last in counts.items():
-        for year in years:
-            staying = sum(n for last, n in by_last.items() if last >= year)
-            kept = staying * (1 - attrition_rate) ** max(0, year - base)
-            supply[year].setdefault(stage, {})[subject] = kept
+    if not rows:
+        return supply
+    # The roll as arrays: each teacher's (stage, subject) code, in order of first appearance,
+    # gender code and birth date (year, month, day from the day number, with numpy).
+    keys: dict[tuple[str, str], int] = {}
+    key = np.array([keys.setdefault((r[3], r[2]), len(keys)) for r in rows], dtype=np.int64)
+    gender_code = {gender: i for i, gender in enumerate(retirement.rows)}
+    gender = np.array([gender_code[r[1]] for r in rows], dtype=np.int64)
+    day = np.array([r[0].toordinal() for r in rows], dtype=np.int64) - _UNIX_ORDINAL
+    when = day.astype("datetime64[D]")
+    month_start = when.astype("datetime64[M]")
+    born = np.stack(
+        [
+            when.astype("datetime64[Y]").astype(np.int64) + 1970,
+            month_start.astype(np.int64) % 12 + 1,
+            (when - month_start).astype(np.int64) + 1,
+        ],
+        axis=1,
+    )
+    last = np.empty(len(rows), dtype=np.int64)
+    for sex, code in gender_code.items():
+        mask = gender == code
+        if mask.any():
+            last[mask] = retirement.last_school_years(sex, born[mask], reference)
+    multiplier = {year: (1 - attrition_rate) ** max(0, year - base) for year in years}
+    for year in years:
+        staying = np.bincount(key[last >= year], minlength=len(keys))
+        by_stage = supply[year]
+        for (stage, subject), code in keys.items():
+            by_stage.setdefault(stage, {})[subject] = int(staying[code]) * multiplier[year]
     return supply
 
 
