@@ -3,6 +3,7 @@ infeasibility reporting by constraint group, and every hard constraint on random
 
 import ast
 import math
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -580,3 +581,28 @@ def test_plan_carries_the_greedy_baseline_it_started_from():
     assert result.baseline.objective == pytest.approx(alone.objective)
     assert [m.teacher for m in result.baseline.moves] == [m.teacher for m in alone.moves]
     assert result.objective <= result.baseline.objective + 1e-6
+
+
+def test_running_out_of_time_is_never_reported_as_infeasible(monkeypatch):
+    """On a loaded machine the greedy start may run out of its time and HiGHS be interrupted
+    by the clock (status kInterrupt, no solution): that says nothing about feasibility, so the
+    answer is "no plan found in the time", never "no plan satisfies all hard constraints"
+    (this instance has a plan: the greedy one)."""
+    import highspy
+
+    import qiangshi.engines.rotation as rotation
+
+    teachers, schools = random_instance(300, 15, seed=3)
+    assert greedy_plan(teachers, schools, Params()).status == "feasible"
+    greedy = rotation._greedy
+    monkeypatch.setattr(
+        rotation, "_greedy", lambda inst, deadline=None: greedy(inst, time.perf_counter())
+    )
+    # Every solve is stopped by the clock before it finds anything.
+    monkeypatch.setattr(rotation, "_run", lambda h, deadline, grace=2.0: (True, None))
+    monkeypatch.setattr(
+        highspy.Highs, "getModelStatus", lambda self: highspy.HighsModelStatus.kInterrupt
+    )
+    result = plan(teachers, schools, Params(time_limit=1))
+    assert result.status == "no_solution", result.message
+    assert "time limit" in result.message and "hard constraints" not in result.message

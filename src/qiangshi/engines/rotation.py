@@ -1518,7 +1518,7 @@ def _plan(teachers, schools, params: Params, ran: dict) -> Result:
         )
     if not priced_cols and (
         status == highspy.HighsModelStatus.kInfeasible
-        or (not has_solution and status != highspy.HighsModelStatus.kTimeLimit)
+        or (not has_solution and not _out_of_time(status))
     ):
         # the search for the cause gets what is left, and a few seconds at least
         left = max(deadline, time.perf_counter() + min(5.0, 0.1 * params.time_limit))
@@ -1612,6 +1612,14 @@ def _plan_result(inst, model, xcols, values, name, gap, bound, started, priced) 
     return _result(inst, mt, ms, name, objective, gap, elapsed, message, None, "milp")
 
 
+def _out_of_time(status) -> bool:
+    """HiGHS stopped by the clock: its time limit, or the interrupt of a time limit it hit
+    inside a callback. Neither says anything about feasibility."""
+    import highspy
+
+    return status in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt)
+
+
 def _diagnose(inst: _Instance, deadline: float | None = None) -> tuple[tuple[str, ...], str]:
     """Drop each constraint group alone; the groups whose removal makes the model feasible.
     Each check gets what is left of the time limit (at most 30 s), HiGHS watched by `_run`."""
@@ -1633,7 +1641,7 @@ def _diagnose(inst: _Instance, deadline: float | None = None) -> tuple[tuple[str
         if not finished:
             cut_short = True
             return best is not None
-        if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+        if _out_of_time(h.getModelStatus()):
             cut_short = True
         return h.getInfo().primal_solution_status == 2 or (
             h.getModelStatus() == highspy.HighsModelStatus.kOptimal
