@@ -88,8 +88,8 @@ class PilotFigure(models.Model):
 
 
 class ReportFormat(models.TextChoices):
-    PDF = "pdf", "PDF"
-    XLSX = "xlsx", "Excel"
+    PDF = "pdf", _("PDF document")
+    XLSX = "xlsx", _("Excel workbook")
 
 
 class ReportStatus(models.TextChoices):

@@ -62,10 +62,17 @@ class Indicator:
     minimum: Decimal
     maximum: Decimal
     definition: str
+    definition_zh: str = ""
 
     @property
     def label(self) -> str:
         return self.en if (get_language() or "").startswith("en") else self.zh
+
+    @property
+    def description(self) -> str:
+        """How the indicator is counted, in the active language."""
+        english = (get_language() or "").startswith("en")
+        return self.definition if english or not self.definition_zh else self.definition_zh
 
 
 def indicator_rules(on: date | None = None) -> dict:
@@ -86,6 +93,7 @@ def indicators(on: date | None = None) -> list[Indicator]:
             minimum=Decimal(str(i.get("min", 0))),
             maximum=Decimal(str(i["max"])),
             definition=i.get("definition", ""),
+            definition_zh=i.get("definition_zh", ""),
         )
         for i in indicator_rules(on)["indicators"]
     ]

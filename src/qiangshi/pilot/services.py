@@ -54,7 +54,8 @@ def pilot_report_start(*, actor, code: str, year: int, fmt: str = ReportFormat.P
     )
     from . import tasks
 
-    enqueue(tasks.write_report, job.pk)
+    enqueue(tasks.write_report, job.pk, after_commit=False)
+    job.refresh_from_db()
     return job
 
 
