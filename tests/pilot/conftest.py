@@ -6,12 +6,13 @@ from openpyxl import Workbook
 
 from qiangshi.org.models import SchoolEnrollment
 from qiangshi.pilot.models import PilotRegion
+from qiangshi.pilot.selectors import default_year
 from qiangshi.pilot.services import pilot_region_link
 from qiangshi.teachers import projection
 from qiangshi.teachers.models import EducationRecord, TitleRecord
 from qiangshi.welfare.models import WageFigure
 
-YEAR = 2025
+YEAR = default_year()  # the current school year: the registry's structure is today's
 # The ten pilot regions of the seed, by code.
 TEN = ["31", "37", "63", "3502", "4307", "231183", "330304", "411481", "450331", "500235"]
 
@@ -37,10 +38,12 @@ def xiamen(world):
     SchoolEnrollment.objects.create(school=a, year=YEAR, grade=1, students=150, classes=3)
     SchoolEnrollment.objects.create(school=c, year=YEAR, grade=7, students=50, classes=1)
     ta, tb = world["teachers"]["a"], world["teachers"]["b"]
-    EducationRecord.objects.create(teacher=ta, level="master", institution="福建师范大学",
-                                   end_date=date(2010, 7, 1))
-    EducationRecord.objects.create(teacher=tb, level="associate", institution="集美大学",
-                                   end_date=date(2008, 7, 1))
+    EducationRecord.objects.create(
+        teacher=ta, level="master", institution="福建师范大学", end_date=date(2010, 7, 1)
+    )
+    EducationRecord.objects.create(
+        teacher=tb, level="associate", institution="集美大学", end_date=date(2008, 7, 1)
+    )
     TitleRecord.objects.create(teacher=tb, rank="senior", obtained_on=date(2020, 9, 1))
     projection.refresh_all()  # the dashboard's counts read the teachers' current state
     siming = world["tree"]["siming"]

@@ -24,7 +24,10 @@ NAMES = {"31": "上海市", "37": "山东省", "63": "青海省", "3502": "厦�
 
 
 def _ten():
-    return [(code, NAMES[code], YEAR, "年度报送", 6 + i / 10, 80 + i, None) for i, code in enumerate(TEN)]
+    return [
+        (code, NAMES[code], YEAR, "年度报送", 6 + i / 10, 80 + i, None)
+        for i, code in enumerate(TEN)
+    ]
 
 
 def test_the_ten_pilot_regions_are_entered_from_the_template(world):
@@ -34,11 +37,15 @@ def test_the_ten_pilot_regions_are_entered_from_the_template(world):
         dry_run=True,
     )  # fmt: skip
     assert (preview.new, preview.problems, PilotFigure.objects.count()) == (10, [], 0)
-    result = import_file(actor=pilot, kind="pilot-indicators", data=pilot_xlsx(_ten()), filename="p.xlsx")
+    result = import_file(
+        actor=pilot, kind="pilot-indicators", data=pilot_xlsx(_ten()), filename="p.xlsx"
+    )
     assert result.committed and result.new == 10
     assert PilotFigure.objects.count() == 20  # two figures each; the empty cells stay missing
     assert AuditLog.objects.filter(action="pilot.figures_import").count() == 10
-    again = import_file(actor=pilot, kind="pilot-indicators", data=pilot_xlsx(_ten()), filename="p.xlsx")
+    again = import_file(
+        actor=pilot, kind="pilot-indicators", data=pilot_xlsx(_ten()), filename="p.xlsx"
+    )
     assert (again.new, again.changed, again.unchanged) == (0, 0, 10)
 
 
@@ -74,7 +81,9 @@ def test_offices_may_not_load_pilot_figures(world):
 
 def test_the_pilot_office_may_not_import_teachers(world):
     with pytest.raises(Forbidden):
-        import_job_start(actor=world["users"]["pilot"], kind="teachers", data=b"x", filename="t.csv")
+        import_job_start(
+            actor=world["users"]["pilot"], kind="teachers", data=b"x", filename="t.csv"
+        )
 
 
 def test_command_imports_the_template(world, tmp_path):

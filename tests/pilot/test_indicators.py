@@ -148,6 +148,8 @@ def test_trend_page_shows_each_region_year_by_year(xiamen, client):
     chart = response.context["chart"]
     xm = next(s for s in chart["series"] if s["name"] == "厦门市")
     assert chart["years"][-1] == YEAR and xm["data"][-1] == 33.3
+    # The registry keeps no past structure: an earlier year's share is missing, not today's.
+    assert xm["data"][0] is None
     assert client.get(reverse("web:pilot_trend", args=["nonsense"])).status_code == 404
 
 

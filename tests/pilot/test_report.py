@@ -3,13 +3,12 @@ background with progress and kept; the command writes the same file; who may see
 
 import io
 
+import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
-
-import pytest
 
 from qiangshi.core.models import AuditLog
 from qiangshi.imports.services import import_file

@@ -139,7 +139,9 @@ PILOT_PAGES = (
     "pilot_report_download",
 )
 # A bureau compares the pilot regions of its own area: Shanghai's report is not found.
-PILOT_BUREAU = dict.fromkeys(("pilot_report", "pilot_report_progress", "pilot_report_download"), 404)
+PILOT_BUREAU = dict.fromkeys(
+    ("pilot_report", "pilot_report_progress", "pilot_report_download"), 404
+)
 
 
 # Welfare pages (issue 18) a role may not use: parity is the offices' and the pilot office's,

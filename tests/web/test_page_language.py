@@ -118,8 +118,8 @@ def _objects():
     from qiangshi.ethics.models import EthicsCase
     from qiangshi.imports.export_jobs import export_job_start
     from qiangshi.imports.jobs import import_job_start
-    from qiangshi.pilot.services import pilot_report_start
     from qiangshi.org.models import Region
+    from qiangshi.pilot.services import pilot_report_start
     from qiangshi.rotation.models import RotationPlan
     from qiangshi.teachers import services as teacher_services
     from qiangshi.teachers.models import Employment, Teacher

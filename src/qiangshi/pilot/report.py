@@ -126,14 +126,14 @@ def module_facts(data: RegionYear) -> list[tuple[str, str]]:
     """The counts behind the computed indicators."""
     d = data.details
     facts: list[tuple[str, str]] = []
-    if "staffing" in d:
+    if d.get("staffing"):
         facts.append(
             (_("Full-time teachers (public schools)"), str(d["staffing"]["full_time_teachers"]))
         )
         facts.append((_("Pupils (public schools)"), str(d["staffing"]["pupils"] or _("missing"))))
-    if "structure" in d:
+    if d.get("structure"):
         facts.append((_("Current teachers"), str(d["structure"]["teachers"])))
-    if "training" in d:
+    if d.get("training"):
         t = d["training"]
         facts.append(
             (
@@ -179,7 +179,7 @@ def module_facts(data: RegionYear) -> list[tuple[str, str]]:
                 % {"count": b.index.count, "hours": b.index.teacher_hours, "schools": b.schools},
             )
         )
-    if "ethics" in d:
+    if d.get("ethics"):
         facts.append(
             (
                 _("Ethics cases"),

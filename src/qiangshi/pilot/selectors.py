@@ -199,14 +199,21 @@ def recruitment_against_plan(region: Region, year: int) -> Decimal | None:
 Step = Callable[[str], None]
 
 
-def computed(region: Region, year: int, step: Step | None = None) -> tuple[dict, dict]:
-    """({indicator key: value or None}, details) of a region that runs Qiangshi here, each from
-    the module's own selector (see the module docstring). `step(name)` is called after each
-    module (the report's progress)."""
-    from qiangshi.balance.selectors import stage_reports
-    from qiangshi.ethics.selectors import case_counts
-    from qiangshi.rotation.selectors import rotation_outcome
+def _staffing(region, year, districts):
     from qiangshi.staffing.selectors import district_staffing
+
+    teachers, pupils = 0, 0
+    for d in districts:
+        totals = district_staffing(actor=None, district=d, year=year).totals
+        teachers += totals["full_time_teachers"]
+        pupils += sum(totals["students"].values())
+    values = {"teachers_per_100_pupils": teachers * 100 / pupils if pupils else None}
+    return values, {"full_time_teachers": teachers, "pupils": pupils or None}
+
+
+def _structure(region, year, districts):
+    """The dashboard's counts of the teachers on the registry today: only the current school
+    year has them (a past year's structure is not kept, so it is missing, not today's)."""
     from qiangshi.teachers.selectors import (
         BACHELOR_OR_ABOVE,
         POSTGRADUATE,
@@ -214,44 +221,40 @@ def computed(region: Region, year: int, step: Step | None = None) -> tuple[dict,
         stats_share,
         teacher_stats,
     )
-    from qiangshi.training.selectors import cycle_report
-    from qiangshi.welfare.selectors import parity_report, region_burden
 
-    step = step or (lambda name: None)
-    values: dict[str, float | None] = {}
-    details: dict = {}
-    districts = districts_of(region)
-
-    teachers, pupils = 0, 0
-    for d in districts:
-        totals = district_staffing(actor=None, district=d, year=year).totals
-        teachers += totals["full_time_teachers"]
-        pupils += sum(totals["students"].values())
-    values["teachers_per_100_pupils"] = teachers * 100 / pupils if pupils else None
-    details["staffing"] = {"full_time_teachers": teachers, "pupils": pupils or None}
-    step("staffing")
-
+    if year != default_year():
+        return {}, None
     stats = teacher_stats(actor=None, region=region)
     total = stats["total"]
-    values["bachelor_share"] = stats_share(stats["by_education"], BACHELOR_OR_ABOVE, total)
-    values["postgraduate_share"] = stats_share(stats["by_education"], POSTGRADUATE, total)
-    values["senior_title_share"] = stats_share(stats["by_title"], SENIOR_TITLES, total)
-    details["structure"] = {
+    values = {
+        "bachelor_share": stats_share(stats["by_education"], BACHELOR_OR_ABOVE, total),
+        "postgraduate_share": stats_share(stats["by_education"], POSTGRADUATE, total),
+        "senior_title_share": stats_share(stats["by_title"], SENIOR_TITLES, total),
+    }
+    details = {
         "teachers": total,
         "by_education": stats["by_education"],
         "by_title": stats["by_title"],
     }
-    step("structure")
+    return values, details
+
+
+def _rotation(region, year, districts):
+    from qiangshi.rotation.selectors import rotation_outcome
 
     outcome = rotation_outcome(region=region, year=year)
-    values["rotation_rate"] = _percent(outcome.rate) if outcome else None
-    values["rotation_backbone_share"] = _percent(outcome.backbone_share) if outcome else None
-    details["rotation"] = outcome
-    step("rotation")
+    values = {
+        "rotation_rate": _percent(outcome.rate) if outcome else None,
+        "rotation_backbone_share": _percent(outcome.backbone_share) if outcome else None,
+    }
+    return values, outcome
+
+
+def _training(region, year, districts):
+    from qiangshi.training.selectors import cycle_report
 
     cycle = cycle_report(actor=None, on=year_end(year), region=region)
-    values["training_completion"] = _percent(cycle.completion_rate)
-    details["training"] = {
+    details = {
         "teachers": cycle.teachers,
         "complete": cycle.complete,
         "at_risk": cycle.at_risk_count,
@@ -259,14 +262,18 @@ def computed(region: Region, year: int, step: Step | None = None) -> tuple[dict,
         "end": cycle.end,
         "rule_version": cycle.rule_version,
     }
-    step("training")
+    return {"training_completion": _percent(cycle.completion_rate)}, details
 
-    balance_rows, judged, passing = [], 0, 0
+
+def _balance(region, year, districts):
+    from qiangshi.balance.selectors import stage_reports
+
+    rows, judged, passing = [], 0, 0
     max_cv: dict[str, float | None] = {"primary": None, "junior": None}
     for d in districts:
         for stage, result in stage_reports(district=d, year=year).items():
             cvs = {} if result is None else {k: i.cv for k, i in result.indicators.items()}
-            balance_rows.append(
+            rows.append(
                 {
                     "district": d,
                     "stage": stage,
@@ -282,49 +289,94 @@ def computed(region: Region, year: int, step: Step | None = None) -> tuple[dict,
             known = [cv for cv in cvs.values() if cv is not None]
             if known and stage in max_cv:
                 max_cv[stage] = max([*known, max_cv[stage] or 0.0])
-    values["balance_districts_passing"] = passing * 100 / judged if judged else None
-    values["balance_max_cv_primary"] = max_cv["primary"]
-    values["balance_max_cv_junior"] = max_cv["junior"]
-    details["balance"] = balance_rows
-    step("balance")
+    values = {
+        "balance_districts_passing": passing * 100 / judged if judged else None,
+        "balance_max_cv_primary": max_cv["primary"],
+        "balance_max_cv_junior": max_cv["junior"],
+    }
+    return values, rows
 
-    parity = parity_report(region=region, year=year)
-    known = [r for r in parity if r.result.passed is not None]
-    values["parity_districts_passing"] = (
-        sum(bool(r.result.passed) for r in known) * 100 / len(known) if known else None
-    )
-    values["parity_gap"] = sum(float(r.result.gap) for r in known) / len(known) if known else None
-    details["parity"] = parity
-    step("parity")
+
+def _parity(region, year, districts):
+    from qiangshi.welfare.selectors import parity_report
+
+    rows = parity_report(region=region, year=year)
+    known = [r for r in rows if r.result.passed is not None]
+    values = {
+        "parity_districts_passing": (
+            sum(bool(r.result.passed) for r in known) * 100 / len(known) if known else None
+        ),
+        "parity_gap": sum(float(r.result.gap) for r in known) / len(known) if known else None,
+    }
+    return values, rows
+
+
+def _burden(region, year, districts):
+    from qiangshi.welfare.selectors import region_burden
 
     burden = region_burden(region=region, year=year)
-    values["burden_hours_per_teacher"] = burden.index.hours_per_teacher if burden else None
-    values["burden_demands_per_school"] = burden.demands_per_school if burden else None
-    details["burden"] = burden
-    step("burden")
+    values = {
+        "burden_hours_per_teacher": burden.index.hours_per_teacher if burden else None,
+        "burden_demands_per_school": burden.demands_per_school if burden else None,
+    }
+    return values, burden
+
+
+def _ethics(region, year, districts):
+    from qiangshi.ethics.selectors import case_counts
 
     cases = case_counts(region=region, year=year)
-    values["ethics_cases"] = cases["reported"]
-    values["ethics_violations"] = cases["violations"]
-    details["ethics"] = cases
-    step("ethics")
+    return {"ethics_cases": cases["reported"], "ethics_violations": cases["violations"]}, cases
 
-    values["recruitment_against_plan"] = recruitment_against_plan(region, year)
-    step("talent")
+
+def _talent(region, year, districts):
+    return {"recruitment_against_plan": recruitment_against_plan(region, year)}, None
+
+
+# Each module's figures, in the report's order; the indicator file's `group` of each key says
+# which module gives it (welfare: parity and burden).
+MODULES = {
+    "staffing": (_staffing, "staffing"),
+    "structure": (_structure, "structure"),
+    "rotation": (_rotation, "rotation"),
+    "training": (_training, "training"),
+    "balance": (_balance, "balance"),
+    "parity": (_parity, "welfare"),
+    "burden": (_burden, "welfare"),
+    "ethics": (_ethics, "ethics"),
+    "talent": (_talent, "talent"),
+}
+COMPUTE_STEPS = len(MODULES)  # the calls of `step` in `computed`
+
+
+def computed(
+    region: Region, year: int, step: Step | None = None, groups: set[str] | None = None
+) -> tuple[dict, dict]:
+    """({indicator key: value or None}, {module: details}) of a region that runs Qiangshi
+    here, each from the module's own selector (see the module docstring); only the indicator
+    `groups` given, if any. `step(module)` is called after each module (the report's
+    progress)."""
+    values: dict[str, float | None] = {}
+    details: dict = {}
+    districts = districts_of(region)
+    for name, (compute, group) in MODULES.items():
+        if groups is None or group in groups:
+            values_of, details[name] = compute(region, year, districts)
+            values.update(values_of)
+        if step is not None:
+            step(name)
     return values, details
 
 
-COMPUTE_STEPS = 10  # the calls of `step` in `computed`
-
-
-def _cached_computed(region: Region, year: int) -> dict:
+def _cached_computed(region: Region, year: int, groups: set[str] | None = None) -> dict:
     """`computed` values, kept for QIANGSHI_DASHBOARD_CACHE_SECONDS (a minute-old figure is fine
     on the comparison pages; the report always computes afresh)."""
     seconds = settings.QIANGSHI_DASHBOARD_CACHE_SECONDS
-    key = f"qiangshi:pilot:{region.pk}:{year}:{date.today().isoformat()}"
+    which = ",".join(sorted(groups)) if groups is not None else "all"
+    key = f"qiangshi:pilot:{region.pk}:{year}:{which}:{date.today().isoformat()}"
     if seconds > 0 and (hit := cache.get(key)) is not None:
         return hit
-    values, _details = computed(region, year)
+    values, _details = computed(region, year, groups=groups)
     if seconds > 0:
         cache.set(key, values, seconds)
     return values
@@ -370,8 +422,12 @@ def region_year(p: PilotRegion, year: int, step: Step | None = None) -> RegionYe
     return RegionYear(p, year, _merge(p, year, values, loaded), details)
 
 
-def comparison(*, actor, year: int, regions: list[PilotRegion] | None = None) -> list[RegionYear]:
-    """The pilot regions the actor compares (or `regions` among them), side by side."""
+def comparison(
+    *, actor, year: int, regions: list[PilotRegion] | None = None, keys: set[str] | None = None
+) -> list[RegionYear]:
+    """The pilot regions the actor compares (or `regions` among them), side by side; with
+    `keys`, only the modules that give those indicators are computed (the others' figures are
+    left missing: callers show only `keys`)."""
     allowed = pilot_regions(actor)
     if regions is not None:
         wanted = {r.pk for r in regions}
@@ -384,12 +440,18 @@ def comparison(*, actor, year: int, regions: list[PilotRegion] | None = None) ->
             _merge(
                 p,
                 year,
-                _cached_computed(p.region, year) if p.runs_here else None,
+                _cached_computed(p.region, year, _groups(keys)) if p.runs_here else None,
                 loaded.get((p.pk, year), {}),
             ),
         )
         for p in allowed
     ]
+
+
+def _groups(keys: set[str] | None) -> set[str] | None:
+    if keys is None:
+        return None
+    return {i.group for i in indicators() if i.key in keys}
 
 
 def available_years(actor) -> list[int]:
@@ -412,7 +474,10 @@ def trend(*, actor, key: str, years: list[int]) -> list[tuple[PilotRegion, list[
     """One indicator of every pilot region the actor compares, year by year (oldest first)."""
     if key not in indicator_map():
         raise NotFound("Not found")
-    by_year = {y: {c.pilot_region.pk: c for c in comparison(actor=actor, year=y)} for y in years}
+    by_year = {
+        y: {c.pilot_region.pk: c for c in comparison(actor=actor, year=y, keys={key})}
+        for y in years
+    }
     return [(p, [by_year[y][p.pk].figures[key] for y in years]) for p in pilot_regions(actor)]
 
 

@@ -64,7 +64,7 @@ def pilot_indicators(request):
     _require(request.user)
     year = _year(request)
     chosen = _chosen(request)
-    columns = selectors.comparison(actor=request.user, year=year)
+    columns = selectors.comparison(actor=request.user, year=year, keys={i.key for i in chosen})
     rows = [(ind, [_cell(c.figures[ind.key], ind) for c in columns]) for ind in chosen]
     if request.GET.get("format") == "xlsx":
         _require(request.user, "pilotindicator", "export")
