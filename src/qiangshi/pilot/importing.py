@@ -23,6 +23,7 @@ from django.utils import timezone
 from qiangshi.core.services import audit_records
 from qiangshi.engines import cells
 from qiangshi.imports.specs import Column
+from qiangshi.welfare import parity_import
 
 from .models import PilotFigure, PilotRegion
 from .selectors import indicators
@@ -147,14 +148,9 @@ def validate(actor, table, match, parse_rows, problem, progress=None):
     return rows, problems, len(rejected)
 
 
-def count(rows: list[PilotRow], result) -> None:
-    for r in rows:
-        if not r.existing:
-            result.new += 1
-        elif r.existing != r.figures:
-            result.changed += 1
-        else:
-            result.unchanged += 1
+# A row replaces a whole region-year, as a parity row a district-year: counted the same way
+# (new, changed or unchanged by its figures against those kept).
+count = parity_import.count
 
 
 def commit(actor, rows: list[PilotRow], result) -> list[str]:

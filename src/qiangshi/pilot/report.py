@@ -25,7 +25,6 @@ from qiangshi.core.xlsx import write_xlsx
 from . import selectors
 from .selectors import COMPUTED, IMPORTED, Figure, RegionYear
 
-FONT = "QiangshiCJK"
 BLUE, GREY, RED = "#3b7dd8", "#667085", "#c8102e"
 Progress = Callable[[int, int], None]
 # Report steps after the figures: charts, tables, writing the file.
@@ -290,16 +289,6 @@ def balance_chart(data: RegionYear, font_path) -> bytes | None:
 # --- the files --------------------------------------------------------------------------------
 
 
-def _register(path: str) -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        kwargs = {"subfontIndex": 0} if path.endswith(".ttc") else {}
-        pdfmetrics.registerFont(TTFont(FONT, path, **kwargs))
-    return FONT
-
-
 def title_of(data: RegionYear) -> str:
     return _("%(region)s pilot report, %(year)s") % {
         "region": data.pilot_region.display_name,
@@ -326,6 +315,7 @@ def report_pdf(
     )
 
     from qiangshi.web.balance_pdf import cjk_font
+    from qiangshi.web.rotation_pdf import _register  # the CJK font, registered once
 
     progress = progress or _no_progress
     font_path = cjk_font()
