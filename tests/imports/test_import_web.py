@@ -91,7 +91,6 @@ def test_another_user_gets_404(world, client):
         ("school", 200),
         ("teacher", 403),
         ("reviewer", 403),
-        ("pilot", 403),
         ("auditor", 403),
     ],
 )
@@ -101,6 +100,15 @@ def test_who_may_open_the_import_pages(world, client, role, status):
     assert client.get(reverse("web:import_template", args=["teachers"])).status_code == status
     nav = client.get(reverse("web:dashboard")).content.decode()
     assert (reverse("web:import_list") in nav) == (status == 200)
+
+
+def test_the_pilot_office_imports_pilot_indicators_only(world, client):
+    client.force_login(world["users"]["pilot"])
+    assert client.get(reverse("web:import_list")).status_code == 200
+    assert client.get(reverse("web:import_template", args=["teachers"])).status_code == 403
+    template = reverse("web:import_template", args=["pilot-indicators"])
+    assert client.get(template).status_code == 200
+    assert reverse("web:import_list") in client.get(reverse("web:dashboard")).content.decode()
 
 
 def test_login_required(client, db):

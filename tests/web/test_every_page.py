@@ -110,7 +110,38 @@ def _welfare_pages(world):
         "welfare_report": reverse("web:welfare_report"),
         "welfare_reports": reverse("web:welfare_reports"),
         "pilot_indicators": reverse("web:pilot_indicators"),
+        **_pilot_pages(world),
     }
+
+
+def _pilot_pages(world):
+    """The pilot office's pages; the report is Shanghai's (a region that does not run here)."""
+    from qiangshi.pilot.services import pilot_report_start
+
+    report = pilot_report_start(actor=world["users"]["admin"], code="31", year=2025, fmt="xlsx")
+    return {
+        "pilot_indicators_export": reverse("web:pilot_indicators") + "?format=xlsx",
+        "pilot_trend": reverse("web:pilot_trend", args=["bachelor_share"]),
+        "pilot_reports": reverse("web:pilot_reports"),
+        "pilot_report": reverse("web:pilot_report", args=[report.pk]),
+        "pilot_report_progress": reverse("web:pilot_report_progress", args=[report.pk]),
+        "pilot_report_download": reverse("web:pilot_report_download", args=[report.pk]),
+    }
+
+
+PILOT_PAGES = (
+    "pilot_indicators",
+    "pilot_indicators_export",
+    "pilot_trend",
+    "pilot_reports",
+    "pilot_report",
+    "pilot_report_progress",
+    "pilot_report_download",
+)
+# A bureau compares the pilot regions of its own area: Shanghai's report is not found.
+PILOT_BUREAU = dict.fromkeys(
+    ("pilot_report", "pilot_report_progress", "pilot_report_download"), 404
+)
 
 
 # Welfare pages (issue 18) a role may not use: parity is the offices' and the pilot office's,
@@ -118,9 +149,9 @@ def _welfare_pages(world):
 WELFARE_FORBIDDEN = {
     "admin": {"welfare_report"},
     "bureau": {"welfare_report"},
-    "district": {"welfare_report", "pilot_indicators"},  # pilot indicators: bureau and up
+    "district": {"welfare_report", *PILOT_PAGES},  # pilot indicators: bureau and up
     "school": {
-        "pilot_indicators",
+        *PILOT_PAGES,
         "welfare_parity",
         "welfare_parity_export",
         "welfare_parity_district",
@@ -325,10 +356,11 @@ WELFARE_FORBIDDEN["ethics"] = {
     "welfare_arrivals",
     "welfare_report",
     "welfare_reports",
-    "pilot_indicators",
+    *PILOT_PAGES,
 }
 for _role, _names in WELFARE_FORBIDDEN.items():
     EXPECTED[_role].update(dict.fromkeys(_names, FORBIDDEN))
+EXPECTED["bureau"].update(PILOT_BUREAU)
 
 # Roles checked against their own expectations (the rest of their pages are checked generally).
 ETHICS_PAGES = {

@@ -83,6 +83,7 @@ NOT_PAGES = {
     "ethics_teacher_record": "action",
     "training_enrol": "action",
     "training_withdraw": "action",
+    "pilot_report_download": "file",
 }
 
 
@@ -118,6 +119,7 @@ def _objects():
     from qiangshi.imports.export_jobs import export_job_start
     from qiangshi.imports.jobs import import_job_start
     from qiangshi.org.models import Region
+    from qiangshi.pilot.services import pilot_report_start
     from qiangshi.rotation.models import RotationPlan
     from qiangshi.teachers import services as teacher_services
     from qiangshi.teachers.models import Employment, Teacher
@@ -145,6 +147,9 @@ def _objects():
         "title": me.title_records.first(),
         "programme": Programme.objects.order_by("pk").first(),
         "case": EthicsCase.objects.order_by("pk").first(),
+        "pilot_report": pilot_report_start(
+            actor=users["pilot"], code="3502", year=2026, fmt="xlsx"
+        ),
     }
 
 
@@ -157,6 +162,7 @@ def _url(name, params, objects):
         "record_pk": objects["title"].pk if objects["title"] else None,
         "object_type": "teachers.teacher",
         "object_id": objects["teacher"].pk,
+        "key": "bachelor_share",
     }
     owners = {
         "ethics_teacher": "teacher",
@@ -169,6 +175,7 @@ def _url(name, params, objects):
         "rotation_": "plan",
         "import_": "import",
         "export_": "export",
+        "pilot_report": "pilot_report",
     }
     for prefix, key in owners.items():
         if name.startswith(prefix) and "pk" in params:

@@ -97,6 +97,17 @@ _ETHICS_CONTENT = {
     "ethicsfile.change",
 }
 
+# The pilot office (issue 18) compares the pilot regions, loads the figures of those that do not
+# run Qiangshi (`pilotfigure`) and writes their periodic reports (`pilotreport`), which it keeps;
+# a bureau compares and reports on the pilot regions of its own area (`pilot.selectors`).
+_PILOT_BUREAU = {
+    "pilotindicator.view",
+    "pilotindicator.export",
+    "pilotreport.view",
+    "pilotreport.create",
+}
+_PILOT_OFFICE = _PILOT_BUREAU | {"pilotfigure.view", "pilotfigure.change"}
+
 # Separation of duties. The system administrator runs the system (users, the org tree, logins,
 # imports) but neither reads the audit trail, which records what administrators do, nor takes the
 # business decisions that offices take and the trail holds to account: approving teachers' change
@@ -134,7 +145,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _ADMISSIONS
     | _WELFARE_OFFICE
     | _TRAINING_OFFICE
-    | {"pilotindicator.view"},
+    | _PILOT_BUREAU,
     Role.DISTRICT: _OFFICE
     | {
         "rotation.create",
@@ -181,8 +192,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "teacher.aggregate",
         "wage.view",
         "wage.export",
-        "pilotindicator.view",
-    },
+    }
+    | _PILOT_OFFICE,
     Role.AUDITOR: {
         "auditlog.view",
         "accesslog.view",

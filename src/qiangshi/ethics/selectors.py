@@ -147,3 +147,18 @@ def ethics_file(*, actor, teacher) -> dict:
         "commitments": list(commitments),
         "commendations": list(commendations),
     }
+
+
+def case_counts(*, region, year: int) -> dict[str, int]:
+    """{"reported", "violations"}: the cases reported in calendar year `year` about teachers
+    working (or last working) in `region` and below, and those decided as a violation. Counts
+    only, no case content: a system read for the pilot office's indicators and report."""
+    from django.db.models import Exists, OuterRef
+
+    from qiangshi.teachers.models import Employment
+
+    there = Employment.objects.filter(
+        teacher=OuterRef("teacher"), school__district__path__startswith=region.path
+    )
+    cases = EthicsCase.objects.filter(Exists(there), reported_on__year=year)
+    return {"reported": cases.count(), "violations": cases.filter(violation=True).count()}

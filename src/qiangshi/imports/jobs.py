@@ -97,9 +97,21 @@ def upload_too_large() -> ApplicationError:
 IMPORT_PERMISSIONS = ("teacher.create", "teacher.change")
 
 
-def may_import(actor) -> bool:
-    """Whether the actor's role may bulk-import (create and change teachers)."""
-    return all(can(actor, *p.split(".")) for p in IMPORT_PERMISSIONS)
+# Kinds that roles without the teacher permissions load: the permissions each one needs instead
+# (the pilot office, which registers no teacher, loads the pilot regions' figures).
+OWN_GATE_KINDS = {"pilot-indicators": ("pilotfigure.change",)}
+
+
+def may_import(actor, kind: str | None = None) -> bool:
+    """Whether the actor's role may bulk-import (create and change teachers), or import `kind`
+    when that kind has its own gate (`OWN_GATE_KINDS`); with no kind, whether it may import
+    anything at all (the import pages)."""
+    if all(can(actor, *p.split(".")) for p in IMPORT_PERMISSIONS):
+        return True
+    gates = [OWN_GATE_KINDS[kind]] if kind in OWN_GATE_KINDS else []
+    if kind is None:
+        gates = list(OWN_GATE_KINDS.values())
+    return any(all(can(actor, *p.split(".")) for p in perms) for perms in gates)
 
 
 # --- Services ------------------------------------------------------------------------------
@@ -123,7 +135,7 @@ def import_job_start(
     `layout` "national" reads a workbook in the national teacher-information template's layout
     (teachers only); `school_code` then fills 学校代码 where the workbook has no school codes.
     """
-    if not may_import(actor):
+    if not may_import(actor, kind):
         raise Forbidden(_("You may not import teachers."))
     if kind not in ImportKind.values or columns_for(kind) is None:
         raise ApplicationError(
@@ -196,7 +208,7 @@ def import_job_commit(*, actor, job: ImportJob) -> ImportJob:
         if getattr(actor, "role", None) == Role.ADMIN:
             raise Forbidden(_("Only the person who uploaded the file can confirm it."))
         raise NotFound(_("Not found"))
-    if not may_import(actor):
+    if not may_import(actor, job.kind):
         raise Forbidden(_("You may not import teachers."))
     # Claim the job in one statement: a double click or a second tab cannot import twice.
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.VALIDATED).update(
@@ -219,7 +231,7 @@ def import_job_retry(*, actor, job: ImportJob) -> ImportJob:
     way back from a job whose process died. Confirming it imports it, as any checked file."""
     if job.user_id != actor.pk:
         raise NotFound(_("Not found"))
-    if not may_import(actor):
+    if not may_import(actor, job.kind):
         raise Forbidden(_("You may not import teachers."))
     if job.status != ImportStatus.FAILED:
         raise ApplicationError(_("Only a failed import can be started again."))

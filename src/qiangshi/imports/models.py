@@ -16,6 +16,7 @@ class ImportKind(models.TextChoices):
     BIRTHS = "births", _("Births by district")  # staffing: the forecast's births series
     WAGES = "wages", _("Salary parity figures")  # welfare: teachers' and civil servants' pay
     TRAINING = "training", _("Training hours")  # training: hours from elsewhere
+    PILOT = "pilot-indicators", _("Pilot indicators")  # pilot: regions not running Qiangshi
 
 
 class ImportStatus(models.TextChoices):

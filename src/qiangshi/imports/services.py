@@ -1445,6 +1445,23 @@ def _training_kind() -> _Kind:
     )
 
 
+def _pilot_kind() -> _Kind:
+    # The pilot office's figures of pilot regions that do not run Qiangshi; the pilot app checks
+    # and writes the rows, with the columns of its indicator file.
+    from qiangshi.pilot import importing
+
+    def validate(actor, table, match, progress=None):
+        return importing.validate(actor, table, match, _parse_rows, Problem, progress)
+
+    return _Kind(
+        importing.pilot_columns(),
+        (("pilotfigure", "change"),),
+        validate,
+        importing.count,
+        importing.commit,
+    )
+
+
 KINDS: dict[str, _Kind] = {
     # Looked up at call time (not bound here), so that tests can substitute one step.
     ImportKind.TEACHERS: _Kind(
@@ -1469,6 +1486,7 @@ KINDS: dict[str, _Kind] = {
     ImportKind.BIRTHS: _births_kind(),
     ImportKind.WAGES: _wages_kind(),
     ImportKind.TRAINING: _training_kind(),
+    ImportKind.PILOT: _pilot_kind(),
 }
 
 

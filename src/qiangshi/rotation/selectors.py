@@ -1106,3 +1106,43 @@ def move_stages(move: engine.Move, inp: PlanInput) -> tuple[str, str]:
     if c.stage in STAGED and not move.is_principal:
         return c.stage, c.stage
     return inp.school_by_id[move.origin].stage, inp.school_by_id[move.destination].stage
+
+
+@dataclass(frozen=True)
+class RotationOutcome:
+    """What a region's approved plans of a school year move: teachers (principals apart), the
+    backbone teachers among them, and the eligible teachers the plans were solved over."""
+
+    plans: int
+    eligible: int
+    moves: int
+    backbone_moves: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.moves / self.eligible if self.eligible else None
+
+    @property
+    def backbone_share(self) -> float | None:
+        return self.backbone_moves / self.moves if self.moves else None
+
+
+def rotation_outcome(*, region: Region, year: int) -> RotationOutcome | None:
+    """The rotation of a region (and the regions below it) in a school year, over its plans
+    approved, published or in effect: None when it has no such plan (the rate is missing, not
+    zero). System read (aggregates only): the pilot office's indicators."""
+    done = (PlanStatus.APPROVED, PlanStatus.PUBLISHED, PlanStatus.EFFECTIVE)
+    plans = list(
+        RotationPlan.objects.filter(
+            region__path__startswith=region.path, year=year, status__in=done
+        ).values_list("pk", "result")
+    )
+    if not plans:
+        return None
+    moves = RotationMove.objects.filter(plan_id__in=[pk for pk, _r in plans], is_principal=False)
+    return RotationOutcome(
+        plans=len(plans),
+        eligible=sum(int((result or {}).get("eligible") or 0) for _pk, result in plans),
+        moves=moves.count(),
+        backbone_moves=moves.filter(is_backbone=True).count(),
+    )

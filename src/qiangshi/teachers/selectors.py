@@ -189,17 +189,24 @@ def teacher_for_user(user) -> Teacher | None:
     return getattr(user, "teacher_profile", None)
 
 
-def teacher_stats(*, actor) -> dict[str, Any]:
-    """Counts for the dashboard over the teachers the actor may aggregate.
+def teacher_stats(*, actor, region=None) -> dict[str, Any]:
+    """Counts for the dashboard over the teachers the actor may aggregate (those working in
+    `region` if given; `actor=None` reads as a system operator: the pilot office's indicators
+    and report compare regions with these same counts).
 
     Kept for QIANGSHI_DASHBOARD_CACHE_SECONDS (default 60) in the cache, keyed by the scope's
     query and the day, so that every user of one area shares them: a dashboard at province
     scale is a dozen aggregates over hundreds of thousands of rows, and a minute-old count is
     fine on it (the lists, not the dashboard, show the rows just written).
     """
-    base = scope(Teacher.objects.all(), actor, "aggregate").filter(
-        employments__end_date__isnull=True
-    )  # current staff only; at most one open employment each, so no duplicate rows
+    base = (
+        Teacher.objects.all() if actor is None else scope(Teacher.objects.all(), actor, "aggregate")
+    )
+    current = {"employments__end_date__isnull": True}
+    if region is not None:  # the same join: the open employment is in the region
+        current["employments__school__district__path__startswith"] = region.path
+    # current staff only; at most one open employment each, so no duplicate rows
+    base = base.filter(**current)
     seconds = settings.QIANGSHI_DASHBOARD_CACHE_SECONDS
     key = _stats_key(base) if seconds > 0 else None
     if key is not None and (cached := cache.get(key)) is not None:
@@ -277,6 +284,20 @@ def _teacher_stats(base: QuerySet) -> dict[str, Any]:
         "age_pyramid": pyramid,
         "backbone": backbone,
     }
+
+
+BACHELOR_OR_ABOVE = ("bachelor", "master", "doctorate")
+POSTGRADUATE = ("master", "doctorate")
+SENIOR_TITLES = ("senior", "professor")
+
+
+def stats_share(counts: dict[str, int], keys, total: int) -> float | None:
+    """The percentage of `total` that `keys` of `counts` make up (one decimal; None without
+    teachers): the bachelor's-or-above share on the dashboard, and the degree and title
+    structure of the pilot office's indicators."""
+    if not total:
+        return None
+    return round(100 * sum(counts.get(k, 0) for k in keys) / total, 1)
 
 
 COMPLETENESS = [

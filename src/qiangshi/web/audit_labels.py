@@ -24,6 +24,7 @@ SUBJECTS = {
     "demo_region": pgettext_lazy("audit subject", "Demo region"),
     "employment": pgettext_lazy("audit subject", "Employment"),
     "ethics": pgettext_lazy("audit subject", "Ethics"),
+    "pilot": pgettext_lazy("audit subject", "Pilot office"),
 }
 
 VERBS = {
@@ -86,6 +87,9 @@ VERBS = {
     "facility_import": pgettext_lazy("audit action", "facilities imported"),
     "births_import": pgettext_lazy("audit action", "births imported"),
     "view_sensitive": pgettext_lazy("audit action", "sensitive data viewed"),
+    "figures_import": pgettext_lazy("audit action", "pilot figures imported"),
+    "report_create": pgettext_lazy("audit action", "report requested"),
+    "region_link": pgettext_lazy("audit action", "pilot region linked"),
 }
 
 RECORD_VERBS = {
@@ -147,6 +151,7 @@ EXTRA_FIELDS = {
     "teachers": gettext_lazy("teachers"),
     "employments": gettext_lazy("employment records"),
     "seconds": gettext_lazy("seconds"),
+    "pilot_region": gettext_lazy("pilot region"),
 }
 
 # Codes stored as values of keys that are not model fields.

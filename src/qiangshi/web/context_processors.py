@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from qiangshi.access.models import Role
 from qiangshi.access.permissions import may_manage_api_tokens
 from qiangshi.access.scoping import can
+from qiangshi.imports.jobs import may_import
 
 # The product's logotype: shown as is in every language (it is a name, not UI text).
 PRODUCT_MARK = "强师"
@@ -113,8 +114,16 @@ def _nav_links(user, current: str) -> list[dict]:
             "web:pilot_indicators",
             _("Pilot indicators"),
             "columns-gap",
-            ("pilot_",),
+            ("pilot_indicators", "pilot_trend"),
             can(user, "pilotindicator", "view"),
+            None,
+        ),
+        (
+            "web:pilot_reports",
+            _("Pilot reports"),
+            "file-earmark-pdf",
+            ("pilot_report",),
+            can(user, "pilotreport", "view"),
             None,
         ),
         (
@@ -138,7 +147,7 @@ def _nav_links(user, current: str) -> list[dict]:
             _("Imports"),
             "upload",
             ("import_",),
-            can(user, "teacher", "create") and can(user, "teacher", "change"),
+            may_import(user),
             None,
         ),
         (

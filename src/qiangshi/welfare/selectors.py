@@ -281,3 +281,45 @@ def parity_series(*, actor, region: Region | None = None) -> dict[Region, list[P
     for pk, year in sorted(figures):
         out[by_pk[pk]].append(_row(by_pk[pk], year, figures[(pk, year)]))
     return out
+
+
+@dataclass(frozen=True)
+class RegionBurden:
+    """The burden index of a whole region (`burden_engine.burden_index`, as for one school, over
+    every demand that arrived at its schools and its current teachers), with its schools."""
+
+    index: burden_engine.BurdenIndex
+    schools: int
+    teachers: int
+
+    @property
+    def demands_per_school(self):
+        from decimal import ROUND_HALF_UP, Decimal
+
+        if not self.schools:
+            return None
+        return (Decimal(self.index.count) / self.schools).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+
+
+def region_burden(*, region: Region, year: int) -> RegionBurden | None:
+    """The burden of `region` (and below) in calendar year `year`; None when nothing is
+    recorded there for the year (missing, not zero: the region may record no arrivals at all).
+    System read of aggregates: the pilot office's indicators and report."""
+    schools = list(
+        School.objects.filter(district__path__startswith=region.path, is_active=True).values_list(
+            "pk", flat=True
+        )
+    )
+    arrivals = list(
+        BurdenArrival.objects.filter(school_id__in=schools, on__year=year).values_list(
+            "hours", "teachers_involved"
+        )
+    )
+    if not arrivals:
+        return None
+    teachers = sum(teacher_count_by_school(schools).values())
+    return RegionBurden(
+        burden_engine.burden_index(arrivals, teachers=teachers), len(schools), teachers
+    )

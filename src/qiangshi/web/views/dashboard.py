@@ -15,10 +15,14 @@ from qiangshi.org.models import Stage
 from qiangshi.org.selectors import school_list
 from qiangshi.rotation import selectors as rotation_selectors
 from qiangshi.teachers.models import ChangeRequestStatus, EducationLevel, EmploymentType, TitleRank
-from qiangshi.teachers.selectors import change_request_list, teacher_for_user, teacher_stats
+from qiangshi.teachers.selectors import (
+    BACHELOR_OR_ABOVE,
+    change_request_list,
+    stats_share,
+    teacher_for_user,
+    teacher_stats,
+)
 from qiangshi.workflow.selectors import inbox
-
-_BACHELOR_OR_ABOVE = (EducationLevel.BACHELOR, EducationLevel.MASTER, EducationLevel.DOCTORATE)
 
 
 def _series(counts: dict[str, int], choices, empty_label: str) -> list[dict]:
@@ -105,6 +109,10 @@ def _work(actor) -> list[dict]:
 @login_required
 def dashboard(request):
     actor = request.user
+    if actor.role == Role.PILOT:  # the pilot office's home: the pilot regions side by side
+        from .pilot import pilot_home
+
+        return pilot_home(request, work=_work(actor))
     work = _work(actor)
     if not can(actor, "teacher", "aggregate"):
         return render(
@@ -121,7 +129,6 @@ def dashboard(request):
         )
     stats = teacher_stats(actor=actor)
     total = stats["total"]
-    bachelor = sum(stats["by_education"].get(level, 0) for level in _BACHELOR_OR_ABOVE)
     return render(
         request,
         "web/dashboard.html",
@@ -130,7 +137,7 @@ def dashboard(request):
             "work": work,
             "stats": stats,
             "school_count": school_list(actor=actor, action="aggregate").count(),
-            "bachelor_share": round(100 * bachelor / total, 1) if total else None,
+            "bachelor_share": stats_share(stats["by_education"], BACHELOR_OR_ABOVE, total),
             "chart_data": chart_data(stats),
             "can_view_teachers": can(actor, "teacher", "view"),
         },

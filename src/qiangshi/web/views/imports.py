@@ -326,7 +326,8 @@ def _attachment(filename: str, *, fallback: str = "download.xlsx") -> str:
 @require_GET
 def import_template(request, kind: str):
     """A blank template of the kind: Chinese headings (required ones marked *), allowed values."""
-    _require_import(request.user)
+    if not jobs.may_import(request.user, kind):
+        raise PermissionDenied
     columns = selectors.columns_for(kind)
     if kind not in ImportKind.values or not columns:
         raise Http404
