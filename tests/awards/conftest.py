@@ -10,7 +10,9 @@ OPEN, CLOSE = date(2026, 5, 1), date(2026, 6, 30)
 NOMINATED = date(2026, 5, 10)
 
 
-def qualify(actor, teacher, *, start=date(2010, 9, 1), grades=("excellent", "competent", "competent")):
+def qualify(
+    actor, teacher, *, start=date(2010, 9, 1), grades=("excellent", "competent", "competent")
+):
     """Give a teacher what the excellent-teacher criteria ask (work start, three appraisals)."""
     Teacher.objects.filter(pk=teacher.pk).update(work_start_date=start)
     for year, grade in zip((2025, 2024, 2023), grades, strict=False):

@@ -117,7 +117,9 @@ def test_missing_data_refuses_and_is_shown_as_missing(world, round_):
 
 
 def test_a_grade_below_competent_fails(world, round_):
-    qualify(world["users"]["admin"], world["teachers"]["a"], grades=("excellent", "basic", "competent"))
+    qualify(
+        world["users"]["admin"], world["teachers"]["a"], grades=("excellent", "basic", "competent")
+    )
     with pytest.raises(ApplicationError) as e:
         nominate(world, round_)
     assert e.value.rules == ["appraisals"] and "2024" in e.value.message

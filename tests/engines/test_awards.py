@@ -111,7 +111,9 @@ def test_minimum_title(title, status):
     assert by_rule(check(c, crit(min_title="senior"), on=ON, year=2026))["title"].status == status
 
 
-@pytest.mark.parametrize(("homeroom", "status"), [(True, "pass"), (False, "fail"), (None, "missing")])
+@pytest.mark.parametrize(
+    ("homeroom", "status"), [(True, "pass"), (False, "fail"), (None, "missing")]
+)
 def test_homeroom_post(homeroom, status):
     c = Candidate(date(2010, 1, 1), GOOD, is_homeroom=homeroom)
     assert by_rule(check(c, crit(homeroom=True), on=ON, year=2026))["homeroom"].status == status

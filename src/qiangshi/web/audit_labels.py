@@ -24,6 +24,7 @@ SUBJECTS = {
     "demo_region": pgettext_lazy("audit subject", "Demo region"),
     "employment": pgettext_lazy("audit subject", "Employment"),
     "ethics": pgettext_lazy("audit subject", "Ethics"),
+    "awards": pgettext_lazy("audit subject", "Teacher awards"),
 }
 
 VERBS = {
@@ -86,6 +87,26 @@ VERBS = {
     "facility_import": pgettext_lazy("audit action", "facilities imported"),
     "births_import": pgettext_lazy("audit action", "births imported"),
     "view_sensitive": pgettext_lazy("audit action", "sensitive data viewed"),
+    # Teacher awards (`awards.<what>.<step>`).
+    "round.create": pgettext_lazy("audit action", "award round opened"),
+    "round.export": pgettext_lazy("audit action", "award rounds exported"),
+    "quota.set": pgettext_lazy("audit action", "nomination quota set"),
+    "nomination.create": pgettext_lazy("audit action", "teacher nominated"),
+    "nomination.export": pgettext_lazy("audit action", "nominations exported"),
+    "nomination.submit": pgettext_lazy("audit action", "nomination submitted to the district"),
+    "nomination.withdraw": pgettext_lazy("audit action", "nomination withdrawn"),
+    "nomination.district_approve": pgettext_lazy("audit action", "approved by the district"),
+    "nomination.district_return": pgettext_lazy("audit action", "returned by the district"),
+    "nomination.district_reject": pgettext_lazy("audit action", "rejected by the district"),
+    "nomination.bureau_approve": pgettext_lazy("audit action", "approved by the bureau"),
+    "nomination.bureau_reject": pgettext_lazy("audit action", "rejected by the bureau"),
+    "nomination.publish": pgettext_lazy("audit action", "public notice published"),
+    "nomination.award": pgettext_lazy("audit action", "award decided"),
+    "nomination.refuse": pgettext_lazy("audit action", "decided not to award"),
+    "objection.record": pgettext_lazy("audit action", "objection recorded"),
+    "objection.handle": pgettext_lazy("audit action", "objection handled"),
+    "long_service.export": pgettext_lazy("audit action", "long-service honours exported"),
+    "teachers_day.export": pgettext_lazy("audit action", "Teachers' Day list exported"),
 }
 
 RECORD_VERBS = {
