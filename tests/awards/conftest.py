@@ -11,11 +11,18 @@ NOMINATED = date(2026, 5, 10)
 
 
 def qualify(
-    actor, teacher, *, start=date(2010, 9, 1), grades=("excellent", "competent", "competent")
+    actor,
+    teacher,
+    *,
+    start=date(2010, 9, 1),
+    grades=("excellent", "competent", "competent"),
+    years_before=2026,
 ):
-    """Give a teacher what the excellent-teacher criteria ask (work start, three appraisals)."""
+    """Give a teacher what the excellent-teacher criteria ask (work start, the appraisals of
+    the three years before `years_before`)."""
     Teacher.objects.filter(pk=teacher.pk).update(work_start_date=start)
-    for year, grade in zip((2025, 2024, 2023), grades, strict=False):
+    years = (years_before - 1, years_before - 2, years_before - 3)
+    for year, grade in zip(years, grades, strict=False):
         teacher_record_add(
             actor=actor, teacher=teacher, kind="appraisal", data={"year": year, "grade": grade}
         )

@@ -195,6 +195,9 @@ def awards_round(request, pk):
             "may_decide": can(request.user, "awardnomination", "change"),
             "may_quota": can(request.user, "awardround", "change"),
             "quotas": round_.quotas.select_related("school", "district"),
+            "districts": scope(
+                Region.objects.filter(level="district"), request.user, "view"
+            ).order_by("code"),
             "open_now": round_.nominations_open_on <= date.today() <= round_.nominations_close_on,
         },
     )
@@ -223,28 +226,27 @@ def _nominations_export(request, round_, noms):
 def awards_round_quota(request, pk):
     _require(request.user, "awardround", "change")
     round_ = _round(request, pk)
-    quota = _int(request.POST.get("quota")) if request.POST.get("quota") != "0" else 0
-    target = request.POST.get("target", "")
+    raw = request.POST.get("quota", "").strip()
+    code = request.POST.get("school_code", "").strip()[:20]
+    district = _int(request.POST.get("district"))
     try:
-        if quota is None:
+        if not raw.isdigit():
             raise ApplicationError(_("Enter a whole number."))
-        kind, _sep, code = target.partition(":")
-        if kind == "school":
+        if code:
             school = scope(School.objects.all(), request.user, "view").filter(code=code).first()
             if school is None:
-                raise ApplicationError(_("No school with this code in your area."))
+                raise NotFound("school")
             services.quota_set(
-                actor=request.user, round_pk=round_.pk, quota=quota, school_pk=school.pk
+                actor=request.user, round_pk=round_.pk, quota=int(raw), school_pk=school.pk
+            )
+        elif district:
+            services.quota_set(
+                actor=request.user, round_pk=round_.pk, quota=int(raw), district_pk=district
             )
         else:
-            district = Region.objects.filter(code=code, level="district").first()
-            if district is None:
-                raise ApplicationError(_("Choose a district."))
-            services.quota_set(
-                actor=request.user, round_pk=round_.pk, quota=quota, district_pk=district.pk
-            )
+            raise ApplicationError(_("Choose a school or a district."))
     except NotFound:
-        messages.error(request, _("No school with this code in your area."))
+        messages.error(request, _("No such school or district in your area."))
     except ApplicationError as e:
         messages.error(request, _error_text(e))
     else:
