@@ -211,7 +211,7 @@ def _nominations_export(request, round_, noms):
         note=f"round={round_.pk}",
     )  # fmt: skip
     header = [_("Teacher"), _("School"), _("District"), _("Nominated on"),
-              _("Stage"), _("Decided on"), _("Outcome")]  # fmt: skip
+              _("Stage of the nomination"), _("Decided on"), _("Outcome")]  # fmt: skip
     rows = (
         [n.teacher.name, n.school.name, n.school.district.display_name, n.nominated_on,
          str(STATES.get(items[n.pk].state, "")) if n.pk in items else "", n.decided_on,
