@@ -14,6 +14,7 @@ from datetime import date
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from qiangshi.access.scoping import can, get_in_scope, scope
 from qiangshi.engines.awards import (
@@ -57,7 +58,7 @@ STATUS_LABELS = {"pass": _("met"), "fail": _("not met"), "missing": _("not recor
 
 
 def _years(values) -> str:
-    return "、".join(str(v) for v in values) if values else ""
+    return pgettext("list separator", ", ").join(str(v) for v in values) if values else ""
 
 
 def rule_reason(result: RuleResult | dict) -> str:
