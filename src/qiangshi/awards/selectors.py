@@ -305,16 +305,7 @@ def school_candidates(*, actor, round_: AwardRound, school: School, q: str = "")
                 results=r,
                 eligible=eligible(r),
                 nominated=t.pk in nominated,
-                reasons=[
-                    {
-                        "rule": x.rule,
-                        "label": RULE_LABELS[x.rule],
-                        "status": x.status,
-                        "status_label": STATUS_LABELS[x.status],
-                        "text": rule_reason(x),
-                    }
-                    for x in r
-                ],  # fmt: skip
+                reasons=reasons(r),
             )
         )
     rows.sort(key=lambda row: (not row.eligible, row.teacher.name))
@@ -463,7 +454,7 @@ def long_service_list(*, actor, year: int, filters: dict | None = None) -> list[
     start is not recorded, listed as unknown (never skipped). Filters: `district`, `school`,
     `status` ("reached" or "unknown"), `q` (name)."""
     filters = filters or {}
-    years = rules_on(date(year, 9, 10))["long_service_years"]
+    years = long_service_years(year)
     qs = _teachers_here(actor, district=filters.get("district"), school=filters.get("school"))
     status = filters.get("status", "")
     reached = Q(work_start_date__year=year - years)
@@ -493,6 +484,8 @@ def long_service_list(*, actor, year: int, filters: dict | None = None) -> list[
 
 
 def long_service_years(year: int) -> int:
+    """The years of teaching the long-service honour asks (the rule set in force on Teachers'
+    Day of `year`)."""
     return rules_on(date(year, 9, 10))["long_service_years"]
 
 
