@@ -204,6 +204,7 @@ def awards_round(request, pk):
 
 
 def _nominations_export(request, round_, noms):
+    _require(request.user, "awardround", "export")
     noms = list(noms)
     items = selectors.nomination_states(noms)
     audit_record(
