@@ -6,126 +6,324 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('org', '0001_initial'),
-        ('teachers', '0011_unknown_ethnicity_stays_empty'),
+        ("org", "0001_initial"),
+        ("teachers", "0011_unknown_ethnicity_stays_empty"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AwardNomination',
+            name="AwardNomination",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nominated_on', models.DateField(verbose_name='nominated on')),
-                ('citation', models.TextField(verbose_name='deeds')),
-                ('eligibility', models.JSONField(default=list, verbose_name='eligibility when nominated')),
-                ('rule_version', models.CharField(max_length=20, verbose_name='rule version')),
-                ('noticed_on', models.DateField(blank=True, null=True, verbose_name='public notice from')),
-                ('outcome', models.CharField(blank=True, choices=[('awarded', 'Awarded'), ('not_awarded', 'Not awarded')], max_length=12, verbose_name='outcome')),
-                ('decided_on', models.DateField(blank=True, null=True, verbose_name='decided on')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded at')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='nominated by')),
-                ('recognition', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='award_nomination', to='teachers.recognition', verbose_name='recognition')),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.school', verbose_name='nominating school')),
-                ('teacher', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='award_nominations', to='teachers.teacher', verbose_name='teacher')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("nominated_on", models.DateField(verbose_name="nominated on")),
+                ("citation", models.TextField(verbose_name="deeds")),
+                (
+                    "eligibility",
+                    models.JSONField(default=list, verbose_name="eligibility when nominated"),
+                ),
+                ("rule_version", models.CharField(max_length=20, verbose_name="rule version")),
+                (
+                    "noticed_on",
+                    models.DateField(blank=True, null=True, verbose_name="public notice from"),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[("awarded", "Awarded"), ("not_awarded", "Not awarded")],
+                        max_length=12,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("decided_on", models.DateField(blank=True, null=True, verbose_name="decided on")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="recorded at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="nominated by",
+                    ),
+                ),
+                (
+                    "recognition",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="award_nomination",
+                        to="teachers.recognition",
+                        verbose_name="recognition",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.school",
+                        verbose_name="nominating school",
+                    ),
+                ),
+                (
+                    "teacher",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="award_nominations",
+                        to="teachers.teacher",
+                        verbose_name="teacher",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'award nomination',
-                'verbose_name_plural': 'award nominations',
-                'ordering': ['round', 'school', 'id'],
+                "verbose_name": "award nomination",
+                "verbose_name_plural": "award nominations",
+                "ordering": ["round", "school", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AwardObjection',
+            name="AwardObjection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('received_on', models.DateField(verbose_name='received on')),
-                ('summary_encrypted', models.TextField(verbose_name='objection (encrypted)')),
-                ('outcome', models.CharField(blank=True, choices=[('upheld', 'Upheld: the nomination is not awarded'), ('dismissed', 'Dismissed: unfounded')], max_length=10, verbose_name='handling')),
-                ('response_encrypted', models.TextField(blank=True, verbose_name='findings (encrypted)')),
-                ('handled_on', models.DateField(blank=True, null=True, verbose_name='handled on')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
-                ('nomination', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='objections', to='awards.awardnomination', verbose_name='award nomination')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("received_on", models.DateField(verbose_name="received on")),
+                ("summary_encrypted", models.TextField(verbose_name="objection (encrypted)")),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("upheld", "Upheld: the nomination is not awarded"),
+                            ("dismissed", "Dismissed: unfounded"),
+                        ],
+                        max_length=10,
+                        verbose_name="handling",
+                    ),
+                ),
+                (
+                    "response_encrypted",
+                    models.TextField(blank=True, verbose_name="findings (encrypted)"),
+                ),
+                ("handled_on", models.DateField(blank=True, null=True, verbose_name="handled on")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
+                (
+                    "nomination",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="objections",
+                        to="awards.awardnomination",
+                        verbose_name="award nomination",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'objection',
-                'verbose_name_plural': 'objections',
-                'ordering': ['received_on', 'id'],
+                "verbose_name": "objection",
+                "verbose_name_plural": "objections",
+                "ordering": ["received_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AwardRound',
+            name="AwardRound",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('excellent_teacher', 'Excellent teacher'), ('excellent_homeroom', 'Excellent homeroom teacher'), ('master_teacher', 'Master teacher'), ('backbone', 'Backbone teacher'), ('subject_leader', 'Subject leader')], max_length=20, verbose_name='award')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('level', models.CharField(choices=[('district', 'District'), ('city', 'City'), ('province', 'Province'), ('national', 'National')], max_length=10, verbose_name='level')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('nominations_open_on', models.DateField(verbose_name='nominations open on')),
-                ('nominations_close_on', models.DateField(verbose_name='nominations close on')),
-                ('reference_date', models.DateField(verbose_name='reference date for eligibility')),
-                ('school_quota', models.PositiveSmallIntegerField(verbose_name='nominations per school')),
-                ('district_quota', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='nominations per district')),
-                ('rule_version', models.CharField(max_length=20, verbose_name='rule version')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.region', verbose_name='organised by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("excellent_teacher", "Excellent teacher"),
+                            ("excellent_homeroom", "Excellent homeroom teacher"),
+                            ("master_teacher", "Master teacher"),
+                            ("backbone", "Backbone teacher"),
+                            ("subject_leader", "Subject leader"),
+                        ],
+                        max_length=20,
+                        verbose_name="award",
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("district", "District"),
+                            ("city", "City"),
+                            ("province", "Province"),
+                            ("national", "National"),
+                        ],
+                        max_length=10,
+                        verbose_name="level",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("nominations_open_on", models.DateField(verbose_name="nominations open on")),
+                ("nominations_close_on", models.DateField(verbose_name="nominations close on")),
+                ("reference_date", models.DateField(verbose_name="reference date for eligibility")),
+                (
+                    "school_quota",
+                    models.PositiveSmallIntegerField(verbose_name="nominations per school"),
+                ),
+                (
+                    "district_quota",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="nominations per district"
+                    ),
+                ),
+                ("rule_version", models.CharField(max_length=20, verbose_name="rule version")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.region",
+                        verbose_name="organised by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'award round',
-                'verbose_name_plural': 'award rounds',
-                'ordering': ['-year', 'kind', 'id'],
+                "verbose_name": "award round",
+                "verbose_name_plural": "award rounds",
+                "ordering": ["-year", "kind", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AwardQuota',
+            name="AwardQuota",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quota', models.PositiveSmallIntegerField(verbose_name='quota')),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.region', verbose_name='district')),
-                ('school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.school', verbose_name='school')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quotas', to='awards.awardround', verbose_name='award round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quota", models.PositiveSmallIntegerField(verbose_name="quota")),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="org.region",
+                        verbose_name="district",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="org.school",
+                        verbose_name="school",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quotas",
+                        to="awards.awardround",
+                        verbose_name="award round",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'nomination quota',
-                'verbose_name_plural': 'nomination quotas',
+                "verbose_name": "nomination quota",
+                "verbose_name_plural": "nomination quotas",
             },
         ),
         migrations.AddField(
-            model_name='awardnomination',
-            name='round',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='nominations', to='awards.awardround', verbose_name='award round'),
+            model_name="awardnomination",
+            name="round",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="nominations",
+                to="awards.awardround",
+                verbose_name="award round",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='awardround',
-            constraint=models.UniqueConstraint(fields=('kind', 'year', 'level', 'region'), name='awards_round_once'),
+            model_name="awardround",
+            constraint=models.UniqueConstraint(
+                fields=("kind", "year", "level", "region"), name="awards_round_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='awardround',
-            constraint=models.CheckConstraint(condition=models.Q(('nominations_close_on__gte', models.F('nominations_open_on'))), name='awards_round_window'),
+            model_name="awardround",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("nominations_close_on__gte", models.F("nominations_open_on"))),
+                name="awards_round_window",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='awardquota',
-            constraint=models.CheckConstraint(condition=models.Q(('school__isnull', True), ('district__isnull', True), _connector='XOR'), name='awards_quota_one_target'),
+            model_name="awardquota",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("school__isnull", True), ("district__isnull", True), _connector="XOR"
+                ),
+                name="awards_quota_one_target",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='awardquota',
-            constraint=models.UniqueConstraint(fields=('round', 'school'), name='awards_quota_school'),
+            model_name="awardquota",
+            constraint=models.UniqueConstraint(
+                fields=("round", "school"), name="awards_quota_school"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='awardquota',
-            constraint=models.UniqueConstraint(fields=('round', 'district'), name='awards_quota_district'),
+            model_name="awardquota",
+            constraint=models.UniqueConstraint(
+                fields=("round", "district"), name="awards_quota_district"
+            ),
         ),
         migrations.AddIndex(
-            model_name='awardnomination',
-            index=models.Index(fields=['teacher', 'decided_on'], name='awards_nom_teacher'),
+            model_name="awardnomination",
+            index=models.Index(fields=["teacher", "decided_on"], name="awards_nom_teacher"),
         ),
         migrations.AddConstraint(
-            model_name='awardnomination',
-            constraint=models.UniqueConstraint(fields=('round', 'teacher'), name='awards_nomination_once'),
+            model_name="awardnomination",
+            constraint=models.UniqueConstraint(
+                fields=("round", "teacher"), name="awards_nomination_once"
+            ),
         ),
     ]
