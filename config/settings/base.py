@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "qiangshi.staffing",
     "qiangshi.workflow",
     "qiangshi.ethics",
+    "qiangshi.awards",
     "qiangshi.training",
     "qiangshi.rotation",
     "qiangshi.placement",

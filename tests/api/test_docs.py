@@ -33,6 +33,15 @@ def test_openapi_document_lists_every_endpoint(client, db):
         "/api/ethics/cases/{case_id}/steps": {"post"},
         "/api/ethics/teachers/{teacher_id}/bars": {"get"},
         "/api/workflow/inbox": {"get"},
+        "/api/awards/rounds": {"get", "post"},
+        "/api/awards/rounds/{round_id}": {"get"},
+        "/api/awards/rounds/{round_id}/statistics": {"get"},
+        "/api/awards/rounds/{round_id}/eligibility": {"get"},
+        "/api/awards/nominations": {"get", "post"},
+        "/api/awards/nominations/{nomination_id}": {"get"},
+        "/api/awards/nominations/{nomination_id}/steps": {"post"},
+        "/api/awards/results": {"get"},
+        "/api/awards/long-service": {"get"},
     }.items():
         assert methods <= set(paths[path]), path
     schemes = spec["components"]["securitySchemes"]

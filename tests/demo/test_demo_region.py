@@ -197,6 +197,30 @@ class TestDistrictScale:
         assert sorted(c.sanction_kind for c in barred) == ["demerit", "warning"]
         assert len(inbox(User.objects.get(username="ethics"))) == 1  # the new report
 
+    def test_award_rounds_at_several_stages(self, district_demo):
+        """Demo awards: a decided master-teacher round whose recognitions are in the registry
+        and on the Teachers' Day list, an open round with a nomination at each stage waiting in
+        each reviewer's inbox (and an open objection), and an open round without nominations."""
+        from qiangshi.awards.models import AwardNomination, AwardRound
+        from qiangshi.awards.selectors import teachers_day_list
+        from qiangshi.workflow.models import WorkItem
+        from qiangshi.workflow.selectors import inbox
+
+        assert AwardRound.objects.count() == 3
+        states = set(
+            WorkItem.objects.filter(process="award_nomination").values_list("state", flat=True)
+        )
+        assert {"awarded", "nominated", "district_review", "bureau_review", "notice"} <= states
+        awarded = AwardNomination.objects.filter(outcome="awarded")
+        assert awarded and all(n.recognition_id for n in awarded)
+        for login in ("school", "district"):
+            assert any(
+                e.process == "award_nomination" for e in inbox(User.objects.get(username=login))
+            ), login
+        year = awarded[0].decided_on.year
+        honoured = teachers_day_list(actor=User.objects.get(username="bureau"), year=year)
+        assert {n.teacher_id for n in awarded} <= {r.teacher.pk for r in honoured}
+
     def test_running_again_changes_nothing(self, district_demo):
         before = (Region.objects.count(), School.objects.count(), Teacher.objects.count())
         out = StringIO()

@@ -45,7 +45,72 @@ def _pages(world, request_pk):
         **_welfare_pages(world),
         **_training_pages(world),
         **_ethics_pages(world),
+        **_awards_pages(world),
     }
+
+
+def _awards_pages(world):
+    """A round of the bureau's, open now, with teacher A (school A) nominated."""
+    from datetime import date, timedelta
+
+    from qiangshi.awards import services as awards
+    from tests.awards.conftest import qualify
+
+    today = date.today()
+    qualify(world["users"]["admin"], world["teachers"]["a"], years_before=today.year)
+    round_ = awards.round_create(
+        actor=world["users"]["bureau"], kind="excellent_teacher", year=today.year, level="city",
+        title="优秀教师评选", nominations_open_on=today - timedelta(days=5),
+        nominations_close_on=today + timedelta(days=5), reference_date=today,
+    )  # fmt: skip
+    nomination = awards.nomination_create(
+        actor=world["users"]["school"], round_pk=round_.pk,
+        teacher_pk=world["teachers"]["a"].pk, citation="事迹",
+    )  # fmt: skip
+    return {
+        "awards_home": reverse("web:awards_home") + "?kind=excellent_teacher&q=优秀",
+        "awards_home_export": reverse("web:awards_home") + "?format=xlsx",
+        "awards_round_create": reverse("web:awards_round_create"),
+        "awards_round": reverse("web:awards_round", args=[round_.pk]) + "?state=nominated",
+        "awards_round_export": reverse("web:awards_round", args=[round_.pk]) + "?format=xlsx",
+        "awards_notice": reverse("web:awards_notice", args=[round_.pk]),
+        "awards_nominate": reverse("web:awards_nominate", args=[round_.pk]),
+        "awards_nomination": reverse("web:awards_nomination", args=[nomination.pk]),
+        "awards_long_service": reverse("web:awards_long_service") + "?year=2026&status=unknown",
+        "awards_long_service_export": reverse("web:awards_long_service") + "?format=xlsx",
+        "awards_teachers_day": reverse("web:awards_teachers_day"),
+        "awards_teachers_day_export": reverse("web:awards_teachers_day") + "?format=xlsx",
+    }
+
+
+_AWARD_PAGES = (
+    "awards_home", "awards_home_export", "awards_round_create", "awards_round",
+    "awards_round_export", "awards_notice", "awards_nominate", "awards_nomination",
+    "awards_long_service", "awards_long_service_export", "awards_teachers_day",
+    "awards_teachers_day_export",
+)  # fmt: skip
+# The award pages' answers per role: the bureau opens rounds, a school nominates, offices and
+# schools list the honours; a teacher sees the rounds and their own nomination.
+AWARDS_EXPECTED = {
+    "admin": {"awards_round_create": FORBIDDEN, "awards_nominate": FORBIDDEN},
+    "bureau": {"awards_nominate": FORBIDDEN},
+    "district": {"awards_round_create": FORBIDDEN, "awards_nominate": FORBIDDEN},
+    "school": {"awards_round_create": FORBIDDEN},
+    "teacher": {
+        "awards_round_create": FORBIDDEN,
+        "awards_nominate": FORBIDDEN,
+        "awards_home_export": FORBIDDEN,
+        "awards_round_export": FORBIDDEN,
+        "awards_long_service": FORBIDDEN,
+        "awards_long_service_export": FORBIDDEN,
+        "awards_teachers_day": FORBIDDEN,
+        "awards_teachers_day_export": FORBIDDEN,
+    },
+    **{
+        role: dict.fromkeys(_AWARD_PAGES, FORBIDDEN)
+        for role in ("reviewer", "pilot", "auditor", "ethics")
+    },
+}
 
 
 def _ethics_pages(world):
@@ -385,9 +450,12 @@ def test_every_page_for_every_role(world, client, role):
     assert all(code < 500 for code in answers.values()), answers
     training = {name: code for name, code in answers.items() if name.startswith("training_")}
     assert training == {name: TRAINING_EXPECTED[role].get(name, OK) for name in training}
+    awards = {name: code for name, code in answers.items() if name.startswith("awards_")}
+    assert awards == {name: AWARDS_EXPECTED[role].get(name, OK) for name in awards}
     if role in EXPECTED:
         expected = {name: EXPECTED[role].get(name, OK) for name in answers}
         expected.update({name: TRAINING_EXPECTED[role].get(name, OK) for name in training})
+        expected.update({name: AWARDS_EXPECTED[role].get(name, OK) for name in awards})
         assert answers == expected
     else:
         # Teacher, reviewer, pilot, auditor: never another person's record.

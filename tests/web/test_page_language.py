@@ -82,6 +82,12 @@ NOT_PAGES = {
     "ethics_attachment": "file",
     "ethics_teacher_record": "action",
     "training_enrol": "action",
+    "awards_round_quota": "action",
+    "awards_round_publish": "action",
+    "awards_round_decide": "action",
+    "awards_nomination_step": "action",
+    "awards_objection": "action",
+    "awards_objection_handle": "action",
     "training_withdraw": "action",
     "pilot_report_download": "file",
 }
@@ -115,6 +121,7 @@ def demo(django_db_setup, django_db_blocker):
 
 def _objects():
     from qiangshi.access.models import User
+    from qiangshi.awards.models import AwardNomination, AwardRound
     from qiangshi.ethics.models import EthicsCase
     from qiangshi.imports.export_jobs import export_job_start
     from qiangshi.imports.jobs import import_job_start
@@ -150,6 +157,8 @@ def _objects():
         "pilot_report": pilot_report_start(
             actor=users["pilot"], code="3502", year=2026, fmt="xlsx"
         ),
+        "award_round": AwardRound.objects.order_by("pk").first(),
+        "nomination": AwardNomination.objects.order_by("pk").first(),
     }
 
 
@@ -167,6 +176,8 @@ def _url(name, params, objects):
     owners = {
         "ethics_teacher": "teacher",
         "ethics_case": "case",
+        "awards_nomination": "nomination",
+        "awards_": "award_round",
         "training_hours": "teacher",
         "training_programme": "programme",
         "teacher_": "teacher",

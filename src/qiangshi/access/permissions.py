@@ -107,6 +107,29 @@ _PILOT_BUREAU = {
     "pilotreport.create",
 }
 _PILOT_OFFICE = _PILOT_BUREAU | {"pilotfigure.view", "pilotfigure.change"}
+# Awards (issue 17, teacher award selection): the bureau's personnel office runs the rounds,
+# reviews last, handles objections during the public notice and decides; the district office
+# reviews its schools' nominations; a school nominates its teachers within its quota; everyone of
+# them lists the long-service and Teachers' Day honours of their area. A teacher sees the rounds
+# and their own nominations. Objections (who objected, what) are the offices' only.
+_AWARDS_READ = {
+    "awardround.view",
+    "awardround.export",
+    "awardnomination.view",
+    "awardhonour.view",
+    "awardhonour.export",
+}
+_AWARDS_BUREAU = _AWARDS_READ | {
+    "awardround.create",
+    "awardround.change",
+    "awardnomination.review",
+    "awardnomination.change",
+    "awardobjection.view",
+    "awardobjection.create",
+    "awardobjection.change",
+}
+_AWARDS_DISTRICT = _AWARDS_READ | {"awardnomination.review", "awardobjection.view"}
+_AWARDS_SCHOOL = _AWARDS_READ | {"awardnomination.create"}
 
 # Separation of duties. The system administrator runs the system (users, the org tree, logins,
 # imports) but neither reads the audit trail, which records what administrators do, nor takes the
@@ -126,6 +149,14 @@ ADMIN_WITHHELD = frozenset(
         "entryrequest.review",
         "burdenreport.create",  # teachers' anonymous reports: an administrator is no teacher
         "enrolment.review",
+        "awardround.create",
+        "awardround.change",
+        "awardnomination.create",
+        "awardnomination.review",
+        "awardnomination.change",
+        "awardobjection.view",
+        "awardobjection.create",
+        "awardobjection.change",
     }
     | _ETHICS_CONTENT
 )
@@ -145,6 +176,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _ADMISSIONS
     | _WELFARE_OFFICE
     | _TRAINING_OFFICE
+    | _AWARDS_BUREAU
     | _PILOT_BUREAU,
     Role.DISTRICT: _OFFICE
     | {
@@ -157,11 +189,13 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     }
     | _ADMISSIONS
     | _WELFARE_OFFICE
-    | _TRAINING_OFFICE,
+    | _TRAINING_OFFICE
+    | _AWARDS_DISTRICT,
     Role.SCHOOL: (_OFFICE - {"school.create"})
     | {"burdenlist.view", "burdenarrival.view", "burdenarrival.create", "burdenarrival.export"}
     | _TRAINING_READ
-    | {"enrolment.review", "ethicsbar.view"},
+    | {"enrolment.review", "ethicsbar.view"}
+    | _AWARDS_SCHOOL,
     Role.TEACHER: {
         "region.view",
         "school.view",
@@ -181,6 +215,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "ethicsfile.view",
         "ethicscase.view",
         "ethicsbar.view",
+        # The award rounds of their area and their own nominations.
+        "awardround.view",
+        "awardnomination.view",
     },
     # Expert reviewers see only what they are assigned; no area assigns cases yet.
     Role.REVIEWER: {"teacher.view"},

@@ -22,6 +22,7 @@ from qiangshi.core.bulk import statistics_refreshed, tally
 from qiangshi.core.services import audit_record
 from qiangshi.demo import pilot as pilot_demo
 from qiangshi.demo import welfare as welfare_demo
+from qiangshi.demo.awards import demo_awards_build
 from qiangshi.demo.ethics import demo_ethics_build
 from qiangshi.engines import demo_data
 from qiangshi.org.models import (
@@ -169,6 +170,7 @@ def demo_region_build(
         say(f"training: {result.counts['training records']:,} records of hours")
         demo_ethics_build(result.counts)
         pilot_demo.build(city_code=DEMO_CITY_CODE, year=year, seed=seed, counts=result.counts)
+        demo_awards_build(result.counts)
         result.elapsed = time.monotonic() - started
         audit_record(
             actor=None,

@@ -25,6 +25,7 @@ SUBJECTS = {
     "employment": pgettext_lazy("audit subject", "Employment"),
     "ethics": pgettext_lazy("audit subject", "Ethics"),
     "pilot": pgettext_lazy("audit subject", "Pilot office"),
+    "awards": pgettext_lazy("audit subject", "Teacher awards"),
 }
 
 VERBS = {
@@ -90,6 +91,26 @@ VERBS = {
     "figures_import": pgettext_lazy("audit action", "pilot figures imported"),
     "report_create": pgettext_lazy("audit action", "report requested"),
     "region_link": pgettext_lazy("audit action", "pilot region linked"),
+    # Teacher awards (`awards.<what>.<step>`).
+    "round.create": pgettext_lazy("audit action", "award round opened"),
+    "round.export": pgettext_lazy("audit action", "award rounds exported"),
+    "quota.set": pgettext_lazy("audit action", "nomination quota set"),
+    "nomination.create": pgettext_lazy("audit action", "teacher nominated"),
+    "nomination.export": pgettext_lazy("audit action", "nominations exported"),
+    "nomination.submit": pgettext_lazy("audit action", "nomination submitted to the district"),
+    "nomination.withdraw": pgettext_lazy("audit action", "nomination withdrawn"),
+    "nomination.district_approve": pgettext_lazy("audit action", "approved by the district"),
+    "nomination.district_return": pgettext_lazy("audit action", "returned by the district"),
+    "nomination.district_reject": pgettext_lazy("audit action", "rejected by the district"),
+    "nomination.bureau_approve": pgettext_lazy("audit action", "approved by the bureau"),
+    "nomination.bureau_reject": pgettext_lazy("audit action", "rejected by the bureau"),
+    "nomination.publish": pgettext_lazy("audit action", "public notice published"),
+    "nomination.award": pgettext_lazy("audit action", "award decided"),
+    "nomination.refuse": pgettext_lazy("audit action", "decided not to award"),
+    "objection.record": pgettext_lazy("audit action", "objection recorded"),
+    "objection.handle": pgettext_lazy("audit action", "objection handled"),
+    "long_service.export": pgettext_lazy("audit action", "long-service honours exported"),
+    "teachers_day.export": pgettext_lazy("audit action", "Teachers' Day list exported"),
 }
 
 RECORD_VERBS = {

@@ -135,6 +135,14 @@ def _nav_links(user, current: str) -> list[dict]:
             None,
         ),
         (
+            "web:awards_home",
+            _("Teacher awards"),
+            "award",
+            ("awards_",),
+            can(user, "awardround", "view"),
+            None,
+        ),
+        (
             "web:inbox",
             _("Inbox"),
             "inbox-fill",
