@@ -97,6 +97,17 @@ _ETHICS_CONTENT = {
     "ethicsfile.change",
 }
 
+# School leadership (POLICY §14): the offices keep the Party secretaries, principals and
+# vice-principals of their area's schools; a school administrator sees its own school's.
+_LEADERSHIP_OFFICE = {
+    "leadership.view",
+    "leadership.create",
+    "leadership.change",
+    "leadership.delete",
+    "leadership.export",
+}
+_LEADERSHIP_SCHOOL = {"leadership.view", "leadership.export"}
+
 # Separation of duties. The system administrator runs the system (users, the org tree, logins,
 # imports) but neither reads the audit trail, which records what administrators do, nor takes the
 # business decisions that offices take and the trail holds to account: approving teachers' change
@@ -134,6 +145,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _ADMISSIONS
     | _WELFARE_OFFICE
     | _TRAINING_OFFICE
+    | _LEADERSHIP_OFFICE
     | {"pilotindicator.view"},
     Role.DISTRICT: _OFFICE
     | {
@@ -146,10 +158,12 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     }
     | _ADMISSIONS
     | _WELFARE_OFFICE
-    | _TRAINING_OFFICE,
+    | _TRAINING_OFFICE
+    | _LEADERSHIP_OFFICE,
     Role.SCHOOL: (_OFFICE - {"school.create"})
     | {"burdenlist.view", "burdenarrival.view", "burdenarrival.create", "burdenarrival.export"}
     | _TRAINING_READ
+    | _LEADERSHIP_SCHOOL
     | {"enrolment.review", "ethicsbar.view"},
     Role.TEACHER: {
         "region.view",
