@@ -83,6 +83,7 @@ NOT_PAGES = {
     "ethics_teacher_record": "action",
     "training_enrol": "action",
     "training_withdraw": "action",
+    "leadership_term_delete": "action",
 }
 
 
@@ -117,6 +118,7 @@ def _objects():
     from qiangshi.ethics.models import EthicsCase
     from qiangshi.imports.export_jobs import export_job_start
     from qiangshi.imports.jobs import import_job_start
+    from qiangshi.leadership.models import LeadershipTerm
     from qiangshi.org.models import Region
     from qiangshi.rotation.models import RotationPlan
     from qiangshi.teachers import services as teacher_services
@@ -145,6 +147,7 @@ def _objects():
         "title": me.title_records.first(),
         "programme": Programme.objects.order_by("pk").first(),
         "case": EthicsCase.objects.order_by("pk").first(),
+        "leadership_term": LeadershipTerm.objects.order_by("pk").first(),
     }
 
 
@@ -163,6 +166,9 @@ def _url(name, params, objects):
         "ethics_case": "case",
         "training_hours": "teacher",
         "training_programme": "programme",
+        "leadership_school": "school",
+        "leadership_term_create": "school",
+        "leadership_term_": "leadership_term",
         "teacher_": "teacher",
         "school_": "school",
         "change_request_": "request",

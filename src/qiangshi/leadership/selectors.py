@@ -111,6 +111,11 @@ class SchoolLeadership:
         return "、".join(t.holder_name for t in self.holders.get(post, []))
 
     @property
+    def posts(self) -> list[tuple[str, str, list[LeadershipTerm]]]:
+        """(post, its label, its holders), every post in order, holders or not."""
+        return [(p.value, p.label, self.holders.get(p.value, [])) for p in Post]
+
+    @property
     def gap_labels(self) -> list[str]:
         return [str(GAPS[g]) for g in self.gaps]
 
@@ -148,9 +153,7 @@ def school_rows(*, actor, filters: dict | None = None, on: date | None = None):
     filters = filters or {}
     if not can(actor, "leadership", "view"):
         return []
-    schools = scope(School.objects.filter(is_active=True), actor, "view").select_related(
-        "district"
-    )
+    schools = scope(School.objects.filter(is_active=True), actor, "view").select_related("district")
     if filters.get("district"):
         schools = schools.filter(district_id=filters["district"])
     if filters.get("q"):

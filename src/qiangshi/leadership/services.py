@@ -152,7 +152,9 @@ def term_update(*, actor, term_pk, data: dict, today: date | None = None) -> Lea
     """Change a term (correct it, or record its end or the day the holder left). Fields not in
     `data` keep their values."""
     _require(actor, "change")
-    term = get_in_scope(LeadershipTerm.objects.select_related("school"), actor, "change", pk=term_pk)
+    term = get_in_scope(
+        LeadershipTerm.objects.select_related("school"), actor, "change", pk=term_pk
+    )
     current = {
         "post": term.post,
         "teacher": term.teacher_id,

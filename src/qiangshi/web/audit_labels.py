@@ -24,6 +24,7 @@ SUBJECTS = {
     "demo_region": pgettext_lazy("audit subject", "Demo region"),
     "employment": pgettext_lazy("audit subject", "Employment"),
     "ethics": pgettext_lazy("audit subject", "Ethics"),
+    "leadership": pgettext_lazy("audit subject", "School leadership"),
 }
 
 VERBS = {

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from qiangshi.access.scoping import can
 from qiangshi.core.errors import ApplicationError, NotFound
+from qiangshi.leadership import selectors as leadership_selectors
 from qiangshi.org import selectors as org_selectors
 from qiangshi.org import services as org_services
 from qiangshi.teachers import selectors as teacher_selectors
@@ -162,6 +163,11 @@ def school_detail(request, pk: int):
             "facilities": school.facilities.order_by("-year"),
             "teachers": teachers,
             "query": query_without_page(request),
+            "leadership": leadership_selectors.school_leadership(
+                actor=request.user, school=school
+            )["row"]
+            if can(request.user, "leadership", "view")
+            else None,
             "can_edit": org_selectors.school_list(actor=request.user, action="change")
             .filter(pk=school.pk)
             .exists(),
