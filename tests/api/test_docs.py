@@ -33,6 +33,10 @@ def test_openapi_document_lists_every_endpoint(client, db):
         "/api/ethics/cases/{case_id}/steps": {"post"},
         "/api/ethics/teachers/{teacher_id}/bars": {"get"},
         "/api/workflow/inbox": {"get"},
+        "/api/leadership/terms": {"get", "post"},
+        "/api/leadership/terms/{term_id}": {"get", "patch", "delete"},
+        "/api/leadership/schools": {"get"},
+        "/api/leadership/schools/{school_id}": {"get"},
     }.items():
         assert methods <= set(paths[path]), path
     schemes = spec["components"]["securitySchemes"]
