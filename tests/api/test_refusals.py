@@ -51,8 +51,6 @@ LISTS = {
     ("get", "/api/rotation/mine"),
     ("get", "/api/placement/intakes"),
     ("get", "/api/placement/draws/{draw_id}/results"),
-    ("get", "/api/leadership/terms"),
-    ("get", "/api/leadership/schools"),
 }
 PAGE_KEYS = {"items", "count", "page", "page_size"}
 

@@ -108,7 +108,7 @@ class SchoolLeadership:
     gaps: list[str] = field(default_factory=list)
 
     def names(self, post: str) -> str:
-        return "、".join(t.holder_name for t in self.holders.get(post, []))
+        return ", ".join(t.holder_name for t in self.holders.get(post, []))
 
     @property
     def posts(self) -> list[tuple[str, str, list[LeadershipTerm]]]:

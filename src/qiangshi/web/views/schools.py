@@ -153,6 +153,10 @@ def school_detail(request, pk: int):
             for attr, choices in labels.items():
                 code = getattr(teacher, attr)
                 setattr(teacher, f"{attr}_label", choices.get(code, code or ""))
+    leadership = None
+    if can(request.user, "leadership", "view"):
+        leadership = leadership_selectors.school_leadership(actor=request.user, school=school)
+        leadership = leadership["row"]
     return render(
         request,
         "web/admin/school_detail.html",
@@ -163,11 +167,7 @@ def school_detail(request, pk: int):
             "facilities": school.facilities.order_by("-year"),
             "teachers": teachers,
             "query": query_without_page(request),
-            "leadership": leadership_selectors.school_leadership(
-                actor=request.user, school=school
-            )["row"]
-            if can(request.user, "leadership", "view")
-            else None,
+            "leadership": leadership,
             "can_edit": org_selectors.school_list(actor=request.user, action="change")
             .filter(pk=school.pk)
             .exists(),
