@@ -84,6 +84,20 @@ class LeadershipTerm(models.Model):
     def holder_name(self) -> str:
         return self.teacher.name if self.teacher_id else self.outside_name
 
+    def values(self) -> dict:
+        """The term's editable values, the holder as a teacher id (services' and forms' input)."""
+        return {
+            "post": self.post,
+            "teacher": self.teacher_id,
+            "outside_name": self.outside_name,
+            "outside_employer": self.outside_employer,
+            "outside_position": self.outside_position,
+            "term_number": self.term_number,
+            "starts_on": self.starts_on,
+            "ends_on": self.ends_on,
+            "left_on": self.left_on,
+        }
+
     def as_term(self) -> Term:
         return Term(
             term_number=self.term_number,

@@ -155,17 +155,7 @@ def term_update(*, actor, term_pk, data: dict, today: date | None = None) -> Lea
     term = get_in_scope(
         LeadershipTerm.objects.select_related("school"), actor, "change", pk=term_pk
     )
-    current = {
-        "post": term.post,
-        "teacher": term.teacher_id,
-        "outside_name": term.outside_name,
-        "outside_employer": term.outside_employer,
-        "outside_position": term.outside_position,
-        "term_number": term.term_number,
-        "starts_on": term.starts_on,
-        "ends_on": term.ends_on,
-        "left_on": term.left_on,
-    }
+    current = term.values()
     if "teacher" in data and data["teacher"]:
         current.update(dict.fromkeys(("outside_name", "outside_employer", "outside_position"), ""))
     if any(data.get(k) for k in ("outside_name", "outside_employer", "outside_position")):

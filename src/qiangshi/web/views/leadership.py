@@ -185,17 +185,7 @@ def _form_page(request, *, school, term=None):
         if request.GET.get("post") in Post.values:
             initial["post"] = request.GET["post"]
     else:
-        initial = {
-            "post": term.post,
-            "teacher": term.teacher_id,
-            "outside_name": term.outside_name,
-            "outside_employer": term.outside_employer,
-            "outside_position": term.outside_position,
-            "term_number": term.term_number,
-            "starts_on": term.starts_on,
-            "ends_on": term.ends_on,
-            "left_on": term.left_on,
-        }
+        initial = term.values()
     form = TermForm(
         request.POST or None, initial=initial, teachers=_teachers(request, school, term)
     )
