@@ -192,6 +192,7 @@ api.add_router("/welfare", "qiangshi.welfare.api.router")
 api.add_router("/training", "qiangshi.training.api.router")
 api.add_router("/ethics", "qiangshi.ethics.api.router")
 api.add_router("/awards", "qiangshi.awards.api.router")
+api.add_router("/leadership", "qiangshi.leadership.api.router")
 api.add_router("/workflow", "qiangshi.workflow.api.router")
 
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "qiangshi.ethics",
     "qiangshi.awards",
     "qiangshi.training",
+    "qiangshi.leadership",
     "qiangshi.rotation",
     "qiangshi.placement",
     "qiangshi.welfare",

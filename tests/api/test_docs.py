@@ -42,6 +42,10 @@ def test_openapi_document_lists_every_endpoint(client, db):
         "/api/awards/nominations/{nomination_id}/steps": {"post"},
         "/api/awards/results": {"get"},
         "/api/awards/long-service": {"get"},
+        "/api/leadership/terms": {"get", "post"},
+        "/api/leadership/terms/{term_id}": {"get", "patch", "delete"},
+        "/api/leadership/schools": {"get"},
+        "/api/leadership/schools/{school_id}": {"get"},
     }.items():
         assert methods <= set(paths[path]), path
     schemes = spec["components"]["securitySchemes"]

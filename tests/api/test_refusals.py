@@ -150,6 +150,8 @@ def test_a_role_that_may_not_use_an_operation_gets_403_whatever_it_sends(world, 
         ("teacher", "get", "/api/staffing/districts/1?year=1", None),
         ("school", "get", "/api/placement/intakes", None),
         ("admin", "post", "/api/placement/intakes", {"region": 35}),
+        ("school", "post", "/api/leadership/terms", {"school": 1}),
+        ("teacher", "get", "/api/leadership/schools", None),
     ],
 )
 def test_refusals_written_out(world, api_as, role, method, url, body):

@@ -221,6 +221,38 @@ class TestDistrictScale:
         honoured = teachers_day_list(actor=User.objects.get(username="bureau"), year=year)
         assert {n.teacher_id for n in awarded} <= {r.teacher.pk for r in honoured}
 
+    def test_leadership_gaps_of_each_kind_and_outside_vice_principals(self, district_demo):
+        """School leadership in the demo: most schools with both posts, some combined, some
+        without a vice-principal of a kind, some principals past two terms; outside
+        vice-principals from the police, hospitals and research institutes."""
+        from collections import Counter
+        from datetime import date
+
+        from qiangshi.access.models import User
+        from qiangshi.leadership.models import LeadershipTerm
+        from qiangshi.leadership.selectors import gap_counts, school_rows
+
+        bureau = User.objects.get(username="bureau")
+        rows = school_rows(actor=bureau, on=date.today())
+        counts = gap_counts(rows)
+        schools = len(rows)
+        assert schools > 20
+        assert counts["no_secretary"] + counts["combined"] < schools / 2  # most have both posts
+        assert counts["combined"] >= 1 and counts["no_secretary"] >= 1
+        assert counts["principal_terms"] >= 1
+        assert 1 <= counts["no_health_vice"] < schools
+        # every principal marked in the registry has a current term
+        assert counts["no_principal"] <= schools - sum(
+            1 for r in rows if r.holders.get("principal")
+        ) and all(r.principal_terms is not None for r in rows if r.holders.get("principal"))
+        employers = Counter()
+        for t in LeadershipTerm.objects.filter(teacher__isnull=True):
+            assert t.post in ("science_vice", "security_vice", "health_vice") and t.outside_employer
+            employers[t.post] += 1
+        assert all(employers[p] for p in ("science_vice", "security_vice", "health_vice"))
+        assert LeadershipTerm.objects.filter(outside_employer__contains="派出所").exists()
+        assert LeadershipTerm.objects.filter(outside_employer__contains="医院").exists()
+
     def test_running_again_changes_nothing(self, district_demo):
         before = (Region.objects.count(), School.objects.count(), Teacher.objects.count())
         out = StringIO()

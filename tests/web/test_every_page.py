@@ -46,6 +46,7 @@ def _pages(world, request_pk):
         **_training_pages(world),
         **_ethics_pages(world),
         **_awards_pages(world),
+        **_leadership_pages(world),
     }
 
 
@@ -109,6 +110,56 @@ AWARDS_EXPECTED = {
     **{
         role: dict.fromkeys(_AWARD_PAGES, FORBIDDEN)
         for role in ("reviewer", "pilot", "auditor", "ethics")
+    },
+}
+
+
+def _leadership_pages(world):
+    """A principal's term at school A (Siming), recorded by the district office."""
+    from datetime import date
+
+    from qiangshi.leadership.services import term_record
+
+    term = term_record(
+        actor=world["users"]["district"], school_pk=world["schools"]["a"].pk,
+        data={"post": "principal", "teacher": world["teachers"]["a"].pk,
+              "starts_on": date(2022, 9, 1)},
+    )  # fmt: skip
+    sa, sd = world["schools"]["a"].pk, world["schools"]["d"].pk
+    siming = world["tree"]["siming"].pk
+    return {
+        "leadership_region": reverse("web:leadership_region")
+        + f"?district={siming}&gap=no_secretary&q=思明",
+        "leadership_export": reverse("web:leadership_region") + "?format=xlsx",
+        "leadership_school_a": reverse("web:leadership_school", args=[sa]),
+        "leadership_school_d": reverse("web:leadership_school", args=[sd]),
+        "leadership_term_new": reverse("web:leadership_term_create", args=[sa]),
+        "leadership_term_edit": reverse("web:leadership_term_edit", args=[term.pk]),
+    }
+
+
+# School leadership: the offices keep it for their area, a school administrator sees its own
+# school's; nobody else sees it.
+_LEADERSHIP_NAMES = (
+    "leadership_region",
+    "leadership_export",
+    "leadership_school_a",
+    "leadership_school_d",
+    "leadership_term_new",
+    "leadership_term_edit",
+)
+LEADERSHIP_EXPECTED = {
+    "admin": {},
+    "bureau": {"leadership_school_d": NOT_FOUND},
+    "district": {"leadership_school_d": NOT_FOUND},
+    "school": {
+        "leadership_school_d": NOT_FOUND,
+        "leadership_term_new": FORBIDDEN,
+        "leadership_term_edit": FORBIDDEN,
+    },
+    **{
+        role: dict.fromkeys(_LEADERSHIP_NAMES, FORBIDDEN)
+        for role in ("teacher", "reviewer", "pilot", "auditor", "ethics")
     },
 }
 
@@ -452,10 +503,13 @@ def test_every_page_for_every_role(world, client, role):
     assert training == {name: TRAINING_EXPECTED[role].get(name, OK) for name in training}
     awards = {name: code for name, code in answers.items() if name.startswith("awards_")}
     assert awards == {name: AWARDS_EXPECTED[role].get(name, OK) for name in awards}
+    leadership = {name: code for name, code in answers.items() if name.startswith("leadership_")}
+    assert leadership == {name: LEADERSHIP_EXPECTED[role].get(name, OK) for name in leadership}
     if role in EXPECTED:
         expected = {name: EXPECTED[role].get(name, OK) for name in answers}
         expected.update({name: TRAINING_EXPECTED[role].get(name, OK) for name in training})
         expected.update({name: AWARDS_EXPECTED[role].get(name, OK) for name in awards})
+        expected.update({n: LEADERSHIP_EXPECTED[role].get(n, OK) for n in leadership})
         assert answers == expected
     else:
         # Teacher, reviewer, pilot, auditor: never another person's record.

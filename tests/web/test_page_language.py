@@ -90,6 +90,7 @@ NOT_PAGES = {
     "awards_objection_handle": "action",
     "training_withdraw": "action",
     "pilot_report_download": "file",
+    "leadership_term_delete": "action",
 }
 
 
@@ -125,6 +126,7 @@ def _objects():
     from qiangshi.ethics.models import EthicsCase
     from qiangshi.imports.export_jobs import export_job_start
     from qiangshi.imports.jobs import import_job_start
+    from qiangshi.leadership.models import LeadershipTerm
     from qiangshi.org.models import Region
     from qiangshi.pilot.services import pilot_report_start
     from qiangshi.rotation.models import RotationPlan
@@ -159,6 +161,7 @@ def _objects():
         ),
         "award_round": AwardRound.objects.order_by("pk").first(),
         "nomination": AwardNomination.objects.order_by("pk").first(),
+        "leadership_term": LeadershipTerm.objects.order_by("pk").first(),
     }
 
 
@@ -180,6 +183,9 @@ def _url(name, params, objects):
         "awards_": "award_round",
         "training_hours": "teacher",
         "training_programme": "programme",
+        "leadership_school": "school",
+        "leadership_term_create": "school",
+        "leadership_term_": "leadership_term",
         "teacher_": "teacher",
         "school_": "school",
         "change_request_": "request",

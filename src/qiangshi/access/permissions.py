@@ -130,6 +130,16 @@ _AWARDS_BUREAU = _AWARDS_READ | {
 }
 _AWARDS_DISTRICT = _AWARDS_READ | {"awardnomination.review", "awardobjection.view"}
 _AWARDS_SCHOOL = _AWARDS_READ | {"awardnomination.create"}
+# School leadership (POLICY §14): the offices keep the Party secretaries, principals and
+# vice-principals of their area's schools; a school administrator sees its own school's.
+_LEADERSHIP_OFFICE = {
+    "leadership.view",
+    "leadership.create",
+    "leadership.change",
+    "leadership.delete",
+    "leadership.export",
+}
+_LEADERSHIP_SCHOOL = {"leadership.view", "leadership.export"}
 
 # Separation of duties. The system administrator runs the system (users, the org tree, logins,
 # imports) but neither reads the audit trail, which records what administrators do, nor takes the
@@ -177,6 +187,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _WELFARE_OFFICE
     | _TRAINING_OFFICE
     | _AWARDS_BUREAU
+    | _LEADERSHIP_OFFICE
     | _PILOT_BUREAU,
     Role.DISTRICT: _OFFICE
     | {
@@ -190,10 +201,12 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _ADMISSIONS
     | _WELFARE_OFFICE
     | _TRAINING_OFFICE
-    | _AWARDS_DISTRICT,
+    | _AWARDS_DISTRICT
+    | _LEADERSHIP_OFFICE,
     Role.SCHOOL: (_OFFICE - {"school.create"})
     | {"burdenlist.view", "burdenarrival.view", "burdenarrival.create", "burdenarrival.export"}
     | _TRAINING_READ
+    | _LEADERSHIP_SCHOOL
     | {"enrolment.review", "ethicsbar.view"}
     | _AWARDS_SCHOOL,
     Role.TEACHER: {

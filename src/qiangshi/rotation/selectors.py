@@ -12,7 +12,9 @@ Eligibility on a date `on` (the plan's effective date), rules from rules/rotatio
   missing"), nor one whose teaching certificates do not cover the stage taught;
 - `min_years_at_school` full years at the current school on `on`, counting back through earlier
   employments at the same school with gaps of at most `tenure_gap_days` (a change of contract is
-  not a new start); principals need `principal_terms` × `principal_term_years`;
+  not a new start); a principal needs `principal_terms` full terms at the school where the
+  school leadership record holds their terms (leadership.selectors.principal_full_terms), and
+  else, for schools without a recorded term, `principal_terms` × `principal_term_years` years;
 - not within `retirement_margin_years` of their retirement date (the forecast's retirement table,
   by gender and birth month);
 - personnel status not in `excluded_statuses` (on leave, seconded);
@@ -41,6 +43,7 @@ from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.engines import forecast as fc
 from qiangshi.engines import rotation as engine
 from qiangshi.ethics.selectors import barred_teacher_ids
+from qiangshi.leadership.selectors import principal_full_terms
 from qiangshi.org.models import Ownership, Region, RegionLevel, School, SchoolEnrollment, Stage
 from qiangshi.staffing.selectors import current_school_year, district_staffing
 from qiangshi.teachers.models import (
@@ -80,6 +83,9 @@ REASONS = {
         "Start date at this school missing: the years at the school cannot be counted"
     ),
     "principal_years": gettext_lazy("Principal for fewer than %(years)s years at this school"),
+    "principal_terms": gettext_lazy(
+        "Principal for fewer than %(terms)s full terms at this school (leadership record)"
+    ),
     "retirement": gettext_lazy("Within %(years)s years of retirement"),
     "status": gettext_lazy("On leave or seconded"),
     "sanction": gettext_lazy("Active ethics sanction"),
@@ -98,6 +104,7 @@ REASON_SHORT = {
     "years": gettext_lazy("Too few years at the school"),
     "start_missing": gettext_lazy("Start date missing"),
     "principal_years": gettext_lazy("Principal for under two terms"),
+    "principal_terms": gettext_lazy("Principal for under two full terms"),
     "retirement": gettext_lazy("Near retirement"),
     "status": gettext_lazy("On leave or seconded"),
     "sanction": gettext_lazy("Ethics sanction"),
@@ -275,7 +282,11 @@ def candidates(
     retirement = fc.load_parameters().retirement
     margin_years = int(elig["retirement_margin_years"])
     min_years = int(elig["min_years_at_school"])
-    principal_years = int(elig["principal_term_years"]) * int(elig["principal_terms"])
+    principal_terms = int(elig["principal_terms"])
+    principal_years = int(elig["principal_term_years"]) * principal_terms
+    # The terms recorded by the school leadership module, where there are (the years at the
+    # school stand in for the terms of a principal with none recorded).
+    terms_served = principal_full_terms(_schools(districts_of(region), actor), on)
     types = set(elig["employment_types"])
     statuses = set(elig["excluded_statuses"])
     pe_arts = set(balance_rules.pe_arts_subjects)
@@ -343,7 +354,12 @@ def candidates(
             c.reasons.append("employment_type")
             c.reason_texts.append(texts["employment_type"])
         needed = principal_years if c.is_principal else min_years
-        if c.since is None:
+        served = terms_served.get((teacher_id, school_id)) if c.is_principal else None
+        if served is not None:
+            if served < principal_terms:
+                c.reasons.append("principal_terms")
+                c.reason_texts.append(texts["principal_terms"] % {"terms": principal_terms})
+        elif c.since is None:
             c.reasons.append("start_missing")
             c.reason_texts.append(texts["start_missing"])
         elif c.years < needed:

@@ -26,6 +26,7 @@ SUBJECTS = {
     "ethics": pgettext_lazy("audit subject", "Ethics"),
     "pilot": pgettext_lazy("audit subject", "Pilot office"),
     "awards": pgettext_lazy("audit subject", "Teacher awards"),
+    "leadership": pgettext_lazy("audit subject", "School leadership"),
 }
 
 VERBS = {

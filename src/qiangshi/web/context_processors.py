@@ -93,6 +93,14 @@ def _nav_links(user, current: str) -> list[dict]:
             None,
         ),
         (
+            "web:leadership_region",
+            _("School leadership"),
+            "person-badge",
+            ("leadership_",),
+            can(user, "leadership", "view"),
+            None,
+        ),
+        (
             "web:placement_home",
             _("Placement lottery"),
             "shuffle",

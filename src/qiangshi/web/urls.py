@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("qiangshi.web.views.training_urls")),
     path("", include("qiangshi.web.views.ethics_urls")),
     path("", include("qiangshi.web.views.awards_urls")),
+    path("", include("qiangshi.web.views.leadership_urls")),
 ]

@@ -156,9 +156,10 @@ def _case_export(request, cases, filters):
 @login_required
 def ethics_case_create(request):
     _require(request.user, "ethicscase", "create")
-    form = CaseForm(
-        request.POST or None, request.FILES or None, initial={"reported_on": date.today()}
-    )
+    initial = {"reported_on": date.today()}
+    if request.GET.get("teacher", "").isdigit():  # from the teacher's ethics page
+        initial["teacher"] = int(request.GET["teacher"])
+    form = CaseForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -321,6 +322,7 @@ def ethics_teacher(request, pk):
             "may_record": can(request.user, "ethicsfile", "change"),
             "cases": cases,
             "may_see_cases": may_see_cases,
+            "may_report": can(request.user, "ethicscase", "create"),
             "grades": Grade.choices,
             "this_year": today.year,
         },

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from qiangshi.access.scoping import can
 from qiangshi.core.errors import ApplicationError, NotFound
+from qiangshi.leadership import selectors as leadership_selectors
 from qiangshi.org import selectors as org_selectors
 from qiangshi.org import services as org_services
 from qiangshi.teachers import selectors as teacher_selectors
@@ -152,6 +153,10 @@ def school_detail(request, pk: int):
             for attr, choices in labels.items():
                 code = getattr(teacher, attr)
                 setattr(teacher, f"{attr}_label", choices.get(code, code or ""))
+    leadership = None
+    if can(request.user, "leadership", "view"):
+        leadership = leadership_selectors.school_leadership(actor=request.user, school=school)
+        leadership = leadership["row"]
     return render(
         request,
         "web/admin/school_detail.html",
@@ -162,6 +167,7 @@ def school_detail(request, pk: int):
             "facilities": school.facilities.order_by("-year"),
             "teachers": teachers,
             "query": query_without_page(request),
+            "leadership": leadership,
             "can_edit": org_selectors.school_list(actor=request.user, action="change")
             .filter(pk=school.pk)
             .exists(),
