@@ -35,6 +35,7 @@ from qiangshi.training.models import (
 )
 from qiangshi.training.outputs import cycle_report_xlsx
 from qiangshi.web.lists import XLSX, paginate, query_without_page, xlsx_response
+from qiangshi.web.views.training_school import hours_extras
 
 FILTERS = ("q", "level", "category", "subject", "stage", "mode", "open")
 
@@ -390,6 +391,7 @@ def training_hours(request, pk=None):
                 actor=request.user, filters={"teacher": teacher.pk}
             ).exclude(status=EnrolmentStatus.WITHDRAWN),
             **_cycle_context(teacher, timezone.localdate()),
+            **hours_extras(request, teacher, pk is None),
         },
     )
 
