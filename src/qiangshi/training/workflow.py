@@ -23,10 +23,15 @@ def _claims_to_review(actor):
 
 
 def _describe_claims(ids):
+    from django.utils.translation import gettext
+
+    from qiangshi.engines.training import number
+
     from .models import HoursClaim
 
     return {
-        pk: f"{name}：{title}（{hours:g}）"
+        pk: gettext("%(name)s: %(title)s (%(hours)s h)")
+        % {"name": name, "title": title, "hours": number(hours)}
         for pk, name, title, hours in HoursClaim.objects.filter(pk__in=ids).values_list(
             "pk", "teacher__name", "title", "hours"
         )
@@ -44,8 +49,13 @@ def _own_reminders(actor):
 def _describe_reminders(ids):
     from .models import TrainingReminder
 
+    from django.utils.translation import gettext
+
+    from qiangshi.engines.training import number
+
     return {
-        r.pk: f"{r.get_kind_display()}（{r.shortfall:g}）"
+        r.pk: gettext("%(kind)s: %(hours)s h missing")
+        % {"kind": r.get_kind_display(), "hours": number(r.shortfall)}
         for r in TrainingReminder.objects.filter(pk__in=ids)
     }
 
