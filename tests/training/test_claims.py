@@ -47,7 +47,9 @@ def test_approval_puts_self_reported_hours_on_the_record(world):
     claim = _submit(world)
     school = world["users"]["school"]
     [entry] = inbox(school)
-    assert "陈静" in entry.title and "福建省中小学教师网络研修" in entry.title and "30" in entry.title
+    assert (
+        "陈静" in entry.title and "福建省中小学教师网络研修" in entry.title and "30" in entry.title
+    )
     services.hours_claim_approve(actor=school, claim_pk=claim.pk)
     claim.refresh_from_db()
     record = TrainingRecord.objects.get()
