@@ -24,6 +24,7 @@ SUBJECTS = {
     "demo_region": pgettext_lazy("audit subject", "Demo region"),
     "employment": pgettext_lazy("audit subject", "Employment"),
     "ethics": pgettext_lazy("audit subject", "Ethics"),
+    "training": pgettext_lazy("audit subject", "Training"),
 }
 
 VERBS = {
@@ -86,6 +87,22 @@ VERBS = {
     "facility_import": pgettext_lazy("audit action", "facilities imported"),
     "births_import": pgettext_lazy("audit action", "births imported"),
     "view_sensitive": pgettext_lazy("audit action", "sensitive data viewed"),
+    # Training: sessions, attendance, hours entered by teachers, spend, reminders, transcripts.
+    "session_create": pgettext_lazy("audit action", "session added"),
+    "session_delete": pgettext_lazy("audit action", "session removed"),
+    "attendance_rule": pgettext_lazy("audit action", "crediting of hours by attendance set"),
+    "attendance_mark": pgettext_lazy("audit action", "attendance marked"),
+    "claim_submit": pgettext_lazy("audit action", "hours entered for approval"),
+    "claim_approve": pgettext_lazy("audit action", "hours entered approved"),
+    "claim_return": pgettext_lazy("audit action", "hours entered rejected"),
+    "claim_evidence": pgettext_lazy("audit action", "certificate downloaded"),
+    "budget_set": pgettext_lazy("audit action", "public funds budget entered"),
+    "spend_add": pgettext_lazy("audit action", "training spend recorded"),
+    "spend_delete": pgettext_lazy("audit action", "training spend removed"),
+    "spend_export": pgettext_lazy("audit action", "training spend exported"),
+    "reminder_send": pgettext_lazy("audit action", "reminder sent"),
+    "reminder_acknowledge": pgettext_lazy("audit action", "reminder acknowledged"),
+    "transcript": pgettext_lazy("audit action", "transcript downloaded"),
 }
 
 RECORD_VERBS = {
@@ -147,6 +164,7 @@ EXTRA_FIELDS = {
     "teachers": gettext_lazy("teachers"),
     "employments": gettext_lazy("employment records"),
     "seconds": gettext_lazy("seconds"),
+    "shortfall": gettext_lazy("hours missing"),
 }
 
 # Codes stored as values of keys that are not model fields.
