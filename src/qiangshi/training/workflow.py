@@ -47,11 +47,11 @@ def _own_reminders(actor):
 
 
 def _describe_reminders(ids):
-    from .models import TrainingReminder
-
     from django.utils.translation import gettext
 
     from qiangshi.engines.training import number
+
+    from .models import TrainingReminder
 
     return {
         r.pk: gettext("%(kind)s: %(hours)s h missing")

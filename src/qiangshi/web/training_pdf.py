@@ -8,7 +8,6 @@ reads the same everywhere. Texts are in the active language.
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from xml.sax.saxutils import escape
 
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 from qiangshi.core.errors import ApplicationError
 from qiangshi.training.models import TrainingCategory
 from qiangshi.web.balance_pdf import cjk_font
-from qiangshi.web.rotation_pdf import BLUE, GREY
+from qiangshi.web.rotation_pdf import BLUE, build_a4, table_styles
 from qiangshi.web.rotation_pdf import _register as register_font
 
 
@@ -27,11 +26,9 @@ def _hours(value) -> str:
 
 def transcript_pdf(*, teacher, cycle, records, on: date) -> bytes:
     """The transcript as PDF bytes. ApplicationError when no CJK font is installed."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+    from reportlab.platypus import LongTable, Paragraph, Spacer
 
     from qiangshi.training.selectors import cycle_bounds
 
@@ -49,15 +46,7 @@ def transcript_pdf(*, teacher, cycle, records, on: date) -> bytes:
     def p(text, style=body):
         return Paragraph(escape(str(text)), style)
 
-    grid = TableStyle(
-        [
-            ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#d0d5dd")),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ]
-    )
-    header = TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde7f3"))])
+    grid, header = table_styles()
     status = cycle.status
     rules = cycle_bounds(on, status.start)[2]
     school = teacher.current_school
@@ -139,24 +128,4 @@ def transcript_pdf(*, teacher, cycle, records, on: date) -> bytes:
     story.append(table)
     footer = f"{teacher.name} · {school.name if school else ''} · {on.isoformat()}"
 
-    def decorate(canvas, doc):
-        canvas.saveState()
-        canvas.setFont(font, 7)
-        canvas.setFillColor(colors.HexColor(GREY))
-        canvas.drawString(20 * mm, 10 * mm, footer)
-        canvas.drawRightString(190 * mm, 10 * mm, _("Page %(n)s") % {"n": doc.page})
-        canvas.restoreState()
-
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=16 * mm,
-        bottomMargin=18 * mm,
-        title=_("Training transcript") + " · " + teacher.name,
-        creator="Qiangshi",
-    )
-    doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
-    return buffer.getvalue()
+    return build_a4(story, font=font, footer=footer, title=_("Training transcript"))

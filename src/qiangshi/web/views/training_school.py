@@ -9,8 +9,8 @@ Reads come from `qiangshi.training.selectors`, writes go through `qiangshi.train
 from __future__ import annotations
 
 import os
-from datetime import date, time
-from decimal import Decimal, InvalidOperation
+from datetime import time
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -30,6 +30,8 @@ from qiangshi.training import selectors, services
 from qiangshi.training.models import ClaimStatus, ReminderKind, TrainingCategory
 from qiangshi.web.lists import paginate, query_without_page, xlsx_response
 from qiangshi.web.views.schools import get_or_404
+from qiangshi.web.views.training import _date
+from qiangshi.web.views.training import _decimal as decimal_or_none
 
 
 def _require(user, subject: str, action: str = "view") -> None:
@@ -38,18 +40,8 @@ def _require(user, subject: str, action: str = "view") -> None:
 
 
 def _decimal(value) -> Decimal | None:
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, TypeError, ValueError):
-        return None
-    return number if number.is_finite() else None
-
-
-def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        return None
+    number = decimal_or_none(str(value).strip() if value is not None else "")
+    return number if number is not None and number.is_finite() else None
 
 
 def _time(value) -> time | None:
@@ -64,6 +56,19 @@ def _report(request, exc: ApplicationError) -> None:
     for message in (exc.fields or {}).values():
         if message != exc.message:
             messages.error(request, message)
+
+
+def _run(request, call, success: str) -> None:
+    """Run a service call for a form: success message, or the refusal's messages; a record
+    outside the actor's scope answers 404."""
+    try:
+        call()
+    except NotFound:
+        raise Http404 from None
+    except ApplicationError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, success)
 
 
 # --- Sessions and attendance ------------------------------------------------------------------
@@ -128,8 +133,9 @@ def training_programme_session_add(request, pk):
     if None in (day, starts, ends, hours):
         messages.error(request, _("Give the session's date, times and hours."))
         return redirect("web:training_programme_sessions", programme.pk)
-    try:
-        services.session_create(
+    _run(
+        request,
+        lambda: services.session_create(
             actor=request.user,
             programme_pk=programme.pk,
             date=day,
@@ -138,13 +144,9 @@ def training_programme_session_add(request, pk):
             hours=hours,
             place=p.get("place", ""),
             link=p.get("link", ""),
-        )
-    except NotFound:
-        raise Http404 from None
-    except ApplicationError as exc:
-        _report(request, exc)
-    else:
-        messages.success(request, _("Session added."))
+        ),
+        _("Session added."),
+    )
     return redirect("web:training_programme_sessions", programme.pk)
 
 
@@ -152,18 +154,15 @@ def training_programme_session_add(request, pk):
 @require_POST
 def training_programme_attendance_rule(request, pk):
     programme = _programme(request, pk)
-    try:
-        services.programme_credit_by_attendance_set(
+    _run(
+        request,
+        lambda: services.programme_credit_by_attendance_set(
             actor=request.user,
             programme_pk=programme.pk,
             by_attendance=request.POST.get("by_attendance") == "1",
-        )
-    except NotFound:
-        raise Http404 from None
-    except ApplicationError as exc:
-        _report(request, exc)
-    else:
-        messages.success(request, _("Saved."))
+        ),
+        _("Saved."),
+    )
     return redirect("web:training_programme_sessions", programme.pk)
 
 
@@ -175,14 +174,11 @@ def training_session_delete(request, pk):
     session = Session.objects.filter(pk=pk).first()
     if session is None:
         raise Http404
-    try:
-        services.session_delete(actor=request.user, session_pk=pk)
-    except NotFound:
-        raise Http404 from None
-    except ApplicationError as exc:
-        _report(request, exc)
-    else:
-        messages.success(request, _("Session removed."))
+    _run(
+        request,
+        lambda: services.session_delete(actor=request.user, session_pk=pk),
+        _("Session removed."),
+    )
     return redirect("web:training_programme_sessions", session.programme_id)
 
 
@@ -276,14 +272,7 @@ def training_claims(request):
 
 def _claim_action(request, pk, service, success: str, **kwargs):
     _require(request.user, "hoursclaim", "review")
-    try:
-        service(actor=request.user, claim_pk=pk, **kwargs)
-    except NotFound:
-        raise Http404 from None
-    except ApplicationError as exc:
-        _report(request, exc)
-    else:
-        messages.success(request, success)
+    _run(request, lambda: service(actor=request.user, claim_pk=pk, **kwargs), success)
     return redirect("web:training_claims")
 
 
@@ -546,18 +535,15 @@ def training_remind(request, school_pk):
     _require(request.user, "trainingreminder", "create")
     school = get_or_404(selectors.school_for_training, actor=request.user, pk=school_pk)
     teacher = request.POST.get("teacher", "")
-    try:
-        services.reminder_send(
+    _run(
+        request,
+        lambda: services.reminder_send(
             actor=request.user,
             teacher_pk=int(teacher) if teacher.isdigit() else 0,
             kind=request.POST.get("kind", ""),
-        )
-    except NotFound:
-        raise Http404 from None
-    except ApplicationError as exc:
-        _report(request, exc)
-    else:
-        messages.success(request, _("Reminder sent: it waits in the teacher's inbox."))
+        ),
+        _("Reminder sent: it waits in the teacher's inbox."),
+    )
     return redirect("web:training_school", school.pk)
 
 
