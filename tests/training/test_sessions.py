@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import translation
 
 from qiangshi.core.errors import ApplicationError, Forbidden, NotFound
 from qiangshi.core.models import AuditLog
@@ -86,7 +87,7 @@ def test_full_attendance_confirms_with_the_programmes_hours(world, course):
 def test_confirmation_is_refused_while_a_session_is_not_marked(world, course):
     _programme, sessions, enrolment = course
     _mark(world, sessions[:2], enrolment, [True, True])
-    with pytest.raises(ApplicationError, match="not marked"):
+    with translation.override("en"), pytest.raises(ApplicationError, match="not marked for 1"):
         _confirm(world, enrolment)
     assert not TrainingRecord.objects.exists()
 
