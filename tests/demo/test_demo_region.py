@@ -177,6 +177,39 @@ class TestDistrictScale:
         client.force_login(User.objects.get(username="teacher"))
         assert client.get("/training/hours/").status_code == 200
 
+    def test_training_sessions_claims_spend_and_reminders(self, district_demo, client):
+        """Sessions with attendance, the demo teacher's hours entered (one awaiting the demo
+        school), budgets with a few missing, a reminder; their pages open."""
+        from datetime import date
+
+        from qiangshi.training import selectors
+        from qiangshi.training.models import (
+            Attendance,
+            HoursClaim,
+            Session,
+            TrainingRecord,
+            TrainingReminder,
+        )
+
+        assert Session.objects.exists() and Attendance.objects.filter(present=False).exists()
+        teacher_user = User.objects.get(username="teacher")
+        claims = HoursClaim.objects.filter(teacher__user=teacher_user)
+        assert sorted(claims.values_list("status", flat=True)) == [
+            "approved", "pending", "returned",
+        ]  # fmt: skip
+        approved = claims.get(status="approved")
+        assert TrainingRecord.objects.get(pk=approved.record_id).source == "self"
+        school_user = User.objects.get(username="school")
+        report = selectors.spend_report(actor=school_user, year=date.today().year)
+        assert report.schools and report.schools[0].status.budget is not None
+        district = User.objects.filter(role="district").first()
+        area = selectors.spend_report(actor=district, year=date.today().year).area
+        assert area.missing > 0 and area.meets is None and area.share is not None
+        assert TrainingReminder.objects.count() == 1
+        client.force_login(school_user)
+        assert client.get("/training/claims/").status_code == 200
+        assert client.get(f"/training/schools/{school_user.school_id}/").status_code == 200
+
     def test_ethics_cases_at_each_stage_and_their_bars(self, district_demo):
         """Demo ethics cases: one per stage, the demo teacher's awaiting their statement (and
         in their inbox), bars only from the decided ones, never on the demo teacher."""

@@ -44,6 +44,7 @@ def _pages(world, request_pk):
         **_export_pages(world),
         **_welfare_pages(world),
         **_training_pages(world),
+        **_training_more_pages(world),
         **_ethics_pages(world),
         **_awards_pages(world),
         **_leadership_pages(world),
@@ -366,6 +367,60 @@ TRAINING_EXPECTED = {
         for role in ("reviewer", "pilot", "auditor", "ethics")
     },
 }
+
+
+def _training_more_pages(world):
+    """Sessions of a programme of Siming's, the hours entered by teachers, the training spend,
+    school A's training page and teacher A's transcript."""
+    from qiangshi.training.models import Programme
+
+    programme = Programme.objects.order_by("pk").first()
+    sa, a = world["schools"]["a"].pk, world["teachers"]["a"].pk
+    return {
+        "training_sessions": reverse("web:training_programme_sessions", args=[programme.pk]),
+        "training_claims": reverse("web:training_claims") + "?status=pending&q=陈",
+        "training_spend": reverse("web:training_spend") + "?year=2026&region=350203",
+        "training_spend_school": reverse("web:training_spend_school", args=[sa]),
+        "training_school": reverse("web:training_school", args=[sa]),
+        "training_my_transcript": reverse("web:training_my_transcript"),
+        "training_transcript_a": reverse("web:training_hours_transcript", args=[a]),
+    }
+
+
+# Hours entered by teachers are the teacher's and their school's only; the budget and spend
+# the offices' and schools'; a transcript the teacher's and their school's.
+_OFFICE_MORE = {
+    "training_claims": FORBIDDEN,
+    "training_my_transcript": NOT_FOUND,
+    "training_transcript_a": FORBIDDEN,
+}
+for _role, _answers in {
+    "admin": _OFFICE_MORE,
+    "bureau": _OFFICE_MORE,
+    "district": _OFFICE_MORE,
+    "school": {"training_my_transcript": NOT_FOUND},
+    "teacher": {
+        "training_spend": FORBIDDEN,
+        "training_spend_school": FORBIDDEN,
+        "training_school": FORBIDDEN,
+    },
+}.items():
+    TRAINING_EXPECTED[_role].update(_answers)
+for _role in ("reviewer", "pilot", "auditor", "ethics"):
+    TRAINING_EXPECTED[_role].update(
+        dict.fromkeys(
+            (
+                "training_sessions",
+                "training_claims",
+                "training_spend",
+                "training_spend_school",
+                "training_school",
+                "training_my_transcript",
+                "training_transcript_a",
+            ),
+            FORBIDDEN,
+        )
+    )
 
 
 def _rotation_pages(world):

@@ -91,6 +91,18 @@ NOT_PAGES = {
     "training_withdraw": "action",
     "pilot_report_download": "file",
     "leadership_term_delete": "action",
+    "training_programme_session_add": "action",
+    "training_programme_attendance_rule": "action",
+    "training_session_delete": "action",
+    "training_session_attendance": "action",
+    "training_claim_approve": "action",
+    "training_claim_return": "action",
+    "training_claim_evidence": "file",
+    "training_spend_delete": "action",
+    "training_remind": "action",
+    "training_reminder_acknowledge": "action",
+    "training_my_transcript": "file",
+    "training_hours_transcript": "file",
 }
 
 

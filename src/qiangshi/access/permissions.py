@@ -50,6 +50,20 @@ _TRAINING_READ = {
     "trainingrecord.aggregate",
     "literacyassessment.view",
 }
+# Sessions, attendance (marked by the school or the organiser), the public-funds budget and the
+# training spend against it, and reminders to teachers who are behind.
+_TRAINING_READ |= {
+    "attendance.view",
+    "attendance.create",
+    "trainingbudget.view",
+    "trainingbudget.create",
+    "trainingreminder.view",
+    "trainingreminder.create",
+}
+# Hours a teacher enters with evidence: only the teacher and their school see them (and the
+# certificate); the school approves or rejects.
+_HOURS_CLAIM_SCHOOL = {"hoursclaim.view", "hoursclaim.review"}
+_HOURS_CLAIM_TEACHER = {"hoursclaim.view", "hoursclaim.create"}
 _TRAINING_OFFICE = _TRAINING_READ | {"programme.create", "programme.change"}
 
 # The placement lottery (POLICY §10): the admissions office is the education office of the area
@@ -169,6 +183,8 @@ ADMIN_WITHHELD = frozenset(
         "awardobjection.change",
     }
     | _ETHICS_CONTENT
+    | _HOURS_CLAIM_SCHOOL
+    | _HOURS_CLAIM_TEACHER
 )
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -208,7 +224,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _TRAINING_READ
     | _LEADERSHIP_SCHOOL
     | {"enrolment.review", "ethicsbar.view"}
-    | _AWARDS_SCHOOL,
+    | _AWARDS_SCHOOL
+    | _HOURS_CLAIM_SCHOOL,
     Role.TEACHER: {
         "region.view",
         "school.view",
@@ -224,6 +241,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "trainingrecord.view",
         "literacyassessment.view",
         "literacyassessment.create",
+        "attendance.view",
+        "trainingreminder.view",
+        "trainingreminder.change",
+        *_HOURS_CLAIM_TEACHER,
         # Their own ethics file and cases (scoping narrows a teacher to their own rows).
         "ethicsfile.view",
         "ethicscase.view",

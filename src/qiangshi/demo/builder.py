@@ -47,6 +47,7 @@ from qiangshi.teachers.models import (
 )
 
 from .training import demo_training
+from .training_more import demo_training_more
 
 DEMO_CITY_CODE = "3502"
 DEMO_PASSWORD = "qiangshi-demo"
@@ -169,6 +170,7 @@ def demo_region_build(
         say(f"demo logins: {sum(login.created for login in result.logins)} created")
         demo_training(seed=seed, today=date.today(), city_code=DEMO_CITY_CODE, counts=result.counts)
         say(f"training: {result.counts['training records']:,} records of hours")
+        demo_training_more(seed=seed, today=date.today(), counts=result.counts)
         demo_ethics_build(result.counts)
         pilot_demo.build(city_code=DEMO_CITY_CODE, year=year, seed=seed, counts=result.counts)
         demo_awards_build(result.counts)

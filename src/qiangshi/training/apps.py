@@ -6,3 +6,8 @@ class TrainingConfig(AppConfig):
     name = "qiangshi.training"
     label = "training"
     verbose_name = _("Training")
+
+    def ready(self):
+        from .workflow import register
+
+        register()

@@ -75,6 +75,9 @@ class Programme(TimeStampedModel):
     description = models.TextField(_("description"), blank=True)
     # The digital-literacy indicators (codes of the framework file) the programme develops.
     covers = models.JSONField(_("literacy indicators covered"), default=list, blank=True)
+    # When set, a completion credits the programme's hours in proportion to the session hours
+    # the teacher attended (see `Session`, `Attendance`).
+    credit_by_attendance = models.BooleanField(_("hours follow attendance"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -256,3 +259,290 @@ class LiteracyAssessment(ScopedThroughTeacher, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.teacher_id} {self.year}"
+
+
+# --- Sessions and attendance ------------------------------------------------------------------
+
+
+class Session(TimeStampedModel):
+    """One meeting of a programme: when, where (a place or a link) and how many hours. Seen by
+    whoever sees the programme."""
+
+    scope_subject = "programme"
+    scope_region_path = "programme__region"
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="sessions"
+    )
+    date = models.DateField(_("date"))
+    starts_at = models.TimeField(_("starts at"))
+    ends_at = models.TimeField(_("ends at"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    link = models.URLField(_("link"), max_length=500, blank=True)
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+
+    class Meta:
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
+        ordering = ["date", "starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hours__gt=0), name="training_session_hours_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="training_session_times_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} {self.date} {self.starts_at:%H:%M}"
+
+
+class Attendance(ScopedThroughTeacher, TimeStampedModel):
+    """Whether an enrolled teacher attended a session, as the school or the organiser marked
+    it. No row: not marked yet (never taken for absent)."""
+
+    scope_subject = "attendance"
+
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="attendance"
+    )
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("enrolment"), on_delete=models.CASCADE, related_name="attendance"
+    )
+    teacher = models.ForeignKey(
+        "teachers.Teacher",
+        verbose_name=_("teacher"),
+        on_delete=models.CASCADE,
+        related_name="training_attendance",
+    )
+    present = models.BooleanField(_("present"))
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        ordering = ["session_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "enrolment"], name="training_attendance_once_per_session"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} @ {self.session_id}: {self.present}"
+
+
+# --- Hours entered by the teacher -------------------------------------------------------------
+
+
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting the school's review")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Rejected")
+
+
+class HoursClaim(ScopedThroughTeacher, TimeStampedModel):
+    """Training hours a teacher enters with evidence (a certificate), for their school to
+    approve (on the review workflow, process `training_hours_claim`). Approval puts the hours
+    on the record (`record`); a rejection gives the reason. Only the teacher and their school
+    see a claim and its evidence."""
+
+    scope_subject = "hoursclaim"
+
+    teacher = models.ForeignKey(
+        "teachers.Teacher",
+        verbose_name=_("teacher"),
+        on_delete=models.CASCADE,
+        related_name="training_claims",
+    )
+    date = models.DateField(_("date"))
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
+    category = models.CharField(_("category"), max_length=16, choices=TrainingCategory.choices)
+    title = models.CharField(_("training"), max_length=200)
+    provider = models.CharField(_("provider"), max_length=200, blank=True)
+    evidence = models.FileField(_("evidence"), upload_to="training-evidence/")
+    comment = models.TextField(_("comment"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=ClaimStatus.choices,
+        default=ClaimStatus.PENDING,
+        db_index=True,
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_reason = models.TextField(_("reason"), blank=True)
+    record = models.OneToOneField(
+        TrainingRecord,
+        verbose_name=_("training record"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="claim",
+    )
+
+    class Meta:
+        verbose_name = _("hours entered by a teacher")
+        verbose_name_plural = _("hours entered by teachers")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hours__gt=0), name="training_claim_hours_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.date}"
+
+
+# --- Training spend against the public budget (POLICY §4) -------------------------------------
+
+
+class TrainingBudget(TimeStampedModel):
+    """A school's public-funds budget of a year, as entered by the school or its office (the
+    base the 5% training spend is measured against)."""
+
+    scope_subject = "trainingbudget"
+    scope_school_path = "school"
+
+    school = models.ForeignKey(
+        "org.School",
+        verbose_name=_("school"),
+        on_delete=models.CASCADE,
+        related_name="training_budgets",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    public_budget = models.DecimalField(
+        _("public funds budget (yuan)"), max_digits=14, decimal_places=2
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("public funds budget")
+        verbose_name_plural = _("public funds budgets")
+        ordering = ["-year", "school_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "year"], name="training_budget_once_a_year"),
+            models.CheckConstraint(
+                condition=models.Q(public_budget__gt=0), name="training_budget_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.year}"
+
+
+class TrainingSpend(TimeStampedModel):
+    """Money a school spent on teacher training in a year: a programme's cost for its teachers
+    (`programme`) or a total entered from the school's accounts."""
+
+    scope_subject = "trainingbudget"
+    scope_school_path = "school"
+
+    school = models.ForeignKey(
+        "org.School",
+        verbose_name=_("school"),
+        on_delete=models.CASCADE,
+        related_name="training_spend",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("training spend")
+        verbose_name_plural = _("training spend")
+        ordering = ["-year", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="training_spend_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.year}: {self.amount}"
+
+
+# --- Reminders --------------------------------------------------------------------------------
+
+
+class ReminderKind(models.TextChoices):
+    CYCLE = "cycle", _("Behind on the 5-year cycle")
+    INDUCTION = "induction", _("Behind on the new-teacher induction")
+
+
+class TrainingReminder(ScopedThroughTeacher, TimeStampedModel):
+    """A reminder the school (or an office) sent a teacher who is behind: it waits in the
+    teacher's inbox (process `training_reminder`) until they acknowledge it. `shortfall` is the
+    hours missing when it was sent."""
+
+    scope_subject = "trainingreminder"
+
+    teacher = models.ForeignKey(
+        "teachers.Teacher",
+        verbose_name=_("teacher"),
+        on_delete=models.CASCADE,
+        related_name="training_reminders",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=ReminderKind.choices)
+    shortfall = models.DecimalField(_("hours missing"), max_digits=6, decimal_places=1)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("training reminder")
+        verbose_name_plural = _("training reminders")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.teacher_id} {self.kind}"

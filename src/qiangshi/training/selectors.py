@@ -305,3 +305,277 @@ def recommendations(*, actor, teacher: Teacher, on: date, limit: int = 5):
     return [
         (programmes[r.offer.id], r) for r in rec.recommend(needs, offers, today=on, limit=limit)
     ]
+
+
+# --- Sessions and attendance ------------------------------------------------------------------
+
+
+def session_list(*, actor, programme: Programme) -> QuerySet:
+    """The sessions of a programme the actor sees."""
+    from .models import Session
+
+    return scope(Session.objects.filter(programme=programme), actor, "view").order_by(
+        "date", "starts_at", "id"
+    )
+
+
+@dataclass
+class AttendanceRow:
+    enrolment: Enrolment
+    marks: list  # per session: True, False or None (not marked)
+    summary: object  # engines.attendance.Attendance
+
+
+def attendance_grid(*, actor, programme: Programme) -> tuple[list, list[AttendanceRow]]:
+    """(sessions, one row per enrolment the actor sees holding a place) with each session's
+    mark and the attendance share."""
+    from qiangshi.engines import attendance as engine
+
+    from .models import Attendance
+
+    sessions = list(session_list(actor=actor, programme=programme))
+    enrolments = list(
+        enrolment_list(actor=actor, filters={"programme": programme.pk}).filter(
+            status__in=PLACE_HOLDING
+        )
+    )
+    marks = {
+        (a.enrolment_id, a.session_id): a.present
+        for a in scope(Attendance.objects.all(), actor, "view").filter(
+            enrolment__in=[e.pk for e in enrolments]
+        )
+    }
+    rows = []
+    for e in enrolments:
+        row = [marks.get((e.pk, s.pk)) for s in sessions]
+        summary = engine.attendance(
+            engine.Mark(s.hours, m) for s, m in zip(sessions, row, strict=True)
+        )
+        rows.append(AttendanceRow(e, row, summary))
+    return sessions, rows
+
+
+def own_attendance(*, actor, teacher: Teacher) -> list[dict]:
+    """A teacher's marks per programme with sessions: [{programme, sessions: [(session,
+    present)], summary}] (what the teacher sees on their hours page)."""
+    from qiangshi.engines import attendance as engine
+
+    from .models import Attendance, Session
+
+    enrolments = list(
+        enrolment_list(actor=actor, filters={"teacher": teacher.pk})
+        .filter(status__in=PLACE_HOLDING, programme__sessions__isnull=False)
+        .distinct()
+    )
+    marks = dict(
+        scope(Attendance.objects.filter(teacher=teacher), actor, "view").values_list(
+            "session_id", "present"
+        )
+    )
+    out = []
+    for e in enrolments:
+        sessions = list(Session.objects.filter(programme_id=e.programme_id))
+        pairs = [(s, marks.get(s.pk)) for s in sessions]
+        out.append(
+            {
+                "programme": e.programme,
+                "sessions": pairs,
+                "summary": engine.attendance(engine.Mark(s.hours, m) for s, m in pairs),
+            }
+        )
+    return out
+
+
+def min_attendance_share(on: date) -> Decimal:
+    from .rules import rules_on
+
+    return Decimal(str(rules_on(on).get("min_attendance_share", 0)))
+
+
+# --- Hours entered by teachers ----------------------------------------------------------------
+
+
+def claim_list(*, actor, filters: dict | None = None) -> QuerySet:
+    """The hours entered by teachers the actor sees (their own; a school its teachers');
+    filters: status, q (teacher or training)."""
+    from .models import HoursClaim
+
+    f = filters or {}
+    qs = scope(HoursClaim.objects.select_related("teacher", "record").distinct(), actor, "view")
+    if f.get("status"):
+        qs = qs.filter(status=f["status"])
+    if q := (f.get("q") or "").strip():
+        qs = qs.filter(Q(teacher__name__icontains=q) | Q(title__icontains=q))
+    return qs.order_by("-created_at", "-id")
+
+
+def claim_get(*, actor, pk):
+    from .models import HoursClaim
+
+    return get_in_scope(HoursClaim.objects.select_related("teacher"), actor, "view", pk=pk)
+
+
+# --- Training spend ---------------------------------------------------------------------------
+
+
+@dataclass
+class SpendRow:
+    school: School
+    status: object  # engines.training_spend.SpendStatus
+
+
+@dataclass
+class SpendReport:
+    year: int
+    minimum: Decimal
+    rule_version: str
+    schools: list[SpendRow]
+    area: object  # engines.training_spend.SpendStatus
+
+
+def spend_report(
+    *, actor, year: int, region: Region | None = None, school: School | None = None
+) -> SpendReport:
+    """Per school the actor sees (in `region` or just `school`): the year's public-funds
+    budget (missing stays missing), the training spend and its share against the rule file's
+    minimum; and the area's figure."""
+    from qiangshi.engines import training_spend as engine
+
+    from .models import TrainingBudget, TrainingSpend
+    from .rules import rules_on
+
+    rules = rules_on(date(year, 12, 31))
+    minimum = Decimal(str(rules["min_training_spend_share"]))
+    schools = scope(School.objects.select_related("district"), actor, "view")
+    if region is not None:
+        schools = schools.filter(district__path__startswith=region.path)
+    if school is not None:
+        schools = schools.filter(pk=school.pk)
+    schools = list(schools.order_by("code", "pk")[:5000])
+    ids = [s.pk for s in schools]
+    budgets = dict(
+        scope(
+            TrainingBudget.objects.filter(year=year, school_id__in=ids), actor, "view"
+        ).values_list("school_id", "public_budget")
+    )
+    spent = dict(
+        scope(TrainingSpend.objects.filter(year=year, school_id__in=ids), actor, "view")
+        .order_by()
+        .values_list("school_id")
+        .annotate(total=Sum("amount"))
+    )
+    rows = [
+        SpendRow(s, engine.spend_status(budgets.get(s.pk), spent.get(s.pk) or Decimal(0), minimum))
+        for s in schools
+    ]
+    area = engine.area_status([r.status for r in rows], minimum)
+    return SpendReport(year, minimum, str(rules["version"]), rows, area)
+
+
+def spend_list(*, actor, school: School, year: int) -> QuerySet:
+    from .models import TrainingSpend
+
+    return scope(
+        TrainingSpend.objects.filter(school=school, year=year).select_related("programme"),
+        actor,
+        "view",
+    ).order_by("-id")
+
+
+# --- A school's training: charts and reminders ------------------------------------------------
+
+HOUR_BINS = (0, 60, 120, 180, 240, 300, 360)
+
+
+@dataclass
+class SchoolTraining:
+    report: CycleReport
+    distribution: list[tuple[str, int]]  # (hours band, teachers)
+    by_category: dict[str, Decimal]  # hours in the cycle, capped per teacher
+    completion_over_time: list[tuple[date, float | None]]
+    induction_behind: list[dict]  # teacher_id, name, induction
+    open_reminders: set[tuple[int, str]]  # (teacher id, kind) not yet acknowledged
+
+
+def school_training(*, actor, school: School, on: date) -> SchoolTraining:
+    """A school's cycle in figures for its page: the distribution of teachers' hours, hours by
+    category, the completion rate at the end of each year of the cycle so far (and today), the
+    teachers at risk, new teachers behind on their induction, and the reminders still open."""
+    from .models import TrainingReminder
+
+    report = cycle_report(actor=actor, on=on, school=school)
+    start, end, rules = cycle_bounds(on)
+    teachers = list(
+        scope(Teacher.objects.all(), actor, "view")
+        .filter(employments__school=school, employments__end_date__isnull=True)
+        .distinct()
+        .order_by("name", "pk")
+    )
+    ids = [t.pk for t in teachers]
+    statuses = _statuses(ids, start, on, ids)
+    bands = [0] * len(HOUR_BINS)
+    by_category: dict[str, Decimal] = {code: Decimal(0) for code in rules.categories}
+    for status in statuses.values():
+        band = sum(1 for b in HOUR_BINS[1:] if status.hours >= b)
+        bands[band] += 1
+        for code, hours in status.by_category.items():
+            by_category[code] = by_category.get(code, Decimal(0)) + hours
+    labels = [f"{lo}–{hi}" for lo, hi in zip(HOUR_BINS, HOUR_BINS[1:], strict=False)]
+    labels.append(f"≥{HOUR_BINS[-1]}")
+    over_time = []
+    checkpoints = [
+        date(y, 12, 31) for y in range(start.year, on.year) if start <= date(y, 12, 31) < on
+    ] + [on]
+    for day in checkpoints:
+        done = _statuses_until(ids, start, day, rules)
+        rate = sum(s.complete for s in done.values()) / len(done) if done else None
+        over_time.append((day, rate))
+    behind = []
+    for t in teachers:
+        if t.work_start_date is None or not start <= t.work_start_date < end:
+            continue
+        induction = teacher_cycle(teacher=t, on=on).induction
+        if induction is not None and not induction.complete:
+            behind.append({"teacher_id": t.pk, "name": t.name, "induction": induction})
+    open_reminders = set(
+        scope(TrainingReminder.objects.filter(teacher_id__in=ids), actor, "view")
+        .filter(acknowledged_at__isnull=True)
+        .values_list("teacher_id", "kind")
+    )
+    return SchoolTraining(
+        report,
+        list(zip(labels, bands, strict=True)),
+        by_category,
+        over_time,
+        behind,
+        open_reminders,
+    )
+
+
+def _statuses_until(ids: list[int], start: date, day: date, rules) -> dict:
+    """Each teacher's cycle counting only the hours dated up to `day` (completion as it stood
+    then)."""
+    totals: dict[int, dict[str, Decimal]] = {pk: {} for pk in ids}
+    for teacher_id, category, total in (
+        TrainingRecord.objects.filter(teacher_id__in=ids, date__gte=start, date__lte=day)
+        .order_by()
+        .values_list("teacher_id", "category")
+        .annotate(total=Sum("hours"))
+    ):
+        totals[teacher_id][category] = Decimal(total)
+    return engine.evaluate_totals(totals, start, rules, today=day)
+
+
+def school_for_training(*, actor, pk) -> School:
+    return get_in_scope(School.objects.select_related("district"), actor, "view", pk=pk)
+
+
+def open_reminders(*, actor, teacher: Teacher) -> QuerySet:
+    """The teacher's reminders not yet acknowledged (newest first)."""
+    from .models import TrainingReminder
+
+    return scope(
+        TrainingReminder.objects.filter(teacher=teacher, acknowledged_at__isnull=True),
+        actor,
+        "view",
+    ).order_by("-created_at", "-id")

@@ -27,6 +27,7 @@ SUBJECTS = {
     "pilot": pgettext_lazy("audit subject", "Pilot office"),
     "awards": pgettext_lazy("audit subject", "Teacher awards"),
     "leadership": pgettext_lazy("audit subject", "School leadership"),
+    "training": pgettext_lazy("audit subject", "Training"),
 }
 
 VERBS = {
@@ -112,6 +113,22 @@ VERBS = {
     "objection.handle": pgettext_lazy("audit action", "objection handled"),
     "long_service.export": pgettext_lazy("audit action", "long-service honours exported"),
     "teachers_day.export": pgettext_lazy("audit action", "Teachers' Day list exported"),
+    # Training: sessions, attendance, hours entered by teachers, spend, reminders, transcripts.
+    "session_create": pgettext_lazy("audit action", "session added"),
+    "session_delete": pgettext_lazy("audit action", "session removed"),
+    "attendance_rule": pgettext_lazy("audit action", "crediting of hours by attendance set"),
+    "attendance_mark": pgettext_lazy("audit action", "attendance marked"),
+    "claim_submit": pgettext_lazy("audit action", "hours entered for approval"),
+    "claim_approve": pgettext_lazy("audit action", "hours entered approved"),
+    "claim_return": pgettext_lazy("audit action", "hours entered rejected"),
+    "claim_evidence": pgettext_lazy("audit action", "certificate downloaded"),
+    "budget_set": pgettext_lazy("audit action", "public funds budget entered"),
+    "spend_add": pgettext_lazy("audit action", "training spend recorded"),
+    "spend_delete": pgettext_lazy("audit action", "training spend removed"),
+    "spend_export": pgettext_lazy("audit action", "training spend exported"),
+    "reminder_send": pgettext_lazy("audit action", "reminder sent"),
+    "reminder_acknowledge": pgettext_lazy("audit action", "reminder acknowledged"),
+    "transcript": pgettext_lazy("audit action", "transcript downloaded"),
 }
 
 RECORD_VERBS = {
@@ -174,6 +191,7 @@ EXTRA_FIELDS = {
     "employments": gettext_lazy("employment records"),
     "seconds": gettext_lazy("seconds"),
     "pilot_region": gettext_lazy("pilot region"),
+    "shortfall": gettext_lazy("hours missing"),
 }
 
 # Codes stored as values of keys that are not model fields.

@@ -42,16 +42,12 @@ def _fmt(value, digits: int = 4) -> str:
 
 def plan_pdf(plan, moves) -> bytes:
     """The plan as PDF bytes. ApplicationError when no CJK font is installed."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import (
         LongTable,
         Paragraph,
-        SimpleDocTemplate,
         Spacer,
-        TableStyle,
     )
 
     font_path = cjk_font()
@@ -91,15 +87,7 @@ def plan_pdf(plan, moves) -> bytes:
         facts.append((_("Review comment"), plan.review_comment))
     if result.get("message"):
         facts.append((_("Message"), result["message"]))
-    grid = TableStyle(
-        [
-            ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#d0d5dd")),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ]
-    )
-    header = TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde7f3"))])
+    grid, header = table_styles()
     story.append(
         LongTable([[p(k), p(v)] for k, v in facts], colWidths=[40 * mm, 130 * mm], style=grid)
     )
@@ -139,6 +127,33 @@ def plan_pdf(plan, moves) -> bytes:
     table.setStyle(header)
     story.append(table)
 
+    return build_a4(story, font=font, footer=footer, title=_("Teacher rotation plan"))
+
+
+def table_styles():
+    """(grid, header): the tables' lines and the shaded first row, as the reports use them."""
+    from reportlab.lib import colors
+    from reportlab.platypus import TableStyle
+
+    grid = TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#d0d5dd")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ]
+    )
+    header = TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde7f3"))])
+    return grid, header
+
+
+def build_a4(story, *, font: str, footer: str, title: str) -> bytes:
+    """Lay `story` out on A4 pages with `footer` and the page number at the foot of each."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate
+
     def decorate(canvas, doc):
         canvas.saveState()
         canvas.setFont(font, 7)
@@ -155,7 +170,7 @@ def plan_pdf(plan, moves) -> bytes:
         rightMargin=20 * mm,
         topMargin=16 * mm,
         bottomMargin=18 * mm,
-        title=_("Teacher rotation plan") + " · " + footer,
+        title=title + " · " + footer,
         creator="Qiangshi",
     )
     doc.build(story, onFirstPage=decorate, onLaterPages=decorate)

@@ -363,6 +363,12 @@ def _cycle_context(teacher: Teacher, on: date) -> dict:
     }
 
 
+def _hours_extras(request, teacher, own: bool) -> dict:
+    from qiangshi.web.views.training_school import hours_extras
+
+    return hours_extras(request, teacher, own)
+
+
 @login_required
 def training_hours(request, pk=None):
     """A teacher's training record and cycle: the teacher's own (no `pk`), or one teacher the
@@ -390,6 +396,7 @@ def training_hours(request, pk=None):
                 actor=request.user, filters={"teacher": teacher.pk}
             ).exclude(status=EnrolmentStatus.WITHDRAWN),
             **_cycle_context(teacher, timezone.localdate()),
+            **_hours_extras(request, teacher, pk is None),
         },
     )
 

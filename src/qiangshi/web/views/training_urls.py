@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import training
+from . import training, training_school
 
 urlpatterns = [
     path("training/", training.training_home, name="training_home"),
@@ -20,4 +20,86 @@ urlpatterns = [
     path("training/teachers/<int:pk>/", training.training_hours, name="training_hours"),
     path("training/report/", training.training_report, name="training_report"),
     path("training/literacy/", training.training_literacy, name="training_literacy"),
+    *[
+        path(route, view, name=name)
+        for route, view, name in (
+            (
+                "training/<int:pk>/sessions/",
+                training_school.training_programme_sessions,
+                "training_programme_sessions",
+            ),
+            (
+                "training/<int:pk>/sessions/add/",
+                training_school.training_programme_session_add,
+                "training_programme_session_add",
+            ),
+            (
+                "training/<int:pk>/sessions/rule/",
+                training_school.training_programme_attendance_rule,
+                "training_programme_attendance_rule",
+            ),
+            (
+                "training/sessions/<int:pk>/delete/",
+                training_school.training_session_delete,
+                "training_session_delete",
+            ),
+            (
+                "training/sessions/<int:pk>/attendance/",
+                training_school.training_session_attendance,
+                "training_session_attendance",
+            ),
+            ("training/claims/", training_school.training_claims, "training_claims"),
+            (
+                "training/claims/<int:pk>/approve/",
+                training_school.training_claim_approve,
+                "training_claim_approve",
+            ),
+            (
+                "training/claims/<int:pk>/return/",
+                training_school.training_claim_return,
+                "training_claim_return",
+            ),
+            (
+                "training/claims/<int:pk>/evidence/",
+                training_school.training_claim_evidence,
+                "training_claim_evidence",
+            ),
+            ("training/spend/", training_school.training_spend, "training_spend"),
+            (
+                "training/spend/schools/<int:school_pk>/",
+                training_school.training_spend_school,
+                "training_spend_school",
+            ),
+            (
+                "training/spend/entries/<int:pk>/delete/",
+                training_school.training_spend_delete,
+                "training_spend_delete",
+            ),
+            (
+                "training/schools/<int:school_pk>/",
+                training_school.training_school,
+                "training_school",
+            ),
+            (
+                "training/schools/<int:school_pk>/remind/",
+                training_school.training_remind,
+                "training_remind",
+            ),
+            (
+                "training/reminders/<int:pk>/acknowledge/",
+                training_school.training_reminder_acknowledge,
+                "training_reminder_acknowledge",
+            ),
+            (
+                "training/hours/transcript.pdf",
+                training_school.training_transcript,
+                "training_my_transcript",
+            ),
+            (
+                "training/teachers/<int:pk>/transcript.pdf",
+                training_school.training_transcript,
+                "training_hours_transcript",
+            ),
+        )
+    ],  # fmt: skip
 ]
