@@ -97,3 +97,12 @@ def test_a_title_with_no_date_reaches_the_milestone_without_a_date():
 def test_an_unknown_criterion_kind_is_refused():
     with pytest.raises(ValueError):
         evaluate(Path("p", {}, (Milestone("x", {}, (Criterion("papers", 1),)),)), facts())
+
+
+def test_the_docstring_examples_hold():
+    import doctest
+
+    from qiangshi.engines import growth, literacy_stats
+
+    for module in (growth, literacy_stats):
+        assert doctest.testmod(module).failed == 0

@@ -83,6 +83,7 @@ NOT_PAGES = {
     "ethics_teacher_record": "action",
     "training_enrol": "action",
     "training_withdraw": "action",
+    "training_degree_close": "action",
 }
 
 
@@ -162,6 +163,8 @@ def _url(name, params, objects):
         "ethics_teacher": "teacher",
         "ethics_case": "case",
         "training_hours": "teacher",
+        "training_teacher_paths": "teacher",
+        "training_school_paths": "school",
         "training_programme": "programme",
         "teacher_": "teacher",
         "school_": "school",

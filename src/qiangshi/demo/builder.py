@@ -43,6 +43,7 @@ from qiangshi.teachers.models import (
     TitleRecord,
 )
 
+from .development import demo_development
 from .training import demo_training
 
 DEMO_CITY_CODE = "3502"
@@ -166,6 +167,7 @@ def demo_region_build(
         say(f"demo logins: {sum(login.created for login in result.logins)} created")
         demo_training(seed=seed, today=date.today(), city_code=DEMO_CITY_CODE, counts=result.counts)
         say(f"training: {result.counts['training records']:,} records of hours")
+        demo_development(seed=seed, today=date.today(), city_code=DEMO_CITY_CODE, counts=result.counts)
         demo_ethics_build(result.counts)
         result.elapsed = time.monotonic() - started
         audit_record(
