@@ -190,6 +190,7 @@ api.add_router("/rotation", "qiangshi.rotation.api.router")
 api.add_router("/placement", "qiangshi.placement.api.router")
 api.add_router("/welfare", "qiangshi.welfare.api.router")
 api.add_router("/training", "qiangshi.training.api.router")
+api.add_router("/training", "qiangshi.training.development_api.router")
 api.add_router("/ethics", "qiangshi.ethics.api.router")
 api.add_router("/workflow", "qiangshi.workflow.api.router")
 

@@ -24,6 +24,7 @@ SUBJECTS = {
     "demo_region": pgettext_lazy("audit subject", "Demo region"),
     "employment": pgettext_lazy("audit subject", "Employment"),
     "ethics": pgettext_lazy("audit subject", "Ethics"),
+    "training": pgettext_lazy("audit subject", "Training"),
 }
 
 VERBS = {
@@ -86,6 +87,14 @@ VERBS = {
     "facility_import": pgettext_lazy("audit action", "facilities imported"),
     "births_import": pgettext_lazy("audit action", "births imported"),
     "view_sensitive": pgettext_lazy("audit action", "sensitive data viewed"),
+    # Training, teacher development (issue 16, part B)
+    "degree_study_create": pgettext_lazy("audit action", "degree study recorded"),
+    "degree_study_complete": pgettext_lazy("audit action", "degree obtained"),
+    "degree_study_discontinue": pgettext_lazy("audit action", "degree study discontinued"),
+    "degree_study_export": pgettext_lazy("audit action", "degree studies exported"),
+    "science_export": pgettext_lazy("audit action", "science teachers' training exported"),
+    "literacy_export": pgettext_lazy("audit action", "digital literacy overview exported"),
+    "recommend_assign": pgettext_lazy("audit action", "recommended programmes assigned"),
 }
 
 RECORD_VERBS = {
