@@ -182,8 +182,8 @@ class TestDistrictScale:
     ):
         from datetime import date
 
-        from qiangshi.training import degrees, growth, literacy_stats, science
         from qiangshi.teachers.models import EducationRecord
+        from qiangshi.training import degrees, growth, literacy_stats, science
         from qiangshi.training.models import DegreeStudy, LiteracyAssessment
 
         today = date.today()

@@ -56,7 +56,10 @@ def test_teacher_growth_reads_titles_recognitions_and_hours_from_the_registry(wo
     teacher.work_start_date = date(2015, 9, 1)
     teacher.save(update_fields=["work_start_date"])
     teacher_services.teacher_record_add(
-        actor=admin, teacher=teacher, kind="title", data={"rank": "first", "obtained_on": date(2020, 9, 1)}
+        actor=admin,
+        teacher=teacher,
+        kind="title",
+        data={"rank": "first", "obtained_on": date(2020, 9, 1)},
     )
     _record(teacher, date(2016, 6, 1), 130)
     result = growth.teacher_growth(actor=world["users"]["school"], teacher_pk=teacher.pk, on=TODAY)
@@ -208,7 +211,9 @@ def test_a_teacher_already_above_the_required_degree_adds_nothing(world):
 def test_science_report_counts_science_subject_teachers_and_science_programme_hours(world):
     a, district = world["schools"]["a"], world["users"]["district"]
     physics = factories.teacher(world["users"]["admin"], a, "周敏", subject="physics")
-    chem = factories.teacher(world["users"]["admin"], world["schools"]["b"], "吴刚", subject="chemistry")
+    chem = factories.teacher(
+        world["users"]["admin"], world["schools"]["b"], "吴刚", subject="chemistry"
+    )
     programme = make_programme(district, subject="physics", capacity=5, target_groups=[])
     enrolment = Enrolment.objects.create(programme=programme, teacher=physics, status="completed")
     today = timezone.localdate()
@@ -232,7 +237,10 @@ def test_science_report_counts_science_subject_teachers_and_science_programme_ho
 def _assess(teacher, year, value):
     answers = {code: value for code in literacy.question_codes()}
     return LiteracyAssessment.objects.create(
-        teacher=teacher, framework_version=literacy.framework()["version"], year=year, answers=answers
+        teacher=teacher,
+        framework_version=literacy.framework()["version"],
+        year=year,
+        answers=answers,
     )
 
 
@@ -241,9 +249,7 @@ def test_literacy_overview_means_histograms_and_change(world):
     _assess(a, 2025, 2)
     _assess(a, 2026, 4)
     _assess(b, 2026, 5)
-    overview = literacy_stats.literacy_overview(
-        actor=world["users"]["district"], year=2026
-    )
+    overview = literacy_stats.literacy_overview(actor=world["users"]["district"], year=2026)
     first = overview.dimensions[0][0]
     assert overview.assessed == 2 and overview.teachers == 2
     assert overview.area[first].mean == 4.5
@@ -294,7 +300,9 @@ def test_bulk_assignment_uses_the_enrolment_service_with_its_waiting_list(world)
 def test_bulk_assignment_of_a_teacher_of_another_school_is_not_found(world):
     today = timezone.localdate()
     programme = make_programme(
-        world["users"]["district"], starts_on=today + timedelta(days=3), ends_on=today + timedelta(days=4)
+        world["users"]["district"],
+        starts_on=today + timedelta(days=3),
+        ends_on=today + timedelta(days=4),
     )
     with pytest.raises(NotFound):
         assign.recommendations_assign(

@@ -141,7 +141,9 @@ def test_bulk_assignment_preview_then_confirm(world, client):
 def test_bulk_assignment_for_another_schools_teacher_is_not_found(world, client):
     today = timezone.localdate()
     programme = make_programme(
-        world["users"]["district"], starts_on=today + timedelta(days=5), ends_on=today + timedelta(days=6)
+        world["users"]["district"],
+        starts_on=today + timedelta(days=5),
+        ends_on=today + timedelta(days=6),
     )
     client.force_login(world["users"]["school"])
     r = client.post(

@@ -167,7 +167,7 @@ def demo_region_build(
         say(f"demo logins: {sum(login.created for login in result.logins)} created")
         demo_training(seed=seed, today=date.today(), city_code=DEMO_CITY_CODE, counts=result.counts)
         say(f"training: {result.counts['training records']:,} records of hours")
-        demo_development(seed=seed, today=date.today(), city_code=DEMO_CITY_CODE, counts=result.counts)
+        demo_development(result.counts, seed=seed, city_code=DEMO_CITY_CODE)
         demo_ethics_build(result.counts)
         result.elapsed = time.monotonic() - started
         audit_record(

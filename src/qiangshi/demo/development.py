@@ -53,8 +53,11 @@ _SCIENCE_COURSES = [
 ]
 
 
-def demo_development(*, seed: int, today: date, city_code: str, counts: Counter) -> None:
+def demo_development(
+    counts: Counter, *, seed: int, city_code: str, today: date | None = None
+) -> None:
     """Insert the demo city's self-assessments, degree studies and science training."""
+    today = today or date.today()
     rng = random.Random(f"{seed}:development")
     city = Region.objects.get(code=city_code)
     jobs = list(
@@ -115,7 +118,7 @@ def _degree_studies(rng: random.Random, teacher_ids: list[int], today: date, cou
     highest = _highest(teacher_ids, today)
     studies, records, finished = [], [], []
     for t in teacher_ids:
-        level = _NEXT_DEGREE.get(highest.get(t), None)
+        level = _NEXT_DEGREE.get(highest.get(t))
         if level is None or rng.random() > (0.25 if level == "associate" else 0.05):
             continue
         institution, programme = _UNIVERSITIES[level]

@@ -282,7 +282,9 @@ def degree_effect(*, actor, school: School, by: date, year: int | None = None) -
 
         def value(reports, stage=stage):
             result = reports.get(stage)
-            row = next((s for s in result.schools if s.code == school.code), None) if result else None
+            row = (
+                next((s for s in result.schools if s.code == school.code), None) if result else None
+            )
             return row.values.get(INDICATOR) if row else None
 
         added = sum(

@@ -277,9 +277,7 @@ class DegreeStudy(ScopedThroughTeacher, TimeStampedModel):
         on_delete=models.CASCADE,
         related_name="degree_studies",
     )
-    level = models.CharField(
-        _("degree sought"), max_length=20, choices=EducationLevel.choices
-    )
+    level = models.CharField(_("degree sought"), max_length=20, choices=EducationLevel.choices)
     institution = models.CharField(_("institution"), max_length=120)
     programme = models.CharField(_("programme of study"), max_length=120)
     study_mode = models.CharField(

@@ -142,14 +142,16 @@ def _criterion_text(result) -> str:
         need = _("at least %(n)s years of teaching") % {"n": f"{c.minimum:g}"}
         got = _("not known") if have is None else _("%(n)s years") % {"n": f"{have:g}"}
     elif c.kind in ("title", "degree"):
-        need = (_("title: %(v)s or above") if c.kind == "title" else _("degree: %(v)s or above")) % {
-            "v": label(c.kind, c.minimum)
-        }
+        need = (
+            _("title: %(v)s or above") if c.kind == "title" else _("degree: %(v)s or above")
+        ) % {"v": label(c.kind, c.minimum)}
         got = label(c.kind, have)
     elif c.kind == "recognition":
         kinds = dict(RecognitionKind.choices)
-        names = "、".join(str(kinds[k]) for k in sorted(c.kinds)) if not _english() else ", ".join(
-            str(kinds[k]) for k in sorted(c.kinds)
+        names = (
+            "、".join(str(kinds[k]) for k in sorted(c.kinds))
+            if not _english()
+            else ", ".join(str(kinds[k]) for k in sorted(c.kinds))
         )
         need = _("%(kinds)s, %(level)s level or above") % {
             "kinds": names or _("any recognition"),
@@ -285,8 +287,11 @@ def training_school_paths(request, pk):
             "query": query_without_page(request),
             "chart": {
                 "paths": [
-                    {"name": p["name"], "labels": [c[0] for c in p["counts"]],
-                     "values": [c[1] for c in p["counts"]]}
+                    {
+                        "name": p["name"],
+                        "labels": [c[0] for c in p["counts"]],
+                        "values": [c[1] for c in p["counts"]],
+                    }
                     for p in paths
                 ],
                 "label": _("Teachers"),
@@ -545,8 +550,7 @@ def training_science(request):
 def _literacy_xlsx(overview, area: str):
     dims = overview.dimensions
     means = [
-        (area, _("Total"), "", overview.assessed)
-        + tuple(overview.area[c].mean for c, _n in dims)
+        (area, _("Total"), "", overview.assessed) + tuple(overview.area[c].mean for c, _n in dims)
     ] + [
         (area, s["school"].name, s["school"].code, s["assessed"])
         + tuple(s["means"][c].mean for c, _n in dims)
@@ -555,9 +559,7 @@ def _literacy_xlsx(overview, area: str):
     low, high = overview.scale
     bins = [f"{b}–{b + 1}" for b in range(low, high)]
     histogram = [(n,) + tuple(overview.histograms[c]) for c, n in dims]
-    trend = [
-        (name, y.year, y.mean, y.n, y.change) for c, name in dims for y in overview.trend[c]
-    ]
+    trend = [(name, y.year, y.mean, y.n, y.change) for c, name in dims for y in overview.trend[c]]
     return xlsx_response(
         "digital-literacy",
         [
@@ -611,8 +613,11 @@ def training_literacy_overview(request):
             "years": sorted(set(overview.years) | {today.year}, reverse=True),
             "area_means": [(n, overview.area[c]) for c, n in dims],
             "school_rows": [
-                {"school": s["school"], "assessed": s["assessed"],
-                 "means": [s["means"][c] for c, _n in dims]}
+                {
+                    "school": s["school"],
+                    "assessed": s["assessed"],
+                    "means": [s["means"][c] for c, _n in dims],
+                }
                 for s in overview.schools
             ],
             "dimension_names": [n for _c, n in dims],
@@ -656,9 +661,10 @@ def _reason(programme, rec, names: dict[str, str]) -> str:
             bits.append(
                 _("for the teacher's subject") if part.kind == "subject" else _("for the stage")
             )
-    bits.append(_("%(h)s h; starts %(date)s") % {
-        "h": f"{programme.hours:g}", "date": programme.starts_on.isoformat()
-    })
+    bits.append(
+        _("%(h)s h; starts %(date)s")
+        % {"h": f"{programme.hours:g}", "date": programme.starts_on.isoformat()}
+    )
     return ("; " if _english() else "；").join(bits)
 
 

@@ -11,9 +11,7 @@ urlpatterns = [
         v.training_teacher_paths,
         name="training_teacher_paths",
     ),
-    path(
-        "training/paths/schools/<int:pk>/", v.training_school_paths, name="training_school_paths"
-    ),
+    path("training/paths/schools/<int:pk>/", v.training_school_paths, name="training_school_paths"),
     path("training/degrees/", v.training_degrees, name="training_degrees"),
     path("training/degrees/new/", v.training_degree_create, name="training_degree_create"),
     path("training/degrees/<int:pk>/close/", v.training_degree_close, name="training_degree_close"),
@@ -24,7 +22,5 @@ urlpatterns = [
         v.training_literacy_overview,
         name="training_literacy_overview",
     ),
-    path(
-        "training/recommendations/", v.training_recommendations, name="training_recommendations"
-    ),
+    path("training/recommendations/", v.training_recommendations, name="training_recommendations"),
 ]
