@@ -312,3 +312,15 @@ def test_bulk_assignment_of_a_teacher_of_another_school_is_not_found(world):
             today=today,
         )
     assert not Enrolment.objects.exists()
+
+
+def test_the_new_audit_actions_read_as_words():
+    from django.utils import translation
+
+    from qiangshi.web.audit_labels import action_label
+
+    with translation.override("zh-hans"):
+        assert action_label("training.degree_study_complete") == "培训：已取得学历"
+        assert action_label("training.recommend_assign") == "培训：推荐培训项目已分配"
+    with translation.override("en"):
+        assert action_label("training.degree_study_create") == "Training: degree study recorded"

@@ -42,6 +42,11 @@ def _english() -> bool:
     return (get_language() or "").startswith("en")
 
 
+def _join(items) -> str:
+    """A list of names in the active language's way."""
+    return (", " if _english() else "、").join(items)
+
+
 def _date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value or "")
@@ -148,11 +153,7 @@ def _criterion_text(result) -> str:
         got = label(c.kind, have)
     elif c.kind == "recognition":
         kinds = dict(RecognitionKind.choices)
-        names = (
-            "、".join(str(kinds[k]) for k in sorted(c.kinds))
-            if not _english()
-            else ", ".join(str(kinds[k]) for k in sorted(c.kinds))
-        )
+        names = _join(str(kinds[k]) for k in sorted(c.kinds))
         need = _("%(kinds)s, %(level)s level or above") % {
             "kinds": names or _("any recognition"),
             "level": label("recognition", c.minimum),
@@ -160,7 +161,7 @@ def _criterion_text(result) -> str:
         got = label("recognition", have)
     elif c.kind == "hours":
         cats = dict(TrainingCategory.choices)
-        which = "、".join(str(cats.get(k, k)) for k in sorted(c.kinds))
+        which = _join(str(cats.get(k, k)) for k in sorted(c.kinds))
         need = (
             _("%(n)s training hours (%(which)s)") % {"n": f"{c.minimum:g}", "which": which}
             if c.kinds
@@ -665,7 +666,7 @@ def _reason(programme, rec, names: dict[str, str]) -> str:
         _("%(h)s h; starts %(date)s")
         % {"h": f"{programme.hours:g}", "date": programme.starts_on.isoformat()}
     )
-    return ("; " if _english() else "；").join(bits)
+    return ("; " if _english() else "；").join(bits)  # a sentence of clauses
 
 
 @login_required
