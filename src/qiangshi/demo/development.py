@@ -189,25 +189,25 @@ def _science(rng: random.Random, city: Region, jobs, today: date, counts: Counte
         counts["training programmes"] += 1
         if not past:
             continue
-        for t in rng.sample(science_teachers, min(len(science_teachers) // 3, 70)):
-            enrolments.append(
-                {"programme_id": programme.pk, "teacher_id": t, "status": EnrolmentStatus.COMPLETED}
-            )
-            records.append(
-                {
-                    "teacher_id": t,
-                    "date": programme.ends_on,
-                    "hours": programme.hours,
-                    "category": programme.category,
-                    "title": programme.title,
-                    "provider": programme.provider,
-                    "source": "programme",
-                    "_enrolment": len(enrolments) - 1,
-                }
-            )
-    bulk_insert_rows(Enrolment, enrolments)
-    for r in records:
-        r["enrolment_id"] = enrolments[r.pop("_enrolment")]["id"]
+        taken = [
+            {"programme_id": programme.pk, "teacher_id": t, "status": EnrolmentStatus.COMPLETED}
+            for t in rng.sample(science_teachers, min(len(science_teachers) // 3, 70))
+        ]
+        bulk_insert_rows(Enrolment, taken)  # sets each row's id
+        enrolments += taken
+        records += [
+            {
+                "teacher_id": e["teacher_id"],
+                "enrolment_id": e["id"],
+                "date": programme.ends_on,
+                "hours": programme.hours,
+                "category": programme.category,
+                "title": programme.title,
+                "provider": programme.provider,
+                "source": "programme",
+            }
+            for e in taken
+        ]
     bulk_insert_rows(TrainingRecord, records)
     counts["training enrolments"] += len(enrolments)
     counts["training records"] += len(records)

@@ -640,33 +640,33 @@ def training_literacy_overview(request):
 
 
 def _reason(programme, rec, names: dict[str, str]) -> str:
-    """Why the programme is proposed for the teacher, from the engine's named parts."""
+    """Why the programme is proposed for the teacher (said to the school, not the teacher),
+    from the engine's named parts that count in its favour."""
     labels = dict(TrainingCategory.choices)
-    bits = []
-    for part in rec.parts:
-        if part.kind == "literacy":
-            indicator = names.get(part.detail, part.detail)
-            bits.append(
-                _("covers %(indicator)s, the teacher's lowest") % {"indicator": indicator}
-                if rec.lowest == part.detail
-                else _("covers %(indicator)s") % {"indicator": indicator}
-            )
-        elif part.kind == "hours":
-            bits.append(_("%(n)s h towards the cycle") % {"n": f"{part.detail:g}"})
-        elif part.kind == "minimum":
-            bits.append(
-                _("counts towards the %(category)s minimum")
-                % {"category": labels.get(part.detail, part.detail)}
-            )
-        elif part.kind in ("subject", "stage") and part.points > 0:
-            bits.append(
-                _("for the teacher's subject") if part.kind == "subject" else _("for the stage")
-            )
+
+    def literacy_part(code):
+        wording = (
+            _("covers %(indicator)s, the teacher's lowest")
+            if rec.lowest == code
+            else _("covers %(indicator)s")
+        )
+        return wording % {"indicator": names.get(code, code)}
+
+    says = {
+        "literacy": literacy_part,
+        "hours": lambda n: _("%(n)s h towards the cycle") % {"n": f"{n:g}"},
+        "minimum": lambda c: (
+            _("counts towards the %(category)s minimum") % {"category": labels.get(c, c)}
+        ),
+        "subject": lambda _s: _("for the teacher's subject"),
+        "stage": lambda _s: _("for the stage"),
+    }
+    bits = [says[p.kind](p.detail) for p in rec.parts if p.kind in says and p.points > 0]
     bits.append(
         _("%(h)s h; starts %(date)s")
         % {"h": f"{programme.hours:g}", "date": programme.starts_on.isoformat()}
     )
-    return ("; " if _english() else "；").join(bits)  # a sentence of clauses
+    return ("; " if _english() else "；").join(bits)
 
 
 @login_required
