@@ -164,7 +164,7 @@ class TestDistrictScale:
         records = TrainingRecord.objects.count()
         assert 3 * teachers <= records <= 9 * teachers  # a few years of yearly rows each
         assert TrainingRecord.objects.filter(teacher__isnull=True).count() == 0
-        assert Programme.objects.count() == 7
+        assert Programme.objects.count() == 7 + 4  # and the science programmes (demo.development)
         assert Enrolment.objects.filter(status="waiting").exists()
         completed = Enrolment.objects.filter(status="completed")
         assert completed.count() == TrainingRecord.objects.filter(source="programme").count()
@@ -209,6 +209,44 @@ class TestDistrictScale:
         client.force_login(school_user)
         assert client.get("/training/claims/").status_code == 200
         assert client.get(f"/training/schools/{school_user.school_id}/").status_code == 200
+
+    def test_development_demo_assessments_degree_studies_and_science_training(
+        self, district_demo, client
+    ):
+        from datetime import date
+
+        from qiangshi.teachers.models import EducationRecord
+        from qiangshi.training import degrees, growth, literacy_stats, science
+        from qiangshi.training.models import DegreeStudy, LiteracyAssessment
+
+        today = date.today()
+        bureau = User.objects.get(username="bureau")
+        overview = literacy_stats.literacy_overview(actor=bureau, year=today.year)
+        assert 0.4 * overview.teachers <= overview.assessed <= 0.7 * overview.teachers
+        assert len(overview.years) == 3 and LiteracyAssessment.objects.count() > 0
+        first = overview.dimensions[0][0]
+        assert all(y.mean is not None for y in overview.trend[first])
+        studies = DegreeStudy.objects.all()
+        assert studies.filter(status="studying").exists()
+        done = studies.filter(status="completed")
+        assert done.exists() and all(
+            EducationRecord.objects.filter(pk=s.education_record_id, level=s.level).exists()
+            for s in done[:20]
+        )
+        report = science.science_report(actor=bureau, on=today)
+        assert 0 < report.total.trained < report.total.teachers
+        teacher = Teacher.objects.get(user__username="teacher")
+        result = growth.teacher_growth(actor=bureau, teacher_pk=teacher.pk, on=today)
+        assert result.file["region"] == "3502" and len(result.results) == 3
+        school = User.objects.get(username="school")
+        effect = degrees.degree_effect(
+            actor=school, school=school.school, by=date(today.year + 2, 8, 31)
+        )
+        assert all(s.now is not None for s in effect.stages)
+        client.force_login(school)
+        for url in ("/training/paths/", "/training/degrees/", "/training/science/",
+                    "/training/literacy/overview/", "/training/recommendations/"):  # fmt: skip
+            assert client.get(url, follow=True).status_code == 200, url
 
     def test_ethics_cases_at_each_stage_and_their_bars(self, district_demo):
         """Demo ethics cases: one per stage, the demo teacher's awaiting their statement (and

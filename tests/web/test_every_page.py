@@ -45,6 +45,7 @@ def _pages(world, request_pk):
         **_welfare_pages(world),
         **_training_pages(world),
         **_training_more_pages(world),
+        **_development_pages(world),
         **_ethics_pages(world),
         **_awards_pages(world),
         **_leadership_pages(world),
@@ -421,6 +422,87 @@ for _role in ("reviewer", "pilot", "auditor", "ethics"):
             FORBIDDEN,
         )
     )
+
+
+def _development_pages(world):
+    """Growth paths, degree upgrading, science teachers, literacy overview, bulk assignment."""
+    a, b = world["teachers"]["a"].pk, world["teachers"]["b"].pk
+    sa, sb = world["schools"]["a"].pk, world["schools"]["b"].pk
+    effect = reverse("web:training_degree_effect")
+    recommend = reverse("web:training_recommendations")
+    return {
+        "training_paths": reverse("web:training_paths"),
+        "training_teacher_paths_a": reverse("web:training_teacher_paths", args=[a]),
+        "training_teacher_paths_b": reverse("web:training_teacher_paths", args=[b]),
+        "training_school_paths_a": reverse("web:training_school_paths", args=[sa]),
+        "training_school_paths_b": reverse("web:training_school_paths", args=[sb]),
+        "training_degrees": reverse("web:training_degrees") + "?status=studying&q=陈",
+        "training_degrees_export": reverse("web:training_degrees") + "?format=xlsx",
+        "training_degree_create": reverse("web:training_degree_create"),
+        "training_degree_effect": effect,
+        "training_degree_effect_a": effect + f"?school={sa}&by=2027-08-31",
+        "training_degree_effect_b": effect + f"?school={sb}",
+        "training_science": reverse("web:training_science"),
+        "training_science_siming": reverse("web:training_science") + "?region=350203",
+        "training_science_export": reverse("web:training_science") + "?format=xlsx",
+        "training_literacy_overview": reverse("web:training_literacy_overview") + "?year=2026",
+        "training_literacy_overview_export": reverse("web:training_literacy_overview")
+        + "?format=xlsx",
+        "training_recommendations": recommend,
+        "training_recommendations_a": recommend + f"?school={sa}",
+        "training_recommendations_b": recommend + f"?school={sb}",
+    }
+
+
+# The development pages' answers where not 200: a school sees its own school and teachers only,
+# a teacher their own growth paths and degree studies; the other roles none.
+_OFFICE_ONLY = (
+    "training_school_paths_a",
+    "training_school_paths_b",
+    "training_degree_create",
+    "training_degree_effect",
+    "training_degree_effect_a",
+    "training_degree_effect_b",
+    "training_science",
+    "training_science_siming",
+    "training_science_export",
+    "training_literacy_overview",
+    "training_literacy_overview_export",
+    "training_recommendations",
+    "training_recommendations_a",
+    "training_recommendations_b",
+)
+DEVELOPMENT_EXPECTED = {
+    "school": {
+        "training_paths": 302,  # to the school's own overview
+        "training_teacher_paths_b": NOT_FOUND,
+        "training_school_paths_b": NOT_FOUND,
+        "training_degree_effect_b": NOT_FOUND,
+        "training_recommendations_b": NOT_FOUND,
+    },
+    "teacher": {
+        "training_paths": 302,  # to their own paths
+        "training_teacher_paths_b": NOT_FOUND,
+        "training_degrees_export": FORBIDDEN,
+        **dict.fromkeys(_OFFICE_ONLY, FORBIDDEN),
+    },
+    **{
+        role: dict.fromkeys(
+            (
+                "training_paths",
+                "training_teacher_paths_a",
+                "training_teacher_paths_b",
+                "training_degrees",
+                "training_degrees_export",
+                *_OFFICE_ONLY,
+            ),
+            FORBIDDEN,
+        )
+        for role in ("reviewer", "pilot", "auditor", "ethics")
+    },
+}
+for _role, _answers in DEVELOPMENT_EXPECTED.items():
+    TRAINING_EXPECTED[_role].update(_answers)
 
 
 def _rotation_pages(world):

@@ -103,6 +103,7 @@ NOT_PAGES = {
     "training_reminder_acknowledge": "action",
     "training_my_transcript": "file",
     "training_hours_transcript": "file",
+    "training_degree_close": "action",
 }
 
 
@@ -194,6 +195,8 @@ def _url(name, params, objects):
         "awards_nomination": "nomination",
         "awards_": "award_round",
         "training_hours": "teacher",
+        "training_teacher_paths": "teacher",
+        "training_school_paths": "school",
         "training_programme": "programme",
         "leadership_school": "school",
         "leadership_term_create": "school",

@@ -64,6 +64,17 @@ _TRAINING_READ |= {
 # certificate); the school approves or rejects.
 _HOURS_CLAIM_SCHOOL = {"hoursclaim.view", "hoursclaim.review"}
 _HOURS_CLAIM_TEACHER = {"hoursclaim.view", "hoursclaim.create"}
+# Degree upgrading (学历提升): offices and schools record their teachers' studies and their
+# completion (which writes the degree into the teacher's history); the balance effect is an
+# aggregate.
+_DEGREE_STUDY = {
+    "degreestudy.view",
+    "degreestudy.create",
+    "degreestudy.change",
+    "degreestudy.export",
+    "degreestudy.aggregate",
+}
+_TRAINING_READ |= _DEGREE_STUDY
 _TRAINING_OFFICE = _TRAINING_READ | {"programme.create", "programme.change"}
 
 # The placement lottery (POLICY §10): the admissions office is the education office of the area
@@ -245,6 +256,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "trainingreminder.view",
         "trainingreminder.change",
         *_HOURS_CLAIM_TEACHER,
+        "degreestudy.view",
         # Their own ethics file and cases (scoping narrows a teacher to their own rows).
         "ethicsfile.view",
         "ethicscase.view",

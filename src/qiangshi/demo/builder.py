@@ -46,6 +46,7 @@ from qiangshi.teachers.models import (
     TitleRecord,
 )
 
+from .development import demo_development
 from .training import demo_training
 from .training_more import demo_training_more
 
@@ -171,6 +172,7 @@ def demo_region_build(
         demo_training(seed=seed, today=date.today(), city_code=DEMO_CITY_CODE, counts=result.counts)
         say(f"training: {result.counts['training records']:,} records of hours")
         demo_training_more(seed=seed, today=date.today(), counts=result.counts)
+        demo_development(result.counts, seed=seed, city_code=DEMO_CITY_CODE)
         demo_ethics_build(result.counts)
         pilot_demo.build(city_code=DEMO_CITY_CODE, year=year, seed=seed, counts=result.counts)
         demo_awards_build(result.counts)

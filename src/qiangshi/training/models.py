@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from qiangshi.access.scoping import ScopedThroughTeacher
 from qiangshi.core.models import TimeStampedModel
 from qiangshi.org.models import Stage
-from qiangshi.teachers.models import Subject
+from qiangshi.teachers.models import EducationLevel, StudyMode, Subject
 
 
 class TrainingCategory(models.TextChoices):
@@ -546,3 +546,74 @@ class TrainingReminder(ScopedThroughTeacher, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.teacher_id} {self.kind}"
+
+
+class DegreeStudyStatus(models.TextChoices):
+    STUDYING = "studying", _("Studying")
+    COMPLETED = "completed", _("Degree obtained")
+    DISCONTINUED = "discontinued", _("Discontinued")
+
+
+class DegreeStudy(ScopedThroughTeacher, TimeStampedModel):
+    """A teacher studying for a higher degree (学历提升): the degree sought, where, since when
+    and when it is expected. On completion the degree becomes an education record of the
+    teacher's history (`education_record`), written through the registry's services."""
+
+    scope_subject = "degreestudy"
+
+    teacher = models.ForeignKey(
+        "teachers.Teacher",
+        verbose_name=_("teacher"),
+        on_delete=models.CASCADE,
+        related_name="degree_studies",
+    )
+    level = models.CharField(_("degree sought"), max_length=20, choices=EducationLevel.choices)
+    institution = models.CharField(_("institution"), max_length=120)
+    programme = models.CharField(_("programme of study"), max_length=120)
+    study_mode = models.CharField(
+        _("study mode"), max_length=12, choices=StudyMode.choices, default=StudyMode.IN_SERVICE
+    )
+    start_date = models.DateField(_("start date"))
+    expected_on = models.DateField(_("expected completion"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=DegreeStudyStatus.choices,
+        default=DegreeStudyStatus.STUDYING,
+    )
+    completed_on = models.DateField(_("date obtained"), null=True, blank=True)
+    education_record = models.OneToOneField(
+        "teachers.EducationRecord",
+        verbose_name=_("education record"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("degree study")
+        verbose_name_plural = _("degree studies")
+        ordering = ["expected_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expected_on__gte=models.F("start_date")),
+                name="training_degree_study_dates_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["teacher", "level"],
+                condition=models.Q(status="studying"),
+                name="training_degree_study_once_per_level",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} {self.institution}"

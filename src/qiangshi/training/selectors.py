@@ -110,6 +110,10 @@ def _statuses(teacher_ids, start: date, on: date, ids: list[int]) -> dict[int, e
     return engine.evaluate_totals(totals, start, rules, today=on)
 
 
+# The same evaluation for the other reads of the app (science teachers, growth paths).
+cycle_statuses = _statuses
+
+
 @dataclass
 class TeacherCycle:
     status: engine.CycleStatus

@@ -129,6 +129,14 @@ VERBS = {
     "reminder_send": pgettext_lazy("audit action", "reminder sent"),
     "reminder_acknowledge": pgettext_lazy("audit action", "reminder acknowledged"),
     "transcript": pgettext_lazy("audit action", "transcript downloaded"),
+    # Training, teacher development (issue 16, part B)
+    "degree_study_create": pgettext_lazy("audit action", "degree study recorded"),
+    "degree_study_complete": pgettext_lazy("audit action", "degree obtained"),
+    "degree_study_discontinue": pgettext_lazy("audit action", "degree study discontinued"),
+    "degree_study_export": pgettext_lazy("audit action", "degree studies exported"),
+    "science_export": pgettext_lazy("audit action", "science teachers' training exported"),
+    "literacy_export": pgettext_lazy("audit action", "digital literacy overview exported"),
+    "recommend_assign": pgettext_lazy("audit action", "recommended programmes assigned"),
 }
 
 RECORD_VERBS = {

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("qiangshi.web.views.welfare_urls")),
     path("", include("qiangshi.web.views.pilot_urls")),
     path("", include("qiangshi.web.views.training_urls")),
+    path("", include("qiangshi.web.views.development_urls")),
     path("", include("qiangshi.web.views.ethics_urls")),
     path("", include("qiangshi.web.views.awards_urls")),
     path("", include("qiangshi.web.views.leadership_urls")),
