@@ -97,6 +97,11 @@ _ETHICS_CONTENT = {
     "ethicsfile.change",
 }
 
+# The practice library (issue 18): every role of a region reads the cases of every pilot region;
+# the pilot office and the bureau write them (the bureau for the pilot regions in its area).
+_PRACTICE_READ = {"practice.view", "practice.export"}
+_PRACTICE_WRITE = _PRACTICE_READ | {"practice.create", "practice.change"}
+
 # Separation of duties. The system administrator runs the system (users, the org tree, logins,
 # imports) but neither reads the audit trail, which records what administrators do, nor takes the
 # business decisions that offices take and the trail holds to account: approving teachers' change
@@ -134,7 +139,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _ADMISSIONS
     | _WELFARE_OFFICE
     | _TRAINING_OFFICE
-    | {"pilotindicator.view"},
+    | {"pilotindicator.view"}
+    | _PRACTICE_WRITE,
     Role.DISTRICT: _OFFICE
     | {
         "rotation.create",
@@ -146,11 +152,13 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     }
     | _ADMISSIONS
     | _WELFARE_OFFICE
-    | _TRAINING_OFFICE,
+    | _TRAINING_OFFICE
+    | _PRACTICE_READ,
     Role.SCHOOL: (_OFFICE - {"school.create"})
     | {"burdenlist.view", "burdenarrival.view", "burdenarrival.create", "burdenarrival.export"}
     | _TRAINING_READ
-    | {"enrolment.review", "ethicsbar.view"},
+    | {"enrolment.review", "ethicsbar.view"}
+    | _PRACTICE_READ,
     Role.TEACHER: {
         "region.view",
         "school.view",
@@ -170,7 +178,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "ethicsfile.view",
         "ethicscase.view",
         "ethicsbar.view",
-    },
+    }
+    | _PRACTICE_READ,
     # Expert reviewers see only what they are assigned; no area assigns cases yet.
     Role.REVIEWER: {"teacher.view"},
     Role.PILOT: {
@@ -182,7 +191,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "wage.view",
         "wage.export",
         "pilotindicator.view",
-    },
+    }
+    | _PRACTICE_WRITE,
     Role.AUDITOR: {
         "auditlog.view",
         "accesslog.view",
@@ -191,7 +201,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "ethicscase.view",
         "ethicsfile.view",
     },
-    Role.ETHICS: _ETHICS_OFFICER,
+    Role.ETHICS: _ETHICS_OFFICER | _PRACTICE_READ,
 }
 
 

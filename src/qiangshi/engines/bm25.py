@@ -1,0 +1,220 @@
+"""Okapi BM25 ranking over an inverted index of segmented documents.
+
+For a query of distinct terms q₁…qₙ and a document d of |d| words (avgdl the mean length):
+
+    score(d) = Σᵢ idf(qᵢ) · tf(qᵢ, d) · (k1 + 1) / (tf(qᵢ, d) + k1 · (1 − b + b · |d| / avgdl))
+    idf(t)   = ln(1 + (N − df(t) + 0.5) / (df(t) + 0.5))
+
+with N documents, df(t) of them holding t, k1 = 1.2 and b = 0.75. A rare term weighs more
+than a common one; repeating a term helps less and less; a long document is discounted. Only
+documents holding at least one query term are returned; equal scores rank by id.
+
+The index keeps, per term, the documents that hold it (sorted) and each one's term weight (the
+summand above), computed once when the index is built, so that a search is one vectorised
+add per query term over its posting list. Each document may carry facets (pillar, region, …)
+that a search can require (`where`: equal; `prefix`: starts with).
+
+"Similar documents" of d: its `n_terms` heaviest terms (by their weight in d) as a query, d
+itself left out; each hit names the shared terms that scored, heaviest first — the explanation.
+
+>>> index = Index([
+...     Doc(1, ["教师", "培训", "培训"], {"pillar": "capability"}),
+...     Doc(2, ["教师", "工资"], {"pillar": "welfare"}),
+...     Doc(3, ["乡村", "教师", "培训"], {"pillar": "capability"}),
+... ])
+>>> [(h.id, h.terms) for h in index.search(["培训"])]
+[(1, ('培训',)), (3, ('培训',))]
+>>> [h.id for h in index.search(["培训"], where={"pillar": "welfare"})]
+[]
+>>> [h.id for h in index.similar(3, limit=2)]
+[1, 2]
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+K1 = 1.2
+B = 0.75
+
+
+@dataclass(frozen=True)
+class Doc:
+    """A document to index: its id, its words (already segmented) and its facets."""
+
+    id: int
+    tokens: Sequence[str]
+    facets: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A ranked document: its id, its score and the query terms it holds (heaviest first)."""
+
+    id: int
+    score: float
+    terms: tuple[str, ...]
+
+
+class Index:
+    """An immutable BM25 index (see the module docstring)."""
+
+    def __init__(self, docs: Iterable[Doc], *, k1: float = K1, b: float = B):
+        ids: list[int] = []
+        lengths: list[int] = []
+        facets: dict[str, list[str]] = {}
+        postings: dict[str, tuple[list[int], list[int]]] = {}
+        self._doc_terms: list[tuple[str, ...]] = []
+        for n, doc in enumerate(docs):
+            ids.append(doc.id)
+            lengths.append(len(doc.tokens))
+            for key, value in doc.facets.items():
+                facets.setdefault(key, [""] * n).append(value or "")
+            for key in facets:
+                if len(facets[key]) < n + 1:
+                    facets[key].append("")
+            counts = Counter(doc.tokens)
+            self._doc_terms.append(tuple(counts))
+            for term, tf in counts.items():
+                entry = postings.get(term)
+                if entry is None:
+                    postings[term] = entry = ([], [])
+                entry[0].append(n)
+                entry[1].append(tf)
+        self.size = len(ids)
+        self.ids = np.array(ids, dtype=np.int64)
+        self._row = {pk: n for n, pk in enumerate(ids)}
+        self.facets = {k: np.array(v, dtype=object) for k, v in facets.items()}
+        dl = np.array(lengths, dtype=np.float64)
+        avgdl = float(dl.mean()) if self.size and dl.mean() > 0 else 1.0
+        norm = k1 * (1 - b + b * dl / avgdl)
+        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.idf: dict[str, float] = {}
+        for term, (rows, tfs) in postings.items():
+            rows_a = np.array(rows, dtype=np.int64)
+            tf = np.array(tfs, dtype=np.float64)
+            idf = math.log(1 + (self.size - len(rows) + 0.5) / (len(rows) + 0.5))
+            self.idf[term] = idf
+            self._postings[term] = (rows_a, idf * tf * (k1 + 1) / (tf + norm[rows_a]))
+        self._masks: dict[tuple[str, str, bool], np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __contains__(self, doc_id: int) -> bool:
+        return doc_id in self._row
+
+    def mask(
+        self, where: Mapping[str, str] | None = None, prefix: Mapping[str, str] | None = None
+    ) -> np.ndarray | None:
+        """The documents whose facets equal `where` and start with `prefix` (None: all)."""
+        wanted = [(k, v, False) for k, v in (where or {}).items() if v]
+        wanted += [(k, v, True) for k, v in (prefix or {}).items() if v]
+        if not wanted:
+            return None
+        out = np.ones(self.size, dtype=bool)
+        for key in wanted:
+            m = self._masks.get(key)
+            if m is None:
+                name, value, starts = key
+                column = self.facets.get(name, np.array([""] * self.size, dtype=object))
+                if starts:
+                    m = np.fromiter((v.startswith(value) for v in column), bool, self.size)
+                else:
+                    m = column == value
+                self._masks[key] = m
+            out &= m
+        return out
+
+    def _rank(self, terms: Sequence[str], limit: int, allowed, exclude: int | None) -> list[Hit]:
+        present = [t for t in dict.fromkeys(terms) if t in self._postings]
+        if not present or limit <= 0:
+            return []
+        scores = np.zeros(self.size, dtype=np.float64)
+        for term in present:
+            rows, weights = self._postings[term]
+            scores[rows] += weights
+        if allowed is not None:
+            scores[~allowed] = 0.0
+        if exclude is not None:
+            scores[exclude] = 0.0
+        candidates = np.flatnonzero(scores > 0)
+        if len(candidates) > limit:
+            # The `limit` best, and every document tied with the last of them, then sorted.
+            kth = np.partition(scores[candidates], len(candidates) - limit)[
+                len(candidates) - limit
+            ]
+            candidates = candidates[scores[candidates] >= kth]
+        order = np.lexsort((self.ids[candidates], -scores[candidates]))[:limit]
+        hits = []
+        for row in candidates[order]:
+            weights = []
+            for term in present:
+                rows, w = self._postings[term]
+                at = np.searchsorted(rows, row)
+                if at < len(rows) and rows[at] == row:
+                    weights.append((-w[at], term))
+            terms_held = tuple(t for _w, t in sorted(weights, key=lambda p: p[0]))
+            hits.append(Hit(int(self.ids[row]), float(scores[row]), terms_held))
+        return hits
+
+    def search(
+        self,
+        terms: Sequence[str],
+        *,
+        limit: int = 20,
+        where: Mapping[str, str] | None = None,
+        prefix: Mapping[str, str] | None = None,
+    ) -> list[Hit]:
+        """The `limit` best documents for the query `terms` (see the module docstring)."""
+        return self._rank(terms, limit, self.mask(where, prefix), None)
+
+    def count(
+        self,
+        terms: Sequence[str],
+        *,
+        where: Mapping[str, str] | None = None,
+        prefix: Mapping[str, str] | None = None,
+    ) -> int:
+        """How many documents hold at least one of `terms` (within the facets)."""
+        hit = np.zeros(self.size, dtype=bool)
+        for term in dict.fromkeys(terms):
+            if term in self._postings:
+                hit[self._postings[term][0]] = True
+        allowed = self.mask(where, prefix)
+        return int((hit & allowed).sum() if allowed is not None else hit.sum())
+
+    def top_terms(self, doc_id: int, n: int = 10) -> list[tuple[str, float]]:
+        """The document's `n` heaviest terms with their weight in it (ties: alphabetical)."""
+        row = self._row.get(doc_id)
+        if row is None:
+            return []
+        out = []
+        for term in self._doc_terms[row]:
+            rows, weights = self._postings[term]
+            at = np.searchsorted(rows, row)
+            if at < len(rows) and rows[at] == row:
+                out.append((term, float(weights[at])))
+        out.sort(key=lambda p: (-p[1], p[0]))
+        return out[:n]
+
+    def similar(
+        self,
+        doc_id: int,
+        *,
+        limit: int = 5,
+        n_terms: int = 10,
+        where: Mapping[str, str] | None = None,
+        prefix: Mapping[str, str] | None = None,
+    ) -> list[Hit]:
+        """The documents most like `doc_id` by its `n_terms` heaviest terms, itself left out."""
+        row = self._row.get(doc_id)
+        if row is None:
+            return []
+        terms = [t for t, _w in self.top_terms(doc_id, n_terms)]
+        return self._rank(terms, limit, self.mask(where, prefix), row)
