@@ -26,7 +26,7 @@ itself left out; each hit names the shared terms that scored, heaviest first —
 [(1, ('培训',)), (3, ('培训',))]
 >>> [h.id for h in index.search(["培训"], where={"pillar": "welfare"})]
 []
->>> [h.id for h in index.similar(3, limit=2)]
+>>> [h.id for h in index.similar(3, limit=2, min_length=1)]
 [1, 2]
 """
 
@@ -146,9 +146,7 @@ class Index:
         candidates = np.flatnonzero(scores > 0)
         if len(candidates) > limit:
             # The `limit` best, and every document tied with the last of them, then sorted.
-            kth = np.partition(scores[candidates], len(candidates) - limit)[
-                len(candidates) - limit
-            ]
+            kth = np.partition(scores[candidates], len(candidates) - limit)[len(candidates) - limit]
             candidates = candidates[scores[candidates] >= kth]
         order = np.lexsort((self.ids[candidates], -scores[candidates]))[:limit]
         hits = []
@@ -189,13 +187,18 @@ class Index:
         allowed = self.mask(where, prefix)
         return int((hit & allowed).sum() if allowed is not None else hit.sum())
 
-    def top_terms(self, doc_id: int, n: int = 10) -> list[tuple[str, float]]:
-        """The document's `n` heaviest terms with their weight in it (ties: alphabetical)."""
+    def top_terms(
+        self, doc_id: int, n: int = 10, *, min_length: int = 1
+    ) -> list[tuple[str, float]]:
+        """The document's `n` heaviest terms of at least `min_length` characters, with their
+        weight in it (ties: alphabetical)."""
         row = self._row.get(doc_id)
         if row is None:
             return []
         out = []
         for term in self._doc_terms[row]:
+            if len(term) < min_length:
+                continue
             rows, weights = self._postings[term]
             at = np.searchsorted(rows, row)
             if at < len(rows) and rows[at] == row:
@@ -209,12 +212,14 @@ class Index:
         *,
         limit: int = 5,
         n_terms: int = 10,
+        min_length: int = 2,
         where: Mapping[str, str] | None = None,
         prefix: Mapping[str, str] | None = None,
     ) -> list[Hit]:
-        """The documents most like `doc_id` by its `n_terms` heaviest terms, itself left out."""
+        """The documents most like `doc_id` by its `n_terms` heaviest terms of at least
+        `min_length` characters (a single character says little of a topic), itself left out."""
         row = self._row.get(doc_id)
         if row is None:
             return []
-        terms = [t for t, _w in self.top_terms(doc_id, n_terms)]
+        terms = [t for t, _w in self.top_terms(doc_id, n_terms, min_length=min_length)]
         return self._rank(terms, limit, self.mask(where, prefix), row)

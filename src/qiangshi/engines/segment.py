@@ -27,10 +27,11 @@ from pathlib import Path
 WORDS_FILE = Path(__file__).resolve().parent / "data" / "practice-words.txt"
 
 # Function words that carry no topic: left out of documents and queries alike.
-STOPWORDS = frozenset(
+_STOPWORDS_TEXT = (
     "的 了 和 与 及 或 是 在 对 为 将 把 被 从 向 等 并 其 之 也 而 又 就 都 要 以 于 由 中 上 下 个 "
-    "这 那 有 一 不 我 我们 你 他 她 它 各 该 此 所 着 过 给 让 使 如 则 但 即 还 更 很 已 再".split()
+    "这 那 有 一 不 我 我们 你 他 她 它 各 该 此 所 着 过 给 让 使 如 则 但 即 还 更 很 已 再"
 )
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 _WORD = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff]")
 
 _lock = threading.Lock()

@@ -49,6 +49,12 @@ class Practice(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def region_name(self) -> str:
+        from .regions import name
+
+        return name(self.region_code)
+
 
 class PracticeAttachment(models.Model):
     """A file attached to a case (a report, slides, a policy document)."""

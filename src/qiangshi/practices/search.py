@@ -25,7 +25,9 @@ _cached: tuple[tuple, bm25.Index] | None = None
 
 
 def _stamp() -> tuple:
-    s = Practice.objects.order_by().aggregate(n=Count("id"), changed=Max("updated_at"), top=Max("id"))
+    s = Practice.objects.order_by().aggregate(
+        n=Count("id"), changed=Max("updated_at"), top=Max("id")
+    )
     return (s["n"], s["changed"], s["top"])
 
 

@@ -110,7 +110,7 @@ def practice_similar(*, actor, practice: Practice, limit: int = 5) -> list[Found
 def practice_top_terms(*, actor, practice: Practice, n: int = 10) -> list[str]:
     """The words that weigh most in the case (what "similar" compares)."""
     _require_view(actor)
-    return [t for t, _w in search.index().top_terms(practice.pk, n)]
+    return [t for t, _w in search.index().top_terms(practice.pk, n, min_length=2)]
 
 
 def writable_regions(actor) -> list[str]:

@@ -47,7 +47,11 @@ def _clean(actor, *, title, region_code, pillar, summary, full_text, tags) -> di
         "full_text": (full_text or "").strip(),
         "tags": parse_tags(tags),
     }
-    for name, limit in (("title", TITLE_MAX), ("summary", SUMMARY_MAX), ("full_text", FULL_TEXT_MAX)):
+    for name, limit in (
+        ("title", TITLE_MAX),
+        ("summary", SUMMARY_MAX),
+        ("full_text", FULL_TEXT_MAX),
+    ):
         if not values[name]:
             errors[name] = _("Required.")
         elif len(values[name]) > limit:

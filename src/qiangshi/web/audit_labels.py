@@ -24,6 +24,7 @@ SUBJECTS = {
     "demo_region": pgettext_lazy("audit subject", "Demo region"),
     "employment": pgettext_lazy("audit subject", "Employment"),
     "ethics": pgettext_lazy("audit subject", "Ethics"),
+    "practices": pgettext_lazy("audit subject", "Practice library"),
 }
 
 VERBS = {
@@ -86,6 +87,8 @@ VERBS = {
     "facility_import": pgettext_lazy("audit action", "facilities imported"),
     "births_import": pgettext_lazy("audit action", "births imported"),
     "view_sensitive": pgettext_lazy("audit action", "sensitive data viewed"),
+    "attachment_add": pgettext_lazy("audit action", "file attached"),
+    "attachment_remove": pgettext_lazy("audit action", "attachment removed"),
 }
 
 RECORD_VERBS = {
@@ -147,6 +150,7 @@ EXTRA_FIELDS = {
     "teachers": gettext_lazy("teachers"),
     "employments": gettext_lazy("employment records"),
     "seconds": gettext_lazy("seconds"),
+    "attachment": gettext_lazy("attachment"),
 }
 
 # Codes stored as values of keys that are not model fields.
