@@ -45,6 +45,32 @@ def _pages(world, request_pk):
         **_welfare_pages(world),
         **_training_pages(world),
         **_ethics_pages(world),
+        **_practices_pages(world),
+    }
+
+
+def _practices_pages(world):
+    """A case of Xiamen's (the bureau writes it) with an attachment."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from qiangshi.practices import services as practices
+
+    pilot = world["users"]["pilot"]
+    case = practices.practice_create(
+        actor=pilot, title="厦门市：推动名师出岛", region_code="3502", pillar="allocation",
+        summary="骨干教师到岛外学校交流轮岗。", full_text="组织名师到岛外学校任教。", tags=["名师出岛"],
+    )  # fmt: skip
+    attachment = practices.practice_attachment_add(
+        actor=pilot, practice_pk=case.pk, upload=SimpleUploadedFile("做法.txt", b"text")
+    )
+    return {
+        "practices_home": reverse("web:practices_home") + "?q=交流轮岗&pillar=allocation&region=3502",
+        "practices_list": reverse("web:practices_home"),
+        "practices_export": reverse("web:practices_export") + "?q=名师",
+        "practices_create": reverse("web:practices_create"),
+        "practices_detail": reverse("web:practices_detail", args=[case.pk]),
+        "practices_edit": reverse("web:practices_edit", args=[case.pk]),
+        "practices_attachment": reverse("web:practices_attachment", args=[attachment.pk]),
     }
 
 
@@ -330,6 +356,26 @@ WELFARE_FORBIDDEN["ethics"] = {
 for _role, _names in WELFARE_FORBIDDEN.items():
     EXPECTED[_role].update(dict.fromkeys(_names, FORBIDDEN))
 
+# The practice library: every role of a region reads it, the pilot office and the bureau write
+# it; the auditor and the expert reviewer have no use for it.
+PRACTICES_READ_ONLY = {"practices_create": FORBIDDEN, "practices_edit": FORBIDDEN}
+PRACTICES_NONE = dict.fromkeys(
+    ("practices_home", "practices_list", "practices_export", "practices_create",
+     "practices_detail", "practices_edit", "practices_attachment"),
+    FORBIDDEN,
+)  # fmt: skip
+PRACTICES_EXPECTED = {
+    "admin": {},
+    "bureau": {},
+    "pilot": {},
+    "district": PRACTICES_READ_ONLY,
+    "school": PRACTICES_READ_ONLY,
+    "teacher": PRACTICES_READ_ONLY,
+    "ethics": PRACTICES_READ_ONLY,
+    "reviewer": PRACTICES_NONE,
+    "auditor": PRACTICES_NONE,
+}
+
 # Roles checked against their own expectations (the rest of their pages are checked generally).
 ETHICS_PAGES = {
     "teacher": {"ethics_cases": OK, "ethics_case": OK, "ethics_case_new": FORBIDDEN,
@@ -353,9 +399,12 @@ def test_every_page_for_every_role(world, client, role):
     assert all(code < 500 for code in answers.values()), answers
     training = {name: code for name, code in answers.items() if name.startswith("training_")}
     assert training == {name: TRAINING_EXPECTED[role].get(name, OK) for name in training}
+    practices = {name: code for name, code in answers.items() if name.startswith("practices_")}
+    assert practices == {name: PRACTICES_EXPECTED[role].get(name, OK) for name in practices}
     if role in EXPECTED:
         expected = {name: EXPECTED[role].get(name, OK) for name in answers}
         expected.update({name: TRAINING_EXPECTED[role].get(name, OK) for name in training})
+        expected.update({name: PRACTICES_EXPECTED[role].get(name, OK) for name in practices})
         assert answers == expected
     else:
         # Teacher, reviewer, pilot, auditor: never another person's record.

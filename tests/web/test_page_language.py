@@ -83,6 +83,10 @@ NOT_PAGES = {
     "ethics_teacher_record": "action",
     "training_enrol": "action",
     "training_withdraw": "action",
+    "practices_export": "file",
+    "practices_attachment": "file",
+    "practices_attachment_add": "action",
+    "practices_attachment_remove": "action",
 }
 
 
@@ -118,6 +122,7 @@ def _objects():
     from qiangshi.imports.export_jobs import export_job_start
     from qiangshi.imports.jobs import import_job_start
     from qiangshi.org.models import Region
+    from qiangshi.practices.models import Practice
     from qiangshi.rotation.models import RotationPlan
     from qiangshi.teachers import services as teacher_services
     from qiangshi.teachers.models import Employment, Teacher
@@ -145,6 +150,7 @@ def _objects():
         "title": me.title_records.first(),
         "programme": Programme.objects.order_by("pk").first(),
         "case": EthicsCase.objects.order_by("pk").first(),
+        "practice": Practice.objects.order_by("pk").first(),
     }
 
 
@@ -163,6 +169,7 @@ def _url(name, params, objects):
         "ethics_case": "case",
         "training_hours": "teacher",
         "training_programme": "programme",
+        "practices_": "practice",
         "teacher_": "teacher",
         "school_": "school",
         "change_request_": "request",
@@ -198,6 +205,12 @@ def _names(objects):
     names |= set(AuditLog.objects.values_list("object_repr", flat=True))
     names |= {r.source for r in balance_rules.load_rule_sets()}
     names |= _typed_texts()
+    # A practice case's tags and the words its text was cut into (shown as the words that make
+    # cases similar): typed data, in the writer's language.
+    from qiangshi.practices.models import Practice
+
+    for tags, tokens in Practice.objects.values_list("tags", "tokens"):
+        names |= set(tags) | {w for w in tokens.split() if len(w) > 1}
     return sorted(names, key=len, reverse=True)
 
 

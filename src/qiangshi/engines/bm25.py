@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -131,10 +132,12 @@ class Index:
             out &= m
         return out
 
-    def _rank(self, terms: Sequence[str], limit: int, allowed, exclude: int | None) -> list[Hit]:
+    def _rank(
+        self, terms: Sequence[str], limit: int | None, allowed, exclude: int | None
+    ) -> Ranking:
         present = [t for t in dict.fromkeys(terms) if t in self._postings]
-        if not present or limit <= 0:
-            return []
+        if not present or (limit is not None and limit <= 0):
+            return Ranking(self, np.empty(0, dtype=np.int64), np.empty(0), ())
         scores = np.zeros(self.size, dtype=np.float64)
         for term in present:
             rows, weights = self._postings[term]
@@ -144,32 +147,27 @@ class Index:
         if exclude is not None:
             scores[exclude] = 0.0
         candidates = np.flatnonzero(scores > 0)
-        if len(candidates) > limit:
+        if limit is not None and len(candidates) > limit:
             # The `limit` best, and every document tied with the last of them, then sorted.
-            kth = np.partition(scores[candidates], len(candidates) - limit)[len(candidates) - limit]
+            cut = len(candidates) - limit
+            kth = np.partition(scores[candidates], cut)[cut]
             candidates = candidates[scores[candidates] >= kth]
-        order = np.lexsort((self.ids[candidates], -scores[candidates]))[:limit]
-        hits = []
-        for row in candidates[order]:
-            weights = []
-            for term in present:
-                rows, w = self._postings[term]
-                at = np.searchsorted(rows, row)
-                if at < len(rows) and rows[at] == row:
-                    weights.append((-w[at], term))
-            terms_held = tuple(t for _w, t in sorted(weights, key=lambda p: p[0]))
-            hits.append(Hit(int(self.ids[row]), float(scores[row]), terms_held))
-        return hits
+        order = np.lexsort((self.ids[candidates], -scores[candidates]))
+        if limit is not None:
+            order = order[:limit]
+        rows = candidates[order]
+        return Ranking(self, rows, scores[rows], tuple(present))
 
     def search(
         self,
         terms: Sequence[str],
         *,
-        limit: int = 20,
+        limit: int | None = 20,
         where: Mapping[str, str] | None = None,
         prefix: Mapping[str, str] | None = None,
-    ) -> list[Hit]:
-        """The `limit` best documents for the query `terms` (see the module docstring)."""
+    ) -> Ranking:
+        """The `limit` best documents for the query `terms` (every match when None), best
+        first (see the module docstring)."""
         return self._rank(terms, limit, self.mask(where, prefix), None)
 
     def count(
@@ -215,11 +213,63 @@ class Index:
         min_length: int = 2,
         where: Mapping[str, str] | None = None,
         prefix: Mapping[str, str] | None = None,
-    ) -> list[Hit]:
+    ) -> Ranking:
         """The documents most like `doc_id` by its `n_terms` heaviest terms of at least
         `min_length` characters (a single character says little of a topic), itself left out."""
         row = self._row.get(doc_id)
         if row is None:
-            return []
+            return Ranking(self, np.empty(0, dtype=np.int64), np.empty(0), ())
         terms = [t for t, _w in self.top_terms(doc_id, n_terms, min_length=min_length)]
         return self._rank(terms, limit, self.mask(where, prefix), row)
+
+
+class Ranking(SequenceABC):
+    """Ranked documents, best first, as a sequence of `Hit`s: its length is the number of
+    matches, and the terms each hit holds (the explanation) are found only for the hits read —
+    a page of a long list costs a page."""
+
+    def __init__(self, index: Index, rows: np.ndarray, scores: np.ndarray, terms: tuple):
+        self._index = index
+        self._rows = rows
+        self._scores = scores
+        self._terms = terms
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def _hits(self, positions: range) -> list[Hit]:
+        """The hits at `positions`, with the terms each holds: one vectorised lookup per query
+        term for all of them."""
+        if not len(positions):
+            return []
+        rows = self._rows[positions.start : positions.stop : positions.step]
+        held: list[list[tuple[float, str]]] = [[] for _ in range(len(rows))]
+        for term in self._terms:
+            term_rows, weights = self._index._postings[term]
+            at = np.minimum(np.searchsorted(term_rows, rows), len(term_rows) - 1)
+            found = term_rows[at] == rows
+            for k in np.flatnonzero(found):
+                held[k].append((-float(weights[at[k]]), term))
+        ids = self._index.ids[rows]
+        scores = self._scores[positions.start : positions.stop : positions.step]
+        return [
+            Hit(int(ids[k]), float(scores[k]), tuple(t for _w, t in sorted(held[k])))
+            for k in range(len(rows))
+        ]
+
+    def __getitem__(self, item):
+        if isinstance(item, slice):
+            return self._hits(range(*item.indices(len(self))))
+        if item < 0:
+            item += len(self)
+        if not 0 <= item < len(self):
+            raise IndexError(item)
+        return self._hits(range(item, item + 1))[0]
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other) if isinstance(other, SequenceABC) else NotImplemented
+
+    @property
+    def ids(self) -> list[int]:
+        """The ranked documents' ids (no explanation computed)."""
+        return [int(i) for i in self._index.ids[self._rows]]

@@ -21,7 +21,9 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import warnings
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 WORDS_FILE = Path(__file__).resolve().parent / "data" / "practice-words.txt"
@@ -49,7 +51,10 @@ def _load():
     global _tokenizer
     with _lock:
         if _tokenizer is None:
-            import jieba
+            with warnings.catch_warnings():  # jieba 0.42's regexes use old escapes
+                warnings.simplefilter("ignore", DeprecationWarning)
+                warnings.simplefilter("ignore", SyntaxWarning)
+                import jieba
 
             jieba.setLogLevel(logging.WARNING)
             tokenizer = jieba.Tokenizer()
@@ -71,13 +76,27 @@ def tokens(text: str) -> list[str]:
     """The search words of `text`, in order (see the module docstring)."""
     if not text:
         return []
+    out: list[str] = []
+    for block in _BLOCK.findall(text):
+        out.extend(_block_tokens(block))
+    return out
+
+
+# jieba cuts a text block by block, a block being a run of the characters below (its
+# `re_han_default`); cutting block by block gives the same words, and lets repeated blocks (a
+# sentence every case of a template shares) be cut once.
+_BLOCK = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+")
+
+
+@lru_cache(maxsize=65536)
+def _block_tokens(block: str) -> tuple[str, ...]:
     tokenizer = _tokenizer or _load()
     out = []
-    for word in tokenizer.cut_for_search(text):
+    for word in tokenizer.cut_for_search(block):
         word = word.strip().lower()
         if word and word not in STOPWORDS and _WORD.search(word):
             out.append(word)
-    return out
+    return tuple(out)
 
 
 def field_tokens(fields: Iterable[tuple[str, int]]) -> list[str]:

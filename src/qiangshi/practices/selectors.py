@@ -32,7 +32,7 @@ def practice_list(*, actor, pillar: str = "", region: str = "") -> QuerySet:
     filtered by pillar and region (a code and the regions below it)."""
     if not can(actor, "practice", "view"):
         return Practice.objects.none()
-    qs = Practice.objects.all()
+    qs = Practice.objects.defer("tokens", "full_text")
     if pillar:
         qs = qs.filter(pillar=pillar)
     if region:
@@ -52,8 +52,9 @@ class Found:
 def practice_search_hits(
     *, actor, query: str, pillar: str = "", region: str = "", limit: int | None = None
 ) -> tuple[list[str], list]:
-    """(the query's words, the ranked hits) — ids and scores only, for paging; every case
-    holding one of the words when `limit` is None."""
+    """(the query's words, the ranked hits): a sequence whose length is the number of matches
+    (every case holding one of the words when `limit` is None) and whose items are found as
+    they are read, so that a page costs a page."""
     if not can(actor, "practice", "view"):
         return segment.query_terms(query), []
     return library_search(query=query, pillar=pillar, region=region, limit=limit)
@@ -66,19 +67,15 @@ def library_search(
     terms = segment.query_terms(query)
     if not terms:
         return terms, []
-    idx = search.index()
-    return terms, idx.search(
-        terms,
-        limit=len(idx) if limit is None else limit,
-        where={"pillar": pillar},
-        prefix={"region": region},
+    return terms, search.index().search(
+        terms, limit=limit, where={"pillar": pillar}, prefix={"region": region}
     )
 
 
 def with_cases(hits) -> list[Found]:
     """The hits' cases, in the hits' order (a case deleted since the index was built is left
     out)."""
-    by_pk = Practice.objects.in_bulk([h.id for h in hits])
+    by_pk = Practice.objects.defer("tokens", "full_text").in_bulk([h.id for h in hits])
     return [Found(by_pk[h.id], h.score, h.terms) for h in hits if h.id in by_pk]
 
 
