@@ -1,7 +1,13 @@
 import pytest
 
-from qiangshi.practices import services
+from qiangshi.practices import search, services
 from tests.api.conftest import api_as  # noqa: F401  (a fixture)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_index():
+    """Each test's database starts over (rolled back): so does the process's index."""
+    search.invalidate()
 
 
 def add(actor, title, region_code, pillar, summary, full_text, tags=()):

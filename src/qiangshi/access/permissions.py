@@ -97,6 +97,11 @@ _ETHICS_CONTENT = {
     "ethicsfile.change",
 }
 
+# Per-teacher payroll rows (POLICY §7): the offices import them; what they give is shown as an
+# average (through `wage.view`); only the bureau's personnel office sees a teacher's own pay
+# (`payroll.view`, each view in the access log).
+_PAYROLL_IMPORT = {"payroll.create"}
+
 # The practice library (issue 18): every role of a region reads the cases of every pilot region;
 # the pilot office and the bureau write them (the bureau for the pilot regions in its area).
 _PRACTICE_READ = {"practice.view", "practice.export"}
@@ -120,6 +125,7 @@ ADMIN_WITHHELD = frozenset(
         "entryrequest.review",
         "burdenreport.create",  # teachers' anonymous reports: an administrator is no teacher
         "enrolment.review",
+        "payroll.view",  # a teacher's own pay: the personnel office's, not the system's
     }
     | _ETHICS_CONTENT
 )
@@ -140,7 +146,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _WELFARE_OFFICE
     | _TRAINING_OFFICE
     | {"pilotindicator.view"}
-    | _PRACTICE_WRITE,
+    | _PRACTICE_WRITE
+    | _PAYROLL_IMPORT
+    | {"payroll.view"},
     Role.DISTRICT: _OFFICE
     | {
         "rotation.create",
@@ -153,7 +161,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _ADMISSIONS
     | _WELFARE_OFFICE
     | _TRAINING_OFFICE
-    | _PRACTICE_READ,
+    | _PRACTICE_READ
+    | _PAYROLL_IMPORT,
     Role.SCHOOL: (_OFFICE - {"school.create"})
     | {"burdenlist.view", "burdenarrival.view", "burdenarrival.create", "burdenarrival.export"}
     | _TRAINING_READ

@@ -32,8 +32,6 @@ itself left out; each hit names the shared terms that scored, heaviest first —
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
@@ -69,8 +67,8 @@ class Index:
         ids: list[int] = []
         lengths: list[int] = []
         facets: dict[str, list[str]] = {}
-        postings: dict[str, tuple[list[int], list[int]]] = {}
-        self._doc_terms: list[tuple[str, ...]] = []
+        vocab: dict[str, int] = {}
+        term_ids: list[int] = []
         for n, doc in enumerate(docs):
             ids.append(doc.id)
             lengths.append(len(doc.tokens))
@@ -79,29 +77,37 @@ class Index:
             for key in facets:
                 if len(facets[key]) < n + 1:
                     facets[key].append("")
-            counts = Counter(doc.tokens)
-            self._doc_terms.append(tuple(counts))
-            for term, tf in counts.items():
-                entry = postings.get(term)
-                if entry is None:
-                    postings[term] = entry = ([], [])
-                entry[0].append(n)
-                entry[1].append(tf)
-        self.size = len(ids)
+            term_ids.extend([vocab.setdefault(t, len(vocab)) for t in doc.tokens])
+        self.size = size = len(ids)
         self.ids = np.array(ids, dtype=np.int64)
         self._row = {pk: n for n, pk in enumerate(ids)}
         self.facets = {k: np.array(v, dtype=object) for k, v in facets.items()}
+        self._terms = list(vocab)
         dl = np.array(lengths, dtype=np.float64)
-        avgdl = float(dl.mean()) if self.size and dl.mean() > 0 else 1.0
+        avgdl = float(dl.mean()) if size and dl.mean() > 0 else 1.0
         norm = k1 * (1 - b + b * dl / avgdl)
-        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self.idf: dict[str, float] = {}
-        for term, (rows, tfs) in postings.items():
-            rows_a = np.array(rows, dtype=np.int64)
-            tf = np.array(tfs, dtype=np.float64)
-            idf = math.log(1 + (self.size - len(rows) + 0.5) / (len(rows) + 0.5))
-            self.idf[term] = idf
-            self._postings[term] = (rows_a, idf * tf * (k1 + 1) / (tf + norm[rows_a]))
+        # Every (term, document) pair once with its count, sorted by term then document: the
+        # postings are slices of these arrays.
+        doc_of_token = np.repeat(np.arange(size, dtype=np.int64), lengths)
+        pairs, tf = np.unique(
+            np.array(term_ids, dtype=np.int64) * max(size, 1) + doc_of_token, return_counts=True
+        )
+        term_of, doc_of = np.divmod(pairs, max(size, 1))
+        bounds = np.searchsorted(term_of, np.arange(len(vocab) + 1))
+        df = np.diff(bounds).astype(np.float64)
+        idf = np.log(1 + (size - df + 0.5) / (df + 0.5))
+        tf = tf.astype(np.float64)
+        weights = idf[term_of] * tf * (k1 + 1) / (tf + norm[doc_of])
+        self.idf = dict(zip(self._terms, idf.tolist(), strict=True))
+        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {
+            term: (doc_of[bounds[t] : bounds[t + 1]], weights[bounds[t] : bounds[t + 1]])
+            for t, term in enumerate(self._terms)
+        }
+        # The same pairs by document (for a document's heaviest terms).
+        by_doc = np.argsort(doc_of, kind="stable")
+        self._doc_bounds = np.searchsorted(doc_of[by_doc], np.arange(size + 1))
+        self._doc_term_ids = term_of[by_doc]
+        self._doc_weights = weights[by_doc]
         self._masks: dict[tuple[str, str, bool], np.ndarray] = {}
 
     def __len__(self) -> int:
@@ -193,14 +199,14 @@ class Index:
         row = self._row.get(doc_id)
         if row is None:
             return []
-        out = []
-        for term in self._doc_terms[row]:
-            if len(term) < min_length:
-                continue
-            rows, weights = self._postings[term]
-            at = np.searchsorted(rows, row)
-            if at < len(rows) and rows[at] == row:
-                out.append((term, float(weights[at])))
+        lo, hi = self._doc_bounds[row], self._doc_bounds[row + 1]
+        out = [
+            (self._terms[t], w)
+            for t, w in zip(
+                self._doc_term_ids[lo:hi].tolist(), self._doc_weights[lo:hi].tolist(), strict=True
+            )
+            if len(self._terms[t]) >= min_length
+        ]
         out.sort(key=lambda p: (-p[1], p[0]))
         return out[:n]
 

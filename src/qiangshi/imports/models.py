@@ -16,6 +16,7 @@ class ImportKind(models.TextChoices):
     BIRTHS = "births", _("Births by district")  # staffing: the forecast's births series
     WAGES = "wages", _("Salary parity figures")  # welfare: teachers' and civil servants' pay
     TRAINING = "training", _("Training hours")  # training: hours from elsewhere
+    PAYROLL = "payroll", _("Payroll by teacher")  # welfare: per-teacher pay (sensitive)
 
 
 class ImportStatus(models.TextChoices):
@@ -114,7 +115,7 @@ class ExportFormat(models.TextChoices):
 EXPORT_KINDS = [
     (value, label)
     for value, label in ImportKind.choices
-    if value not in (ImportKind.BIRTHS, ImportKind.WAGES)
+    if value not in (ImportKind.BIRTHS, ImportKind.WAGES, ImportKind.PAYROLL)
 ]
 
 

@@ -613,6 +613,7 @@ TEMPLATE_SHEETS = {
     "births": "出生人口",
     "wages": "工资水平对比",
     "training": "培训学时",
+    "payroll": "教师工资明细",
 }
 
 

@@ -2,14 +2,16 @@
 and rebuilt when the cases change.
 
 Building it reads only `id, pillar, region_code, tokens` (no segmentation), so a process pays it
-once; each search checks a cheap stamp of the table (row count, newest change, highest id) and
-rebuilds when it moved, so a case written by another process is found on the next search. A
-write in this process drops the index at once (`invalidate`, on commit).
+once; a search checks a cheap stamp of the table (row count, newest change, highest id), at most
+once every `CHECK_SECONDS`, and rebuilds when it moved: a case written by another process is
+found within that second. A write in this process drops the index at once (`invalidate`, on
+commit).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 
 from django.conf import settings
 from django.db.models import Count, Max
@@ -20,8 +22,11 @@ from .models import Practice
 
 segment.configure(settings.VAR_DIR / "cache" / "jieba")
 
+CHECK_SECONDS = 1.0
+
 _lock = threading.Lock()
 _cached: tuple[tuple, bm25.Index] | None = None
+_checked_at = 0.0
 
 
 def _stamp() -> tuple:
@@ -41,9 +46,12 @@ def _build() -> bm25.Index:
 
 def index() -> bm25.Index:
     """The current index of every case (built on first use and after a change)."""
-    global _cached
-    stamp = _stamp()
+    global _cached, _checked_at
     cached = _cached
+    if cached is not None and time.monotonic() - _checked_at < CHECK_SECONDS:
+        return cached[1]
+    stamp = _stamp()
+    _checked_at = time.monotonic()
     if cached is not None and cached[0] == stamp:
         return cached[1]
     with _lock:

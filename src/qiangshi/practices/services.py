@@ -69,6 +69,13 @@ def _clean(actor, *, title, region_code, pillar, summary, full_text, tags) -> di
     return values
 
 
+def _changed() -> None:
+    """Drop this process's index now (a search later in this transaction sees the change) and
+    again once the change commits (a search in between may have rebuilt it without)."""
+    search.invalidate()
+    transaction.on_commit(search.invalidate)
+
+
 def _check_may_write(actor, action: str) -> None:
     if not writable_regions(actor):
         raise translated(
@@ -104,7 +111,7 @@ def practice_create(
         target=practice,
         changes={k: [None, v] for k, v in snapshot(practice, FIELDS).items() if k != "full_text"},
     )
-    transaction.on_commit(search.invalidate)
+    _changed()
     return practice
 
 
@@ -145,7 +152,7 @@ def practice_update(
     if "full_text" in changes:  # the text is long: the trail says that it changed
         changes["full_text"] = [len(before["full_text"]), len(practice.full_text)]
     audit_record(actor=actor, action="practices.update", target=practice, changes=changes)
-    transaction.on_commit(search.invalidate)
+    _changed()
     return practice
 
 

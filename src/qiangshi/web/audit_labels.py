@@ -25,6 +25,7 @@ SUBJECTS = {
     "employment": pgettext_lazy("audit subject", "Employment"),
     "ethics": pgettext_lazy("audit subject", "Ethics"),
     "practices": pgettext_lazy("audit subject", "Practice library"),
+    "welfare": pgettext_lazy("audit subject", "Welfare"),
 }
 
 VERBS = {
@@ -89,6 +90,7 @@ VERBS = {
     "view_sensitive": pgettext_lazy("audit action", "sensitive data viewed"),
     "attachment_add": pgettext_lazy("audit action", "file attached"),
     "attachment_remove": pgettext_lazy("audit action", "attachment removed"),
+    "payroll_import": pgettext_lazy("audit action", "payroll rows imported"),
 }
 
 RECORD_VERBS = {
@@ -151,6 +153,7 @@ EXTRA_FIELDS = {
     "employments": gettext_lazy("employment records"),
     "seconds": gettext_lazy("seconds"),
     "attachment": gettext_lazy("attachment"),
+    "payroll": gettext_lazy("pay (payroll rows)"),
 }
 
 # Codes stored as values of keys that are not model fields.
