@@ -73,6 +73,7 @@ def _timed(fn, repeat: int) -> tuple[float, float, object]:
 
 
 def run(args, connection) -> None:
+    from qiangshi.demo.practices import practice_rows
     from qiangshi.engines import practice_cases, segment
     from qiangshi.practices import regions, search, selectors
     from qiangshi.practices.models import Practice
@@ -82,20 +83,7 @@ def run(args, connection) -> None:
     load = time.perf_counter() - started
     started = time.perf_counter()
     cases = practice_cases.generate(regions.short_names(), n=args.cases, seed=args.seed)
-    rows = [
-        Practice(
-            title=c.title,
-            region_code=c.region_code,
-            pillar=c.pillar,
-            summary=c.summary,
-            full_text=c.full_text,
-            tags=list(c.tags),
-            tokens=search.document_tokens(
-                title=c.title, summary=c.summary, full_text=c.full_text, tags=list(c.tags)
-            ),
-        )
-        for c in cases
-    ]
+    rows = practice_rows(cases)
     segmenting = time.perf_counter() - started
     Practice.objects.bulk_create(rows, batch_size=1000)
     if connection.vendor == "postgresql":

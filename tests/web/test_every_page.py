@@ -64,7 +64,8 @@ def _practices_pages(world):
         actor=pilot, practice_pk=case.pk, upload=SimpleUploadedFile("做法.txt", b"text")
     )
     return {
-        "practices_home": reverse("web:practices_home") + "?q=交流轮岗&pillar=allocation&region=3502",
+        "practices_home": reverse("web:practices_home")
+        + "?q=交流轮岗&pillar=allocation&region=3502",
         "practices_list": reverse("web:practices_home"),
         "practices_export": reverse("web:practices_export") + "?q=名师",
         "practices_create": reverse("web:practices_create"),

@@ -12,10 +12,9 @@ from qiangshi.practices.models import Practice
 CASES = 200
 
 
-def demo_practices_build(*, seed: int, counts) -> None:
-    author = User.objects.filter(username="pilot", role=Role.PILOT).first()
-    cases = practice_cases.generate(regions.short_names(), n=CASES, seed=seed)
-    rows = [
+def practice_rows(cases, author=None) -> list[Practice]:
+    """Unsaved rows of template cases, each with its segmented words (also the benchmark's)."""
+    return [
         Practice(
             title=c.title,
             region_code=c.region_code,
@@ -30,6 +29,12 @@ def demo_practices_build(*, seed: int, counts) -> None:
         )
         for c in cases
     ]
+
+
+def demo_practices_build(*, seed: int, counts) -> None:
+    author = User.objects.filter(username="pilot", role=Role.PILOT).first()
+    cases = practice_cases.generate(regions.short_names(), n=CASES, seed=seed)
+    rows = practice_rows(cases, author)
     Practice.objects.bulk_create(rows, batch_size=500)
     search.invalidate()
     counts["practice cases"] += len(rows)
