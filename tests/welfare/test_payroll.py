@@ -17,6 +17,7 @@ from qiangshi.imports.services import import_file
 from qiangshi.welfare import selectors, services
 from qiangshi.welfare.models import PayrollRow
 from tests import factories
+from tests.api.conftest import api_as  # noqa: F401  (a fixture)
 
 from .conftest import SIMING, wages_xlsx
 
@@ -179,3 +180,15 @@ def test_payroll_page_shows_the_average_to_offices_and_names_only_to_the_bureau(
     assert AccessLog.objects.filter(field="payroll", actor=world["users"]["bureau"]).count() == 4
     assert not AccessLog.objects.filter(actor=world["users"]["district"]).exists()
     assert teacher_answer == 403
+
+
+def test_api_parity_list_takes_the_payroll_source(world, payroll, api_as):  # noqa: F811
+    bureau = world["users"]["bureau"]
+    import_file(actor=bureau, kind="wages", data=wages_xlsx([SIMING]), filename="w.xlsx")
+    _import(bureau, payroll["data"])
+
+    items = api_as("bureau").get(
+        "/api/welfare/parity", {"year": 2024, "region": "350203", "source": "payroll"}
+    ).json()["items"]
+
+    assert items[0]["teacher_wage"] == 115000.0
