@@ -187,8 +187,10 @@ def test_api_parity_list_takes_the_payroll_source(world, payroll, api_as):  # no
     import_file(actor=bureau, kind="wages", data=wages_xlsx([SIMING]), filename="w.xlsx")
     _import(bureau, payroll["data"])
 
-    items = api_as("bureau").get(
-        "/api/welfare/parity", {"year": 2024, "region": "350203", "source": "payroll"}
-    ).json()["items"]
+    items = (
+        api_as("bureau")
+        .get("/api/welfare/parity", {"year": 2024, "region": "350203", "source": "payroll"})
+        .json()["items"]
+    )
 
     assert items[0]["teacher_wage"] == 115000.0
