@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "qiangshi.placement",
     "qiangshi.welfare",
     "qiangshi.pilot",
+    "qiangshi.practices",
     "qiangshi.demo",
     "qiangshi.web",
 ]

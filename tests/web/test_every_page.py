@@ -49,6 +49,33 @@ def _pages(world, request_pk):
         **_ethics_pages(world),
         **_awards_pages(world),
         **_leadership_pages(world),
+        **_practices_pages(world),
+    }
+
+
+def _practices_pages(world):
+    """A case of Xiamen's (the bureau writes it) with an attachment."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from qiangshi.practices import services as practices
+
+    pilot = world["users"]["pilot"]
+    case = practices.practice_create(
+        actor=pilot, title="厦门市：推动名师出岛", region_code="3502", pillar="allocation",
+        summary="骨干教师到岛外学校交流轮岗。", full_text="组织名师到岛外学校任教。", tags=["名师出岛"],
+    )  # fmt: skip
+    attachment = practices.practice_attachment_add(
+        actor=pilot, practice_pk=case.pk, upload=SimpleUploadedFile("做法.txt", b"text")
+    )
+    return {
+        "practices_home": reverse("web:practices_home")
+        + "?q=交流轮岗&pillar=allocation&region=3502",
+        "practices_list": reverse("web:practices_home"),
+        "practices_export": reverse("web:practices_export") + "?q=名师",
+        "practices_create": reverse("web:practices_create"),
+        "practices_detail": reverse("web:practices_detail", args=[case.pk]),
+        "practices_edit": reverse("web:practices_edit", args=[case.pk]),
+        "practices_attachment": reverse("web:practices_attachment", args=[attachment.pk]),
     }
 
 
@@ -220,6 +247,7 @@ def _welfare_pages(world):
         "welfare_parity_export": reverse("web:welfare_parity") + "?year=2024&format=xlsx",
         "welfare_parity_district": reverse("web:welfare_parity_district", args=[siming]),
         "welfare_parity_edit": reverse("web:welfare_parity_edit", args=[siming]) + "?year=2024",
+        "welfare_payroll": reverse("web:welfare_payroll", args=[siming]) + "?year=2024",
         "welfare_burden": reverse("web:welfare_burden"),
         "welfare_burden_export": reverse("web:welfare_burden") + "?format=xlsx",
         "welfare_lists": reverse("web:welfare_lists"),
@@ -274,6 +302,7 @@ WELFARE_FORBIDDEN = {
         "welfare_parity_export",
         "welfare_parity_district",
         "welfare_parity_edit",
+        "welfare_payroll",
         "welfare_requests",
         "welfare_reports",
         "welfare_report",
@@ -602,6 +631,7 @@ WELFARE_FORBIDDEN["ethics"] = {
     "welfare_parity_export",
     "welfare_parity_district",
     "welfare_parity_edit",
+    "welfare_payroll",
     "welfare_burden",
     "welfare_burden_export",
     "welfare_lists",
@@ -614,6 +644,26 @@ WELFARE_FORBIDDEN["ethics"] = {
 for _role, _names in WELFARE_FORBIDDEN.items():
     EXPECTED[_role].update(dict.fromkeys(_names, FORBIDDEN))
 EXPECTED["bureau"].update(PILOT_BUREAU)
+
+# The practice library: every role of a region reads it, the pilot office and the bureau write
+# it; the auditor and the expert reviewer have no use for it.
+PRACTICES_READ_ONLY = {"practices_create": FORBIDDEN, "practices_edit": FORBIDDEN}
+PRACTICES_NONE = dict.fromkeys(
+    ("practices_home", "practices_list", "practices_export", "practices_create",
+     "practices_detail", "practices_edit", "practices_attachment"),
+    FORBIDDEN,
+)  # fmt: skip
+PRACTICES_EXPECTED = {
+    "admin": {},
+    "bureau": {},
+    "pilot": {},
+    "district": PRACTICES_READ_ONLY,
+    "school": PRACTICES_READ_ONLY,
+    "teacher": PRACTICES_READ_ONLY,
+    "ethics": PRACTICES_READ_ONLY,
+    "reviewer": PRACTICES_NONE,
+    "auditor": PRACTICES_NONE,
+}
 
 # Roles checked against their own expectations (the rest of their pages are checked generally).
 ETHICS_PAGES = {
@@ -642,11 +692,14 @@ def test_every_page_for_every_role(world, client, role):
     assert awards == {name: AWARDS_EXPECTED[role].get(name, OK) for name in awards}
     leadership = {name: code for name, code in answers.items() if name.startswith("leadership_")}
     assert leadership == {name: LEADERSHIP_EXPECTED[role].get(name, OK) for name in leadership}
+    practices = {name: code for name, code in answers.items() if name.startswith("practices_")}
+    assert practices == {name: PRACTICES_EXPECTED[role].get(name, OK) for name in practices}
     if role in EXPECTED:
         expected = {name: EXPECTED[role].get(name, OK) for name in answers}
         expected.update({name: TRAINING_EXPECTED[role].get(name, OK) for name in training})
         expected.update({name: AWARDS_EXPECTED[role].get(name, OK) for name in awards})
         expected.update({n: LEADERSHIP_EXPECTED[role].get(n, OK) for n in leadership})
+        expected.update({name: PRACTICES_EXPECTED[role].get(name, OK) for name in practices})
         assert answers == expected
     else:
         # Teacher, reviewer, pilot, auditor: never another person's record.

@@ -104,6 +104,10 @@ NOT_PAGES = {
     "training_my_transcript": "file",
     "training_hours_transcript": "file",
     "training_degree_close": "action",
+    "practices_export": "file",
+    "practices_attachment": "file",
+    "practices_attachment_add": "action",
+    "practices_attachment_remove": "action",
 }
 
 
@@ -142,6 +146,7 @@ def _objects():
     from qiangshi.leadership.models import LeadershipTerm
     from qiangshi.org.models import Region
     from qiangshi.pilot.services import pilot_report_start
+    from qiangshi.practices.models import Practice
     from qiangshi.rotation.models import RotationPlan
     from qiangshi.teachers import services as teacher_services
     from qiangshi.teachers.models import Employment, Teacher
@@ -175,6 +180,7 @@ def _objects():
         "award_round": AwardRound.objects.order_by("pk").first(),
         "nomination": AwardNomination.objects.order_by("pk").first(),
         "leadership_term": LeadershipTerm.objects.order_by("pk").first(),
+        "practice": Practice.objects.order_by("pk").first(),
     }
 
 
@@ -201,6 +207,7 @@ def _url(name, params, objects):
         "leadership_school": "school",
         "leadership_term_create": "school",
         "leadership_term_": "leadership_term",
+        "practices_": "practice",
         "teacher_": "teacher",
         "school_": "school",
         "change_request_": "request",
@@ -237,6 +244,12 @@ def _names(objects):
     names |= set(AuditLog.objects.values_list("object_repr", flat=True))
     names |= {r.source for r in balance_rules.load_rule_sets()}
     names |= _typed_texts()
+    # A practice case's tags and the words its text was cut into (shown as the words that make
+    # cases similar): typed data, in the writer's language.
+    from qiangshi.practices.models import Practice
+
+    for tags, tokens in Practice.objects.values_list("tags", "tokens"):
+        names |= set(tags) | {w for w in tokens.split() if len(w) > 1}
     return sorted(names, key=len, reverse=True)
 
 

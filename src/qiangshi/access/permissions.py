@@ -165,6 +165,15 @@ _LEADERSHIP_OFFICE = {
     "leadership.export",
 }
 _LEADERSHIP_SCHOOL = {"leadership.view", "leadership.export"}
+# Per-teacher payroll rows (POLICY §7): the offices import them; what they give is shown as an
+# average (through `wage.view`); only the bureau's personnel office sees a teacher's own pay
+# (`payroll.view`, each view in the access log).
+_PAYROLL_IMPORT = {"payroll.create"}
+
+# The practice library (issue 18): every role of a region reads the cases of every pilot region;
+# the pilot office and the bureau write them (the bureau for the pilot regions in its area).
+_PRACTICE_READ = {"practice.view", "practice.export"}
+_PRACTICE_WRITE = _PRACTICE_READ | {"practice.create", "practice.change"}
 
 # Separation of duties. The system administrator runs the system (users, the org tree, logins,
 # imports) but neither reads the audit trail, which records what administrators do, nor takes the
@@ -192,6 +201,7 @@ ADMIN_WITHHELD = frozenset(
         "awardobjection.view",
         "awardobjection.create",
         "awardobjection.change",
+        "payroll.view",  # a teacher's own pay: the personnel office's, not the system's
     }
     | _ETHICS_CONTENT
     | _HOURS_CLAIM_SCHOOL
@@ -215,7 +225,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _TRAINING_OFFICE
     | _AWARDS_BUREAU
     | _LEADERSHIP_OFFICE
-    | _PILOT_BUREAU,
+    | _PILOT_BUREAU
+    | _PRACTICE_WRITE
+    | _PAYROLL_IMPORT
+    | {"payroll.view"},
     Role.DISTRICT: _OFFICE
     | {
         "rotation.create",
@@ -229,14 +242,17 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _WELFARE_OFFICE
     | _TRAINING_OFFICE
     | _AWARDS_DISTRICT
-    | _LEADERSHIP_OFFICE,
+    | _LEADERSHIP_OFFICE
+    | _PRACTICE_READ
+    | _PAYROLL_IMPORT,
     Role.SCHOOL: (_OFFICE - {"school.create"})
     | {"burdenlist.view", "burdenarrival.view", "burdenarrival.create", "burdenarrival.export"}
     | _TRAINING_READ
     | _LEADERSHIP_SCHOOL
     | {"enrolment.review", "ethicsbar.view"}
     | _AWARDS_SCHOOL
-    | _HOURS_CLAIM_SCHOOL,
+    | _HOURS_CLAIM_SCHOOL
+    | _PRACTICE_READ,
     Role.TEACHER: {
         "region.view",
         "school.view",
@@ -264,7 +280,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         # The award rounds of their area and their own nominations.
         "awardround.view",
         "awardnomination.view",
-    },
+    }
+    | _PRACTICE_READ,
     # Expert reviewers see only what they are assigned; no area assigns cases yet.
     Role.REVIEWER: {"teacher.view"},
     Role.PILOT: {
@@ -276,7 +293,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "wage.view",
         "wage.export",
     }
-    | _PILOT_OFFICE,
+    | _PILOT_OFFICE
+    | _PRACTICE_WRITE,
     Role.AUDITOR: {
         "auditlog.view",
         "accesslog.view",
@@ -285,7 +303,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "ethicscase.view",
         "ethicsfile.view",
     },
-    Role.ETHICS: _ETHICS_OFFICER,
+    Role.ETHICS: _ETHICS_OFFICER | _PRACTICE_READ,
 }
 
 

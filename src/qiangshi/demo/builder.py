@@ -25,6 +25,7 @@ from qiangshi.demo import welfare as welfare_demo
 from qiangshi.demo.awards import demo_awards_build
 from qiangshi.demo.ethics import demo_ethics_build
 from qiangshi.demo.leadership import demo_leadership_build
+from qiangshi.demo.practices import demo_practices_build
 from qiangshi.engines import demo_data
 from qiangshi.org.models import (
     STAGE_GRADES,
@@ -177,6 +178,7 @@ def demo_region_build(
         pilot_demo.build(city_code=DEMO_CITY_CODE, year=year, seed=seed, counts=result.counts)
         demo_awards_build(result.counts)
         demo_leadership_build(seed=seed, today=date.today(), counts=result.counts)
+        demo_practices_build(seed=seed, counts=result.counts)
         result.elapsed = time.monotonic() - started
         audit_record(
             actor=None,

@@ -17,6 +17,7 @@ class ImportKind(models.TextChoices):
     WAGES = "wages", _("Salary parity figures")  # welfare: teachers' and civil servants' pay
     TRAINING = "training", _("Training hours")  # training: hours from elsewhere
     PILOT = "pilot-indicators", _("Pilot indicators")  # pilot: regions not running Qiangshi
+    PAYROLL = "payroll", _("Payroll by teacher")  # welfare: per-teacher pay (sensitive)
 
 
 class ImportStatus(models.TextChoices):
@@ -115,7 +116,7 @@ class ExportFormat(models.TextChoices):
 EXPORT_KINDS = [
     (value, label)
     for value, label in ImportKind.choices
-    if value not in (ImportKind.BIRTHS, ImportKind.WAGES)
+    if value not in (ImportKind.BIRTHS, ImportKind.WAGES, ImportKind.PAYROLL)
 ]
 
 

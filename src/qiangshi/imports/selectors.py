@@ -37,6 +37,10 @@ def columns_for(kind: str) -> list[specs.Column] | None:
         from qiangshi.pilot.importing import pilot_columns
 
         return pilot_columns()
+    if kind == "payroll":  # the same component lists, per teacher
+        from qiangshi.welfare.payroll import payroll_columns
+
+        return payroll_columns()
     by_kind = getattr(specs, "COLUMNS_BY_KIND", None)
     if by_kind is not None:
         return by_kind.get(kind)

@@ -1462,6 +1462,23 @@ def _pilot_kind() -> _Kind:
     )
 
 
+def _payroll_kind() -> _Kind:
+    # Per-teacher pay by parity component: the welfare app checks the rows and writes them
+    # encrypted. Offices that may import pay (`payroll.create`).
+    from qiangshi.welfare import payroll
+
+    def validate(actor, table, match, progress=None):
+        return payroll.validate(actor, table, match, _parse_rows, Problem, progress)
+
+    return _Kind(
+        payroll.payroll_columns(),
+        (("payroll", "create"),),
+        validate,
+        payroll.count,
+        payroll.commit,
+    )
+
+
 KINDS: dict[str, _Kind] = {
     # Looked up at call time (not bound here), so that tests can substitute one step.
     ImportKind.TEACHERS: _Kind(
@@ -1487,6 +1504,7 @@ KINDS: dict[str, _Kind] = {
     ImportKind.WAGES: _wages_kind(),
     ImportKind.TRAINING: _training_kind(),
     ImportKind.PILOT: _pilot_kind(),
+    ImportKind.PAYROLL: _payroll_kind(),
 }
 
 

@@ -614,6 +614,7 @@ TEMPLATE_SHEETS = {
     "wages": "工资水平对比",
     "training": "培训学时",
     "pilot-indicators": "试点指标",
+    "payroll": "教师工资明细",
 }
 
 

@@ -28,6 +28,8 @@ SUBJECTS = {
     "awards": pgettext_lazy("audit subject", "Teacher awards"),
     "leadership": pgettext_lazy("audit subject", "School leadership"),
     "training": pgettext_lazy("audit subject", "Training"),
+    "practices": pgettext_lazy("audit subject", "Practice library"),
+    "welfare": pgettext_lazy("audit subject", "Welfare"),
 }
 
 VERBS = {
@@ -137,6 +139,9 @@ VERBS = {
     "science_export": pgettext_lazy("audit action", "science teachers' training exported"),
     "literacy_export": pgettext_lazy("audit action", "digital literacy overview exported"),
     "recommend_assign": pgettext_lazy("audit action", "recommended programmes assigned"),
+    "attachment_add": pgettext_lazy("audit action", "file attached"),
+    "attachment_remove": pgettext_lazy("audit action", "attachment removed"),
+    "payroll_import": pgettext_lazy("audit action", "payroll rows imported"),
 }
 
 RECORD_VERBS = {
@@ -200,6 +205,8 @@ EXTRA_FIELDS = {
     "seconds": gettext_lazy("seconds"),
     "pilot_region": gettext_lazy("pilot region"),
     "shortfall": gettext_lazy("hours missing"),
+    "attachment": gettext_lazy("attachment"),
+    "payroll": gettext_lazy("pay (payroll rows)"),
 }
 
 # Codes stored as values of keys that are not model fields.

@@ -135,6 +135,14 @@ def _nav_links(user, current: str) -> list[dict]:
             None,
         ),
         (
+            "web:practices_home",
+            _("Practice library"),
+            "journal-richtext",
+            ("practices_",),
+            can(user, "practice", "view"),
+            None,
+        ),
+        (
             "web:ethics_case_list",
             _("Ethics cases"),
             "shield-check",

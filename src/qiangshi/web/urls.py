@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("qiangshi.web.views.placement_urls")),
     path("", include("qiangshi.web.views.welfare_urls")),
     path("", include("qiangshi.web.views.pilot_urls")),
+    path("", include("qiangshi.web.views.practices_urls")),
     path("", include("qiangshi.web.views.training_urls")),
     path("", include("qiangshi.web.views.development_urls")),
     path("", include("qiangshi.web.views.ethics_urls")),

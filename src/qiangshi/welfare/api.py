@@ -7,7 +7,7 @@ a district or record outside the caller's area answers 404 like a missing one.""
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
@@ -30,6 +30,10 @@ class ParityQuery(PageIn):
     year: int | None = Field(None, ge=1990, le=2100, description="Year (default: the latest)")
     region: str | None = Field(None, max_length=12, description="City or district code")
     failing: bool = Field(False, description="Only districts that fail")
+    source: Literal["finance", "payroll"] = Field(
+        "finance",
+        description="Teachers' figures: the finance office's return, or the payroll rows' average",
+    )
 
 
 def _parity_item(row: selectors.ParityRow) -> dict[str, Any]:
@@ -41,6 +45,7 @@ def _parity_item(row: selectors.ParityRow) -> dict[str, Any]:
         **selectors.parity_as_dict(row),
         "driving_component": row.result.driver,
         "rule_version": row.rule_version,
+        "teacher_source": row.teacher_source,
     }
 
 
@@ -66,7 +71,7 @@ def parity_list(request, filters: Query[ParityQuery]):
         if region is None:
             raise NotFound("Not found")
     rows = selectors.parity_table(
-        actor=actor, year=year, region=region, failing_only=filters.failing
+        actor=actor, year=year, region=region, failing_only=filters.failing, source=filters.source
     )
     return _page(rows, filters, _parity_item)
 

@@ -223,3 +223,46 @@ class AnonymousReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school_year} {self.semester}"
+
+
+class PayrollRow(models.Model):
+    """One teacher's pay of one parity component in one calendar year, as the payroll gives it
+    (the optional source of the teachers' side of salary parity, POLICY §7). `school` is the
+    school that paid it; the district's average counts public compulsory schools only. The
+    amount is encrypted at rest: it is seen only as part of an average, except by the roles
+    with `payroll.view`, and each such view is in the access log."""
+
+    scope_subject = "payroll"
+    scope_school_path = "school"
+
+    teacher = models.ForeignKey(
+        "teachers.Teacher", verbose_name=_("teacher"), on_delete=models.PROTECT, related_name="+"
+    )
+    school = models.ForeignKey(
+        "org.School", verbose_name=_("school"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    component = models.CharField(_("component"), max_length=32)
+    amount_encrypted = models.TextField(_("amount (encrypted)"))
+    imported_at = models.DateTimeField(_("imported at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("payroll row")
+        verbose_name_plural = _("payroll rows")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["teacher", "year", "component"], name="welfare_payroll_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["school", "year"], name="welfare_payroll_school_year")]
+
+    def __str__(self) -> str:
+        return f"{self.teacher_id} {self.year} {self.component}"
+
+    @property
+    def amount(self):
+        from decimal import Decimal
+
+        from qiangshi.core import crypto
+
+        return Decimal(crypto.decrypt(self.amount_encrypted))

@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import QuerySet
 
 from qiangshi.access.scoping import can, get_in_scope, scope
+from qiangshi.core import crypto
 from qiangshi.core.errors import NotFound
 from qiangshi.engines import burden as burden_engine
 from qiangshi.engines import parity as parity_engine
-from qiangshi.org.models import Region, RegionLevel, School
+from qiangshi.org.models import Ownership, Region, RegionLevel, School
 from qiangshi.teachers.selectors import teacher_count_by_school
 
 from . import rules
@@ -26,9 +28,15 @@ from .models import (
     BurdenArrival,
     BurdenListItem,
     EntryRequest,
+    PayrollRow,
     WageFigure,
     WageGroup,
 )
+
+# Where the teachers' side of parity comes from: the finance office's return (the default), or
+# the average of the per-teacher payroll rows.
+FINANCE, PAYROLL = "finance", "payroll"
+TEACHER_SOURCES = (FINANCE, PAYROLL)
 
 # --- salary parity --------------------------------------------------------------------------
 
@@ -62,12 +70,67 @@ class ParityRow:
     result: parity_engine.ParityResult
     rule_version: str
     has_figures: bool
+    teacher_source: str = FINANCE
 
 
-def _figures(districts, years=None) -> dict[tuple[int, int], dict[str, dict[str, object]]]:
+@dataclass(frozen=True)
+class PayrollAverage:
+    """A district-year's teacher-side average from the payroll rows: the teachers counted
+    (public compulsory schools) and the average per component (None where some teacher's row
+    lacks it)."""
+
+    teachers: int
+    by_component: dict[str, Decimal | None]
+
+
+def payroll_averages(districts, years=None) -> dict[tuple[int, int], PayrollAverage]:
+    """System read: {(district id, year): PayrollAverage} from the payroll rows of the public
+    schools of the rule set's compulsory stages (POLICY §7). The amounts are decrypted here and
+    only their sums leave."""
+    qs = PayrollRow.objects.filter(
+        school__district__in=districts, school__ownership=Ownership.PUBLIC
+    ).order_by()
+    if years is not None:
+        qs = qs.filter(year__in=list(years))
+    sums: dict[tuple[int, int], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    counts: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    teachers: dict[tuple[int, int], set[int]] = defaultdict(set)
+    stages: dict[int, set[str]] = {}
+    for district_id, year, stage, teacher_id, component, sealed in qs.values_list(
+        "school__district_id", "year", "school__stage", "teacher_id", "component",
+        "amount_encrypted",
+    ).iterator(chunk_size=5000):  # fmt: skip
+        if year not in stages:
+            stages[year] = set(rules.parity_rules(year)["compulsory_stages"])
+        if stage not in stages[year]:
+            continue
+        key = (district_id, year)
+        sums[key][component] += Decimal(crypto.decrypt(sealed))
+        counts[key][component] += 1
+        teachers[key].add(teacher_id)
+    out = {}
+    for key, people in teachers.items():
+        n = len(people)
+        out[key] = PayrollAverage(
+            n,
+            {
+                c: (total / n).quantize(Decimal("0.01")) if counts[key][c] == n else None
+                for c, total in sums[key].items()
+            },
+        )
+    return out
+
+
+def _figures(
+    districts, years=None, source: str = FINANCE
+) -> dict[tuple[int, int], dict[str, dict[str, object]]]:
+    """{(district id, year): {group: {component: amount}}}; with the payroll source, the
+    teachers' amounts are the payroll rows' averages instead of the finance office's."""
     qs = WageFigure.objects.filter(district__in=districts).order_by()
     if years is not None:
         qs = qs.filter(year__in=list(years))
+    if source == PAYROLL:
+        qs = qs.filter(group=WageGroup.CIVIL_SERVANT)
     out: dict[tuple[int, int], dict[str, dict]] = defaultdict(
         lambda: {WageGroup.TEACHER: {}, WageGroup.CIVIL_SERVANT: {}}
     )
@@ -75,16 +138,20 @@ def _figures(districts, years=None) -> dict[tuple[int, int], dict[str, dict[str,
         "district_id", "year", "group", "component", "amount"
     ):
         out[(district_id, year)][group][component] = amount
+    if source == PAYROLL:
+        for key, average in payroll_averages(districts, years).items():
+            known = {c: a for c, a in average.by_component.items() if a is not None}
+            out[key][WageGroup.TEACHER] = known
     return out
 
 
-def _row(district, year, groups) -> ParityRow:
+def _row(district, year, groups, source: str = FINANCE) -> ParityRow:
     rule_set = rules.parity_rules(year)
     comps = [c["key"] for c in rule_set["components"]]
     teacher = groups.get(WageGroup.TEACHER, {}) if groups else {}
     civil = groups.get(WageGroup.CIVIL_SERVANT, {}) if groups else {}
     result = parity_engine.evaluate(teacher, civil, comps)
-    return ParityRow(district, year, result, rule_set["version"], bool(teacher or civil))
+    return ParityRow(district, year, result, rule_set["version"], bool(teacher or civil), source)
 
 
 def parity_years(actor) -> list[int]:
@@ -100,26 +167,32 @@ def parity_years(actor) -> list[int]:
 
 
 def parity_table(
-    *, actor, year: int, region: Region | None = None, failing_only: bool = False
+    *,
+    actor,
+    year: int,
+    region: Region | None = None,
+    failing_only: bool = False,
+    source: str = FINANCE,
 ) -> list[ParityRow]:
     """One row per district the actor covers (below `region` if given) for `year`; a district
-    without figures is listed with its verdict missing."""
+    without figures is listed with its verdict missing. `source`: where the teachers' side
+    comes from (the finance office's figures, or the payroll rows' average)."""
     districts = wage_districts(actor)
     if region is not None:
         districts = districts.filter(path__startswith=region.path)
     districts = list(districts)
-    figures = _figures(districts, [year])
-    rows = [_row(d, year, figures.get((d.pk, year))) for d in districts]
+    figures = _figures(districts, [year], source)
+    rows = [_row(d, year, figures.get((d.pk, year)), source) for d in districts]
     if failing_only:
         rows = [r for r in rows if r.result.passed is False]
     return rows
 
 
-def parity_history(*, actor, district: Region) -> list[ParityRow]:
+def parity_history(*, actor, district: Region, source: str = FINANCE) -> list[ParityRow]:
     """The district's verdict for every year it has figures, oldest first."""
     wage_district_get(actor, district.pk)
-    figures = _figures([district])
-    return [_row(district, y, figures[(district.pk, y)]) for (_d, y) in sorted(figures)]
+    figures = _figures([district], None, source)
+    return [_row(district, y, figures[(district.pk, y)], source) for (_d, y) in sorted(figures)]
 
 
 def parity_figures(*, actor, district: Region, year: int) -> dict[tuple[str, str], object]:
@@ -131,15 +204,15 @@ def parity_figures(*, actor, district: Region, year: int) -> dict[tuple[str, str
     }
 
 
-def parity_report(*, region: Region, year: int) -> list[ParityRow]:
+def parity_report(*, region: Region, year: int, source: str = FINANCE) -> list[ParityRow]:
     """System read for the command: every district at or below `region`."""
     districts = list(
         Region.objects.filter(level=RegionLevel.DISTRICT, path__startswith=region.path).order_by(
             "path"
         )
     )
-    figures = _figures(districts, [year])
-    return [_row(d, year, figures.get((d.pk, year))) for d in districts]
+    figures = _figures(districts, [year], source)
+    return [_row(d, year, figures.get((d.pk, year)), source) for d in districts]
 
 
 def parity_as_dict(row: ParityRow) -> dict:
@@ -268,18 +341,20 @@ def burden_trend(*, actor, school_pk=None) -> dict[int, dict]:
     return dict(sorted(out.items()))
 
 
-def parity_series(*, actor, region: Region | None = None) -> dict[Region, list[ParityRow]]:
+def parity_series(
+    *, actor, region: Region | None = None, source: str = FINANCE
+) -> dict[Region, list[ParityRow]]:
     """Every district the actor covers (below `region`) with its verdict for each year that has
     figures, oldest first: the trend chart."""
     districts = wage_districts(actor)
     if region is not None:
         districts = districts.filter(path__startswith=region.path)
     districts = list(districts)
-    figures = _figures(districts)
+    figures = _figures(districts, None, source)
     by_pk = {d.pk: d for d in districts}
     out: dict[Region, list[ParityRow]] = {d: [] for d in districts}
     for pk, year in sorted(figures):
-        out[by_pk[pk]].append(_row(by_pk[pk], year, figures[(pk, year)]))
+        out[by_pk[pk]].append(_row(by_pk[pk], year, figures[(pk, year)], source))
     return out
 
 
@@ -322,4 +397,34 @@ def region_burden(*, region: Region, year: int) -> RegionBurden | None:
     teachers = sum(teacher_count_by_school(schools).values())
     return RegionBurden(
         burden_engine.burden_index(arrivals, teachers=teachers), len(schools), teachers
+    )
+
+
+# --- payroll rows (sensitive) -----------------------------------------------------------------
+
+
+def payroll_district_summary(*, actor, district: Region, year: int) -> PayrollAverage | None:
+    """The district-year's payroll average (aggregate: for every role that sees its parity)."""
+    wage_district_get(actor, district.pk)
+    return payroll_averages([district], [year]).get((district.pk, year))
+
+
+def payroll_rows(*, actor, district: Region, year: int) -> QuerySet[PayrollRow]:
+    """The payroll rows of a district-year's schools for the roles with `payroll.view`, none
+    for the others (the amounts still sealed: `services.payroll_reveal` opens them and logs
+    the view)."""
+    wage_district_get(actor, district.pk)
+    return scope(PayrollRow.objects.all(), actor, "view").filter(
+        school__district=district, year=year
+    )
+
+
+def payroll_teachers(*, actor, district: Region, year: int) -> list[tuple[int, int]]:
+    """(teacher id, school id) of each teacher with payroll rows in the district-year that the
+    actor may see individually, by school code and name: what the page paginates."""
+    rows = payroll_rows(actor=actor, district=district, year=year)
+    return list(
+        rows.order_by("school__code", "teacher__name", "teacher_id")
+        .values_list("teacher_id", "school_id")
+        .distinct()
     )

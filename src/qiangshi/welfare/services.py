@@ -4,6 +4,7 @@ teachers' anonymous reports. Each validates, runs in one transaction and is audi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -15,9 +16,10 @@ from django.utils.translation import gettext_lazy
 from qiangshi.access.models import Role
 from qiangshi.access.scoping import can, get_in_scope, scope
 from qiangshi.core.errors import ApplicationError, Forbidden, NotFound, translated
-from qiangshi.core.services import audit_record
+from qiangshi.core.services import access_record, audit_record
 from qiangshi.engines import burden as burden_engine
 from qiangshi.org.models import Region, School
+from qiangshi.teachers.models import Teacher
 
 from . import rules
 from .models import (
@@ -31,7 +33,7 @@ from .models import (
     WageSource,
 )
 from .parity_import import MAX_WAGE, figure_changes, write_figures
-from .selectors import list_items_for, parity_figures, wage_district_get
+from .selectors import list_items_for, parity_figures, payroll_rows, wage_district_get
 
 # --- salary parity --------------------------------------------------------------------------
 
@@ -422,3 +424,47 @@ def anonymous_report_submit(
     # No actor, no object id, no school: the row says only that a report was filed.
     audit_record(actor=None, action="welfare.anonymous_report", object_type="welfare.report")
     return report
+
+
+# --- payroll rows (sensitive) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PayrollLine:
+    """One teacher's pay in a year, opened for a role with `payroll.view`."""
+
+    teacher: Teacher
+    school: School
+    by_component: dict[str, Decimal]
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.by_component.values(), Decimal(0))
+
+
+def payroll_reveal(
+    *, actor, district_pk, year: int, teacher_ids: list[int], channel: str = "web"
+) -> list[PayrollLine]:
+    """The pay of `teacher_ids` (a page of `selectors.payroll_teachers`) in the district-year,
+    decrypted, for a role with `payroll.view`; each teacher shown is recorded in the access log
+    (field "payroll")."""
+    if not can(actor, "payroll", "view"):
+        raise translated(
+            gettext_lazy("Only authorised offices see individual pay; others see averages."),
+            error=Forbidden,
+        )
+    district = wage_district_get(actor, district_pk)
+    rows = (
+        payroll_rows(actor=actor, district=district, year=year)
+        .filter(teacher_id__in=teacher_ids)
+        .select_related("teacher", "school")
+    )
+    lines: dict[int, PayrollLine] = {}
+    for r in rows:
+        line = lines.setdefault(r.teacher_id, PayrollLine(r.teacher, r.school, {}))
+        line.by_component[r.component] = r.amount
+    shown = [lines[pk] for pk in teacher_ids if pk in lines]
+    with transaction.atomic():
+        for line in shown:
+            access_record(actor=actor, target=line.teacher, field="payroll", channel=channel)
+    return shown

@@ -52,6 +52,17 @@ def _year_param(request, default: int) -> int:
     return year if year is not None and 1990 <= year <= 2100 else default
 
 
+SOURCE_LABELS = {
+    selectors.FINANCE: gettext_lazy("The finance office's return"),
+    selectors.PAYROLL: gettext_lazy("Average of the payroll rows"),
+}
+
+
+def _source(request) -> str:
+    source = request.GET.get("source", "")
+    return source if source in selectors.TEACHER_SOURCES else selectors.FINANCE
+
+
 def _style(form: forms.Form) -> forms.Form:
     for field in form.fields.values():
         widget = field.widget
@@ -177,13 +188,14 @@ def welfare_parity(request):
     year = _year_param(request, years[0] if years else timezone.localdate().year - 1)
     regions = selectors.wage_regions(user)
     region = next((r for r in regions if r.code == request.GET.get("region")), None)
-    rows = selectors.parity_table(actor=user, year=year, region=region)
+    source = _source(request)
+    rows = selectors.parity_table(actor=user, year=year, region=region, source=source)
     if request.GET.get("format") == "xlsx":
         _need(user, "wage", "export")
         audit_record(actor=user, action="welfare.parity_export", object_type="welfare.wage",
                      note=f"year={year} region={region.code if region else ''}")  # fmt: skip
         return _parity_xlsx(rows, year)
-    series = selectors.parity_series(actor=user, region=region)
+    series = selectors.parity_series(actor=user, region=region, source=source)
     all_years = sorted({r.year for rs in series.values() for r in rs})
     chart = {
         "years": all_years,
@@ -217,7 +229,10 @@ def welfare_parity(request):
             "may_change": can(user, "wage", "change"),
             "may_export": can(user, "wage", "export"),
             "may_import": can(user, "teacher", "create") and can(user, "wage", "change"),
+            "may_import_payroll": can(user, "payroll", "create"),
             "query": query_without_page(request),
+            "source": source,
+            "sources": list(SOURCE_LABELS.items()),
         },
     )
 
@@ -235,7 +250,8 @@ def welfare_parity_district(request, district_pk: int):
     user = request.user
     _need(user, "wage", "view")
     district = _district(request, district_pk)
-    history = selectors.parity_history(actor=user, district=district)
+    source = _source(request)
+    history = selectors.parity_history(actor=user, district=district, source=source)
     rows = [_parity_view_row(r) for r in reversed(history)]
     chart = {
         "years": [r.year for r in history],
@@ -254,6 +270,57 @@ def welfare_parity_district(request, district_pk: int):
             "rows": rows,
             "chart": chart if history else None,
             "may_change": can(user, "wage", "change"),
+            "source": source,
+            "source_label": SOURCE_LABELS[source],
+            "sources": list(SOURCE_LABELS.items()),
+        },
+    )
+
+
+@login_required
+def welfare_payroll(request, district_pk: int):
+    """A district-year's payroll rows: the teachers' average per component (public compulsory
+    schools, what the parity rule compares) for every role that sees the district's parity;
+    each teacher's own pay only for the roles with `payroll.view`, every page of it recorded
+    in the access log."""
+    user = request.user
+    _need(user, "wage", "view")
+    district = _district(request, district_pk)
+    year = _year_param(request, timezone.localdate().year - 1)
+    summary = selectors.payroll_district_summary(actor=user, district=district, year=year)
+    components = rules.components(year)
+    averages = [
+        (rules.component_label(c), summary.by_component.get(c) if summary else None)
+        for c in components
+    ]
+    page = lines = None
+    if can(user, "payroll", "view"):
+        page = paginate(
+            request, selectors.payroll_teachers(actor=user, district=district, year=year)
+        )
+        lines = services.payroll_reveal(
+            actor=user, district_pk=district.pk, year=year,
+            teacher_ids=[t for t, _s in page.object_list],
+        )  # fmt: skip
+        lines = [
+            {
+                "line": line,
+                "amounts": [line.by_component.get(c) for c in components],
+            }
+            for line in lines
+        ]
+    return render(
+        request,
+        "web/welfare/payroll.html",
+        {
+            "district": district,
+            "year": year,
+            "summary": summary,
+            "averages": averages,
+            "component_labels": [rules.component_label(c) for c in components],
+            "page": page,
+            "lines": lines,
+            "query": query_without_page(request),
         },
     )
 

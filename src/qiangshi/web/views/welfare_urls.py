@@ -17,6 +17,11 @@ urlpatterns = [
         welfare.welfare_parity_edit,
         name="welfare_parity_edit",
     ),
+    path(
+        "welfare/parity/<int:district_pk>/payroll/",
+        welfare.welfare_payroll,
+        name="welfare_payroll",
+    ),
     path("welfare/burden/", welfare.welfare_burden, name="welfare_burden"),
     path("welfare/burden/lists/", welfare.welfare_lists, name="welfare_lists"),
     path("welfare/burden/requests/", welfare.welfare_requests, name="welfare_requests"),
