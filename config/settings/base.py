@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "qiangshi.workflow",
     "qiangshi.ethics",
     "qiangshi.training",
+    "qiangshi.titles",
     "qiangshi.rotation",
     "qiangshi.placement",
     "qiangshi.welfare",

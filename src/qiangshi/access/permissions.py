@@ -97,6 +97,31 @@ _ETHICS_CONTENT = {
     "ethicsfile.change",
 }
 
+# Title evaluation (POLICY §3): offices run rounds (quotas, review, panels, ranking, notice,
+# decision) and keep the reviewers' pool; schools recommend their applicants; teachers apply
+# (their own applications); expert reviewers see and score only the applications drawn for
+# them (scoping's `scope_reviewer_path`).
+_TITLES_OFFICE = {
+    "titleround.view",
+    "titleround.create",
+    "titleround.change",
+    "titleround.export",
+    "titleapplication.view",
+    "titleapplication.change",
+    "titleapplication.export",
+    "reviewerprofile.view",
+    "reviewerprofile.change",
+}
+_TITLES_SCHOOL = {
+    "titleround.view",
+    "titleround.export",
+    "titleapplication.view",
+    "titleapplication.change",
+    "titleapplication.export",
+}
+_TITLES_TEACHER = {"titleround.view", "titleapplication.view", "titleapplication.create"}
+_TITLES_REVIEWER = {"titleround.view", "titleapplication.view", "titlescore.create"}
+
 # Separation of duties. The system administrator runs the system (users, the org tree, logins,
 # imports) but neither reads the audit trail, which records what administrators do, nor takes the
 # business decisions that offices take and the trail holds to account: approving teachers' change
@@ -115,6 +140,8 @@ ADMIN_WITHHELD = frozenset(
         "entryrequest.review",
         "burdenreport.create",  # teachers' anonymous reports: an administrator is no teacher
         "enrolment.review",
+        "titleapplication.change",  # recommending, reviewing and deciding are the offices'
+        "titlescore.create",
     }
     | _ETHICS_CONTENT
 )
@@ -134,6 +161,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _ADMISSIONS
     | _WELFARE_OFFICE
     | _TRAINING_OFFICE
+    | _TITLES_OFFICE
     | {"pilotindicator.view"},
     Role.DISTRICT: _OFFICE
     | {
@@ -146,11 +174,13 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     }
     | _ADMISSIONS
     | _WELFARE_OFFICE
-    | _TRAINING_OFFICE,
+    | _TRAINING_OFFICE
+    | _TITLES_OFFICE,
     Role.SCHOOL: (_OFFICE - {"school.create"})
     | {"burdenlist.view", "burdenarrival.view", "burdenarrival.create", "burdenarrival.export"}
     | _TRAINING_READ
-    | {"enrolment.review", "ethicsbar.view"},
+    | {"enrolment.review", "ethicsbar.view"}
+    | _TITLES_SCHOOL,
     Role.TEACHER: {
         "region.view",
         "school.view",
@@ -170,9 +200,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "ethicsfile.view",
         "ethicscase.view",
         "ethicsbar.view",
-    },
-    # Expert reviewers see only what they are assigned; no area assigns cases yet.
-    Role.REVIEWER: {"teacher.view"},
+    }
+    | _TITLES_TEACHER,
+    # Expert reviewers see only what they are assigned (title applications drawn for them).
+    Role.REVIEWER: {"teacher.view"} | _TITLES_REVIEWER,
     Role.PILOT: {
         "region.view",
         "region.aggregate",

@@ -305,3 +305,11 @@ def recommendations(*, actor, teacher: Teacher, on: date, limit: int = 5):
     return [
         (programmes[r.offer.id], r) for r in rec.recommend(needs, offers, today=on, limit=limit)
     ]
+
+
+def cycle_statuses(teacher_ids: list[int], on: date) -> dict[int, engine.CycleStatus]:
+    """Each teacher's status in the cycle holding `on` (hours after the category caps, whether
+    complete), for other areas asking many teachers at once (title eligibility). Two queries
+    per call at most; the teachers are the caller's (it scopes them)."""
+    ids = list(teacher_ids)
+    return _statuses(ids, current_cycle_start(on), on, ids)
