@@ -218,6 +218,11 @@ def panel(app: TitleApplication) -> list[PanelMember]:
     return list(app.panel_members.select_related("reviewer"))
 
 
+def scored_by(reviewer) -> set[int]:
+    """Ids of the applications the reviewer has scored."""
+    return set(Score.objects.filter(reviewer=reviewer).values_list("application_id", flat=True))
+
+
 def scores(app: TitleApplication) -> list[Score]:
     return list(app.scores.select_related("reviewer").order_by("reviewer__username"))
 
