@@ -83,6 +83,14 @@ NOT_PAGES = {
     "ethics_teacher_record": "action",
     "training_enrol": "action",
     "training_withdraw": "action",
+    "title_round_apply": "action",
+    "title_round_quota": "action",
+    "title_round_rank": "action",
+    "title_application_step": "action",
+    "title_application_statement": "action",
+    "title_application_material": "action",
+    "title_application_score": "action",
+    "title_material": "file",
 }
 
 
@@ -145,7 +153,21 @@ def _objects():
         "title": me.title_records.first(),
         "programme": Programme.objects.order_by("pk").first(),
         "case": EthicsCase.objects.order_by("pk").first(),
+        **_title_objects(users),
     }
+
+
+def _title_objects(users):
+    """The demo's open title round and an application in it (the demo teacher's draft when
+    the small demo has no applicants)."""
+    from qiangshi.titles import services as titles
+    from qiangshi.titles.models import TitleApplication, TitleRound
+
+    round_ = TitleRound.objects.filter(target="senior").order_by("pk").first()
+    app = TitleApplication.objects.order_by("pk").first()
+    if app is None and round_ is not None:
+        app = titles.application_start(actor=users["teacher"], round_pk=round_.pk)
+    return {"title_round": round_, "title_application": app}
 
 
 def _url(name, params, objects):
@@ -157,10 +179,13 @@ def _url(name, params, objects):
         "record_pk": objects["title"].pk if objects["title"] else None,
         "object_type": "teachers.teacher",
         "object_id": objects["teacher"].pk,
+        "queue": "recommend",
     }
     owners = {
         "ethics_teacher": "teacher",
         "ethics_case": "case",
+        "title_application": "title_application",
+        "title_round": "title_round",
         "training_hours": "teacher",
         "training_programme": "programme",
         "teacher_": "teacher",

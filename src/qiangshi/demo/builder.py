@@ -22,6 +22,7 @@ from qiangshi.core.bulk import statistics_refreshed, tally
 from qiangshi.core.services import audit_record
 from qiangshi.demo import welfare as welfare_demo
 from qiangshi.demo.ethics import demo_ethics_build
+from qiangshi.demo.titles import demo_titles_build
 from qiangshi.engines import demo_data
 from qiangshi.org.models import (
     STAGE_GRADES,
@@ -167,6 +168,7 @@ def demo_region_build(
         demo_training(seed=seed, today=date.today(), city_code=DEMO_CITY_CODE, counts=result.counts)
         say(f"training: {result.counts['training records']:,} records of hours")
         demo_ethics_build(result.counts)
+        demo_titles_build(result.counts, seed=seed)
         result.elapsed = time.monotonic() - started
         audit_record(
             actor=None,

@@ -69,10 +69,12 @@ def round_create(
     panel_size: int = 3,
     avoid_same_district: bool = False,
     materials: list[str] | None = None,
+    seed: str = "",
 ) -> TitleRound:
     """Open a round in the office's region (the bureau's city or a district office's
     district), with the rule files in force on its reference date and quotas from the post
-    structure where the province's shares allow (else the office enters them)."""
+    structure where the province's shares allow (else the office enters them). `seed`: the
+    panel seed when the office drew one in public (else one is drawn at the first review)."""
     _require(actor, "titleround", "create")
     region = actor.region
     if region is None or region.level not in (RegionLevel.CITY, RegionLevel.DISTRICT):
@@ -107,6 +109,7 @@ def round_create(
         aggregation=aggregation,
         panel_size=panel_size,
         avoid_same_district=avoid_same_district,
+        seed=(seed or "").strip()[:64],
         materials=[{"key": f"m{i + 1}", "label": n} for i, n in enumerate(names)],
         created_by=actor if getattr(actor, "pk", None) else None,
     )
