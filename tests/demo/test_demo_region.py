@@ -215,7 +215,7 @@ class TestDistrictScale:
         reviewer = User.objects.get(username="reviewer")
         assert len(inbox(reviewer)) == 1
         approved = TitleApplication.objects.get(title_record__isnull=False)
-        assert TeacherCurrent.objects.get(teacher=approved.teacher).title_rank == "first"
+        assert TeacherCurrent.objects.get(teacher=approved.teacher).title_rank == "senior"
         assert all(a.eligible for a in TitleApplication.objects.all())
         client.force_login(reviewer)
         assert client.get("/titles/panel/").status_code == 200

@@ -22,7 +22,9 @@ def bearer(user):
 @pytest.fixture
 def in_panel(titles_world):
     w = titles_world
-    app = services.application_start(actor=w["users"]["teacher"], round_pk=w["round"].pk, today=TODAY)
+    app = services.application_start(
+        actor=w["users"]["teacher"], round_pk=w["round"].pk, today=TODAY
+    )
     services.material_upload(
         actor=w["users"]["teacher"], application_pk=app.pk, kind="m1",
         upload=SimpleUploadedFile("a.pdf", b"x"),
@@ -68,7 +70,9 @@ def test_applications_are_scoped(in_panel, client):
 def test_roles_without_the_permission_get_403(in_panel, client):
     w = in_panel
     assert client.get("/api/titles/rounds", **bearer(w["users"]["pilot"])).status_code == 403
-    assert client.get("/api/titles/applications", **bearer(w["users"]["auditor"])).status_code == 403
+    assert (
+        client.get("/api/titles/applications", **bearer(w["users"]["auditor"])).status_code == 403
+    )
     step = client.post(
         f"/api/titles/applications/{w['app'].pk}/steps", {"step": "select"},
         content_type="application/json", **bearer(w["users"]["school"]),
@@ -88,12 +92,16 @@ def test_a_panel_member_scores_through_the_api(in_panel, client):
     again = client.post(url, {"scores": scores}, content_type="application/json", **bearer(member))
     assert again.status_code == 400
     outsider = factories.user("reviewer", username="nobody-api")
-    denied = client.post(url, {"scores": scores}, content_type="application/json", **bearer(outsider))
+    denied = client.post(
+        url, {"scores": scores}, content_type="application/json", **bearer(outsider)
+    )
     assert denied.status_code == 404
 
 
 def test_results_list_the_round(in_panel, client):
     w = in_panel
-    body = client.get(f"/api/titles/rounds/{w['round'].pk}/results", **bearer(w["users"]["bureau"])).json()
+    body = client.get(
+        f"/api/titles/rounds/{w['round'].pk}/results", **bearer(w["users"]["bureau"])
+    ).json()
     assert [r["application"] for r in body["results"]] == [w["app"].pk]
     assert body["statistics"]["applications"] == 1

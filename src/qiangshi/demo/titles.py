@@ -4,15 +4,14 @@ two rounds of Xiamen's primary schools run through the real services.
 - This year's senior-teacher round, open: applications in Siming at each stage (a draft, one
   awaiting the school's recommendation, one awaiting the office's review, one not recommended,
   and four with the panel: three scored, one awaiting the demo reviewer).
-- This year's first-grade round, closed and ranked within Siming's entered quota: one
-  approved (its new title in the registry), one with an objection under review, one outside
-  the quota.
+- Last year's senior-teacher round, ranked within Siming's entered quota: one approved (its
+  new title in the registry), one with an objection under review, one outside the quota.
 
 Applicants are teachers of Siming's public primary schools whose registry data meets the rules
 (title, education, years, no ethics bar); where the demo's three years of training history fall
 short of the current cycle, their remaining hours are added as a degree course and a
-centralised programme, and the first schools of Siming are designated weak schools (the demo
-has no rural school in Siming), so that the service rule is met too. Deterministic for a seed
+centralised programme, and Siming's primary schools with a senior post free are designated
+weak schools (the demo has no rural school in Siming), so that the service rule is met too. Deterministic for a seed
 and a day.
 """
 
@@ -71,16 +70,16 @@ def _candidates(rank: str, degrees: set[str], schools: list[int], before: date, 
     return [(t, school_id) for _, t, school_id in sorted(ranked)]
 
 
-def _eligible(teacher_ids: list[int], target: str, today: date) -> list[int]:
-    """Those eligible for `target` in this year's round but for their training hours (which
-    the demo's short history cannot complete; they are added afterwards)."""
+def _eligible(teacher_ids: list[int], target: str, year: int) -> list[int]:
+    """Those eligible for `target` in `year`'s round but for their training hours (which the
+    demo's short history cannot complete; they are added afterwards)."""
     from dataclasses import replace
 
     from qiangshi.engines import titles as engine
     from qiangshi.titles import eligibility
 
-    rules = eligibility.rules_on(date(today.year, 1, 1))
-    on = eligibility.reference_date(today.year, rules)
+    rules = eligibility.rules_on(date(year, 1, 1))
+    on = eligibility.reference_date(year, rules)
     found = eligibility.candidates(teacher_ids, on, "primary")
     return [
         t
@@ -89,7 +88,7 @@ def _eligible(teacher_ids: list[int], target: str, today: date) -> list[int]:
     ]
 
 
-def _top_up_training(teacher_ids: list[int], today: date) -> None:
+def _top_up_training(teacher_ids: list[int], year: int) -> None:
     rows = []
     for tid in teacher_ids:
         for category, hours, title, provider in (
@@ -98,7 +97,7 @@ def _top_up_training(teacher_ids: list[int], today: date) -> None:
             ("online", 60, "国家智慧教育平台专题研修", "国家中小学智慧教育平台"),
         ):
             rows.append({
-                "teacher_id": tid, "date": date(today.year, 1, 15), "hours": Decimal(hours),
+                "teacher_id": tid, "date": date(year, 1, 15), "hours": Decimal(hours),
                 "category": category, "title": title, "provider": provider, "source": "import",
             })  # fmt: skip
     bulk_insert_rows(TrainingRecord, rows)
@@ -140,7 +139,9 @@ def demo_titles_build(counts: Counter, today: date | None = None, seed: int = 20
     siming = district.region
     demo_school = logins["school"].school
     schools = list(
-        School.objects.filter(district=siming, stage="primary", ownership="public")
+        School.objects.filter(
+            district=siming, stage__in=("primary", "nine_year"), ownership="public"
+        )
         .exclude(pk=getattr(demo_school, "pk", None))
         .order_by("code")
         .values_list("pk", flat=True)
@@ -154,25 +155,25 @@ def demo_titles_build(counts: Counter, today: date | None = None, seed: int = 20
         closes_on=_day(today, 20), aggregation="trimmed_mean", panel_size=3,
         materials=materials, seed=f"demo-{seed}-senior",
     )  # fmt: skip
+    last = date(year - 1, 3, 1)  # last year's round, decided in the spring
     closed = services.round_create(
-        actor=bureau, year=year, target="first", stage="primary", opens_on=_day(today, -90),
-        closes_on=_day(today, -60), aggregation="mean", panel_size=3, materials=materials,
-        seed=f"demo-{seed}-first",
+        actor=bureau, year=year - 1, target="senior", stage="primary", opens_on=last,
+        closes_on=_day(last, 30), aggregation="mean", panel_size=3, materials=materials,
+        seed=f"demo-{seed}-{year - 1}",
     )  # fmt: skip
     services.round_quota_set(actor=bureau, round_pk=closed.pk, district_pk=siming.pk, quota=2)
     counts["title rounds"] += 2
     if len(schools) < 12:
         return  # a demo too small for applicants: the rounds only
     senior_quota = quotas(open_round)["schools"]
-    first_quota = quotas(closed)["schools"]
-    # Weak schools: six of Siming's primary schools with a senior post free this year.
-    weak = [pk for pk in schools if senior_quota.get(pk, 0) >= 1][:6]
+    last_quota = quotas(closed)["schools"]
+    # Weak schools: Siming's primary schools with a senior post free (up to twelve).
+    weak = [pk for pk in schools if senior_quota.get(pk, 0) >= 1][:12]
     for pk in weak:
         WeakSchool.objects.create(
             school_id=pk, start_date=date(2012, 1, 1), source="思明区教育局薄弱学校认定（演示）"
         )
     counts["weak schools"] += len(weak)
-    others = [pk for pk in schools if pk not in weak]
 
     def within(pairs, quota):
         used: Counter = Counter()
@@ -187,15 +188,17 @@ def demo_titles_build(counts: Counter, today: date | None = None, seed: int = 20
         _candidates("first", {"bachelor", "master"}, weak, date(year - 6, 12, 31), exclude),
         senior_quota,
     )
+    senior = _eligible(senior[:60], "senior", year)[:8]
     first = within(
-        _candidates("second", {"bachelor", "master"}, others, date(year - 5, 12, 31), exclude),
-        first_quota,
-    )
-    senior = _eligible(senior[:60], "senior", today)[:8]
-    first = [t for t in _eligible(first[:60], "first", today) if t not in senior][:3]
+        _candidates("first", {"bachelor", "master"}, weak, date(year - 7, 12, 31),
+                    exclude | set(senior)),
+        last_quota,
+    )  # fmt: skip
+    first = _eligible(first[:60], "senior", year - 1)[:3]
     if len(senior) < 8 or len(first) < 3:
         return
-    _top_up_training(senior + first, today)
+    _top_up_training(senior, year)
+    _top_up_training(first, year - 1)
     users = _users(senior + first)
 
     # The reviewers' pool: the demo login and experts of other Siming primary schools.
@@ -276,19 +279,19 @@ def demo_titles_build(counts: Counter, today: date | None = None, seed: int = 20
             score(app, _day(today, -5), skip=logins["reviewer"])
         else:
             score(app, _day(today, -5))
-    # 2. This year's first-grade round, closed and ranked.
-    done = [apply(closed, t, _day(today, -80 + i), "panel") for i, t in enumerate(first)]
+    # 2. Last year's round, ranked and decided.
+    done = [apply(closed, t, _day(last, 2 + i), "panel") for i, t in enumerate(first)]
     for app in done:
-        score(app, _day(today, -50))
-    ranked = services.round_rank(actor=district, round_pk=closed.pk, today=_day(today, -20))
-    within = [r.id for r in ranked if r.within_quota]
+        score(app, _day(last, 40))
+    ranked = services.round_rank(actor=district, round_pk=closed.pk, today=_day(last, 60))
+    chosen = [r.id for r in ranked if r.within_quota]
     by_id = {a.pk: a for a in done}
     step(
         district,
-        by_id[within[1]],
+        by_id[chosen[1]],
         "object",
-        _day(today, -16),
+        _day(last, 62),
         "收到实名异议：反映其教研成果存在署名争议。",
     )
-    step(district, by_id[within[0]], "approve", _day(today, -12))
+    step(district, by_id[chosen[0]], "approve", _day(last, 70))
     counts["title applications"] += len(apps) + len(done)
