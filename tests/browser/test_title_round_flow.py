@@ -39,6 +39,7 @@ def test_a_round_from_application_to_decision(world, page, tmp_path):
             actor=bureau, user=user, subjects=["chinese"], stages=["primary"], school=school
         )
         reviewers.append(user)
+    page.set_default_timeout(60000)  # a loaded machine: the first pages are slow
     page.on("dialog", lambda dialog: dialog.accept())
 
     # The bureau opens the round.
