@@ -111,7 +111,7 @@ def test_a_round_from_application_to_decision(world, page, tmp_path):
     )
     page.reload()
     page.click(f"#notice-approve-{app.pk}")
-    expect(page.locator("#notice-table")).to_contain_text("已批准")
+    expect(page.locator("#notice-table")).to_contain_text("已通过")
     record = TitleRecord.objects.get(teacher=teacher, rank="senior")
     assert record.obtained_on == today
     assert TeacherCurrent.objects.get(teacher=teacher).title_rank == "senior"

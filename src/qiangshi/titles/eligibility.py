@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qiangshi.core import rulefiles
 from qiangshi.engines import titles as engine
@@ -41,7 +42,7 @@ RUBRIC = "rubric-"
 
 RULE_LABELS = {
     "current_title": _("Current title"),
-    "degree": _("Education"),
+    "degree": pgettext_lazy("title evaluation", "Education"),
     "stage": _("Stage"),
     "title_years": _("Years in the current title"),
     "rural_service": _("Rural or weak-school service"),

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from qiangshi.access.models import Role
@@ -222,7 +222,7 @@ def _applications_export(request, round_, apps):
     access.add([{"pk": a.pk, "application": True} for a in apps])
     audit_record(actor=request.user, action="titles.application.export", target=round_)
     header = [_("Application"), _("Teacher"), _("School"), _("District"), _("Subject"),
-              _("Current title"), _("Eligible"), _("State"), _("Score"), _("Rank"),
+              _("Current title"), pgettext("title evaluation", "Eligible"), _("State"), _("Score"), _("Rank"),
               _("Within the quota"), _("Decided on")]  # fmt: skip
     rows = (
         [a.pk, a.teacher.name, a.school.name, a.district.name, a.subject,
@@ -406,7 +406,7 @@ def _snapshot_rows(app) -> list[tuple[str, object]]:
             "state": _("complete") if s.get("training_complete") else _("not complete"),
         }
     return [
-        (_("Education"), shown(levels.get(s.get("education")))),
+        (pgettext("title evaluation", "Education"), shown(levels.get(s.get("education")))),
         (
             _("Current title"),
             TitleRank(s["current_title"]).label if s.get("current_title") else _("none"),
