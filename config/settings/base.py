@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "qiangshi.awards",
     "qiangshi.training",
     "qiangshi.leadership",
+    "qiangshi.titles",
     "qiangshi.rotation",
     "qiangshi.placement",
     "qiangshi.welfare",

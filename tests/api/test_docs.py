@@ -46,6 +46,14 @@ def test_openapi_document_lists_every_endpoint(client, db):
         "/api/leadership/terms/{term_id}": {"get", "patch", "delete"},
         "/api/leadership/schools": {"get"},
         "/api/leadership/schools/{school_id}": {"get"},
+        "/api/titles/rounds": {"get"},
+        "/api/titles/rounds/{round_id}": {"get"},
+        "/api/titles/rounds/{round_id}/results": {"get"},
+        "/api/titles/rounds/{round_id}/applications": {"post"},
+        "/api/titles/applications": {"get"},
+        "/api/titles/applications/{application_id}": {"get"},
+        "/api/titles/applications/{application_id}/steps": {"post"},
+        "/api/titles/applications/{application_id}/scores": {"post"},
     }.items():
         assert methods <= set(paths[path]), path
     schemes = spec["components"]["securitySchemes"]

@@ -324,6 +324,29 @@ class TestDistrictScale:
         assert LeadershipTerm.objects.filter(outside_employer__contains="派出所").exists()
         assert LeadershipTerm.objects.filter(outside_employer__contains="医院").exists()
 
+    def test_title_rounds_with_applications_at_several_stages(self, district_demo, client):
+        """Demo title evaluation: an open round with applications at each stage (one waiting
+        for the demo reviewer), a ranked round with an approval that entered the registry."""
+        from qiangshi.teachers.models import TeacherCurrent
+        from qiangshi.titles.models import TitleApplication
+        from qiangshi.workflow.models import WorkItem
+        from qiangshi.workflow.selectors import inbox
+
+        states = sorted(
+            WorkItem.objects.filter(process="title_application").values_list("state", flat=True)
+        )
+        assert states == sorted(
+            ["draft", "submitted", "recommended", "not_recommended", "panel", "panel", "panel",
+             "panel", "approved", "objection", "not_selected"]
+        )  # fmt: skip
+        reviewer = User.objects.get(username="reviewer")
+        assert len(inbox(reviewer)) == 1
+        approved = TitleApplication.objects.get(title_record__isnull=False)
+        assert TeacherCurrent.objects.get(teacher=approved.teacher).title_rank == "senior"
+        assert all(a.eligible for a in TitleApplication.objects.all())
+        client.force_login(reviewer)
+        assert client.get("/titles/panel/").status_code == 200
+
     def test_running_again_changes_nothing(self, district_demo):
         before = (Region.objects.count(), School.objects.count(), Teacher.objects.count())
         out = StringIO()

@@ -50,6 +50,7 @@ def _pages(world, request_pk):
         **_awards_pages(world),
         **_leadership_pages(world),
         **_practices_pages(world),
+        **_titles_pages(world),
     }
 
 
@@ -191,6 +192,57 @@ LEADERSHIP_EXPECTED = {
         for role in ("teacher", "reviewer", "pilot", "auditor", "ethics")
     },
 }
+
+
+def _titles_pages(world):
+    """A primary round of Xiamen, open today, and teacher A's draft application in it."""
+    from datetime import date, timedelta
+
+    from qiangshi.titles import services as titles
+
+    today = date.today()
+    round_ = titles.round_create(
+        actor=world["users"]["bureau"], year=today.year, target="first", stage="primary",
+        opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30),
+    )  # fmt: skip
+    app = titles.application_start(actor=world["users"]["teacher"], round_pk=round_.pk)
+    return {
+        "title_rounds": reverse("web:title_rounds") + "?year=2026&target=first",
+        "title_round_create": reverse("web:title_round_create"),
+        "title_panel": reverse("web:title_panel"),
+        "title_reviewers": reverse("web:title_reviewers"),
+        "title_round": reverse("web:title_round", args=[round_.pk]) + "?state=draft&q=陈",
+        "title_queue_recommend": reverse("web:title_round_queue", args=[round_.pk, "recommend"]),
+        "title_queue_review": reverse("web:title_round_queue", args=[round_.pk, "review"]),
+        "title_notice": reverse("web:title_round_notice", args=[round_.pk]),
+        "title_statistics": reverse("web:title_round_statistics", args=[round_.pk]),
+        "title_application": reverse("web:title_application", args=[app.pk]),
+    }
+
+
+_TITLE_PAGES = (
+    "title_rounds", "title_round_create", "title_panel", "title_reviewers", "title_round",
+    "title_queue_recommend", "title_queue_review", "title_notice", "title_statistics",
+    "title_application",
+)  # fmt: skip
+_OFFICE_TITLES = {"title_panel": FORBIDDEN, "title_queue_recommend": FORBIDDEN}
+# Title evaluation: offices run rounds, schools recommend, teachers apply (their own),
+# reviewers see only what was drawn for them (here: nothing), other roles nothing.
+TITLES_EXPECTED = {
+    "admin": {**_OFFICE_TITLES, "title_queue_review": FORBIDDEN},
+    "bureau": _OFFICE_TITLES,
+    "district": _OFFICE_TITLES,
+    "school": {"title_round_create": FORBIDDEN, "title_panel": FORBIDDEN,
+               "title_reviewers": FORBIDDEN, "title_queue_review": FORBIDDEN},
+    "teacher": {"title_round_create": FORBIDDEN, "title_panel": FORBIDDEN,
+                "title_reviewers": FORBIDDEN, "title_queue_review": FORBIDDEN,
+                "title_queue_recommend": FORBIDDEN},
+    "reviewer": {"title_round_create": FORBIDDEN, "title_reviewers": FORBIDDEN,
+                 **dict.fromkeys(("title_round", "title_queue_recommend", "title_queue_review",
+                                  "title_notice", "title_statistics", "title_application"),
+                                 NOT_FOUND)},
+    **{role: dict.fromkeys(_TITLE_PAGES, FORBIDDEN) for role in ("pilot", "auditor", "ethics")},
+}  # fmt: skip
 
 
 def _ethics_pages(world):
@@ -694,12 +746,15 @@ def test_every_page_for_every_role(world, client, role):
     assert leadership == {name: LEADERSHIP_EXPECTED[role].get(name, OK) for name in leadership}
     practices = {name: code for name, code in answers.items() if name.startswith("practices_")}
     assert practices == {name: PRACTICES_EXPECTED[role].get(name, OK) for name in practices}
+    titles = {name: code for name, code in answers.items() if name.startswith("title_")}
+    assert titles == {name: TITLES_EXPECTED[role].get(name, OK) for name in titles}
     if role in EXPECTED:
         expected = {name: EXPECTED[role].get(name, OK) for name in answers}
         expected.update({name: TRAINING_EXPECTED[role].get(name, OK) for name in training})
         expected.update({name: AWARDS_EXPECTED[role].get(name, OK) for name in awards})
         expected.update({n: LEADERSHIP_EXPECTED[role].get(n, OK) for n in leadership})
         expected.update({name: PRACTICES_EXPECTED[role].get(name, OK) for name in practices})
+        expected.update({name: TITLES_EXPECTED[role].get(name, OK) for name in titles})
         assert answers == expected
     else:
         # Teacher, reviewer, pilot, auditor: never another person's record.

@@ -108,6 +108,14 @@ NOT_PAGES = {
     "practices_attachment": "file",
     "practices_attachment_add": "action",
     "practices_attachment_remove": "action",
+    "title_round_apply": "action",
+    "title_round_quota": "action",
+    "title_round_rank": "action",
+    "title_application_step": "action",
+    "title_application_statement": "action",
+    "title_application_material": "action",
+    "title_application_score": "action",
+    "title_material": "file",
 }
 
 
@@ -181,7 +189,21 @@ def _objects():
         "nomination": AwardNomination.objects.order_by("pk").first(),
         "leadership_term": LeadershipTerm.objects.order_by("pk").first(),
         "practice": Practice.objects.order_by("pk").first(),
+        **_title_objects(users),
     }
+
+
+def _title_objects(users):
+    """The demo's open title round and an application in it (the demo teacher's draft when
+    the small demo has no applicants)."""
+    from qiangshi.titles import services as titles
+    from qiangshi.titles.models import TitleApplication, TitleRound
+
+    round_ = TitleRound.objects.filter(target="senior").order_by("pk").first()
+    app = TitleApplication.objects.order_by("pk").first()
+    if app is None and round_ is not None:
+        app = titles.application_start(actor=users["teacher"], round_pk=round_.pk)
+    return {"title_round": round_, "title_application": app}
 
 
 def _url(name, params, objects):
@@ -194,12 +216,15 @@ def _url(name, params, objects):
         "object_type": "teachers.teacher",
         "object_id": objects["teacher"].pk,
         "key": "bachelor_share",
+        "queue": "recommend",
     }
     owners = {
         "ethics_teacher": "teacher",
         "ethics_case": "case",
         "awards_nomination": "nomination",
         "awards_": "award_round",
+        "title_application": "title_application",
+        "title_round": "title_round",
         "training_hours": "teacher",
         "training_teacher_paths": "teacher",
         "training_school_paths": "school",

@@ -174,6 +174,30 @@ _PAYROLL_IMPORT = {"payroll.create"}
 # the pilot office and the bureau write them (the bureau for the pilot regions in its area).
 _PRACTICE_READ = {"practice.view", "practice.export"}
 _PRACTICE_WRITE = _PRACTICE_READ | {"practice.create", "practice.change"}
+# Title evaluation (POLICY §3): offices run rounds (quotas, review, panels, ranking, notice,
+# decision) and keep the reviewers' pool; schools recommend their applicants; teachers apply
+# (their own applications); expert reviewers see and score only the applications drawn for
+# them (scoping's `scope_reviewer_path`).
+_TITLES_OFFICE = {
+    "titleround.view",
+    "titleround.create",
+    "titleround.change",
+    "titleround.export",
+    "titleapplication.view",
+    "titleapplication.change",
+    "titleapplication.export",
+    "reviewerprofile.view",
+    "reviewerprofile.change",
+}
+_TITLES_SCHOOL = {
+    "titleround.view",
+    "titleround.export",
+    "titleapplication.view",
+    "titleapplication.change",
+    "titleapplication.export",
+}
+_TITLES_TEACHER = {"titleround.view", "titleapplication.view", "titleapplication.create"}
+_TITLES_REVIEWER = {"titleround.view", "titleapplication.view", "titlescore.create"}
 
 # Separation of duties. The system administrator runs the system (users, the org tree, logins,
 # imports) but neither reads the audit trail, which records what administrators do, nor takes the
@@ -202,6 +226,8 @@ ADMIN_WITHHELD = frozenset(
         "awardobjection.create",
         "awardobjection.change",
         "payroll.view",  # a teacher's own pay: the personnel office's, not the system's
+        "titleapplication.change",  # recommending, reviewing and deciding are the offices'
+        "titlescore.create",
     }
     | _ETHICS_CONTENT
     | _HOURS_CLAIM_SCHOOL
@@ -228,7 +254,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _PILOT_BUREAU
     | _PRACTICE_WRITE
     | _PAYROLL_IMPORT
-    | {"payroll.view"},
+    | {"payroll.view"}
+    | _TITLES_OFFICE,
     Role.DISTRICT: _OFFICE
     | {
         "rotation.create",
@@ -244,7 +271,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _AWARDS_DISTRICT
     | _LEADERSHIP_OFFICE
     | _PRACTICE_READ
-    | _PAYROLL_IMPORT,
+    | _PAYROLL_IMPORT
+    | _TITLES_OFFICE,
     Role.SCHOOL: (_OFFICE - {"school.create"})
     | {"burdenlist.view", "burdenarrival.view", "burdenarrival.create", "burdenarrival.export"}
     | _TRAINING_READ
@@ -252,7 +280,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | {"enrolment.review", "ethicsbar.view"}
     | _AWARDS_SCHOOL
     | _HOURS_CLAIM_SCHOOL
-    | _PRACTICE_READ,
+    | _PRACTICE_READ
+    | _TITLES_SCHOOL,
     Role.TEACHER: {
         "region.view",
         "school.view",
@@ -281,9 +310,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "awardround.view",
         "awardnomination.view",
     }
-    | _PRACTICE_READ,
-    # Expert reviewers see only what they are assigned; no area assigns cases yet.
-    Role.REVIEWER: {"teacher.view"},
+    | _PRACTICE_READ
+    | _TITLES_TEACHER,
+    # Expert reviewers see only what they are assigned (title applications drawn for them).
+    Role.REVIEWER: {"teacher.view"} | _TITLES_REVIEWER,
     Role.PILOT: {
         "region.view",
         "region.aggregate",

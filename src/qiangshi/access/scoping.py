@@ -10,6 +10,8 @@ by declaring how it reaches the org tree and the registry, as plain attributes:
 - `scope_region_path`: lookup path to a Region, for models above school level;
 - `scope_teacher_path`: lookup path to a Teacher ("" when the model is Teacher), for self-access;
 - `scope_auditor`: True when auditors see every row (ethics cases, which they hold to account).
+- `scope_reviewer_path`: lookup path to the expert reviewer (a user) assigned to the row; an
+  expert reviewer sees only the rows assigned to them (title applications drawn for a panel).
 
 Models with none of these (audit logs) are visible whole to the roles that have the permission.
 """
@@ -86,7 +88,11 @@ def _area_q(model: type[Model], actor) -> Q | None:
         return nothing
 
     if actor.role == Role.REVIEWER:
-        return nothing
+        reviewer_path = getattr(model, "scope_reviewer_path", None)
+        if not reviewer_path:
+            return nothing
+        # A subquery: the path may cross to-many relations (no duplicate rows).
+        return Q(pk__in=model._base_manager.filter(**{reviewer_path: actor.pk}).values("pk"))
 
     paths = _region_paths(actor)
     if paths is None:

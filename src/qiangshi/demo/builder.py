@@ -26,6 +26,7 @@ from qiangshi.demo.awards import demo_awards_build
 from qiangshi.demo.ethics import demo_ethics_build
 from qiangshi.demo.leadership import demo_leadership_build
 from qiangshi.demo.practices import demo_practices_build
+from qiangshi.demo.titles import demo_titles_build
 from qiangshi.engines import demo_data
 from qiangshi.org.models import (
     STAGE_GRADES,
@@ -179,6 +180,7 @@ def demo_region_build(
         demo_awards_build(result.counts)
         demo_leadership_build(seed=seed, today=date.today(), counts=result.counts)
         demo_practices_build(seed=seed, counts=result.counts)
+        demo_titles_build(result.counts, seed=seed)
         result.elapsed = time.monotonic() - started
         audit_record(
             actor=None,

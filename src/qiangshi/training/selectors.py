@@ -583,3 +583,11 @@ def open_reminders(*, actor, teacher: Teacher) -> QuerySet:
         actor,
         "view",
     ).order_by("-created_at", "-id")
+
+
+def cycle_statuses_on(teacher_ids: list[int], on: date) -> dict[int, engine.CycleStatus]:
+    """Each teacher's status in the cycle holding `on` (hours after the category caps, whether
+    complete), for other areas asking many teachers at once (title eligibility). Two queries
+    per call at most; the teachers are the caller's (it scopes them)."""
+    ids = list(teacher_ids)
+    return _statuses(ids, current_cycle_start(on), on, ids)

@@ -26,6 +26,7 @@ SUBJECTS = {
     "ethics": pgettext_lazy("audit subject", "Ethics"),
     "pilot": pgettext_lazy("audit subject", "Pilot office"),
     "awards": pgettext_lazy("audit subject", "Teacher awards"),
+    "titles": pgettext_lazy("audit subject", "Title evaluation"),
     "leadership": pgettext_lazy("audit subject", "School leadership"),
     "training": pgettext_lazy("audit subject", "Training"),
     "practices": pgettext_lazy("audit subject", "Practice library"),
@@ -95,6 +96,31 @@ VERBS = {
     "figures_import": pgettext_lazy("audit action", "pilot figures imported"),
     "report_create": pgettext_lazy("audit action", "report requested"),
     "region_link": pgettext_lazy("audit action", "pilot region linked"),
+    # Title evaluation (`titles.<what>.<step>`; keyed by the whole code where a verb of the
+    # same name means something else in another subject).
+    "titles.round.create": pgettext_lazy("audit action", "title round opened"),
+    "titles.round.quota": pgettext_lazy("audit action", "promotion quota set"),
+    "titles.round.rank": pgettext_lazy("audit action", "applications ranked within the quota"),
+    "titles.application.start": pgettext_lazy("audit action", "application started"),
+    "titles.application.update": pgettext_lazy("audit action", "application updated"),
+    "titles.application.material": pgettext_lazy("audit action", "material uploaded"),
+    "titles.application.submit": pgettext_lazy("audit action", "application submitted"),
+    "titles.application.withdraw": pgettext_lazy("audit action", "application withdrawn"),
+    "titles.application.recommend": pgettext_lazy("audit action", "recommended by the school"),
+    "titles.application.decline": pgettext_lazy("audit action", "not recommended by the school"),
+    "titles.application.pass_review": pgettext_lazy("audit action", "passed the office's review"),
+    "titles.application.reject": pgettext_lazy("audit action", "rejected at the review"),
+    "titles.application.score": pgettext_lazy("audit action", "scored by the panel"),
+    "titles.application.select": pgettext_lazy("audit action", "selected within the quota"),
+    "titles.application.not_select": pgettext_lazy("audit action", "not selected within the quota"),
+    "titles.application.object": pgettext_lazy("audit action", "objection raised"),
+    "titles.application.approve": pgettext_lazy("audit action", "title approved"),
+    "titles.application.dismiss_objection": pgettext_lazy("audit action", "objection dismissed"),
+    "titles.application.uphold_objection": pgettext_lazy("audit action", "objection upheld"),
+    "titles.panel.draw": pgettext_lazy("audit action", "expert panel drawn"),
+    "titles.score": pgettext_lazy("audit action", "rubric scores entered"),
+    "titles.reviewer.profile": pgettext_lazy("audit action", "reviewer's profile changed"),
+    "titles.reviewer.relation": pgettext_lazy("audit action", "reviewer's relation declared"),
     # Teacher awards (`awards.<what>.<step>`).
     "round.create": pgettext_lazy("audit action", "award round opened"),
     "round.export": pgettext_lazy("audit action", "award rounds exported"),
@@ -228,7 +254,7 @@ def action_label(action: str) -> str:
         label = VERBS.get(subject)
         return str(label) if label else action
     noun = SUBJECTS.get(subject)
-    what = VERBS.get(verb)
+    what = VERBS.get(action, VERBS.get(verb))  # a subject's own verb first
     if what is None:
         for suffix, record_verb in RECORD_VERBS.items():
             kind = verb.removesuffix(f"_{suffix}")

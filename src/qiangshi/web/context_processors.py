@@ -159,6 +159,14 @@ def _nav_links(user, current: str) -> list[dict]:
             None,
         ),
         (
+            "web:title_rounds",
+            _("Title evaluation"),
+            "award",
+            ("title_",),
+            can(user, "titleround", "view"),
+            None,
+        ),
+        (
             "web:inbox",
             _("Inbox"),
             "inbox-fill",

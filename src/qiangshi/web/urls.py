@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("qiangshi.web.views.ethics_urls")),
     path("", include("qiangshi.web.views.awards_urls")),
     path("", include("qiangshi.web.views.leadership_urls")),
+    path("", include("qiangshi.web.views.titles_urls")),
 ]
