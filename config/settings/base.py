@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "qiangshi.rotation",
     "qiangshi.placement",
     "qiangshi.welfare",
+    "qiangshi.talent",
     "qiangshi.pilot",
     "qiangshi.demo",
     "qiangshi.web",

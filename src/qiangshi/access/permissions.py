@@ -73,6 +73,55 @@ _WELFARE_OFFICE = {
     "burdenarrival.export",
     "burdenreport.view",
 }
+# Talent and partnerships (POLICY §15): the offices keep their area's recruitment plans,
+# olympiad-coach rewards, partnerships (with their people and activities) and teacher perks;
+# schools record their own hires, their coaches' results and their take-up of perks; teachers
+# see the region's perks and their own partnership activities and hours.
+_TALENT_OFFICE = {
+    "recruitmentplan.view",
+    "recruitmentplan.create",
+    "recruitmentplan.change",
+    "recruitmentplan.export",
+    "hire.view",
+    "hire.create",
+    "hire.change",
+    "hire.export",
+    "olympiadresult.view",
+    "olympiadresult.create",
+    "olympiadresult.change",
+    "olympiadresult.export",
+    "partnership.view",
+    "partnership.create",
+    "partnership.change",
+    "partnership.export",
+    "activityparticipant.view",
+    "perk.view",
+    "perk.create",
+    "perk.change",
+    "perkuptake.view",
+    "perkuptake.create",
+    "perkuptake.change",
+    "perkuptake.export",
+}
+_TALENT_SCHOOL = {
+    "recruitmentplan.view",
+    "hire.view",
+    "hire.create",
+    "hire.change",
+    "hire.export",
+    "olympiadresult.view",
+    "olympiadresult.create",
+    "olympiadresult.change",
+    "olympiadresult.export",
+    "partnership.view",
+    "activityparticipant.view",
+    "perk.view",
+    "perkuptake.view",
+    "perkuptake.create",
+    "perkuptake.change",
+    "perkuptake.export",
+}
+
 # Ethics (POLICY §6): case content is seen only by the ethics officers (a role of its own, with
 # a region like an office: the bureau's officers for the city, a district's for the district),
 # the teacher concerned and auditors. Offices and school administrators see that a bar exists
@@ -134,6 +183,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _ADMISSIONS
     | _WELFARE_OFFICE
     | _TRAINING_OFFICE
+    | _TALENT_OFFICE
     | {"pilotindicator.view"},
     Role.DISTRICT: _OFFICE
     | {
@@ -146,11 +196,13 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     }
     | _ADMISSIONS
     | _WELFARE_OFFICE
-    | _TRAINING_OFFICE,
+    | _TRAINING_OFFICE
+    | _TALENT_OFFICE,
     Role.SCHOOL: (_OFFICE - {"school.create"})
     | {"burdenlist.view", "burdenarrival.view", "burdenarrival.create", "burdenarrival.export"}
     | _TRAINING_READ
-    | {"enrolment.review", "ethicsbar.view"},
+    | {"enrolment.review", "ethicsbar.view"}
+    | _TALENT_SCHOOL,
     Role.TEACHER: {
         "region.view",
         "school.view",
@@ -170,6 +222,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "ethicsfile.view",
         "ethicscase.view",
         "ethicsbar.view",
+        # The region's perks, and their own partnership activities and hours.
+        "perk.view",
+        "activityparticipant.view",
     },
     # Expert reviewers see only what they are assigned; no area assigns cases yet.
     Role.REVIEWER: {"teacher.view"},
