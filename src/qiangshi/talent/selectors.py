@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from qiangshi.access.models import Role
 from qiangshi.access.scoping import get_in_scope, scope
 from qiangshi.engines import talent as engine
 from qiangshi.org.models import Region, School
@@ -33,6 +34,17 @@ from .models import (
     RecruitmentPlan,
     RecruitmentTarget,
 )
+
+
+def office_covers(actor, region: Region) -> bool:
+    """Whether the actor's office may change records of `region`: its own region or one below
+    (a region above it it may only read)."""
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role in (Role.BUREAU, Role.DISTRICT) and actor.region_id:
+        return region.path.startswith(actor.region.path)
+    return False
+
 
 # --- recruitment ----------------------------------------------------------------------------
 

@@ -18,7 +18,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qiangshi.access.models import Role
 from qiangshi.access.scoping import can, get_in_scope, scope
 from qiangshi.core.errors import ApplicationError, Forbidden, NotFound, translated
 from qiangshi.core.services import audit_record
@@ -48,6 +47,7 @@ from .models import (
     RecruitmentPlan,
     RecruitmentTarget,
 )
+from .selectors import office_covers
 
 
 def _error(message, field: str | None = None, **params) -> ApplicationError:
@@ -72,17 +72,8 @@ def _need(actor, subject: str, action: str) -> None:
         raise translated(_("Your role may not do this."), error=Forbidden)
 
 
-def _covers(actor, region: Region) -> bool:
-    """Whether the actor's office covers `region` (its own region or one below)."""
-    if actor.role == Role.ADMIN:
-        return True
-    if actor.role in (Role.BUREAU, Role.DISTRICT) and actor.region_id:
-        return region.path.startswith(actor.region.path)
-    return False
-
-
 def _own_region(actor, region: Region) -> None:
-    if not _covers(actor, region):
+    if not office_covers(actor, region):
         raise translated(
             _("Only the office of this region (or of one above it) may change it."),
             error=Forbidden,

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("qiangshi.web.views.pilot_urls")),
     path("", include("qiangshi.web.views.training_urls")),
     path("", include("qiangshi.web.views.ethics_urls")),
+    path("", include("qiangshi.web.views.talent_urls")),
 ]
