@@ -192,6 +192,7 @@ api.add_router("/welfare", "qiangshi.welfare.api.router")
 api.add_router("/training", "qiangshi.training.api.router")
 api.add_router("/ethics", "qiangshi.ethics.api.router")
 api.add_router("/workflow", "qiangshi.workflow.api.router")
+api.add_router("/talent", "qiangshi.talent.api.router")
 
 
 def not_found(request, rest: str = ""):

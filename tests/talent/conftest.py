@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 
 from qiangshi.talent import services
+from tests.api.conftest import api_as  # noqa: F401  (the API client fixture)
 
 
 @pytest.fixture
