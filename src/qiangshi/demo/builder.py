@@ -20,6 +20,7 @@ from qiangshi.access.models import Role, User
 from qiangshi.core import crypto
 from qiangshi.core.bulk import statistics_refreshed, tally
 from qiangshi.core.services import audit_record
+from qiangshi.demo import talent as talent_demo
 from qiangshi.demo import welfare as welfare_demo
 from qiangshi.demo.ethics import demo_ethics_build
 from qiangshi.engines import demo_data
@@ -167,6 +168,7 @@ def demo_region_build(
         demo_training(seed=seed, today=date.today(), city_code=DEMO_CITY_CODE, counts=result.counts)
         say(f"training: {result.counts['training records']:,} records of hours")
         demo_ethics_build(result.counts)
+        talent_demo.build(seed=seed, year=year, today=date.today(), city_code=DEMO_CITY_CODE, counts=result.counts)  # fmt: skip
         result.elapsed = time.monotonic() - started
         audit_record(
             actor=None,
