@@ -83,6 +83,13 @@ NOT_PAGES = {
     "ethics_teacher_record": "action",
     "training_enrol": "action",
     "training_withdraw": "action",
+    "talent_home": "redirect",
+    "talent_plan_delete": "action",
+    "talent_olympiad_delete": "action",
+    "talent_partnership_delete": "action",
+    "talent_exchange_delete": "action",
+    "talent_perk_delete": "action",
+    "talent_uptake_delete": "action",
 }
 
 
@@ -119,6 +126,7 @@ def _objects():
     from qiangshi.imports.jobs import import_job_start
     from qiangshi.org.models import Region
     from qiangshi.rotation.models import RotationPlan
+    from qiangshi.talent.models import Hire, PartnershipActivity, Perk, RecruitmentPlan
     from qiangshi.teachers import services as teacher_services
     from qiangshi.teachers.models import Employment, Teacher
     from qiangshi.training.models import Programme
@@ -145,6 +153,16 @@ def _objects():
         "title": me.title_records.first(),
         "programme": Programme.objects.order_by("pk").first(),
         "case": EthicsCase.objects.order_by("pk").first(),
+        "talent_plan": RecruitmentPlan.objects.order_by("pk").first(),
+        "talent_hire": Hire.objects.order_by("pk").first(),
+        "talent_activity": PartnershipActivity.objects.filter(status="confirmed")
+        .order_by("pk")
+        .first(),
+        "talent_partnership": PartnershipActivity.objects.filter(status="confirmed")
+        .order_by("pk")
+        .first()
+        .partnership,
+        "talent_perk": Perk.objects.order_by("pk").first(),
     }
 
 
@@ -163,6 +181,11 @@ def _url(name, params, objects):
         "ethics_case": "case",
         "training_hours": "teacher",
         "training_programme": "programme",
+        "talent_plan": "talent_plan",
+        "talent_hire": "talent_hire",
+        "talent_activity": "talent_activity",
+        "talent_partnership": "talent_partnership",
+        "talent_perk": "talent_perk",
         "teacher_": "teacher",
         "school_": "school",
         "change_request_": "request",

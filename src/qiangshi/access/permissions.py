@@ -105,6 +105,7 @@ _TALENT_OFFICE = {
 }
 _TALENT_SCHOOL = {
     "recruitmentplan.view",
+    "recruitmentplan.export",
     "hire.view",
     "hire.create",
     "hire.change",

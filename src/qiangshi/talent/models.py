@@ -77,7 +77,8 @@ class RecruitmentTarget(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan} {self.category} {self.subject}"
+        subject = f" {self.get_subject_display()}" if self.subject else ""
+        return f"{self.plan} {self.get_category_display()}{subject}"
 
 
 class HireStatus(models.TextChoices):
@@ -439,4 +440,4 @@ class PerkUptake(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.perk_id} {self.school_id} {self.count}"
+        return f"{self.perk} · {self.school}"

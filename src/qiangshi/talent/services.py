@@ -172,23 +172,21 @@ def recruitment_target_set(
         raise _fields_error(errors)
     row = RecruitmentTarget.objects.filter(plan=plan, category=category, subject=subject).first()
     before = row.target if row else None
-    if target == 0:
-        if row is not None:
-            row.delete()
-        row = None
-    elif row is None:
+    if row is None and target == 0:
+        return None
+    if row is None:
         row = RecruitmentTarget.objects.create(
             plan=plan, category=category, subject=subject, target=target
         )
-    else:
+    audit_record(
+        actor=actor, action="talent.update", target=row, changes={"target": [before, target]}
+    )
+    if target == 0:
+        row.delete()
+        return None
+    if before is not None:
         row.target = target
         row.save(update_fields=["target"])
-    audit_record(
-        actor=actor,
-        action="talent.update",
-        target=plan,
-        changes={f"{category} {subject}".strip(): [before, target or None]},
-    )
     return row
 
 
@@ -672,7 +670,7 @@ def activity_participants_add(*, actor, activity_pk, teacher_pks: Iterable[int])
             action="talent.update",
             target=activity,
             changes={
-                "participants": [len(present), len(present) + len(new)],
+                "participant_count": [len(present), len(present) + len(new)],
                 "credited": [None, credited],
             },
         )
@@ -690,7 +688,7 @@ def activity_participant_remove(*, actor, participant_pk) -> PartnershipActivity
         actor=actor,
         action="talent.update",
         target=activity,
-        changes={"participant removed": [row.teacher_id, None], "credited": [taken, 0]},
+        changes={"teacher": [row.teacher.name, None], "credited": [taken, 0]},
     )
     row.delete()
     return activity

@@ -24,6 +24,7 @@ SUBJECTS = {
     "demo_region": pgettext_lazy("audit subject", "Demo region"),
     "employment": pgettext_lazy("audit subject", "Employment"),
     "ethics": pgettext_lazy("audit subject", "Ethics"),
+    "talent": pgettext_lazy("audit subject", "Talent and partnerships"),
 }
 
 VERBS = {
@@ -86,6 +87,9 @@ VERBS = {
     "facility_import": pgettext_lazy("audit action", "facilities imported"),
     "births_import": pgettext_lazy("audit action", "births imported"),
     "view_sensitive": pgettext_lazy("audit action", "sensitive data viewed"),
+    "hire_link": pgettext_lazy("audit action", "linked to the registry"),
+    "activity_confirm": pgettext_lazy("audit action", "activity confirmed, hours credited"),
+    "activity_cancel": pgettext_lazy("audit action", "activity cancelled, hours taken back"),
 }
 
 RECORD_VERBS = {
@@ -147,6 +151,8 @@ EXTRA_FIELDS = {
     "teachers": gettext_lazy("teachers"),
     "employments": gettext_lazy("employment records"),
     "seconds": gettext_lazy("seconds"),
+    "participant_count": gettext_lazy("participants"),
+    "credited": gettext_lazy("teachers credited with hours"),
 }
 
 # Codes stored as values of keys that are not model fields.
