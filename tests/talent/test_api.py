@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def test_plans_and_recruitment_against_plan(world, api_as):
     bureau = api_as("bureau")
-    created = bureau.post("/api/talent/plans", {"year": 2026, "note": "博士优培"})
+    created = bureau.post("/api/talent/plans", {"year": 2026, "remarks": "博士优培"})
     assert created.status_code == 201, created.content
     plan = created.json()["id"]
     assert (

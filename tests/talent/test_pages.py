@@ -17,7 +17,7 @@ def test_the_bureau_creates_a_plan_and_sets_a_target(world, client):
     client.force_login(world["users"]["bureau"])
     response = client.post(
         reverse("web:talent_plans"),
-        {"year": 2026, "region": world["tree"]["xiamen"].pk, "note": "博士优培"},
+        {"year": 2026, "region": world["tree"]["xiamen"].pk, "remarks": "博士优培"},
     )
     plan = RecruitmentPlan.objects.get()
     assert response.status_code == 302

@@ -73,36 +73,11 @@ _WELFARE_OFFICE = {
     "burdenarrival.export",
     "burdenreport.view",
 }
+
 # Talent and partnerships (POLICY §15): the offices keep their area's recruitment plans,
 # olympiad-coach rewards, partnerships (with their people and activities) and teacher perks;
 # schools record their own hires, their coaches' results and their take-up of perks; teachers
 # see the region's perks and their own partnership activities and hours.
-_TALENT_OFFICE = {
-    "recruitmentplan.view",
-    "recruitmentplan.create",
-    "recruitmentplan.change",
-    "recruitmentplan.export",
-    "hire.view",
-    "hire.create",
-    "hire.change",
-    "hire.export",
-    "olympiadresult.view",
-    "olympiadresult.create",
-    "olympiadresult.change",
-    "olympiadresult.export",
-    "partnership.view",
-    "partnership.create",
-    "partnership.change",
-    "partnership.export",
-    "activityparticipant.view",
-    "perk.view",
-    "perk.create",
-    "perk.change",
-    "perkuptake.view",
-    "perkuptake.create",
-    "perkuptake.change",
-    "perkuptake.export",
-}
 _TALENT_SCHOOL = {
     "recruitmentplan.view",
     "recruitmentplan.export",
@@ -121,6 +96,15 @@ _TALENT_SCHOOL = {
     "perkuptake.create",
     "perkuptake.change",
     "perkuptake.export",
+}
+_TALENT_OFFICE = _TALENT_SCHOOL | {
+    "recruitmentplan.create",
+    "recruitmentplan.change",
+    "partnership.create",
+    "partnership.change",
+    "partnership.export",
+    "perk.create",
+    "perk.change",
 }
 
 # Ethics (POLICY §6): case content is seen only by the ethics officers (a role of its own, with

@@ -146,7 +146,7 @@ def _plans(rng, actor, city, districts, schools, year, today, counts) -> None:
                 continue
             plan = services.recruitment_plan_create(
                 actor=actor, year=plan_year, region=region,
-                note="博士优培生及紧缺学科教师招聘计划" if region == city else "",
+                remarks="博士优培生及紧缺学科教师招聘计划" if region == city else "",
             )  # fmt: skip
             doctoral = rng.randint(12, 24) if region == city else rng.randint(2, 6)
             targets = [("doctoral", "", doctoral)]

@@ -59,7 +59,7 @@ def _region(actor, code: str | None) -> Region:
 
 class PlanQuery(PageIn):
     year: int | None = Field(None, ge=1990, le=2100)
-    q: str | None = Field(None, max_length=100, description="Text in the region's name or note")
+    q: str | None = Field(None, max_length=100, description="Text in the region's name or remarks")
 
 
 def _plan_out(plan, progress) -> dict[str, Any]:
@@ -69,7 +69,7 @@ def _plan_out(plan, progress) -> dict[str, Any]:
         "region_code": plan.region.code,
         "region_name": plan.region.name,
         "year": plan.year,
-        "note": plan.note,
+        "remarks": plan.remarks,
         "categories": [
             {"category": c.category, "target": c.target, "hires": c.hires, "rate": _num(c.rate)}
             for c in p["categories"]
@@ -97,7 +97,7 @@ def plan_list(request, filters: Query[PlanQuery]):
 class PlanIn(Schema):
     year: int = Field(..., ge=1990, le=2100)
     region: str | None = Field(None, max_length=12, description="Region code (default: yours)")
-    note: str = Field("", max_length=500)
+    remarks: str = Field("", max_length=500)
 
 
 @router.post("/plans", response={201: dict[str, Any], **ANSWERS}, summary="Create a plan")
@@ -106,7 +106,7 @@ def plan_create(request, body: PlanIn):
     actor = request.auth
     region = _region(actor, body.region) if body.region else None
     plan = services.recruitment_plan_create(
-        actor=actor, year=body.year, region=region, note=body.note
+        actor=actor, year=body.year, region=region, remarks=body.remarks
     )
     return Status(201, _plan_out(plan, selectors.plan_progress([plan])))
 

@@ -31,7 +31,7 @@ class RecruitmentPlan(TimeStampedModel):
         "org.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    note = models.CharField(_("note"), max_length=500, blank=True)
+    remarks = models.CharField(_("remarks"), max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),

@@ -53,14 +53,14 @@ def plan_list(
     *, actor, year: int | None = None, region: int | None = None, q: str = ""
 ) -> QuerySet[RecruitmentPlan]:
     """The plans the actor sees (filters: year, region id, text in the region's name or the
-    note), newest first."""
+    remarks), newest first."""
     qs = scope(RecruitmentPlan.objects.select_related("region"), actor, "view")
     if year:
         qs = qs.filter(year=year)
     if region:
         qs = qs.filter(region_id=region)
     if q := (q or "").strip():
-        qs = qs.filter(Q(region__name__icontains=q) | Q(note__icontains=q))
+        qs = qs.filter(Q(region__name__icontains=q) | Q(remarks__icontains=q))
     return qs.order_by("-year", "region__path", "pk")
 
 

@@ -118,20 +118,20 @@ def _actor(actor):
 
 @transaction.atomic
 def recruitment_plan_create(
-    *, actor, year: int, region: Region | None = None, note: str = ""
+    *, actor, year: int, region: Region | None = None, remarks: str = ""
 ) -> RecruitmentPlan:
     """A region's recruitment plan for a year (one per region and year)."""
     _need(actor, "recruitmentplan", "create")
     region = _record_region(actor, region)
     errors: dict = {}
     _check_year(errors, year)
-    note = _text(errors, "note", note, 500, required=False)
+    remarks = _text(errors, "remarks", remarks, 500, required=False)
     if not errors and RecruitmentPlan.objects.filter(region=region, year=year).exists():
         errors["year"] = _("This region already has a plan for that year.")
     if errors:
         raise _fields_error(errors)
     plan = RecruitmentPlan.objects.create(
-        region=region, year=year, note=note, created_by=_actor(actor)
+        region=region, year=year, remarks=remarks, created_by=_actor(actor)
     )
     audit_record(actor=actor, action="talent.create", target=plan, changes={"year": [None, year]})
     return plan

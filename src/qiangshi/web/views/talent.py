@@ -167,7 +167,7 @@ def talent_home(request):
 class PlanForm(forms.Form):
     year = forms.IntegerField(label=gettext_lazy("Year"), min_value=1990, max_value=2100)
     region = forms.TypedChoiceField(label=gettext_lazy("Region"), coerce=int)
-    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
+    remarks = forms.CharField(label=gettext_lazy("Remarks"), max_length=500, required=False)
 
     def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -218,7 +218,7 @@ def talent_plans(request):
             region = next((r for r in regions if r.pk == d["region"]), None)
             try:
                 plan = services.recruitment_plan_create(
-                    actor=user, year=d["year"], region=region, note=d["note"]
+                    actor=user, year=d["year"], region=region, remarks=d["remarks"]
                 )
             except ApplicationError as exc:
                 _fail(form, exc)
