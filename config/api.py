@@ -197,6 +197,7 @@ api.add_router("/leadership", "qiangshi.leadership.api.router")
 api.add_router("/workflow", "qiangshi.workflow.api.router")
 api.add_router("/practices", "qiangshi.practices.api.router")
 api.add_router("/titles", "qiangshi.titles.api.router")
+api.add_router("/talent", "qiangshi.talent.api.router")
 
 
 def not_found(request, rest: str = ""):

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "qiangshi.rotation",
     "qiangshi.placement",
     "qiangshi.welfare",
+    "qiangshi.talent",
     "qiangshi.pilot",
     "qiangshi.practices",
     "qiangshi.demo",

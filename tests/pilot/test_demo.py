@@ -36,7 +36,13 @@ def test_xiamen_is_computed_and_the_others_imported(demo, client):
     xm = columns["3502"].figures
     assert xm["teachers_per_100_pupils"].origin == selectors.COMPUTED
     assert 3 < xm["teachers_per_100_pupils"].value < 15
-    assert xm["recruitment_against_plan"].value is None
+    # Recruitment against plan is the talent module's own figure (its demo plans Xiamen's).
+    from qiangshi.talent.selectors import recruitment_against_plan
+
+    rate = recruitment_against_plan(PilotRegion.objects.get(code="3502").region, 2026)["rate"]
+    assert rate is not None
+    assert xm["recruitment_against_plan"].origin == selectors.COMPUTED
+    assert float(xm["recruitment_against_plan"].value) == pytest.approx(rate * 100, abs=0.05)
     for code, column in columns.items():
         if code == "3502":
             continue

@@ -51,6 +51,7 @@ def _pages(world, request_pk):
         **_leadership_pages(world),
         **_practices_pages(world),
         **_titles_pages(world),
+        **_talent_pages(world),
     }
 
 
@@ -340,6 +341,83 @@ PILOT_PAGES = (
 PILOT_BUREAU = dict.fromkeys(
     ("pilot_report", "pilot_report_progress", "pilot_report_download"), 404
 )
+
+
+def _talent_pages(world):
+    """A city plan with hires at schools A and B, an olympiad result, the city's partnership
+    with an activity teacher A took part in, a perk (issue 18, talent and partnerships)."""
+    from datetime import date
+
+    from qiangshi.talent import services as talent
+
+    bureau = world["users"]["bureau"]
+    plan = talent.recruitment_plan_create(actor=bureau, year=2026)
+    hires = {
+        k: talent.hire_record(
+            actor=bureau, plan_pk=plan.pk, category="doctoral", name=f"博士{k}",
+            school_pk=world["schools"][k].pk, hired_on=date(2026, 6, 1),
+        )
+        for k in ("a", "b")
+    }  # fmt: skip
+    talent.olympiad_result_record(
+        actor=bureau, olympiad="physics", competition="全国中学生物理竞赛",
+        coach_pk=world["teachers"]["a"].pk, pupil="小明", level="provincial_first",
+        awarded_on=date(2025, 9, 1),
+    )  # fmt: skip
+    p = talent.partnership_create(
+        actor=bureau, kind="mountain_sea", title="厦龙山海协作", partner="龙岩市教育局",
+        starts_on=date(2025, 1, 1),
+    )  # fmt: skip
+    activity = talent.activity_add(
+        actor=bureau, partnership_pk=p.pk, title="同课异构", kind="training",
+        starts_on=date(2025, 4, 1), ends_on=date(2025, 4, 1), hours=6,
+    )  # fmt: skip
+    talent.activity_participants_add(
+        actor=bureau, activity_pk=activity.pk, teacher_pks=[world["teachers"]["a"].pk]
+    )
+    perk = talent.perk_create(
+        actor=bureau, name="教师免费体检", provider="市总工会", eligibility="在编教师",
+        starts_on=date(2025, 1, 1),
+    )  # fmt: skip
+    return {
+        "talent_plans": reverse("web:talent_plans") + "?year=2026&q=厦门",
+        "talent_plans_export": reverse("web:talent_plans") + "?format=xlsx",
+        "talent_plan": reverse("web:talent_plan", args=[plan.pk]),
+        "talent_hires": reverse("web:talent_hires") + "?category=doctoral&status=signed",
+        "talent_hire_a": reverse("web:talent_hire", args=[hires["a"].pk]),
+        "talent_hire_b": reverse("web:talent_hire", args=[hires["b"].pk]),
+        "talent_olympiad": reverse("web:talent_olympiad") + "?olympiad=physics",
+        "talent_olympiad_schools": reverse("web:talent_olympiad_schools") + "?year=2025",
+        "talent_partnerships": reverse("web:talent_partnerships") + "?kind=mountain_sea",
+        "talent_partnership": reverse("web:talent_partnership", args=[p.pk]),
+        "talent_activity": reverse("web:talent_activity", args=[activity.pk]),
+        "talent_participations": reverse("web:talent_participations"),
+        "talent_perks": reverse("web:talent_perks") + "?current=1",
+        "talent_perk": reverse("web:talent_perk", args=[perk.pk]),
+        "talent_uptake": reverse("web:talent_uptake"),
+    }
+
+
+# Talent pages per role: offices and schools see their area's (a school only its own hires);
+# teachers the perks and their own partnership hours; the other roles none.
+_TALENT_ALL = {
+    "talent_plans", "talent_plans_export", "talent_plan", "talent_hires", "talent_hire_a",
+    "talent_hire_b", "talent_olympiad", "talent_olympiad_schools", "talent_partnerships",
+    "talent_partnership", "talent_activity", "talent_participations", "talent_perks",
+    "talent_perk", "talent_uptake",
+}  # fmt: skip
+TALENT_EXPECTED = {
+    "admin": {},
+    "bureau": {},
+    "district": {},
+    "school": {"talent_hire_b": NOT_FOUND},
+    "teacher": dict.fromkeys(
+        _TALENT_ALL - {"talent_participations", "talent_perks", "talent_perk"}, FORBIDDEN
+    ),
+    **{
+        r: dict.fromkeys(_TALENT_ALL, FORBIDDEN) for r in ("reviewer", "pilot", "auditor", "ethics")
+    },
+}
 
 
 # Welfare pages (issue 18) a role may not use: parity is the offices' and the pilot office's,
@@ -716,6 +794,8 @@ PRACTICES_EXPECTED = {
     "reviewer": PRACTICES_NONE,
     "auditor": PRACTICES_NONE,
 }
+for _role in EXPECTED:
+    EXPECTED[_role].update(TALENT_EXPECTED[_role])
 
 # Roles checked against their own expectations (the rest of their pages are checked generally).
 ETHICS_PAGES = {
@@ -748,6 +828,8 @@ def test_every_page_for_every_role(world, client, role):
     assert practices == {name: PRACTICES_EXPECTED[role].get(name, OK) for name in practices}
     titles = {name: code for name, code in answers.items() if name.startswith("title_")}
     assert titles == {name: TITLES_EXPECTED[role].get(name, OK) for name in titles}
+    talent = {name: code for name, code in answers.items() if name.startswith("talent_")}
+    assert talent == {name: TALENT_EXPECTED[role].get(name, OK) for name in talent}
     if role in EXPECTED:
         expected = {name: EXPECTED[role].get(name, OK) for name in answers}
         expected.update({name: TRAINING_EXPECTED[role].get(name, OK) for name in training})

@@ -116,6 +116,13 @@ NOT_PAGES = {
     "title_application_material": "action",
     "title_application_score": "action",
     "title_material": "file",
+    "talent_home": "redirect",
+    "talent_plan_delete": "action",
+    "talent_olympiad_delete": "action",
+    "talent_partnership_delete": "action",
+    "talent_exchange_delete": "action",
+    "talent_perk_delete": "action",
+    "talent_uptake_delete": "action",
 }
 
 
@@ -156,6 +163,7 @@ def _objects():
     from qiangshi.pilot.services import pilot_report_start
     from qiangshi.practices.models import Practice
     from qiangshi.rotation.models import RotationPlan
+    from qiangshi.talent.models import Hire, PartnershipActivity, Perk, RecruitmentPlan
     from qiangshi.teachers import services as teacher_services
     from qiangshi.teachers.models import Employment, Teacher
     from qiangshi.training.models import Programme
@@ -190,6 +198,16 @@ def _objects():
         "leadership_term": LeadershipTerm.objects.order_by("pk").first(),
         "practice": Practice.objects.order_by("pk").first(),
         **_title_objects(users),
+        "talent_plan": RecruitmentPlan.objects.order_by("pk").first(),
+        "talent_hire": Hire.objects.order_by("pk").first(),
+        "talent_activity": PartnershipActivity.objects.filter(status="confirmed")
+        .order_by("pk")
+        .first(),
+        "talent_partnership": PartnershipActivity.objects.filter(status="confirmed")
+        .order_by("pk")
+        .first()
+        .partnership,
+        "talent_perk": Perk.objects.order_by("pk").first(),
     }
 
 
@@ -233,6 +251,11 @@ def _url(name, params, objects):
         "leadership_term_create": "school",
         "leadership_term_": "leadership_term",
         "practices_": "practice",
+        "talent_plan": "talent_plan",
+        "talent_hire": "talent_hire",
+        "talent_activity": "talent_activity",
+        "talent_partnership": "talent_partnership",
+        "talent_perk": "talent_perk",
         "teacher_": "teacher",
         "school_": "school",
         "change_request_": "request",

@@ -98,6 +98,40 @@ _WELFARE_OFFICE = {
     "burdenarrival.export",
     "burdenreport.view",
 }
+
+# Talent and partnerships (POLICY §15): the offices keep their area's recruitment plans,
+# olympiad-coach rewards, partnerships (with their people and activities) and teacher perks;
+# schools record their own hires, their coaches' results and their take-up of perks; teachers
+# see the region's perks and their own partnership activities and hours.
+_TALENT_SCHOOL = {
+    "recruitmentplan.view",
+    "recruitmentplan.export",
+    "hire.view",
+    "hire.create",
+    "hire.change",
+    "hire.export",
+    "olympiadresult.view",
+    "olympiadresult.create",
+    "olympiadresult.change",
+    "olympiadresult.export",
+    "partnership.view",
+    "activityparticipant.view",
+    "perk.view",
+    "perkuptake.view",
+    "perkuptake.create",
+    "perkuptake.change",
+    "perkuptake.export",
+}
+_TALENT_OFFICE = _TALENT_SCHOOL | {
+    "recruitmentplan.create",
+    "recruitmentplan.change",
+    "partnership.create",
+    "partnership.change",
+    "partnership.export",
+    "perk.create",
+    "perk.change",
+}
+
 # Ethics (POLICY §6): case content is seen only by the ethics officers (a role of its own, with
 # a region like an office: the bureau's officers for the city, a district's for the district),
 # the teacher concerned and auditors. Offices and school administrators see that a bar exists
@@ -255,7 +289,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _PRACTICE_WRITE
     | _PAYROLL_IMPORT
     | {"payroll.view"}
-    | _TITLES_OFFICE,
+    | _TITLES_OFFICE
+    | _TALENT_OFFICE,
     Role.DISTRICT: _OFFICE
     | {
         "rotation.create",
@@ -272,7 +307,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _LEADERSHIP_OFFICE
     | _PRACTICE_READ
     | _PAYROLL_IMPORT
-    | _TITLES_OFFICE,
+    | _TITLES_OFFICE
+    | _TALENT_OFFICE,
     Role.SCHOOL: (_OFFICE - {"school.create"})
     | {"burdenlist.view", "burdenarrival.view", "burdenarrival.create", "burdenarrival.export"}
     | _TRAINING_READ
@@ -281,7 +317,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _AWARDS_SCHOOL
     | _HOURS_CLAIM_SCHOOL
     | _PRACTICE_READ
-    | _TITLES_SCHOOL,
+    | _TITLES_SCHOOL
+    | _TALENT_SCHOOL,
     Role.TEACHER: {
         "region.view",
         "school.view",
@@ -309,6 +346,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         # The award rounds of their area and their own nominations.
         "awardround.view",
         "awardnomination.view",
+        # The region's perks, and their own partnership activities and hours.
+        "perk.view",
+        "activityparticipant.view",
     }
     | _PRACTICE_READ
     | _TITLES_TEACHER,

@@ -21,6 +21,7 @@ from qiangshi.core import crypto
 from qiangshi.core.bulk import statistics_refreshed, tally
 from qiangshi.core.services import audit_record
 from qiangshi.demo import pilot as pilot_demo
+from qiangshi.demo import talent as talent_demo
 from qiangshi.demo import welfare as welfare_demo
 from qiangshi.demo.awards import demo_awards_build
 from qiangshi.demo.ethics import demo_ethics_build
@@ -181,6 +182,7 @@ def demo_region_build(
         demo_leadership_build(seed=seed, today=date.today(), counts=result.counts)
         demo_practices_build(seed=seed, counts=result.counts)
         demo_titles_build(result.counts, seed=seed)
+        talent_demo.build(seed=seed, year=year, today=date.today(), city_code=DEMO_CITY_CODE, counts=result.counts)  # fmt: skip
         result.elapsed = time.monotonic() - started
         audit_record(
             actor=None,

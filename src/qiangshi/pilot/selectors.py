@@ -13,7 +13,7 @@ same number on both pages (one number, one function):
 - salary parity: `welfare.selectors.parity_report`;
 - burden index: `welfare.selectors.region_burden` (the burden engine's index, as per school);
 - ethics cases: `ethics.selectors.case_counts` (counts only);
-- recruitment against plan: `recruitment_against_plan`, missing until the talent app gives it.
+- recruitment against plan: `recruitment_against_plan`, the talent module's selector.
 
 Where it does not, its figures are imported from the template (`PilotFigure`, see
 `importing.py`), each with its source, date and who loaded it. A figure neither computed nor
@@ -191,9 +191,17 @@ def districts_of(region: Region) -> list[Region]:
 
 
 def recruitment_against_plan(region: Region, year: int) -> Decimal | None:
-    """Recruitment against plan (hires over the year's planned recruitment, %): the talent app
-    (recruitment plans, being built) will give it; until it does the figure stays missing."""
-    return None
+    """Recruitment against plan (hires over the year's planned recruitment, %), from the talent
+    module's own selector (the figure its pages show); missing when the region has no plan with
+    a target for the year."""
+    from qiangshi.talent.selectors import recruitment_against_plan as talent_recruitment
+
+    rate = talent_recruitment(region, year)["rate"]
+    return (
+        None
+        if rate is None
+        else Decimal(str(rate * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    )
 
 
 Step = Callable[[str], None]

@@ -31,6 +31,7 @@ SUBJECTS = {
     "training": pgettext_lazy("audit subject", "Training"),
     "practices": pgettext_lazy("audit subject", "Practice library"),
     "welfare": pgettext_lazy("audit subject", "Welfare"),
+    "talent": pgettext_lazy("audit subject", "Talent and partnerships"),
 }
 
 VERBS = {
@@ -168,6 +169,9 @@ VERBS = {
     "attachment_add": pgettext_lazy("audit action", "file attached"),
     "attachment_remove": pgettext_lazy("audit action", "attachment removed"),
     "payroll_import": pgettext_lazy("audit action", "payroll rows imported"),
+    "hire_link": pgettext_lazy("audit action", "linked to the registry"),
+    "activity_confirm": pgettext_lazy("audit action", "activity confirmed, hours credited"),
+    "activity_cancel": pgettext_lazy("audit action", "activity cancelled, hours taken back"),
 }
 
 RECORD_VERBS = {
@@ -233,6 +237,8 @@ EXTRA_FIELDS = {
     "shortfall": gettext_lazy("hours missing"),
     "attachment": gettext_lazy("attachment"),
     "payroll": gettext_lazy("pay (payroll rows)"),
+    "participant_count": gettext_lazy("participants"),
+    "credited": gettext_lazy("teachers credited with hours"),
 }
 
 # Codes stored as values of keys that are not model fields.

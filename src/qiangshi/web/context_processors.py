@@ -119,6 +119,17 @@ def _nav_links(user, current: str) -> list[dict]:
             None,
         ),
         (
+            "web:talent_home",
+            _("Talent and partnerships"),
+            "people",
+            ("talent_",),
+            can(user, "recruitmentplan", "view")
+            or can(user, "partnership", "view")
+            or can(user, "perk", "view")
+            or can(user, "activityparticipant", "view"),
+            None,
+        ),
+        (
             "web:pilot_indicators",
             _("Pilot indicators"),
             "columns-gap",

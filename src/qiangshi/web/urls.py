@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("qiangshi.web.views.awards_urls")),
     path("", include("qiangshi.web.views.leadership_urls")),
     path("", include("qiangshi.web.views.titles_urls")),
+    path("", include("qiangshi.web.views.talent_urls")),
 ]
