@@ -103,6 +103,7 @@ def test_an_interrupted_rotation_refuses_to_start_and_resumes(teachers, settings
     # Tables are sealed in order; the empty ones before the teachers are done (None).
     assert state.rotation_progress["teachers.teacher"] == min(numbers)
     assert {k: v for k, v in state.rotation_progress.items() if k != "teachers.teacher"} == {
+        "awards.awardobjection": None,
         "ethics.ethicscase": None,
         "imports.exportjob": None,
         "placement.pupilidentity": None,

@@ -298,6 +298,11 @@ def _names(objects):
 
     for tags, tokens in Practice.objects.values_list("tags", "tokens"):
         names |= set(tags) | {w for w in tokens.split() if len(w) > 1}
+    # The materials a title round asks for, as the office typed them.
+    from qiangshi.titles.models import TitleRound
+
+    for materials in TitleRound.objects.values_list("materials", flat=True):
+        names |= {m for m in materials if isinstance(m, str)}
     return sorted(names, key=len, reverse=True)
 
 

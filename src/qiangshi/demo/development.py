@@ -1,7 +1,8 @@
 """Demo data for teacher development (issue 16, part B): digital-literacy self-assessments over
 three years (most teachers of the demo city, scores rising a little year by year), teachers
-studying for a higher degree (some finished, written into their education history, some due in
-the coming two years, a few discontinued), and science programmes that science teachers took.
+studying for a higher degree (read off the in-service studies of the education history the
+generator wrote: some finished, some due in the coming two years; a few discontinued), and
+science programmes that science teachers took.
 Growth paths need no data of their own: they read the registry.
 
 Deterministic for a seed and a day: one random stream over the teachers in id order.
@@ -18,7 +19,6 @@ from django.db.models import Q
 
 from qiangshi.core.bulk import bulk_insert_rows
 from qiangshi.org.models import Region
-from qiangshi.teachers import projection
 from qiangshi.teachers.models import EDUCATION_RANK, EducationRecord, Employment
 from qiangshi.training import literacy
 from qiangshi.training.models import (
@@ -115,49 +115,58 @@ def _highest(teacher_ids: list[int], today: date) -> dict[int, str]:
 
 
 def _degree_studies(rng: random.Random, teacher_ids: list[int], today: date, counts: Counter):
-    highest = _highest(teacher_ids, today)
-    studies, records, finished = [], [], []
-    for t in teacher_ids:
-        level = _NEXT_DEGREE.get(highest.get(t))
-        if level is None or rng.random() > (0.25 if level == "associate" else 0.05):
+    """Degree studies read off the registry the generator wrote, never added to it (the demo's
+    balance must stay the generator's): an in-service study still open in a teacher's education
+    history is a study under way (expected within the next two years); one finished in the last
+    five years is a completed study, linked to that record; and a few teachers who began a
+    next degree and gave it up (which leaves no trace in the education history)."""
+    studies = []
+    ongoing = EducationRecord.objects.filter(
+        teacher_id__in=teacher_ids, study_mode="in_service"
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today - timedelta(days=5 * 365)))
+    seen: set[tuple[int, str]] = set()
+    for record in ongoing.order_by("teacher_id", "id"):
+        if (record.teacher_id, record.level) in seen or record.level not in _UNIVERSITIES:
             continue
-        institution, programme = _UNIVERSITIES[level]
-        start = today - timedelta(days=rng.randint(200, 1000))
-        expected = start + timedelta(days=rng.choice((730, 912, 1095)))
+        seen.add((record.teacher_id, record.level))
+        start = record.start_date or today - timedelta(days=rng.randint(200, 1000))
         row = {
-            "teacher_id": t,
-            "level": level,
-            "institution": institution,
-            "programme": programme,
+            "teacher_id": record.teacher_id,
+            "level": record.level,
+            "institution": record.institution or _UNIVERSITIES[record.level][0],
+            "programme": record.major or _UNIVERSITIES[record.level][1],
             "study_mode": "in_service",
             "start_date": start,
-            "expected_on": expected,
-            "status": DegreeStudyStatus.STUDYING,
         }
-        if expected <= today:
-            if rng.random() < 0.85:
-                row["status"] = DegreeStudyStatus.COMPLETED
-                row["completed_on"] = expected
-                records.append(
-                    {
-                        "teacher_id": t,
-                        "level": level,
-                        "institution": institution,
-                        "major": programme,
-                        "study_mode": "in_service",
-                        "start_date": start,
-                        "end_date": expected,
-                    }
-                )
-                finished.append(len(studies))
-            else:
-                row["status"] = DegreeStudyStatus.DISCONTINUED
+        if record.end_date is None:
+            row["status"] = DegreeStudyStatus.STUDYING
+            row["expected_on"] = max(start, today) + timedelta(days=rng.randint(60, 730))
+        else:
+            row["status"] = DegreeStudyStatus.COMPLETED
+            row["expected_on"] = max(record.end_date, start)
+            row["completed_on"] = record.end_date
+            row["education_record_id"] = record.pk
         studies.append(row)
-    bulk_insert_rows(EducationRecord, records)
-    for index, record in zip(finished, records, strict=True):
-        studies[index]["education_record_id"] = record["id"]
+    highest = _highest(teacher_ids, today)
+    for t in teacher_ids:
+        level = _NEXT_DEGREE.get(highest.get(t))
+        if level is None or (t, level) in seen or rng.random() > 0.01:
+            continue
+        institution, programme = _UNIVERSITIES[level]
+        start = today - timedelta(days=rng.randint(400, 1200))
+        studies.append(
+            {
+                "teacher_id": t,
+                "level": level,
+                "institution": institution,
+                "programme": programme,
+                "study_mode": "in_service",
+                "start_date": start,
+                "expected_on": start + timedelta(days=rng.choice((730, 912, 1095))),
+                "status": DegreeStudyStatus.DISCONTINUED,
+            }
+        )
     bulk_insert_rows(DegreeStudy, studies)
-    projection.refresh([r["teacher_id"] for r in records], today)
     counts["degree studies"] += len(studies)
 
 

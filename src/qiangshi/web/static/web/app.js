@@ -35,3 +35,9 @@ document.addEventListener("htmx:configRequest", function (event) {
     if (value === "") { params.delete ? params.delete(key) : delete params[key]; }
   }
 });
+
+// <button data-print>: prints the page (no inline handlers: the CSP forbids them).
+document.addEventListener("click", function (event) {
+  const button = event.target instanceof Element ? event.target.closest("[data-print]") : null;
+  if (button) window.print();
+});
