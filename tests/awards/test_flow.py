@@ -52,7 +52,10 @@ def test_nomination_to_award_end_to_end(qualified, round_):
         step(world, "bureau", n, "award", NOTICE + timedelta(days=7))
     n = step(world, "bureau", n, "award", NOTICE + timedelta(days=8))
     assert (state(n), n.outcome, n.decided_on) == ("awarded", "awarded", date(2026, 7, 28))
-    assert n.recognition is None  # the registry has no recognition of excellent teachers
+    # The honour enters the registry, valid from the decision (no valid_years: open-ended).
+    rec = n.recognition
+    assert (rec.teacher, rec.kind, rec.level) == (n.teacher, "excellent_teacher", round_.level)
+    assert (rec.start_date, rec.end_date) == (date(2026, 7, 28), None)
 
 
 def test_each_review_waits_in_the_right_inbox(qualified, round_):

@@ -119,6 +119,9 @@ class RecognitionKind(models.TextChoices):
     BACKBONE = "backbone", _("Backbone teacher")
     SUBJECT_LEADER = "subject_leader", _("Subject leader")
     MASTER_TEACHER = "master_teacher", _("Master teacher")
+    # Honours from the award rounds (优秀教师, 优秀班主任): on the record, not backbone kinds.
+    EXCELLENT_TEACHER = "excellent_teacher", _("Excellent teacher")
+    EXCELLENT_HOMEROOM = "excellent_homeroom", _("Excellent homeroom teacher")
 
 
 class RecognitionLevel(models.TextChoices):
@@ -530,7 +533,7 @@ class Recognition(TeacherRecord):
     teacher = models.ForeignKey(
         Teacher, verbose_name=_("teacher"), on_delete=models.CASCADE, related_name="recognitions"
     )
-    kind = models.CharField(_("recognition"), max_length=16, choices=RecognitionKind.choices)
+    kind = models.CharField(_("recognition"), max_length=20, choices=RecognitionKind.choices)
     level = models.CharField(_("level"), max_length=10, choices=RecognitionLevel.choices)
     subject = models.CharField(_("subject"), max_length=32, choices=Subject.choices, blank=True)
     start_date = models.DateField(_("valid from"))
