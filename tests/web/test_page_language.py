@@ -302,7 +302,7 @@ def _names(objects):
     from qiangshi.titles.models import TitleRound
 
     for materials in TitleRound.objects.values_list("materials", flat=True):
-        names |= {m for m in materials if isinstance(m, str)}
+        names |= {m["label"] for m in materials}
     return sorted(names, key=len, reverse=True)
 
 
