@@ -166,6 +166,14 @@ def can(actor, subject: str, action: str) -> bool:
     return has_perm(actor, f"{subject}.{action}")
 
 
+def require(actor, subject: str, action: str) -> None:
+    """`can`, or PermissionDenied (403): the check a service makes before it writes."""
+    from django.core.exceptions import PermissionDenied
+
+    if not can(actor, subject, action):
+        raise PermissionDenied
+
+
 def get_in_scope(queryset: QuerySet, actor, action: str = "view", **lookup):
     """Fetch one row inside the actor's scope; missing and forbidden both raise NotFound."""
     try:

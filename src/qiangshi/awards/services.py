@@ -15,7 +15,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from qiangshi.access.models import Role
-from qiangshi.access.scoping import can, get_in_scope
+from qiangshi.access.scoping import get_in_scope
+from qiangshi.access.scoping import require as _require
 from qiangshi.core import crypto
 from qiangshi.core.errors import ApplicationError, bilingual, translated
 from qiangshi.core.services import audit_record
@@ -42,11 +43,6 @@ from .rules import kind_rules, rules_on
 from .workflow import PROCESS
 
 MASK = "***"
-
-
-def _require(actor, subject: str, action: str) -> None:
-    if not can(actor, subject, action):
-        raise PermissionDenied
 
 
 def _field_error(message, field: str, params: dict | None = None) -> ApplicationError:

@@ -4,11 +4,11 @@ is encrypted at rest (models.EthicsCase)."""
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from qiangshi.access.scoping import can, get_in_scope
+from qiangshi.access.scoping import get_in_scope
+from qiangshi.access.scoping import require as _require
 from qiangshi.core.errors import ApplicationError
 from qiangshi.core.services import audit_record
 from qiangshi.teachers.models import Teacher
@@ -33,11 +33,6 @@ from .rules import bar_rules_on, sanction_end
 from .workflow import PROCESS
 
 MASK = "***"
-
-
-def _require(actor, subject: str, action: str) -> None:
-    if not can(actor, subject, action):
-        raise PermissionDenied
 
 
 def _not_future(day: date, field: str, today: date | None = None) -> None:
