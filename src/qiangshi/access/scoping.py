@@ -16,7 +16,7 @@ by declaring how it reaches the org tree and the registry, as plain attributes:
 Models with none of these (audit logs) are visible whole to the roles that have the permission.
 """
 
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from qiangshi.core.errors import NotFound
 from qiangshi.org.models import Region
@@ -100,7 +100,15 @@ def _area_q(model: type[Model], actor) -> Q | None:
     if not paths:
         return nothing
     if current and teacher_path is not None:
-        return Q(**{_join(teacher_path, "pk__in"): _teachers_in_area(model, teacher_path, paths)})
+        # Teachers working in the area now, and former staff (no open employment) whose last
+        # employment was there: retired or departed teachers stay in the records of the office
+        # that had them. Both are the district of the teacher's current-state projection
+        # (teachers.projection), one indexed row a teacher: no subquery over the employments.
+        prefix = _join(teacher_path, "current_state__district__path__startswith")
+        area = Q()
+        for p in paths:
+            area |= Q(**{prefix: p})
+        return area
     if school_path is not None:
         prefix = _join(school_path, "district__path__startswith")
         area = Q()
@@ -115,30 +123,6 @@ def _area_q(model: type[Model], actor) -> Q | None:
             area |= _ancestors_q(region_path, None, path=p)
         return area
     return nothing
-
-
-def _teachers_in_area(model: type[Model], teacher_path: str, paths: list[str]):
-    """Ids of the teachers an office covers: those working in its area now, and former staff
-    (no open employment) whose last employment was there — retired or departed teachers stay
-    in the records of the office that had them.
-
-    One subquery (no join on the outer query, so no duplicate rows); the employment model is
-    reached through the teacher model's `employments` relation, so this layer names no area.
-    """
-    teacher_model = model if not teacher_path else model._meta.get_field(teacher_path).related_model
-    employment = teacher_model._meta.get_field("employments").related_model
-    area = Q()
-    for p in paths:
-        area |= Q(school__district__path__startswith=p)
-    later = employment.objects.filter(
-        teacher=OuterRef("teacher"), start_date__gt=OuterRef("start_date")
-    )
-    open_jobs = employment.objects.filter(end_date__isnull=True)
-    current = Q(end_date__isnull=True)
-    former = (
-        Q(end_date__isnull=False) & ~Q(teacher__in=open_jobs.values("teacher")) & ~Exists(later)
-    )
-    return employment.objects.filter(area & (current | former)).values("teacher")
 
 
 def _ancestors_q(region_path: str, region: Region | None, *, path: str | None = None) -> Q:

@@ -506,6 +506,6 @@ def commit(actor, rows: list[HistoryRow], result) -> list[str]:
         )
     bulk_insert_rows(spec.model, new)
     bulk_insert_rows(AuditLog, audits)
-    if spec.model in (TitleRecord, EducationRecord):
+    if spec.model in (TitleRecord, EducationRecord, Employment):
         projection.touched(r.teacher_id for r in rows if r.status != UNCHANGED)
     return keys

@@ -1010,6 +1010,7 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
     job_updates: list[Employment] = []
     fills: dict[tuple, list[int]] = defaultdict(list)  # (model, field, date) → record pks
     dated: list[int] = []  # teachers some of whose records `fills` dates
+    moved: list[int] = []  # teachers whose employment this chunk corrected, ended or started
     now = timezone.now()
     for r in rows:
         if r.teacher is None:
@@ -1039,6 +1040,7 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
         differs = current is None or any(getattr(current, k) != job[k] for k in EMPLOYMENT_KEYS)
         fills_start = _fills_start(current, job, start)
         if differs or fills_start:
+            moved.append(t.pk)
             step = _employment_step(current, job, start, today)
             if step == "missing":
                 standins.add("employment_start", r.row)
@@ -1116,8 +1118,8 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
                 end_date=end, end_reason="import", version=F("version") + 1
             )
     insert_tuples(Employment, _EMPLOYMENT_COLUMNS, employments, writer=writer)
-    # The projection of titles and education: the new teachers (each gets its row) and those
-    # whose titles or education this chunk added to or dated.
+    # The projection: the new teachers (each gets its row), those whose titles or education
+    # this chunk added to or dated, and those whose employment it changed.
     projection.touched(
         [
             *teacher_ids,
@@ -1127,6 +1129,7 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
                 for rec in records.get(m, ())
             ),
             *dated,
+            *moved,
         ]
     )
     for model, items in records.items():

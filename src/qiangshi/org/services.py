@@ -21,6 +21,7 @@ from .models import (
     SchoolEnrollment,
     Stage,
 )
+from .signals import school_moved
 
 SCHOOL_FIELDS = [
     "code",
@@ -260,12 +261,16 @@ def school_update(*, actor, school: School, data: dict[str, Any]) -> School:
                 },
             )
     before = snapshot(school, SCHOOL_FIELDS)
+    district_before = school.district_id
     for key, value in cleaned.items():
         setattr(school, key, value)
+    moved = school.district_id != district_before
     changes = diff(before, snapshot(school, SCHOOL_FIELDS))
     if changes:
         school.save()
         audit_record(actor=actor, action="school.update", target=school, changes=changes)
+    if moved:
+        school_moved.send(sender=School, school=school)
     return school
 
 

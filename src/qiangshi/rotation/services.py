@@ -27,6 +27,7 @@ from qiangshi.core.services import audit_record, audit_records
 from qiangshi.engines import rotation as engine
 from qiangshi.org.models import Region, RegionLevel, School
 from qiangshi.staffing.selectors import current_school_year
+from qiangshi.teachers import projection
 from qiangshi.teachers.models import (
     Employment,
     PersonnelStatus,
@@ -735,6 +736,7 @@ def plan_apply(*, actor, plan: RotationPlan, today: date | None = None) -> int:
         2000,
     )
     Employment.objects.bulk_create(new, batch_size=2000)
+    projection.refresh(transferred)
     source = _("Rotation: %(plan)s") % {"plan": str(plan)}
     Secondment.objects.bulk_create(
         [

@@ -273,10 +273,10 @@ class Teacher(TimeStampedModel):
 
 class TeacherCurrent(models.Model):
     """A teacher's current title and highest completed education, projected from the history
-    (TitleRecord, EducationRecord) so that lists and dashboards read one row instead of
-    recomputing them per teacher. Written only by `teachers.projection.refresh`, which every
-    write of those records calls in its transaction; `qiangshi check_projections` compares it
-    with the history. The current school needs no projection: it is the one open Employment.
+    (TitleRecord, EducationRecord), and the current school and area from the employments, so
+    that lists, scoping and dashboards read one row instead of recomputing them per teacher.
+    Written only by `teachers.projection.refresh`, which every write of those records calls in
+    its transaction; `qiangshi check_projections` compares it with the history.
     """
 
     teacher = models.OneToOneField(
@@ -288,10 +288,22 @@ class TeacherCurrent(models.Model):
     education_order = models.SmallIntegerField(null=True)  # EDUCATION_RANK of education_level
     # The next graduation date after `as_of`: the highest completed education may change then.
     education_due_on = models.DateField(null=True)
+    # From the employments: whether one is open, its school, and the district of the office
+    # whose records the teacher is in (the open employment's school's; for former staff, the
+    # last employment's). access.scoping reads the district to scope teachers to an office.
+    is_current = models.BooleanField(default=False)
+    school = models.ForeignKey(
+        "org.School", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    district = models.ForeignKey(
+        "org.Region", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     as_of = models.DateField()
 
     class Meta:
         indexes = [
+            models.Index(fields=["district", "is_current"], name="teachers_current_area"),
+            models.Index(fields=["school", "is_current"], name="teachers_current_school"),
             models.Index(fields=["title_order"], name="teachers_current_title"),
             models.Index(fields=["education_order"], name="teachers_current_edu"),
             models.Index(fields=["education_due_on"], name="teachers_current_due"),

@@ -1,6 +1,7 @@
-"""Each teacher's current title and highest completed education, kept in `TeacherCurrent`.
+"""Each teacher's current title, highest completed education, school and area, kept in
+`TeacherCurrent`.
 
-The history (TitleRecord, EducationRecord) is the truth; `TeacherCurrent` is a projection of it
+The history (TitleRecord, EducationRecord, Employment) is the truth; `TeacherCurrent` is a projection of it
 that the lists, the API and the dashboard read instead of recomputing "the highest title" and
 "the highest completed degree" for every teacher on every view. This module is the one place
 that computes and writes it:
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Case, IntegerField, Max, Min, Q, Value, When
+from django.db.models import Case, F, IntegerField, Max, Min, Q, Value, When
 from django.utils import timezone
 
 from qiangshi.core.bulk import bulk_insert, filter_in
@@ -33,6 +34,7 @@ from .models import (
     EDUCATION_RANK,
     TITLE_RANK,
     EducationRecord,
+    Employment,
     Teacher,
     TeacherCurrent,
     TitleRecord,
@@ -40,7 +42,16 @@ from .models import (
 
 TITLE_BY_ORDER = {order: rank for rank, order in TITLE_RANK.items()}
 EDUCATION_BY_ORDER = {order: level for level, order in EDUCATION_RANK.items()}
-FIELDS = ("title_rank", "title_order", "education_level", "education_order", "education_due_on")
+FIELDS = (
+    "title_rank",
+    "title_order",
+    "education_level",
+    "education_order",
+    "education_due_on",
+    "is_current",
+    "school_id",
+    "district_id",
+)
 CHUNK = 20_000
 
 
@@ -51,6 +62,9 @@ class State:
     education_level: str | None = None
     education_order: int | None = None
     education_due_on: date | None = None
+    is_current: bool = False
+    school_id: int | None = None
+    district_id: int | None = None
 
 
 def _order(field: str, ranks: dict[str, int]) -> Case:
@@ -84,16 +98,32 @@ def compute(teacher_ids: Iterable[int], today: date | None = None) -> dict[int, 
             )
         )
         education.update((r["teacher_id"], (r["o"], r["due"])) for r in rows)
+    # The open employment (at most one); else the last one, by start date (an unknown start
+    # counts as the earliest), then by entry.
+    jobs: dict[int, tuple[bool, int | None, int | None]] = {}
+    for qs in filter_in(Employment.objects.all(), "teacher_id", ids):
+        rows = qs.order_by("teacher_id", F("start_date").asc(nulls_first=True), "pk").values_list(
+            "teacher_id", "end_date", "school_id", "school__district_id"
+        )
+        for teacher_id, end, school_id, district_id in rows:
+            held = jobs.get(teacher_id)
+            if held is not None and held[0]:
+                continue
+            jobs[teacher_id] = (end is None, school_id if end is None else None, district_id)
     out = {}
     for pk in ids:
         title = titles.get(pk)
         level, due = education.get(pk, (None, None))
+        is_current, school_id, district_id = jobs.get(pk, (False, None, None))
         out[pk] = State(
             title_rank=TITLE_BY_ORDER.get(title),
             title_order=title,
             education_level=EDUCATION_BY_ORDER.get(level),
             education_order=level,
             education_due_on=due,
+            is_current=is_current,
+            school_id=school_id,
+            district_id=district_id,
         )
     return out
 

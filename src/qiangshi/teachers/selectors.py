@@ -8,7 +8,9 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
     F,
@@ -17,6 +19,7 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from qiangshi.access.scoping import get_in_scope, scope
@@ -113,6 +116,14 @@ class TeacherPages(QuerySet):
     deep pages slow; the narrow query sorts and skips keys, and only the page's rows are read
     whole (the keys are in the actor's scope already: the second query does not scope again)."""
 
+    def count(self) -> int:
+        # The count of the filtered teachers, without the joins that only annotate each row
+        # (its current job, school and district): they change no number of rows.
+        counted = getattr(self, "_counted", None)
+        if counted is not None and self._result_cache is None:
+            return counted.count()
+        return super().count()
+
     def __getitem__(self, k):
         if (
             not isinstance(k, slice)
@@ -135,39 +146,76 @@ def teacher_list(*, actor, filters: dict[str, Any] | None = None, action: str = 
     default: teachers with an open employment), "former" (retired or left) or "all".
     """
     filters = filters or {}
-    qs = annotate_current(scope(TeacherPages(Teacher), actor, action))
+    qs = scope(TeacherPages(Teacher), actor, action)
     status = filters.get("status") or "current"
+    # Whether an employment is open, from the projection (indexed with the area).
     if status == "current":
-        qs = qs.filter(current_job__isnull=False)
+        qs = qs.filter(current_state__is_current=True)
     elif status == "former":
-        qs = qs.filter(current_job__isnull=True)
+        qs = qs.filter(current_state__is_current=False)
     if q := (filters.get("q") or "").strip():
         number = idcard.normalise(q)
         if len(number) == 18 and number[:17].isdigit():
             qs = qs.filter(national_id_hash=crypto.lookup_hash(number))
         else:
-            qs = qs.filter(Q(name__icontains=q) | Q(former_name__icontains=q))
+            qs = qs.filter(_name_contains(q))
     if district := _int(filters.get("district")):
-        qs = qs.filter(current_job__school__district_id=district)
+        qs = qs.filter(current_state__district_id=district)
     if school := _int(filters.get("school")):
-        qs = qs.filter(current_job__school_id=school)
+        qs = qs.filter(current_state__school_id=school)
     if subject := filters.get("subject"):
-        qs = qs.filter(current_job__main_subject=subject)
+        qs = qs.filter(_open_job(main_subject=subject))
     if employment_type := filters.get("employment_type"):
-        qs = qs.filter(current_job__employment_type=employment_type)
+        qs = qs.filter(_open_job(employment_type=employment_type))
     if stage := filters.get("stage"):
-        qs = qs.filter(current_job__school__stage=stage)
+        qs = qs.filter(current_state__school__stage=stage)
     if title := filters.get("title"):
-        qs = qs.filter(title_rank=title) if title != "none" else qs.filter(title_rank=None)
+        qs = qs.filter(current_state__title_rank=title if title != "none" else None)
     if education := filters.get("education"):
-        qs = qs.filter(education_level=education)
+        qs = qs.filter(current_state__education_level=education)
     if gender := filters.get("gender"):
         qs = qs.filter(gender=gender)
     qs = qs.filter(
         _birth_bounds(_int(filters.get("age_min")), _int(filters.get("age_max")), date.today())
     )
     order = SORTS.get(filters.get("sort") or "", "name")
-    return qs.order_by(order, "pk")
+    if q and order in ("name", "-name") and connection.vendor == "postgresql":
+        by_name = RawSQL(f"{Teacher._meta.db_table}.name || ''", ())  # not the index: see above
+        order = by_name.desc() if order == "-name" else by_name.asc()
+    listed = annotate_current(qs).order_by(order, "pk")
+    listed._counted = qs
+    return listed
+
+
+def _open_job(**fields) -> Exists:
+    """The teacher's open employment has these fields."""
+    return Exists(
+        Employment.objects.filter(teacher=OuterRef("pk"), end_date__isnull=True, **fields)
+    )
+
+
+def _name_contains(q: str) -> Q:
+    """Name or former name contains `q` (case-insensitive).
+
+    On PostgreSQL the rows are first narrowed by the characters of `q`, through GIN indexes on
+    each name's characters (teachers migration 0014): a name search is mostly one or two
+    Chinese characters, which neither a B-tree nor trigrams can look up, and `LIKE '%陈%'`
+    alone reads every teacher of the database (0.5 s at province scale). `teacher_list` also
+    sorts a search by an expression rather than the name column: walking the name index in
+    order, the planner expects matches all along it, while a surname's sit together (0.65 s
+    to find the first 50)."""
+    contains = Q(name__icontains=q) | Q(former_name__icontains=q)
+    if connection.vendor != "postgresql":
+        return contains
+    chars = sorted(set(q.lower()))
+    table = Teacher._meta.db_table
+    narrowed = RawSQL(
+        f"(regexp_split_to_array(lower({table}.name), '') @> %s::text[]"
+        f" OR regexp_split_to_array(lower({table}.former_name), '') @> %s::text[])",
+        (chars, chars),
+        output_field=BooleanField(),
+    )
+    return Q(narrowed) & contains
 
 
 def teacher_get(*, actor, pk, action: str = "view") -> Teacher:
@@ -202,10 +250,10 @@ def teacher_stats(*, actor, region=None) -> dict[str, Any]:
     base = (
         Teacher.objects.all() if actor is None else scope(Teacher.objects.all(), actor, "aggregate")
     )
-    current = {"employments__end_date__isnull": True}
-    if region is not None:  # the same join: the open employment is in the region
-        current["employments__school__district__path__startswith"] = region.path
-    # current staff only; at most one open employment each, so no duplicate rows
+    # current staff only (the projection says whether an employment is open, and its area)
+    current = {"current_state__is_current": True}
+    if region is not None:
+        current["current_state__district__path__startswith"] = region.path
     base = base.filter(**current)
     seconds = settings.QIANGSHI_DASHBOARD_CACHE_SECONDS
     key = _stats_key(base) if seconds > 0 else None

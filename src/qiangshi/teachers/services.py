@@ -476,6 +476,7 @@ def employment_change(*, actor, teacher: Teacher, data: dict[str, Any]) -> Emplo
         current.version += 1
     current.save(update_fields=["end_date", "end_reason", "version", "updated_at"])
     job.save()
+    projection.refresh([teacher.pk])
     audit_record(
         actor=actor,
         action="teacher.employment_change",
@@ -515,6 +516,7 @@ def employment_end(*, actor, teacher: Teacher, end_date: date, reason: str) -> E
     current.end_date, current.end_reason = end_date, reason.strip()
     current.version += 1
     current.save(update_fields=["end_date", "end_reason", "version", "updated_at"])
+    projection.refresh([teacher.pk])
     audit_record(
         actor=actor,
         action="teacher.employment_end",

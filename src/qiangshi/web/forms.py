@@ -7,8 +7,9 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from qiangshi.access.scoping import scope
 from qiangshi.core.errors import ApplicationError
-from qiangshi.org.models import Stage
+from qiangshi.org.models import School, Stage
 from qiangshi.org.selectors import district_choices, school_list
 from qiangshi.teachers.models import (
     EducationLevel,
@@ -116,10 +117,11 @@ def record_form_class(kind: str) -> type[StyledForm]:
     return _fields_form(RECORD_MODELS[kind], RECORD_FIELDS[kind], f"{kind.title()}RecordForm")
 
 
-def _school_choices(actor) -> list:
-    """Schools in scope, grouped by district when there is more than one."""
+def _school_choices(actor, schools=None) -> list:
+    """Schools in scope (or `schools`), grouped by district when there is more than one."""
     groups: dict[str, list] = {}
-    for school in school_list(actor=actor).order_by("district__path", "name"):
+    schools = school_list(actor=actor) if schools is None else schools
+    for school in schools.order_by("district__path", "name"):
         groups.setdefault(school.district.display_name, []).append((school.pk, school.name))
     if len(groups) == 1:
         return next(iter(groups.values()))
@@ -256,10 +258,27 @@ class TeacherFilterForm(StyledForm):
         self.fields["district"].choices = _all(
             (d.pk, d.display_name) for d in district_choices(actor=actor)
         )
-        self.fields["school"].choices = _all(_school_choices(actor))
+        self.fields["school"].choices = _all(self._schools(actor))
         self.fields["q"].widget.attrs.update(
             {"placeholder": _("Name or full national ID number"), "type": "search"}
         )
+
+    # Above this many schools in scope the school list offers the chosen district's only: a
+    # province's 4,000 options took 0.45 s to render on every page of the list.
+    SCHOOLS_LISTED = 300
+
+    def _schools(self, actor) -> list:
+        schools = scope(School.objects.select_related("district"), actor, "view")
+        if schools.count() <= self.SCHOOLS_LISTED:
+            return _school_choices(actor, schools)
+        field = self.fields["school"]
+        field.help_text = _("Choose a district to list its schools.")
+        data = self.data if self.is_bound else {}
+        district = str(data.get("district") or "")
+        if district.isdigit():
+            return _school_choices(actor, schools.filter(district_id=int(district)))
+        chosen = str(data.get("school") or "")
+        return _school_choices(actor, schools.filter(pk=int(chosen))) if chosen.isdigit() else []
 
     def filters(self) -> dict:
         """The valid filters only (an unknown school or a bad age is dropped)."""
