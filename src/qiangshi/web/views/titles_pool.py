@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from qiangshi.access.scoping import can
@@ -47,7 +47,7 @@ def _int(value) -> int | None:
 
 def _labels(codes, choices) -> str:
     names = dict(choices)
-    return "、".join(str(names.get(c, c)) for c in codes)
+    return pgettext("list separator", ", ").join(str(names.get(c, c)) for c in codes)
 
 
 def _districts(request) -> list:
@@ -124,7 +124,7 @@ def _pool_export(request, profiles, filters):
     rows = (
         [p.user.username, p.user.display_name, _labels(p.subjects, Subject.choices),
          _labels(p.stages, RoundStage.choices), p.school.name if p.school else "",
-         p.district.name if p.district else _("City-wide"), _("Yes") if p.is_active else _("No")]
+         p.district.display_name if p.district else _("City-wide"), _("Yes") if p.is_active else _("No")]
         for p in profiles
     )  # fmt: skip
     return xlsx_response("title-reviewers", [(_("Reviewers' pool"), header, rows)])
@@ -159,9 +159,9 @@ class ProfileForm(StyledForm):
                 for u in users
             ]
         self.fields["school"].choices = [("", "—")] + [
-            (s.pk, f"{s.district.name} · {s.name}") for s in schools
+            (s.pk, f"{s.district.display_name} · {s.name}") for s in schools
         ]
-        self.fields["district"].choices = [("", "—")] + [(d.pk, d.name) for d in districts]
+        self.fields["district"].choices = [("", "—")] + [(d.pk, d.display_name) for d in districts]
 
 
 def _profile(request, pk, action="view"):
@@ -436,7 +436,7 @@ def weak_school_list(request):
         header = [_("School code"), _("School"), _("District"), _("Designated from"),
                   _("Designation ends on"), _("Status"), _("Reason and decision")]  # fmt: skip
         rows = (
-            [w.school.code, w.school.name, w.school.district.name, w.start_date, w.end_date,
+            [w.school.code, w.school.name, w.school.district.display_name, w.start_date, w.end_date,
              labels[selectors.weak_school_status(w, today)], w.source]
             for w in designations
         )  # fmt: skip
@@ -478,7 +478,7 @@ class WeakSchoolForm(StyledForm):
     def __init__(self, *args, schools=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school"].choices = [("", "—")] + [
-            (s.pk, f"{s.district.name} · {s.name}") for s in schools
+            (s.pk, f"{s.district.display_name} · {s.name}") for s in schools
         ]
 
 
