@@ -43,6 +43,10 @@ DUTIES = {
     "ethicscase.change": {"ethics"},
     "ethicsfile.change": {"ethics"},
     "ethicsbar.view": {"admin", "bureau", "district", "school", "teacher", "ethics"},
+    # Who reviews titles, the conflicts declared and the weak schools: the offices' decisions.
+    "reviewerprofile.change": {"bureau", "district"},
+    "reviewerrelation.create": {"bureau", "district"},
+    "weakschool.create": {"bureau", "district"},
 }
 
 

@@ -54,6 +54,12 @@ def test_openapi_document_lists_every_endpoint(client, db):
         "/api/titles/applications/{application_id}": {"get"},
         "/api/titles/applications/{application_id}/steps": {"post"},
         "/api/titles/applications/{application_id}/scores": {"post"},
+        "/api/titles/reviewers": {"get", "post"},
+        "/api/titles/reviewers/{profile_id}": {"patch"},
+        "/api/titles/relations": {"get", "post"},
+        "/api/titles/relations/{relation_id}": {"patch", "delete"},
+        "/api/titles/weak-schools": {"get", "post"},
+        "/api/titles/weak-schools/{designation_id}/end": {"post"},
     }.items():
         assert methods <= set(paths[path]), path
     schemes = spec["components"]["securitySchemes"]

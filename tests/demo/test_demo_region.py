@@ -344,6 +344,11 @@ class TestDistrictScale:
         approved = TitleApplication.objects.get(title_record__isnull=False)
         assert TeacherCurrent.objects.get(teacher=approved.teacher).title_rank == "senior"
         assert all(a.eligible for a in TitleApplication.objects.all())
+        from qiangshi.core.models import AuditLog
+        from qiangshi.titles.models import WeakSchool
+
+        designated = AuditLog.objects.filter(action="titles.weak_school.designate").count()
+        assert designated == WeakSchool.objects.count() > 0  # through the district's service
         client.force_login(reviewer)
         assert client.get("/titles/panel/").status_code == 200
 

@@ -207,7 +207,9 @@ def _titles_pages(world):
         opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30),
     )  # fmt: skip
     app = titles.application_start(actor=world["users"]["teacher"], round_pk=round_.pk)
+    pool = _title_pool(world)
     return {
+        **pool,
         "title_rounds": reverse("web:title_rounds") + "?year=2026&target=first",
         "title_round_create": reverse("web:title_round_create"),
         "title_panel": reverse("web:title_panel"),
@@ -221,24 +223,85 @@ def _titles_pages(world):
     }
 
 
+def _title_pool(world):
+    """The offices' lists behind the panels: an expert of Siming and one of Huli in the pool,
+    a relation with teacher A, weak-school designations of school A (Siming) and D (Longyan,
+    outside both offices' areas)."""
+    from datetime import date
+
+    from qiangshi.access.models import User
+    from qiangshi.titles import services as titles
+    from qiangshi.titles.models import WeakSchool
+
+    bureau, schools = world["users"]["bureau"], world["schools"]
+    siming = titles.reviewer_profile_create(
+        actor=world["users"]["district"], user_pk=world["users"]["reviewer"].pk,
+        subjects=["chinese"], stages=["primary"], school_pk=schools["b"].pk,
+    )  # fmt: skip
+    huli = titles.reviewer_profile_create(
+        actor=bureau, user_pk=User.objects.create(username="expert-huli", role="reviewer").pk,
+        subjects=["mathematics"], stages=["junior"], school_pk=schools["c"].pk,
+    )  # fmt: skip
+    relation = titles.reviewer_relation_record(
+        actor=bureau, reviewer_pk=siming.user_id, teacher_pk=world["teachers"]["a"].pk,
+        kind="colleague",
+    )  # fmt: skip
+    weak = titles.weak_school_designate(
+        actor=bureau, school_pk=schools["a"].pk, start_date=date(2020, 1, 1), source="认定"
+    )
+    longyan = WeakSchool.objects.create(school=schools["d"], start_date=date(2020, 1, 1))
+    return {
+        "title_reviewers_filtered": reverse("web:title_reviewers")
+        + f"?q=exp&subject=chinese&stage=primary&district={world['tree']['siming'].pk}&active=1",
+        "title_reviewers_export": reverse("web:title_reviewers") + "?format=xlsx",
+        "title_reviewer_create": reverse("web:title_reviewer_create"),
+        "title_reviewer_edit": reverse("web:title_reviewer_edit", args=[siming.pk]),
+        "title_reviewer_edit_huli": reverse("web:title_reviewer_edit", args=[huli.pk]),
+        "title_reviewer_deactivate": reverse("web:title_reviewer_deactivate", args=[siming.pk]),
+        "title_relations": reverse("web:title_relations") + "?q=陈&kind=colleague",
+        "title_relations_export": reverse("web:title_relations") + "?format=xlsx",
+        "title_relation_create": reverse("web:title_relation_create"),
+        "title_relation_edit": reverse("web:title_relation_edit", args=[relation.pk]),
+        "title_weak_schools": reverse("web:title_weak_schools") + "?year=2024&status=current",
+        "title_weak_schools_export": reverse("web:title_weak_schools") + "?format=xlsx",
+        "title_weak_school_create": reverse("web:title_weak_school_create"),
+        "title_weak_school_end": reverse("web:title_weak_school_end", args=[weak.pk]),
+        "title_weak_school_end_d": reverse("web:title_weak_school_end", args=[longyan.pk]),
+    }
+
+
+_TITLE_POOL_WRITE = (
+    "title_reviewer_create", "title_reviewer_edit", "title_reviewer_edit_huli",
+    "title_reviewer_deactivate", "title_relation_create", "title_relation_edit",
+    "title_weak_school_create", "title_weak_school_end", "title_weak_school_end_d",
+)  # fmt: skip
+_TITLE_POOL_READ = (
+    "title_reviewers_filtered", "title_reviewers_export", "title_relations",
+    "title_relations_export", "title_weak_schools", "title_weak_schools_export",
+)  # fmt: skip
 _TITLE_PAGES = (
     "title_rounds", "title_round_create", "title_panel", "title_reviewers", "title_round",
     "title_queue_recommend", "title_queue_review", "title_notice", "title_statistics",
-    "title_application",
+    "title_application", *_TITLE_POOL_READ, *_TITLE_POOL_WRITE,
 )  # fmt: skip
-_OFFICE_TITLES = {"title_panel": FORBIDDEN, "title_queue_recommend": FORBIDDEN}
+# The pool, the relations and the weak schools: the offices keep those of their area (the
+# administrator reads them, writes none); every other role is refused.
+_NO_POOL = dict.fromkeys(_TITLE_POOL_READ + _TITLE_POOL_WRITE, FORBIDDEN)
+_OFFICE_TITLES = {"title_panel": FORBIDDEN, "title_queue_recommend": FORBIDDEN,
+                  "title_weak_school_end_d": NOT_FOUND}  # fmt: skip
 # Title evaluation: offices run rounds, schools recommend, teachers apply (their own),
 # reviewers see only what was drawn for them (here: nothing), other roles nothing.
 TITLES_EXPECTED = {
-    "admin": {**_OFFICE_TITLES, "title_queue_review": FORBIDDEN},
+    "admin": {**_OFFICE_TITLES, "title_queue_review": FORBIDDEN,
+              **dict.fromkeys(_TITLE_POOL_WRITE, FORBIDDEN)},
     "bureau": _OFFICE_TITLES,
-    "district": _OFFICE_TITLES,
+    "district": {**_OFFICE_TITLES, "title_reviewer_edit_huli": NOT_FOUND},
     "school": {"title_round_create": FORBIDDEN, "title_panel": FORBIDDEN,
-               "title_reviewers": FORBIDDEN, "title_queue_review": FORBIDDEN},
+               "title_reviewers": FORBIDDEN, "title_queue_review": FORBIDDEN, **_NO_POOL},
     "teacher": {"title_round_create": FORBIDDEN, "title_panel": FORBIDDEN,
                 "title_reviewers": FORBIDDEN, "title_queue_review": FORBIDDEN,
-                "title_queue_recommend": FORBIDDEN},
-    "reviewer": {"title_round_create": FORBIDDEN, "title_reviewers": FORBIDDEN,
+                "title_queue_recommend": FORBIDDEN, **_NO_POOL},
+    "reviewer": {"title_round_create": FORBIDDEN, "title_reviewers": FORBIDDEN, **_NO_POOL,
                  **dict.fromkeys(("title_round", "title_queue_recommend", "title_queue_review",
                                   "title_notice", "title_statistics", "title_application"),
                                  NOT_FOUND)},

@@ -116,6 +116,8 @@ NOT_PAGES = {
     "title_application_material": "action",
     "title_application_score": "action",
     "title_material": "file",
+    "title_reviewer_reactivate": "action",
+    "title_relation_remove": "action",
     "talent_home": "redirect",
     "talent_plan_delete": "action",
     "talent_olympiad_delete": "action",
@@ -221,7 +223,35 @@ def _title_objects(users):
     app = TitleApplication.objects.order_by("pk").first()
     if app is None and round_ is not None:
         app = titles.application_start(actor=users["teacher"], round_pk=round_.pk)
-    return {"title_round": round_, "title_application": app}
+    return {"title_round": round_, "title_application": app, **_title_pool(users)}
+
+
+def _title_pool(users):
+    """The demo reviewer in the pool, a relation they declared with the demo teacher and a
+    weak-school designation of the demo school (the small demo has none of them)."""
+    from datetime import date
+
+    from qiangshi.teachers.models import Teacher
+    from qiangshi.titles import services as titles
+    from qiangshi.titles.models import ReviewerProfile, ReviewerRelation, WeakSchool
+
+    bureau, reviewer = users["bureau"], users["reviewer"]
+    profile = ReviewerProfile.objects.filter(user=reviewer).first()
+    if profile is None:
+        profile = titles.reviewer_profile_create(
+            actor=bureau, user_pk=reviewer.pk, subjects=["chinese"], stages=["primary"]
+        )
+    teacher = Teacher.objects.get(user__username="teacher")
+    relation = ReviewerRelation.objects.filter(reviewer=reviewer, teacher=teacher).first()
+    if relation is None:
+        relation = titles.reviewer_relation_record(
+            actor=bureau, reviewer_pk=reviewer.pk, teacher_pk=teacher.pk, kind="colleague"
+        )
+    weak = WeakSchool.objects.order_by("pk").first() or titles.weak_school_designate(
+        actor=bureau, school_pk=teacher.current_school.pk, start_date=date(2020, 1, 1),
+        source="思明区教育局薄弱学校认定",
+    )  # fmt: skip
+    return {"reviewer_profile": profile, "reviewer_relation": relation, "weak_school": weak}
 
 
 def _url(name, params, objects):
@@ -243,6 +273,9 @@ def _url(name, params, objects):
         "awards_": "award_round",
         "title_application": "title_application",
         "title_round": "title_round",
+        "title_reviewer_": "reviewer_profile",
+        "title_relation_": "reviewer_relation",
+        "title_weak_school_": "weak_school",
         "training_hours": "teacher",
         "training_teacher_paths": "teacher",
         "training_school_paths": "school",

@@ -223,6 +223,23 @@ _TITLES_OFFICE = {
     "reviewerprofile.view",
     "reviewerprofile.change",
 }
+# The reviewers' pool (who reviews which subjects and stages, who is taken out) and the relations
+# reviewers declared with teachers (conflicts of interest), kept by the offices; and the schools
+# the offices designate as weak (service there counts towards the senior title).
+_TITLES_POOL = {
+    "reviewerprofile.create",
+    "reviewerprofile.export",
+    "reviewerrelation.view",
+    "reviewerrelation.create",
+    "reviewerrelation.change",
+    "reviewerrelation.delete",
+    "reviewerrelation.export",
+    "weakschool.view",
+    "weakschool.create",
+    "weakschool.change",
+    "weakschool.export",
+}
+_TITLES_OFFICE |= _TITLES_POOL
 _TITLES_SCHOOL = {
     "titleround.view",
     "titleround.export",
@@ -262,6 +279,14 @@ ADMIN_WITHHELD = frozenset(
         "payroll.view",  # a teacher's own pay: the personnel office's, not the system's
         "titleapplication.change",  # recommending, reviewing and deciding are the offices'
         "titlescore.create",
+        # Who reviews, the conflicts declared and the weak schools shape title decisions.
+        "reviewerprofile.create",
+        "reviewerprofile.change",
+        "reviewerrelation.create",
+        "reviewerrelation.change",
+        "reviewerrelation.delete",
+        "weakschool.create",
+        "weakschool.change",
     }
     | _ETHICS_CONTENT
     | _HOURS_CLAIM_SCHOOL

@@ -127,7 +127,6 @@ def demo_titles_build(counts: Counter, today: date | None = None, seed: int = 20
     """The demo reviewers and rounds; nothing without the demo bureau, district, school and
     reviewer logins or without enough eligible teachers."""
     from qiangshi.titles import services
-    from qiangshi.titles.models import WeakSchool
     from qiangshi.titles.selectors import quotas
 
     today = today or date.today()
@@ -169,10 +168,11 @@ def demo_titles_build(counts: Counter, today: date | None = None, seed: int = 20
     last_quota = quotas(closed)["schools"]
     # Weak schools: Siming's primary schools with a senior post free (up to twelve).
     weak = [pk for pk in schools if senior_quota.get(pk, 0) >= 1][:12]
-    for pk in weak:
-        WeakSchool.objects.create(
-            school_id=pk, start_date=date(2012, 1, 1), source="思明区教育局薄弱学校认定（演示）"
-        )
+    for pk in weak:  # designated by the district office, as on its page
+        services.weak_school_designate(
+            actor=district, school_pk=pk, start_date=date(2012, 1, 1),
+            source="思明区教育局薄弱学校认定（演示）",
+        )  # fmt: skip
     counts["weak schools"] += len(weak)
 
     def within(pairs, quota):

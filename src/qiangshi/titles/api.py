@@ -5,7 +5,8 @@ steps on the review workflow and reviewers' scores.
 A role without the permission answers 403; a round or application outside the caller's scope
 404. Reads of an application are written to the access log (channel "api")."""
 
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
@@ -266,3 +267,259 @@ def application_score(request, application_id: Id, body: ScoreIn):
         comment=body.comment,
     )
     return Status(201, {"application": application_id, "total": score.total})
+
+
+# --- the reviewers' pool, declared relations, weak schools (the offices') ------------------------
+
+
+def profile_out(p) -> dict:
+    return {
+        "id": p.pk,
+        "user": p.user_id,
+        "username": p.user.username,
+        "name": p.user.display_name,
+        "subjects": p.subjects,
+        "stages": p.stages,
+        "school": p.school_id,
+        "district": p.district_id,
+        "is_active": p.is_active,
+    }
+
+
+class ProfileListQuery(PageIn):
+    q: str = Field("", max_length=50, description="Name or login contains")
+    subject: str = Field("", max_length=32)
+    stage: str = Field("", max_length=8)
+    district: int | None = Field(None, ge=1, le=2**63 - 1)
+    active: bool | None = Field(None, description="In the pool (true) or taken out (false)")
+
+
+@router.get("/reviewers", response={200: dict[str, Any], **ANSWERS}, summary="The reviewers' pool")
+@requires("reviewerprofile.view")
+def reviewer_list(request, filters: Query[ProfileListQuery]):
+    qs = selectors.reviewer_profiles(
+        actor=request.auth,
+        filters={"q": filters.q, "subject": filters.subject, "stage": filters.stage,
+                 "district": filters.district,
+                 "active": "" if filters.active is None else str(int(filters.active))},
+    )  # fmt: skip
+    return page_of(qs, filters, profile_out)
+
+
+class ProfileIn(Schema):
+    user: Id = Field(..., description="An expert reviewer's login not yet in the pool")
+    subjects: list[str] = Field(..., max_length=30)
+    stages: list[str] = Field(..., max_length=3)
+    school: Id | None = None
+    district: Id | None = None
+
+
+@router.post(
+    "/reviewers", response={201: dict[str, Any], **ANSWERS}, summary="Add a reviewer to the pool"
+)
+@requires("reviewerprofile.create")
+def reviewer_create(request, body: ProfileIn):
+    profile = services.reviewer_profile_create(
+        actor=request.auth, user_pk=body.user, subjects=body.subjects, stages=body.stages,
+        school_pk=body.school, district_pk=body.district,
+    )  # fmt: skip
+    return Status(201, profile_out(profile))
+
+
+class ProfilePatch(Schema):
+    subjects: list[str] | None = Field(None, max_length=30)
+    stages: list[str] | None = Field(None, max_length=3)
+    school: Id | None = None
+    district: Id | None = None
+    is_active: bool | None = Field(None, description="false: take out of the pool")
+    reason: str = Field("", max_length=300, description="Why taken out (audit trail)")
+
+
+@router.patch(
+    "/reviewers/{profile_id}",
+    response={200: dict[str, Any], **ANSWERS},
+    summary="Change a reviewer's subjects, stages or workplace, or take them out of the pool",
+)
+@requires("reviewerprofile.change")
+def reviewer_update(request, profile_id: Id, body: ProfilePatch):
+    given = body.dict(exclude_unset=True)
+    profile = selectors.reviewer_profile_get(actor=request.auth, pk=profile_id, action="change")
+    if given.keys() & {"subjects", "stages", "school", "district"}:
+        workplace = given.keys() & {"school", "district"}
+        profile = services.reviewer_profile_update(
+            actor=request.auth, profile_pk=profile.pk,
+            subjects=given.get("subjects") or profile.subjects,
+            stages=given.get("stages") or profile.stages,
+            school_pk=given.get("school") if workplace else profile.school_id,
+            district_pk=given.get("district") if workplace else profile.district_id,
+        )  # fmt: skip
+    if body.is_active is not None and body.is_active != profile.is_active:
+        if body.is_active:
+            profile = services.reviewer_profile_reactivate(
+                actor=request.auth, profile_pk=profile.pk
+            )
+        else:
+            profile = services.reviewer_profile_deactivate(
+                actor=request.auth, profile_pk=profile.pk, reason=body.reason
+            )
+    return profile_out(profile)
+
+
+def relation_out(r) -> dict:
+    return {
+        "id": r.pk,
+        "reviewer": r.reviewer_id,
+        "reviewer_name": str(r.reviewer),
+        "teacher": r.teacher_id,
+        "teacher_name": r.teacher.name,
+        "kind": r.kind,
+        "declared_on": r.declared_on,
+    }
+
+
+class RelationListQuery(PageIn):
+    q: str = Field("", max_length=50, description="Reviewer's or teacher's name contains")
+    reviewer: int | None = Field(None, ge=1, le=2**63 - 1)
+    kind: str = Field("", max_length=10)
+
+
+@router.get(
+    "/relations",
+    response={200: dict[str, Any], **ANSWERS},
+    summary="Relations reviewers declared with the teachers of your area",
+)
+@requires("reviewerrelation.view")
+def relation_list(request, filters: Query[RelationListQuery]):
+    qs = selectors.relation_list(
+        actor=request.auth,
+        filters={"q": filters.q, "reviewer": filters.reviewer, "kind": filters.kind},
+    )
+    return page_of(qs, filters, relation_out)
+
+
+class RelationIn(Schema):
+    reviewer: Id = Field(..., description="The reviewer's user id (in your pool)")
+    teacher: Id
+    kind: str = Field(..., max_length=10, description="colleague, relative, mentor or other")
+    declared_on: date | None = None
+
+
+@router.post(
+    "/relations",
+    response={201: dict[str, Any], **ANSWERS},
+    summary="Record a relation a reviewer declared (never drawn for that teacher afterwards)",
+)
+@requires("reviewerrelation.create")
+def relation_create(request, body: RelationIn):
+    row = services.reviewer_relation_record(
+        actor=request.auth, reviewer_pk=body.reviewer, teacher_pk=body.teacher, kind=body.kind,
+        declared_on=body.declared_on,
+    )  # fmt: skip
+    return Status(201, relation_out(row))
+
+
+class RelationPatch(Schema):
+    kind: str | None = Field(None, max_length=10)
+    declared_on: date | None = None
+
+
+@router.patch(
+    "/relations/{relation_id}",
+    response={200: dict[str, Any], **ANSWERS},
+    summary="Correct a relation's kind or date",
+)
+@requires("reviewerrelation.change")
+def relation_update(request, relation_id: Id, body: RelationPatch):
+    row = selectors.relation_get(actor=request.auth, pk=relation_id, action="change")
+    row = services.reviewer_relation_update(
+        actor=request.auth, relation_pk=row.pk, kind=body.kind or row.kind,
+        declared_on=body.declared_on or row.declared_on,
+    )  # fmt: skip
+    return relation_out(row)
+
+
+@router.delete(
+    "/relations/{relation_id}",
+    response={204: None, **ANSWERS},
+    summary="Remove a relation recorded by mistake",
+)
+@requires("reviewerrelation.delete")
+def relation_delete(request, relation_id: Id):
+    services.reviewer_relation_remove(actor=request.auth, relation_pk=relation_id)
+    return Status(204, None)
+
+
+def weak_out(w) -> dict:
+    return {
+        "id": w.pk,
+        "school": w.school_id,
+        "school_code": w.school.code,
+        "school_name": w.school.name,
+        "district": w.school.district_id,
+        "start_date": w.start_date,
+        "end_date": w.end_date,
+        "status": selectors.weak_school_status(w),
+        "source": w.source,
+    }
+
+
+class WeakListQuery(PageIn):
+    district: int | None = Field(None, ge=1, le=2**63 - 1)
+    year: int | None = Field(None, ge=1950, le=2100, description="Designated at some time in")
+    status: Literal["", "current", "upcoming", "ended"] = Field(
+        "", description="current, upcoming or ended (today)"
+    )
+    q: str = Field("", max_length=50, description="School name or code contains")
+
+
+@router.get(
+    "/weak-schools",
+    response={200: dict[str, Any], **ANSWERS},
+    summary="Weak-school designations of your area",
+)
+@requires("weakschool.view")
+def weak_school_list(request, filters: Query[WeakListQuery]):
+    qs = selectors.weak_school_list(
+        actor=request.auth,
+        filters={"district": filters.district, "year": filters.year, "status": filters.status,
+                 "q": filters.q},
+    )  # fmt: skip
+    return page_of(qs, filters, weak_out)
+
+
+class WeakIn(Schema):
+    school: Id
+    start_date: date
+    end_date: date | None = Field(None, description="First day no longer designated")
+    source: str = Field(..., max_length=200, description="Reason and the decision")
+
+
+@router.post(
+    "/weak-schools",
+    response={201: dict[str, Any], **ANSWERS},
+    summary="Designate a school of your area as weak for a period",
+)
+@requires("weakschool.create")
+def weak_school_create(request, body: WeakIn):
+    row = services.weak_school_designate(
+        actor=request.auth, school_pk=body.school, start_date=body.start_date,
+        end_date=body.end_date, source=body.source,
+    )  # fmt: skip
+    return Status(201, weak_out(selectors.weak_school_get(actor=request.auth, pk=row.pk)))
+
+
+class WeakEndIn(Schema):
+    end_date: date = Field(..., description="First day no longer designated")
+
+
+@router.post(
+    "/weak-schools/{designation_id}/end",
+    response={200: dict[str, Any], **ANSWERS},
+    summary="End a designation",
+)
+@requires("weakschool.change")
+def weak_school_end(request, designation_id: Id, body: WeakEndIn):
+    row = services.weak_school_end(
+        actor=request.auth, designation_pk=designation_id, end_date=body.end_date
+    )
+    return weak_out(selectors.weak_school_get(actor=request.auth, pk=row.pk))

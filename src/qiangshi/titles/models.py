@@ -241,7 +241,15 @@ class RelationKind(models.TextChoices):
 
 
 class ReviewerRelation(models.Model):
-    """A relation a reviewer declared with a teacher: they never review that teacher."""
+    """A relation a reviewer declared with a teacher: they never review that teacher. Scoped
+    through the teacher: an office sees the relations with the teachers of its area (and a
+    reviewer, given the permission, would see their own)."""
+
+    scope_subject = "reviewerrelation"
+    scope_school_path = "teacher__employments__school"
+    scope_current = "teacher__employments__end_date"
+    scope_teacher_path = "teacher"
+    scope_reviewer_path = "reviewer"
 
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), on_delete=models.CASCADE,
@@ -323,9 +331,11 @@ class Score(models.Model):
 
 class WeakSchool(models.Model):
     """A school the bureau designated as weak (薄弱学校) for a period: service there counts
-    towards the rural or weak-school service required before senior."""
+    towards the rural or weak-school service required before senior. `end_date` is the first
+    day the school is no longer designated; `source` the reason and the decision it rests on.
+    The offices designate and end designations (services.weak_school_designate, _end)."""
 
-    scope_subject = "school"
+    scope_subject = "weakschool"
     scope_school_path = "school"
 
     school = models.ForeignKey(

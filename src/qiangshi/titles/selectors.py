@@ -9,12 +9,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from qiangshi.access.models import Role
 from qiangshi.access.scoping import get_in_scope, scope
+from qiangshi.core.errors import NotFound
 from qiangshi.engines import titles as engine
 from qiangshi.ethics.selectors import ethics_bars
+from qiangshi.org.models import RegionLevel
 from qiangshi.teachers.models import Recognition, Teacher
 from qiangshi.workflow.models import WorkItem
 
@@ -27,6 +29,7 @@ from .models import (
     Score,
     TitleApplication,
     TitleRound,
+    WeakSchool,
 )
 from .workflow import PROCESS, RECOMMENDED_ON
 
@@ -200,18 +203,173 @@ def reviewer_pool() -> list[engine.Reviewer]:
     ]
 
 
-def reviewer_profiles(*, actor) -> QuerySet[ReviewerProfile]:
-    """The pool, for the offices that keep it (profiles of their area and those without one)."""
-    from django.db.models import Q
-
+def reviewer_profiles(*, actor, filters: dict | None = None) -> QuerySet[ReviewerProfile]:
+    """The pool, for the offices that keep it: the profiles of their area and those of the
+    city-wide experts (no district). Filters: `q` (name or login), `subject`, `stage`,
+    `district` (id), `active` ("1" in the pool, "0" taken out)."""
     from qiangshi.access.scoping import can
 
+    filters = filters or {}
     if not can(actor, "reviewerprofile", "view"):
         return ReviewerProfile.objects.none()
     qs = ReviewerProfile.objects.select_related("user", "school", "district")
-    if actor.role != Role.ADMIN and actor.region_id:
+    if actor.role != Role.ADMIN:
+        if not actor.region_id:
+            return ReviewerProfile.objects.none()
         qs = qs.filter(Q(district__isnull=True) | Q(district__path__startswith=actor.region.path))
-    return qs.order_by("user__username")
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(Q(user__display_name__icontains=q) | Q(user__username__icontains=q))
+    if filters.get("district"):
+        qs = qs.filter(district_id=filters["district"])
+    if filters.get("active") in ("0", "1"):
+        qs = qs.filter(is_active=filters["active"] == "1")
+    profiles = qs.order_by("user__username")
+    # Subjects and stages are JSON lists: filtered here, the same way on SQLite and PostgreSQL.
+    for key in ("subject", "stage"):
+        if value := filters.get(key):
+            field = f"{key}s"
+            ids = [pk for pk, codes in profiles.values_list("pk", field) if value in codes]
+            profiles = profiles.filter(pk__in=ids)
+    return profiles
+
+
+def _profiles_writable(actor) -> Q:
+    """The profiles an office may change: those of its area, and the city-wide experts (no
+    district) for an office above district level."""
+    if actor.role == Role.ADMIN:
+        return Q()
+    if not actor.region_id:
+        return Q(pk__in=[])
+    area = Q(district__path__startswith=actor.region.path)
+    if actor.region.level != RegionLevel.DISTRICT:
+        area |= Q(district__isnull=True)
+    return area
+
+
+def reviewer_profile_get(*, actor, pk, action: str = "view") -> ReviewerProfile:
+    """One profile of the pool the actor may `action` ("view" or "change"); NotFound for a
+    missing one and for one outside the actor's area alike."""
+    qs = reviewer_profiles(actor=actor)
+    if action != "view":
+        from qiangshi.access.scoping import can
+
+        if not can(actor, "reviewerprofile", action):
+            raise NotFound("Not found")
+        qs = qs.filter(_profiles_writable(actor))
+    try:
+        return qs.get(pk=pk)
+    except (ReviewerProfile.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Not found") from None
+
+
+def reviewer_profiles_writable(*, actor, pks) -> set[int]:
+    """Which of the profiles `pks` the actor may change (for the list's buttons)."""
+    from qiangshi.access.scoping import can
+
+    if not can(actor, "reviewerprofile", "change"):
+        return set()
+    return set(
+        reviewer_profiles(actor=actor)
+        .filter(_profiles_writable(actor), pk__in=list(pks))
+        .values_list("pk", flat=True)
+    )
+
+
+def reviewer_pending_count(reviewer) -> int:
+    """Applications with the panel that the reviewer was drawn for and has not scored yet
+    (they stay theirs when the reviewer is taken out of the pool)."""
+    waiting = WorkItem.objects.filter(process=PROCESS, state="panel").values("object_id")
+    return (
+        PanelMember.objects.filter(reviewer=reviewer, application_id__in=waiting)
+        .exclude(application__scores__reviewer=reviewer)
+        .count()
+    )
+
+
+def reviewer_candidates(*, actor) -> QuerySet:
+    """Expert reviewers' logins not yet in the pool (an office adds them): the accounts are
+    the administrator's, the pool the offices'."""
+    from qiangshi.access.models import User
+    from qiangshi.access.scoping import can
+
+    if not can(actor, "reviewerprofile", "create"):
+        return User.objects.none()
+    return User.objects.filter(
+        role=Role.REVIEWER, is_active=True, reviewer_profile__isnull=True
+    ).order_by("username")
+
+
+def relation_list(*, actor, filters: dict | None = None) -> QuerySet[ReviewerRelation]:
+    """Declared relations with the teachers of the actor's area (scoped through the teacher).
+    Filters: `q` (teacher's or reviewer's name), `reviewer` (user id), `kind`."""
+    filters = filters or {}
+    qs = scope(ReviewerRelation.objects.all(), actor, "view").select_related("reviewer", "teacher")
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(
+            Q(teacher__name__icontains=q)
+            | Q(reviewer__display_name__icontains=q)
+            | Q(reviewer__username__icontains=q)
+        )
+    if filters.get("reviewer"):
+        qs = qs.filter(reviewer_id=filters["reviewer"])
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    return qs.order_by("reviewer__username", "teacher__name", "pk")
+
+
+def relation_get(*, actor, pk, action: str = "view") -> ReviewerRelation:
+    return get_in_scope(
+        ReviewerRelation.objects.select_related("reviewer", "teacher"), actor, action, pk=pk
+    )
+
+
+# --- weak schools ----------------------------------------------------------------------------
+
+WEAK_STATUSES = ("current", "upcoming", "ended")
+
+
+def weak_school_list(
+    *, actor, filters: dict | None = None, today: date | None = None
+) -> QuerySet[WeakSchool]:
+    """Weak-school designations of the schools in the actor's area. Filters: `district` (id),
+    `year` (designated at some time that year), `status` (current, upcoming or ended on
+    `today`), `q` (school name or code). The end date is the first day no longer designated."""
+    filters = filters or {}
+    today = today or date.today()
+    qs = scope(WeakSchool.objects.all(), actor, "view").select_related("school__district")
+    if filters.get("district"):
+        qs = qs.filter(school__district_id=filters["district"])
+    if year := filters.get("year"):
+        year = int(year)
+        qs = qs.filter(start_date__lte=date(year, 12, 31)).filter(
+            Q(end_date__isnull=True) | Q(end_date__gt=date(year, 1, 1))
+        )
+    status = filters.get("status")
+    if status == "current":
+        qs = qs.filter(start_date__lte=today).filter(
+            Q(end_date__isnull=True) | Q(end_date__gt=today)
+        )
+    elif status == "upcoming":
+        qs = qs.filter(start_date__gt=today)
+    elif status == "ended":
+        qs = qs.filter(end_date__lte=today)
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(Q(school__name__icontains=q) | Q(school__code__icontains=q))
+    return qs.order_by("school__district__code", "school__code", "-start_date", "pk")
+
+
+def weak_school_get(*, actor, pk, action: str = "view") -> WeakSchool:
+    return get_in_scope(WeakSchool.objects.select_related("school__district"), actor, action, pk=pk)
+
+
+def weak_school_status(designation: WeakSchool, today: date | None = None) -> str:
+    """current, upcoming or ended on `today`."""
+    today = today or date.today()
+    if designation.start_date > today:
+        return "upcoming"
+    if designation.end_date is not None and designation.end_date <= today:
+        return "ended"
+    return "current"
 
 
 def panel(app: TitleApplication) -> list[PanelMember]:

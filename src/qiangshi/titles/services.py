@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qiangshi.access.models import Role
-from qiangshi.access.scoping import can
+from qiangshi.access.scoping import require
 from qiangshi.core import crypto
 from qiangshi.core.errors import ApplicationError, NotFound, translated
 from qiangshi.core.services import audit_record
@@ -38,15 +38,11 @@ from .models import (
     Score,
     TitleApplication,
     TitleRound,
+    WeakSchool,
 )
 from .workflow import PROCESS, STEPS
 
 MAX_MATERIAL_BYTES = 10 * 1024 * 1024
-
-
-def _require(actor, subject: str, action: str) -> None:
-    if not can(actor, subject, action):
-        raise PermissionDenied
 
 
 def _field_error(field: str, message) -> ApplicationError:
@@ -75,7 +71,7 @@ def round_create(
     district), with the rule files in force on its reference date and quotas from the post
     structure where the province's shares allow (else the office enters them). `seed`: the
     panel seed when the office drew one in public (else one is drawn at the first review)."""
-    _require(actor, "titleround", "create")
+    require(actor, "titleround", "create")
     region = actor.region
     if region is None or region.level not in (RegionLevel.CITY, RegionLevel.DISTRICT):
         raise ApplicationError(_("Only a city or district office opens a round."))
@@ -172,7 +168,7 @@ def _quotas_from_posts(round_: TitleRound) -> None:
 @transaction.atomic
 def round_quota_set(*, actor, round_pk, district_pk, quota: int, school_pk=None) -> RoundQuota:
     """Enter (or correct) a district's or a school's quota in a round."""
-    _require(actor, "titleround", "change")
+    require(actor, "titleround", "change")
     round_ = selectors.round_get(actor=actor, pk=round_pk)
     districts = {d.pk: d for d in _districts(round_.region)}
     if int(district_pk) not in districts:
@@ -223,7 +219,7 @@ def _check(app: TitleApplication, on: date) -> engine.Eligibility:
 def application_start(*, actor, round_pk, today: date | None = None) -> TitleApplication:
     """A teacher starts their application in an open round: pre-filled from the registry and
     checked (an ineligible draft may be kept, never submitted)."""
-    _require(actor, "titleapplication", "create")
+    require(actor, "titleapplication", "create")
     today = today or date.today()
     teacher = getattr(actor, "teacher_profile", None)
     if actor.role != Role.TEACHER or teacher is None:
@@ -450,7 +446,7 @@ def application_step(
 @transaction.atomic
 def score_submit(*, actor, application_pk, scores: dict, comment: str = "", today=None) -> Score:
     """A reviewer drawn for the application scores it on the round's rubric (once)."""
-    _require(actor, "titlescore", "create")
+    require(actor, "titlescore", "create")
     today = today or date.today()
     app = selectors.application_get(actor=actor, pk=application_pk)
     if not PanelMember.objects.filter(application=app, reviewer=actor).exists():
@@ -498,7 +494,7 @@ def round_rank(*, actor, round_pk, today=None) -> list[engine.Ranked]:
     aggregated from its reviewers' totals (the round's mean or trimmed mean), the first within
     the district's quota go to public notice, the others are not selected. Refused while a
     reviewer has not scored or a district has no quota."""
-    _require(actor, "titleround", "change")
+    require(actor, "titleround", "change")
     today = today or date.today()
     round_ = selectors.round_get(actor=actor, pk=round_pk)
     apps = [
@@ -558,13 +554,148 @@ def round_rank(*, actor, round_pk, today=None) -> list[engine.Ranked]:
 # --- the reviewers' pool ------------------------------------------------------------------------
 
 
+def _pool_values(actor, *, subjects, stages, school_pk=None, district_pk=None):
+    """Validated subjects, stages and workplace of a profile: the school (when given) in the
+    actor's area, the district that of the school, else one in the actor's area; a district
+    office's experts are of its district, and only an office above district level keeps
+    city-wide experts (no district)."""
+    from qiangshi.org.selectors import district_choices, school_get
+    from qiangshi.teachers.models import Subject
+
+    subjects = sorted({s for s in subjects or [] if s})
+    stages = sorted({s for s in stages or [] if s})
+    if not subjects:
+        raise _field_error("subjects", _("Declare at least one subject."))
+    if not stages:
+        raise _field_error("stages", _("Declare at least one stage."))
+    if set(subjects) - set(Subject.values):
+        raise _field_error("subjects", _("Unknown subject."))
+    if set(stages) - set(RoundStage.values):
+        raise _field_error("stages", _("Unknown stage."))
+    school = district = None
+    if school_pk:
+        try:
+            school = school_get(actor=actor, pk=school_pk)
+        except NotFound:
+            raise _field_error("school", _("No school with this ID in your area.")) from None
+        district = school.district
+    elif district_pk:
+        district = district_choices(actor=actor).filter(pk=district_pk).first()
+        if district is None:
+            raise _field_error("district", _("This district is not in your area."))
+    elif actor.role != Role.ADMIN:
+        region = actor.region
+        if region is None:
+            raise PermissionDenied
+        if region.level == RegionLevel.DISTRICT:
+            district = region
+    return subjects, stages, school, district
+
+
+def _profile_changes(profile: ReviewerProfile) -> dict:
+    return {
+        "subjects": profile.subjects,
+        "stages": profile.stages,
+        "school": profile.school_id,
+        "district": profile.district_id,
+        "is_active": profile.is_active,
+    }
+
+
+def _diff(before: dict, after: dict) -> dict:
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+@transaction.atomic
+def reviewer_profile_create(
+    *, actor, user_pk, subjects: list[str], stages: list[str], school_pk=None, district_pk=None
+) -> ReviewerProfile:
+    """An office puts an expert reviewer's login in the pool with the subjects and stages they
+    review and where they work (their school's colleagues and, when a round asks, their
+    district are never drawn for an applicant)."""
+    from qiangshi.access.models import User
+
+    require(actor, "reviewerprofile", "create")
+    user = User.objects.filter(pk=user_pk, role=Role.REVIEWER, is_active=True).first()
+    if user is None:
+        raise _field_error("user", _("Choose an expert reviewer's login."))
+    if ReviewerProfile.objects.filter(user=user).exists():
+        raise _field_error("user", _("This reviewer is already in the pool."))
+    subjects, stages, school, district = _pool_values(
+        actor, subjects=subjects, stages=stages, school_pk=school_pk, district_pk=district_pk
+    )
+    profile = ReviewerProfile.objects.create(
+        user=user, subjects=subjects, stages=stages, school=school, district=district
+    )
+    audit_record(
+        actor=actor, action="titles.reviewer.create", target=profile,
+        changes=_diff({}, _profile_changes(profile)),
+    )  # fmt: skip
+    return profile
+
+
+@transaction.atomic
+def reviewer_profile_update(
+    *, actor, profile_pk, subjects: list[str], stages: list[str], school_pk=None,
+    district_pk=None,
+) -> ReviewerProfile:  # fmt: skip
+    """Change a reviewer's subjects, stages or workplace (a profile of the office's area)."""
+    require(actor, "reviewerprofile", "change")
+    profile = selectors.reviewer_profile_get(actor=actor, pk=profile_pk, action="change")
+    before = _profile_changes(profile)
+    profile.subjects, profile.stages, profile.school, profile.district = _pool_values(
+        actor, subjects=subjects, stages=stages, school_pk=school_pk, district_pk=district_pk
+    )
+    profile.save(update_fields=["subjects", "stages", "school", "district"])
+    changes = _diff(before, _profile_changes(profile))
+    if changes:
+        audit_record(actor=actor, action="titles.reviewer.update", target=profile, changes=changes)
+    return profile
+
+
+@transaction.atomic
+def reviewer_profile_deactivate(*, actor, profile_pk, reason: str = "") -> ReviewerProfile:
+    """Take a reviewer out of the pool: never drawn for a panel again (panels drawn before
+    stay, with their scores). The profile and its relations are kept."""
+    return _profile_activity(actor, profile_pk, False, reason)
+
+
+@transaction.atomic
+def reviewer_profile_reactivate(*, actor, profile_pk) -> ReviewerProfile:
+    """Put a reviewer taken out back in the pool."""
+    return _profile_activity(actor, profile_pk, True, "")
+
+
+def _profile_activity(actor, profile_pk, active: bool, reason: str) -> ReviewerProfile:
+    require(actor, "reviewerprofile", "change")
+    profile = selectors.reviewer_profile_get(actor=actor, pk=profile_pk, action="change")
+    if profile.is_active == active:
+        raise translated(
+            gettext_lazy("This reviewer is already in the pool.")
+            if active
+            else gettext_lazy("This reviewer is already out of the pool.")
+        )
+    profile.is_active = active
+    profile.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action="titles.reviewer.reactivate" if active else "titles.reviewer.deactivate",
+        target=profile,
+        changes={"is_active": [not active, active]},
+        note=(reason or "").strip()[:300],
+    )
+    return profile
+
+
 @transaction.atomic
 def reviewer_profile_set(
     *, actor, user, subjects: list[str], stages: list[str], school=None, district=None,
     is_active: bool = True,
 ) -> ReviewerProfile:  # fmt: skip
-    """Declare a reviewer's subjects, stages and workplace (the offices keep the pool)."""
-    _require(actor, "reviewerprofile", "change")
+    """Declare a reviewer's subjects, stages and workplace in one call, creating or changing
+    the profile (the demo and the tests build the pool with it; the pages and the API use the
+    create, update and deactivate services)."""
+    require(actor, "reviewerprofile", "change")
     if getattr(user, "role", None) != Role.REVIEWER:
         raise translated(gettext_lazy("Only an expert reviewer can be in the pool."))
     if not subjects or not stages:
@@ -580,6 +711,94 @@ def reviewer_profile_set(
     return profile
 
 
+# --- declared relations ---------------------------------------------------------------------------
+
+
+def _relation_values(kind: str, declared_on: date | None, today: date) -> date:
+    from .models import RelationKind
+
+    if kind not in RelationKind.values:
+        raise _field_error("kind", _("Unknown relation."))
+    declared_on = declared_on or today
+    if declared_on > today:
+        raise _field_error("declared_on", _("The declaration cannot be dated in the future."))
+    return declared_on
+
+
+@transaction.atomic
+def reviewer_relation_record(
+    *, actor, reviewer_pk, teacher_pk, kind: str, declared_on: date | None = None, today=None
+):
+    """An office records a relation a reviewer of its pool declared with a teacher of its area
+    (a colleague, a relative, a mentor or former student, another interest): the reviewer is
+    never drawn for that teacher's applications afterwards. Panels drawn before stay as they
+    are."""
+    from qiangshi.access.scoping import get_in_scope
+    from qiangshi.teachers.models import Teacher
+
+    from .models import ReviewerRelation
+
+    require(actor, "reviewerrelation", "create")
+    today = today or date.today()
+    declared_on = _relation_values(kind, declared_on, today)
+    profile = (
+        selectors.reviewer_profiles(actor=actor).filter(user_id=reviewer_pk).first()
+        if reviewer_pk
+        else None
+    )
+    if profile is None:
+        raise _field_error("reviewer", _("Choose a reviewer of your pool."))
+    try:
+        teacher = get_in_scope(Teacher.objects.all(), actor, "view", pk=teacher_pk)
+    except NotFound:
+        raise _field_error("teacher", _("No teacher with this ID in your area.")) from None
+    if ReviewerRelation.objects.filter(reviewer_id=profile.user_id, teacher=teacher).exists():
+        raise _field_error("teacher", _("This relation is already recorded."))
+    row = ReviewerRelation.objects.create(
+        reviewer_id=profile.user_id, teacher=teacher, kind=kind, declared_on=declared_on
+    )
+    audit_record(
+        actor=actor, action="titles.relation.record", target=row,
+        changes={"reviewer": [None, profile.user_id], "teacher": [None, teacher.pk],
+                 "kind": [None, kind], "declared_on": [None, declared_on.isoformat()]},
+    )  # fmt: skip
+    return row
+
+
+@transaction.atomic
+def reviewer_relation_update(
+    *, actor, relation_pk, kind: str, declared_on: date | None = None, today=None
+):
+    """Correct the kind or the date of a recorded relation."""
+    require(actor, "reviewerrelation", "change")
+    row = selectors.relation_get(actor=actor, pk=relation_pk, action="change")
+    declared_on = _relation_values(kind, declared_on or row.declared_on, today or date.today())
+    changes = _diff(
+        {"kind": row.kind, "declared_on": row.declared_on.isoformat()},
+        {"kind": kind, "declared_on": declared_on.isoformat()},
+    )
+    row.kind, row.declared_on = kind, declared_on
+    row.save(update_fields=["kind", "declared_on"])
+    if changes:
+        audit_record(actor=actor, action="titles.relation.update", target=row, changes=changes)
+    return row
+
+
+@transaction.atomic
+def reviewer_relation_remove(*, actor, relation_pk, reason: str = "") -> None:
+    """Remove a relation recorded by mistake (the audit trail keeps what it was): the reviewer
+    may be drawn for the teacher again."""
+    require(actor, "reviewerrelation", "delete")
+    row = selectors.relation_get(actor=actor, pk=relation_pk, action="delete")
+    audit_record(
+        actor=actor, action="titles.relation.remove", target=row,
+        changes={"reviewer": [row.reviewer_id, None], "teacher": [row.teacher_id, None],
+                 "kind": [row.kind, None]},
+        note=(reason or "").strip()[:300],
+    )  # fmt: skip
+    row.delete()
+
+
 @transaction.atomic
 def reviewer_relation_declare(*, actor, teacher, kind: str, on: date | None = None):
     """A reviewer declares a relation with a teacher (never drawn for them afterwards)."""
@@ -593,6 +812,83 @@ def reviewer_relation_declare(*, actor, teacher, kind: str, on: date | None = No
         reviewer=actor, teacher=teacher, defaults={"kind": kind, "declared_on": on or date.today()}
     )
     audit_record(actor=actor, action="titles.reviewer.relation", target=row)
+    return row
+
+
+# --- weak schools -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def weak_school_designate(
+    *, actor, school_pk, start_date: date, end_date: date | None = None, source: str
+) -> WeakSchool:
+    """Designate a school of the office's area as weak (薄弱学校) from `start_date`, until
+    `end_date` (the first day no longer designated; open when empty), for the reason and on the
+    decision given in `source`. Service there counts towards the weak-school service required
+    before senior from the next eligibility check. Periods of one school do not overlap."""
+    from qiangshi.org.selectors import school_get
+
+    require(actor, "weakschool", "create")
+    try:
+        school = school_get(actor=actor, pk=school_pk)
+    except NotFound:
+        raise _field_error("school", _("No school with this ID in your area.")) from None
+    source = (source or "").strip()
+    if not source:
+        raise _field_error("source", _("Give the reason and the decision it rests on."))
+    if len(source) > 200:
+        raise _field_error("source", _("Write at most 200 characters."))
+    if end_date is not None and end_date <= start_date:
+        raise _field_error("end_date", _("The designation must end after it starts."))
+    _no_overlap(school, start_date, end_date)
+    row = WeakSchool.objects.create(
+        school=school, start_date=start_date, end_date=end_date, source=source
+    )
+    audit_record(
+        actor=actor, action="titles.weak_school.designate", target=row,
+        changes={"school": [None, school.pk], "start_date": [None, start_date.isoformat()],
+                 "end_date": [None, end_date.isoformat() if end_date else None],
+                 "source": [None, source]},
+    )  # fmt: skip
+    return row
+
+
+def _no_overlap(school, start: date, end: date | None, exclude=None) -> None:
+    others = WeakSchool.objects.filter(school=school).exclude(pk=exclude)
+    for other in others:
+        if start < (other.end_date or date.max) and other.start_date < (end or date.max):
+            error = translated(
+                gettext_lazy("The school is already designated from %(start)s%(until)s."),
+                {
+                    "start": other.start_date.isoformat(),
+                    "until": (" – " + other.end_date.isoformat()) if other.end_date else "",
+                },
+            )
+            error.fields = {"start_date": error.message}
+            raise error
+
+
+@transaction.atomic
+def weak_school_end(*, actor, designation_pk, end_date: date) -> WeakSchool:
+    """End a designation: from `end_date` on the school is no longer weak (an open one, or one
+    set to end later). The period before stays and still counts."""
+    require(actor, "weakschool", "change")
+    row = selectors.weak_school_get(actor=actor, pk=designation_pk, action="change")
+    row = WeakSchool.objects.select_for_update().get(pk=row.pk)
+    if end_date <= row.start_date:
+        raise _field_error("end_date", _("The designation must end after it starts."))
+    if row.end_date is not None and end_date >= row.end_date:
+        raise translated(
+            gettext_lazy("This designation already ends on %(end)s."),
+            {"end": row.end_date.isoformat()},
+        )
+    before = row.end_date
+    row.end_date = end_date
+    row.save(update_fields=["end_date"])
+    audit_record(
+        actor=actor, action="titles.weak_school.end", target=row,
+        changes={"end_date": [before.isoformat() if before else None, end_date.isoformat()]},
+    )  # fmt: skip
     return row
 
 

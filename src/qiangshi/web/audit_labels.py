@@ -122,6 +122,24 @@ VERBS = {
     "titles.score": pgettext_lazy("audit action", "rubric scores entered"),
     "titles.reviewer.profile": pgettext_lazy("audit action", "reviewer's profile changed"),
     "titles.reviewer.relation": pgettext_lazy("audit action", "reviewer's relation declared"),
+    "titles.reviewer.create": pgettext_lazy("audit action", "reviewer added to the pool"),
+    "titles.reviewer.update": pgettext_lazy(
+        "audit action", "reviewer's subjects or workplace changed"
+    ),
+    "titles.reviewer.deactivate": pgettext_lazy("audit action", "reviewer taken out of the pool"),
+    "titles.reviewer.reactivate": pgettext_lazy("audit action", "reviewer put back in the pool"),
+    "titles.reviewer.export": pgettext_lazy("audit action", "reviewers' pool exported"),
+    "titles.relation.record": pgettext_lazy("audit action", "declared relation recorded"),
+    "titles.relation.update": pgettext_lazy("audit action", "declared relation corrected"),
+    "titles.relation.remove": pgettext_lazy("audit action", "declared relation removed"),
+    "titles.relation.export": pgettext_lazy("audit action", "declared relations exported"),
+    "titles.weak_school.designate": pgettext_lazy("audit action", "school designated as weak"),
+    "titles.weak_school.end": pgettext_lazy("audit action", "weak-school designation ended"),
+    "titles.weak_school.export": pgettext_lazy("audit action", "weak schools exported"),
+    # Without these, `round.export` (the award rounds') would name a title export.
+    "titles.round.export": pgettext_lazy("audit action", "title rounds exported"),
+    "titles.round.statistics_export": pgettext_lazy("audit action", "round statistics exported"),
+    "titles.application.export": pgettext_lazy("audit action", "title applications exported"),
     # Teacher awards (`awards.<what>.<step>`).
     "round.create": pgettext_lazy("audit action", "award round opened"),
     "round.export": pgettext_lazy("audit action", "award rounds exported"),

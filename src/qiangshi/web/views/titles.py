@@ -138,6 +138,8 @@ def round_list(request):
             "may_create": can(request.user, "titleround", "create"),
             "may_export": can(request.user, "titleround", "export"),
             "is_reviewer": request.user.role == Role.REVIEWER,
+            "may_pool": can(request.user, "reviewerprofile", "view"),
+            "may_weak": can(request.user, "weakschool", "view"),
         },
     )
 
@@ -579,7 +581,7 @@ def material_file(request, pk):
     )
 
 
-# --- the panel and the pool ----------------------------------------------------------------------
+# --- the panel (the pool: titles_pool.py) ----------------------------------------------------------------------
 
 
 @login_required
@@ -595,32 +597,4 @@ def panel_list(request):
     page = paginate(request, rows)
     return render(
         request, "web/titles/panel.html", {"page": page, "query": query_without_page(request)}
-    )
-
-
-@login_required
-def reviewer_list(request):
-    _require(request.user, "reviewerprofile")
-    profiles = selectors.reviewer_profiles(actor=request.user)
-    q = request.GET.get("q", "").strip()[:50]
-    if q:
-        profiles = profiles.filter(user__display_name__icontains=q) | profiles.filter(
-            user__username__icontains=q
-        )
-    page = paginate(request, profiles)
-    from qiangshi.teachers.models import Subject
-
-    subjects, stages = dict(Subject.choices), dict(RoundStage.choices)
-    rows = [
-        {
-            "profile": p,
-            "subjects": "、".join(str(subjects.get(s, s)) for s in p.subjects),
-            "stages": "、".join(str(stages.get(s, s)) for s in p.stages),
-        }
-        for p in page
-    ]
-    return render(
-        request,
-        "web/titles/reviewers.html",
-        {"page": page, "rows": rows, "q": q, "query": query_without_page(request)},
     )
