@@ -48,7 +48,9 @@ def led(world):
 
 
 def test_gaps_of_a_district_and_of_a_city(led):
-    data = json.loads(_run("gaps", "--region", "350203", "--on", ON.isoformat(), "--format", "json"))
+    data = json.loads(
+        _run("gaps", "--region", "350203", "--on", ON.isoformat(), "--format", "json")
+    )
     schools = {s["name"]: s for s in data["schools"]}
     assert (data["region"], data["on"]) == ("350203", "2026-09-01")
     assert schools["思明第一小学"]["gaps"] == ["principal_terms"]
@@ -92,9 +94,12 @@ def test_principals_due_to_rotate(led, tmp_path):
     rows = list(load_workbook(path).active.iter_rows(values_only=True))
     assert [r[3] for r in rows[1:]] == ["陈静"]
     # Once the principal has left, nobody is due.
-    assert json.loads(
-        _run("due", "--region", "3502", "--on", "2027-01-01", "--format", "json")
-    )["principals"] == []
+    assert (
+        json.loads(_run("due", "--region", "3502", "--on", "2027-01-01", "--format", "json"))[
+            "principals"
+        ]
+        == []
+    )
     assert "1 principals" in _run("due", "--region", "350203", "--on", "2026-09-01")
 
 
