@@ -106,6 +106,7 @@ def _awards_pages(world):
         "awards_round": reverse("web:awards_round", args=[round_.pk]) + "?state=nominated",
         "awards_round_export": reverse("web:awards_round", args=[round_.pk]) + "?format=xlsx",
         "awards_notice": reverse("web:awards_notice", args=[round_.pk]),
+        "awards_notice_pdf": reverse("web:awards_notice_pdf", args=[round_.pk]),
         "awards_nominate": reverse("web:awards_nominate", args=[round_.pk]),
         "awards_nomination": reverse("web:awards_nomination", args=[nomination.pk]),
         "awards_long_service": reverse("web:awards_long_service") + "?year=2026&status=unknown",
@@ -117,7 +118,8 @@ def _awards_pages(world):
 
 _AWARD_PAGES = (
     "awards_home", "awards_home_export", "awards_round_create", "awards_round",
-    "awards_round_export", "awards_notice", "awards_nominate", "awards_nomination",
+    "awards_round_export", "awards_notice", "awards_notice_pdf", "awards_nominate",
+    "awards_nomination",
     "awards_long_service", "awards_long_service_export", "awards_teachers_day",
     "awards_teachers_day_export",
 )  # fmt: skip

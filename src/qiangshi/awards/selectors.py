@@ -144,10 +144,14 @@ def results_out(results) -> list[dict]:
 
 
 def round_list(*, actor, filters: dict | None = None):
-    """Rounds the actor may see (those organised in their region or above it), newest first.
-    Filters: `year`, `kind`, `q` (title contains)."""
+    """Rounds the actor may see (those organised in their region or above it), newest first;
+    every round for `actor=None` (a system operator: the command line). Filters: `year`,
+    `kind`, `q` (title contains)."""
     filters = filters or {}
-    qs = scope(AwardRound.objects.all(), actor, "view").select_related("region")
+    qs = AwardRound.objects.all()
+    if actor is not None:
+        qs = scope(qs, actor, "view")
+    qs = qs.select_related("region")
     if filters.get("year"):
         qs = qs.filter(year=filters["year"])
     if filters.get("kind"):
@@ -335,11 +339,13 @@ def reasons(results) -> list[dict]:
 
 def nomination_list(*, actor, filters: dict | None = None):
     """Nominations the actor may see (offices of their area, the nominating school, the teacher
-    their own). Filters: `round`, `state`, `school`, `q` (teacher name)."""
+    their own; all of them for `actor=None`, a system operator). Filters: `round`, `state`,
+    `school`, `q` (teacher name)."""
     filters = filters or {}
-    qs = scope(AwardNomination.objects.all(), actor, "view").select_related(
-        "teacher", "school", "school__district", "round"
-    )
+    qs = AwardNomination.objects.all()
+    if actor is not None:
+        qs = scope(qs, actor, "view")
+    qs = qs.select_related("teacher", "school", "school__district", "round")
     if filters.get("round"):
         qs = qs.filter(round_id=filters["round"])
     if filters.get("school"):
@@ -370,6 +376,42 @@ def nomination_states(nominations) -> dict[int, WorkItem]:
     return {i.object_id: i for i in WorkItem.objects.filter(process=PROCESS, object_id__in=ids)}
 
 
+@dataclass
+class NoticeRow:
+    nomination: AwardNomination
+    item: WorkItem  # its state on the workflow: the objection period ends on `item.due_on`
+
+
+@dataclass
+class RoundNotice:
+    """A round's public notice (公示) as the actor sees it: the nominations under notice now,
+    and the nominations awarded."""
+
+    round: AwardRound
+    notice: list[NoticeRow]
+    decided: list[AwardNomination]
+
+
+def round_notice(*, actor, round_: AwardRound) -> RoundNotice:
+    """The public notice of a round, for its page and its PDF: over the nominations the actor
+    may see (none for a role that sees no nominations)."""
+    noms = (
+        list(nomination_list(actor=actor, filters={"round": round_.pk}))
+        if can(actor, "awardnomination", "view")
+        else []
+    )
+    items = nomination_states(noms)
+    return RoundNotice(
+        round=round_,
+        notice=[
+            NoticeRow(n, items[n.pk])
+            for n in noms
+            if n.pk in items and items[n.pk].state == "notice"
+        ],
+        decided=[n for n in noms if n.outcome == Outcome.AWARDED],
+    )
+
+
 def objections_of(*, actor, nomination) -> list[AwardObjection]:
     """The objections to a nomination, for those who may see them (else empty)."""
     if not can(actor, "awardobjection", "view"):
@@ -385,8 +427,9 @@ def open_objections(nomination) -> int:
 
 
 def round_statistics(*, actor, round_: AwardRound) -> dict:
-    """The round's figures over the nominations the actor may see: per state, and per district
-    (nominated, still in review, awarded, not awarded, district quota)."""
+    """The round's figures over the nominations the actor may see (all of them for
+    `actor=None`): per state, and per district (nominated, still in review, awarded, not
+    awarded, district quota)."""
     noms = list(nomination_list(actor=actor, filters={"round": round_.pk}))
     states = nomination_states(noms)
     per_state: dict[str, int] = defaultdict(int)

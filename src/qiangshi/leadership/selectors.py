@@ -146,23 +146,29 @@ def _row(school: School, terms: list[LeadershipTerm], on: date, needed: int) -> 
 
 
 def school_rows(*, actor, filters: dict | None = None, on: date | None = None):
-    """Each active school in the actor's area with its leadership and gaps on `on` (today by
-    default), by school code. Filters: `district` (id), `gap` (a key of GAPS: only schools with
-    that gap), `q` (school name). Two queries."""
+    """Each active school in the actor's area (every school for `actor=None`, a system
+    operator: the command line) with its leadership and gaps on `on` (today by default), by
+    school code. Filters: `district` (id), `region` (a Region: its schools and those below it),
+    `gap` (a key of GAPS: only schools with that gap), `q` (school name). Two queries."""
     on = on or date.today()
     filters = filters or {}
-    if not can(actor, "leadership", "view"):
+    if actor is not None and not can(actor, "leadership", "view"):
         return []
-    schools = scope(School.objects.filter(is_active=True), actor, "view").select_related("district")
+    schools = School.objects.filter(is_active=True)
+    terms = LeadershipTerm.objects.all()
+    if actor is not None:
+        schools, terms = scope(schools, actor, "view"), scope(terms, actor, "view")
+    schools = schools.select_related("district")
     if filters.get("district"):
         schools = schools.filter(district_id=filters["district"])
+    if filters.get("region"):
+        schools = schools.filter(district__path__startswith=filters["region"].path)
     if filters.get("q"):
         schools = schools.filter(name__icontains=filters["q"])
     schools = list(schools.order_by("code"))
     by_school: dict[int, list[LeadershipTerm]] = defaultdict(list)
     for t in (
-        scope(LeadershipTerm.objects.all(), actor, "view")
-        .filter(school__in=[s.pk for s in schools])
+        terms.filter(school__in=[s.pk for s in schools])
         .select_related("teacher")
         .order_by("starts_on", "pk")
     ):

@@ -1,17 +1,23 @@
-"""HTTP API for training: programmes, enrolments (enrol, assign, withdraw, confirm completion)
-and a teacher's hours with their cycle.
+"""HTTP API for training: programmes, enrolments (enrol, assign, withdraw, confirm completion),
+a teacher's hours with their cycle and transcript (PDF), and hours entered by teachers with
+their certificates.
 
 Lists answer {"items", "count", "page", "page_size"}; a role without the permission gets 403;
 a programme, enrolment or teacher outside the caller's area answers 404 like a missing one."""
 
+import os
 from datetime import date, time
 from decimal import Decimal
 from typing import Any
 
+from django.http import FileResponse, HttpResponse
+from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from qiangshi.access.api import ERRORS, ErrorOut, Id, PageIn, page_of, requires
+from qiangshi.core.errors import NotFound
+from qiangshi.core.services import audit_record
 from qiangshi.engines.training import number
 
 from . import selectors, services
@@ -237,6 +243,41 @@ def teacher_hours(request, teacher_id: Id, filters: Query[PageQuery]):
     return out
 
 
+def _transcript(request, pk: int | None) -> HttpResponse:
+    # The PDF is laid out by the web layer's ReportLab module (the embedded CJK font), as the
+    # page's download is: imported here when asked for.
+    from qiangshi.web.training_pdf import teacher_transcript_pdf
+
+    teacher = selectors.transcript_teacher(actor=request.auth, pk=pk)
+    data = teacher_transcript_pdf(actor=request.auth, teacher=teacher, on=timezone.localdate())
+    audit_record(actor=request.auth, action="training.transcript", target=teacher)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="training-transcript-{teacher.pk}.pdf"'
+    return response
+
+
+@router.get(
+    "/transcript.pdf",
+    response={200: None, **RESPONSES},
+    summary="The caller's own training transcript as PDF (a teacher)",
+    description="404 for a caller who is not a teacher with a record of their own.",
+)
+@requires("trainingrecord.view")
+def own_transcript(request):
+    return _transcript(request, None)
+
+
+@router.get(
+    "/teachers/{teacher_id}/transcript.pdf",
+    response={200: None, **RESPONSES},
+    summary="A teacher's training transcript as PDF (the teacher themselves and their school)",
+    description="Offices may not download it (403); a teacher outside the caller's area is 404.",
+)
+@requires("trainingrecord.view")
+def teacher_transcript(request, teacher_id: Id):
+    return _transcript(request, teacher_id)
+
+
 # --- Sessions and attendance ------------------------------------------------------------------
 
 
@@ -412,6 +453,35 @@ def claim_submit(
 def claim_approve(request, claim_id: Id):
     services.hours_claim_approve(actor=request.auth, claim_pk=claim_id)
     return claim_out(selectors.claim_get(actor=request.auth, pk=claim_id))
+
+
+@router.post(
+    "/claims/{claim_id}/withdraw",
+    response={200: dict[str, Any], **RESPONSES},
+    summary="The teacher withdraws hours of their own that wait for the school's review",
+)
+@requires("hoursclaim.create", roles={"teacher"})
+def claim_withdraw(request, claim_id: Id):
+    services.hours_claim_withdraw(actor=request.auth, claim_pk=claim_id)
+    return claim_out(selectors.claim_get(actor=request.auth, pk=claim_id))
+
+
+@router.get(
+    "/claims/{claim_id}/evidence",
+    response={200: None, **RESPONSES},
+    summary="The certificate of hours entered (the teacher and their school only)",
+)
+@requires("hoursclaim.view")
+def claim_evidence(request, claim_id: Id):
+    claim = selectors.claim_get(actor=request.auth, pk=claim_id)
+    if not claim.evidence:
+        raise NotFound("Not found")
+    audit_record(actor=request.auth, action="training.claim_evidence", target=claim)
+    return FileResponse(
+        claim.evidence.open("rb"),
+        as_attachment=True,
+        filename=os.path.basename(claim.evidence.name),
+    )
 
 
 class ReasonIn(Schema):

@@ -348,13 +348,14 @@ class ClaimStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting the school's review")
     APPROVED = "approved", _("Approved")
     RETURNED = "returned", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class HoursClaim(ScopedThroughTeacher, TimeStampedModel):
     """Training hours a teacher enters with evidence (a certificate), for their school to
     approve (on the review workflow, process `training_hours_claim`). Approval puts the hours
-    on the record (`record`); a rejection gives the reason. Only the teacher and their school
-    see a claim and its evidence."""
+    on the record (`record`); a rejection gives the reason; the teacher may withdraw a claim
+    while it waits. Only the teacher and their school see a claim and its evidence."""
 
     scope_subject = "hoursclaim"
 

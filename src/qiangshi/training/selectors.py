@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet, Sum
 
-from qiangshi.access.scoping import get_in_scope, scope
+from qiangshi.access.models import Role
+from qiangshi.access.scoping import can, get_in_scope, scope
+from qiangshi.core.errors import NotFound
 from qiangshi.engines import training as engine
 from qiangshi.org.models import Region, School
 from qiangshi.teachers.models import Employment, Teacher
@@ -80,6 +83,34 @@ def record_list(*, actor, teacher_pk=None) -> QuerySet[TrainingRecord]:
 def teacher_for_records(*, actor, pk) -> Teacher:
     """A teacher whose records the actor may see (NotFound outside scope)."""
     return get_in_scope(Teacher.objects.all(), actor, "view", pk=pk)
+
+
+def may_transcript(actor, teacher: Teacher) -> bool:
+    """Whether the actor may download the teacher's training transcript: the teacher
+    themselves and their school (the school's scope is the caller's to check)."""
+    if actor.role == Role.TEACHER:
+        return getattr(actor, "teacher_profile", None) == teacher
+    return actor.role == Role.SCHOOL and can(actor, "trainingrecord", "export")
+
+
+def transcript_teacher(*, actor, pk: int | None = None) -> Teacher:
+    """The teacher whose training transcript the actor downloads: a teacher's own (no `pk`),
+    or a teacher of the school's (`pk`). The pages and the API ask here.
+
+    PermissionDenied for a role without training records or one that may not download a
+    transcript; NotFound for a teacher outside the actor's scope, or for no `pk` when the
+    actor is not a teacher with a record of their own."""
+    if not can(actor, "trainingrecord", "view"):
+        raise PermissionDenied
+    if pk is None:
+        teacher = getattr(actor, "teacher_profile", None)
+        if teacher is None or actor.role != Role.TEACHER:
+            raise NotFound("Not found")
+    else:
+        teacher = teacher_for_records(actor=actor, pk=pk)
+    if not may_transcript(actor, teacher):
+        raise PermissionDenied
+    return teacher
 
 
 # --- The cycle ------------------------------------------------------------------------------

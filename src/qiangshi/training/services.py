@@ -671,6 +671,30 @@ def hours_claim_return(*, actor, claim_pk, reason: str) -> HoursClaim:
     return claim
 
 
+@transaction.atomic
+def hours_claim_withdraw(*, actor, claim_pk) -> HoursClaim:
+    """The teacher withdraws hours of their own while they wait for the school's review: the
+    claim leaves the school's inbox and nothing goes on the record."""
+    teacher = getattr(actor, "teacher_profile", None)
+    if actor.role != Role.TEACHER or teacher is None or not can(actor, "hoursclaim", "create"):
+        raise Forbidden(_("Only the teacher who entered the hours may withdraw them."))
+    claim = get_in_scope(HoursClaim.objects.select_for_update(), actor, "view", pk=claim_pk)
+    if claim.teacher_id != teacher.pk:  # scope already limits a teacher to their own
+        raise NotFound("Not found")
+    if claim.status != ClaimStatus.PENDING:
+        raise _error(_("Only hours awaiting the school's review can be withdrawn."))
+    _claim_step(actor, claim, "withdraw")
+    claim.status = ClaimStatus.WITHDRAWN
+    claim.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="training.claim_withdraw",
+        target=claim,
+        changes={"status": [ClaimStatus.PENDING, ClaimStatus.WITHDRAWN]},
+    )
+    return claim
+
+
 # --- Training spend against the public budget ---------------------------------------------------
 
 

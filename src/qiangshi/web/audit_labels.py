@@ -168,6 +168,7 @@ VERBS = {
     "claim_submit": pgettext_lazy("audit action", "hours entered for approval"),
     "claim_approve": pgettext_lazy("audit action", "hours entered approved"),
     "claim_return": pgettext_lazy("audit action", "hours entered rejected"),
+    "claim_withdraw": pgettext_lazy("audit action", "hours entered withdrawn"),
     "claim_evidence": pgettext_lazy("audit action", "certificate downloaded"),
     "budget_set": pgettext_lazy("audit action", "public funds budget entered"),
     "spend_add": pgettext_lazy("audit action", "training spend recorded"),

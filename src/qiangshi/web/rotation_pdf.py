@@ -36,6 +36,18 @@ def _register(path: str) -> str:
     return FONT
 
 
+def register_cjk_font() -> str:
+    """The name of the installed CJK font, registered with ReportLab once, for every report
+    laid out with it (rotation plan, training transcript, award notice). ApplicationError when
+    no CJK font is installed."""
+    font_path = cjk_font()
+    if font_path is None:
+        raise ApplicationError(
+            _("No CJK font is installed for the PDF report: install fonts-wqy-microhei.")
+        )
+    return _register(str(font_path))
+
+
 def _fmt(value, digits: int = 4) -> str:
     return "—" if value is None else f"{float(value):.{digits}f}"
 
@@ -50,12 +62,7 @@ def plan_pdf(plan, moves) -> bytes:
         Spacer,
     )
 
-    font_path = cjk_font()
-    if font_path is None:
-        raise ApplicationError(
-            _("No CJK font is installed for the PDF report: install fonts-wqy-microhei.")
-        )
-    font = _register(str(font_path))
+    font = register_cjk_font()
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=13, wordWrap="CJK")
     small = ParagraphStyle("small", parent=body, fontSize=7.5, leading=10)
     title = ParagraphStyle("title", parent=body, fontSize=16, leading=22, textColor=BLUE)

@@ -13,11 +13,8 @@ from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
 
-from qiangshi.core.errors import ApplicationError
 from qiangshi.training.models import TrainingCategory
-from qiangshi.web.balance_pdf import cjk_font
-from qiangshi.web.rotation_pdf import BLUE, build_a4, table_styles
-from qiangshi.web.rotation_pdf import _register as register_font
+from qiangshi.web.rotation_pdf import BLUE, build_a4, register_cjk_font, table_styles
 
 
 def _hours(value) -> str:
@@ -32,12 +29,7 @@ def transcript_pdf(*, teacher, cycle, records, on: date) -> bytes:
 
     from qiangshi.training.selectors import cycle_bounds
 
-    font_path = cjk_font()
-    if font_path is None:
-        raise ApplicationError(
-            _("No CJK font is installed for the PDF report: install fonts-wqy-microhei.")
-        )
-    font = register_font(str(font_path))
+    font = register_cjk_font()
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=13, wordWrap="CJK")
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=11)
     title = ParagraphStyle("title", parent=body, fontSize=16, leading=22, textColor=BLUE)
@@ -129,3 +121,17 @@ def transcript_pdf(*, teacher, cycle, records, on: date) -> bytes:
     footer = f"{teacher.name} · {school.name if school else ''} · {on.isoformat()}"
 
     return build_a4(story, font=font, footer=footer, title=_("Training transcript"))
+
+
+def teacher_transcript_pdf(*, actor, teacher, on: date) -> bytes:
+    """The transcript of `teacher` (whom `training.selectors.transcript_teacher` gave the
+    actor) on `on`, as the page and the API download it: the cycle holding `on` and the
+    records the actor sees (the latest 2,000)."""
+    from qiangshi.training import selectors
+
+    return transcript_pdf(
+        teacher=teacher,
+        cycle=selectors.teacher_cycle(teacher=teacher, on=on),
+        records=list(selectors.record_list(actor=actor, teacher_pk=teacher.pk)[:2000]),
+        on=on,
+    )

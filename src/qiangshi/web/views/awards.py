@@ -10,15 +10,15 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.decorators.http import require_GET, require_POST
 
 from qiangshi.access.models import Role
 from qiangshi.access.scoping import can, scope
-from qiangshi.awards import selectors, services
+from qiangshi.awards import outputs, selectors, services
 from qiangshi.awards.models import AWARD_LEVELS, AwardKind, ObjectionOutcome
 from qiangshi.awards.workflow import PROCESS, STATES, STEPS
 from qiangshi.core.errors import ApplicationError, NotFound
@@ -75,7 +75,7 @@ class RoundForm(StyledForm):
     kind = forms.ChoiceField(label=gettext_lazy("Award"), choices=AwardKind.choices)
     level = forms.ChoiceField(label=gettext_lazy("Level"), choices=AWARD_LEVELS, initial="city")
     year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("award round", "Title"), max_length=200)
     nominations_open_on = forms.DateField(label=gettext_lazy("Nominations open on"), widget=DATE)
     nominations_close_on = forms.DateField(label=gettext_lazy("Nominations close on"), widget=DATE)
     reference_date = forms.DateField(
@@ -107,15 +107,7 @@ def awards_home(request):
     if request.GET.get("format") == "xlsx":
         _require(request.user, "awardround", "export")
         audit_record(actor=request.user, action="awards.round.export")
-        header = [_("Award"), _("Level"), _("Year"), _("Title"), _("Nominations open on"),
-                  _("Nominations close on"), _("Nominations per school"),
-                  _("Nominations per district"), _("Rule version")]  # fmt: skip
-        rows = (
-            [r.get_kind_display(), r.get_level_display(), r.year, r.title, r.nominations_open_on,
-             r.nominations_close_on, r.school_quota, r.district_quota, r.rule_version]
-            for r in rounds
-        )  # fmt: skip
-        return xlsx_response("award-rounds", [(_("Award rounds"), header, rows)])
+        return xlsx_response("award-rounds", [outputs.rounds_sheet(rounds)])
     page = paginate(request, rounds)
     return render(
         request,
@@ -205,21 +197,11 @@ def awards_round(request, pk):
 
 def _nominations_export(request, round_, noms):
     _require(request.user, "awardround", "export")
-    noms = list(noms)
-    items = selectors.nomination_states(noms)
     audit_record(
         actor=request.user, action="awards.nomination.export", target=round_,
         note=f"round={round_.pk}",
     )  # fmt: skip
-    header = [_("Teacher"), _("School"), _("District"), _("Nominated on"),
-              _("Stage of the nomination"), _("Decided on"), _("Outcome")]  # fmt: skip
-    rows = (
-        [n.teacher.name, n.school.name, n.school.district.display_name, n.nominated_on,
-         str(STATES.get(items[n.pk].state, "")) if n.pk in items else "", n.decided_on,
-         n.get_outcome_display() if n.outcome else ""]
-        for n in noms
-    )  # fmt: skip
-    return xlsx_response("award-nominations", [(_("Nominations"), header, rows)])
+    return xlsx_response("award-nominations", [outputs.nominations_sheet(noms)])
 
 
 @login_required
@@ -287,26 +269,40 @@ def awards_round_decide(request, pk):
 @login_required
 def awards_notice(request, pk):
     """The round's public notice: the nominations under notice, the objection period, and the
-    results decided (printable)."""
+    results decided (printable, and as PDF)."""
     _require(request.user, "awardround")
     round_ = _round(request, pk)
-    noms = list(
-        selectors.nomination_list(actor=request.user, filters={"round": round_.pk})
-        if can(request.user, "awardnomination", "view")
-        else []
-    )
-    items = selectors.nomination_states(noms)
-    notice = [
-        {"n": n, "item": items[n.pk]}
-        for n in noms
-        if n.pk in items and items[n.pk].state == "notice"
-    ]
-    decided = [n for n in noms if n.outcome == "awarded"]
+    notice = selectors.round_notice(actor=request.user, round_=round_)
     return render(
         request,
         "web/awards/notice.html",
-        {"round": round_, "notice": notice, "decided": decided, "today": date.today()},
+        {
+            "round": round_,
+            "notice": notice.notice,
+            "decided": notice.decided,
+            "today": date.today(),
+        },
     )
+
+
+@login_required
+@require_GET
+def awards_notice_pdf(request, pk):
+    """The public notice as PDF: the page's content, laid out for printing and sending."""
+    from qiangshi.web.awards_pdf import notice_pdf
+
+    _require(request.user, "awardround")
+    round_ = _round(request, pk)
+    try:
+        data = notice_pdf(
+            selectors.round_notice(actor=request.user, round_=round_), on=date.today()
+        )
+    except ApplicationError as e:
+        messages.error(request, e.message)
+        return redirect("web:awards_notice", round_.pk)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="award-notice-{round_.pk}.pdf"'
+    return response
 
 
 # --- nominating ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ urlpatterns = [
     path("awards/<int:pk>/publish/", awards.awards_round_publish, name="awards_round_publish"),
     path("awards/<int:pk>/decide/", awards.awards_round_decide, name="awards_round_decide"),
     path("awards/<int:pk>/notice/", awards.awards_notice, name="awards_notice"),
+    path("awards/<int:pk>/notice.pdf", awards.awards_notice_pdf, name="awards_notice_pdf"),
     path("awards/<int:pk>/nominate/", awards.awards_nominate, name="awards_nominate"),
     path("awards/nominations/<int:pk>/", awards.awards_nomination, name="awards_nomination"),
     path(

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from qiangshi.access.scoping import can
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.services import audit_record
-from qiangshi.leadership import selectors, services
+from qiangshi.leadership import outputs, selectors, services
 from qiangshi.leadership.models import OUTSIDE_POSTS, VICE_POSTS, Post
 from qiangshi.org import selectors as org_selectors
 from qiangshi.teachers import selectors as teacher_selectors
@@ -85,30 +85,7 @@ def leadership_region(request):
 def _export(request, rows, filters):
     note = ", ".join(f"{k}={v}" for k, v in filters.items() if v)
     audit_record(actor=request.user, action="leadership.export", note=note)
-    header = [
-        _("School code"),
-        _("School"),
-        _("District"),
-        Post.SECRETARY.label,
-        Post.PRINCIPAL.label,
-        _("Full terms of the principal"),
-        *[Post(p).label for p in VICE_POSTS],
-        _("Gaps"),
-    ]
-    data = (
-        [
-            r.school.code,
-            r.school.name,
-            r.school.district.display_name,
-            r.names(Post.SECRETARY),
-            r.names(Post.PRINCIPAL),
-            r.principal_terms,
-            *[r.names(p) for p in VICE_POSTS],
-            "; ".join(r.gap_labels),
-        ]
-        for r in rows
-    )
-    return xlsx_response("school-leadership", [(_("School leadership"), header, data)])
+    return xlsx_response("school-leadership", [outputs.schools_sheet(rows)])
 
 
 @login_required

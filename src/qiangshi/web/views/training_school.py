@@ -297,6 +297,19 @@ def training_claim_return(request, pk):
 
 
 @login_required
+@require_POST
+def training_claim_withdraw(request, pk):
+    """The teacher withdraws hours of their own that wait for the school's review."""
+    _require(request.user, "hoursclaim", "create")
+    _run(
+        request,
+        lambda: services.hours_claim_withdraw(actor=request.user, claim_pk=pk),
+        _("Withdrawn: your school will not review these hours."),
+    )
+    return redirect("web:training_claims")
+
+
+@login_required
 @require_GET
 def training_claim_evidence(request, pk):
     """The certificate, for the teacher and their school only."""
@@ -569,18 +582,11 @@ def hours_extras(request, teacher, own: bool) -> dict:
         if can(user, "trainingreminder", "view")
         else [],
         "may_claim": own and can(user, "hoursclaim", "create"),
-        "may_transcript": _may_transcript(user, teacher),
+        "may_transcript": selectors.may_transcript(user, teacher),
     }
 
 
 # --- The transcript ---------------------------------------------------------------------------
-
-
-def _may_transcript(user, teacher) -> bool:
-    """The teacher themselves and their school."""
-    if user.role == Role.TEACHER:
-        return getattr(user, "teacher_profile", None) == teacher
-    return user.role == Role.SCHOOL and can(user, "trainingrecord", "export")
 
 
 @login_required
@@ -588,25 +594,11 @@ def _may_transcript(user, teacher) -> bool:
 def training_transcript(request, pk=None):
     """A teacher's training transcript as PDF: their own (no `pk`) or, for their school, one
     of its teachers."""
-    from qiangshi.web.training_pdf import transcript_pdf
+    from qiangshi.web.training_pdf import teacher_transcript_pdf
 
-    _require(request.user, "trainingrecord")
-    if pk is None:
-        teacher = getattr(request.user, "teacher_profile", None)
-        if teacher is None or request.user.role != Role.TEACHER:
-            raise Http404
-    else:
-        teacher = get_or_404(selectors.teacher_for_records, actor=request.user, pk=pk)
-    if not _may_transcript(request.user, teacher):
-        raise PermissionDenied
-    today = timezone.localdate()
+    teacher = get_or_404(selectors.transcript_teacher, actor=request.user, pk=pk)
     try:
-        data = transcript_pdf(
-            teacher=teacher,
-            cycle=selectors.teacher_cycle(teacher=teacher, on=today),
-            records=list(selectors.record_list(actor=request.user, teacher_pk=teacher.pk)[:2000]),
-            on=today,
-        )
+        data = teacher_transcript_pdf(actor=request.user, teacher=teacher, on=timezone.localdate())
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return (

@@ -60,6 +60,11 @@ urlpatterns = [
                 "training_claim_return",
             ),
             (
+                "training/claims/<int:pk>/withdraw/",
+                training_school.training_claim_withdraw,
+                "training_claim_withdraw",
+            ),
+            (
                 "training/claims/<int:pk>/evidence/",
                 training_school.training_claim_evidence,
                 "training_claim_evidence",
