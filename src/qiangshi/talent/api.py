@@ -54,6 +54,23 @@ def _region(actor, code: str | None) -> Region:
     return region
 
 
+def _patch(request, body: Schema, update, **record):
+    """A PATCH of an office record: the fields the request gave, through the service."""
+    data = _values(request.auth, body, given_only=True)
+    return update(actor=request.auth, data=data, **record)
+
+
+def _values(actor, body: Schema, *, given_only: bool = False) -> dict[str, Any]:
+    """An office record's input for its service, the region code resolved (absent or null: the
+    service's default on create, unchanged on update); `given_only`: only the fields the
+    request gave (a PATCH)."""
+    values = body.model_dump(exclude_unset=given_only)
+    code = values.pop("region", None)
+    if code:
+        values["region"] = _region(actor, code)
+    return values
+
+
 # --- recruitment ----------------------------------------------------------------------------
 
 
@@ -103,12 +120,14 @@ class PlanIn(Schema):
 @router.post("/plans", response={201: dict[str, Any], **ANSWERS}, summary="Create a plan")
 @requires("recruitmentplan.create")
 def plan_create(request, body: PlanIn):
-    actor = request.auth
-    region = _region(actor, body.region) if body.region else None
-    plan = services.recruitment_plan_create(
-        actor=actor, year=body.year, region=region, remarks=body.remarks
-    )
+    plan = services.recruitment_plan_create(actor=request.auth, **_values(request.auth, body))
     return Status(201, _plan_out(plan, selectors.plan_progress([plan])))
+
+
+class PlanPatch(Schema):
+    year: int | None = Field(None, ge=1990, le=2100)
+    region: str | None = Field(None, max_length=12, description="Region code")
+    remarks: str | None = Field(None, max_length=500)
 
 
 @router.get(
@@ -126,6 +145,17 @@ def plan_detail(request, plan_id: Id):
         for s in selectors.plan_subjects(plan)
     ]  # fmt: skip
     return out
+
+
+@router.patch(
+    "/plans/{plan_id}",
+    response={200: dict[str, Any], **ANSWERS},
+    summary="Change a plan's year, region or remarks (only the fields given)",
+)
+@requires("recruitmentplan.change")
+def plan_update(request, plan_id: Id, body: PlanPatch):
+    _patch(request, body, services.recruitment_plan_update, plan_pk=plan_id)
+    return plan_detail(request, plan_id)
 
 
 class TargetIn(Schema):
@@ -404,18 +434,29 @@ class PartnershipIn(Schema):
 )
 @requires("partnership.create")
 def partnership_create(request, body: PartnershipIn):
-    actor = request.auth
-    p = services.partnership_create(
-        actor=actor,
-        kind=body.kind,
-        title=body.title,
-        partner=body.partner,
-        terms=body.terms,
-        starts_on=body.starts_on,
-        ends_on=body.ends_on,
-        region=_region(actor, body.region) if body.region else None,
-    )
+    p = services.partnership_create(actor=request.auth, **_values(request.auth, body))
     return Status(201, _partnership_out(p))
+
+
+class PartnershipPatch(Schema):
+    kind: PartnershipKind | None = None
+    title: str | None = Field(None, max_length=200)
+    partner: str | None = Field(None, max_length=200)
+    terms: str | None = Field(None, max_length=10000)
+    starts_on: date | None = None
+    ends_on: date | None = Field(None, description="null: open-ended")
+    region: str | None = Field(None, max_length=12, description="Region code")
+
+
+@router.patch(
+    "/partnerships/{partnership_id}",
+    response={200: dict[str, Any], **ANSWERS},
+    summary="Change a partnership (only the fields given)",
+)
+@requires("partnership.change")
+def partnership_update(request, partnership_id: Id, body: PartnershipPatch):
+    _patch(request, body, services.partnership_update, partnership_pk=partnership_id)
+    return partnership_detail(request, partnership_id)
 
 
 @router.get(
@@ -642,18 +683,34 @@ class PerkIn(Schema):
 @router.post("/perks", response={201: dict[str, Any], **ANSWERS}, summary="Add a teacher perk")
 @requires("perk.create")
 def perk_create(request, body: PerkIn):
-    actor = request.auth
-    perk = services.perk_create(
-        actor=actor,
-        name=body.name,
-        provider=body.provider,
-        eligibility=body.eligibility,
-        starts_on=body.starts_on,
-        ends_on=body.ends_on,
-        description=body.description,
-        region=_region(actor, body.region) if body.region else None,
-    )
+    perk = services.perk_create(actor=request.auth, **_values(request.auth, body))
     return Status(201, _perk_out(perk))
+
+
+class PerkPatch(Schema):
+    name: str | None = Field(None, max_length=200)
+    provider: str | None = Field(None, max_length=200)
+    eligibility: str | None = Field(None, max_length=500)
+    starts_on: date | None = None
+    ends_on: date | None = Field(None, description="null: open-ended")
+    description: str | None = Field(None, max_length=10000)
+    region: str | None = Field(None, max_length=12, description="Region code")
+
+
+@router.get("/perks/{perk_id}", response={200: dict[str, Any], **ANSWERS}, summary="A perk")
+@requires("perk.view")
+def perk_detail(request, perk_id: Id):
+    return _perk_out(selectors.perk_get(actor=request.auth, pk=perk_id))
+
+
+@router.patch(
+    "/perks/{perk_id}",
+    response={200: dict[str, Any], **ANSWERS},
+    summary="Change a teacher perk (only the fields given)",
+)
+@requires("perk.change")
+def perk_update(request, perk_id: Id, body: PerkPatch):
+    return _perk_out(_patch(request, body, services.perk_update, perk_pk=perk_id))
 
 
 @router.get(

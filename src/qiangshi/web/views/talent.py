@@ -9,6 +9,8 @@ office's own may be read but not changed (403).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django import forms
@@ -24,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from qiangshi.access.models import Role
-from qiangshi.access.scoping import can, scope
+from qiangshi.access.scoping import can, require, scope
 from qiangshi.core.errors import ApplicationError, Forbidden, NotFound
 from qiangshi.core.services import audit_record
 from qiangshi.org import selectors as org_selectors
@@ -40,6 +42,7 @@ from qiangshi.talent.models import (
     RecruitmentCategory,
 )
 from qiangshi.teachers.models import Subject, Teacher
+from qiangshi.web.forms import StyledForm, apply_errors
 from qiangshi.web.lists import paginate, query_without_page, xlsx_response
 
 
@@ -58,11 +61,6 @@ def _answers(view):
     return wrapped
 
 
-def _need(user, subject: str, action: str = "view") -> None:
-    if not can(user, subject, action):
-        raise PermissionDenied
-
-
 def _int(value, default=None):
     try:
         return int(value)
@@ -73,25 +71,6 @@ def _int(value, default=None):
 def _year(request, default=None):
     year = _int(request.GET.get("year"))
     return year if year is not None and 1990 <= year <= 2100 else default
-
-
-def _style(form: forms.Form) -> forms.Form:
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            widget.attrs["class"] = "form-check-input"
-        elif isinstance(widget, forms.Select | forms.SelectMultiple):
-            widget.attrs["class"] = "form-select form-select-sm"
-        else:
-            widget.attrs["class"] = "form-control form-control-sm"
-    return form
-
-
-def _fail(form, exc: ApplicationError) -> None:
-    for name, message in exc.fields.items():
-        form.add_error(name if name in form.fields else None, message)
-    if not exc.fields:
-        form.add_error(None, exc.message)
 
 
 def _date_input():
@@ -164,15 +143,19 @@ def talent_home(request):
 # --- recruitment ----------------------------------------------------------------------------
 
 
-class PlanForm(forms.Form):
-    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=1990, max_value=2100)
-    region = forms.TypedChoiceField(label=gettext_lazy("Region"), coerce=int)
-    remarks = forms.CharField(label=gettext_lazy("Remarks"), max_length=500, required=False)
+class RegionRecordForm(StyledForm):
+    """The form of an office's record of a region (plan, partnership, perk), to add one or
+    change one: its `region` field offers the regions the office may file records for."""
 
     def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = [(r.pk, r.display_name) for r in regions]
-        _style(self)
+
+
+class PlanForm(RegionRecordForm):
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=1990, max_value=2100)
+    region = forms.TypedChoiceField(label=gettext_lazy("Region"), coerce=int)
+    remarks = forms.CharField(label=gettext_lazy("Remarks"), max_length=500, required=False)
 
 
 def _office_regions(user):
@@ -182,6 +165,76 @@ def _office_regions(user):
     if not user.region_id:
         return []
     return list(org_selectors.region_list(actor=user).filter(path__startswith=user.region.path))
+
+
+def _add_form(request, form_class, subject: str, initial: dict):
+    """The form to add an office record on its list page (None for a role that may not) and
+    the regions it offers."""
+    user = request.user
+    regions = _office_regions(user) if can(user, subject, "create") else []
+    if not regions:
+        return None, regions
+    initial = {"region": user.region_id, **initial}
+    return form_class(request.POST or None, regions=regions, initial=initial), regions
+
+
+def _save(request, form, regions, write, done: str):
+    """A posted office-record form written by `write(data)` (its region resolved among
+    `regions`): the record, with `done` as the message; None when the form or the service
+    refused the input (the errors stand on the form)."""
+    if form is None:
+        raise PermissionDenied
+    if not form.is_valid():
+        return None
+    data = dict(form.cleaned_data)
+    data["region"] = next((r for r in regions if r.pk == data["region"]), None)
+    try:
+        record = write(data)
+    except ApplicationError as exc:
+        apply_errors(form, exc)
+        return None
+    messages.success(request, done)
+    return record
+
+
+@dataclass(frozen=True)
+class RecordEdit:
+    """An office record's edit page: how to read the record, the form it was added with, the
+    service that changes it, where the page belongs and what it says."""
+
+    subject: str  # the permission subject
+    get: Callable  # selector(actor=, pk=)
+    form_class: type
+    fields: tuple[str, ...]
+    update: Callable  # service(actor=, record=, data=)
+    current: str  # the tab
+    detail: str  # the record's page
+    heading: str
+    name: Callable  # the record's name on the page
+
+
+def _edit_page(request, pk: int, edit: RecordEdit):
+    """The form a record was added with, filled in with its values; saving it goes through the
+    service (which audits the fields that changed). Only the office of the record's region (or
+    of one above it) may: 403 otherwise."""
+    user = request.user
+    require(user, edit.subject, "change")
+    record = edit.get(actor=user, pk=pk)
+    if not selectors.office_covers(user, record.region):
+        raise PermissionDenied
+    regions = _office_regions(user)
+    initial = {**{f: getattr(record, f) for f in edit.fields}, "region": record.region_id}
+    form = edit.form_class(request.POST or None, regions=regions, initial=initial)
+    back = reverse(edit.detail, args=[record.pk])
+    if request.method == "POST" and _save(
+        request, form, regions,
+        lambda data: edit.update(actor=user, record=record.pk, data=data),
+        _("The changes were saved."),
+    ):  # fmt: skip
+        return redirect(back)
+    context = {"form": form, "heading": edit.heading, "record_name": edit.name(record),
+               "back": back}  # fmt: skip
+    return _page(request, "web/talent/edit.html", edit.current, context)
 
 
 def _plan_xlsx(plans, progress):
@@ -201,35 +254,23 @@ def talent_plans(request):
     """Recruitment plans (filters: year, text), each with its targets, hires and rate per
     category; offices add a plan; xlsx export."""
     user = request.user
-    _need(user, "recruitmentplan")
-    regions = _office_regions(user) if can(user, "recruitmentplan", "create") else []
-    form = None
-    if regions:
-        form = PlanForm(
-            request.POST or None,
-            regions=regions,
-            initial={"year": timezone.localdate().year, "region": user.region_id},
-        )
+    require(user, "recruitmentplan", "view")
+    form, regions = _add_form(
+        request, PlanForm, "recruitmentplan", {"year": timezone.localdate().year}
+    )
     if request.method == "POST":
-        if form is None:
-            raise PermissionDenied
-        if form.is_valid():
-            d = form.cleaned_data
-            region = next((r for r in regions if r.pk == d["region"]), None)
-            try:
-                plan = services.recruitment_plan_create(
-                    actor=user, year=d["year"], region=region, remarks=d["remarks"]
-                )
-            except ApplicationError as exc:
-                _fail(form, exc)
-            else:
-                messages.success(request, _("The plan was created: now set its targets."))
-                return redirect("web:talent_plan", pk=plan.pk)
+        plan = _save(
+            request, form, regions,
+            lambda data: services.recruitment_plan_create(actor=user, **data),
+            _("The plan was created: now set its targets."),
+        )  # fmt: skip
+        if plan is not None:
+            return redirect("web:talent_plan", pk=plan.pk)
     year = _year(request)
     q = (request.GET.get("q") or "").strip()[:100]
     qs = selectors.plan_list(actor=user, year=year, q=q)
     if request.GET.get("format") == "xlsx":
-        _need(user, "recruitmentplan", "export")
+        require(user, "recruitmentplan", "export")
         plans = list(qs)
         audit_record(actor=user, action="talent.export", object_type="talent.recruitmentplan",
                      note=f"year={year or ''} q={q}")  # fmt: skip
@@ -260,7 +301,7 @@ def talent_plans(request):
     )
 
 
-class TargetForm(forms.Form):
+class TargetForm(StyledForm):
     category = forms.ChoiceField(
         label=gettext_lazy("Category"), choices=RecruitmentCategory.choices
     )
@@ -270,10 +311,9 @@ class TargetForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["subject"].choices = [("", _("Any subject"))] + list(Subject.choices)
-        _style(self)
 
 
-class HireForm(forms.Form):
+class HireForm(StyledForm):
     category = forms.ChoiceField(
         label=gettext_lazy("Category"), choices=RecruitmentCategory.choices
     )
@@ -287,7 +327,6 @@ class HireForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["subject"].choices = [("", _("Any subject"))] + list(Subject.choices)
         self.fields["school"].choices = schools
-        _style(self)
 
 
 @login_required
@@ -296,14 +335,14 @@ def talent_plan(request, pk: int):
     """A plan: targets and counted hires per category and subject, its hires; offices set
     targets; offices and schools record hires."""
     user = request.user
-    _need(user, "recruitmentplan")
+    require(user, "recruitmentplan", "view")
     plan = selectors.plan_get(actor=user, pk=pk)
     may_change = can(user, "recruitmentplan", "change") and selectors.office_covers(
         user, plan.region
     )
     may_hire = can(user, "hire", "create")
     action = request.POST.get("form") if request.method == "POST" else None
-    target_form = _style(TargetForm(request.POST if action == "target" else None))
+    target_form = TargetForm(request.POST if action == "target" else None)
     hire_form = None
     if may_hire:
         hire_form = HireForm(
@@ -319,7 +358,7 @@ def talent_plan(request, pk: int):
             try:
                 services.recruitment_target_set(actor=user, plan_pk=plan.pk, **d)
             except ApplicationError as exc:
-                _fail(target_form, exc)
+                apply_errors(target_form, exc)
             else:
                 messages.success(request, _("The target was saved."))
                 return redirect("web:talent_plan", pk=plan.pk)
@@ -335,7 +374,7 @@ def talent_plan(request, pk: int):
                     hired_on=d["hired_on"],
                 )  # fmt: skip
             except ApplicationError as exc:
-                _fail(hire_form, exc)
+                apply_errors(hire_form, exc)
             else:
                 messages.success(request, _("The hire was recorded."))
                 return redirect("web:talent_plan", pk=plan.pk)
@@ -365,6 +404,23 @@ def talent_plan(request, pk: int):
             "may_change_hires": can(user, "hire", "change"),
         },
     )
+
+
+PLAN_EDIT = RecordEdit(
+    subject="recruitmentplan", get=selectors.plan_get, form_class=PlanForm,
+    fields=services.PLAN_FIELDS,
+    update=lambda record, **kw: services.recruitment_plan_update(plan_pk=record, **kw),
+    current="talent_plans", detail="web:talent_plan",
+    heading=gettext_lazy("Edit the recruitment plan"),
+    name=lambda plan: f"{plan.region.display_name} {plan.year}",
+)  # fmt: skip
+
+
+@login_required
+@_answers
+def talent_plan_edit(request, pk: int):
+    """Change a plan's region, year or remarks (its targets and hires on its own page)."""
+    return _edit_page(request, pk, PLAN_EDIT)
 
 
 @login_required
@@ -402,11 +458,11 @@ def _hire_filters(request) -> dict:
 def talent_hires(request):
     """Every hire the actor sees (filters: text, plan year, category, status, school); xlsx."""
     user = request.user
-    _need(user, "hire")
+    require(user, "hire", "view")
     filters = _hire_filters(request)
     qs = selectors.hire_list(actor=user, filters=filters)
     if request.GET.get("format") == "xlsx":
-        _need(user, "hire", "export")
+        require(user, "hire", "export")
         audit_record(actor=user, action="talent.export", object_type="talent.hire",
                      note=f"q={filters['q']} year={filters['year'] or ''}")  # fmt: skip
         header = [_("Name"), _("Category"), _("Subject"), _("School"), _("University"),
@@ -441,7 +497,7 @@ def talent_hire(request, pk: int):
     """A hire: link them to their registry record when they join, mark them withdrawn, or
     delete the record."""
     user = request.user
-    _need(user, "hire", "change")
+    require(user, "hire", "change")
     hire = selectors.hire_list(actor=user).filter(pk=pk).first()
     if hire is None:
         raise Http404
@@ -484,7 +540,7 @@ def talent_hire(request, pk: int):
 # --- olympiad-coach incentives ---------------------------------------------------------------
 
 
-class OlympiadForm(forms.Form):
+class OlympiadForm(StyledForm):
     olympiad = forms.ChoiceField(label=gettext_lazy("Olympiad"), choices=Olympiad.choices)
     competition = forms.CharField(label=gettext_lazy("Competition"), max_length=200)
     coach = forms.TypedChoiceField(label=gettext_lazy("Coach"), coerce=int)
@@ -495,7 +551,6 @@ class OlympiadForm(forms.Form):
     def __init__(self, *args, coaches=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["coach"].choices = coaches
-        _style(self)
 
 
 def _olympiad_filters(request) -> dict:
@@ -519,7 +574,7 @@ def talent_olympiad(request):
     """Olympiad results and the coaches' rewards (filters: text, year, olympiad, result,
     school); offices and schools record a result; xlsx export."""
     user = request.user
-    _need(user, "olympiadresult")
+    require(user, "olympiadresult", "view")
     form = None
     if can(user, "olympiadresult", "create"):
         q = (request.GET.get("coach_q") or "").strip()[:50]
@@ -540,7 +595,7 @@ def talent_olympiad(request):
                     awarded_on=d["awarded_on"],
                 )  # fmt: skip
             except ApplicationError as exc:
-                _fail(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -551,7 +606,7 @@ def talent_olympiad(request):
     filters = _olympiad_filters(request)
     qs = selectors.olympiad_list(actor=user, filters=filters)
     if request.GET.get("format") == "xlsx":
-        _need(user, "olympiadresult", "export")
+        require(user, "olympiadresult", "export")
         audit_record(actor=user, action="talent.export", object_type="talent.olympiadresult",
                      note=f"q={filters['q']} year={filters['year'] or ''}")  # fmt: skip
         header = [_("Awarded on"), _("Olympiad"), _("Competition"), _("Pupil"), _("Result"),
@@ -591,11 +646,11 @@ def talent_olympiad_schools(request):
     """Olympiad rewards per school for a year (or all years): results, national prizes, coaches
     and the total; xlsx export."""
     user = request.user
-    _need(user, "olympiadresult")
+    require(user, "olympiadresult", "view")
     year = _year(request)
     rows = selectors.olympiad_totals_by_school(actor=user, year=year)
     if request.GET.get("format") == "xlsx":
-        _need(user, "olympiadresult", "export")
+        require(user, "olympiadresult", "export")
         audit_record(actor=user, action="talent.export", object_type="talent.olympiadresult",
                      note=f"per school year={year or ''}")  # fmt: skip
         header = [_("School"), _("School code"), _("Results"), _("National prizes"),
@@ -628,7 +683,7 @@ def talent_olympiad_delete(request, pk: int):
 # --- partnerships ---------------------------------------------------------------------------
 
 
-class PartnershipForm(forms.Form):
+class PartnershipForm(RegionRecordForm):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=PartnershipKind.choices)
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     partner = forms.CharField(label=gettext_lazy("Partner region or organisation"), max_length=200)
@@ -640,11 +695,6 @@ class PartnershipForm(forms.Form):
         widget=forms.Textarea({"rows": 3}),
     )  # fmt: skip
 
-    def __init__(self, *args, regions=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [(r.pk, r.display_name) for r in regions]
-        _style(self)
-
 
 @login_required
 @_answers
@@ -652,35 +702,25 @@ def talent_partnerships(request):
     """Partnerships (filters: kind, text, running in a year) with people sent and received and
     activities; offices add one; xlsx export."""
     user = request.user
-    _need(user, "partnership")
-    regions = _office_regions(user) if can(user, "partnership", "create") else []
-    form = None
-    if regions:
-        form = PartnershipForm(
-            request.POST or None,
-            regions=regions,
-            initial={"region": user.region_id, "starts_on": timezone.localdate()},
-        )
+    require(user, "partnership", "view")
+    form, regions = _add_form(
+        request, PartnershipForm, "partnership", {"starts_on": timezone.localdate()}
+    )
     if request.method == "POST":
-        if form is None:
-            raise PermissionDenied
-        if form.is_valid():
-            d = form.cleaned_data
-            region = next((r for r in regions if r.pk == d.pop("region")), None)
-            try:
-                p = services.partnership_create(actor=user, region=region, **d)
-            except ApplicationError as exc:
-                _fail(form, exc)
-            else:
-                messages.success(request, _("The partnership was recorded."))
-                return redirect("web:talent_partnership", pk=p.pk)
+        p = _save(
+            request, form, regions,
+            lambda data: services.partnership_create(actor=user, **data),
+            _("The partnership was recorded."),
+        )  # fmt: skip
+        if p is not None:
+            return redirect("web:talent_partnership", pk=p.pk)
     kind = request.GET.get("kind") or ""
     kind = kind if kind in PartnershipKind.values else ""
     q = (request.GET.get("q") or "").strip()[:100]
     year = _year(request)
     qs = selectors.partnership_list(actor=user, kind=kind or None, q=q, year=year)
     if request.GET.get("format") == "xlsx":
-        _need(user, "partnership", "export")
+        require(user, "partnership", "export")
         audit_record(actor=user, action="talent.export", object_type="talent.partnership",
                      note=f"kind={kind} q={q} year={year or ''}")  # fmt: skip
         header = [_("Kind"), _("Title"), _("Partner region or organisation"), _("Region"),
@@ -709,7 +749,7 @@ def talent_partnerships(request):
     )
 
 
-class ExchangeForm(forms.Form):
+class ExchangeForm(StyledForm):
     direction = forms.ChoiceField(label=gettext_lazy("Direction"), choices=Direction.choices)
     teacher = forms.TypedChoiceField(
         label=gettext_lazy("Registry teacher"), coerce=int, required=False, empty_value=None
@@ -726,7 +766,6 @@ class ExchangeForm(forms.Form):
     def __init__(self, *args, teachers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["teacher"].choices = [("", _("— someone from outside —"))] + list(teachers)
-        _style(self)
 
     def clean(self):
         data = super().clean()
@@ -735,7 +774,7 @@ class ExchangeForm(forms.Form):
         return data
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(StyledForm):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ActivityKind.choices)
     starts_on = forms.DateField(label=gettext_lazy("Starts on"), widget=_date_input())
@@ -748,10 +787,6 @@ class ActivityForm(forms.Form):
         label=gettext_lazy("Other participants"), min_value=0, max_value=100000, initial=0
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _style(self)
-
 
 @login_required
 @_answers
@@ -759,7 +794,7 @@ def talent_partnership(request, pk: int):
     """A partnership: its terms, the people sent and received, its activities; the office adds
     people and activities."""
     user = request.user
-    _need(user, "partnership")
+    require(user, "partnership", "view")
     p = selectors.partnership_get(actor=user, pk=pk)
     may_change = can(user, "partnership", "change") and selectors.office_covers(user, p.region)
     action = request.POST.get("form") if request.method == "POST" else None
@@ -782,7 +817,7 @@ def talent_partnership(request, pk: int):
                 ends_on=d["ends_on"],
             )  # fmt: skip
         except ApplicationError as exc:
-            _fail(exchange_form, exc)
+            apply_errors(exchange_form, exc)
         else:
             messages.success(request, _("The person was recorded."))
             return redirect("web:talent_partnership", pk=p.pk)
@@ -790,7 +825,7 @@ def talent_partnership(request, pk: int):
         try:
             a = services.activity_add(actor=user, partnership_pk=p.pk, **activity_form.cleaned_data)
         except ApplicationError as exc:
-            _fail(activity_form, exc)
+            apply_errors(activity_form, exc)
         else:
             messages.success(request, _("The activity was recorded: add who took part."))
             return redirect("web:talent_activity", pk=a.pk)
@@ -809,6 +844,23 @@ def talent_partnership(request, pk: int):
             "activity_form": activity_form,
         },
     )
+
+
+PARTNERSHIP_EDIT = RecordEdit(
+    subject="partnership", get=selectors.partnership_get, form_class=PartnershipForm,
+    fields=services.PARTNERSHIP_FIELDS,
+    update=lambda record, **kw: services.partnership_update(partnership_pk=record, **kw),
+    current="talent_partnerships", detail="web:talent_partnership",
+    heading=gettext_lazy("Edit the partnership"), name=lambda p: p.title,
+)  # fmt: skip
+
+
+@login_required
+@_answers
+def talent_partnership_edit(request, pk: int):
+    """Change a partnership's kind, title, partner, region, period or terms (its people and
+    activities on its own page)."""
+    return _edit_page(request, pk, PARTNERSHIP_EDIT)
 
 
 @login_required
@@ -838,7 +890,7 @@ def talent_activity(request, pk: int):
     confirms the activity (crediting the hours the rules allow) or cancels it (taking them
     back)."""
     user = request.user
-    _need(user, "partnership")
+    require(user, "partnership", "view")
     activity = selectors.activity_get(actor=user, pk=pk)
     p = activity.partnership
     may_change = can(user, "partnership", "change") and selectors.office_covers(user, p.region)
@@ -909,7 +961,7 @@ def talent_participations(request):
     """Partnership activities and the training hours they credited: a teacher's own, or those of
     the teachers the office or school sees (search by name)."""
     user = request.user
-    _need(user, "activityparticipant")
+    require(user, "activityparticipant", "view")
     qs = selectors.participation_list(actor=user)
     q = (request.GET.get("q") or "").strip()[:50]
     if q and user.role != Role.TEACHER:
@@ -930,7 +982,7 @@ def talent_participations(request):
 # --- teacher perks --------------------------------------------------------------------------
 
 
-class PerkForm(forms.Form):
+class PerkForm(RegionRecordForm):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     provider = forms.CharField(label=gettext_lazy("Provider"), max_length=200)
     eligibility = forms.CharField(label=gettext_lazy("Who qualifies"), max_length=500)
@@ -942,44 +994,27 @@ class PerkForm(forms.Form):
         widget=forms.Textarea({"rows": 3}),
     )  # fmt: skip
 
-    def __init__(self, *args, regions=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [(r.pk, r.display_name) for r in regions]
-        _style(self)
-
 
 @login_required
 @_answers
 def talent_perks(request):
     """The region's list of teacher perks (search, only current ones); offices add one; xlsx."""
     user = request.user
-    _need(user, "perk")
-    regions = _office_regions(user) if can(user, "perk", "create") else []
-    form = None
-    if regions:
-        form = PerkForm(
-            request.POST or None,
-            regions=regions,
-            initial={"region": user.region_id, "starts_on": timezone.localdate()},
-        )
+    require(user, "perk", "view")
+    form, regions = _add_form(request, PerkForm, "perk", {"starts_on": timezone.localdate()})
     if request.method == "POST":
-        if form is None:
-            raise PermissionDenied
-        if form.is_valid():
-            d = form.cleaned_data
-            region = next((r for r in regions if r.pk == d.pop("region")), None)
-            try:
-                perk = services.perk_create(actor=user, region=region, **d)
-            except ApplicationError as exc:
-                _fail(form, exc)
-            else:
-                messages.success(request, _("The perk was added to the list."))
-                return redirect("web:talent_perk", pk=perk.pk)
+        perk = _save(
+            request, form, regions,
+            lambda data: services.perk_create(actor=user, **data),
+            _("The perk was added to the list."),
+        )  # fmt: skip
+        if perk is not None:
+            return redirect("web:talent_perk", pk=perk.pk)
     q = (request.GET.get("q") or "").strip()[:100]
     current = request.GET.get("current") == "1"
     qs = selectors.perk_list(actor=user, q=q, current_on=timezone.localdate() if current else None)
     if request.GET.get("format") == "xlsx":
-        _need(user, "perkuptake", "export")
+        require(user, "perkuptake", "export")
         audit_record(actor=user, action="talent.export", object_type="talent.perk",
                      note=f"q={q}")  # fmt: skip
         header = [_("Name"), _("Provider"), _("Who qualifies"), _("Region"), _("From"), _("To"),
@@ -1002,7 +1037,7 @@ def talent_perks(request):
     )
 
 
-class UptakeForm(forms.Form):
+class UptakeForm(StyledForm):
     school = forms.TypedChoiceField(label=gettext_lazy("School"), coerce=int)
     teacher = forms.TypedChoiceField(
         label=gettext_lazy("One teacher"), coerce=int, required=False, empty_value=None
@@ -1017,7 +1052,6 @@ class UptakeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["school"].choices = schools
         self.fields["teacher"].choices = [("", _("— a count, not one teacher —"))] + list(teachers)
-        _style(self)
 
     def clean(self):
         data = super().clean()
@@ -1034,7 +1068,7 @@ def talent_perk(request, pk: int):
     """A perk: what it is, its take-up per school and the records; offices and schools record
     take-up (a count, or one teacher)."""
     user = request.user
-    _need(user, "perk")
+    require(user, "perk", "view")
     perk = selectors.perk_get(actor=user, pk=pk)
     form = None
     if can(user, "perkuptake", "create"):
@@ -1058,7 +1092,7 @@ def talent_perk(request, pk: int):
                     count=d["count"], teacher_pk=d["teacher"],
                 )  # fmt: skip
             except ApplicationError as exc:
-                _fail(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("The take-up was recorded."))
                 return redirect("web:talent_perk", pk=perk.pk)
@@ -1078,6 +1112,21 @@ def talent_perk(request, pk: int):
             "may_delete_uptake": can(user, "perkuptake", "change"),
         },
     )
+
+
+PERK_EDIT = RecordEdit(
+    subject="perk", get=selectors.perk_get, form_class=PerkForm, fields=services.PERK_FIELDS,
+    update=lambda record, **kw: services.perk_update(perk_pk=record, **kw),
+    current="talent_perks", detail="web:talent_perk",
+    heading=gettext_lazy("Edit the teacher perk"), name=lambda perk: perk.name,
+)  # fmt: skip
+
+
+@login_required
+@_answers
+def talent_perk_edit(request, pk: int):
+    """Change a perk: what it is, who provides it, who qualifies, its region and period."""
+    return _edit_page(request, pk, PERK_EDIT)
 
 
 @login_required
@@ -1104,10 +1153,10 @@ def talent_uptake(request):
     """Take-up of every perk per school in the actor's area: teachers who took it up, the
     school's teachers and the share; xlsx export."""
     user = request.user
-    _need(user, "perkuptake")
+    require(user, "perkuptake", "view")
     rows = selectors.uptake_by_school(actor=user)
     if request.GET.get("format") == "xlsx":
-        _need(user, "perkuptake", "export")
+        require(user, "perkuptake", "export")
         audit_record(actor=user, action="talent.export", object_type="talent.perkuptake")
         header = [_("School"), _("School code"), _("Perk"), _("Took it up"), _("Teachers"),
                   _("Share")]  # fmt: skip
