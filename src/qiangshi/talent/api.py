@@ -54,6 +54,13 @@ def _region(actor, code: str | None) -> Region:
     return region
 
 
+def _args(body: Schema, *ids: str, **more) -> dict[str, Any]:
+    """A body's fields as a service's keyword arguments: each of the `ids` (record ids such as
+    `school`) as `<id>_pk`, with `more`."""
+    fields = body.model_dump()
+    return {**{f"{k}_pk" if k in ids else k: v for k, v in fields.items()}, **more}
+
+
 def _patch(request, body: Schema, update, **record):
     """A PATCH of an office record: the fields the request gave, through the service."""
     data = _values(request.auth, body, given_only=True)
@@ -243,17 +250,7 @@ class HireIn(Schema):
 @router.post("/hires", response={201: dict[str, Any], **ANSWERS}, summary="Record a hire")
 @requires("hire.create")
 def hire_create(request, body: HireIn):
-    hire = services.hire_record(
-        actor=request.auth,
-        plan_pk=body.plan,
-        category=body.category,
-        subject=body.subject,
-        name=body.name,
-        school_pk=body.school,
-        university=body.university,
-        hired_on=body.hired_on,
-        teacher_pk=body.teacher,
-    )
+    hire = services.hire_record(actor=request.auth, **_args(body, "plan", "school", "teacher"))
     return Status(201, _hire_out(hire))
 
 
@@ -327,15 +324,7 @@ class OlympiadIn(Schema):
 )
 @requires("olympiadresult.create")
 def olympiad_create(request, body: OlympiadIn):
-    result = services.olympiad_result_record(
-        actor=request.auth,
-        olympiad=body.olympiad,
-        competition=body.competition,
-        coach_pk=body.coach,
-        pupil=body.pupil,
-        level=body.level,
-        awarded_on=body.awarded_on,
-    )
+    result = services.olympiad_result_record(actor=request.auth, **_args(body, "coach"))
     return Status(201, _result_out(result))
 
 
@@ -495,14 +484,7 @@ class PersonIn(Schema):
 @requires("partnership.change")
 def partnership_person_add(request, partnership_id: Id, body: PersonIn):
     x = services.exchange_add(
-        actor=request.auth,
-        partnership_pk=partnership_id,
-        direction=body.direction,
-        teacher_pk=body.teacher,
-        name=body.name,
-        organisation=body.organisation,
-        starts_on=body.starts_on,
-        ends_on=body.ends_on,
+        actor=request.auth, **_args(body, "teacher", partnership_pk=partnership_id)
     )
     return Status(201, {"id": x.pk, "direction": x.direction, "name": x.name})
 
@@ -524,17 +506,7 @@ class ActivityIn(Schema):
 )
 @requires("partnership.change")
 def activity_create(request, partnership_id: Id, body: ActivityIn):
-    a = services.activity_add(
-        actor=request.auth,
-        partnership_pk=partnership_id,
-        title=body.title,
-        kind=body.kind,
-        starts_on=body.starts_on,
-        ends_on=body.ends_on,
-        hours=body.hours,
-        location=body.location,
-        others=body.others,
-    )
+    a = services.activity_add(actor=request.auth, **_args(body, partnership_pk=partnership_id))
     return Status(201, _activity_out(a))
 
 
@@ -750,11 +722,6 @@ class UptakeIn(Schema):
 @requires("perkuptake.create")
 def perk_uptake_create(request, perk_id: Id, body: UptakeIn):
     u = services.perk_uptake_record(
-        actor=request.auth,
-        perk_pk=perk_id,
-        school_pk=body.school,
-        on=body.on,
-        count=body.count,
-        teacher_pk=body.teacher,
+        actor=request.auth, **_args(body, "school", "teacher", perk_pk=perk_id)
     )
     return Status(201, {"id": u.pk, "school_id": u.school_id, "count": u.count})

@@ -237,15 +237,25 @@ def _edit_page(request, pk: int, edit: RecordEdit):
     return _page(request, "web/talent/edit.html", edit.current, context)
 
 
-def _plan_xlsx(plans, progress):
-    header = [_("Region"), _("Year"), _("Category"), _("Target"), _("Hires"), _("Rate")]
-    body = []
+def _export(user, subject: str, name: str, title, header: list, rows, *, note: str = "",
+            object_type: str = ""):  # fmt: skip
+    """A list page's Excel download: 403 without the role's export permission on `subject`;
+    audited; one sheet of `rows` (an iterable read only once the permission is checked)."""
+    require(user, subject, "export")
+    audit_record(actor=user, action="talent.export", note=note,
+                 object_type=object_type or f"talent.{subject}")  # fmt: skip
+    return xlsx_response(name, [(title, header, rows)])
+
+
+def _plan_rows(qs):
+    """The plans' rows of the export: one per plan and category."""
+    plans = list(qs)
+    progress = selectors.plan_progress(plans)
     for p in plans:
         for row in progress[p.pk]["categories"]:
-            body.append([p.region.display_name, p.year,
-                         _label(RecruitmentCategory.choices, row.category), row.target,
-                         row.hires, None if row.rate is None else float(row.rate)])  # fmt: skip
-    return xlsx_response("recruitment-plans", [(_("Recruitment plans"), header, body)])
+            yield [p.region.display_name, p.year,
+                   _label(RecruitmentCategory.choices, row.category), row.target, row.hires,
+                   None if row.rate is None else float(row.rate)]  # fmt: skip
 
 
 @login_required
@@ -270,11 +280,9 @@ def talent_plans(request):
     q = (request.GET.get("q") or "").strip()[:100]
     qs = selectors.plan_list(actor=user, year=year, q=q)
     if request.GET.get("format") == "xlsx":
-        require(user, "recruitmentplan", "export")
-        plans = list(qs)
-        audit_record(actor=user, action="talent.export", object_type="talent.recruitmentplan",
-                     note=f"year={year or ''} q={q}")  # fmt: skip
-        return _plan_xlsx(plans, selectors.plan_progress(plans))
+        header = [_("Region"), _("Year"), _("Category"), _("Target"), _("Hires"), _("Rate")]
+        return _export(user, "recruitmentplan", "recruitment-plans", _("Recruitment plans"),
+                       header, _plan_rows(qs), note=f"year={year or ''} q={q}")  # fmt: skip
     page = paginate(request, qs)
     progress = selectors.plan_progress(page.object_list)
     rows = [{"plan": p, **progress[p.pk]} for p in page.object_list]
@@ -438,18 +446,17 @@ def talent_plan_delete(request, pk: int):
     return redirect("web:talent_plans")
 
 
-def _hire_filters(request) -> dict:
+def _list_filters(request, **choices) -> dict:
+    """A list page's filters from the query string: text, year, school, and each filter of
+    `choices` (name: the values it may take; any other value filters nothing)."""
     f = {
         "q": (request.GET.get("q") or "").strip()[:100],
         "year": _year(request),
-        "category": request.GET.get("category") or "",
-        "status": request.GET.get("status") or "",
         "school": _int(request.GET.get("school")),
     }
-    if f["category"] not in RecruitmentCategory.values:
-        f["category"] = ""
-    if f["status"] not in HireStatus.values:
-        f["status"] = ""
+    for name, values in choices.items():
+        value = request.GET.get(name) or ""
+        f[name] = value if value in values else ""
     return f
 
 
@@ -459,21 +466,19 @@ def talent_hires(request):
     """Every hire the actor sees (filters: text, plan year, category, status, school); xlsx."""
     user = request.user
     require(user, "hire", "view")
-    filters = _hire_filters(request)
+    filters = _list_filters(request, category=RecruitmentCategory.values, status=HireStatus.values)
     qs = selectors.hire_list(actor=user, filters=filters)
     if request.GET.get("format") == "xlsx":
-        require(user, "hire", "export")
-        audit_record(actor=user, action="talent.export", object_type="talent.hire",
-                     note=f"q={filters['q']} year={filters['year'] or ''}")  # fmt: skip
         header = [_("Name"), _("Category"), _("Subject"), _("School"), _("University"),
                   _("Signed on"), _("Status"), _("Plan"), _("In the registry")]  # fmt: skip
-        body = [
+        body = (
             [h.name, h.get_category_display(), h.get_subject_display() if h.subject else "",
              h.school.name, h.university, h.hired_on, h.get_status_display(),
              f"{h.plan.region.display_name} {h.plan.year}", h.teacher_id is not None]
             for h in qs
-        ]  # fmt: skip
-        return xlsx_response("hires", [(_("Hires"), header, body)])
+        )  # fmt: skip
+        return _export(user, "hire", "hires", _("Hires"), header, body,
+                       note=f"q={filters['q']} year={filters['year'] or ''}")  # fmt: skip
     return _page(
         request,
         "web/talent/hires.html",
@@ -553,21 +558,6 @@ class OlympiadForm(StyledForm):
         self.fields["coach"].choices = coaches
 
 
-def _olympiad_filters(request) -> dict:
-    f = {
-        "q": (request.GET.get("q") or "").strip()[:100],
-        "year": _year(request),
-        "olympiad": request.GET.get("olympiad") or "",
-        "level": request.GET.get("level") or "",
-        "school": _int(request.GET.get("school")),
-    }
-    if f["olympiad"] not in Olympiad.values:
-        f["olympiad"] = ""
-    if f["level"] not in OlympiadLevel.values:
-        f["level"] = ""
-    return f
-
-
 @login_required
 @_answers
 def talent_olympiad(request):
@@ -603,20 +593,19 @@ def talent_olympiad(request):
                     % {"amount": result.reward},
                 )
                 return redirect("web:talent_olympiad")
-    filters = _olympiad_filters(request)
+    filters = _list_filters(request, olympiad=Olympiad.values, level=OlympiadLevel.values)
     qs = selectors.olympiad_list(actor=user, filters=filters)
     if request.GET.get("format") == "xlsx":
-        require(user, "olympiadresult", "export")
-        audit_record(actor=user, action="talent.export", object_type="talent.olympiadresult",
-                     note=f"q={filters['q']} year={filters['year'] or ''}")  # fmt: skip
         header = [_("Awarded on"), _("Olympiad"), _("Competition"), _("Pupil"), _("Result"),
                   _("Coach"), _("School"), _("Reward (yuan)"), _("Rule version")]  # fmt: skip
-        body = [
+        body = (
             [r.awarded_on, r.get_olympiad_display(), r.competition, r.pupil,
              r.get_level_display(), r.coach.name, r.school.name, r.reward, r.rule_version]
             for r in qs
-        ]  # fmt: skip
-        return xlsx_response("olympiad-rewards", [(_("Olympiad coaches"), header, body)])
+        )  # fmt: skip
+        return _export(user, "olympiadresult", "olympiad-rewards", _("Olympiad coaches"),
+                       header, body,
+                       note=f"q={filters['q']} year={filters['year'] or ''}")  # fmt: skip
     rule_set = rules.olympiad_rules(timezone.localdate())
     return _page(
         request,
@@ -650,14 +639,12 @@ def talent_olympiad_schools(request):
     year = _year(request)
     rows = selectors.olympiad_totals_by_school(actor=user, year=year)
     if request.GET.get("format") == "xlsx":
-        require(user, "olympiadresult", "export")
-        audit_record(actor=user, action="talent.export", object_type="talent.olympiadresult",
-                     note=f"per school year={year or ''}")  # fmt: skip
         header = [_("School"), _("School code"), _("Results"), _("National prizes"),
                   _("Coaches"), _("Rewards (yuan)")]  # fmt: skip
-        body = [[r.school.name, r.school.code, r.results, r.national, r.coaches, r.reward]
-                for r in rows]  # fmt: skip
-        return xlsx_response("olympiad-per-school", [(_("Rewards per school"), header, body)])
+        body = ([r.school.name, r.school.code, r.results, r.national, r.coaches, r.reward]
+                for r in rows)  # fmt: skip
+        return _export(user, "olympiadresult", "olympiad-per-school", _("Rewards per school"),
+                       header, body, note=f"per school year={year or ''}")  # fmt: skip
     return _page(
         request,
         "web/talent/olympiad_schools.html",
@@ -720,18 +707,16 @@ def talent_partnerships(request):
     year = _year(request)
     qs = selectors.partnership_list(actor=user, kind=kind or None, q=q, year=year)
     if request.GET.get("format") == "xlsx":
-        require(user, "partnership", "export")
-        audit_record(actor=user, action="talent.export", object_type="talent.partnership",
-                     note=f"kind={kind} q={q} year={year or ''}")  # fmt: skip
         header = [_("Kind"), _("Title"), _("Partner region or organisation"), _("Region"),
                   _("Starts on"), _("Ends on"), _("Sent"), _("Received"), _("Activities"),
                   _("Terms")]  # fmt: skip
-        body = [
+        body = (
             [p.get_kind_display(), p.title, p.partner, p.region.display_name, p.starts_on,
              p.ends_on, p.sent, p.received, p.activity_count, p.terms]
             for p in qs
-        ]  # fmt: skip
-        return xlsx_response("partnerships", [(_("Partnerships"), header, body)])
+        )  # fmt: skip
+        return _export(user, "partnership", "partnerships", _("Partnerships"), header, body,
+                       note=f"kind={kind} q={q} year={year or ''}")  # fmt: skip
     return _page(
         request,
         "web/talent/partnerships.html",
@@ -1014,14 +999,12 @@ def talent_perks(request):
     current = request.GET.get("current") == "1"
     qs = selectors.perk_list(actor=user, q=q, current_on=timezone.localdate() if current else None)
     if request.GET.get("format") == "xlsx":
-        require(user, "perkuptake", "export")
-        audit_record(actor=user, action="talent.export", object_type="talent.perk",
-                     note=f"q={q}")  # fmt: skip
         header = [_("Name"), _("Provider"), _("Who qualifies"), _("Region"), _("From"), _("To"),
                   _("Description")]  # fmt: skip
-        body = [[p.name, p.provider, p.eligibility, p.region.display_name, p.starts_on,
-                 p.ends_on, p.description] for p in qs]  # fmt: skip
-        return xlsx_response("teacher-perks", [(_("Teacher perks"), header, body)])
+        body = ([p.name, p.provider, p.eligibility, p.region.display_name, p.starts_on,
+                 p.ends_on, p.description] for p in qs)  # fmt: skip
+        return _export(user, "perkuptake", "teacher-perks", _("Teacher perks"), header, body,
+                       note=f"q={q}", object_type="talent.perk")  # fmt: skip
     return _page(
         request,
         "web/talent/perks.html",
@@ -1156,13 +1139,11 @@ def talent_uptake(request):
     require(user, "perkuptake", "view")
     rows = selectors.uptake_by_school(actor=user)
     if request.GET.get("format") == "xlsx":
-        require(user, "perkuptake", "export")
-        audit_record(actor=user, action="talent.export", object_type="talent.perkuptake")
         header = [_("School"), _("School code"), _("Perk"), _("Took it up"), _("Teachers"),
                   _("Share")]  # fmt: skip
-        body = [[r.school.name, r.school.code, r.perk.name, r.taken, r.teachers,
-                 None if r.share is None else float(r.share)] for r in rows]  # fmt: skip
-        return xlsx_response("perk-take-up", [(_("Perk take-up"), header, body)])
+        body = ([r.school.name, r.school.code, r.perk.name, r.taken, r.teachers,
+                 None if r.share is None else float(r.share)] for r in rows)  # fmt: skip
+        return _export(user, "perkuptake", "perk-take-up", _("Perk take-up"), header, body)
     page = paginate(request, rows)
     return _page(
         request,
