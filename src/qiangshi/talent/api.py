@@ -204,12 +204,17 @@ def recruitment(
     return selectors.recruitment_against_plan(_region(request.auth, region), year)
 
 
-class HireQuery(PageIn):
+class RecordQuery(PageIn):
+    """The filters of the lists of a school's records (hires, olympiad results)."""
+
     q: str | None = Field(None, max_length=100)
     year: int | None = Field(None, ge=1990, le=2100)
+    school: Id | None = None
+
+
+class HireQuery(RecordQuery):
     category: RecruitmentCategory | None = None
     status: HireStatus | None = None
-    school: Id | None = None
     plan: Id | None = None
 
 
@@ -272,12 +277,9 @@ def hire_link(request, hire_id: Id, body: LinkIn):
 # --- olympiad -------------------------------------------------------------------------------
 
 
-class OlympiadQuery(PageIn):
-    q: str | None = Field(None, max_length=100)
-    year: int | None = Field(None, ge=1990, le=2100)
+class OlympiadQuery(RecordQuery):
     olympiad: Olympiad | None = None
     level: OlympiadLevel | None = None
-    school: Id | None = None
 
 
 def _result_out(r) -> dict[str, Any]:
