@@ -198,6 +198,7 @@ api.add_router("/workflow", "qiangshi.workflow.api.router")
 api.add_router("/practices", "qiangshi.practices.api.router")
 api.add_router("/titles", "qiangshi.titles.api.router")
 api.add_router("/talent", "qiangshi.talent.api.router")
+api.add_router("/pilot", "qiangshi.pilot.api.router")
 
 
 def not_found(request, rest: str = ""):

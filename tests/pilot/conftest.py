@@ -11,6 +11,7 @@ from qiangshi.pilot.services import pilot_region_link
 from qiangshi.teachers import projection
 from qiangshi.teachers.models import EducationRecord, TitleRecord
 from qiangshi.welfare.models import WageFigure
+from tests.api.conftest import api_as  # noqa: F401  (the API client fixture)
 
 YEAR = default_year()  # the current school year: the registry's structure is today's
 # The ten pilot regions of the seed, by code.

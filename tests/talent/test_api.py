@@ -105,3 +105,40 @@ def test_teachers_read_perks_but_may_not_add_them(world, api_as):
         {"name": "x", "provider": "y", "eligibility": "z", "starts_on": "2025-01-01"},
     )
     assert refused.status_code == 403
+
+
+def test_people_activities_and_take_up_are_recorded_through_the_api(world, api_as):
+    bureau = api_as("bureau")
+    teacher = world["teachers"]["a"]
+    p = bureau.post(
+        "/api/talent/partnerships",
+        {"kind": "off_island", "title": "名师出岛", "partner": "翔安区教育局",
+         "starts_on": "2025-09-01", "region": "3502"},
+    )  # fmt: skip
+    assert p.status_code == 201, p.content
+    pid = p.json()["id"]
+    person = bureau.post(
+        f"/api/talent/partnerships/{pid}/people",
+        {"direction": "sent", "teacher": teacher.pk, "starts_on": "2025-09-01"},
+    )
+    activity = bureau.post(
+        f"/api/talent/partnerships/{pid}/activities",
+        {"title": "送教下乡", "kind": "demonstration", "starts_on": "2025-10-09",
+         "ends_on": "2025-10-10", "hours": "7.5", "others": 12},
+    )  # fmt: skip
+    perk = services.perk_create(
+        actor=world["users"]["bureau"], name="教师免费体检", provider="市总工会",
+        eligibility="在编教师", starts_on=date(2025, 1, 1),
+    )  # fmt: skip
+    uptake = api_as("school").post(
+        f"/api/talent/perks/{perk.pk}/uptake",
+        {"school": world["schools"]["a"].pk, "on": "2025-03-01", "teacher": teacher.pk},
+    )
+
+    assert person.status_code == 201 and person.json()["name"] == teacher.name
+    assert activity.status_code == 201, activity.content
+    assert (activity.json()["hours"], activity.json()["others"]) == (7.5, 12)
+    assert uptake.status_code == 201 and uptake.json()["count"] == 1
+    detail = bureau.get(f"/api/talent/partnerships/{pid}").json()
+    assert [x["teacher_id"] for x in detail["people"]] == [teacher.pk]
+    assert [a["title"] for a in detail["activities"]] == ["送教下乡"]

@@ -448,6 +448,7 @@ def _talent_pages(world):
         "talent_plans": reverse("web:talent_plans") + "?year=2026&q=厦门",
         "talent_plans_export": reverse("web:talent_plans") + "?format=xlsx",
         "talent_plan": reverse("web:talent_plan", args=[plan.pk]),
+        "talent_plan_edit": reverse("web:talent_plan_edit", args=[plan.pk]),
         "talent_hires": reverse("web:talent_hires") + "?category=doctoral&status=signed",
         "talent_hire_a": reverse("web:talent_hire", args=[hires["a"].pk]),
         "talent_hire_b": reverse("web:talent_hire", args=[hires["b"].pk]),
@@ -455,10 +456,12 @@ def _talent_pages(world):
         "talent_olympiad_schools": reverse("web:talent_olympiad_schools") + "?year=2025",
         "talent_partnerships": reverse("web:talent_partnerships") + "?kind=mountain_sea",
         "talent_partnership": reverse("web:talent_partnership", args=[p.pk]),
+        "talent_partnership_edit": reverse("web:talent_partnership_edit", args=[p.pk]),
         "talent_activity": reverse("web:talent_activity", args=[activity.pk]),
         "talent_participations": reverse("web:talent_participations"),
         "talent_perks": reverse("web:talent_perks") + "?current=1",
         "talent_perk": reverse("web:talent_perk", args=[perk.pk]),
+        "talent_perk_edit": reverse("web:talent_perk_edit", args=[perk.pk]),
         "talent_uptake": reverse("web:talent_uptake"),
     }
 
@@ -469,13 +472,18 @@ _TALENT_ALL = {
     "talent_plans", "talent_plans_export", "talent_plan", "talent_hires", "talent_hire_a",
     "talent_hire_b", "talent_olympiad", "talent_olympiad_schools", "talent_partnerships",
     "talent_partnership", "talent_activity", "talent_participations", "talent_perks",
-    "talent_perk", "talent_uptake",
+    "talent_perk", "talent_uptake", "talent_plan_edit", "talent_partnership_edit",
+    "talent_perk_edit",
 }  # fmt: skip
+# The city's plan, partnership and perk are changed by the bureau (and the administrator) only.
+_TALENT_EDITS = dict.fromkeys(
+    ("talent_plan_edit", "talent_partnership_edit", "talent_perk_edit"), FORBIDDEN
+)
 TALENT_EXPECTED = {
     "admin": {},
     "bureau": {},
-    "district": {},
-    "school": {"talent_hire_b": NOT_FOUND},
+    "district": _TALENT_EDITS,
+    "school": {"talent_hire_b": NOT_FOUND, **_TALENT_EDITS},
     "teacher": dict.fromkeys(
         _TALENT_ALL - {"talent_participations", "talent_perks", "talent_perk"}, FORBIDDEN
     ),

@@ -286,6 +286,10 @@ def _url(name, params, objects):
         "leadership_term_create": "school",
         "leadership_term_": "leadership_term",
         "practices_": "practice",
+        # The edit pages of the plan, partnership and perk: the same objects as their pages.
+        "talent_plan_edit": "talent_plan",
+        "talent_partnership_edit": "talent_partnership",
+        "talent_perk_edit": "talent_perk",
         "talent_plan": "talent_plan",
         "talent_hire": "talent_hire",
         "talent_activity": "talent_activity",

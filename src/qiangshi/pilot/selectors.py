@@ -103,6 +103,28 @@ def indicator_map() -> dict[str, Indicator]:
     return {i.key: i for i in indicators()}
 
 
+def chosen_indicators(keys) -> list[Indicator]:
+    """The indicators among `keys`, in the file's order; all of them when none is (the
+    comparison's filter)."""
+    wanted = set(keys or ())
+    every = indicators()
+    return [i for i in every if i.key in wanted] or every
+
+
+def modules() -> dict[str, list[Indicator]]:
+    """Each module's indicators (the file's `group` of each), in the file's order."""
+    out: dict[str, list[Indicator]] = {}
+    for ind in indicators():
+        out.setdefault(ind.group, []).append(ind)
+    return out
+
+
+def figure_text(figure: Figure, ind: Indicator) -> str | None:
+    """A figure as the pages print it (the indicator's digits, thousands separated); None when
+    it is missing."""
+    return None if figure.value is None else f"{figure.value:,.{ind.digits}f}"
+
+
 # --- which pilot regions an actor compares ----------------------------------------------------
 
 
@@ -476,6 +498,37 @@ def available_years(actor) -> list[int]:
         if p.runs_here:
             years |= set(enrollment_years(districts_of(p.region)))
     return sorted(years, reverse=True)
+
+
+# How many school years a trend shows, the last one included.
+TREND_YEARS = 6
+
+
+def trend_years(last: int) -> list[int]:
+    """The years of a trend ending with `last`, oldest first."""
+    return list(range(last - TREND_YEARS + 1, last + 1))
+
+
+@dataclass(frozen=True)
+class RegionCard:
+    """A pilot region on the pilot office's home: how many of its indicators are known."""
+
+    pilot_region: PilotRegion
+    known: int
+    total: int
+
+
+def region_cards(*, actor, year: int) -> list[RegionCard]:
+    """The pilot regions the actor compares, each with the number of its indicators known
+    (computed or imported) for the year."""
+    return [
+        RegionCard(
+            c.pilot_region,
+            sum(1 for f in c.figures.values() if f.value is not None),
+            len(c.figures),
+        )
+        for c in comparison(actor=actor, year=year)
+    ]
 
 
 def trend(*, actor, key: str, years: list[int]) -> list[tuple[PilotRegion, list[Figure]]]:

@@ -54,6 +54,30 @@ def _region(actor, code: str | None) -> Region:
     return region
 
 
+def _args(body: Schema, *ids: str, **more) -> dict[str, Any]:
+    """A body's fields as a service's keyword arguments: each of the `ids` (record ids such as
+    `school`) as `<id>_pk`, with `more`."""
+    fields = body.model_dump()
+    return {**{f"{k}_pk" if k in ids else k: v for k, v in fields.items()}, **more}
+
+
+def _patch(request, body: Schema, update, **record):
+    """A PATCH of an office record: the fields the request gave, through the service."""
+    data = _values(request.auth, body, given_only=True)
+    return update(actor=request.auth, data=data, **record)
+
+
+def _values(actor, body: Schema, *, given_only: bool = False) -> dict[str, Any]:
+    """An office record's input for its service, the region code resolved (absent or null: the
+    service's default on create, unchanged on update); `given_only`: only the fields the
+    request gave (a PATCH)."""
+    values = body.model_dump(exclude_unset=given_only)
+    code = values.pop("region", None)
+    if code:
+        values["region"] = _region(actor, code)
+    return values
+
+
 # --- recruitment ----------------------------------------------------------------------------
 
 
@@ -103,12 +127,14 @@ class PlanIn(Schema):
 @router.post("/plans", response={201: dict[str, Any], **ANSWERS}, summary="Create a plan")
 @requires("recruitmentplan.create")
 def plan_create(request, body: PlanIn):
-    actor = request.auth
-    region = _region(actor, body.region) if body.region else None
-    plan = services.recruitment_plan_create(
-        actor=actor, year=body.year, region=region, remarks=body.remarks
-    )
+    plan = services.recruitment_plan_create(actor=request.auth, **_values(request.auth, body))
     return Status(201, _plan_out(plan, selectors.plan_progress([plan])))
+
+
+class PlanPatch(Schema):
+    year: int | None = Field(None, ge=1990, le=2100)
+    region: str | None = Field(None, max_length=12, description="Region code")
+    remarks: str | None = Field(None, max_length=500)
 
 
 @router.get(
@@ -126,6 +152,17 @@ def plan_detail(request, plan_id: Id):
         for s in selectors.plan_subjects(plan)
     ]  # fmt: skip
     return out
+
+
+@router.patch(
+    "/plans/{plan_id}",
+    response={200: dict[str, Any], **ANSWERS},
+    summary="Change a plan's year, region or remarks (only the fields given)",
+)
+@requires("recruitmentplan.change")
+def plan_update(request, plan_id: Id, body: PlanPatch):
+    _patch(request, body, services.recruitment_plan_update, plan_pk=plan_id)
+    return plan_detail(request, plan_id)
 
 
 class TargetIn(Schema):
@@ -167,12 +204,17 @@ def recruitment(
     return selectors.recruitment_against_plan(_region(request.auth, region), year)
 
 
-class HireQuery(PageIn):
+class RecordQuery(PageIn):
+    """The filters of the lists of a school's records (hires, olympiad results)."""
+
     q: str | None = Field(None, max_length=100)
     year: int | None = Field(None, ge=1990, le=2100)
+    school: Id | None = None
+
+
+class HireQuery(RecordQuery):
     category: RecruitmentCategory | None = None
     status: HireStatus | None = None
-    school: Id | None = None
     plan: Id | None = None
 
 
@@ -213,17 +255,7 @@ class HireIn(Schema):
 @router.post("/hires", response={201: dict[str, Any], **ANSWERS}, summary="Record a hire")
 @requires("hire.create")
 def hire_create(request, body: HireIn):
-    hire = services.hire_record(
-        actor=request.auth,
-        plan_pk=body.plan,
-        category=body.category,
-        subject=body.subject,
-        name=body.name,
-        school_pk=body.school,
-        university=body.university,
-        hired_on=body.hired_on,
-        teacher_pk=body.teacher,
-    )
+    hire = services.hire_record(actor=request.auth, **_args(body, "plan", "school", "teacher"))
     return Status(201, _hire_out(hire))
 
 
@@ -245,12 +277,9 @@ def hire_link(request, hire_id: Id, body: LinkIn):
 # --- olympiad -------------------------------------------------------------------------------
 
 
-class OlympiadQuery(PageIn):
-    q: str | None = Field(None, max_length=100)
-    year: int | None = Field(None, ge=1990, le=2100)
+class OlympiadQuery(RecordQuery):
     olympiad: Olympiad | None = None
     level: OlympiadLevel | None = None
-    school: Id | None = None
 
 
 def _result_out(r) -> dict[str, Any]:
@@ -297,15 +326,7 @@ class OlympiadIn(Schema):
 )
 @requires("olympiadresult.create")
 def olympiad_create(request, body: OlympiadIn):
-    result = services.olympiad_result_record(
-        actor=request.auth,
-        olympiad=body.olympiad,
-        competition=body.competition,
-        coach_pk=body.coach,
-        pupil=body.pupil,
-        level=body.level,
-        awarded_on=body.awarded_on,
-    )
+    result = services.olympiad_result_record(actor=request.auth, **_args(body, "coach"))
     return Status(201, _result_out(result))
 
 
@@ -404,18 +425,29 @@ class PartnershipIn(Schema):
 )
 @requires("partnership.create")
 def partnership_create(request, body: PartnershipIn):
-    actor = request.auth
-    p = services.partnership_create(
-        actor=actor,
-        kind=body.kind,
-        title=body.title,
-        partner=body.partner,
-        terms=body.terms,
-        starts_on=body.starts_on,
-        ends_on=body.ends_on,
-        region=_region(actor, body.region) if body.region else None,
-    )
+    p = services.partnership_create(actor=request.auth, **_values(request.auth, body))
     return Status(201, _partnership_out(p))
+
+
+class PartnershipPatch(Schema):
+    kind: PartnershipKind | None = None
+    title: str | None = Field(None, max_length=200)
+    partner: str | None = Field(None, max_length=200)
+    terms: str | None = Field(None, max_length=10000)
+    starts_on: date | None = None
+    ends_on: date | None = Field(None, description="null: open-ended")
+    region: str | None = Field(None, max_length=12, description="Region code")
+
+
+@router.patch(
+    "/partnerships/{partnership_id}",
+    response={200: dict[str, Any], **ANSWERS},
+    summary="Change a partnership (only the fields given)",
+)
+@requires("partnership.change")
+def partnership_update(request, partnership_id: Id, body: PartnershipPatch):
+    _patch(request, body, services.partnership_update, partnership_pk=partnership_id)
+    return partnership_detail(request, partnership_id)
 
 
 @router.get(
@@ -454,14 +486,7 @@ class PersonIn(Schema):
 @requires("partnership.change")
 def partnership_person_add(request, partnership_id: Id, body: PersonIn):
     x = services.exchange_add(
-        actor=request.auth,
-        partnership_pk=partnership_id,
-        direction=body.direction,
-        teacher_pk=body.teacher,
-        name=body.name,
-        organisation=body.organisation,
-        starts_on=body.starts_on,
-        ends_on=body.ends_on,
+        actor=request.auth, **_args(body, "teacher", partnership_pk=partnership_id)
     )
     return Status(201, {"id": x.pk, "direction": x.direction, "name": x.name})
 
@@ -483,17 +508,7 @@ class ActivityIn(Schema):
 )
 @requires("partnership.change")
 def activity_create(request, partnership_id: Id, body: ActivityIn):
-    a = services.activity_add(
-        actor=request.auth,
-        partnership_pk=partnership_id,
-        title=body.title,
-        kind=body.kind,
-        starts_on=body.starts_on,
-        ends_on=body.ends_on,
-        hours=body.hours,
-        location=body.location,
-        others=body.others,
-    )
+    a = services.activity_add(actor=request.auth, **_args(body, partnership_pk=partnership_id))
     return Status(201, _activity_out(a))
 
 
@@ -642,18 +657,34 @@ class PerkIn(Schema):
 @router.post("/perks", response={201: dict[str, Any], **ANSWERS}, summary="Add a teacher perk")
 @requires("perk.create")
 def perk_create(request, body: PerkIn):
-    actor = request.auth
-    perk = services.perk_create(
-        actor=actor,
-        name=body.name,
-        provider=body.provider,
-        eligibility=body.eligibility,
-        starts_on=body.starts_on,
-        ends_on=body.ends_on,
-        description=body.description,
-        region=_region(actor, body.region) if body.region else None,
-    )
+    perk = services.perk_create(actor=request.auth, **_values(request.auth, body))
     return Status(201, _perk_out(perk))
+
+
+class PerkPatch(Schema):
+    name: str | None = Field(None, max_length=200)
+    provider: str | None = Field(None, max_length=200)
+    eligibility: str | None = Field(None, max_length=500)
+    starts_on: date | None = None
+    ends_on: date | None = Field(None, description="null: open-ended")
+    description: str | None = Field(None, max_length=10000)
+    region: str | None = Field(None, max_length=12, description="Region code")
+
+
+@router.get("/perks/{perk_id}", response={200: dict[str, Any], **ANSWERS}, summary="A perk")
+@requires("perk.view")
+def perk_detail(request, perk_id: Id):
+    return _perk_out(selectors.perk_get(actor=request.auth, pk=perk_id))
+
+
+@router.patch(
+    "/perks/{perk_id}",
+    response={200: dict[str, Any], **ANSWERS},
+    summary="Change a teacher perk (only the fields given)",
+)
+@requires("perk.change")
+def perk_update(request, perk_id: Id, body: PerkPatch):
+    return _perk_out(_patch(request, body, services.perk_update, perk_pk=perk_id))
 
 
 @router.get(
@@ -693,11 +724,6 @@ class UptakeIn(Schema):
 @requires("perkuptake.create")
 def perk_uptake_create(request, perk_id: Id, body: UptakeIn):
     u = services.perk_uptake_record(
-        actor=request.auth,
-        perk_pk=perk_id,
-        school_pk=body.school,
-        on=body.on,
-        count=body.count,
-        teacher_pk=body.teacher,
+        actor=request.auth, **_args(body, "school", "teacher", perk_pk=perk_id)
     )
     return Status(201, {"id": u.pk, "school_id": u.school_id, "count": u.count})

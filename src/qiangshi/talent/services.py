@@ -18,9 +18,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qiangshi.access.scoping import can, get_in_scope, scope
+from qiangshi.access.scoping import get_in_scope, require, scope
 from qiangshi.core.errors import ApplicationError, Forbidden, NotFound, translated
-from qiangshi.core.services import audit_record
+from qiangshi.core.services import audit_record, diff, snapshot
 from qiangshi.engines import talent as engine
 from qiangshi.org.models import Region, School
 from qiangshi.teachers.models import Subject, Teacher
@@ -67,11 +67,6 @@ def _fields_error(errors: dict) -> ApplicationError:
     )
 
 
-def _need(actor, subject: str, action: str) -> None:
-    if not can(actor, subject, action):
-        raise translated(_("Your role may not do this."), error=Forbidden)
-
-
 def _own_region(actor, region: Region) -> None:
     if not office_covers(actor, region):
         raise translated(
@@ -109,11 +104,65 @@ def _dates(errors: dict, starts_on, ends_on, end_field: str = "ends_on") -> None
         errors[end_field] = _("The end comes before the start.")
 
 
+def _period(errors: dict, starts_on, ends_on) -> None:
+    """A start (required) and an end (open-ended when None) that does not come before it."""
+    if starts_on is None:
+        errors["starts_on"] = _("Required.")
+    _dates(errors, starts_on, ends_on)
+
+
 def _actor(actor):
     return actor if getattr(actor, "pk", None) else None
 
 
+def _merged(record, fields: tuple[str, ...], data: dict) -> dict:
+    """A record's values with the changes in `data` (a field not in `data` keeps its value)."""
+    return {f: data[f] if f in data else getattr(record, f) for f in fields}
+
+
+def _update(actor, record, fields: tuple[str, ...], values: dict):
+    """Write checked values to an office record and audit the fields that changed (none: no
+    write and no audit row)."""
+    before = snapshot(record, fields)
+    for name, value in values.items():
+        setattr(record, name, value)
+    changes = diff(before, snapshot(record, fields))
+    if changes:
+        record.save()
+        audit_record(actor=actor, action="talent.update", target=record, changes=changes)
+    return record
+
+
 # --- recruitment ----------------------------------------------------------------------------
+
+
+# What an office may change of its plan (its targets and hires have their own writes).
+PLAN_FIELDS = ("region", "year", "remarks")
+
+
+def _plan_values(
+    actor, *, region: Region | None, year, remarks: str, plan: RecruitmentPlan | None = None
+) -> dict:
+    """A plan's values, checked: one plan per region and year; a changed `plan` keeps its hires
+    in its region and within a year of its year."""
+    region = _record_region(actor, region)
+    errors: dict = {}
+    _check_year(errors, year)
+    remarks = _text(errors, "remarks", remarks, 500, required=False)
+    others = RecruitmentPlan.objects.filter(region=region, year=year)
+    if plan is not None:
+        others = others.exclude(pk=plan.pk)
+    if not errors and others.exists():
+        errors["year"] = _("This region already has a plan for that year.")
+    if plan is not None and not errors:
+        hires = plan.hires.all()
+        if hires.exclude(school__district__path__startswith=region.path).exists():
+            errors["region"] = _("The plan has hires at schools outside that region.")
+        if hires.exclude(hired_on__year__in=(year - 1, year, year + 1)).exists():
+            errors["year"] = _("The plan has hires signed more than a year from that year.")
+    if errors:
+        raise _fields_error(errors)
+    return {"region": region, "year": year, "remarks": remarks}
 
 
 @transaction.atomic
@@ -121,18 +170,9 @@ def recruitment_plan_create(
     *, actor, year: int, region: Region | None = None, remarks: str = ""
 ) -> RecruitmentPlan:
     """A region's recruitment plan for a year (one per region and year)."""
-    _need(actor, "recruitmentplan", "create")
-    region = _record_region(actor, region)
-    errors: dict = {}
-    _check_year(errors, year)
-    remarks = _text(errors, "remarks", remarks, 500, required=False)
-    if not errors and RecruitmentPlan.objects.filter(region=region, year=year).exists():
-        errors["year"] = _("This region already has a plan for that year.")
-    if errors:
-        raise _fields_error(errors)
-    plan = RecruitmentPlan.objects.create(
-        region=region, year=year, remarks=remarks, created_by=_actor(actor)
-    )
+    require(actor, "recruitmentplan", "create")
+    values = _plan_values(actor, region=region, year=year, remarks=remarks)
+    plan = RecruitmentPlan.objects.create(**values, created_by=_actor(actor))
     audit_record(actor=actor, action="talent.create", target=plan, changes={"year": [None, year]})
     return plan
 
@@ -143,6 +183,16 @@ def _plan_for_change(actor, plan_pk) -> RecruitmentPlan:
     )
     _own_region(actor, plan.region)
     return plan
+
+
+@transaction.atomic
+def recruitment_plan_update(*, actor, plan_pk, data: dict) -> RecruitmentPlan:
+    """Change a plan's region, year or remarks (`data`: the fields that change); the fields
+    that changed are audited."""
+    require(actor, "recruitmentplan", "change")
+    plan = _plan_for_change(actor, plan_pk)
+    values = _plan_values(actor, plan=plan, **_merged(plan, PLAN_FIELDS, data))
+    return _update(actor, plan, PLAN_FIELDS, values)
 
 
 @transaction.atomic
@@ -213,7 +263,7 @@ def hire_record(
 ) -> Hire:
     """Record a hire under a plan, into a school of the plan's region: by the office, or by the
     school for itself. With a registry teacher it counts as joined; without, as signed."""
-    _need(actor, "hire", "create")
+    require(actor, "hire", "create")
     plan = get_in_scope(RecruitmentPlan.objects.select_related("region"), actor, "view", pk=plan_pk)
     school = _school_for(actor, school_pk)
     errors: dict = {}
@@ -254,7 +304,7 @@ def hire_record(
 
 
 def _hire_for_change(actor, hire_pk) -> Hire:
-    _need(actor, "hire", "change")
+    require(actor, "hire", "change")
     return get_in_scope(Hire.objects.select_related("school", "plan"), actor, "change", pk=hire_pk)
 
 
@@ -341,7 +391,7 @@ def olympiad_result_record(
 ) -> OlympiadResult:
     """Record a pupil's result credited to their coach (at the coach's current school) and
     compute the coach's reward under the rule set."""
-    _need(actor, "olympiadresult", "create")
+    require(actor, "olympiadresult", "create")
     coach = _teacher_for(actor, coach_pk)
     school = coach.current_school
     errors: dict = {}
@@ -385,7 +435,7 @@ def olympiad_result_record(
 @transaction.atomic
 def olympiad_result_delete(*, actor, result_pk) -> None:
     """Delete a result; the coach's other rewards that year are computed again (the cap)."""
-    _need(actor, "olympiadresult", "change")
+    require(actor, "olympiadresult", "change")
     result = get_in_scope(OlympiadResult.objects.all(), actor, "change", pk=result_pk)
     coach_id, year = result.coach_id, result.awarded_on.year
     audit_record(actor=actor, action="talent.delete", target=result)
@@ -409,42 +459,70 @@ def partnership_create(
     region: Region | None = None,
 ) -> Partnership:
     """A partnership of the actor's office (or of a region in its area)."""
-    _need(actor, "partnership", "create")
-    region = _record_region(actor, region)
-    errors: dict = {}
-    if kind not in PartnershipKind.values:
-        errors["kind"] = _("Choose one of the listed values.")
-    title = _text(errors, "title", title, 200)
-    partner = _text(errors, "partner", partner, 200)
-    terms = _text(errors, "terms", terms, 10000, required=False)
-    if starts_on is None:
-        errors["starts_on"] = _("Required.")
-    _dates(errors, starts_on, ends_on)
-    if errors:
-        raise _fields_error(errors)
-    partnership = Partnership.objects.create(
-        region=region,
-        kind=kind,
-        title=title,
-        partner=partner,
-        terms=terms,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        created_by=_actor(actor),
-    )
+    require(actor, "partnership", "create")
+    values = _partnership_values(
+        actor, region=region, kind=kind, title=title, partner=partner, terms=terms,
+        starts_on=starts_on, ends_on=ends_on,
+    )  # fmt: skip
+    partnership = Partnership.objects.create(**values, created_by=_actor(actor))
     audit_record(
         actor=actor, action="talent.create", target=partnership, changes={"kind": [None, kind]}
     )
     return partnership
 
 
+PARTNERSHIP_FIELDS = ("region", "kind", "title", "partner", "terms", "starts_on", "ends_on")
+
+
+def _partnership_values(
+    actor, *, region: Region | None, kind: str, title: str, partner: str, terms: str,
+    starts_on: date | None, ends_on: date | None, partnership: Partnership | None = None,
+) -> dict:  # fmt: skip
+    """A partnership's values, checked. The kind of a partnership whose activities credited
+    training hours stays (the hours were credited under its rules)."""
+    region = _record_region(actor, region)
+    errors: dict = {}
+    if kind not in PartnershipKind.values:
+        errors["kind"] = _("Choose one of the listed values.")
+    elif (
+        partnership is not None
+        and kind != partnership.kind
+        and ActivityParticipant.objects.filter(
+            activity__partnership=partnership, training_record__isnull=False
+        ).exists()
+    ):
+        errors["kind"] = _(
+            "Its activities credited training hours under the present kind: cancel them "
+            "before changing it."
+        )
+    title = _text(errors, "title", title, 200)
+    partner = _text(errors, "partner", partner, 200)
+    terms = _text(errors, "terms", terms, 10000, required=False)
+    _period(errors, starts_on, ends_on)
+    if errors:
+        raise _fields_error(errors)
+    return {"region": region, "kind": kind, "title": title, "partner": partner, "terms": terms,
+            "starts_on": starts_on, "ends_on": ends_on}  # fmt: skip
+
+
 def _partnership_for_change(actor, partnership_pk) -> Partnership:
-    _need(actor, "partnership", "change")
+    require(actor, "partnership", "change")
     partnership = get_in_scope(
         Partnership.objects.select_related("region"), actor, "view", pk=partnership_pk
     )
     _own_region(actor, partnership.region)
     return partnership
+
+
+@transaction.atomic
+def partnership_update(*, actor, partnership_pk, data: dict) -> Partnership:
+    """Change a partnership's region, kind, title, partner, terms or period (`data`: the fields
+    that change); the fields that changed are audited."""
+    partnership = _partnership_for_change(actor, partnership_pk)
+    values = _partnership_values(
+        actor, partnership=partnership, **_merged(partnership, PARTNERSHIP_FIELDS, data)
+    )
+    return _update(actor, partnership, PARTNERSHIP_FIELDS, values)
 
 
 @transaction.atomic
@@ -508,7 +586,7 @@ def exchange_add(
 
 @transaction.atomic
 def exchange_delete(*, actor, exchange_pk) -> Partnership:
-    _need(actor, "partnership", "change")
+    require(actor, "partnership", "change")
     person = get_in_scope(
         Exchange.objects.select_related("partnership__region"), actor, "view", pk=exchange_pk
     )
@@ -578,7 +656,7 @@ def activity_add(
 
 
 def _activity_for_change(actor, activity_pk) -> PartnershipActivity:
-    _need(actor, "partnership", "change")
+    require(actor, "partnership", "change")
     get_in_scope(PartnershipActivity.objects.all(), actor, "view", pk=activity_pk)
     # Locked: two confirmations at once must not both credit the hours.
     activity = (
@@ -754,37 +832,64 @@ def perk_create(
     region: Region | None = None,
 ) -> Perk:
     """A benefit on the region's list of teacher perks."""
-    _need(actor, "perk", "create")
+    require(actor, "perk", "create")
+    values = _perk_values(
+        actor, region=region, name=name, provider=provider, eligibility=eligibility,
+        starts_on=starts_on, ends_on=ends_on, description=description,
+    )  # fmt: skip
+    perk = Perk.objects.create(**values)
+    audit_record(actor=actor, action="talent.create", target=perk)
+    return perk
+
+
+PERK_FIELDS = ("region", "name", "provider", "eligibility", "starts_on", "ends_on", "description")
+
+
+def _perk_values(
+    actor, *, region: Region | None, name: str, provider: str, eligibility: str,
+    starts_on: date | None, ends_on: date | None, description: str, perk: Perk | None = None,
+) -> dict:  # fmt: skip
+    """A perk's values, checked; a changed `perk` keeps its take-up in its region and period."""
     region = _record_region(actor, region)
     errors: dict = {}
     name = _text(errors, "name", name, 200)
     provider = _text(errors, "provider", provider, 200)
     eligibility = _text(errors, "eligibility", eligibility, 500)
     description = _text(errors, "description", description, 10000, required=False)
-    if starts_on is None:
-        errors["starts_on"] = _("Required.")
-    _dates(errors, starts_on, ends_on)
+    _period(errors, starts_on, ends_on)
+    if perk is not None and not errors:
+        uptakes = perk.uptakes.all()
+        if uptakes.exclude(school__district__path__startswith=region.path).exists():
+            errors["region"] = _("Take-up was recorded at schools outside that region.")
+        if uptakes.filter(on__lt=starts_on).exists():
+            errors["starts_on"] = _("Take-up was recorded before this date.")
+        if ends_on is not None and uptakes.filter(on__gt=ends_on).exists():
+            errors["ends_on"] = _("Take-up was recorded after this date.")
     if errors:
         raise _fields_error(errors)
-    perk = Perk.objects.create(
-        region=region,
-        name=name,
-        provider=provider,
-        eligibility=eligibility,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        description=description,
-    )
-    audit_record(actor=actor, action="talent.create", target=perk)
+    return {"region": region, "name": name, "provider": provider, "eligibility": eligibility,
+            "starts_on": starts_on, "ends_on": ends_on, "description": description}  # fmt: skip
+
+
+def _perk_for_change(actor, perk_pk) -> Perk:
+    require(actor, "perk", "change")
+    perk = get_in_scope(Perk.objects.select_related("region"), actor, "view", pk=perk_pk)
+    _own_region(actor, perk.region)
     return perk
+
+
+@transaction.atomic
+def perk_update(*, actor, perk_pk, data: dict) -> Perk:
+    """Change a perk (`data`: the fields that change); the fields that changed are audited."""
+    perk = _perk_for_change(actor, perk_pk)
+    values = _perk_values(actor, perk=perk, **_merged(perk, PERK_FIELDS, data))
+    return _update(actor, perk, PERK_FIELDS, values)
 
 
 @transaction.atomic
 def perk_delete(*, actor, perk_pk) -> None:
     """Delete a perk and its take-up records."""
-    _need(actor, "perk", "change")
-    perk = get_in_scope(Perk.objects.select_related("region"), actor, "view", pk=perk_pk)
-    _own_region(actor, perk.region)
+    perk = _perk_for_change(actor, perk_pk)
     audit_record(actor=actor, action="talent.delete", target=perk)
     perk.delete()
 
@@ -795,7 +900,7 @@ def perk_uptake_record(
 ) -> PerkUptake:
     """Take-up of a perk at a school of the perk's region: a count of teachers, or one teacher
     of that school (each teacher once per perk)."""
-    _need(actor, "perkuptake", "create")
+    require(actor, "perkuptake", "create")
     perk = get_in_scope(Perk.objects.select_related("region"), actor, "view", pk=perk_pk)
     school = _school_for(actor, school_pk)
     errors: dict = {}
@@ -828,7 +933,7 @@ def perk_uptake_record(
 
 @transaction.atomic
 def perk_uptake_delete(*, actor, uptake_pk) -> Perk:
-    _need(actor, "perkuptake", "change")
+    require(actor, "perkuptake", "change")
     uptake = get_in_scope(PerkUptake.objects.select_related("perk"), actor, "change", pk=uptake_pk)
     perk = uptake.perk
     audit_record(actor=actor, action="talent.delete", target=uptake)

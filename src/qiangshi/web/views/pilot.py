@@ -5,7 +5,6 @@ through the import pages (kind "pilot-indicators")."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,20 +12,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from qiangshi.access.scoping import can
+from qiangshi.access.scoping import can, require
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.imports.jobs import may_import
 from qiangshi.pilot import report as report_files
 from qiangshi.pilot import selectors, services
 from qiangshi.pilot.models import ReportFormat
 from qiangshi.web.lists import paginate, xlsx_response
-
-TREND_YEARS = 6
-
-
-def _require(user, subject: str = "pilotindicator", action: str = "view") -> None:
-    if not can(user, subject, action):
-        raise PermissionDenied
 
 
 def _year(request, name: str = "year") -> int:
@@ -36,21 +28,13 @@ def _year(request, name: str = "year") -> int:
     return selectors.default_year()
 
 
-def _chosen(request) -> list[selectors.Indicator]:
-    """The indicators ticked in the filter (all when none is)."""
-    wanted = set(request.GET.getlist("k"))
-    every = selectors.indicators()
-    chosen = [i for i in every if i.key in wanted]
-    return chosen or every
-
-
 def _cell(figure: selectors.Figure, ind: selectors.Indicator) -> dict:
     if figure.value is None:
         return {"missing": True}
     when = timezone.localtime(figure.at).strftime("%Y-%m-%d") if figure.at else ""
     return {
         "missing": False,
-        "text": f"{figure.value:,.{ind.digits}f}",
+        "text": selectors.figure_text(figure, ind),
         "imported": figure.origin == selectors.IMPORTED,
         "note": report_files.origin_text(figure),
         "when": when,
@@ -61,13 +45,13 @@ def _cell(figure: selectors.Figure, ind: selectors.Indicator) -> dict:
 @require_GET
 def pilot_indicators(request):
     """Indicators per pilot region and year, side by side; filters; xlsx export."""
-    _require(request.user)
+    require(request.user, "pilotindicator", "view")
     year = _year(request)
-    chosen = _chosen(request)
+    chosen = selectors.chosen_indicators(request.GET.getlist("k"))
     columns = selectors.comparison(actor=request.user, year=year, keys={i.key for i in chosen})
     rows = [(ind, [_cell(c.figures[ind.key], ind) for c in columns]) for ind in chosen]
     if request.GET.get("format") == "xlsx":
-        _require(request.user, "pilotindicator", "export")
+        require(request.user, "pilotindicator", "export")
         header = [_("Indicator"), _("Unit")]
         for c in columns:
             header += [c.pilot_region.display_name, _("Source")]
@@ -104,12 +88,12 @@ def pilot_indicators(request):
 @require_GET
 def pilot_trend(request, key: str):
     """One indicator of every pilot region, year by year (the latest years)."""
-    _require(request.user)
+    require(request.user, "pilotindicator", "view")
     ind = selectors.indicator_map().get(key)
     if ind is None:
         raise Http404
     last = _year(request)
-    years = list(range(last - TREND_YEARS + 1, last + 1))
+    years = selectors.trend_years(last)
     series = selectors.trend(actor=request.user, key=key, years=years)
     rows = [(p, [_cell(f, ind) for f in figures]) for p, figures in series]
     chart = {
@@ -140,7 +124,7 @@ def pilot_trend(request, key: str):
 @login_required
 def pilot_reports(request):
     """The kept reports of the pilot regions the actor compares; a form to write one."""
-    _require(request.user, "pilotreport", "view")
+    require(request.user, "pilotreport", "view")
     regions = selectors.pilot_regions(request.user)
     if request.method == "POST":
         try:
@@ -176,7 +160,7 @@ def pilot_reports(request):
 
 
 def _report_or_404(request, pk: int):
-    _require(request.user, "pilotreport", "view")
+    require(request.user, "pilotreport", "view")
     try:
         return selectors.report_get(actor=request.user, pk=pk)
     except NotFound:
@@ -233,21 +217,12 @@ def pilot_home(request, work: list[dict] | None = None):
     """The pilot office's home (the dashboard for its role): the pilot regions, how each one's
     figures arrive, and the latest reports."""
     year = selectors.default_year()
-    columns = selectors.comparison(actor=request.user, year=year)
-    cards = [
-        {
-            "region": c.pilot_region,
-            "known": sum(1 for f in c.figures.values() if f.value is not None),
-            "total": len(c.figures),
-        }
-        for c in columns
-    ]
     return render(
         request,
         "web/pilot/home.html",
         {
             "year": year,
-            "cards": cards,
+            "cards": selectors.region_cards(actor=request.user, year=year),
             "reports": list(selectors.report_list(actor=request.user)[:5]),
             "may_import": may_import(request.user, "pilot-indicators"),
             "work": work or [],

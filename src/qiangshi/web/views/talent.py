@@ -9,6 +9,8 @@ office's own may be read but not changed (403).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django import forms
@@ -24,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from qiangshi.access.models import Role
-from qiangshi.access.scoping import can, scope
+from qiangshi.access.scoping import can, require, scope
 from qiangshi.core.errors import ApplicationError, Forbidden, NotFound
 from qiangshi.core.services import audit_record
 from qiangshi.org import selectors as org_selectors
@@ -40,6 +42,7 @@ from qiangshi.talent.models import (
     RecruitmentCategory,
 )
 from qiangshi.teachers.models import Subject, Teacher
+from qiangshi.web.forms import StyledForm, apply_errors
 from qiangshi.web.lists import paginate, query_without_page, xlsx_response
 
 
@@ -58,11 +61,6 @@ def _answers(view):
     return wrapped
 
 
-def _need(user, subject: str, action: str = "view") -> None:
-    if not can(user, subject, action):
-        raise PermissionDenied
-
-
 def _int(value, default=None):
     try:
         return int(value)
@@ -73,25 +71,6 @@ def _int(value, default=None):
 def _year(request, default=None):
     year = _int(request.GET.get("year"))
     return year if year is not None and 1990 <= year <= 2100 else default
-
-
-def _style(form: forms.Form) -> forms.Form:
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            widget.attrs["class"] = "form-check-input"
-        elif isinstance(widget, forms.Select | forms.SelectMultiple):
-            widget.attrs["class"] = "form-select form-select-sm"
-        else:
-            widget.attrs["class"] = "form-control form-control-sm"
-    return form
-
-
-def _fail(form, exc: ApplicationError) -> None:
-    for name, message in exc.fields.items():
-        form.add_error(name if name in form.fields else None, message)
-    if not exc.fields:
-        form.add_error(None, exc.message)
 
 
 def _date_input():
@@ -164,15 +143,19 @@ def talent_home(request):
 # --- recruitment ----------------------------------------------------------------------------
 
 
-class PlanForm(forms.Form):
-    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=1990, max_value=2100)
-    region = forms.TypedChoiceField(label=gettext_lazy("Region"), coerce=int)
-    remarks = forms.CharField(label=gettext_lazy("Remarks"), max_length=500, required=False)
+class RegionRecordForm(StyledForm):
+    """The form of an office's record of a region (plan, partnership, perk), to add one or
+    change one: its `region` field offers the regions the office may file records for."""
 
     def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = [(r.pk, r.display_name) for r in regions]
-        _style(self)
+
+
+class PlanForm(RegionRecordForm):
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=1990, max_value=2100)
+    region = forms.TypedChoiceField(label=gettext_lazy("Region"), coerce=int)
+    remarks = forms.CharField(label=gettext_lazy("Remarks"), max_length=500, required=False)
 
 
 def _office_regions(user):
@@ -184,15 +167,95 @@ def _office_regions(user):
     return list(org_selectors.region_list(actor=user).filter(path__startswith=user.region.path))
 
 
-def _plan_xlsx(plans, progress):
-    header = [_("Region"), _("Year"), _("Category"), _("Target"), _("Hires"), _("Rate")]
-    body = []
+def _add_form(request, form_class, subject: str, initial: dict):
+    """The form to add an office record on its list page (None for a role that may not) and
+    the regions it offers."""
+    user = request.user
+    regions = _office_regions(user) if can(user, subject, "create") else []
+    if not regions:
+        return None, regions
+    initial = {"region": user.region_id, **initial}
+    return form_class(request.POST or None, regions=regions, initial=initial), regions
+
+
+def _save(request, form, regions, write, done: str):
+    """A posted office-record form written by `write(data)` (its region resolved among
+    `regions`): the record, with `done` as the message; None when the form or the service
+    refused the input (the errors stand on the form)."""
+    if form is None:
+        raise PermissionDenied
+    if not form.is_valid():
+        return None
+    data = dict(form.cleaned_data)
+    data["region"] = next((r for r in regions if r.pk == data["region"]), None)
+    try:
+        record = write(data)
+    except ApplicationError as exc:
+        apply_errors(form, exc)
+        return None
+    messages.success(request, done)
+    return record
+
+
+@dataclass(frozen=True)
+class RecordEdit:
+    """An office record's edit page: how to read the record, the form it was added with, the
+    service that changes it, where the page belongs and what it says."""
+
+    subject: str  # the permission subject
+    get: Callable  # selector(actor=, pk=)
+    form_class: type
+    fields: tuple[str, ...]
+    update: Callable  # service(actor=, record=, data=)
+    current: str  # the tab
+    detail: str  # the record's page
+    heading: str
+    name: Callable  # the record's name on the page
+
+
+def _edit_page(request, pk: int, edit: RecordEdit):
+    """The form a record was added with, filled in with its values; saving it goes through the
+    service (which audits the fields that changed). Only the office of the record's region (or
+    of one above it) may: 403 otherwise."""
+    user = request.user
+    require(user, edit.subject, "change")
+    record = edit.get(actor=user, pk=pk)
+    if not selectors.office_covers(user, record.region):
+        raise PermissionDenied
+    regions = _office_regions(user)
+    initial = {**{f: getattr(record, f) for f in edit.fields}, "region": record.region_id}
+    form = edit.form_class(request.POST or None, regions=regions, initial=initial)
+    back = reverse(edit.detail, args=[record.pk])
+    if request.method == "POST" and _save(
+        request, form, regions,
+        lambda data: edit.update(actor=user, record=record.pk, data=data),
+        _("The changes were saved."),
+    ):  # fmt: skip
+        return redirect(back)
+    context = {"form": form, "heading": edit.heading, "record_name": edit.name(record),
+               "back": back}  # fmt: skip
+    return _page(request, "web/talent/edit.html", edit.current, context)
+
+
+def _export(user, subject: str, name: str, title, header: list, rows, *, note: str = "",
+            object_type: str = ""):  # fmt: skip
+    """A list page's Excel download: 403 without the role's export permission on `subject`;
+    audited; one sheet of `rows` (an iterable read only once the permission is checked)."""
+    require(user, subject, "export")
+    audit_record(actor=user, action="talent.export", note=note,
+                 object_type=object_type or f"talent.{subject}")  # fmt: skip
+    return xlsx_response(name, [(title, header, rows)])
+
+
+def _plan_rows(qs):
+    """The plans' rows of the export: one per plan and category."""
+    plans = list(qs)
+    progress = selectors.plan_progress(plans)
     for p in plans:
         for row in progress[p.pk]["categories"]:
-            body.append([p.region.display_name, p.year,
-                         _label(RecruitmentCategory.choices, row.category), row.target,
-                         row.hires, None if row.rate is None else float(row.rate)])  # fmt: skip
-    return xlsx_response("recruitment-plans", [(_("Recruitment plans"), header, body)])
+            yield [p.region.display_name, p.year,
+                   _label(RecruitmentCategory.choices, row.category), row.target, row.hires,
+                   None if row.rate is None else float(row.rate)]  # fmt: skip
 
 
 @login_required
@@ -201,39 +264,25 @@ def talent_plans(request):
     """Recruitment plans (filters: year, text), each with its targets, hires and rate per
     category; offices add a plan; xlsx export."""
     user = request.user
-    _need(user, "recruitmentplan")
-    regions = _office_regions(user) if can(user, "recruitmentplan", "create") else []
-    form = None
-    if regions:
-        form = PlanForm(
-            request.POST or None,
-            regions=regions,
-            initial={"year": timezone.localdate().year, "region": user.region_id},
-        )
+    require(user, "recruitmentplan", "view")
+    form, regions = _add_form(
+        request, PlanForm, "recruitmentplan", {"year": timezone.localdate().year}
+    )
     if request.method == "POST":
-        if form is None:
-            raise PermissionDenied
-        if form.is_valid():
-            d = form.cleaned_data
-            region = next((r for r in regions if r.pk == d["region"]), None)
-            try:
-                plan = services.recruitment_plan_create(
-                    actor=user, year=d["year"], region=region, remarks=d["remarks"]
-                )
-            except ApplicationError as exc:
-                _fail(form, exc)
-            else:
-                messages.success(request, _("The plan was created: now set its targets."))
-                return redirect("web:talent_plan", pk=plan.pk)
+        plan = _save(
+            request, form, regions,
+            lambda data: services.recruitment_plan_create(actor=user, **data),
+            _("The plan was created: now set its targets."),
+        )  # fmt: skip
+        if plan is not None:
+            return redirect("web:talent_plan", pk=plan.pk)
     year = _year(request)
     q = (request.GET.get("q") or "").strip()[:100]
     qs = selectors.plan_list(actor=user, year=year, q=q)
     if request.GET.get("format") == "xlsx":
-        _need(user, "recruitmentplan", "export")
-        plans = list(qs)
-        audit_record(actor=user, action="talent.export", object_type="talent.recruitmentplan",
-                     note=f"year={year or ''} q={q}")  # fmt: skip
-        return _plan_xlsx(plans, selectors.plan_progress(plans))
+        header = [_("Region"), _("Year"), _("Category"), _("Target"), _("Hires"), _("Rate")]
+        return _export(user, "recruitmentplan", "recruitment-plans", _("Recruitment plans"),
+                       header, _plan_rows(qs), note=f"year={year or ''} q={q}")  # fmt: skip
     page = paginate(request, qs)
     progress = selectors.plan_progress(page.object_list)
     rows = [{"plan": p, **progress[p.pk]} for p in page.object_list]
@@ -260,7 +309,7 @@ def talent_plans(request):
     )
 
 
-class TargetForm(forms.Form):
+class TargetForm(StyledForm):
     category = forms.ChoiceField(
         label=gettext_lazy("Category"), choices=RecruitmentCategory.choices
     )
@@ -270,10 +319,9 @@ class TargetForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["subject"].choices = [("", _("Any subject"))] + list(Subject.choices)
-        _style(self)
 
 
-class HireForm(forms.Form):
+class HireForm(StyledForm):
     category = forms.ChoiceField(
         label=gettext_lazy("Category"), choices=RecruitmentCategory.choices
     )
@@ -287,7 +335,6 @@ class HireForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["subject"].choices = [("", _("Any subject"))] + list(Subject.choices)
         self.fields["school"].choices = schools
-        _style(self)
 
 
 @login_required
@@ -296,14 +343,14 @@ def talent_plan(request, pk: int):
     """A plan: targets and counted hires per category and subject, its hires; offices set
     targets; offices and schools record hires."""
     user = request.user
-    _need(user, "recruitmentplan")
+    require(user, "recruitmentplan", "view")
     plan = selectors.plan_get(actor=user, pk=pk)
     may_change = can(user, "recruitmentplan", "change") and selectors.office_covers(
         user, plan.region
     )
     may_hire = can(user, "hire", "create")
     action = request.POST.get("form") if request.method == "POST" else None
-    target_form = _style(TargetForm(request.POST if action == "target" else None))
+    target_form = TargetForm(request.POST if action == "target" else None)
     hire_form = None
     if may_hire:
         hire_form = HireForm(
@@ -319,7 +366,7 @@ def talent_plan(request, pk: int):
             try:
                 services.recruitment_target_set(actor=user, plan_pk=plan.pk, **d)
             except ApplicationError as exc:
-                _fail(target_form, exc)
+                apply_errors(target_form, exc)
             else:
                 messages.success(request, _("The target was saved."))
                 return redirect("web:talent_plan", pk=plan.pk)
@@ -335,7 +382,7 @@ def talent_plan(request, pk: int):
                     hired_on=d["hired_on"],
                 )  # fmt: skip
             except ApplicationError as exc:
-                _fail(hire_form, exc)
+                apply_errors(hire_form, exc)
             else:
                 messages.success(request, _("The hire was recorded."))
                 return redirect("web:talent_plan", pk=plan.pk)
@@ -367,6 +414,23 @@ def talent_plan(request, pk: int):
     )
 
 
+PLAN_EDIT = RecordEdit(
+    subject="recruitmentplan", get=selectors.plan_get, form_class=PlanForm,
+    fields=services.PLAN_FIELDS,
+    update=lambda record, **kw: services.recruitment_plan_update(plan_pk=record, **kw),
+    current="talent_plans", detail="web:talent_plan",
+    heading=gettext_lazy("Edit the recruitment plan"),
+    name=lambda plan: f"{plan.region.display_name} {plan.year}",
+)  # fmt: skip
+
+
+@login_required
+@_answers
+def talent_plan_edit(request, pk: int):
+    """Change a plan's region, year or remarks (its targets and hires on its own page)."""
+    return _edit_page(request, pk, PLAN_EDIT)
+
+
 @login_required
 @require_POST
 @_answers
@@ -382,18 +446,17 @@ def talent_plan_delete(request, pk: int):
     return redirect("web:talent_plans")
 
 
-def _hire_filters(request) -> dict:
+def _list_filters(request, **choices) -> dict:
+    """A list page's filters from the query string: text, year, school, and each filter of
+    `choices` (name: the values it may take; any other value filters nothing)."""
     f = {
         "q": (request.GET.get("q") or "").strip()[:100],
         "year": _year(request),
-        "category": request.GET.get("category") or "",
-        "status": request.GET.get("status") or "",
         "school": _int(request.GET.get("school")),
     }
-    if f["category"] not in RecruitmentCategory.values:
-        f["category"] = ""
-    if f["status"] not in HireStatus.values:
-        f["status"] = ""
+    for name, values in choices.items():
+        value = request.GET.get(name) or ""
+        f[name] = value if value in values else ""
     return f
 
 
@@ -402,22 +465,20 @@ def _hire_filters(request) -> dict:
 def talent_hires(request):
     """Every hire the actor sees (filters: text, plan year, category, status, school); xlsx."""
     user = request.user
-    _need(user, "hire")
-    filters = _hire_filters(request)
+    require(user, "hire", "view")
+    filters = _list_filters(request, category=RecruitmentCategory.values, status=HireStatus.values)
     qs = selectors.hire_list(actor=user, filters=filters)
     if request.GET.get("format") == "xlsx":
-        _need(user, "hire", "export")
-        audit_record(actor=user, action="talent.export", object_type="talent.hire",
-                     note=f"q={filters['q']} year={filters['year'] or ''}")  # fmt: skip
         header = [_("Name"), _("Category"), _("Subject"), _("School"), _("University"),
                   _("Signed on"), _("Status"), _("Plan"), _("In the registry")]  # fmt: skip
-        body = [
+        body = (
             [h.name, h.get_category_display(), h.get_subject_display() if h.subject else "",
              h.school.name, h.university, h.hired_on, h.get_status_display(),
              f"{h.plan.region.display_name} {h.plan.year}", h.teacher_id is not None]
             for h in qs
-        ]  # fmt: skip
-        return xlsx_response("hires", [(_("Hires"), header, body)])
+        )  # fmt: skip
+        return _export(user, "hire", "hires", _("Hires"), header, body,
+                       note=f"q={filters['q']} year={filters['year'] or ''}")  # fmt: skip
     return _page(
         request,
         "web/talent/hires.html",
@@ -441,7 +502,7 @@ def talent_hire(request, pk: int):
     """A hire: link them to their registry record when they join, mark them withdrawn, or
     delete the record."""
     user = request.user
-    _need(user, "hire", "change")
+    require(user, "hire", "change")
     hire = selectors.hire_list(actor=user).filter(pk=pk).first()
     if hire is None:
         raise Http404
@@ -484,7 +545,7 @@ def talent_hire(request, pk: int):
 # --- olympiad-coach incentives ---------------------------------------------------------------
 
 
-class OlympiadForm(forms.Form):
+class OlympiadForm(StyledForm):
     olympiad = forms.ChoiceField(label=gettext_lazy("Olympiad"), choices=Olympiad.choices)
     competition = forms.CharField(label=gettext_lazy("Competition"), max_length=200)
     coach = forms.TypedChoiceField(label=gettext_lazy("Coach"), coerce=int)
@@ -495,22 +556,6 @@ class OlympiadForm(forms.Form):
     def __init__(self, *args, coaches=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["coach"].choices = coaches
-        _style(self)
-
-
-def _olympiad_filters(request) -> dict:
-    f = {
-        "q": (request.GET.get("q") or "").strip()[:100],
-        "year": _year(request),
-        "olympiad": request.GET.get("olympiad") or "",
-        "level": request.GET.get("level") or "",
-        "school": _int(request.GET.get("school")),
-    }
-    if f["olympiad"] not in Olympiad.values:
-        f["olympiad"] = ""
-    if f["level"] not in OlympiadLevel.values:
-        f["level"] = ""
-    return f
 
 
 @login_required
@@ -519,7 +564,7 @@ def talent_olympiad(request):
     """Olympiad results and the coaches' rewards (filters: text, year, olympiad, result,
     school); offices and schools record a result; xlsx export."""
     user = request.user
-    _need(user, "olympiadresult")
+    require(user, "olympiadresult", "view")
     form = None
     if can(user, "olympiadresult", "create"):
         q = (request.GET.get("coach_q") or "").strip()[:50]
@@ -540,7 +585,7 @@ def talent_olympiad(request):
                     awarded_on=d["awarded_on"],
                 )  # fmt: skip
             except ApplicationError as exc:
-                _fail(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -548,20 +593,19 @@ def talent_olympiad(request):
                     % {"amount": result.reward},
                 )
                 return redirect("web:talent_olympiad")
-    filters = _olympiad_filters(request)
+    filters = _list_filters(request, olympiad=Olympiad.values, level=OlympiadLevel.values)
     qs = selectors.olympiad_list(actor=user, filters=filters)
     if request.GET.get("format") == "xlsx":
-        _need(user, "olympiadresult", "export")
-        audit_record(actor=user, action="talent.export", object_type="talent.olympiadresult",
-                     note=f"q={filters['q']} year={filters['year'] or ''}")  # fmt: skip
         header = [_("Awarded on"), _("Olympiad"), _("Competition"), _("Pupil"), _("Result"),
                   _("Coach"), _("School"), _("Reward (yuan)"), _("Rule version")]  # fmt: skip
-        body = [
+        body = (
             [r.awarded_on, r.get_olympiad_display(), r.competition, r.pupil,
              r.get_level_display(), r.coach.name, r.school.name, r.reward, r.rule_version]
             for r in qs
-        ]  # fmt: skip
-        return xlsx_response("olympiad-rewards", [(_("Olympiad coaches"), header, body)])
+        )  # fmt: skip
+        return _export(user, "olympiadresult", "olympiad-rewards", _("Olympiad coaches"),
+                       header, body,
+                       note=f"q={filters['q']} year={filters['year'] or ''}")  # fmt: skip
     rule_set = rules.olympiad_rules(timezone.localdate())
     return _page(
         request,
@@ -591,18 +635,16 @@ def talent_olympiad_schools(request):
     """Olympiad rewards per school for a year (or all years): results, national prizes, coaches
     and the total; xlsx export."""
     user = request.user
-    _need(user, "olympiadresult")
+    require(user, "olympiadresult", "view")
     year = _year(request)
     rows = selectors.olympiad_totals_by_school(actor=user, year=year)
     if request.GET.get("format") == "xlsx":
-        _need(user, "olympiadresult", "export")
-        audit_record(actor=user, action="talent.export", object_type="talent.olympiadresult",
-                     note=f"per school year={year or ''}")  # fmt: skip
         header = [_("School"), _("School code"), _("Results"), _("National prizes"),
                   _("Coaches"), _("Rewards (yuan)")]  # fmt: skip
-        body = [[r.school.name, r.school.code, r.results, r.national, r.coaches, r.reward]
-                for r in rows]  # fmt: skip
-        return xlsx_response("olympiad-per-school", [(_("Rewards per school"), header, body)])
+        body = ([r.school.name, r.school.code, r.results, r.national, r.coaches, r.reward]
+                for r in rows)  # fmt: skip
+        return _export(user, "olympiadresult", "olympiad-per-school", _("Rewards per school"),
+                       header, body, note=f"per school year={year or ''}")  # fmt: skip
     return _page(
         request,
         "web/talent/olympiad_schools.html",
@@ -628,7 +670,7 @@ def talent_olympiad_delete(request, pk: int):
 # --- partnerships ---------------------------------------------------------------------------
 
 
-class PartnershipForm(forms.Form):
+class PartnershipForm(RegionRecordForm):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=PartnershipKind.choices)
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     partner = forms.CharField(label=gettext_lazy("Partner region or organisation"), max_length=200)
@@ -640,11 +682,6 @@ class PartnershipForm(forms.Form):
         widget=forms.Textarea({"rows": 3}),
     )  # fmt: skip
 
-    def __init__(self, *args, regions=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [(r.pk, r.display_name) for r in regions]
-        _style(self)
-
 
 @login_required
 @_answers
@@ -652,46 +689,34 @@ def talent_partnerships(request):
     """Partnerships (filters: kind, text, running in a year) with people sent and received and
     activities; offices add one; xlsx export."""
     user = request.user
-    _need(user, "partnership")
-    regions = _office_regions(user) if can(user, "partnership", "create") else []
-    form = None
-    if regions:
-        form = PartnershipForm(
-            request.POST or None,
-            regions=regions,
-            initial={"region": user.region_id, "starts_on": timezone.localdate()},
-        )
+    require(user, "partnership", "view")
+    form, regions = _add_form(
+        request, PartnershipForm, "partnership", {"starts_on": timezone.localdate()}
+    )
     if request.method == "POST":
-        if form is None:
-            raise PermissionDenied
-        if form.is_valid():
-            d = form.cleaned_data
-            region = next((r for r in regions if r.pk == d.pop("region")), None)
-            try:
-                p = services.partnership_create(actor=user, region=region, **d)
-            except ApplicationError as exc:
-                _fail(form, exc)
-            else:
-                messages.success(request, _("The partnership was recorded."))
-                return redirect("web:talent_partnership", pk=p.pk)
+        p = _save(
+            request, form, regions,
+            lambda data: services.partnership_create(actor=user, **data),
+            _("The partnership was recorded."),
+        )  # fmt: skip
+        if p is not None:
+            return redirect("web:talent_partnership", pk=p.pk)
     kind = request.GET.get("kind") or ""
     kind = kind if kind in PartnershipKind.values else ""
     q = (request.GET.get("q") or "").strip()[:100]
     year = _year(request)
     qs = selectors.partnership_list(actor=user, kind=kind or None, q=q, year=year)
     if request.GET.get("format") == "xlsx":
-        _need(user, "partnership", "export")
-        audit_record(actor=user, action="talent.export", object_type="talent.partnership",
-                     note=f"kind={kind} q={q} year={year or ''}")  # fmt: skip
         header = [_("Kind"), _("Title"), _("Partner region or organisation"), _("Region"),
                   _("Starts on"), _("Ends on"), _("Sent"), _("Received"), _("Activities"),
                   _("Terms")]  # fmt: skip
-        body = [
+        body = (
             [p.get_kind_display(), p.title, p.partner, p.region.display_name, p.starts_on,
              p.ends_on, p.sent, p.received, p.activity_count, p.terms]
             for p in qs
-        ]  # fmt: skip
-        return xlsx_response("partnerships", [(_("Partnerships"), header, body)])
+        )  # fmt: skip
+        return _export(user, "partnership", "partnerships", _("Partnerships"), header, body,
+                       note=f"kind={kind} q={q} year={year or ''}")  # fmt: skip
     return _page(
         request,
         "web/talent/partnerships.html",
@@ -709,7 +734,7 @@ def talent_partnerships(request):
     )
 
 
-class ExchangeForm(forms.Form):
+class ExchangeForm(StyledForm):
     direction = forms.ChoiceField(label=gettext_lazy("Direction"), choices=Direction.choices)
     teacher = forms.TypedChoiceField(
         label=gettext_lazy("Registry teacher"), coerce=int, required=False, empty_value=None
@@ -726,7 +751,6 @@ class ExchangeForm(forms.Form):
     def __init__(self, *args, teachers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["teacher"].choices = [("", _("— someone from outside —"))] + list(teachers)
-        _style(self)
 
     def clean(self):
         data = super().clean()
@@ -735,7 +759,7 @@ class ExchangeForm(forms.Form):
         return data
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(StyledForm):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ActivityKind.choices)
     starts_on = forms.DateField(label=gettext_lazy("Starts on"), widget=_date_input())
@@ -748,10 +772,6 @@ class ActivityForm(forms.Form):
         label=gettext_lazy("Other participants"), min_value=0, max_value=100000, initial=0
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _style(self)
-
 
 @login_required
 @_answers
@@ -759,7 +779,7 @@ def talent_partnership(request, pk: int):
     """A partnership: its terms, the people sent and received, its activities; the office adds
     people and activities."""
     user = request.user
-    _need(user, "partnership")
+    require(user, "partnership", "view")
     p = selectors.partnership_get(actor=user, pk=pk)
     may_change = can(user, "partnership", "change") and selectors.office_covers(user, p.region)
     action = request.POST.get("form") if request.method == "POST" else None
@@ -782,7 +802,7 @@ def talent_partnership(request, pk: int):
                 ends_on=d["ends_on"],
             )  # fmt: skip
         except ApplicationError as exc:
-            _fail(exchange_form, exc)
+            apply_errors(exchange_form, exc)
         else:
             messages.success(request, _("The person was recorded."))
             return redirect("web:talent_partnership", pk=p.pk)
@@ -790,7 +810,7 @@ def talent_partnership(request, pk: int):
         try:
             a = services.activity_add(actor=user, partnership_pk=p.pk, **activity_form.cleaned_data)
         except ApplicationError as exc:
-            _fail(activity_form, exc)
+            apply_errors(activity_form, exc)
         else:
             messages.success(request, _("The activity was recorded: add who took part."))
             return redirect("web:talent_activity", pk=a.pk)
@@ -809,6 +829,23 @@ def talent_partnership(request, pk: int):
             "activity_form": activity_form,
         },
     )
+
+
+PARTNERSHIP_EDIT = RecordEdit(
+    subject="partnership", get=selectors.partnership_get, form_class=PartnershipForm,
+    fields=services.PARTNERSHIP_FIELDS,
+    update=lambda record, **kw: services.partnership_update(partnership_pk=record, **kw),
+    current="talent_partnerships", detail="web:talent_partnership",
+    heading=gettext_lazy("Edit the partnership"), name=lambda p: p.title,
+)  # fmt: skip
+
+
+@login_required
+@_answers
+def talent_partnership_edit(request, pk: int):
+    """Change a partnership's kind, title, partner, region, period or terms (its people and
+    activities on its own page)."""
+    return _edit_page(request, pk, PARTNERSHIP_EDIT)
 
 
 @login_required
@@ -838,7 +875,7 @@ def talent_activity(request, pk: int):
     confirms the activity (crediting the hours the rules allow) or cancels it (taking them
     back)."""
     user = request.user
-    _need(user, "partnership")
+    require(user, "partnership", "view")
     activity = selectors.activity_get(actor=user, pk=pk)
     p = activity.partnership
     may_change = can(user, "partnership", "change") and selectors.office_covers(user, p.region)
@@ -909,7 +946,7 @@ def talent_participations(request):
     """Partnership activities and the training hours they credited: a teacher's own, or those of
     the teachers the office or school sees (search by name)."""
     user = request.user
-    _need(user, "activityparticipant")
+    require(user, "activityparticipant", "view")
     qs = selectors.participation_list(actor=user)
     q = (request.GET.get("q") or "").strip()[:50]
     if q and user.role != Role.TEACHER:
@@ -930,7 +967,7 @@ def talent_participations(request):
 # --- teacher perks --------------------------------------------------------------------------
 
 
-class PerkForm(forms.Form):
+class PerkForm(RegionRecordForm):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     provider = forms.CharField(label=gettext_lazy("Provider"), max_length=200)
     eligibility = forms.CharField(label=gettext_lazy("Who qualifies"), max_length=500)
@@ -942,51 +979,32 @@ class PerkForm(forms.Form):
         widget=forms.Textarea({"rows": 3}),
     )  # fmt: skip
 
-    def __init__(self, *args, regions=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [(r.pk, r.display_name) for r in regions]
-        _style(self)
-
 
 @login_required
 @_answers
 def talent_perks(request):
     """The region's list of teacher perks (search, only current ones); offices add one; xlsx."""
     user = request.user
-    _need(user, "perk")
-    regions = _office_regions(user) if can(user, "perk", "create") else []
-    form = None
-    if regions:
-        form = PerkForm(
-            request.POST or None,
-            regions=regions,
-            initial={"region": user.region_id, "starts_on": timezone.localdate()},
-        )
+    require(user, "perk", "view")
+    form, regions = _add_form(request, PerkForm, "perk", {"starts_on": timezone.localdate()})
     if request.method == "POST":
-        if form is None:
-            raise PermissionDenied
-        if form.is_valid():
-            d = form.cleaned_data
-            region = next((r for r in regions if r.pk == d.pop("region")), None)
-            try:
-                perk = services.perk_create(actor=user, region=region, **d)
-            except ApplicationError as exc:
-                _fail(form, exc)
-            else:
-                messages.success(request, _("The perk was added to the list."))
-                return redirect("web:talent_perk", pk=perk.pk)
+        perk = _save(
+            request, form, regions,
+            lambda data: services.perk_create(actor=user, **data),
+            _("The perk was added to the list."),
+        )  # fmt: skip
+        if perk is not None:
+            return redirect("web:talent_perk", pk=perk.pk)
     q = (request.GET.get("q") or "").strip()[:100]
     current = request.GET.get("current") == "1"
     qs = selectors.perk_list(actor=user, q=q, current_on=timezone.localdate() if current else None)
     if request.GET.get("format") == "xlsx":
-        _need(user, "perkuptake", "export")
-        audit_record(actor=user, action="talent.export", object_type="talent.perk",
-                     note=f"q={q}")  # fmt: skip
         header = [_("Name"), _("Provider"), _("Who qualifies"), _("Region"), _("From"), _("To"),
                   _("Description")]  # fmt: skip
-        body = [[p.name, p.provider, p.eligibility, p.region.display_name, p.starts_on,
-                 p.ends_on, p.description] for p in qs]  # fmt: skip
-        return xlsx_response("teacher-perks", [(_("Teacher perks"), header, body)])
+        body = ([p.name, p.provider, p.eligibility, p.region.display_name, p.starts_on,
+                 p.ends_on, p.description] for p in qs)  # fmt: skip
+        return _export(user, "perkuptake", "teacher-perks", _("Teacher perks"), header, body,
+                       note=f"q={q}", object_type="talent.perk")  # fmt: skip
     return _page(
         request,
         "web/talent/perks.html",
@@ -1002,7 +1020,7 @@ def talent_perks(request):
     )
 
 
-class UptakeForm(forms.Form):
+class UptakeForm(StyledForm):
     school = forms.TypedChoiceField(label=gettext_lazy("School"), coerce=int)
     teacher = forms.TypedChoiceField(
         label=gettext_lazy("One teacher"), coerce=int, required=False, empty_value=None
@@ -1017,7 +1035,6 @@ class UptakeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["school"].choices = schools
         self.fields["teacher"].choices = [("", _("— a count, not one teacher —"))] + list(teachers)
-        _style(self)
 
     def clean(self):
         data = super().clean()
@@ -1034,7 +1051,7 @@ def talent_perk(request, pk: int):
     """A perk: what it is, its take-up per school and the records; offices and schools record
     take-up (a count, or one teacher)."""
     user = request.user
-    _need(user, "perk")
+    require(user, "perk", "view")
     perk = selectors.perk_get(actor=user, pk=pk)
     form = None
     if can(user, "perkuptake", "create"):
@@ -1058,7 +1075,7 @@ def talent_perk(request, pk: int):
                     count=d["count"], teacher_pk=d["teacher"],
                 )  # fmt: skip
             except ApplicationError as exc:
-                _fail(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("The take-up was recorded."))
                 return redirect("web:talent_perk", pk=perk.pk)
@@ -1078,6 +1095,21 @@ def talent_perk(request, pk: int):
             "may_delete_uptake": can(user, "perkuptake", "change"),
         },
     )
+
+
+PERK_EDIT = RecordEdit(
+    subject="perk", get=selectors.perk_get, form_class=PerkForm, fields=services.PERK_FIELDS,
+    update=lambda record, **kw: services.perk_update(perk_pk=record, **kw),
+    current="talent_perks", detail="web:talent_perk",
+    heading=gettext_lazy("Edit the teacher perk"), name=lambda perk: perk.name,
+)  # fmt: skip
+
+
+@login_required
+@_answers
+def talent_perk_edit(request, pk: int):
+    """Change a perk: what it is, who provides it, who qualifies, its region and period."""
+    return _edit_page(request, pk, PERK_EDIT)
 
 
 @login_required
@@ -1104,16 +1136,14 @@ def talent_uptake(request):
     """Take-up of every perk per school in the actor's area: teachers who took it up, the
     school's teachers and the share; xlsx export."""
     user = request.user
-    _need(user, "perkuptake")
+    require(user, "perkuptake", "view")
     rows = selectors.uptake_by_school(actor=user)
     if request.GET.get("format") == "xlsx":
-        _need(user, "perkuptake", "export")
-        audit_record(actor=user, action="talent.export", object_type="talent.perkuptake")
         header = [_("School"), _("School code"), _("Perk"), _("Took it up"), _("Teachers"),
                   _("Share")]  # fmt: skip
-        body = [[r.school.name, r.school.code, r.perk.name, r.taken, r.teachers,
-                 None if r.share is None else float(r.share)] for r in rows]  # fmt: skip
-        return xlsx_response("perk-take-up", [(_("Perk take-up"), header, body)])
+        body = ([r.school.name, r.school.code, r.perk.name, r.taken, r.teachers,
+                 None if r.share is None else float(r.share)] for r in rows)  # fmt: skip
+        return _export(user, "perkuptake", "perk-take-up", _("Perk take-up"), header, body)
     page = paginate(request, rows)
     return _page(
         request,

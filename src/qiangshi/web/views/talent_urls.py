@@ -8,6 +8,7 @@ urlpatterns = [
     path("talent/", talent.talent_home, name="talent_home"),
     path("talent/plans/", talent.talent_plans, name="talent_plans"),
     path("talent/plans/<int:pk>/", talent.talent_plan, name="talent_plan"),
+    path("talent/plans/<int:pk>/edit/", talent.talent_plan_edit, name="talent_plan_edit"),
     path("talent/plans/<int:pk>/delete/", talent.talent_plan_delete, name="talent_plan_delete"),
     path("talent/hires/", talent.talent_hires, name="talent_hires"),
     path("talent/hires/<int:pk>/", talent.talent_hire, name="talent_hire"),
@@ -23,6 +24,11 @@ urlpatterns = [
     path("talent/partnerships/", talent.talent_partnerships, name="talent_partnerships"),
     path("talent/partnerships/<int:pk>/", talent.talent_partnership, name="talent_partnership"),
     path(
+        "talent/partnerships/<int:pk>/edit/",
+        talent.talent_partnership_edit,
+        name="talent_partnership_edit",
+    ),
+    path(
         "talent/partnerships/<int:pk>/delete/",
         talent.talent_partnership_delete,
         name="talent_partnership_delete",
@@ -36,6 +42,7 @@ urlpatterns = [
     path("talent/hours/", talent.talent_participations, name="talent_participations"),
     path("talent/perks/", talent.talent_perks, name="talent_perks"),
     path("talent/perks/<int:pk>/", talent.talent_perk, name="talent_perk"),
+    path("talent/perks/<int:pk>/edit/", talent.talent_perk_edit, name="talent_perk_edit"),
     path("talent/perks/<int:pk>/delete/", talent.talent_perk_delete, name="talent_perk_delete"),
     path(
         "talent/take-up/<int:pk>/delete/",
