@@ -44,6 +44,7 @@ from django.utils.translation import gettext_lazy
 
 from qiangshi.access.scoping import scope
 from qiangshi.core.errors import ApplicationError, InvalidInput, NotFound, bilingual
+from qiangshi.core.shared import query_key, shared
 from qiangshi.engines import forecast as fc
 from qiangshi.engines.staffing import (
     BANDS,
@@ -545,6 +546,26 @@ def district_staffing(*, actor, district, year: int, on: date | None = None) -> 
         totals=totals,
         pool=pool,
         private_schools=private,
+    )
+
+
+def districts_staffing(*, actor, districts: list[Region], year: int) -> list[dict[str, Any]]:
+    """The totals of `district_staffing` of each district and its pool's reserve (None without
+    a pool), for the region page: [{"totals": …, "reserve": …}], shared briefly between the
+    users of one area (`core.shared`, keyed by the schools the actor may read and the year): a
+    province's fifty districts read every teacher on roll (1.3 s)."""
+
+    def totals(district: Region) -> dict[str, Any]:
+        report = district_staffing(actor=actor, district=district, year=year)
+        return {"totals": report.totals, "reserve": report.pool["reserve"] if report.pool else None}
+
+    schools = School.objects.filter(district__in=[d.pk for d in districts])
+    if actor is not None:
+        schools = scope(schools, actor, "view")
+    return shared(
+        "staffing",
+        (query_key(schools), [d.pk for d in districts], year),
+        lambda: [totals(d) for d in districts],
     )
 
 

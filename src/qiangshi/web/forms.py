@@ -1,16 +1,20 @@
 """Forms for parsing and rendering input. Business rules live in the services: a view passes
 `cleaned_data` to a service and maps its ApplicationError back with `apply_errors`."""
 
+import html
 from functools import cache
 
 from django import forms
 from django.db import models
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from qiangshi.access.scoping import scope
 from qiangshi.core.errors import ApplicationError
-from qiangshi.org.models import School, Stage
-from qiangshi.org.selectors import district_choices, school_list
+from qiangshi.org.models import Region, School, Stage
+from qiangshi.org.selectors import district_choices
 from qiangshi.teachers.models import (
     EducationLevel,
     Employment,
@@ -117,12 +121,48 @@ def record_form_class(kind: str) -> type[StyledForm]:
     return _fields_form(RECORD_MODELS[kind], RECORD_FIELDS[kind], f"{kind.title()}RecordForm")
 
 
+class FastSelect(forms.Select):
+    """A select whose options are written out in Python. Django renders each option through a
+    template, about 0.2 ms each: an administrator's 4,050 schools took 0.45 s of every teacher
+    page. Same markup as forms.Select for what these forms use (groups, the selected option,
+    the select's attributes)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
+        for group, options, _index in widget["optgroups"]:
+            if group:
+                parts.append(format_html('<optgroup label="{}">', group))
+            parts.extend(
+                f'<option value="{_text(option["value"])}"'
+                f'{" selected" if option["selected"] else ""}>{_text(option["label"])}</option>'
+                for option in options
+            )
+            if group:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        return mark_safe("".join(parts))
+
+
+def _text(value) -> str:
+    """`value` as HTML text: escaped, unless it is HTML already (Django's conditional_escape,
+    without its per-call overhead, which counts at thousands of options)."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
 def _school_choices(actor, schools=None) -> list:
     """Schools in scope (or `schools`), grouped by district when there is more than one."""
     groups: dict[str, list] = {}
-    schools = school_list(actor=actor) if schools is None else schools
-    for school in schools.order_by("district__path", "name"):
-        groups.setdefault(school.district.display_name, []).append((school.pk, school.name))
+    if schools is None:
+        schools = scope(School.objects.all(), actor, "view")
+    # Plain values, not model instances: a province's 4,050 schools in 0.02 s instead of 0.1 s.
+    rows = schools.order_by("district__path", "name").values_list("pk", "name", "district_id")
+    rows = list(rows)
+    districts = {d.pk: d.display_name for d in Region.objects.filter(pk__in={r[2] for r in rows})}
+    for pk, name, district_id in rows:
+        groups.setdefault(districts[district_id], []).append((pk, name))
     if len(groups) == 1:
         return next(iter(groups.values()))
     return list(groups.items())
@@ -146,7 +186,7 @@ class EmploymentFormMixin:
             label=_("school"),
             choices=[("", "—")] + _school_choices(actor),
             coerce=int,
-            widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            widget=FastSelect(attrs={"class": "form-select form-select-sm"}),
         )
 
 
@@ -224,8 +264,12 @@ class TeacherFilterForm(StyledForm):
     """The teacher list's search and filters (GET). Invalid values are simply ignored."""
 
     q = forms.CharField(label=_("Search"), required=False)
-    district = forms.TypedChoiceField(label=_("district"), required=False, coerce=int)
-    school = forms.TypedChoiceField(label=_("school"), required=False, coerce=int)
+    district = forms.TypedChoiceField(
+        label=_("district"), required=False, coerce=int, widget=FastSelect
+    )
+    school = forms.TypedChoiceField(
+        label=_("school"), required=False, coerce=int, widget=FastSelect
+    )
     stage = forms.ChoiceField(label=_("stage"), required=False, choices=_all(Stage.choices))
     subject = forms.ChoiceField(label=_("subject"), required=False, choices=_all(Subject.choices))
     title = forms.ChoiceField(

@@ -436,12 +436,14 @@ def balance_region(request):
     year = _year(request, years)
     rows = []
     error = ""
+    try:
+        all_reports = selectors.districts_stage_reports(
+            districts=districts, year=year, actor=request.user
+        )
+    except ApplicationError as exc:
+        error, districts = str(exc), []
     for district in districts:
-        try:
-            reports = selectors.stage_reports(district=district, year=year, actor=request.user)
-        except ApplicationError as exc:
-            error = str(exc)
-            break
+        reports = all_reports[district.pk]
         stages = []
         for stage in STAGES:
             if stage not in reports:

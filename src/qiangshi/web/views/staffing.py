@@ -148,13 +148,12 @@ def staffing_region(request):
     year = _year(request, districts)
     rows, error = [], ""
     totals = dict.fromkeys(("quota", "allocated", "established", "vacancies", "overstaffing"), 0)
-    for district in districts:
-        try:
-            report = selectors.district_staffing(actor=request.user, district=district, year=year)
-        except ApplicationError as exc:
-            error = str(exc)
-            break
-        t = report.totals
+    try:
+        reports = selectors.districts_staffing(actor=request.user, districts=districts, year=year)
+    except ApplicationError as exc:
+        error, reports = str(exc), []
+    for district, report in zip(districts, reports, strict=False):
+        t = report["totals"]
         row = {
             "district": district,
             "url": reverse("web:staffing_district", args=[district.pk]) + f"?year={year}",
@@ -162,7 +161,7 @@ def staffing_region(request):
             "schools": t["schools"],
             "quota": t["quota"],
             "allocated": t.get("allocated", t["quota"]),
-            "reserve": report.pool["reserve"] if report.pool else 0,
+            "reserve": report["reserve"] or 0,
             "established": t["established"],
             "other": t["other_employment"],
             "vacancies": t["vacancies"],
