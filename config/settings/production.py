@@ -52,3 +52,23 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "qiangshi.core.staticstorage.StaticFilesStorage"},
 }
+
+# One cache for every worker process of the server: the figures shared between the users of
+# an area (dashboard counts, region evaluations; qiangshi.core.shared) are computed once per
+# minute, not once per process. Redis when QIANGSHI_CACHE_URL names one (several machines),
+# else files under the var directory (one machine; Django's file-based cache).
+if os.environ.get("QIANGSHI_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["QIANGSHI_CACHE_URL"],
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    }

@@ -30,15 +30,26 @@ def query_key(queryset: QuerySet) -> Any:
         return None
 
 
+def _key(parts: Any) -> str:
+    return "qiangshi:shared:" + hashlib.sha256(repr((parts, date.today())).encode()).hexdigest()
+
+
+def shared_get(parts: Any) -> Any:
+    """The value kept for `parts` today, or None (also when sharing is off)."""
+    if settings.QIANGSHI_DASHBOARD_CACHE_SECONDS <= 0:
+        return None
+    return cache.get(_key(parts))
+
+
+def shared_set(parts: Any, value: Any) -> None:
+    if (seconds := settings.QIANGSHI_DASHBOARD_CACHE_SECONDS) > 0:
+        cache.set(_key(parts), value, seconds)
+
+
 def shared(name: str, parts: Any, compute: Callable[[], T]) -> T:
     """`compute()`, or its value kept for the same `name` and `parts` today."""
-    seconds = settings.QIANGSHI_DASHBOARD_CACHE_SECONDS
-    if seconds <= 0:
-        return compute()
-    digest = hashlib.sha256(repr((parts, date.today())).encode()).hexdigest()
-    key = f"qiangshi:{name}:{digest}"
-    if (hit := cache.get(key)) is not None:
+    if (hit := shared_get((name, parts))) is not None:
         return hit
     value = compute()
-    cache.set(key, value, seconds)
+    shared_set((name, parts), value)
     return value

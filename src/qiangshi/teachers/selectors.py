@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qiangshi.access.scoping import get_in_scope, scope
 from qiangshi.core import crypto
+from qiangshi.core.shared import query_key, shared_get, shared_set
 from qiangshi.engines import idcard
 
 from .models import (
@@ -116,13 +117,24 @@ class TeacherPages(QuerySet):
     deep pages slow; the narrow query sorts and skips keys, and only the page's rows are read
     whole (the keys are in the actor's scope already: the second query does not scope again)."""
 
+    # A count at least this large is shared briefly (core.shared) between the readers of the
+    # same list: counting a province's 400,000 teachers takes 0.15 s of every page of it, and
+    # a count a minute old is fine at that size. Smaller counts are exact on every page.
+    SHARED_COUNT = 10_000
+
     def count(self) -> int:
         # The count of the filtered teachers, without the joins that only annotate each row
         # (its current job, school and district): they change no number of rows.
         counted = getattr(self, "_counted", None)
-        if counted is not None and self._result_cache is None:
-            return counted.count()
-        return super().count()
+        if counted is None or self._result_cache is not None:
+            return super().count()
+        key = ("teacher list", query_key(counted))
+        if (known := shared_get(key)) is not None:
+            return known
+        n = counted.count()
+        if n >= self.SHARED_COUNT:
+            shared_set(key, n)
+        return n
 
     def __getitem__(self, k):
         if (
