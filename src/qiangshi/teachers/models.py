@@ -218,7 +218,8 @@ class Teacher(TimeStampedModel):
             models.UniqueConstraint(fields=["national_id_hash"], name="teachers_teacher_id_hash")
         ]
         indexes = [
-            models.Index(fields=["name"], name="teachers_teacher_name"),
+            # The list's order (name, then key): its pages' keys are read from the index alone.
+            models.Index(fields=["name", "id"], name="teachers_teacher_name_id"),
         ]
 
     def __str__(self) -> str:

@@ -34,6 +34,22 @@ from .models import (
     Teacher,
 )
 
+# The same orders on the projection's columns, for the query that reads a page's keys: it
+# needs no join but the sort column's (`TeacherPages`). The projection's school is the current
+# one, as the annotation's.
+KEY_SORTS = {
+    "name": "name",
+    "-name": "-name",
+    "birth_date": "birth_date",
+    "-birth_date": "-birth_date",
+    "school": "current_state__school__name",
+    "-school": "-current_state__school__name",
+    "title": "current_state__title_order",
+    "-title": "-current_state__title_order",
+    "education": "current_state__education_order",
+    "-education": "-current_state__education_order",
+}
+
 SORTS = {
     "name": "name",
     "-name": "-name",
@@ -144,7 +160,10 @@ class TeacherPages(QuerySet):
             or k.step is not None
         ):
             return super().__getitem__(k)
-        keys = list(self.values_list("pk", flat=True)[k])
+        # The keys from the filtered teachers and their sort column only (no annotating join).
+        keyed = getattr(self, "_keyed", None)
+        source = keyed if keyed is not None else self
+        keys = list(source.values_list("pk", flat=True)[k])
         rows = annotate_current(Teacher.objects.filter(pk__in=keys))
         by_key = {row.pk: row for row in rows}
         return [by_key[pk] for pk in keys]
@@ -190,12 +209,15 @@ def teacher_list(*, actor, filters: dict[str, Any] | None = None, action: str = 
     qs = qs.filter(
         _birth_bounds(_int(filters.get("age_min")), _int(filters.get("age_max")), date.today())
     )
-    order = SORTS.get(filters.get("sort") or "", "name")
+    sort = filters.get("sort") or ""
+    order = SORTS.get(sort, "name")
+    key_order = KEY_SORTS.get(sort, "name")
     if q and order in ("name", "-name") and connection.vendor == "postgresql":
         by_name = RawSQL(f"{Teacher._meta.db_table}.name || ''", ())  # not the index: see above
-        order = by_name.desc() if order == "-name" else by_name.asc()
+        order = key_order = by_name.desc() if order == "-name" else by_name.asc()
     listed = annotate_current(qs).order_by(order, "pk")
     listed._counted = qs
+    listed._keyed = qs.order_by(key_order, "pk")
     return listed
 
 
