@@ -135,7 +135,7 @@ class FastSelect(forms.Select):
                 parts.append(format_html('<optgroup label="{}">', group))
             parts.extend(
                 f'<option value="{_text(option["value"])}"'
-                f'{" selected" if option["selected"] else ""}>{_text(option["label"])}</option>'
+                f"{' selected' if option['selected'] else ''}>{_text(option['label'])}</option>"
                 for option in options
             )
             if group:
