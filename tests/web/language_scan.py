@@ -121,6 +121,20 @@ def _catalogue():
     return english, chinese
 
 
+@cache
+def _any_message(bucket: str):
+    """One regex matching a text wherever any message of the bucket ("en": the English ids,
+    "zh": their Chinese translations) matches it, whole or anywhere: a text it does not match
+    need not be tried message by message."""
+    english, chinese = _catalogue()
+    messages = english if bucket == "en" else chinese
+    wholes = "|".join(whole.pattern[1:-1] for _, whole, _ in messages)
+    anywheres = "|".join(anywhere.pattern for _, _, anywhere in messages if anywhere)
+    return re.compile(
+        rf"(?:{wholes})$|.*?(?:{anywheres})" if anywheres else rf"(?:{wholes})$", re.S
+    )
+
+
 # Shown in both languages on purpose: the product's name in both scripts, and each language's
 # name in the language switcher written in that language.
 BOTH_LANGUAGES = ("强师", "Qiangshi", "English", "简体中文", "中文")
@@ -128,30 +142,81 @@ BOTH_LANGUAGES = ("强师", "Qiangshi", "English", "简体中文", "中文")
 
 def wrong_language(html: str, language: str, *, data_names=(), region_codes=()) -> list[str]:
     """The texts on the page that belong to the other language (or are internal names/codes)."""
-    english, chinese = _catalogue()
-    found = []
-    for text in visible_texts(html):
+    return Scanner(language, data_names=data_names, region_codes=region_codes)(html)
+
+
+class Scanner:
+    """`wrong_language` for many pages of one language and the same data: a text repeated on
+    many pages (the menu, a table's headings) is checked once, and only the names that occur in
+    a text are looked for in it. The result is the same as checking every text in full."""
+
+    def __init__(self, language: str, *, data_names=(), region_codes=()):
+        self.language = language
+        self.region_codes = region_codes
+        # Names are taken out of a text in this order (the caller's: longest first).
+        self.names = [n for n in (*data_names, *BOTH_LANGUAGES) if n]
+        self.places: dict[str, list[int]] = {}
+        for i, name in enumerate(self.names):
+            self.places.setdefault(name, []).append(i)
+        # Taking a name out leaves a space, so each space-free piece of a name found in a text
+        # was in the text from the start: a name is only looked for in the texts that hold its
+        # longest piece (found by the text's windows) and all its other pieces.
+        self.pieces: dict[str, list[str]] = {}
+        self.by_piece: dict[int, dict[str, list[str]]] = {}
+        self.always: list[str] = []  # nothing but spaces
+        for name in self.places:
+            pieces = [p for p in name.split(" ") if p]
+            if not pieces:
+                self.always.append(name)
+                continue
+            self.pieces[name] = pieces
+            key = max(pieces, key=len)
+            self.by_piece.setdefault(len(key), {}).setdefault(key, []).append(name)
+        self.memo: dict[str, list[str]] = {}
+
+    def __call__(self, html: str) -> list[str]:
+        found = []
+        for text in visible_texts(html):
+            problems = self.memo.get(text)
+            if problems is None:
+                problems = self.memo[text] = self._check(text)
+            found.extend(problems)
+        return sorted(set(found))
+
+    def _names_in(self, text: str) -> list[str]:
+        """The names that may be taken out of the text, in the order they are taken out."""
+        present = set(self.always)
+        for length, keyed in self.by_piece.items():
+            for i in range(len(text) - length + 1):
+                for name in keyed.get(text[i : i + length], ()):
+                    if all(p in text for p in self.pieces[name]):
+                        present.add(name)
+        return [self.names[i] for i in sorted(i for n in present for i in self.places[n])]
+
+    def _check(self, text: str) -> list[str]:
+        english, chinese = _catalogue()
+        found = []
         bare = text
-        for name in (*data_names, *BOTH_LANGUAGES):
-            if name and name in bare:
+        for name in self._names_in(text):
+            if name in bare:
                 bare = bare.replace(name, " ")
         bare = " ".join(bare.split())
         if not bare:
-            continue
-        if language == "zh-hans":
-            for source, whole, anywhere in english:
+            return found
+        if self.language == "zh-hans":
+            for source, whole, anywhere in english if _any_message("en").match(bare) else ():
                 if whole.match(bare) or (anywhere and anywhere.search(bare)):
                     found.append(f"English message {source!r} in {text!r}")
                     break
             if INTERNAL_NAME.match(bare) and not FILE_NAME.match(bare):
                 found.append(f"internal name {text!r}")
-            if bare in region_codes:
+            if bare in self.region_codes:
                 found.append(f"region code {text!r} in place of its name")
         else:
             if not HAN.search(bare):
-                continue
-            for source, whole, anywhere in chinese:
+                return found
+            for source, whole, anywhere in chinese if _any_message("zh").match(bare) else ():
                 if whole.match(bare) or (anywhere and anywhere.search(bare)):
                     found.append(f"Chinese message {source!r} in {text!r}")
                     break
-    return sorted(set(found))
+        return found

@@ -8,7 +8,16 @@ from django.utils import translation
 from qiangshi.staffing.selectors import SchoolStaffing
 from qiangshi.web import audit_labels
 from qiangshi.web.views.audit import change_rows
-from tests.web.language_scan import wrong_language
+from tests.web.language_scan import (
+    BOTH_LANGUAGES,
+    FILE_NAME,
+    HAN,
+    INTERNAL_NAME,
+    Scanner,
+    _catalogue,
+    visible_texts,
+    wrong_language,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +77,56 @@ def test_the_scanner_finds_each_kind_of_leak():
     found = wrong_language(en_page, "en", data_names=["思明第一小学"])
     assert len(found) == 1 and "导出" in found[0]
     assert wrong_language("<p>思明第一小学 · 强师</p>", "en", data_names=["思明第一小学"]) == []
+
+
+def _plain_rule(html, language, names, codes):
+    """The scan's rule applied the plain way: every name, in order, taken out of every text,
+    then every message of the catalogue tried on what is left."""
+    english, chinese = _catalogue()
+    found = []
+    for text in visible_texts(html):
+        bare = text
+        for name in (*names, *BOTH_LANGUAGES):
+            if name and name in bare:
+                bare = bare.replace(name, " ")
+        bare = " ".join(bare.split())
+        if not bare or (language == "en" and not HAN.search(bare)):
+            continue
+        other = "English" if language == "zh-hans" else "Chinese"
+        for source, whole, anywhere in english if language == "zh-hans" else chinese:
+            if whole.match(bare) or (anywhere and anywhere.search(bare)):
+                found.append(f"{other} message {source!r} in {text!r}")
+                break
+        if language == "zh-hans":
+            if INTERNAL_NAME.match(bare) and not FILE_NAME.match(bare):
+                found.append(f"internal name {text!r}")
+            if bare in codes:
+                found.append(f"region code {text!r} in place of its name")
+    return sorted(set(found))
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        [],
+        ["思明第一小学", "思明", "第一"],  # overlapping, longest first
+        ["Audit", "X", "to Excel"],  # "to Excel" is in "toXExcel" once "X" is out
+        ["o", "t", "Teachers", " "],  # short names eating into messages; a bare space
+        ["Export to Excel", "强师", "Export to Excel"],  # a name given twice
+    ],
+)
+def test_the_scanner_finds_what_the_plain_rule_finds(names):
+    """The scanner checks each distinct text once and looks only for the names a text holds;
+    what it finds is what checking every text with every name finds."""
+    page = (
+        "<p>Export to Excel</p><p>Audit log Export</p><p>Audit logExport</p><p>350203</p>"
+        "<p>思明第一小学 导出 Excel</p><p>Teachers</p><p>导出 Excel</p><p>审计日志</p>"
+        "<p>思明 第一 教师名单</p><p>Export to Excel</p><span title='Audit log'>x</span>"
+        "<td>teacher.export</td><td>Audit teacher_list</td><p>Export toXExcel</p>"
+    )
+    for language in ("zh-hans", "en"):
+        expected = _plain_rule(page, language, names, {"350203"})
+        assert expected, "the page leaks in both languages"
+        scan = Scanner(language, data_names=names, region_codes={"350203"})
+        assert scan(page) == expected
+        assert scan(page) == expected  # the second time from what it remembers

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.web.language_scan import wrong_language
+from tests.web.language_scan import Scanner
 
 ROLES = [
     "admin",
@@ -378,6 +378,13 @@ def _scan(client, objects, pages, roles=ROLES):
     names = _names(objects)
     # The logs name each actor by their login name, which is data.
     logins = sorted({u.username for u in objects["users"].values()}, key=len, reverse=True)
+    scanners = {
+        (language, log): Scanner(
+            language, data_names=names + logins if log else names, region_codes=codes
+        )
+        for language in ("zh-hans", "en")
+        for log in (False, True)
+    }
     leaks = []
     for role in roles:
         client.force_login(objects["users"][role])
@@ -389,9 +396,8 @@ def _scan(client, objects, pages, roles=ROLES):
                     continue
                 if not response.get("Content-Type", "").startswith("text/html"):
                     continue
-                html = response.content.decode()
-                data = names + logins if name in LOG_PAGES else names
-                for problem in wrong_language(html, language, data_names=data, region_codes=codes):
+                scan = scanners[language, name in LOG_PAGES]
+                for problem in scan(response.content.decode()):
                     leaks.append(f"{language} {role} {name}: {problem}")
     return sorted(set(leaks))
 

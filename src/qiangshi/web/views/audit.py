@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qiangshi.access.scoping import can, scope
+from qiangshi.access.scoping import can, require, scope
 from qiangshi.core import selectors as core_selectors
 from qiangshi.imports.models import ImportKind
 from qiangshi.web import audit_labels
@@ -28,11 +28,6 @@ def _export_label(what: str) -> str:
 # Object types whose records have a page of their own (link from the log to the object).
 OBJECT_PAGES = {"teachers.teacher": "web:teacher_detail", "org.school": "web:school_detail"}
 RECORD_PAGE_ROWS = 50
-
-
-def _require(user, subject: str, action: str) -> None:
-    if not can(user, subject, action):
-        raise PermissionDenied
 
 
 def _text(value) -> str:
@@ -82,7 +77,7 @@ def _local(moment):
 
 @login_required
 def audit_log(request):
-    _require(request.user, "auditlog", "view")
+    require(request.user, "auditlog", "view")
     form = AuditFilterForm(request.GET or None)
     filters = form.filters() if request.GET else {}
     page = paginate(request, core_selectors.audit_log_list(actor=request.user, filters=filters))
@@ -107,7 +102,7 @@ def audit_log(request):
 
 @login_required
 def audit_export(request):
-    _require(request.user, "auditlog", "export")
+    require(request.user, "auditlog", "export")
     form = AuditFilterForm(request.GET or None)
     filters = form.filters() if request.GET else {}
     entries = core_selectors.audit_log_list(actor=request.user, filters=filters)
@@ -141,7 +136,7 @@ def audit_export(request):
 
 @login_required
 def access_log(request):
-    _require(request.user, "accesslog", "view")
+    require(request.user, "accesslog", "view")
     form = AccessFilterForm(request.GET or None)
     filters = form.filters() if request.GET else {}
     page = paginate(request, core_selectors.access_log_list(actor=request.user, filters=filters))
@@ -164,7 +159,7 @@ def access_log(request):
 
 @login_required
 def access_export(request):
-    _require(request.user, "accesslog", "export")
+    require(request.user, "accesslog", "export")
     form = AccessFilterForm(request.GET or None)
     filters = form.filters() if request.GET else {}
     entries = core_selectors.access_log_list(actor=request.user, filters=filters)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from qiangshi.access.models import Role
-from qiangshi.access.scoping import can, scope
+from qiangshi.access.scoping import can, require, scope
 from qiangshi.awards import outputs, selectors, services
 from qiangshi.awards.models import AWARD_LEVELS, AwardKind, ObjectionOutcome
 from qiangshi.awards.workflow import PROCESS, STATES, STEPS
@@ -29,11 +29,6 @@ from qiangshi.web.lists import paginate, query_without_page, xlsx_response
 from qiangshi.workflow.selectors import allowed_moves, history, item_for
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"})
-
-
-def _require(user, subject: str, action: str = "view") -> None:
-    if not can(user, subject, action):
-        raise PermissionDenied
 
 
 def _int(value) -> int | None:
@@ -95,7 +90,7 @@ class RoundForm(StyledForm):
 @login_required
 def awards_home(request):
     """The rounds the user may see, with filters and an xlsx export."""
-    _require(request.user, "awardround")
+    require(request.user, "awardround", "view")
     kind = request.GET.get("kind", "")
     year = _int(request.GET.get("year"))
     filters = {
@@ -105,7 +100,7 @@ def awards_home(request):
     }
     rounds = selectors.round_list(actor=request.user, filters=filters)
     if request.GET.get("format") == "xlsx":
-        _require(request.user, "awardround", "export")
+        require(request.user, "awardround", "export")
         audit_record(actor=request.user, action="awards.round.export")
         return xlsx_response("award-rounds", [outputs.rounds_sheet(rounds)])
     page = paginate(request, rounds)
@@ -127,7 +122,7 @@ def awards_home(request):
 
 @login_required
 def awards_round_create(request):
-    _require(request.user, "awardround", "create")
+    require(request.user, "awardround", "create")
     if request.user.role != Role.BUREAU:
         raise PermissionDenied
     form = RoundForm(request.POST or None, initial={"year": date.today().year})
@@ -152,7 +147,7 @@ def _user_school(user) -> School | None:
 def awards_round(request, pk):
     """A round: its facts, quotas and their use, statistics, and the nominations (filters,
     xlsx), with the bureau's batch actions (publish the notice, decide)."""
-    _require(request.user, "awardround")
+    require(request.user, "awardround", "view")
     round_ = _round(request, pk)
     state = request.GET.get("state", "")
     filters = {
@@ -196,7 +191,7 @@ def awards_round(request, pk):
 
 
 def _nominations_export(request, round_, noms):
-    _require(request.user, "awardround", "export")
+    require(request.user, "awardround", "export")
     audit_record(
         actor=request.user, action="awards.nomination.export", target=round_,
         note=f"round={round_.pk}",
@@ -207,7 +202,7 @@ def _nominations_export(request, round_, noms):
 @login_required
 @require_POST
 def awards_round_quota(request, pk):
-    _require(request.user, "awardround", "change")
+    require(request.user, "awardround", "change")
     round_ = _round(request, pk)
     raw = request.POST.get("quota", "").strip()
     code = request.POST.get("school_code", "").strip()[:20]
@@ -249,7 +244,7 @@ def _batch_message(request, result, done_text):
 @login_required
 @require_POST
 def awards_round_publish(request, pk):
-    _require(request.user, "awardnomination", "change")
+    require(request.user, "awardnomination", "change")
     round_ = _round(request, pk)
     result = services.round_publish(actor=request.user, round_pk=round_.pk)
     _batch_message(request, result, _("Public notice published for %(n)s nominations."))
@@ -259,7 +254,7 @@ def awards_round_publish(request, pk):
 @login_required
 @require_POST
 def awards_round_decide(request, pk):
-    _require(request.user, "awardnomination", "change")
+    require(request.user, "awardnomination", "change")
     round_ = _round(request, pk)
     result = services.round_decide(actor=request.user, round_pk=round_.pk)
     _batch_message(request, result, _("%(n)s nominations awarded."))
@@ -270,7 +265,7 @@ def awards_round_decide(request, pk):
 def awards_notice(request, pk):
     """The round's public notice: the nominations under notice, the objection period, and the
     results decided (printable, and as PDF)."""
-    _require(request.user, "awardround")
+    require(request.user, "awardround", "view")
     round_ = _round(request, pk)
     notice = selectors.round_notice(actor=request.user, round_=round_)
     return render(
@@ -291,7 +286,7 @@ def awards_notice_pdf(request, pk):
     """The public notice as PDF: the page's content, laid out for printing and sending."""
     from qiangshi.web.awards_pdf import notice_pdf
 
-    _require(request.user, "awardround")
+    require(request.user, "awardround", "view")
     round_ = _round(request, pk)
     try:
         data = notice_pdf(
@@ -318,7 +313,7 @@ class NominationForm(StyledForm):
 @login_required
 def awards_nominate(request, pk):
     """The school's teachers with each rule's result for the round; nominate an eligible one."""
-    _require(request.user, "awardnomination", "create")
+    require(request.user, "awardnomination", "create")
     school = _user_school(request.user)
     if school is None:
         raise PermissionDenied
@@ -359,7 +354,7 @@ def awards_nominate(request, pk):
 
 @login_required
 def awards_nomination(request, pk):
-    _require(request.user, "awardnomination")
+    require(request.user, "awardnomination", "view")
     n = _nomination(request, pk)
     item = item_for(PROCESS, n.pk)
     objections = selectors.objections_of(actor=request.user, nomination=n)
@@ -396,7 +391,7 @@ def awards_nomination(request, pk):
 @login_required
 @require_POST
 def awards_nomination_step(request, pk):
-    _require(request.user, "awardnomination")
+    require(request.user, "awardnomination", "view")
     n = _nomination(request, pk)
     step = request.POST.get("step", "")
     try:
@@ -417,7 +412,7 @@ def awards_nomination_step(request, pk):
 @login_required
 @require_POST
 def awards_objection(request, pk):
-    _require(request.user, "awardobjection", "create")
+    require(request.user, "awardobjection", "create")
     n = _nomination(request, pk)
     try:
         received = date.fromisoformat(request.POST.get("received_on", ""))
@@ -439,7 +434,7 @@ def awards_objection(request, pk):
 @login_required
 @require_POST
 def awards_objection_handle(request, pk):
-    _require(request.user, "awardobjection", "change")
+    require(request.user, "awardobjection", "change")
     try:
         row = services.objection_handle(
             actor=request.user, objection_pk=pk, outcome=request.POST.get("outcome", ""),
@@ -474,7 +469,7 @@ def _area_filters(request):
 @login_required
 def awards_long_service(request):
     """The long-service honours of a year (从教三十年), per school and district, xlsx."""
-    _require(request.user, "awardhonour")
+    require(request.user, "awardhonour", "view")
     year = _year(request)
     districts, schools, district, school = _area_filters(request)
     status = request.GET.get("status", "")
@@ -487,7 +482,7 @@ def awards_long_service(request):
     rows = selectors.long_service_list(actor=request.user, year=year, filters=filters)
     n_years = selectors.long_service_years(year)
     if request.GET.get("format") == "xlsx":
-        _require(request.user, "awardhonour", "export")
+        require(request.user, "awardhonour", "export")
         audit_record(actor=request.user, action="awards.long_service.export", note=f"year={year}")
         header = [_("Teacher"), _("School"), _("District"), _("Date started work"), _("Status")]
         out = (
@@ -518,7 +513,7 @@ def awards_long_service(request):
 @login_required
 def awards_teachers_day(request):
     """Teachers' Day (9月10日) list of a year: who is honoured, per school (printable, xlsx)."""
-    _require(request.user, "awardhonour")
+    require(request.user, "awardhonour", "view")
     year = _year(request)
     districts, schools, district, school = _area_filters(request)
     if request.user.role == Role.SCHOOL:
@@ -527,7 +522,7 @@ def awards_teachers_day(request):
         actor=request.user, year=year, school=school, district=district
     )
     if request.GET.get("format") == "xlsx":
-        _require(request.user, "awardhonour", "export")
+        require(request.user, "awardhonour", "export")
         audit_record(actor=request.user, action="awards.teachers_day.export", note=f"year={year}")
         header = [_("School"), _("Teacher"), _("Honours")]
         out = (

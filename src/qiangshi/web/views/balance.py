@@ -11,7 +11,6 @@ import io
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from qiangshi.access.scoping import can
+from qiangshi.access.scoping import require
 from qiangshi.balance import selectors
 from qiangshi.balance.rules import rule_set_version
 from qiangshi.core.errors import ApplicationError, NotFound
@@ -111,11 +110,6 @@ EXCLUSION_REASONS = {
 
 # ---------------------------------------------------------------------------------------------
 # Formatting
-
-
-def _require(user) -> None:
-    if not can(user, "school", "aggregate"):
-        raise PermissionDenied
 
 
 def _get(call, *args, **kwargs):
@@ -430,7 +424,7 @@ def district_history(actor, district, stage: str) -> dict | None:
 @login_required
 def balance_region(request):
     """Every district the actor covers, with its verdict per stage side by side."""
-    _require(request.user)
+    require(request.user, "school", "aggregate")
     districts = org_selectors.districts_covered(request.user)
     years = selectors.enrollment_years(districts) if districts else []
     year = _year(request, years)
@@ -499,7 +493,7 @@ def balance_region(request):
 @login_required
 def balance_district(request, district_pk: int):
     """One district and stage: indicator cards, charts, failing schools and what they need."""
-    _require(request.user)
+    require(request.user, "school", "aggregate")
     district = _get(org_selectors.district_covered, request.user, district_pk)
     years = selectors.enrollment_years(district)
     year = _year(request, years)
@@ -532,7 +526,7 @@ def balance_district(request, district_pk: int):
 @login_required
 def balance_school(request, school_pk: int):
     """One school: its values per stage part against the minimum and the district's mean."""
-    _require(request.user)
+    require(request.user, "school", "aggregate")
     school = _get(selectors.school_for, request.user, school_pk)
     years = selectors.enrollment_years(school.district)
     year = _year(request, years)
@@ -747,7 +741,7 @@ def district_workbook(district, year: int, result: DistrictResult) -> bytes:
 
 @login_required
 def balance_district_export(request, district_pk: int):
-    _require(request.user)
+    require(request.user, "school", "aggregate")
     district = _get(org_selectors.district_covered, request.user, district_pk)
     years = selectors.enrollment_years(district)
     year = _year(request, years)
@@ -772,7 +766,7 @@ def balance_district_pdf(request, district_pk: int):
     rules as the district page."""
     from qiangshi.web.balance_pdf import district_pdf
 
-    _require(request.user)
+    require(request.user, "school", "aggregate")
     district = _get(org_selectors.district_covered, request.user, district_pk)
     years = selectors.enrollment_years(district)
     year = _year(request, years)

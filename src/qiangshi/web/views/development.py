@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qiangshi.access.models import Role
-from qiangshi.access.scoping import can, scope
+from qiangshi.access.scoping import can, require, scope
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.services import audit_record
 from qiangshi.org.models import Region, RegionLevel, School
@@ -31,11 +31,6 @@ from qiangshi.teachers.models import EducationLevel, StudyMode, Subject, Teacher
 from qiangshi.training import assign, degrees, growth, literacy, literacy_stats, science
 from qiangshi.training.models import DegreeStudyStatus, TrainingCategory
 from qiangshi.web.lists import paginate, query_without_page, xlsx_response
-
-
-def _require(user, subject: str, action: str = "view") -> None:
-    if not can(user, subject, action):
-        raise PermissionDenied
 
 
 def _english() -> bool:
@@ -210,7 +205,7 @@ def _path_rows(results) -> list[dict]:
 def training_paths(request):
     """Growth paths: a teacher's own; a school administrator's school overview; an office's
     choice of school."""
-    _require(request.user, "trainingrecord")
+    require(request.user, "trainingrecord", "view")
     if request.user.role == Role.TEACHER:
         teacher = getattr(request.user, "teacher_profile", None)
         if teacher is None:
@@ -218,7 +213,7 @@ def training_paths(request):
         return redirect("web:training_teacher_paths", teacher.pk)
     if request.user.role == Role.SCHOOL and request.user.school_id:
         return redirect("web:training_school_paths", request.user.school_id)
-    _require(request.user, "trainingrecord", "aggregate")
+    require(request.user, "trainingrecord", "aggregate")
     return render(
         request,
         "web/training/paths_schools.html",
@@ -229,7 +224,7 @@ def training_paths(request):
 @login_required
 def training_teacher_paths(request, pk):
     """One teacher's growth paths: milestones reached (when), the next and what it lacks."""
-    _require(request.user, "trainingrecord")
+    require(request.user, "trainingrecord", "view")
     try:
         result = growth.teacher_growth(actor=request.user, teacher_pk=pk, on=timezone.localdate())
     except NotFound:
@@ -249,7 +244,7 @@ def training_teacher_paths(request, pk):
 def training_school_paths(request, pk):
     """A school's teachers on the growth paths: how many stand at each milestone, and each
     teacher's last milestone and next one."""
-    _require(request.user, "trainingrecord", "aggregate")
+    require(request.user, "trainingrecord", "aggregate")
     school = _school(request, pk)
     overview = growth.school_growth(actor=request.user, school=school, on=timezone.localdate())
     paths = [
@@ -326,12 +321,12 @@ def _degree_rows(qs):
 @login_required
 def training_degrees(request):
     """Teachers studying for a higher degree: search, filters, pages, xlsx export."""
-    _require(request.user, "degreestudy")
+    require(request.user, "degreestudy", "view")
     filters = {k: request.GET.get(k, "") for k in DEGREE_FILTERS}
     filters["due"] = _date(filters["due"]) or ""
     qs = degrees.degree_study_list(actor=request.user, filters=filters)
     if request.GET.get("format") == "xlsx":
-        _require(request.user, "degreestudy", "export")
+        require(request.user, "degreestudy", "export")
         rows = _degree_rows(qs)
         audit_record(
             actor=request.user, action="training.degree_study_export", note=f"{len(rows)} rows"
@@ -370,7 +365,7 @@ def training_degrees(request):
 @login_required
 def training_degree_create(request):
     """Record a teacher's study for a higher degree."""
-    _require(request.user, "degreestudy", "create")
+    require(request.user, "degreestudy", "create")
     errors: dict[str, str] = {}
     values = request.POST if request.method == "POST" else request.GET
     if request.method == "POST":
@@ -425,7 +420,7 @@ def training_degree_create(request):
 @require_POST
 def training_degree_close(request, pk):
     """Close a study: the degree obtained (on a date) or discontinued."""
-    _require(request.user, "degreestudy", "change")
+    require(request.user, "degreestudy", "change")
     try:
         study = degrees.degree_study_get(actor=request.user, pk=pk)
         if request.POST.get("outcome") == "completed":
@@ -449,7 +444,7 @@ def training_degree_close(request, pk):
 def training_degree_effect(request):
     """A school's "teachers above the required degree per 100 pupils" now and when those
     expected to finish by a date do so."""
-    _require(request.user, "degreestudy", "aggregate")
+    require(request.user, "degreestudy", "aggregate")
     if not request.GET.get("school") and request.user.role != Role.SCHOOL:
         return render(
             request,
@@ -513,7 +508,7 @@ def _science_xlsx(report, area: str):
 def training_science(request):
     """The science teachers' training per school, for a school or an area: hours per teacher,
     the share keeping the cycle's pace, science-programme hours and coverage; xlsx export."""
-    _require(request.user, "trainingrecord", "aggregate")
+    require(request.user, "trainingrecord", "aggregate")
     region = _region(request)
     school = None
     if request.user.role == Role.SCHOOL:
@@ -522,7 +517,7 @@ def training_science(request):
         actor=request.user, on=timezone.localdate(), region=region, school=school
     )
     if request.GET.get("format") == "xlsx":
-        _require(request.user, "trainingrecord", "export")
+        require(request.user, "trainingrecord", "export")
         audit_record(
             actor=request.user,
             action="training.science_export",
@@ -583,8 +578,8 @@ def _literacy_xlsx(overview, area: str):
 def training_literacy_overview(request):
     """Digital literacy of a school or an area: means per dimension (the area's and each
     school's), the distribution per dimension and the change year over year; xlsx export."""
-    _require(request.user, "trainingrecord", "aggregate")
-    _require(request.user, "literacyassessment")
+    require(request.user, "trainingrecord", "aggregate")
+    require(request.user, "literacyassessment", "view")
     region = _region(request)
     school = _school(request) if request.user.role == Role.SCHOOL else None
     today = timezone.localdate()
@@ -594,7 +589,7 @@ def training_literacy_overview(request):
         actor=request.user, year=year, region=region, school=school
     )
     if request.GET.get("format") == "xlsx":
-        _require(request.user, "trainingrecord", "export")
+        require(request.user, "trainingrecord", "export")
         audit_record(
             actor=request.user,
             action="training.literacy_export",
@@ -673,7 +668,7 @@ def _reason(programme, rec, names: dict[str, str]) -> str:
 def training_recommendations(request):
     """The school's teachers with their top recommendation; choose teachers (or all on the
     filter), preview, confirm: the enrolments are created (capacity and waiting list kept)."""
-    _require(request.user, "enrolment", "create")
+    require(request.user, "enrolment", "create")
     if request.user.role == Role.TEACHER:
         raise PermissionDenied
     if not (request.GET.get("school") or request.POST.get("school")) and (

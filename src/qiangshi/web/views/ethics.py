@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -22,7 +21,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from qiangshi.access.models import Role
-from qiangshi.access.scoping import can, get_in_scope
+from qiangshi.access.scoping import can, get_in_scope, require
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.services import ExportAccess, access_record, audit_record
 from qiangshi.ethics import selectors, services
@@ -36,11 +35,6 @@ from qiangshi.workflow.models import WorkAttachment
 from qiangshi.workflow.selectors import allowed_moves, history, inbox, item_for
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"})
-
-
-def _require(user, subject: str, action: str = "view") -> None:
-    if not can(user, subject, action):
-        raise PermissionDenied
 
 
 def _case(request, pk):
@@ -69,7 +63,7 @@ class CaseForm(StyledForm):
 
 @login_required
 def ethics_case_list(request):
-    _require(request.user, "ethicscase")
+    require(request.user, "ethicscase", "view")
     state = request.GET.get("state", "")
     filters = {
         "q": request.GET.get("q", "").strip()[:50],
@@ -155,7 +149,7 @@ def _case_export(request, cases, filters):
 
 @login_required
 def ethics_case_create(request):
-    _require(request.user, "ethicscase", "create")
+    require(request.user, "ethicscase", "create")
     initial = {"reported_on": date.today()}
     if request.GET.get("teacher", "").isdigit():  # from the teacher's ethics page
         initial["teacher"] = int(request.GET["teacher"])
@@ -187,7 +181,7 @@ def ethics_case_create(request):
 
 @login_required
 def ethics_case(request, pk):
-    _require(request.user, "ethicscase")
+    require(request.user, "ethicscase", "view")
     case = _case(request, pk)
     access_record(actor=request.user, target=case, field="ethics_case")
     item = item_for(PROCESS, case.pk)
@@ -221,7 +215,7 @@ def ethics_case(request, pk):
 @login_required
 @require_POST
 def ethics_case_step(request, pk):
-    _require(request.user, "ethicscase")
+    require(request.user, "ethicscase", "view")
     case = _case(request, pk)
     step = request.POST.get("step", "")
     data = {k: request.POST.get(k, "") for k in ("findings", "statement", "decision", "appeal")}
@@ -253,7 +247,7 @@ def ethics_case_step(request, pk):
 
 @login_required
 def ethics_attachment(request, pk):
-    _require(request.user, "ethicscase")
+    require(request.user, "ethicscase", "view")
     attachment = WorkAttachment.objects.select_related("step__item").filter(pk=pk).first()
     if attachment is None or attachment.step.item.process != PROCESS:
         raise Http404
@@ -286,7 +280,7 @@ class FileEntryForm(forms.Form):
 def ethics_teacher(request, pk):
     """A teacher's ethics page: the bars in force (to everyone who may see bars), and the file
     and cases (to those who may see them)."""
-    _require(request.user, "ethicsbar")
+    require(request.user, "ethicsbar", "view")
     try:
         teacher = get_in_scope(Teacher.objects.all(), request.user, "view", pk=pk)
     except NotFound:
@@ -332,7 +326,7 @@ def ethics_teacher(request, pk):
 @login_required
 @require_POST
 def ethics_teacher_record(request, pk):
-    _require(request.user, "ethicsfile", "change")
+    require(request.user, "ethicsfile", "change")
     form = FileEntryForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Check the values entered."))

@@ -10,14 +10,13 @@ from datetime import date
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from qiangshi.access.scoping import can
+from qiangshi.access.scoping import can, require
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.services import audit_record
 from qiangshi.leadership import outputs, selectors, services
@@ -28,11 +27,6 @@ from qiangshi.web.forms import StyledForm, apply_errors
 from qiangshi.web.lists import paginate, query_without_page, xlsx_response
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _require(user, action: str = "view") -> None:
-    if not can(user, "leadership", action):
-        raise PermissionDenied
 
 
 def _school(request, pk):
@@ -56,12 +50,12 @@ def _filters(request, districts) -> dict:
 def leadership_region(request):
     """Every school of the user's area with its Party secretary, principal and vice-principals
     on today's date, and its gaps; filters by district, gap and name; xlsx export."""
-    _require(request.user)
+    require(request.user, "leadership", "view")
     districts = list(org_selectors.district_choices(actor=request.user))
     filters = _filters(request, {d.pk for d in districts})
     rows = selectors.school_rows(actor=request.user, filters=filters)
     if request.GET.get("format") == "xlsx":
-        _require(request.user, "export")
+        require(request.user, "leadership", "export")
         return _export(request, rows, filters)
     counts = selectors.gap_counts(
         selectors.school_rows(actor=request.user, filters={"district": filters["district"]})
@@ -91,7 +85,7 @@ def _export(request, rows, filters):
 @login_required
 def leadership_school(request, pk):
     """A school's leadership today and every term recorded, with the edit actions."""
-    _require(request.user)
+    require(request.user, "leadership", "view")
     school = _school(request, pk)
     data = selectors.school_leadership(actor=request.user, school=school)
     return render(
@@ -196,7 +190,7 @@ def _form_page(request, *, school, term=None):
 
 @login_required
 def leadership_term_create(request, pk):
-    _require(request.user, "create")
+    require(request.user, "leadership", "create")
     return _form_page(request, school=_school(request, pk))
 
 
@@ -209,7 +203,7 @@ def _term(request, pk, action):
 
 @login_required
 def leadership_term_edit(request, pk):
-    _require(request.user, "change")
+    require(request.user, "leadership", "change")
     term = _term(request, pk, "change")
     return _form_page(request, school=term.school, term=term)
 
@@ -217,7 +211,7 @@ def leadership_term_edit(request, pk):
 @login_required
 @require_POST
 def leadership_term_delete(request, pk):
-    _require(request.user, "delete")
+    require(request.user, "leadership", "delete")
     term = _term(request, pk, "delete")
     services.term_delete(actor=request.user, term_pk=term.pk)
     messages.success(request, _("Term deleted."))

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from qiangshi.access.models import Role
-from qiangshi.access.scoping import can, scope
+from qiangshi.access.scoping import can, require, scope
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.engines import lottery as engine
 from qiangshi.org.models import Region, RegionLevel, School
@@ -40,13 +40,8 @@ MAX_WITNESSES = 9
 DOWNLOADABLE = (*engine.INPUT_FILES, *engine.OUTPUT_FILES, engine.MANIFEST_FILE)
 
 
-def _require(user, action: str = "view") -> None:
-    if not can(user, "placement", action):
-        raise PermissionDenied
-
-
 def _intake(request, pk):
-    _require(request.user)
+    require(request.user, "placement", "view")
     try:
         return selectors.intake_get(actor=request.user, pk=pk)
     except NotFound:
@@ -54,7 +49,7 @@ def _intake(request, pk):
 
 
 def _draw(request, pk):
-    _require(request.user)
+    require(request.user, "placement", "view")
     try:
         return selectors.draw_get(actor=request.user, pk=pk)
     except NotFound:
@@ -84,7 +79,7 @@ def _regions(user):
 @login_required
 def placement_home(request):
     """The intakes of the actor's area and a form for a new one."""
-    _require(request.user)
+    require(request.user, "placement", "view")
     user = request.user
     may_create = can(user, "placement", "change")
     errors: list[str] = []

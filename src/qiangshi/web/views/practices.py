@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from qiangshi.access.scoping import can
+from qiangshi.access.scoping import can, require
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.services import audit_record
 from qiangshi.practices import regions, selectors, services
@@ -23,11 +23,6 @@ from qiangshi.practices.models import Pillar, PracticeAttachment
 from qiangshi.web.lists import paginate, query_without_page, xlsx_response
 
 EXPORT_MAX = 50000
-
-
-def _require(user, action: str = "view") -> None:
-    if not can(user, "practice", action):
-        raise PermissionDenied
 
 
 def _filters(request) -> dict:
@@ -51,7 +46,7 @@ def _ranked(request, filters):
 @login_required
 def practices_home(request):
     """The library: every case, newest first, or the cases matching the search, best first."""
-    _require(request.user)
+    require(request.user, "practice", "view")
     filters = _filters(request)
     terms, hits = _ranked(request, filters)
     if hits is None:
@@ -86,7 +81,7 @@ def practices_home(request):
 @login_required
 def practices_export(request):
     """The filtered (and, with a search, ranked) list as xlsx."""
-    _require(request.user, "export")
+    require(request.user, "practice", "export")
     filters = _filters(request)
     _terms, hits = _ranked(request, filters)
     if hits is None:
@@ -119,7 +114,7 @@ def practices_export(request):
 
 
 def _case(request, pk):
-    _require(request.user)
+    require(request.user, "practice", "view")
     try:
         return selectors.practice_get(actor=request.user, pk=pk)
     except NotFound:
@@ -191,7 +186,7 @@ def _form(request, practice=None):
 
 @login_required
 def practices_create(request):
-    _require(request.user, "create")
+    require(request.user, "practice", "create")
     if not selectors.writable_regions(request.user):
         raise PermissionDenied
     return _form(request)
@@ -223,7 +218,7 @@ def practices_attachment_add(request, pk):
 
 
 def _attachment(request, pk) -> PracticeAttachment:
-    _require(request.user)
+    require(request.user, "practice", "view")
     try:
         attachment = PracticeAttachment.objects.get(pk=int(pk))
         selectors.practice_get(actor=request.user, pk=attachment.practice_id)

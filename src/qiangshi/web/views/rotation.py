@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from qiangshi.access.models import Role
-from qiangshi.access.scoping import can
+from qiangshi.access.scoping import can, require
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.engines import rotation as engine
 from qiangshi.org.models import Region, RegionLevel
@@ -48,11 +48,6 @@ STATUS_BADGE = {
 
 
 EXEMPTIONS_SHOWN = 10  # on the eligibility page; the rest on the exemptions page
-
-
-def _require(user, action: str = "view") -> None:
-    if not can(user, "rotation", action):
-        raise PermissionDenied
 
 
 def _year(request) -> int:
@@ -142,7 +137,7 @@ class PlanForm(forms.Form):
 def rotation_home(request):
     """Plans in the actor's area (filters, pagination, export) and the new-plan form; a
     teacher's own published moves."""
-    _require(request.user)
+    require(request.user, "rotation", "view")
     user = request.user
     context: dict = {"my_moves": list(selectors.my_moves(user))}
     if user.role == Role.TEACHER:
@@ -169,7 +164,7 @@ def rotation_home(request):
     if year.isdigit():
         plans = plans.filter(year=int(year))
     if request.GET.get("format") == "xlsx":
-        _require(user, "export")
+        require(user, "rotation", "export")
         rows = (
             [
                 p.pk,
@@ -229,7 +224,7 @@ def rotation_home(request):
 
 @login_required
 def rotation_create(request):
-    _require(request.user, "create")
+    require(request.user, "rotation", "create")
     if request.method != "POST":
         return redirect("web:rotation_home")
     regions = selectors.plan_regions(request.user)
@@ -364,7 +359,7 @@ def _needs(by_school: dict | None) -> list[dict]:
 @login_required
 def rotation_plan(request, pk: int):
     """A plan: workflow, solver result, balance before/after, moves with reasons, decisions."""
-    _require(request.user)
+    require(request.user, "rotation", "view")
     plan = _plan(request, pk)
     user = request.user
     planner = user.role in selectors.PLANNERS
@@ -450,7 +445,7 @@ def rotation_plan(request, pk: int):
 @login_required
 def rotation_plan_status(request, pk: int):
     """The solve progress fragment the plan page polls while a solve runs."""
-    _require(request.user)
+    require(request.user, "rotation", "view")
     plan = _plan(request, pk)
     solving = plan.solve_state in (SolveState.QUEUED, SolveState.RUNNING)
     response = render(request, "web/rotation/_status.html", {"plan": plan, "solving": solving})
@@ -495,7 +490,7 @@ def _post_action(request, pk: int, call, success: str):
 
 @login_required
 def rotation_solve(request, pk: int):
-    _require(request.user, "change")
+    require(request.user, "rotation", "change")
     method = request.POST.get("method") or None
     return _post_action(
         request,
@@ -507,7 +502,7 @@ def rotation_solve(request, pk: int):
 
 @login_required
 def rotation_submit(request, pk: int):
-    _require(request.user, "change")
+    require(request.user, "rotation", "change")
     return _post_action(
         request,
         pk,
@@ -518,7 +513,7 @@ def rotation_submit(request, pk: int):
 
 @login_required
 def rotation_review(request, pk: int):
-    _require(request.user, "review")
+    require(request.user, "rotation", "review")
     approve = request.POST.get("decision") == "approve"
     comment = request.POST.get("comment", "")
     return _post_action(
@@ -533,7 +528,7 @@ def rotation_review(request, pk: int):
 
 @login_required
 def rotation_publish(request, pk: int):
-    _require(request.user, "review")
+    require(request.user, "rotation", "review")
     return _post_action(
         request,
         pk,
@@ -544,7 +539,7 @@ def rotation_publish(request, pk: int):
 
 @login_required
 def rotation_apply(request, pk: int):
-    _require(request.user, "review")
+    require(request.user, "rotation", "review")
     return _post_action(
         request,
         pk,
@@ -555,7 +550,7 @@ def rotation_apply(request, pk: int):
 
 @login_required
 def rotation_delete(request, pk: int):
-    _require(request.user, "change")
+    require(request.user, "rotation", "change")
     if request.method != "POST":
         return redirect("web:rotation_plan", pk)
     plan = _plan(request, pk)
@@ -571,7 +566,7 @@ def rotation_delete(request, pk: int):
 @login_required
 def rotation_decide(request, pk: int):
     """Fix or forbid a move (from a move row or the decision form), or remove a decision."""
-    _require(request.user, "change")
+    require(request.user, "rotation", "change")
     remove = request.POST.get("remove")
     if remove:
         return _post_action(
@@ -599,7 +594,7 @@ def rotation_decide(request, pk: int):
 @login_required
 def rotation_budget(request, pk: int):
     """Keep another point of the trade-off between balance gained and moves."""
-    _require(request.user, "change")
+    require(request.user, "rotation", "change")
     option = request.POST.get("option", "")
     return _post_action(
         request,
@@ -614,7 +609,7 @@ def rotation_budget(request, pk: int):
 @login_required
 def rotation_move_form(request, pk: int, move_pk: int):
     """A move becomes a transfer or a term of 1–3 years."""
-    _require(request.user, "change")
+    require(request.user, "rotation", "change")
     return _post_action(
         request,
         pk,
@@ -642,7 +637,7 @@ def _date(value: str) -> date | None:
 @login_required
 def rotation_notice_set(request, pk: int):
     """The bureau switches the public notice on for a period, or off."""
-    _require(request.user, "review")
+    require(request.user, "rotation", "review")
     return _post_action(
         request,
         pk,
@@ -659,7 +654,7 @@ def rotation_notice_set(request, pk: int):
 @login_required
 def rotation_notice(request, pk: int):
     """The public notice (公示) of a plan: name, from-school and to-school, while it is on."""
-    _require(request.user)
+    require(request.user, "rotation", "view")
     plan = _plan(request, pk)
     notice = selectors.plan_notice(request.user, plan)
     if notice is None:
@@ -685,7 +680,7 @@ def rotation_notice(request, pk: int):
 
 @login_required
 def rotation_plan_export(request, pk: int):
-    _require(request.user, "export")
+    require(request.user, "rotation", "export")
     plan = _plan(request, pk)
     data = plan_xlsx(plan, selectors.plan_moves_for(request.user, plan))
     response = HttpResponse(
@@ -699,7 +694,7 @@ def rotation_plan_export(request, pk: int):
 
 @login_required
 def rotation_plan_pdf(request, pk: int):
-    _require(request.user, "export")
+    require(request.user, "rotation", "export")
     plan = _plan(request, pk)
     from qiangshi.web.rotation_pdf import plan_pdf
 
@@ -718,7 +713,7 @@ def rotation_plan_pdf(request, pk: int):
 def _planning_area(request):
     """(the regions the user plans, the one asked for by ?region=, the school year ?year=)
     for the eligibility and exemption pages, which teachers may not see."""
-    _require(request.user)
+    require(request.user, "rotation", "view")
     if request.user.role == Role.TEACHER:
         raise PermissionDenied
     regions = selectors.plan_regions(request.user)
@@ -753,7 +748,7 @@ def rotation_eligibility(request):
         for c in teachers:
             c.subject_name = subject_label(c.subject)
     if request.GET.get("format") == "xlsx":
-        _require(request.user, "export")
+        require(request.user, "rotation", "export")
         school_by_pk = {r.school.pk: r.school for r in rows}
         source = teachers if selected is not None else people
         data = (
@@ -832,7 +827,7 @@ def _exemption_list(request):
     q = request.GET.get("q", "").strip()
     rows = selectors.exemptions(request.user, region, year, q=q)
     if request.GET.get("format") == "xlsx":
-        _require(request.user, "export")
+        require(request.user, "rotation", "export")
         header = [
             _("Teacher"),
             _("School code"),
@@ -878,7 +873,7 @@ def rotation_exempt(request):
     """GET: the list of exemptions; POST: add one (teacher, year, reason) or remove one."""
     if request.method != "POST":
         return _exemption_list(request)
-    _require(request.user, "change")
+    require(request.user, "rotation", "change")
     back = request.POST.get("next") or reverse("web:rotation_eligibility")
     if not back.startswith("/"):
         back = reverse("web:rotation_eligibility")

@@ -2,13 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from qiangshi.access.scoping import can
+from qiangshi.access.scoping import can, require
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.leadership import selectors as leadership_selectors
 from qiangshi.org import selectors as org_selectors
@@ -27,11 +26,6 @@ def get_or_404(selector, **kwargs):
         return selector(**kwargs)
     except NotFound:
         raise Http404 from None
-
-
-def _require(user, subject: str, action: str) -> None:
-    if not can(user, subject, action):
-        raise PermissionDenied
 
 
 def _filtered_schools(request):
@@ -55,7 +49,7 @@ def _sort_links(request, current: str) -> dict[str, dict]:
 
 @login_required
 def school_list(request):
-    _require(request.user, "school", "view")
+    require(request.user, "school", "view")
     form, filters, schools = _filtered_schools(request)
     page = paginate(request, schools)
     counts = teacher_selectors.teacher_count_by_school([s.pk for s in page.object_list])
@@ -79,7 +73,7 @@ def school_list(request):
 
 @login_required
 def school_export(request):
-    _require(request.user, "school", "export")
+    require(request.user, "school", "export")
     districts = list(org_selectors.district_choices(actor=request.user))
     form = SchoolFilterForm(request.GET or None, districts=districts)
     filters = form.filters() if request.GET else {}
@@ -224,7 +218,7 @@ def _school_form_page(request, *, school=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def school_create(request):
-    _require(request.user, "school", "create")
+    require(request.user, "school", "create")
     return _school_form_page(request)
 
 

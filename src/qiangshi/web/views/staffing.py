@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from qiangshi.access.scoping import can
+from qiangshi.access.scoping import can, require
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.xlsx import safe_cell_value
 from qiangshi.org import selectors as org_selectors
@@ -44,11 +44,6 @@ BAND_LABELS = {
     "junior": gettext_lazy("Junior (second and third grade)"),
 }
 RESERVE = "reserve"
-
-
-def _require(user) -> None:
-    if not can(user, "school", "aggregate"):
-        raise PermissionDenied
 
 
 def _get(call, *args, **kwargs):
@@ -143,7 +138,7 @@ def _may_allocate(user, district) -> bool:
 @login_required
 def staffing_region(request):
     """Every district the actor covers: quota, staff on roll, vacancies and overstaffing."""
-    _require(request.user)
+    require(request.user, "school", "aggregate")
     districts = org_selectors.districts_covered(request.user)
     year = _year(request, districts)
     rows, error = [], ""
@@ -200,7 +195,7 @@ def _district_rows(report) -> list[dict]:
 @login_required
 def staffing_district(request, district_pk: int):
     """A district's schools coloured by gap, totals, a chart and the quota move form."""
-    _require(request.user)
+    require(request.user, "school", "aggregate")
     district = _get(org_selectors.district_covered, request.user, district_pk)
     year = _year(request, district)
     may_allocate = _may_allocate(request.user, district)
@@ -283,7 +278,7 @@ def staffing_district(request, district_pk: int):
 
 @login_required
 def staffing_district_export(request, district_pk: int):
-    _require(request.user)
+    require(request.user, "school", "aggregate")
     district = _get(org_selectors.district_covered, request.user, district_pk)
     year = _year(request, district)
     try:
@@ -401,7 +396,7 @@ def _school_lines(row) -> list[tuple[str, object]]:
 @login_required
 def staffing_school(request, school_pk: int):
     """One school's staffing card: quota per stage part, staff on roll, the non-teaching cap."""
-    _require(request.user)
+    require(request.user, "school", "aggregate")
     school, year, row, error = _school_card(request, school_pk)
     district_url = None
     if school.district in org_selectors.districts_covered(request.user):
@@ -444,7 +439,7 @@ def staffing_school(request, school_pk: int):
 
 @login_required
 def staffing_school_export(request, school_pk: int):
-    _require(request.user)
+    require(request.user, "school", "aggregate")
     school, year, row, _error = _school_card(request, school_pk)
     if row is None:
         raise Http404
@@ -621,7 +616,7 @@ def _comparison_context(comparison) -> dict:
 def staffing_forecast(request, district_pk: int):
     """Demand, supply and gap per future year, stage and subject, with the total gap chart, the
     entrants' method, and a scenario compared with the baseline side by side."""
-    _require(request.user)
+    require(request.user, "school", "aggregate")
     scenario, scenario_values = scenario_from_request(request)
     comparison = None
     try:
@@ -705,7 +700,7 @@ def staffing_forecast(request, district_pk: int):
 
 @login_required
 def staffing_forecast_export(request, district_pk: int):
-    _require(request.user)
+    require(request.user, "school", "aggregate")
     try:
         district, year, years, plan = _forecast(request, district_pk)
         report = selectors.district_staffing(actor=request.user, district=district, year=year)
@@ -721,7 +716,7 @@ def staffing_forecast_export(request, district_pk: int):
 @login_required
 def staffing_scenario_export(request, district_pk: int):
     """The scenario against the baseline, per year and stage, as xlsx."""
-    _require(request.user)
+    require(request.user, "school", "aggregate")
     scenario, _values = scenario_from_request(request)
     district = _get(org_selectors.district_covered, request.user, district_pk)
     year, years = _year(request, district), _years_ahead(request)
@@ -769,7 +764,7 @@ def _district_posts(request, district_pk: int):
 def staffing_posts(request, district_pk: int):
     """A district's title posts: allowed vs used by band, promotions possible this year, per
     school (paginated) and for the district."""
-    _require(request.user)
+    require(request.user, "school", "aggregate")
     district, year, posts, error = _district_posts(request, district_pk)
     context = {"district": district, "year": year, "posts": posts, "error": error}
     if posts is not None:
@@ -804,7 +799,7 @@ def staffing_posts(request, district_pk: int):
 
 @login_required
 def staffing_posts_export(request, district_pk: int):
-    _require(request.user)
+    require(request.user, "school", "aggregate")
     district, year, posts, _error = _district_posts(request, district_pk)
     if posts is None:
         raise Http404
@@ -832,7 +827,7 @@ def _school_posts(request, school_pk: int):
 @login_required
 def staffing_school_posts(request, school_pk: int):
     """One school's title posts: allowed vs used by band and promotions possible this year."""
-    _require(request.user)
+    require(request.user, "school", "aggregate")
     school, year, posts, error = _school_posts(request, school_pk)
     return render(
         request,
@@ -850,7 +845,7 @@ def staffing_school_posts(request, school_pk: int):
 
 @login_required
 def staffing_school_posts_export(request, school_pk: int):
-    _require(request.user)
+    require(request.user, "school", "aggregate")
     school, year, posts, _error = _school_posts(request, school_pk)
     if posts is None:
         raise Http404

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from qiangshi.access.scoping import can
+from qiangshi.access.scoping import can, require
 from qiangshi.core.errors import ApplicationError, EditConflict, NotFound
 from qiangshi.engines import idcard
 from qiangshi.imports.exports import HISTORY_KINDS
@@ -85,11 +85,6 @@ def _teacher_or_404(actor, pk: int, action: str = "view") -> Teacher:
         return selectors.teacher_get(actor=actor, pk=pk, action=action)
     except NotFound:
         raise Http404 from None
-
-
-def _require(actor, subject: str, action: str) -> None:
-    if not can(actor, subject, action):
-        raise PermissionDenied
 
 
 # --- List and export ---------------------------------------------------------------------------
@@ -176,7 +171,7 @@ def _list_url(params: QueryDict) -> str:
 @login_required
 def teacher_list(request):
     actor = request.user
-    _require(actor, "teacher", "view")
+    require(actor, "teacher", "view")
     htmx = getattr(request, "htmx", None)
     push_url = None
     if request.method == "POST":
@@ -228,7 +223,7 @@ def teacher_export(request):
     """The filtered list as xlsx; sensitive columns masked. With ?kind= a history table, that
     table of the listed teachers in the import template's layout (`teacher_export_template`)."""
     actor = request.user
-    _require(actor, "teacher", "export")
+    require(actor, "teacher", "export")
     if request.GET.get("kind") in HISTORY_KINDS:
         return teacher_export_template(request)
     filters = TeacherFilterForm(filter_data(request)[0], actor=actor).filters()
@@ -552,7 +547,7 @@ def teacher_employment_end(request, pk: int):
 @login_required
 def teacher_create(request):
     actor = request.user
-    _require(actor, "teacher", "create")
+    require(actor, "teacher", "create")
     form = TeacherForm(request.POST or None, actor=actor, create=True)
     if request.method == "POST" and form.is_valid():
         try:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from qiangshi.access.models import Role
-from qiangshi.access.scoping import can
+from qiangshi.access.scoping import can, require
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.services import ExportAccess, access_record, audit_record
 from qiangshi.teachers.models import EducationLevel, RecognitionKind, RecognitionLevel, TitleRank
@@ -37,13 +37,8 @@ DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-contro
 QUEUES = {"recommend": "submitted", "review": "recommended"}
 
 
-def _require(user, subject: str, action: str = "view") -> None:
-    if not can(user, subject, action):
-        raise PermissionDenied
-
-
 def _round(request, pk):
-    _require(request.user, "titleround")
+    require(request.user, "titleround", "view")
     try:
         return selectors.round_get(actor=request.user, pk=pk)
     except NotFound:
@@ -51,7 +46,7 @@ def _round(request, pk):
 
 
 def _application(request, pk):
-    _require(request.user, "titleapplication")
+    require(request.user, "titleapplication", "view")
     try:
         return selectors.application_get(actor=request.user, pk=pk)
     except NotFound:
@@ -104,7 +99,7 @@ class RoundForm(StyledForm):
 
 @login_required
 def round_list(request):
-    _require(request.user, "titleround")
+    require(request.user, "titleround", "view")
     filters = {
         "year": request.GET.get("year", "").strip()[:4],
         "target": request.GET.get("target", "")
@@ -118,7 +113,7 @@ def round_list(request):
         filters["year"] = ""
     rounds = selectors.round_list(actor=request.user, filters=filters)
     if request.GET.get("format") == "xlsx":
-        _require(request.user, "titleround", "export")
+        require(request.user, "titleround", "export")
         audit_record(actor=request.user, action="titles.round.export")
         header = [_("Year"), _("Title"), _("Stage"), _("Region"), _("Applications open on"),
                   _("Applications close on"), _("Reference date"), _("Rule version")]  # fmt: skip
@@ -146,7 +141,7 @@ def round_list(request):
 
 @login_required
 def round_create(request):
-    _require(request.user, "titleround", "create")
+    require(request.user, "titleround", "create")
     today = date.today()
     form = RoundForm(
         request.POST or None,
@@ -214,7 +209,7 @@ def round_detail(request, pk):
 
 
 def _applications_export(request, round_, apps):
-    _require(request.user, "titleapplication", "export")
+    require(request.user, "titleapplication", "export")
     apps = list(apps)
     items = selectors.application_states(apps)
     access = ExportAccess(
@@ -341,7 +336,7 @@ def round_statistics(request, pk):
         (_("Rural, town and urban schools"), stats.by_location),
     ]
     if request.GET.get("format") == "xlsx":
-        _require(request.user, "titleround", "export")
+        require(request.user, "titleround", "export")
         audit_record(actor=request.user, action="titles.round.statistics_export", target=round_)
         header = [_("Group"), _("Applications"), _("Decided"), _("Approved"), _("Pass rate")]
         sheets = [

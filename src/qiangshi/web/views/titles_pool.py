@@ -14,14 +14,13 @@ from datetime import date
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
-from qiangshi.access.scoping import can
+from qiangshi.access.scoping import can, require
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.services import audit_record
 from qiangshi.org import selectors as org_selectors
@@ -33,11 +32,6 @@ from qiangshi.web.lists import paginate, query_without_page, xlsx_response
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 CHECKBOXES = forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
-
-
-def _require(user, subject: str, action: str = "view") -> None:
-    if not can(user, subject, action):
-        raise PermissionDenied
 
 
 def _int(value) -> int | None:
@@ -80,12 +74,12 @@ def _pool_filters(request, districts) -> dict:
 @login_required
 def reviewer_list(request):
     """The pool: filters by name, subject, stage, district and whether in the pool; xlsx."""
-    _require(request.user, "reviewerprofile")
+    require(request.user, "reviewerprofile", "view")
     districts = _districts(request)
     filters = _pool_filters(request, districts)
     profiles = selectors.reviewer_profiles(actor=request.user, filters=filters)
     if request.GET.get("format") == "xlsx":
-        _require(request.user, "reviewerprofile", "export")
+        require(request.user, "reviewerprofile", "export")
         return _pool_export(request, profiles, filters)
     page = paginate(request, profiles)
     writable = selectors.reviewer_profiles_writable(actor=request.user, pks=[p.pk for p in page])
@@ -208,20 +202,20 @@ def _profile_form_page(request, profile=None):
 
 @login_required
 def reviewer_create(request):
-    _require(request.user, "reviewerprofile", "create")
+    require(request.user, "reviewerprofile", "create")
     return _profile_form_page(request)
 
 
 @login_required
 def reviewer_edit(request, pk):
-    _require(request.user, "reviewerprofile", "change")
+    require(request.user, "reviewerprofile", "change")
     return _profile_form_page(request, _profile(request, pk, "change"))
 
 
 @login_required
 def reviewer_deactivate(request, pk):
     """Confirm, then take the reviewer out of the pool."""
-    _require(request.user, "reviewerprofile", "change")
+    require(request.user, "reviewerprofile", "change")
     profile = _profile(request, pk, "change")
     if not profile.is_active:
         messages.info(request, _("This reviewer is already out of the pool."))
@@ -252,7 +246,7 @@ def reviewer_deactivate(request, pk):
 @login_required
 @require_POST
 def reviewer_reactivate(request, pk):
-    _require(request.user, "reviewerprofile", "change")
+    require(request.user, "reviewerprofile", "change")
     profile = _profile(request, pk, "change")
     try:
         services.reviewer_profile_reactivate(actor=request.user, profile_pk=profile.pk)
@@ -270,7 +264,7 @@ def reviewer_reactivate(request, pk):
 def relation_list(request):
     """Relations declared with the teachers of the area: filters by name, reviewer and kind;
     xlsx."""
-    _require(request.user, "reviewerrelation")
+    require(request.user, "reviewerrelation", "view")
     reviewers = list(selectors.reviewer_profiles(actor=request.user))
     reviewer = _int(request.GET.get("reviewer"))
     kind = request.GET.get("kind", "")
@@ -281,7 +275,7 @@ def relation_list(request):
     }
     relations = selectors.relation_list(actor=request.user, filters=filters)
     if request.GET.get("format") == "xlsx":
-        _require(request.user, "reviewerrelation", "export")
+        require(request.user, "reviewerrelation", "export")
         note = ", ".join(f"{k}={v}" for k, v in filters.items() if v)
         audit_record(actor=request.user, action="titles.relation.export", note=note)
         header = [_("Reviewer"), _("Login"), _("Teacher"), _("Registry ID"), _("Relation"),
@@ -377,20 +371,20 @@ def _relation_form_page(request, relation=None):
 
 @login_required
 def relation_create(request):
-    _require(request.user, "reviewerrelation", "create")
+    require(request.user, "reviewerrelation", "create")
     return _relation_form_page(request)
 
 
 @login_required
 def relation_edit(request, pk):
-    _require(request.user, "reviewerrelation", "change")
+    require(request.user, "reviewerrelation", "change")
     return _relation_form_page(request, _relation(request, pk, "change"))
 
 
 @login_required
 @require_POST
 def relation_remove(request, pk):
-    _require(request.user, "reviewerrelation", "delete")
+    require(request.user, "reviewerrelation", "delete")
     relation = _relation(request, pk, "delete")
     services.reviewer_relation_remove(actor=request.user, relation_pk=relation.pk)
     messages.success(request, _("Relation removed."))
@@ -423,14 +417,14 @@ def _status_labels() -> dict:
 @login_required
 def weak_school_list(request):
     """Designations of the area's schools: filters by district, year, status and school; xlsx."""
-    _require(request.user, "weakschool")
+    require(request.user, "weakschool", "view")
     districts = _districts(request)
     filters = _weak_filters(request, districts)
     today = date.today()
     designations = selectors.weak_school_list(actor=request.user, filters=filters, today=today)
     labels = _status_labels()
     if request.GET.get("format") == "xlsx":
-        _require(request.user, "weakschool", "export")
+        require(request.user, "weakschool", "export")
         note = ", ".join(f"{k}={v}" for k, v in filters.items() if v)
         audit_record(actor=request.user, action="titles.weak_school.export", note=note)
         header = [_("School code"), _("School"), _("District"), _("Designated from"),
@@ -484,7 +478,7 @@ class WeakSchoolForm(StyledForm):
 
 @login_required
 def weak_school_create(request):
-    _require(request.user, "weakschool", "create")
+    require(request.user, "weakschool", "create")
     initial = {"start_date": date.today()}
     if (school := _int(request.GET.get("school"))) is not None:
         initial["school"] = school
@@ -511,7 +505,7 @@ class EndForm(StyledForm):
 @login_required
 def weak_school_end(request, pk):
     """Confirm the end date, then end the designation."""
-    _require(request.user, "weakschool", "change")
+    require(request.user, "weakschool", "change")
     try:
         designation = selectors.weak_school_get(actor=request.user, pk=pk, action="change")
     except NotFound:

@@ -12,7 +12,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qiangshi.access.models import Role
-from qiangshi.access.scoping import can, scope
+from qiangshi.access.scoping import can, require, scope
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.services import audit_record
 from qiangshi.org.models import Region, RegionLevel, Stage
@@ -37,11 +36,6 @@ from qiangshi.training.outputs import cycle_report_xlsx
 from qiangshi.web.lists import XLSX, paginate, query_without_page, xlsx_response
 
 FILTERS = ("q", "level", "category", "subject", "stage", "mode", "open")
-
-
-def _require(user, subject: str, action: str = "view") -> None:
-    if not can(user, subject, action):
-        raise PermissionDenied
 
 
 def _filters(request) -> dict:
@@ -69,7 +63,7 @@ def _choices() -> dict:
 @login_required
 def training_home(request):
     """The programmes the actor may see, filtered and paged."""
-    _require(request.user, "programme")
+    require(request.user, "programme", "view")
     filters = _filters(request)
     qs = selectors.programme_list(actor=request.user, filters=filters)
     page = paginate(request, qs)
@@ -95,7 +89,7 @@ def training_home(request):
 @login_required
 def training_export(request):
     """The filtered programme list as xlsx."""
-    _require(request.user, "programme", "export")
+    require(request.user, "programme", "export")
     qs = selectors.programme_list(actor=request.user, filters=_filters(request))
     rows = [
         (
@@ -139,7 +133,7 @@ def training_export(request):
 
 
 def _programme(request, pk):
-    _require(request.user, "programme")
+    require(request.user, "programme", "view")
     try:
         return selectors.programme_get(actor=request.user, pk=pk)
     except NotFound:
@@ -192,7 +186,7 @@ def training_programme(request, pk):
 def training_enrol(request, pk):
     """Enrol (a teacher themselves) or assign a teacher (`teacher` in the form)."""
     programme = _programme(request, pk)
-    _require(request.user, "enrolment", "create")
+    require(request.user, "enrolment", "create")
     teacher = request.POST.get("teacher") or None
     try:
         enrolment = services.enrolment_create(
@@ -244,7 +238,7 @@ def _date(value: str) -> date | None:
 @login_required
 def training_programme_create(request):
     """A new programme of the actor's office."""
-    _require(request.user, "programme", "create")
+    require(request.user, "programme", "create")
     errors: dict[str, str] = {}
     values = request.POST if request.method == "POST" else {}
     if request.method == "POST":
@@ -305,7 +299,7 @@ def training_programme_create(request):
 def training_confirm(request):
     """The school's list of its teachers' enrolments awaiting confirmation (programmes that have
     started), confirmed as completed or not completed in one go."""
-    _require(request.user, "enrolment", "review")
+    require(request.user, "enrolment", "review")
     if request.method == "POST":
         pks = [int(v) for v in request.POST.getlist("enrolment") if v.isdigit()]
         completed = request.POST.get("outcome") == "completed"
@@ -373,7 +367,7 @@ def _hours_extras(request, teacher, own: bool) -> dict:
 def training_hours(request, pk=None):
     """A teacher's training record and cycle: the teacher's own (no `pk`), or one teacher the
     actor may see."""
-    _require(request.user, "trainingrecord")
+    require(request.user, "trainingrecord", "view")
     if pk is None:
         teacher = getattr(request.user, "teacher_profile", None)
         if teacher is None:
@@ -422,11 +416,11 @@ def _report_region(request) -> Region | None:
 def training_report(request):
     """The cycle report: completion rate and teachers at risk per school, for the actor's
     school or area (a district or city chosen within it)."""
-    _require(request.user, "trainingrecord", "aggregate")
+    require(request.user, "trainingrecord", "aggregate")
     region = _report_region(request)
     report = selectors.cycle_report(actor=request.user, on=timezone.localdate(), region=region)
     if request.GET.get("format") == "xlsx":
-        _require(request.user, "trainingrecord", "export")
+        require(request.user, "trainingrecord", "export")
         area = region.display_name if region else _("Your area")
         audit_record(
             actor=request.user,
@@ -507,7 +501,7 @@ def training_literacy(request):
     per dimension and the programmes recommended for them."""
     from qiangshi.training import literacy
 
-    _require(request.user, "literacyassessment", "create")
+    require(request.user, "literacyassessment", "create")
     teacher = getattr(request.user, "teacher_profile", None)
     if teacher is None:
         raise Http404

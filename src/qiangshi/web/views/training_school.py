@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from qiangshi.access.models import Role
-from qiangshi.access.scoping import can, scope
+from qiangshi.access.scoping import can, require, scope
 from qiangshi.core.errors import ApplicationError, NotFound
 from qiangshi.core.services import audit_record
 from qiangshi.org.models import Region, RegionLevel
@@ -32,11 +32,6 @@ from qiangshi.web.lists import paginate, query_without_page, xlsx_response
 from qiangshi.web.views.schools import get_or_404
 from qiangshi.web.views.training import _date
 from qiangshi.web.views.training import _decimal as decimal_or_none
-
-
-def _require(user, subject: str, action: str = "view") -> None:
-    if not can(user, subject, action):
-        raise PermissionDenied
 
 
 def _decimal(value) -> Decimal | None:
@@ -75,7 +70,7 @@ def _run(request, call, success: str) -> None:
 
 
 def _programme(request, pk):
-    _require(request.user, "programme")
+    require(request.user, "programme", "view")
     return get_or_404(selectors.programme_get, actor=request.user, pk=pk)
 
 
@@ -189,7 +184,7 @@ def training_session_attendance(request, pk):
     marked)."""
     from qiangshi.training.models import Session
 
-    _require(request.user, "attendance", "create")
+    require(request.user, "attendance", "create")
     session = Session.objects.filter(pk=pk).first()
     if session is None:
         raise Http404
@@ -217,7 +212,7 @@ def training_session_attendance(request, pk):
 def training_claims(request):
     """Hours entered by teachers with a certificate. A teacher enters theirs and follows each
     one's status; the school reviews its teachers' (approve, or reject with a reason)."""
-    _require(request.user, "hoursclaim")
+    require(request.user, "hoursclaim", "view")
     user = request.user
     is_teacher = user.role == Role.TEACHER
     errors: dict[str, str] = {}
@@ -271,7 +266,7 @@ def training_claims(request):
 
 
 def _claim_action(request, pk, service, success: str, **kwargs):
-    _require(request.user, "hoursclaim", "review")
+    require(request.user, "hoursclaim", "review")
     _run(request, lambda: service(actor=request.user, claim_pk=pk, **kwargs), success)
     return redirect("web:training_claims")
 
@@ -300,7 +295,7 @@ def training_claim_return(request, pk):
 @require_POST
 def training_claim_withdraw(request, pk):
     """The teacher withdraws hours of their own that wait for the school's review."""
-    _require(request.user, "hoursclaim", "create")
+    require(request.user, "hoursclaim", "create")
     _run(
         request,
         lambda: services.hours_claim_withdraw(actor=request.user, claim_pk=pk),
@@ -313,7 +308,7 @@ def training_claim_withdraw(request, pk):
 @require_GET
 def training_claim_evidence(request, pk):
     """The certificate, for the teacher and their school only."""
-    _require(request.user, "hoursclaim")
+    require(request.user, "hoursclaim", "view")
     claim = get_or_404(selectors.claim_get, actor=request.user, pk=pk)
     if not claim.evidence:
         raise Http404
@@ -359,7 +354,7 @@ def training_spend(request):
     """Training spend against the public-funds budget, per school of the actor's area, for a
     year: the share, and the verdict against the rule file's minimum where a budget is
     entered."""
-    _require(request.user, "trainingbudget")
+    require(request.user, "trainingbudget", "view")
     year, region = _year(request), _spend_region(request)
     report = selectors.spend_report(actor=request.user, year=year, region=region)
     if request.GET.get("format") == "xlsx":
@@ -414,11 +409,11 @@ def training_spend(request):
 @login_required
 def training_spend_school(request, school_pk):
     """A school's budget and training spend of a year: enter the budget, add or remove spend."""
-    _require(request.user, "trainingbudget")
+    require(request.user, "trainingbudget", "view")
     school = get_or_404(selectors.school_for_training, actor=request.user, pk=school_pk)
     year = _year(request)
     if request.method == "POST":
-        _require(request.user, "trainingbudget", "create")
+        require(request.user, "trainingbudget", "create")
         p = request.POST
         year = int(p["year"]) if p.get("year", "").isdigit() else year
         try:
@@ -473,7 +468,7 @@ def training_spend_school(request, school_pk):
 def training_spend_delete(request, pk):
     from qiangshi.training.models import TrainingSpend
 
-    _require(request.user, "trainingbudget", "create")
+    require(request.user, "trainingbudget", "create")
     spend = scope(TrainingSpend.objects.all(), request.user, "view").filter(pk=pk).first()
     if spend is None:
         raise Http404
@@ -492,7 +487,7 @@ def training_school(request, school_pk):
     """A school's cycle: charts (hours distribution, completion over time, hours by category),
     the teachers at risk of missing the cycle and the new teachers behind on their induction,
     each with a reminder to send."""
-    _require(request.user, "trainingrecord", "aggregate")
+    require(request.user, "trainingrecord", "aggregate")
     school = get_or_404(selectors.school_for_training, actor=request.user, pk=school_pk)
     today = timezone.localdate()
     data = selectors.school_training(actor=request.user, school=school, on=today)
@@ -545,7 +540,7 @@ def training_school(request, school_pk):
 @require_POST
 def training_remind(request, school_pk):
     """Send a reminder to a teacher of the school (`teacher`, `kind`)."""
-    _require(request.user, "trainingreminder", "create")
+    require(request.user, "trainingreminder", "create")
     school = get_or_404(selectors.school_for_training, actor=request.user, pk=school_pk)
     teacher = request.POST.get("teacher", "")
     _run(
