@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR
+from .base import DATABASES, VAR_DIR
 
 # `make serve` runs these settings on a workstation: it asks for the keys the demo generated
 # into var/keys.env (QIANGSHI_LOCAL_KEYS=1) instead of the environment. A real installation
@@ -72,3 +72,12 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 2000},
         }
     }
+
+# Persistent database connections: a new PostgreSQL connection for every request costs a few
+# milliseconds of both cores' time (measured with 20 concurrent users). Each server thread keeps
+# its own for a minute, checked before reuse.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if "replica" in DATABASES:
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
