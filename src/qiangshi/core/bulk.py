@@ -624,8 +624,12 @@ def insert_tuples(
     rows: Sequence[Sequence],
     *,
     writer: CopyWriter | None = None,
+    keys: Sequence[int] | None = None,
 ) -> list[int]:
     """Insert rows given as tuples of `columns` (attnames) and return their new primary keys.
+
+    `keys` gives the rows' primary keys when they are not drawn from a sequence (a one-to-one
+    key such as a projection's teacher).
 
     Fields not in `columns` take their default (auto_now fields the current time). A JSON
     column takes either a value or its JSON text as a str. On PostgreSQL the rows go through
@@ -661,13 +665,21 @@ def insert_tuples(
             )
             for row in rows
         ]
+        if keys is not None:
+            for obj, key in zip(objs, keys, strict=True):
+                obj.pk = key
         model.objects.bulk_create(objs, batch_size=2000)
         return [obj.pk for obj in objs]
     tally(model, len(rows))
     fields = [meta.pk, *given, *rest]
     fmt = _formatter(fields, len(given), constants)
     quote = connection.ops.quote_name
-    ids = writer.ids(model, len(rows)) if writer is not None else _next_ids(model, len(rows))
+    if keys is not None:
+        ids = list(keys)
+    elif writer is not None:
+        ids = writer.ids(model, len(rows))
+    else:
+        ids = _next_ids(model, len(rows))
     sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
 
     def parts() -> Iterator[str]:

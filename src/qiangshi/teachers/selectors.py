@@ -11,15 +11,16 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     BooleanField,
+    CharField,
     Count,
     Exists,
     F,
     FilteredRelation,
+    Func,
     OuterRef,
     Q,
     QuerySet,
 )
-from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from qiangshi.access.scoping import get_in_scope, scope
@@ -213,7 +214,7 @@ def teacher_list(*, actor, filters: dict[str, Any] | None = None, action: str = 
     order = SORTS.get(sort, "name")
     key_order = KEY_SORTS.get(sort, "name")
     if q and order in ("name", "-name") and connection.vendor == "postgresql":
-        by_name = RawSQL(f"{Teacher._meta.db_table}.name || ''", ())  # not the index: see above
+        by_name = _Unindexed(F("name"), output_field=CharField())  # not the index: see above
         order = key_order = by_name.desc() if order == "-name" else by_name.asc()
     listed = annotate_current(qs).order_by(order, "pk")
     listed._counted = qs
@@ -242,14 +243,30 @@ def _name_contains(q: str) -> Q:
     if connection.vendor != "postgresql":
         return contains
     chars = sorted(set(q.lower()))
-    table = Teacher._meta.db_table
-    narrowed = RawSQL(
-        f"(regexp_split_to_array(lower({table}.name), '') @> %s::text[]"
-        f" OR regexp_split_to_array(lower({table}.former_name), '') @> %s::text[])",
-        (chars, chars),
-        output_field=BooleanField(),
-    )
-    return Q(narrowed) & contains
+    return (Q(_HasChars(F("name"), chars)) | Q(_HasChars(F("former_name"), chars))) & contains
+
+
+class _HasChars(Func):
+    """The column's characters (lower case) include all of `chars`: the expression of the GIN
+    indexes of teachers migration 0014 (PostgreSQL)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, expression, chars: list[str]):
+        super().__init__(expression)
+        self.chars = chars
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"regexp_split_to_array(lower({sql}), '') @> %s::text[]", (*params, self.chars)
+
+
+class _Unindexed(Func):
+    """The column as an expression (`name || ''`): the same order, but not the column's index."""
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql} || '')", params
 
 
 def teacher_get(*, actor, pk, action: str = "view") -> Teacher:
