@@ -30,8 +30,10 @@ def choice_label(value, kind: str) -> str:
     """The translated label of a stored choice code (annotated list values are raw codes)."""
     if value in (None, ""):
         return ""
-    labels = dict(_CHOICES[kind].choices)
-    return str(labels.get(value, value))
+    try:
+        return str(_CHOICES[kind](value).label)  # the member's lazy label, in today's language
+    except ValueError:
+        return str(value)
 
 
 def _params(request, **changes):
