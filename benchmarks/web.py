@@ -172,7 +172,7 @@ def pages_for(browser: Browser) -> list[tuple[str, str]]:
             _, status, html = browser.get(path)
             if status == 200:
                 pages.append((label, path))
-                deeper = re.search(rf'href="({path}\d+/)"', html)
+                deeper = re.search(rf'href="({path}\d+/)[?"]', html)
                 if deeper:
                     pages.append((f"{label} district", deeper.group(1)))
     return pages
