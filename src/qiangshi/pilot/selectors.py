@@ -32,14 +32,13 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import get_language
 
 from qiangshi.access.models import Role
 from qiangshi.access.scoping import can
 from qiangshi.core import rulefiles
 from qiangshi.core.errors import NotFound
+from qiangshi.core.shared import shared
 from qiangshi.org.models import Region, RegionLevel
 
 from .models import PilotFigure, PilotRegion, PilotReport
@@ -401,15 +400,10 @@ def computed(
 def _cached_computed(region: Region, year: int, groups: set[str] | None = None) -> dict:
     """`computed` values, kept for QIANGSHI_DASHBOARD_CACHE_SECONDS (a minute-old figure is fine
     on the comparison pages; the report always computes afresh)."""
-    seconds = settings.QIANGSHI_DASHBOARD_CACHE_SECONDS
     which = ",".join(sorted(groups)) if groups is not None else "all"
-    key = f"qiangshi:pilot:{region.pk}:{year}:{which}:{date.today().isoformat()}"
-    if seconds > 0 and (hit := cache.get(key)) is not None:
-        return hit
-    values, _details = computed(region, year, groups=groups)
-    if seconds > 0:
-        cache.set(key, values, seconds)
-    return values
+    return shared(
+        "pilot", (region.pk, year, which), lambda: computed(region, year, groups=groups)[0]
+    )
 
 
 def imported(pilot_regions: list[PilotRegion], years) -> dict[tuple[int, int], dict[str, Figure]]:

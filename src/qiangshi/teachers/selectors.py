@@ -1,13 +1,9 @@
 """Reads of the registry. Every function starts from `scope()`."""
 
-import hashlib
 import re
 from datetime import date
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -25,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qiangshi.access.scoping import get_in_scope, scope
 from qiangshi.core import crypto
-from qiangshi.core.shared import query_key, shared_get, shared_set
+from qiangshi.core.shared import query_key, shared, shared_get, shared_set
 from qiangshi.engines import idcard
 
 from .models import (
@@ -293,8 +289,8 @@ def teacher_stats(*, actor, region=None) -> dict[str, Any]:
     `region` if given; `actor=None` reads as a system operator: the pilot office's indicators
     and report compare regions with these same counts).
 
-    Kept for QIANGSHI_DASHBOARD_CACHE_SECONDS (default 60) in the cache, keyed by the scope's
-    query and the day, so that every user of one area shares them: a dashboard at province
+    Shared briefly between the users of one area (`core.shared`, keyed by the scope's query):
+    a dashboard at province
     scale is a dozen aggregates over hundreds of thousands of rows, and a minute-old count is
     fine on it (the lists, not the dashboard, show the rows just written).
     """
@@ -306,23 +302,7 @@ def teacher_stats(*, actor, region=None) -> dict[str, Any]:
     if region is not None:
         current["current_state__district__path__startswith"] = region.path
     base = base.filter(**current)
-    seconds = settings.QIANGSHI_DASHBOARD_CACHE_SECONDS
-    key = _stats_key(base) if seconds > 0 else None
-    if key is not None and (cached := cache.get(key)) is not None:
-        return cached
-    stats = _teacher_stats(base)
-    if key is not None:
-        cache.set(key, stats, seconds)
-    return stats
-
-
-def _stats_key(base: QuerySet) -> str | None:
-    try:
-        sql, params = base.query.sql_with_params()
-    except EmptyResultSet:
-        return None
-    digest = hashlib.sha256(repr((sql, params, date.today())).encode()).hexdigest()
-    return f"qiangshi:teacher_stats:{digest}"
+    return shared("teacher_stats", query_key(base), lambda: _teacher_stats(base))
 
 
 def _teacher_stats(base: QuerySet) -> dict[str, Any]:
