@@ -1,33 +1,11 @@
-"""The school selects of a province: written without per-option templates (same markup as
-Django's Select), and the list's school filter offers a district's schools once there are too
-many to list."""
-
-import re
+"""The list's school filter offers a district's schools once there are too many to list (the
+selects' markup is tests/web/test_renderers.py's)."""
 
 import pytest
-from django import forms
 
-from qiangshi.web.forms import FastSelect, TeacherFilterForm
+from qiangshi.web.forms import TeacherFilterForm
 
 pytestmark = pytest.mark.django_db
-
-
-def _tight(html: str) -> str:
-    return re.sub(r">\s+<", "><", str(html)).strip()
-
-
-@pytest.mark.parametrize("value", ["", "2", "x<y"])
-def test_the_markup_is_djangos(value):
-    choices = [
-        ("", "全部"),
-        ('区 <A> & "B"', [(1, "第一小学"), (2, "O'Brien & <b>")]),
-        ("x<y", "escaped value"),
-    ]
-    attrs = {"class": "form-select", "data-x": "1", "required": True}
-    plain = forms.Select(attrs=attrs, choices=choices).render("school", value)
-    fast = FastSelect(attrs=attrs, choices=choices).render("school", value)
-    assert _tight(fast) == _tight(plain)
-    assert "<b>" not in str(fast)
 
 
 def test_the_school_filter_lists_a_districts_schools_above_the_limit(world, tree, monkeypatch):
