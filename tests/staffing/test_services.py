@@ -121,3 +121,22 @@ def test_scope_and_role(district, tree):
     quota_allocate(actor=bureau, district=district["siming"], year=YEAR, moves=move)
     assert alloc()["N"] == 53
     assert not QuotaAllocation.objects.filter(school__district=district["huli"]).exists()
+
+
+def test_a_move_shows_at_once_while_figures_are_shared(
+    district, office, settings, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    settings.QIANGSHI_DASHBOARD_CACHE_SECONDS = 60
+    cache.clear()
+    before = district_staffing(actor=office, district=district["siming"], year=YEAR)
+    assert before.pool is None
+    assert district_staffing(actor=office, district=district["siming"], year=YEAR) == before
+    move = {"from_school": district["p"].pk, "to_school": district["n"].pk, "amount": 3}
+    with django_capture_on_commit_callbacks(execute=True):
+        quota_allocate(actor=office, district=district["siming"], year=YEAR, moves=[move])
+    after = district_staffing(actor=office, district=district["siming"], year=YEAR)
+    assert after.pool is not None
+    assert {r.code: r.effective_quota for r in after.schools}["P"] == 47
+    cache.clear()

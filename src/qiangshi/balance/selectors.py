@@ -53,7 +53,6 @@ from qiangshi.org.models import (
     SchoolFacility,
     Stage,
 )
-from qiangshi.org.selectors import district_covered as district_for
 from qiangshi.teachers.models import (
     EDUCATION_RANK,
     EducationRecord,
@@ -318,16 +317,6 @@ def evaluation_years(district: Region) -> list[int]:
         .distinct()
     )
     return sorted(enrolled & equipped, reverse=True)
-
-
-def district_report_for(
-    actor, district_pk, year: int, stage: str | None = None
-) -> tuple[Region, list[DistrictResult]]:
-    """`district_report` of a district the actor covers whole, read in the actor's scope.
-    NotFound (→ 404) for a district outside the scope."""
-    region = district_for(actor, district_pk)
-    stages = (stage,) if stage else STAGES
-    return region, district_report(district=region, year=year, stages=stages, actor=actor)
 
 
 def school_for(actor, school_pk) -> School:

@@ -37,6 +37,8 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from qiangshi.core.shared import data_changed_on_commit
+
 logger = logging.getLogger(__name__)
 
 
@@ -203,7 +205,9 @@ def statistics_refreshed(target: int | None = QUICK_STATISTICS_TARGET) -> Iterat
 
 def tally(model: type[models.Model], count: int) -> None:
     """Count `count` rows inserted into `model`'s table by a bulk load (bulk_insert and
-    insert_tuples do it; a caller of bulk_create does it itself) for `statistics_refreshed`."""
+    insert_tuples do it; a caller of bulk_create does it itself) for `statistics_refreshed`, and
+    announce the write to the shared figures (COPY passes no execute wrapper)."""
+    data_changed_on_commit()
     grown = _GROWN.get()
     if grown is None or not count or connection.vendor != "postgresql":
         return

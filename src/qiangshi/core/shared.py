@@ -1,14 +1,22 @@
-"""Aggregates shared briefly between the users of one area.
+"""Aggregates shared briefly between the users of one area, until the data changes.
 
-A region's evaluation or staffing report reads every teacher of the region; on a page, a
-figure a minute old is fine (lists show the rows just written). `shared` keeps such a value
-for QIANGSHI_DASHBOARD_CACHE_SECONDS (default 60; 0 turns it off, as in the tests) in the
-cache, keyed by what the value depends on, including the rows the reader may see
-(`query_key` of the scoped queryset), so that readers of the same area share it and no reader
-gets another area's figures.
+A region's evaluation or staffing report reads every teacher of the region. `shared` keeps
+such a value for QIANGSHI_DASHBOARD_CACHE_SECONDS (default 60; 0 turns it off, as in the
+tests) in the cache, keyed by what the value depends on, including the rows the reader may
+see (`query_key` of the scoped queryset), so that readers of the same area share it and no
+reader gets another area's figures.
+
+Every value also carries the data's generation: any committed write to the registry (an
+INSERT, UPDATE, DELETE or COPY, seen by `watch_writes` on every database connection, or
+announced by `data_changed_on_commit`) starts a new one, so a page read after a write never
+shows a figure from before it. Writes that change no figure (sessions, sign-in bookkeeping,
+the audit trail: `UNSHARED_TABLES`) keep it. While nobody writes, as when many people browse,
+the figures are computed once a minute per area.
 """
 
 import hashlib
+import re
+import uuid
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
@@ -16,6 +24,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
+from django.db import connection as default_connection
 from django.db.models import QuerySet
 
 T = TypeVar("T")
@@ -30,26 +39,79 @@ def query_key(queryset: QuerySet) -> Any:
         return None
 
 
-def _key(parts: Any) -> str:
-    return "qiangshi:shared:" + hashlib.sha256(repr((parts, date.today())).encode()).hexdigest()
+GENERATION = "qiangshi:shared:generation"
+# Tables whose writes change no shared figure: written while people only read pages.
+UNSHARED_TABLES = ("django_session", "axes_", "core_auditlog", "access_user", "otp_")
+_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z0-9_]+)', re.I)
 
 
-def shared_get(parts: Any) -> Any:
-    """The value kept for `parts` today, or None (also when sharing is off)."""
-    if settings.QIANGSHI_DASHBOARD_CACHE_SECONDS <= 0:
+def _sharing() -> bool:
+    return settings.QIANGSHI_DASHBOARD_CACHE_SECONDS > 0
+
+
+def generation() -> str:
+    """The data's current generation (read before computing a value to keep under it)."""
+    return (cache.get(GENERATION) or "0") if _sharing() else "0"
+
+
+def data_changed() -> None:
+    """Start a new generation: every value kept so far is recomputed when next asked for."""
+    if _sharing():
+        cache.set(GENERATION, uuid.uuid4().hex, None)
+
+
+def data_changed_on_commit(connection=None) -> None:
+    """`data_changed` once the current transaction commits (at once outside one); once per
+    transaction however often it is called."""
+    if not _sharing():
+        return
+    connection = connection or default_connection
+    if not connection.in_atomic_block:
+        data_changed()
+    elif not any(func is data_changed for _, func, _ in connection.run_on_commit):
+        connection.on_commit(data_changed)
+
+
+def watch_writes(execute, sql, params, many, context):
+    """A database execute wrapper (installed on every connection, see CoreConfig.ready) that
+    announces a write to the registry."""
+    result = execute(sql, params, many, context)
+    match = _WRITE.match(sql) if _sharing() else None
+    if match and not match.group(1).lower().startswith(UNSHARED_TABLES):
+        data_changed_on_commit(context["connection"])
+    return result
+
+
+def _key(parts: Any, current: str) -> str:
+    text = repr((parts, date.today(), current))
+    return "qiangshi:shared:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def shared_get(parts: Any, current: str | None = None) -> Any:
+    """The value kept for `parts` today in generation `current` (by default the data's current
+    one), or None (also when sharing is off)."""
+    if not _sharing():
         return None
-    return cache.get(_key(parts))
+    return cache.get(_key(parts, generation() if current is None else current))
 
 
-def shared_set(parts: Any, value: Any) -> None:
-    if (seconds := settings.QIANGSHI_DASHBOARD_CACHE_SECONDS) > 0:
-        cache.set(_key(parts), value, seconds)
+def shared_set(parts: Any, value: Any, current: str | None = None) -> None:
+    """Keep `value` for `parts` under generation `current` (the one read before computing it:
+    a value computed while a write committed is then kept under the old generation, where
+    nobody looks any more)."""
+    if _sharing():
+        key = _key(parts, generation() if current is None else current)
+        cache.set(key, value, settings.QIANGSHI_DASHBOARD_CACHE_SECONDS)
 
 
 def shared(name: str, parts: Any, compute: Callable[[], T]) -> T:
-    """`compute()`, or its value kept for the same `name` and `parts` today."""
-    if (hit := shared_get((name, parts))) is not None:
+    """`compute()`, or its value kept for the same `name` and `parts` today, since the last
+    write."""
+    if not _sharing():
+        return compute()
+    current = generation()
+    if (hit := shared_get((name, parts), current)) is not None:
         return hit
     value = compute()
-    shared_set((name, parts), value)
+    shared_set((name, parts), value, current)
     return value

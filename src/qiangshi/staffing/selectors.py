@@ -518,6 +518,15 @@ def district_staffing(*, actor, district, year: int, on: date | None = None) -> 
     system operator (the command)."""
     region = district_in_scope(district, actor)
     on = on or default_on(year)
+    # Shared briefly between the readers of the same schools (core.shared), until a write.
+    return shared(
+        "district staffing",
+        (query_key(_district_schools(region, actor)), region.pk, year, on),
+        lambda: _district_staffing(region, actor, year, on),
+    )
+
+
+def _district_staffing(region: Region, actor, year: int, on: date) -> DistrictStaffing:
     rules = staffing_rules_on(on)
     rows = school_staffing(
         schools=_district_schools(region, actor, ownership=Ownership.PUBLIC),
@@ -794,6 +803,30 @@ def district_forecast(
         raise ApplicationError("years must be between 1 and 30")
     region = district_in_scope(district, actor)
     on = on or default_on(year)
+    arguments = (years, year, on, parameters, curriculum, variant, intake_scale)
+    if parameters is None and curriculum is None and births_assumption is None:
+        # The plan with the published parameters: shared briefly between the readers of the
+        # same schools (core.shared), until a write.
+        return shared(
+            "district forecast",
+            (query_key(_district_schools(region, actor)), region.pk, arguments),
+            lambda: _district_forecast(region, actor, *arguments, births_assumption),
+        )
+    return _district_forecast(region, actor, *arguments, births_assumption)
+
+
+def _district_forecast(
+    region: Region,
+    actor,
+    years: int,
+    year: int,
+    on: date,
+    parameters: fc.TeacherParameters | None,
+    curriculum: fc.Curriculum | None,
+    variant: str,
+    intake_scale: float,
+    births_assumption: fc.BirthsAssumption | None,
+) -> DistrictForecast:
     params = parameters or fc.load_parameters()
     curriculum = curriculum or fc.load_curriculum()
     stage_grades = params.stage_grades

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qiangshi.access.scoping import get_in_scope, scope
 from qiangshi.core import crypto
-from qiangshi.core.shared import query_key, shared, shared_get, shared_set
+from qiangshi.core.shared import generation, query_key, shared, shared_get, shared_set
 from qiangshi.engines import idcard
 
 from .models import (
@@ -142,11 +142,12 @@ class TeacherPages(QuerySet):
         if counted is None or self._result_cache is not None:
             return super().count()
         key = ("teacher list", query_key(counted))
-        if (known := shared_get(key)) is not None:
+        current = generation()
+        if (known := shared_get(key, current)) is not None:
             return known
         n = counted.count()
         if n >= self.SHARED_COUNT:
-            shared_set(key, n)
+            shared_set(key, n, current)
         return n
 
     def __getitem__(self, k):

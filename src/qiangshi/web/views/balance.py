@@ -358,11 +358,11 @@ def district_history(actor, district, stage: str) -> dict | None:
         return None
     rows, keys, rule_sets = [], None, {}
     for year in years:
+        # The figures of each year's page (the same selector, shared the same way).
         try:
-            results = selectors.district_report_for(actor, district.pk, year, stage)[1]
+            result = selectors.stage_reports(district=district, year=year, actor=actor).get(stage)
         except ApplicationError:
-            results = []
-        result = results[0] if results else None
+            result = None
         if result is None:
             rows.append({"year": year, "state": "unjudged", "cells": [], "result": None})
             continue

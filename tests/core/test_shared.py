@@ -1,0 +1,98 @@
+"""Figures shared between the readers of one area (core.shared) are kept until the next write:
+a write to the registry, seen on the connection or announced by a bulk load, starts a new
+generation once it commits; the bookkeeping of people who only read pages does not."""
+
+import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.cache import cache
+from django.db import connection, transaction
+
+from qiangshi.core import shared as sharing
+from qiangshi.core.bulk import bulk_insert_rows
+from qiangshi.core.services import audit_record
+from qiangshi.org.models import Region
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def on(settings):
+    settings.QIANGSHI_DASHBOARD_CACHE_SECONDS = 60
+    cache.clear()
+    yield
+    cache.clear()
+
+
+class Counter:
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        return self.calls
+
+
+def _region(code):
+    return Region(code=code, name=code, level="district", path=f"{code}/")
+
+
+def test_a_value_is_computed_once_until_a_write_commits(on, django_capture_on_commit_callbacks):
+    compute = Counter()
+    assert sharing.shared("x", 1, compute) == 1
+    assert sharing.shared("x", 1, compute) == 1
+    assert sharing.shared("x", 2, compute) == 2  # other parts, another value
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        _region("990001").save()
+        _region("990002").save()
+        Region.objects.filter(code="990001").update(name="改")
+    assert len(callbacks) == 1  # once per transaction, however many writes
+    assert sharing.shared("x", 1, compute) == 3
+    assert sharing.shared("x", 1, compute) == 3
+
+
+def test_bookkeeping_writes_keep_the_values(on, django_capture_on_commit_callbacks, admin_user):
+    compute = Counter()
+    sharing.shared("x", 1, compute)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        session = SessionStore()
+        session["k"] = "v"
+        session.save()
+        audit_record(actor=admin_user, action="teacher.view_sensitive", target=admin_user)
+        admin_user.save(update_fields=["last_login"])
+    assert callbacks == []
+    assert sharing.shared("x", 1, compute) == 1
+
+
+def test_a_write_rolled_back_keeps_the_values(on, django_capture_on_commit_callbacks):
+    compute = Counter()
+    sharing.shared("x", 1, compute)
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        _region("990003").save()
+        raise RuntimeError
+    assert callbacks == []
+    assert sharing.shared("x", 1, compute) == 1
+
+
+def test_a_bulk_load_is_a_write(on, django_capture_on_commit_callbacks):
+    compute = Counter()
+    sharing.shared("x", 1, compute)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        rows = [{"code": "990004", "name": "新", "level": "district", "path": "990004/"}]
+        bulk_insert_rows(Region, rows)
+    assert len(callbacks) == 1
+    assert sharing.shared("x", 1, compute) == 2
+
+
+def test_every_connection_watches_its_writes():
+    connection.ensure_connection()
+    assert sharing.watch_writes in connection.execute_wrappers
+
+
+def test_off_means_computed_every_time(settings):
+    settings.QIANGSHI_DASHBOARD_CACHE_SECONDS = 0
+    compute = Counter()
+    assert [sharing.shared("x", 1, compute) for _ in range(2)] == [1, 2]
