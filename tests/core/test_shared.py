@@ -11,6 +11,7 @@ from qiangshi.core import shared as sharing
 from qiangshi.core.bulk import bulk_insert_rows
 from qiangshi.core.services import audit_record
 from qiangshi.org.models import Region
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +97,17 @@ def test_off_means_computed_every_time(settings):
     settings.QIANGSHI_DASHBOARD_CACHE_SECONDS = 0
     compute = Counter()
     assert [sharing.shared("x", 1, compute) for _ in range(2)] == [1, 2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_offices_area_takes_in_a_new_district_at_once(on):
+    """Committed for real: the office's regions are kept per process until the next write."""
+    from qiangshi.teachers.selectors import teacher_list
+
+    tree = factories.region_tree()
+    admin = factories.admin()
+    bureau = factories.user("bureau", region=tree["xiamen"])
+    assert teacher_list(actor=bureau).count() == 0
+    district = factories.region("350299", "新区", "district", tree["xiamen"])
+    factories.teacher(admin, factories.school(district), "新人")
+    assert [t.name for t in teacher_list(actor=bureau)] == ["新人"]

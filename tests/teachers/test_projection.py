@@ -241,3 +241,41 @@ def test_a_page_is_read_by_its_keys_in_the_list_order(world):
         pages = [qs[i : i + 5] for i in range(0, len(everyone), 5)]
         assert [t.pk for page in pages for t in page] == everyone, sort
         assert all(t.title_rank == "first" for t in pages[-1] if t.name.startswith("教师"))
+
+
+@pytest.mark.parametrize("sorting", [True, False])
+def test_a_page_is_the_same_whether_the_index_is_walked_or_the_rows_sorted(
+    world, monkeypatch, sorting
+):
+    """A narrow area's deep page sorts its rows rather than walk the sort column's index
+    (PostgreSQL): the same keys in the same order either way, NULLs included."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from qiangshi.teachers import selectors
+
+    _more_teachers(world, 12)
+    monkeypatch.setattr(selectors.TeacherPages, "_sorting_is_cheaper", lambda self, stop: sorting)
+    actor = world["users"]["district"]
+    for sort in ("name", "-name", "title", "-title", "school", "-education", "birth_date"):
+        qs = selectors.teacher_list(actor=actor, filters={"sort": sort})
+        everyone = [t.pk for t in qs.iterator()]
+        with CaptureQueriesContext(connection) as ctx:
+            pages = [qs[i : i + 4] for i in range(0, len(everyone), 4)]
+        assert [t.pk for page in pages for t in page] == everyone, sort
+        assert any("COALESCE" in q["sql"] for q in ctx.captured_queries) == sorting, sort
+
+
+def test_sorting_is_chosen_when_the_walk_reads_more_rows(world, monkeypatch):
+    from django.db import connection
+
+    from qiangshi.teachers import selectors
+
+    qs = selectors.teacher_list(actor=world["users"]["district"])
+    qs._count = 7_000  # a district of a 410,000-teacher province
+    monkeypatch.setattr(selectors, "_teachers_estimate", lambda: 410_000)
+    postgres = connection.vendor == "postgresql"
+    assert qs._sorting_is_cheaper(50) is False  # page 1: about 2,900 index entries
+    assert qs._sorting_is_cheaper(1_000) is postgres  # page 20: 58,000 entries against 7,000
+    qs._count = 410_000  # everyone: the index is read in order
+    assert qs._sorting_is_cheaper(25_000) is False

@@ -104,11 +104,9 @@ def _area_q(model: type[Model], actor) -> Q | None:
         # employment was there: retired or departed teachers stay in the records of the office
         # that had them. Both are the district of the teacher's current-state projection
         # (teachers.projection), one indexed row a teacher: no subquery over the employments.
-        prefix = _join(teacher_path, "current_state__district__path__startswith")
-        area = Q()
-        for p in paths:
-            area |= Q(**{prefix: p})
-        return area
+        # The area's regions are listed by id, not joined by path: the planner then knows how
+        # many teachers they hold and reads them by the projection's district index.
+        return Q(**{_join(teacher_path, "current_state__district_id__in"): _regions_under(paths)})
     if school_path is not None:
         prefix = _join(school_path, "district__path__startswith")
         area = Q()
@@ -123,6 +121,29 @@ def _area_q(model: type[Model], actor) -> Q | None:
             area |= _ancestors_q(region_path, None, path=p)
         return area
     return nothing
+
+
+_REGIONS: dict[tuple[str, ...], tuple[str, list[int]]] = {}
+
+
+def _regions_under(paths: list[str]) -> list[int]:
+    """The ids of the regions under `paths`, kept in this process until the data changes
+    (core.shared's generation; read every time when figures are not shared)."""
+    from qiangshi.core.shared import generation
+
+    key = tuple(paths)
+    current = generation()
+    kept = _REGIONS.get(key)
+    if kept is not None and kept[0] == current and current != "0":
+        return kept[1]
+    area = Q()
+    for p in paths:
+        area |= Q(path__startswith=p)
+    regions = list(Region.objects.filter(area).order_by("pk").values_list("pk", flat=True))
+    if len(_REGIONS) > 1000:
+        _REGIONS.clear()
+    _REGIONS[key] = (current, regions)
+    return regions
 
 
 def _ancestors_q(region_path: str, region: Region | None, *, path: str | None = None) -> Q:

@@ -50,8 +50,15 @@ def _sharing() -> bool:
 
 
 def generation() -> str:
-    """The data's current generation (read before computing a value to keep under it)."""
-    return (cache.get(GENERATION) or "0") if _sharing() else "0"
+    """The data's current generation (read before computing a value to keep under it); "0"
+    when figures are not shared."""
+    if not _sharing():
+        return "0"
+    current = cache.get(GENERATION)
+    if current is None:
+        cache.add(GENERATION, uuid.uuid4().hex, None)
+        current = cache.get(GENERATION) or "0"
+    return current
 
 
 def data_changed() -> None:

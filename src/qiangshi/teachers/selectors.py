@@ -1,6 +1,7 @@
 """Reads of the registry. Every function starts from `scope()`."""
 
 import re
+import time
 from datetime import date
 from typing import Any
 
@@ -141,6 +142,28 @@ class TeacherPages(QuerySet):
         counted = getattr(self, "_counted", None)
         if counted is None or self._result_cache is not None:
             return super().count()
+        if (known := getattr(self, "_count", None)) is not None:
+            return known  # the paginator's count, again when the page is read
+        self._count = self._shared_count(counted)
+        return self._count
+
+    def _sorting_is_cheaper(self, stop: int) -> bool:
+        """Whether the page's keys are found faster by sorting the list's rows than by walking
+        the sort column's index (PostgreSQL).
+
+        Walking the index in order reads about `stop` × all / listed teachers before it has
+        the page, sorting reads the `listed` teachers once. The planner guesses this from
+        statistics that do not see how an area's teachers spread over the index: a district's
+        page 20 (1.7% of a province) walked 60,000 index entries (0.2 s) where sorting its 7,000
+        teachers takes 0.02 s, so when the walk would read more rows than the sort, the order
+        is given as an expression the index cannot serve."""
+        if connection.vendor != "postgresql":
+            return False
+        listed = self.count()
+        everyone = _teachers_estimate()
+        return 0 < listed < everyone and stop * everyone > listed * listed
+
+    def _shared_count(self, counted) -> int:
         key = ("teacher list", query_key(counted))
         current = generation()
         if (known := shared_get(key, current)) is not None:
@@ -161,6 +184,8 @@ class TeacherPages(QuerySet):
         # The keys from the filtered teachers and their sort column only (no annotating join).
         keyed = getattr(self, "_keyed", None)
         source = keyed if keyed is not None else self
+        if keyed is not None and k.stop is not None and self._sorting_is_cheaper(k.stop):
+            source = source.order_by(*_unindexed(source.query.order_by))
         keys = list(source.values_list("pk", flat=True)[k])
         rows = annotate_current(Teacher.objects.filter(pk__in=keys))
         by_key = {row.pk: row for row in rows}
@@ -259,11 +284,45 @@ class _HasChars(Func):
 
 
 class _Unindexed(Func):
-    """The column as an expression (`name || ''`): the same order, but not the column's index."""
+    """The column as an expression (`COALESCE(name, name)`): the same values and order, NULLs
+    included, but not the column's index."""
 
     def as_sql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"({sql} || '')", params
+        return f"COALESCE({sql}, {sql})", (*params, *params)
+
+
+def _unindexed(ordering) -> list:
+    """`ordering` (a queryset's order_by) with each column (but the primary key, the tie
+    break) as `_Unindexed`."""
+    out = []
+    for item in ordering:
+        if not isinstance(item, str) or item.lstrip("-") == "pk":
+            out.append(item)
+            continue
+        column = _Unindexed(F(item.lstrip("-")))
+        out.append(column.desc() if item.startswith("-") else column.asc())
+    return out
+
+
+_ESTIMATE: dict[str, tuple[float, int]] = {}
+
+
+def _teachers_estimate() -> int:
+    """The number of teachers in the database, as PostgreSQL's statistics have it (read at
+    most once a minute per process)."""
+    now = time.monotonic()
+    kept = _ESTIMATE.get(connection.alias)
+    if kept is not None and now - kept[0] < 60:
+        return kept[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass",
+            [Teacher._meta.db_table],
+        )
+        estimate = int(cursor.fetchone()[0])
+    _ESTIMATE[connection.alias] = (now, estimate)
+    return estimate
 
 
 def teacher_get(*, actor, pk, action: str = "view") -> Teacher:
