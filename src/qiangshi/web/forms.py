@@ -5,10 +5,12 @@ from functools import cache
 
 from django import forms
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from qiangshi.access.scoping import scope
 from qiangshi.core.errors import ApplicationError
+from qiangshi.core.shared import query_key, shared
 from qiangshi.org.models import Region, School, Stage
 from qiangshi.org.selectors import district_choices
 from qiangshi.teachers.models import (
@@ -264,8 +266,15 @@ class TeacherFilterForm(StyledForm):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
+        # The choices are the same for every reader of an area: shared until the next write
+        # (core.shared), in the reader's language.
+        districts = district_choices(actor=actor)
         self.fields["district"].choices = _all(
-            (d.pk, d.display_name) for d in district_choices(actor=actor)
+            shared(
+                "district choices",
+                (query_key(districts), get_language()),
+                lambda: [(d.pk, d.display_name) for d in districts],
+            )
         )
         self.fields["school"].choices = _all(self._schools(actor))
         self.fields["q"].widget.attrs.update(
@@ -278,16 +287,27 @@ class TeacherFilterForm(StyledForm):
 
     def _schools(self, actor) -> list:
         schools = scope(School.objects.select_related("district"), actor, "view")
-        if schools.count() <= self.SCHOOLS_LISTED:
-            return _school_choices(actor, schools)
-        field = self.fields["school"]
-        field.help_text = _("Choose a district to list its schools.")
         data = self.data if self.is_bound else {}
         district = str(data.get("district") or "")
-        if district.isdigit():
-            return _school_choices(actor, schools.filter(district_id=int(district)))
         chosen = str(data.get("school") or "")
-        return _school_choices(actor, schools.filter(pk=int(chosen))) if chosen.isdigit() else []
+        listed, choices = shared(
+            "school choices",
+            (query_key(schools), district, chosen, get_language()),
+            lambda: self._school_options(actor, schools, district, chosen),
+        )
+        if not listed:
+            self.fields["school"].help_text = _("Choose a district to list its schools.")
+        return choices
+
+    def _school_options(self, actor, schools, district: str, chosen: str) -> tuple[bool, list]:
+        """(whether every school in scope is listed, the choices)."""
+        if schools.count() <= self.SCHOOLS_LISTED:
+            return True, _school_choices(actor, schools)
+        if district.isdigit():
+            return False, _school_choices(actor, schools.filter(district_id=int(district)))
+        if chosen.isdigit():
+            return False, _school_choices(actor, schools.filter(pk=int(chosen)))
+        return False, []
 
     def filters(self) -> dict:
         """The valid filters only (an unknown school or a bad age is dropped)."""

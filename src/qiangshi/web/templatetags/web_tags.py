@@ -1,7 +1,11 @@
 """Small template helpers for the web UI: choice labels, sort and page links."""
 
+import html
+
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from qiangshi.org.models import Stage
@@ -34,6 +38,43 @@ def choice_label(value, kind: str) -> str:
         return str(_CHOICES[kind](value).label)  # the member's lazy label, in today's language
     except ValueError:
         return str(value)
+
+
+def _cell(value) -> str:
+    """{{ value|default:"—" }} in an autoescaped template."""
+    return html.escape(str(value)) if value else "—"
+
+
+@register.simple_tag
+def teacher_rows(page) -> str:
+    """The teacher list's rows. Written in Python: 50 rows of ten cells through the template
+    engine took a third of the page's time. The markup is the template's that it replaced
+    (tests/web/test_teacher_rows.py renders both)."""
+    detail = reverse("web:teacher_detail", args=[0])
+    before, after = detail[: detail.rindex("0")], detail[detail.rindex("0") + 1 :]
+    rows = []
+    for t in page:
+        cells = (
+            f'<td><a href="{before}{int(t.pk)}{after}" class="fw-semibold text-decoration-none">'
+            f"{html.escape(t.name)}</a></td>",
+            f"<td>{html.escape(str(t.get_gender_display()))}</td>",
+            f"<td>{t.age()}</td>",
+            f'<td class="qs-mono">{html.escape(t.national_id_masked)}</td>',
+            f'<td class="qs-wrap">{_cell(t.current_school_name)}</td>',
+            f"<td>{_cell(getattr(t, 'district_label', ''))}</td>",
+            f'<td class="qs-wrap">{_cell(choice_label(t.current_subject, "subject"))}</td>',
+            f'<td class="qs-wrap">'
+            f"{_cell(choice_label(t.current_employment_type, 'employment_type'))}</td>",
+            f'<td class="qs-wrap">{_cell(choice_label(t.title_rank, "title"))}</td>',
+            f'<td class="qs-wrap">{_cell(choice_label(t.education_level, "education"))}</td>',
+        )
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    if not rows:
+        empty = html.escape(_("No teachers match."))
+        rows.append(
+            f'<tr><td colspan="10" class="text-center text-secondary py-4">{empty}</td></tr>'
+        )
+    return mark_safe("\n".join(rows))
 
 
 def _params(request, **changes):
