@@ -56,8 +56,9 @@ def test_engine_imports_no_django():
         if isinstance(n, ast.Import | ast.ImportFrom)
         for a in (n.names if isinstance(n, ast.Import) else [n])
     }
-    standard = {"__future__", "collections", "concurrent", "dataclasses", "datetime"}
-    assert imported <= standard | {"itertools", "math", "os", "numpy"}
+    standard = {"__future__", "collections", "concurrent", "contextlib", "dataclasses"}
+    standard |= {"datetime", "functools", "itertools", "math", "os"}
+    assert imported <= standard | {"numpy"}
 
 
 def test_docstring_examples_run():

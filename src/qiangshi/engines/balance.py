@@ -45,10 +45,12 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 
 import numpy as np
 
@@ -496,16 +498,18 @@ def evaluate_many(
     figure). The district sums use np.bincount over the group index:
     P_g = Σ P_i, X̄_g = per · Σ total_i / P_g, S²_g = Σ P_i (X_i − X̄_g)² / P_g.
 
-    How, for speed (190,000 schools in about 15 ms on one core): the totals are turned into
-    columns once, and the work goes one indicator at a time on contiguous arrays of n, with no
-    (n, k) temporary; a minimum is met when the value reaches the least value whose ratio to
-    the minimum passes (`_least_passing`), so two comparisons with constants replace a
-    division per school. The k columns are shared among `threads` threads (default
-    `os.cpu_count()`; numpy releases the GIL in its ufunc loops, fancy indexing and bincount);
-    inputs under `THREADED_ROWS` rows stay in the calling thread. Every sum is taken in row
-    order whatever the number of threads: the results are the same bit for bit with one
-    thread or many, and as with the (n, k) formulas. `values` and `met` come out as (n, k)
-    views of (k, n) arrays (Fortran order).
+    How, for speed (benchmarks/balance.py: 190,000 schools in about 15 ms on one core, where
+    the same formulas on (n, k) arrays took 50): the totals are turned into columns once, and
+    the work goes one indicator at a time on contiguous arrays of n, with no (n, k) temporary
+    and no (group, indicator) index; a minimum is met when the value reaches the least value
+    whose ratio to the minimum passes (`_least_passing`), so comparisons with two constants
+    replace a division per school. The k columns (and the count of each group's schools) are
+    shared among `threads` threads: default `os.cpu_count()`, 1 for the calling thread only,
+    which is also where inputs under `THREADED_ROWS` rows stay. numpy releases the GIL in its
+    ufunc loops, fancy indexing and bincount (not in bincount's first pass over the index).
+    Every sum is taken in row order whatever the number of threads: the results are the same
+    bit for bit with one thread or many, and as with the (n, k) formulas. `values` and `met`
+    come out as (n, k) views of (k, n) arrays (Fortran order).
     """
     totals = np.asarray(totals, dtype=float)
     enrollments = np.asarray(enrollments, dtype=float)
@@ -563,8 +567,8 @@ def evaluate_many(
         """Indicator j: its values and minimums met, its district means and Σ P_i (X_i − X̄)²."""
         total = by_column[j]
         with np.errstate(invalid="ignore", divide="ignore"):  # errstate is per thread
-            value = values[j]  # per · total / P; a product by 1 changes nothing, so is skipped
-            np.divide(np.multiply(total, per[j]) if per[j] != 1 else total, safe_p, out=value)
+            value = np.multiply(total, per[j], out=values[j])  # per · total / P
+            np.divide(value, safe_p, out=value)
             at_least(value, meets[j], out=met[j])
             at_least(value, floors[j], out=tolerable[j])
             tolerable[j] |= met[j]  # (a missed_floor above 1 would not hold it by itself)
@@ -572,29 +576,29 @@ def evaluate_many(
             # Σ over all the rows is NaN or infinite when a total is; min() is NaN then too.
             clean[j] = n == 0 or (total.min() >= 0 and np.isfinite(sums.sum()))
             group_mean = per[j] * sums / pop
-            dev = value - group_mean[bins]
-            weighted = safe_p * dev
+            dev = group_mean[bins]
+            np.subtract(value, dev, out=dev)
+            weighted = np.multiply(safe_p, dev)
             weighted *= dev
             mean[:, j] = group_mean[:g]
             sq[:, j] = np.bincount(bins, weights=weighted, minlength=g + 1)[:g]
 
+    def schools_per_group() -> tuple[np.ndarray, np.ndarray]:
+        """The schools in scope of each group, and how many of them are junior schools."""
+        count = np.bincount(bins, minlength=g + 1)[:g]
+        return count, np.bincount(bins, weights=junior, minlength=g + 1)[:g]
+
     blocks = [slice(start, start + BLOCK_ROWS) for start in range(0, n, BLOCK_ROWS)]
     workers = min(k, threads or os.cpu_count() or 1) if n >= THREADED_ROWS else 1
-    if workers > 1:
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(transpose, blocks))  # list(): waits, and re-raises an exception
-            list(pool.map(column, range(k)))
-    else:
-        for rows in blocks:
-            transpose(rows)
-        for j in range(k):
-            column(j)
+    with ThreadPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
+        _run([partial(transpose, rows) for rows in blocks], pool)
+        *_, (count, juniors) = _run(
+            [*(partial(column, j) for j in range(k)), schools_per_group], pool
+        )
     _check_scoped_inputs(totals, safe_p, scope, totals_clean=bool(clean.all()))
 
     met_count = np.add.reduce(met.view(np.uint8), axis=0, dtype=np.uint16)
     passed = (met_count >= rules.min_met) & tolerable.all(axis=0) & scope
-    count = np.bincount(bins, minlength=g + 1)[:g]
-    juniors = np.bincount(bins, weights=junior, minlength=g + 1)[:g]
     if ((juniors > 0) & (juniors < count)).any():
         raise ValueError("evaluate_many: a group mixes primary and junior schools")
     pop = pop[:g]
@@ -627,6 +631,14 @@ def evaluate_many(
 # cost more than they save. Rows are turned into columns this many at a time.
 THREADED_ROWS = 20_000
 BLOCK_ROWS = 16384
+
+
+def _run(tasks: Sequence[Callable[[], object]], pool: ThreadPoolExecutor | None) -> list:
+    """Each task's result, in order: from the pool's threads, or without a pool from this one.
+    Returns when all are done, and raises the first task's exception, if any."""
+    if pool is None:
+        return [task() for task in tasks]
+    return [future.result() for future in [pool.submit(task) for task in tasks]]
 
 
 def _least_passing(minimum: float, ratio: float) -> float:
