@@ -6,13 +6,16 @@
 Generates schools of compulsory education with random but plausible enrollment and resources
 (about three primary schools to one junior school, some teaching points under 50 students),
 then computes every school's seven indicator values and verdict and every district × stage CV
-with `qiangshi.engines.balance.evaluate_many` (numpy, grouped with np.bincount, one thread), and
-the same on the same arrays with three peers, each written as its documentation advises:
-idiomatic pandas (vectorised group sums and transforms, no per-row `.loc`), Polars (one lazy
-query, window sums and a group_by, its default thread pool) and DuckDB (SQL with a hash
-aggregate and join, its default threads). Checks that all four agree and prints the min and
-median of `--repeat` runs and each ratio. Issue 5's target: under 3 s on 2 cores; issue 15's:
-faster than every peer.
+with `qiangshi.engines.balance.evaluate_many` (numpy: one indicator column at a time, grouped
+with np.bincount, the columns shared among `os.cpu_count()` threads, its default), and the same
+on the same arrays with three peers, each written as its documentation advises: idiomatic
+pandas (vectorised group sums and transforms, no per-row `.loc`, one thread), Polars (one lazy
+query, window sums and a group_by, its default thread pool: all cores, or POLARS_MAX_THREADS)
+and DuckDB (SQL with a hash aggregate and join, its default threads: all cores). Checks that
+all four agree and prints the min and median of `--repeat` runs, each ratio and each side's
+threads. numpy is also timed in one thread (`threads=1`), to compare with
+`POLARS_MAX_THREADS=1` on a loaded machine, where a second core is not really there. Issue 5's
+target: under 3 s on 2 cores; issue 15's: faster than every peer.
 
 `--pages SCALE` adds the database side: every balance page of the demo region at that scale,
 requested from the production server as the bureau (see `balance_pages`).
@@ -67,7 +70,7 @@ def generate(n: int, districts: int, rules: RuleSet, seed: int = 5) -> dict[str,
     return {"district": district, "junior": junior, "enrollment": enrollment, "totals": totals}
 
 
-def with_numpy(data, rules: RuleSet):
+def with_numpy(data, rules: RuleSet, threads: int | None = None):
     groups = data["district"] * 2 + data["junior"]
     in_scope = data["enrollment"] >= rules.teaching_point_below
     return evaluate_many(
@@ -78,6 +81,7 @@ def with_numpy(data, rules: RuleSet):
         rules,
         in_scope=in_scope,
         n_groups=int(data["district"].max() + 1) * 2,
+        threads=threads,
     )
 
 
@@ -248,6 +252,23 @@ def with_duckdb(data, rules: RuleSet):
     return school_table, group_table
 
 
+def threads(count: int) -> str:
+    return f"{count} thread{'s' if count != 1 else ''}"
+
+
+def polars_threads() -> int:
+    import polars as pl
+
+    return pl.thread_pool_size()
+
+
+def duckdb_threads() -> int:
+    import duckdb
+
+    with duckdb.connect() as con:
+        return int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+
+
 def runs(fn, repeat: int) -> tuple[list[float], object]:
     times, result = [], None
     for _ in range(repeat):
@@ -342,13 +363,15 @@ def main() -> None:
         f"{time.perf_counter() - started:.2f} s (rule set {rules.version})"
     )
     t_np, many = runs(lambda: with_numpy(data, rules), args.repeat)
+    t_np1, one = runs(lambda: with_numpy(data, rules, threads=1), args.repeat)
     t_pd, (values, passed, cv, district_passed) = runs(
         lambda: with_pandas(data, rules), args.repeat
     )
     t_pl, (pl_schools, pl_groups) = runs(lambda: with_polars(data, rules), args.repeat)
     t_dd, (dd_schools, dd_groups) = runs(lambda: with_duckdb(data, rules), args.repeat)
 
-    # All four must agree.
+    # All four must agree (and numpy with itself in one thread, bit for bit).
+    assert np.array_equal(many.values, one.values) and np.array_equal(many.cv, one.cv, True)
     scope = many.in_scope
     n = len(rules.indicators)
     assert np.allclose(many.values[scope], values.to_numpy())
@@ -372,17 +395,20 @@ def main() -> None:
         f"{groups:,} district × stage groups, {int(many.district_passed.sum()):,} pass "
         "(all four agree)"
     )
-    print(f"  {'':34} {'min':>9} {'median':>9}   ratio to numpy (min, median)")
+    print(f"  {'':42} {'min':>9} {'median':>9}   ratio to numpy (min, median)")
 
     def line(name, times):
         low, mid = min(times), statistics.median(times)
         ratio = f"{low / min(t_np):6.1f} × {mid / statistics.median(t_np):6.1f} ×"
-        print(f"  {name:<34} {low * 1000:7.1f} ms {mid * 1000:7.1f} ms   {ratio}")
+        print(f"  {name:<42} {low * 1000:7.1f} ms {mid * 1000:7.1f} ms   {ratio}")
 
-    line("numpy evaluate_many (1 thread)", t_np)
-    line("pandas groupby/transform", t_pd)
-    line("Polars lazy, window + group_by", t_pl)
-    line("DuckDB SQL, GROUP BY + join", t_dd)
+    cores = os.cpu_count() or 1
+    line(f"numpy evaluate_many ({threads(cores)})", t_np)
+    line("numpy evaluate_many (1 thread)", t_np1)
+    line("pandas groupby/transform (1 thread)", t_pd)
+    line(f"Polars lazy, window+group_by ({threads(polars_threads())})", t_pl)
+    line(f"DuckDB SQL, GROUP BY+join ({threads(duckdb_threads())})", t_dd)
+    print(f"  ({cores} cores; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())})")
     print(f"  (runs: {args.repeat}; target: numpy under 3 s and faster than every peer)")
     if args.pages:
         balance_pages(args.pages, args.repeat)

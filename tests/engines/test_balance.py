@@ -56,10 +56,9 @@ def test_engine_imports_no_django():
         if isinstance(n, ast.Import | ast.ImportFrom)
         for a in (n.names if isinstance(n, ast.Import) else [n])
     }
-    assert imported <= {"__future__", "itertools", "math", "collections", "dataclasses"} | {
-        "datetime",
-        "numpy",
-    }
+    standard = {"__future__", "collections", "concurrent", "contextlib", "dataclasses"}
+    standard |= {"datetime", "functools", "itertools", "math", "os"}
+    assert imported <= standard | {"numpy"}
 
 
 def test_docstring_examples_run():
@@ -472,6 +471,139 @@ def test_evaluate_many_leaves_out_of_scope_rows_and_refuses_mixed_groups():
     assert many.enrollment[0] == 200 and not many.passed[2]
     with pytest.raises(ValueError, match="mixes primary and junior"):
         evaluate_many(totals, enrollments + 1, np.zeros(3, int), np.array([1, 0, 0], bool), RULES)
+
+
+def _many_districts(seed: int, districts: int = 300):
+    """Enough random schools for `evaluate_many` to use threads, some out of scope (with a NaN
+    or a negative total, which must not matter) and some exactly at 85% of a minimum."""
+    rng = np.random.default_rng(seed)
+    n = balance.THREADED_ROWS + 5_000
+    district = rng.integers(0, districts, n)
+    junior = rng.random(n) < 0.3
+    enrollment = rng.integers(50, 2000, n).astype(float)
+    minimum = np.where(
+        junior[:, None], RULES.minimum_vector("junior"), RULES.minimum_vector("primary")
+    )
+    per = np.array([i.per for i in RULES.indicators], dtype=float)
+    totals = np.round(enrollment[:, None] * minimum * rng.uniform(0.7, 1.6, (n, 7)) / per)
+    # 3.57 teachers with a degree per 100 students is 85% of the primary minimum, 4.2.
+    at_floor = ~junior & (rng.random(n) < 0.05)
+    enrollment[at_floor] = 100.0
+    totals[at_floor, 0] = 3.57
+    in_scope = rng.random(n) > 0.1
+    totals[~in_scope & (rng.random(n) < 0.5), 3] = np.nan
+    totals[~in_scope & (rng.random(n) < 0.5), 4] = -1.0
+    return totals, enrollment, district * 2 + junior, junior, in_scope, districts * 2
+
+
+def test_evaluate_many_gives_the_same_bits_in_one_thread_or_several():
+    totals, enrollment, groups, junior, in_scope, g = _many_districts(3)
+    one, two = (
+        evaluate_many(totals, enrollment, groups, junior, RULES, in_scope=in_scope, n_groups=g,
+                      threads=threads)
+        for threads in (1, 2)
+    )  # fmt: skip
+    for name in ("values", "met", "passed", "enrollment", "mean", "cv", "within_limit"):
+        assert np.array_equal(getattr(one, name), getattr(two, name), equal_nan=True), name
+    assert np.array_equal(one.district_passed, two.district_passed)
+
+
+def test_evaluate_many_at_scale_answers_as_the_formulas_row_by_row():
+    totals, enrollment, groups, junior, in_scope, g = _many_districts(4)
+    many = evaluate_many(totals, enrollment, groups, junior, RULES, in_scope=in_scope, n_groups=g)
+    per = np.array([i.per for i in RULES.indicators], dtype=float)
+    rows = np.flatnonzero(in_scope)
+    values = totals[rows] * per / enrollment[rows, None]
+    assert np.array_equal(many.values[rows], values)
+    minimum = np.where(
+        junior[rows, None], RULES.minimum_vector("junior"), RULES.minimum_vector("primary")
+    )
+    ratio = values / minimum
+    met = ratio >= 1 - balance.EPS
+    assert np.array_equal(many.met[rows], met)
+    tolerable = ratio >= RULES.missed_floor - balance.EPS
+    passed = (met.sum(axis=1) >= RULES.min_met) & tolerable.all(axis=1)
+    assert np.array_equal(many.passed[rows], passed)
+    assert not many.passed[~in_scope].any()
+    at_floor = rows[(enrollment[rows] == 100) & (totals[rows, 0] == 3.57)]
+    assert at_floor.size and not many.met[at_floor, 0].any()  # 85%: missed, but tolerably
+    assert passed[np.isin(rows, at_floor)].any()
+    for group in (0, 1, g - 1):
+        members = np.flatnonzero(in_scope & (groups == group))
+        for j in range(7):
+            assert many.cv[group, j] == pytest.approx(
+                weighted_cv(totals[members, j], enrollment[members])
+            )
+        assert many.schools_passed[group] == passed[np.isin(rows, members)].all()
+    assert np.isfinite(many.cv).all()  # the NaN totals out of scope reach no district
+
+
+@pytest.mark.parametrize("minimum", [*RULES.minimum_vector("primary"), 5.3, 0.1, 1234.567])
+@pytest.mark.parametrize("ratio", [1 - balance.EPS, 0.85 - balance.EPS, 0.3])
+def test_the_least_passing_value_is_the_division_test_exactly(minimum, ratio):
+    least = balance._least_passing(minimum, ratio)
+    near = [least]
+    for _ in range(4):
+        near += [math.nextafter(near[-1], math.inf), math.nextafter(near[0], 0.0)]
+        near.sort()
+    rng = np.random.default_rng(1)
+    values = np.concatenate([near, least * rng.uniform(0.999999, 1.000001, 2000), [np.nan, np.inf]])
+    assert np.array_equal(values >= least, values / minimum >= ratio)
+    assert not math.nextafter(least, 0.0) / minimum >= ratio
+
+
+def test_the_least_passing_value_is_the_least_for_any_minimum_and_ratio():
+    rng = random.Random(11)
+    for _ in range(500):
+        minimum, ratio = rng.uniform(0.01, 5000), rng.uniform(0.05, 1.0)
+        least = balance._least_passing(minimum, ratio)
+        assert least / minimum >= ratio
+        assert not math.nextafter(least, 0.0) / minimum >= ratio
+
+
+@pytest.mark.parametrize(
+    "row, column, value, message",
+    [
+        (0, 2, np.nan, "NaN or infinite"),
+        (1, 5, np.inf, "NaN or infinite"),
+        (2, 0, -1.0, "cannot be negative"),
+        (1, None, 0.0, "enrollment must be positive"),
+        (0, None, np.nan, "NaN or infinite"),
+    ],
+)
+def test_evaluate_many_refuses_a_bad_input_in_scope_only(row, column, value, message):
+    totals, enrollment, groups, junior, in_scope, g = _many_districts(5)
+    first = np.flatnonzero(in_scope & (groups == groups[0]))[:3]
+    rows = np.array([first[row]])
+    bad_totals, bad_enrollment = totals.copy(), enrollment.copy()
+    if column is None:
+        bad_enrollment[rows] = value
+    else:
+        bad_totals[rows, column] = value
+    with pytest.raises(ValueError, match=message):
+        evaluate_many(
+            bad_totals, bad_enrollment, groups, junior, RULES, in_scope=in_scope, n_groups=g
+        )
+    # The same row out of scope is left out, and its district is as without it.
+    scope = in_scope.copy()
+    scope[rows] = False
+    without = evaluate_many(totals, enrollment, groups, junior, RULES, in_scope=scope, n_groups=g)
+    bad = evaluate_many(
+        bad_totals, bad_enrollment, groups, junior, RULES, in_scope=scope, n_groups=g
+    )
+    assert np.array_equal(bad.cv, without.cv, equal_nan=True)
+    assert np.array_equal(bad.district_passed, without.district_passed)
+
+
+def test_evaluate_many_refuses_a_group_index_past_n_groups_and_takes_no_rows():
+    with pytest.raises(ValueError, match="not below n_groups"):
+        evaluate_many(
+            np.ones((2, 7)), np.ones(2), np.array([0, 2]), np.zeros(2, bool), RULES, n_groups=2
+        )
+    empty = evaluate_many(np.empty((0, 7)), np.empty(0), np.empty(0, int), np.empty(0, bool), RULES,
+                          n_groups=2)  # fmt: skip
+    assert empty.values.shape == (0, 7) and np.isnan(empty.cv).all()
+    assert not empty.district_passed.any()
 
 
 @pytest.mark.parametrize("include", [True, False])
