@@ -9,7 +9,11 @@
 3. Logs in over HTTP as several roles (bureau, district, school, teacher, admin) and, one user
    at a time, requests each page of the role `--repeat` times: p50/p95/p99 per page.
 4. Then `--users` concurrent users (the roles in turn) browse pages at random for `--duration`
-   seconds: throughput, errors and p50/p95/p99 over all requests.
+   seconds, once for each `--think` (default 0 and 2): with 0, each user requests its next page
+   the moment the last one arrives (a stress test: every user always waits on the server);
+   with 2, each pauses 1–3 s between pages, as a person reading them does (Locust's and
+   JMeter's usual model of a browsing user). Throughput, errors and p50/p95/p99 over all
+   requests, and the slowest pages.
 5. Prints the slowest statements: from pg_stat_statements when the server has it loaded, else
    timed in this process (CaptureQueriesContext) on one request of each page.
 
@@ -194,8 +198,11 @@ def single_user(browsers: list[Browser], repeat: int) -> dict[str, list[float]]:
     return times
 
 
-def concurrent(base: str, users: int, duration: float, seed: int = 1):
-    """`users` threads, each logged in as a role in turn, requesting random pages."""
+def concurrent(base: str, users: int, duration: float, seed: int = 1, think: float = 0.0):
+    """`users` threads, each logged in as a role in turn, requesting random pages; with
+    `think` > 0 each user pauses between pages (uniformly 0.5–1.5 × `think` seconds), as a
+    person reading a page does; with 0, each sends its next request at once (a stress test:
+    every user is always waiting for the server)."""
     browsers = [Browser(base, ROLES[i % len(ROLES)]) for i in range(users)]
     for b in browsers:
         b.login()
@@ -211,6 +218,8 @@ def concurrent(base: str, users: int, duration: float, seed: int = 1):
         while time.monotonic() < stop_at:
             label, path = rng.choice(pages)
             seconds, status, body = browser.get(path)
+            if think > 0:
+                time.sleep(min(think * rng.uniform(0.5, 1.5), max(0.0, stop_at - time.monotonic())))
             with lock:
                 latencies.append(seconds)
                 by_page[f"{browser.role:<8} {label}"].append(seconds)
@@ -334,6 +343,13 @@ def main() -> None:
         "--workers", type=int, default=0, help="gunicorn workers (default: serve's)"
     )
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs="+",
+        default=[0.0, 2.0],
+        help="the concurrent runs' mean pause between a user's pages, in seconds (0: none)",
+    )
     args = parser.parse_args()
     args.database_url = args.database_url or (
         f"postgres://postgres@127.0.0.1:5432/qiangshi_bench_{args.scale}"
@@ -364,21 +380,30 @@ def main() -> None:
             worst = max(worst, p95)
             print(f"  {label:<44} {p50:7.0f} {p95:7.0f} {p99:7.0f}")
         print(f"  worst p95 of a page: {worst:.0f} ms (target <= 300 ms)")
-        latencies, errors, elapsed, by_page = concurrent(base, args.users, args.duration)
-        p50, p95, p99 = (percentile(latencies, p) * 1000 for p in (50, 95, 99))
-        print(
-            f"\n{args.users} concurrent users for {elapsed:.0f} s: {len(latencies):,} requests, "
-            f"{len(latencies) / elapsed:.1f} requests/s, {len(errors)} errors; "
-            f"p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms (target: 0 errors, p95 <= 1000 ms)"
-        )
-        for e in errors[:5]:
-            print("  error:", e)
-        slowest = sorted(by_page.items(), key=lambda kv: -percentile(kv[1], 95))[:8]
-        print("  the slowest pages under this load (p50/p95 ms, requests):")
-        for label, values in slowest:
-            p50, p95 = (percentile(values, p) * 1000 for p in (50, 95))
-            print(f"    {label:<44} {p50:7.0f} {p95:7.0f} {len(values):5d}")
-        print(f"load average after: {load_average()}")
+        for think in args.think:
+            latencies, errors, elapsed, by_page = concurrent(
+                base, args.users, args.duration, think=think
+            )
+            p50, p95, p99 = (percentile(latencies, p) * 1000 for p in (50, 95, 99))
+            how = (
+                f"pausing {think:g} s on average between pages"
+                if think > 0
+                else "no pause between pages (stress)"
+            )
+            print(
+                f"\n{args.users} concurrent users, {how}, for {elapsed:.0f} s: "
+                f"{len(latencies):,} requests, {len(latencies) / elapsed:.1f} requests/s, "
+                f"{len(errors)} errors; p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms "
+                "(target: 0 errors, p95 <= 1000 ms)"
+            )
+            for e in errors[:5]:
+                print("  error:", e)
+            slowest = sorted(by_page.items(), key=lambda kv: -percentile(kv[1], 95))[:8]
+            print("  the slowest pages under this load (p50/p95 ms, requests):")
+            for label, values in slowest:
+                p50, p95 = (percentile(values, p) * 1000 for p in (50, 95))
+                print(f"    {label:<44} {p50:7.0f} {p95:7.0f} {len(values):5d}")
+            print(f"load average after: {load_average()}")
         sample = [(b.role, path) for b in browsers for _, path in pages_for(b)]
     finally:
         stop_server(server)
