@@ -553,6 +553,46 @@ def test_usual_sheets_take_the_fast_path_and_others_the_tokenizer(monkeypatch):
     assert calls == {"fast": 1, "slow": 1}
 
 
+def roster_xml(rows: int) -> bytes:
+    """A sheet of `rows` rows of distinct names and IDs, a shared string, a date, a number."""
+    body = "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>教师{n}</t></is></c>'
+        f'<c r="B{n}" t="inlineStr"><is><t>35020319900101{n:04d}</t></is></c>'
+        f'<c r="C{n}" t="s"><v>0</v></c><c r="D{n}" s="1"><v>{30000 + n % 9000}</v></c>'
+        f'<c r="E{n}"><v>{n % 13}</v></c></row>'
+        for n in range(1, rows + 1)
+    )
+    return workbook(body)
+
+
+def streamed_and_held(data: bytes) -> tuple[int, int]:
+    """Peak Python memory reading `data` row by row, and the memory its rows take held."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in read_table(data, "f.xlsx", lazy=True).rows)
+        streamed = tracemalloc.get_traced_memory()[1]
+        before = tracemalloc.get_traced_memory()[0]
+        rows = read_table(data, "f.xlsx").rows
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert count == len(rows)
+    return streamed, held
+
+
+def test_a_sheet_read_lazily_is_held_a_block_at_a_time():
+    """Reading a sheet row by row holds a block of rows (and the shared strings), not the
+    sheet: three times the rows take three times the memory held, and read row by row about
+    the same peak (a few MB of blocks and matches, whatever the rows)."""
+    small_streamed, small_held = streamed_and_held(roster_xml(20_000))
+    large_streamed, large_held = streamed_and_held(roster_xml(60_000))
+    assert large_held > 2.5 * small_held
+    growth = large_streamed - small_streamed
+    assert growth < (large_held - small_held) / 4, (small_streamed, large_streamed)
+
+
 def test_lazy_reading_gives_the_rows_as_they_are_read(mode):
     data = openpyxl_roster(200, write_only=True)
     eager = read_table(data, "f.xlsx")

@@ -1062,14 +1062,33 @@ def _sheet_rows(
     state = _RowState(shape.first_column, shape.last_column)
     for block in workbook_limits.part_blocks(book.archive, part, book.limits):
         for piece in splitter.feed(block):
-            found = _FAST_CELL.findall(piece)
-            if len(found) == piece.count(b"<c"):
-                yield from _fast_rows(found, piece, values, state)
-            else:
-                yield from _slow_rows(piece, values, state)
+            for rows in _slices(piece):
+                found = _FAST_CELL.findall(rows)
+                if len(found) == rows.count(b"<c"):
+                    yield from _fast_rows(found, rows, values, state)
+                else:
+                    yield from _slow_rows(rows, values, state)
     splitter.feed(None)
     if state.has:
         yield state.number, state.row
+
+
+_SLICE = 64 * 1024  # bytes of rows matched at a time: the matches of a block take 8 times more
+
+
+def _slices(piece: bytes) -> Iterator[bytes]:
+    """`piece` (complete rows) in slices of complete rows of about `_SLICE` bytes."""
+    start, size = 0, len(piece)
+    while size - start > _SLICE:
+        cut = piece.rfind(_ROW_END, start, start + _SLICE)
+        if cut < 0:
+            cut = piece.find(_ROW_END, start + _SLICE)
+            if cut < 0:
+                break
+        cut += len(_ROW_END)
+        yield piece[start:cut]
+        start = cut
+    yield piece[start:] if start else piece
 
 
 class _Index(dict):
