@@ -10,13 +10,14 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from qiangshi.imports.services import import_file
 from qiangshi.teachers import projection, services
 from qiangshi.teachers.models import Teacher, TeacherCurrent
 from tests import factories
 from tests.imports.test_history_import import EDUCATION, TITLES, _education, _import, _who
-from tests.imports.test_teacher_import import _row, _xlsx
+from tests.imports.test_teacher_import import HEADER, _row, _xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +104,40 @@ def test_a_roster_import_keeps_the_rows_current(world):
     import_file(actor=actor, kind="teachers", data=_xlsx(again), filename="r2.xlsx")
     assert TeacherCurrent.objects.get(teacher__name="测试1").title_rank == "senior"
     assert_projection_is_the_history()
+
+
+def test_new_teachers_rows_are_written_as_their_history_gives_them(world):
+    """An import writes a new teacher's row with the teacher (not recomputed afterwards):
+    the same row as the history gives, whatever the title, degree and dates."""
+    header = [*HEADER, "毕业日期", "取得职称日期"]
+    later = (timezone.localdate() + timedelta(days=40)).isoformat()
+    variants = [
+        {},
+        {"职称": "无"},
+        {"职称": ""},
+        {"最高学历": ""},
+        {"最高学历": "硕士研究生", "毕业日期": later},
+        {"最高学历": "博士研究生", "毕业日期": "2015-07-01", "取得职称日期": "2019-09-01"},
+        {"职称": "正高级教师", "取得职称日期": ""},
+    ]
+    rows = []
+    for n, over in enumerate(variants, start=1):
+        values = dict(zip(HEADER, _row(world, n), strict=True)) | {
+            "毕业日期": "",
+            "取得职称日期": "",
+        }
+        values.update(over)
+        rows.append([values[h] for h in header])
+    result = import_file(
+        actor=world["users"]["admin"], kind="teachers", data=_xlsx(rows, header), filename="r.xlsx"
+    )
+    assert result.new == len(variants) and not result.problems
+    assert_projection_is_the_history()
+    assert projection.mismatches() == []
+    due = TeacherCurrent.objects.get(teacher__name="测试5")
+    assert due.education_due_on == date.fromisoformat(later) and due.is_current
+    assert due.school_id == world["schools"]["a"].pk
+    assert due.district_id == world["schools"]["a"].district_id
 
 
 def test_a_rejected_import_leaves_the_rows_as_they_were(world):

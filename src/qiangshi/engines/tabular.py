@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from qiangshi.engines import workbook_limits
+from qiangshi.engines import workbook_limits, xlsx_stream
 from qiangshi.engines.cells import fold, text
 from qiangshi.engines.workbook_limits import LimitError, ReadLimits
 
@@ -290,27 +290,133 @@ def read_table(
     kind = detect_format(data)
     if kind == "text":
         return _read_csv(data, filename, max_rows=max_rows, header_row=header_row, lazy=lazy)
-    check_limits(data, kind, limits or ReadLimits(), sheet=sheet)
+    limits = limits or ReadLimits()
+    # An .xlsx sheet is read as it is decompressed (xlsx_stream), measured while its limits
+    # are checked; a workbook that reader leaves aside, and the other formats, by calamine.
+    scan = xlsx_stream.SheetScan() if kind == "xlsx" and sheet is not None else None
+    stats = check_limits(data, kind, limits, sheet=sheet, observe=scan)
+    if scan is not None:
+        try:
+            return _read_xlsx(
+                data, scan, stats, limits, sheet=sheet, max_rows=max_rows,
+                header_row=header_row, lazy=lazy,
+            )  # fmt: skip
+        except xlsx_stream.Unsupported:
+            pass
     return _read_workbook(
         data, kind, sheet=sheet, max_rows=max_rows, header_row=header_row, lazy=lazy
     )
 
 
 def check_limits(
-    data: bytes, kind: str, limits: ReadLimits, *, sheet: str | int | None = None
-) -> None:
+    data: bytes,
+    kind: str,
+    limits: ReadLimits,
+    *,
+    sheet: str | int | None = None,
+    observe: Any = None,
+) -> workbook_limits.WorkbookStats | None:
     """Refuse a workbook that would inflate when read (TableError; see `workbook_limits`).
 
-    An .xlsx workbook is measured part by part; the other zip formats (.xlsb, .ods) by their
-    zip directory alone; an .xls file (no zip) is bounded by its size only.
+    An .xlsx workbook is measured part by part (and its measures returned; `observe` sees its
+    sheets' XML, see `workbook_limits.check_workbook`); the other zip formats (.xlsb, .ods) by
+    their zip directory alone; an .xls file (no zip) is bounded by its size only.
     """
     try:
         if kind == "xlsx":
-            workbook_limits.check_workbook(data, limits, sheet=sheet)
-        elif kind in ("xlsb", "ods"):
+            return workbook_limits.check_workbook(data, limits, sheet=sheet, observe=observe)
+        if kind in ("xlsb", "ods"):
             workbook_limits.check_zip(data, limits).close()
     except LimitError as exc:
         raise _limit_error(exc) from None
+    return None
+
+
+def _read_xlsx(
+    data: bytes,
+    scan: xlsx_stream.SheetScan,
+    stats: workbook_limits.WorkbookStats | None,
+    limits: ReadLimits,
+    *,
+    sheet: str | int,
+    max_rows: int | None,
+    header_row: int | None,
+    lazy: bool,
+) -> Table:
+    """Read an .xlsx sheet with `xlsx_stream` (which raises Unsupported for a workbook it
+    leaves to calamine): the same Table as `_read_workbook` gives, rows read as consumed."""
+    book = xlsx_stream.open_workbook(data, limits)
+    try:
+        names = book.sheet_names
+        if not names:
+            raise xlsx_stream.Unsupported("no sheets")
+        index = _sheet_index(names, sheet)
+        part = book.parts[index]
+        measured = next((s for s in (stats.sheets if stats else []) if s.part == part), None)
+        shape = scan.shape(part, measured)
+        numbered = _without_leading_blanks(book.rows(index, shape))
+        header_no, header, stream = _assemble_stream(numbered, header_row, max_rows)
+        rows = _guarded(stream, book) if lazy else list(stream)
+    except xlsx_stream.Unsupported:
+        book.close()
+        raise
+    except TableError:
+        book.close()
+        raise
+    except LimitError as exc:
+        book.close()
+        raise _limit_error(exc) from None
+    except Exception as exc:  # SheetError, and what a damaged file raises on the way
+        book.close()
+        raise _corrupt(type(exc).__name__) from None
+    if not lazy:
+        book.close()
+    last_row = measured.last_row if measured else 0
+    return Table(
+        header=header,
+        rows=rows,
+        size_hint=len(rows) if not lazy else max(0, last_row - header_no),
+        first_data_row=header_no + 1,
+        sheet_names=names,
+        sheet_name=names[index],
+        header_row=header_no,
+        first_column=shape.first_column or 1,
+        format="xlsx",
+    )
+
+
+def _sheet_index(names: list[str], sheet: str | int) -> int:
+    """The index of `sheet` (an index or a name) among `names`, as `_pick_sheet` finds it."""
+    if isinstance(sheet, int):
+        if not -len(names) <= sheet < len(names):
+            raise _no_such_sheet(str(sheet), names)
+        return sheet % len(names)
+    if sheet not in names:
+        wanted = fold(sheet)
+        found = [n for n in names if fold(n) == wanted]
+        if not found:
+            raise _no_such_sheet(sheet, names)
+        sheet = found[0]
+    return names.index(sheet)
+
+
+def _without_leading_blanks(
+    rows: Iterator[tuple[int, list[Any]]],
+) -> Iterator[tuple[int, list[Any]]]:
+    """The rows of a reader that leaves out rows without a value, from the first non-blank
+    one on, as `_calamine_rows` gives calamine's: blank rows (whitespace) before it are
+    skipped, and a sheet whose first non-blank row comes more than MAX_BLANK_RUN rows after
+    its first row holding a value reads as empty."""
+    first_number = None
+    for number, row in rows:
+        if first_number is None:
+            first_number = number
+        if number - first_number > MAX_BLANK_RUN:
+            return
+        if not _is_blank(row):
+            yield number, row
+            yield from rows
+            return
 
 
 def _read_workbook(
@@ -377,6 +483,8 @@ def _guarded(rows: Iterator[list[Any]], workbook: Any = None) -> Iterator[list[A
         yield from rows
     except TableError:
         raise
+    except LimitError as exc:
+        raise _limit_error(exc) from None
     except csv.Error as exc:
         raise _corrupt(str(exc)) from None
     except Exception as exc:
@@ -492,15 +600,20 @@ def _data_rows(
     pending_blank = 0
     expected = header_no + 1
     filled = 0
-    gap = False
-    for number, row in rows_iter.rest():
-        if number > expected:  # a reader that skips empty rows: keep the numbering
+    gap_start = 0
+    rest = rows_iter.rest()
+    for number, row in rest:
+        if number > expected:  # a reader that leaves out empty rows: keep the numbering
             pending_blank += number - expected
+            if pending_blank > MAX_BLANK_RUN:
+                gap_start = expected - (pending_blank - (number - expected))
+                rest = itertools.chain([(number, row)], rest)  # looked at after the gap
+                break
         expected = number + 1
         if _is_blank(row):
             pending_blank += 1
             if pending_blank > MAX_BLANK_RUN:
-                gap = True
+                gap_start = expected - pending_blank
                 break
             continue
         filled += 1
@@ -514,9 +627,8 @@ def _data_rows(
         if len(values) < width:
             values.extend([""] * (width - len(values)))
         yield values
-    if gap:  # data after the gap would be lost: refuse rather than read half a file
-        gap_start = expected - pending_blank
-        for number, row in rows_iter:
+    if gap_start:  # data after the gap would be lost: refuse rather than read half a file
+        for number, row in rest:
             if not _is_blank(row):
                 raise TableError(
                     "blank_gap",
@@ -530,6 +642,7 @@ def _data_rows(
 def _find_header(rows: _Rows, header_row: int | None) -> tuple[int, list[Any]]:
     blank_run = 0
     candidate: tuple[int, list[Any]] | None = None
+    last = None
     for number, row in rows:
         if header_row is not None:
             if number < header_row:
@@ -537,6 +650,12 @@ def _find_header(rows: _Rows, header_row: int | None) -> tuple[int, list[Any]]:
             if number > header_row or _is_blank(row):
                 raise _empty_file()
             return number, list(row)
+        if last is not None and number > last + 1:  # rows a reader left out are empty
+            blank_run += number - last - 1
+            if blank_run > MAX_BLANK_RUN:
+                rows.push((number, row))  # read on after the header (a gap, then data)
+                break
+        last = number
         if _is_blank(row):
             blank_run += 1
             if blank_run > MAX_BLANK_RUN:

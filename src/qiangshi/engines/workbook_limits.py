@@ -43,6 +43,7 @@ import re
 import struct
 import zipfile
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import contains, or_
@@ -112,6 +113,9 @@ class SheetStats:
     shared_cells: int = 0
     shared_text: int = 0
     declared: tuple[int, int] | None = None  # (rows, columns) of <dimension>, unused
+    # Every cell starts `<c r="` (no cell without a reference or with a namespace prefix):
+    # what `xlsx_stream` needs to place cells without reading each one.
+    plain_cells: bool = True
 
     @property
     def height(self) -> int:
@@ -473,7 +477,7 @@ def column_letters(number: int) -> str:
     return letters
 
 
-_UNREFERENCED_CELL = re.compile(rb'<c(?:[>/]|\s(?!r="))')
+_UNREFERENCED_CELL = re.compile(rb'<c(?:[>/\t\r\n]| (?!r="))')
 _SHARED_INDEX = re.compile(rb't="s"[^>]*>\s*<(?:\w+:)?v>(\d+)<')
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
@@ -549,6 +553,7 @@ class _SheetScan:
         # Cells without a leading reference (or with a namespace prefix): count them per row.
         if _UNREFERENCED_CELL.search(body) or b":c " in body or b":c>" in body:
             width = max(width, max((r.count(b"<c") for r in rows), default=0))
+            stats.plain_cells = False
         stats.width = max(stats.width, min(width, EXCEL_MAX_COLUMNS))
         if stats.cells > limits.max_cells:
             raise _too_many_cells(stats, limits.max_cells)
@@ -571,6 +576,7 @@ def _scan_sheet(
     part: str,
     sizes: array,
     budget: _Budget,
+    observe: Callable[[str, bytes | None], None] | None = None,
 ) -> SheetStats:
     stats = SheetStats(part=part, name=name)
     info = _find(archive, part)
@@ -584,7 +590,11 @@ def _scan_sheet(
     scan = _SheetScan(stats, limits, sizes, exact)
     for block in _blocks(archive, info, budget):
         scan.feed(block)
+        if observe is not None:
+            observe(part, block)
     scan.feed(b"", final=True)
+    if observe is not None:
+        observe(part, None)
     return stats
 
 
@@ -604,11 +614,18 @@ def _chosen(sheets: list[tuple[str, str]], sheet: str | int | None) -> list[tupl
 
 
 def check_workbook(
-    data: bytes, limits: ReadLimits, *, sheet: str | int | None = None
+    data: bytes,
+    limits: ReadLimits,
+    *,
+    sheet: str | int | None = None,
+    observe: Callable[[str, bytes | None], None] | None = None,
 ) -> WorkbookStats:
     """Check an .xlsx workbook against `limits` (see the module's docstring); raises LimitError.
 
     `sheet` (an index or a name) is the sheet that will be read; None checks every sheet.
+    `observe(part, block)`, if given, sees each checked sheet's XML as it is decompressed, a
+    block at a time, then `None` at the part's end (so that a reader can measure the sheet in
+    the same pass: `xlsx_stream.SheetScan`).
     """
     archive = check_zip(data, limits)
     with archive:
@@ -626,7 +643,7 @@ def check_workbook(
         stats = WorkbookStats(shared_strings=shared_size)
         for name, part in _chosen(sheets, sheet):
             if part:
-                stats.sheets.append(_scan_sheet(archive, name, part, sizes, budget))
+                stats.sheets.append(_scan_sheet(archive, name, part, sizes, budget, observe))
         stats.uncompressed = budget.used
     return stats
 

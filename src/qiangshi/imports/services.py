@@ -411,6 +411,7 @@ class _TeacherRow:
 class _School:
     pk: int
     name: str
+    district_id: int | None = None
 
 
 def _col_title(key: str, match, table) -> str:
@@ -473,9 +474,11 @@ class _TeacherCheck:
         self.problems: list[Problem] = []
         # Rows already rejected before the check (a formula cell): never counted.
         self.rejected_rows: set[int] = {p.row for p in result.problems}
-        self.seen: dict[str, int] = {}
+        # National ID → its first row; a valid number keyed by its first 17 digits (an int:
+        # half the memory of the text, 100,000 teachers held to the end of the file).
+        self.seen: dict[int | str, int] = {}
         self.schools: dict[str, tuple[_School | None, bool]] = {}  # code → (in scope, exists)
-        self.keys: list[str] = []
+        self.keys: list[str] = []  # each chunk's changed keys as one JSON array (compact)
         self.done = 0  # data rows checked (and, when writing, queued to be written)
         self.titles = {k: _col_title(k, match, table) for k in ("national_id", "birth_date")}
         for key in ("gender", "post_grade", "school_code"):
@@ -554,7 +557,8 @@ class _TeacherCheck:
                     "The gender contradicts the national ID",
                 )
             values["birth_date"], values["gender"] = birth_date, id_gender
-            first = seen.get(number)
+            key = int(number[:17]) if number[:17].isdigit() and len(number) == 18 else number
+            first = seen.get(key)
             if first is not None:
                 problem(
                     row_no,
@@ -564,7 +568,7 @@ class _TeacherCheck:
                     f"Duplicate national ID: same as row {first}",
                 )
                 continue
-            seen[number] = row_no
+            seen[key] = row_no
             post_grade = values.get("post_grade")
             if post_grade is not None and not 1 <= post_grade <= 13:
                 problem(
@@ -583,7 +587,7 @@ class _TeacherCheck:
                 limit = TEACHER_CHUNK if left > TEACHER_CHUNK + small else max(small, left - small)
         self.flush(chunk)
         self.problems.sort(key=lambda p: (p.row, p.column))
-        return self.keys
+        return [key for part in self.keys for key in json.loads(part)]
 
     def _lookup_schools(self, rows: list[_TeacherRow]) -> None:
         codes = sorted(
@@ -593,8 +597,10 @@ class _TeacherCheck:
             exists = set(School.objects.filter(code__in=chunk).values_list("code", flat=True))
             visible = scope(School.objects.all(), self.actor, "view").filter(code__in=chunk)
             in_scope = {
-                code: _School(pk, name)
-                for pk, code, name in visible.values_list("pk", "code", "name")
+                code: _School(pk, name, district)
+                for pk, code, name, district in visible.values_list(
+                    "pk", "code", "name", "district_id"
+                )
             }
             for code in chunk:
                 self.schools[code] = (in_scope.get(code), code in exists)
@@ -677,7 +683,9 @@ class _TeacherCheck:
                 after = rows[-1].row - self.table.first_data_row + 1
                 writer.start(refill=min(TEACHER_CHUNK, max(0, self.table.size_hint - after)))
             try:
-                self.keys += _commit_teachers(self.actor, rows, self.result)
+                changed = _commit_teachers(self.actor, rows, self.result)
+                if changed:
+                    self.keys.append(json.dumps(changed, ensure_ascii=False))
             finally:
                 if token is not None:
                     _STATE.reset(token)
@@ -972,6 +980,10 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
     mask = idcard.mask
 
     standins = result.standins
+    # A new teacher's projection row is known from what this chunk writes: written with it,
+    # not recomputed from the history at the end of the import.
+    new_states: dict[int, projection.State] = {}
+    new_state = projection.new_state
     for r, teacher_id in zip(new_rows, teacher_ids, strict=True):
         v = r.values
         job = _employment_values(r)
@@ -979,10 +991,18 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
         if start is None:
             standins.add("employment_start", r.row)
         employments.append((teacher_id, start, *[job[k] for k in EMPLOYMENT_KEYS]))
+        titles, education = [], []
         for model, rec in _records_for(r, teacher_id, state, today, standins):
             records[model].append(rec)
-        masked = mask(r.number)
+            if model is TitleRecord:
+                titles.append(rec["rank"])
+            elif model is EducationRecord:
+                education.append((rec["level"], rec["end_date"], rec["end_date_missing"]))
         school = r.school
+        new_states[teacher_id] = new_state(
+            tuple(titles), tuple(education), school.pk, school.district_id, today
+        )
+        masked = mask(r.number)
         school_text = school_json.get(school.pk)
         if school_text is None:
             school_text = school_json[school.pk] = _json_text(school.name)
@@ -1122,16 +1142,17 @@ def _commit_teachers(actor, rows: list[_TeacherRow], result: ImportResult) -> li
     # this chunk added to or dated, and those whose employment it changed.
     projection.touched(
         [
-            *teacher_ids,
             *(
                 rec["teacher_id"]
                 for m in (TitleRecord, EducationRecord)
                 for rec in records.get(m, ())
+                if rec["teacher_id"] not in new_states
             ),
             *dated,
             *moved,
         ]
     )
+    projection.insert_new(new_states, today, writer=writer)
     for model, items in records.items():
         rows_of = [tuple(item.values()) for item in items]
         insert_tuples(model, list(items[0]), rows_of, writer=writer)

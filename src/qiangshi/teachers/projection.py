@@ -18,6 +18,7 @@ that computes and writes it:
   that date, and the daily `check_projections --fix` refreshes it.
 """
 
+import functools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -126,6 +127,52 @@ def compute(teacher_ids: Iterable[int], today: date | None = None) -> dict[int, 
             district_id=district_id,
         )
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def new_state(
+    title_ranks: tuple[str, ...],
+    education: tuple[tuple[str, date | None, bool], ...],
+    school_id: int | None,
+    district_id: int | None,
+    today: date,
+) -> State:
+    """The row of a teacher whose whole history is being written now (one an import
+    creates: its title and education records, one open employment at `school_id`): what
+    `compute` finds once that history is in the database. `education` holds (level, end date,
+    end date missing) of each record. (Cached: a roster's teachers share a few dozen rows.)"""
+    title = max((TITLE_RANK[r] for r in title_ranks if r in TITLE_RANK), default=None)
+    level = due = None
+    for name, end, missing in education:
+        if end is not None and end > today:
+            due = end if due is None else min(due, end)
+        elif (end is not None or missing) and name in EDUCATION_RANK:
+            order = EDUCATION_RANK[name]
+            level = order if level is None else max(level, order)
+    return State(
+        title_rank=TITLE_BY_ORDER.get(title),
+        title_order=title,
+        education_level=EDUCATION_BY_ORDER.get(level),
+        education_order=level,
+        education_due_on=due,
+        is_current=school_id is not None,
+        school_id=school_id,
+        district_id=district_id,
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _values(state: State) -> tuple:
+    return tuple(getattr(state, f) for f in FIELDS)
+
+
+def insert_new(states: dict[int, State], today: date, *, writer=None) -> None:
+    """Write the rows of teachers created in this transaction (see `new_state`), through
+    COPY (queued on `writer`, a `core.bulk.CopyWriter`, when given)."""
+    if not states:
+        return
+    rows = [(today, *_values(state)) for state in states.values()]
+    insert_tuples(TeacherCurrent, ("as_of", *FIELDS), rows, keys=list(states), writer=writer)
 
 
 def refresh(teacher_ids: Iterable[int], today: date | None = None) -> int:
