@@ -123,27 +123,17 @@ def _area_q(model: type[Model], actor) -> Q | None:
     return nothing
 
 
-_REGIONS: dict[tuple[str, ...], tuple[str, list[int]]] = {}
-
-
 def _regions_under(paths: list[str]) -> list[int]:
-    """The ids of the regions under `paths`, kept in this process until the data changes
-    (core.shared's generation; read every time when figures are not shared)."""
-    from qiangshi.core.shared import generation
+    """The ids of the regions under `paths`, shared until the data changes (core.shared)."""
+    from qiangshi.core.shared import shared
 
-    key = tuple(paths)
-    current = generation()
-    kept = _REGIONS.get(key)
-    if kept is not None and kept[0] == current and current != "0":
-        return kept[1]
-    area = Q()
-    for p in paths:
-        area |= Q(path__startswith=p)
-    regions = list(Region.objects.filter(area).order_by("pk").values_list("pk", flat=True))
-    if len(_REGIONS) > 1000:
-        _REGIONS.clear()
-    _REGIONS[key] = (current, regions)
-    return regions
+    def ids() -> list[int]:
+        area = Q()
+        for p in paths:
+            area |= Q(path__startswith=p)
+        return list(Region.objects.filter(area).order_by("pk").values_list("pk", flat=True))
+
+    return shared("area regions", tuple(paths), ids)
 
 
 def _ancestors_q(region_path: str, region: Region | None, *, path: str | None = None) -> Q:

@@ -1,7 +1,6 @@
 """Reads of the registry. Every function starts from `scope()`."""
 
 import re
-import time
 from datetime import date
 from typing import Any
 
@@ -305,24 +304,19 @@ def _unindexed(ordering) -> list:
     return out
 
 
-_ESTIMATE: dict[str, tuple[float, int]] = {}
-
-
 def _teachers_estimate() -> int:
-    """The number of teachers in the database, as PostgreSQL's statistics have it (read at
-    most once a minute per process)."""
-    now = time.monotonic()
-    kept = _ESTIMATE.get(connection.alias)
-    if kept is not None and now - kept[0] < 60:
-        return kept[1]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass",
-            [Teacher._meta.db_table],
-        )
-        estimate = int(cursor.fetchone()[0])
-    _ESTIMATE[connection.alias] = (now, estimate)
-    return estimate
+    """The number of teachers in the database, as PostgreSQL's statistics have it (shared
+    until the data changes, core.shared)."""
+
+    def estimate() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass",
+                [Teacher._meta.db_table],
+            )
+            return int(cursor.fetchone()[0])
+
+    return shared("teachers estimate", connection.alias, estimate)
 
 
 def teacher_get(*, actor, pk, action: str = "view") -> Teacher:
