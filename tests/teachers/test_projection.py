@@ -314,3 +314,17 @@ def test_sorting_is_chosen_when_the_walk_reads_more_rows(world, monkeypatch):
     assert qs._sorting_is_cheaper(1_000) is postgres  # page 20: 58,000 entries against 7,000
     qs._count = 410_000  # everyone: the index is read in order
     assert qs._sorting_is_cheaper(25_000) is False
+
+
+def test_a_list_shorter_than_the_page_sorts_without_asking_the_estimate(world, monkeypatch):
+    from django.db import connection
+
+    from qiangshi.teachers import selectors
+
+    def no_estimate():
+        raise AssertionError("the estimate is not needed")
+
+    qs = selectors.teacher_list(actor=world["users"]["district"])
+    qs._count = 30
+    monkeypatch.setattr(selectors, "_teachers_estimate", no_estimate)
+    assert qs._sorting_is_cheaper(50) is (connection.vendor == "postgresql")

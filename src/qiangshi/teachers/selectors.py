@@ -159,6 +159,10 @@ class TeacherPages(QuerySet):
         if connection.vendor != "postgresql":
             return False
         listed = self.count()
+        if 0 < listed <= stop:
+            # The walk reads at least `stop` entries, the sort at most `listed`: no estimate
+            # is needed (and its query is saved).
+            return True
         everyone = _teachers_estimate()
         return 0 < listed < everyone and stop * everyone > listed * listed
 
