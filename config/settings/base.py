@@ -289,7 +289,7 @@ QIANGSHI_JOBS_IN_THREADS = os.environ.get("QIANGSHI_JOBS_IN_THREADS", "1") != "0
 
 PAGE_SIZE = 50
 # The dashboard's counts are shared by the users of one area for this long (0: never kept).
-QIANGSHI_DASHBOARD_CACHE_SECONDS = int(os.environ.get("QIANGSHI_DASHBOARD_CACHE_SECONDS", "60"))
+QIANGSHI_DASHBOARD_CACHE_SECONDS = int(os.environ.get("QIANGSHI_DASHBOARD_CACHE_SECONDS", "600"))
 # A teacher search by ID number travels as an opaque token valid this long (never in a URL).
 QIANGSHI_SEARCH_TOKEN_MINUTES = int(os.environ.get("QIANGSHI_SEARCH_TOKEN_MINUTES", "30"))
 

@@ -292,7 +292,8 @@ def test_a_page_is_the_same_whether_the_index_is_walked_or_the_rows_sorted(
     _more_teachers(world, 12)
     monkeypatch.setattr(selectors.TeacherPages, "_sorting_is_cheaper", lambda self, stop: sorting)
     actor = world["users"]["district"]
-    for sort in ("name", "-name", "title", "-title", "school", "-education", "birth_date"):
+    sorts = ("name", "-name", "title", "-title", "school", "-school", "-education", "birth_date")
+    for sort in sorts:
         qs = selectors.teacher_list(actor=actor, filters={"sort": sort})
         everyone = [t.pk for t in qs.iterator()]
         with CaptureQueriesContext(connection) as ctx:
@@ -328,3 +329,27 @@ def test_a_list_shorter_than_the_page_sorts_without_asking_the_estimate(world, m
     qs._count = 30
     monkeypatch.setattr(selectors, "_teachers_estimate", no_estimate)
     assert qs._sorting_is_cheaper(50) is (connection.vendor == "postgresql")
+
+
+@pytest.mark.parametrize("status", ["current", "all"])
+def test_current_teachers_sorted_by_school_are_joined_to_their_school(world, status):
+    """A current teacher has a current school: the page's keys join the school (so PostgreSQL
+    can walk the schools in name order) and give the list's order; with former teachers, whose
+    school is empty, the join stays an outer one and they come last."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from qiangshi.teachers import selectors
+
+    _more_teachers(world, 12)
+    actor = world["users"]["bureau"]
+    for sort in ("school", "-school"):
+        qs = selectors.teacher_list(actor=actor, filters={"sort": sort, "status": status})
+        everyone = [t.pk for t in qs.iterator()]
+        assert everyone
+        with CaptureQueriesContext(connection) as ctx:
+            pages = [qs[i : i + 5] for i in range(0, len(everyone), 5)]
+        assert [t.pk for page in pages for t in page] == everyone, sort
+        keys = next(q["sql"] for q in ctx.captured_queries if 'AS "pk"' in q["sql"])
+        joined = 'INNER JOIN "org_school"' in keys
+        assert joined == (status == "current"), keys

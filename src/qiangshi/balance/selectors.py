@@ -292,18 +292,23 @@ def district_report(
 
 def enrollment_years(district=None) -> list[int]:
     """School years with enrollment recorded (in the district, or the list of districts, if
-    given), latest first."""
+    given), latest first; shared until the next write (core.shared)."""
     qs = SchoolEnrollment.objects.order_by()
     if isinstance(district, Region):
         qs = qs.filter(school__district=district)
     elif district is not None:
         qs = qs.filter(school__district__in=list(district))
-    return sorted(set(qs.values_list("year", flat=True).distinct()), reverse=True)
+    years = qs.values_list("year", flat=True).distinct()
+    return shared("enrollment years", query_key(years), lambda: sorted(set(years), reverse=True))
 
 
 def evaluation_years(district: Region) -> list[int]:
     """School years in which the district has both enrollment and facility records, latest
-    first: the years its balance history can show."""
+    first: the years its balance history can show; shared until the next write (core.shared)."""
+    return shared("evaluation years", district.pk, lambda: _evaluation_years(district))
+
+
+def _evaluation_years(district: Region) -> list[int]:
     enrolled = set(
         SchoolEnrollment.objects.filter(school__district=district)
         .order_by()

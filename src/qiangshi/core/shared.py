@@ -1,8 +1,8 @@
 """Aggregates shared briefly between the users of one area, until the data changes.
 
 A region's evaluation or staffing report reads every teacher of the region. `shared` keeps
-such a value for QIANGSHI_DASHBOARD_CACHE_SECONDS (default 60; 0 turns it off, as in the
-tests) in the cache, keyed by what the value depends on, including the rows the reader may
+such a value for at most QIANGSHI_DASHBOARD_CACHE_SECONDS (default 600; 0 turns it off, as in
+the tests) in the cache, keyed by what the value depends on, including the rows the reader may
 see (`query_key` of the scoped queryset), so that readers of the same area share it and no
 reader gets another area's figures.
 
@@ -10,8 +10,10 @@ Every value also carries the data's generation: any committed write to the regis
 INSERT, UPDATE, DELETE or COPY, seen by `watch_writes` on every database connection, or
 announced by `data_changed_on_commit`) starts a new one, so a page read after a write never
 shows a figure from before it. Writes that change no figure (sessions, sign-in bookkeeping,
-the audit trail: `UNSHARED_TABLES`) keep it. While nobody writes, as when many people browse,
-the figures are computed once a minute per area.
+the audit trail: `UNSHARED_TABLES`) keep it. So while nobody writes, as when many people browse,
+the figures are computed once per area, and once again every QIANGSHI_DASHBOARD_CACHE_SECONDS:
+that limit only bounds how long an edit made outside the application (in psql, say) can go
+unseen. Values are also keyed by today's date (ages and open terms change with it).
 """
 
 import hashlib

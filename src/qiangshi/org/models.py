@@ -117,7 +117,11 @@ class School(TimeStampedModel):
         verbose_name = _("school")
         verbose_name_plural = _("schools")
         ordering = ["code"]
-        indexes = [models.Index(fields=["district", "stage"])]
+        indexes = [
+            models.Index(fields=["district", "stage"]),
+            # The teacher list sorted by school walks the schools in this order.
+            models.Index(fields=["name", "id"], name="org_school_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -4,6 +4,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from qiangshi.access.scoping import get_in_scope, scope
 from qiangshi.core.errors import NotFound
+from qiangshi.core.shared import shared
 
 from .models import Region, RegionLevel, School, SchoolEnrollment
 
@@ -26,7 +27,13 @@ def district_choices(*, actor) -> QuerySet:
 
 
 def latest_enrollment_year() -> int | None:
-    return SchoolEnrollment.objects.order_by("-year").values_list("year", flat=True).first()
+    """The latest year with enrollment recorded; shared until the next write (core.shared)."""
+    return shared("latest enrollment year", (), _latest_enrollment_year) or None
+
+
+def _latest_enrollment_year() -> int:
+    latest = SchoolEnrollment.objects.order_by("-year").values_list("year", flat=True).first()
+    return latest or 0  # None is what a miss looks like in the cache
 
 
 def school_list(*, actor, filters: dict | None = None, action: str = "view") -> QuerySet:

@@ -398,8 +398,8 @@ def computed(
 
 
 def _cached_computed(region: Region, year: int, groups: set[str] | None = None) -> dict:
-    """`computed` values, kept for QIANGSHI_DASHBOARD_CACHE_SECONDS (a minute-old figure is fine
-    on the comparison pages; the report always computes afresh)."""
+    """`computed` values, shared until the next write (core.shared); the report always
+    computes afresh."""
     which = ",".join(sorted(groups)) if groups is not None else "all"
     return shared(
         "pilot", (region.pk, year, which), lambda: computed(region, year, groups=groups)[0]

@@ -642,7 +642,8 @@ def default_year(district: Region | list[Region] | None = None) -> int:
         qs = qs.filter(school__district=district)
     elif district is not None:
         qs = qs.filter(school__district__in=list(district))
-    latest = qs.values_list("year", flat=True).first()
+    years = qs.values_list("year", flat=True)
+    latest = shared("latest year", query_key(years), lambda: years.first() or 0)
     return latest or current
 
 

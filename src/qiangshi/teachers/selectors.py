@@ -243,7 +243,15 @@ def teacher_list(*, actor, filters: dict[str, Any] | None = None, action: str = 
         order = key_order = by_name.desc() if order == "-name" else by_name.asc()
     listed = annotate_current(qs).order_by(order, "pk")
     listed._counted = qs
-    listed._keyed = qs.order_by(key_order, "pk")
+    keyed = qs
+    if sort in ("school", "-school") and status == "current":
+        # The same teachers (a current teacher is one with a current school, see
+        # teachers.projection), joined to their school rather than left-joined: PostgreSQL then
+        # walks the schools in name order (org_school_name) and each one's teachers
+        # (teachers_current_school) instead of sorting every listed teacher (a province: 0.2 s
+        # on three processes, against 1 ms).
+        keyed = qs.filter(current_state__school__name__isnull=False)
+    listed._keyed = keyed.order_by(key_order, "pk")
     return listed
 
 

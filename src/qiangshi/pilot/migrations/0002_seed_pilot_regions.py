@@ -33,6 +33,6 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("pilot", "0001_initial"), ("org", "__latest__")]
+    dependencies = [("pilot", "0001_initial"), ("org", "0001_initial")]
 
     operations = [migrations.RunPython(seed, unseed)]
