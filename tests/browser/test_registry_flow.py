@@ -41,6 +41,8 @@ def test_district_office_searches_opens_switches_language_and_exports(world, pag
     expect(row_link).to_have_count(1)
     assert "q=" in page.url  # the filter is in the address bar, so it can be shared
 
+    # The search also runs 0.5 s after the typing stops: let that answer land before clicking.
+    page.wait_for_load_state("networkidle")
     row_link.click()
     page.wait_for_url("**/teachers/*/")
     assert "王芳" in page.locator("h1, .qs-page-title").first.inner_text()
