@@ -91,3 +91,49 @@ def test_the_settings_add_the_replica_alias_from_the_environment(tmp_path):
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "['default', 'replica'] replica.example"
+
+
+class _Exited:
+    """A child process that has already stopped, as `subprocess.Popen` would report it."""
+
+    returncode = 0
+
+    def poll(self):
+        return 0
+
+    def wait(self, timeout=None):
+        return 0
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "connections"),
+    [
+        ([], {}, "4"),  # as many as the worker's threads
+        (["--threads", "6"], {}, "6"),
+        ([], {"QIANGSHI_WEB_CONNECTIONS": "50"}, "50"),
+        (["--connections", "20"], {}, "20"),
+    ],
+)
+def test_serve_lets_a_worker_hold_only_the_connections_its_threads_serve(
+    monkeypatch, args, env, connections
+):
+    from django.core.management import call_command
+
+    from qiangshi.core.management.commands import serve
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("QIANGSHI_WEB_THREADS", raising=False)
+    started = []
+
+    def popen(command, env=None):
+        started.append(command)
+        return _Exited()
+
+    monkeypatch.setattr(serve.subprocess, "Popen", popen)
+    monkeypatch.setattr(serve.signal, "signal", lambda *a: None)
+    with pytest.raises(SystemExit):  # the server "stopped" at once: serve stops too
+        call_command("serve", "--no-prepare", "--no-celery", *args)
+    gunicorn = started[0]
+    assert gunicorn[gunicorn.index("--worker-class") + 1] == "gthread"
+    assert gunicorn[gunicorn.index("--worker-connections") + 1] == connections
