@@ -198,11 +198,14 @@ def single_user(browsers: list[Browser], repeat: int) -> dict[str, list[float]]:
     return times
 
 
-def concurrent(base: str, users: int, duration: float, seed: int = 1, think: float = 0.0):
+def concurrent(
+    base: str, users: int, duration: float, seed: int = 1, think: float = 0.0, warmup: float = 0.0
+):
     """`users` threads, each logged in as a role in turn, requesting random pages; with
     `think` > 0 each user pauses between pages (uniformly 0.5–1.5 × `think` seconds), as a
     person reading a page does; with 0, each sends its next request at once (a stress test:
-    every user is always waiting for the server)."""
+    every user is always waiting for the server). The first `warmup` seconds of requests (a
+    load test's ramp-up: every worker process meets every page) are not counted."""
     browsers = [Browser(base, ROLES[i % len(ROLES)]) for i in range(users)]
     for b in browsers:
         b.login()
@@ -211,31 +214,33 @@ def concurrent(base: str, users: int, duration: float, seed: int = 1, think: flo
     by_page: dict[str, list[float]] = defaultdict(list)
     errors: list[tuple] = []
     lock = threading.Lock()
-    stop_at = time.monotonic() + duration
+    count_from = time.monotonic() + warmup
+    stop_at = count_from + duration
 
     def run(browser: Browser, rng: random.Random) -> None:
         pages = plans[browser.role]
         while time.monotonic() < stop_at:
             label, path = rng.choice(pages)
+            asked = time.monotonic()
             seconds, status, body = browser.get(path)
             if think > 0:
                 time.sleep(min(think * rng.uniform(0.5, 1.5), max(0.0, stop_at - time.monotonic())))
             with lock:
-                latencies.append(seconds)
-                by_page[f"{browser.role:<8} {label}"].append(seconds)
-                if status != 200:
+                if status != 200:  # counted in the warm-up too
                     errors.append((browser.role, path, status, body[:120]))
+                if asked >= count_from:
+                    latencies.append(seconds)
+                    by_page[f"{browser.role:<8} {label}"].append(seconds)
 
     threads = [
         threading.Thread(target=run, args=(b, random.Random(seed + i)))
         for i, b in enumerate(browsers)
     ]
-    started = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return latencies, errors, time.monotonic() - started, by_page
+    return latencies, errors, time.monotonic() - count_from, by_page
 
 
 def slowest_statements(args, env, pages: list[tuple[str, str]], limit: int = 10) -> None:
@@ -338,6 +343,12 @@ def main() -> None:
     parser.add_argument("--var", default="", help="QIANGSHI_VAR_DIR (default var/bench-<scale>)")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=10.0,
+        help="seconds of each concurrent run not counted, before its --duration (ramp-up)",
+    )
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument(
         "--workers", type=int, default=0, help="gunicorn workers (default: serve's)"
@@ -382,7 +393,7 @@ def main() -> None:
         print(f"  worst p95 of a page: {worst:.0f} ms (target <= 300 ms)")
         for think in args.think:
             latencies, errors, elapsed, by_page = concurrent(
-                base, args.users, args.duration, think=think
+                base, args.users, args.duration, think=think, warmup=args.warmup
             )
             p50, p95, p99 = (percentile(latencies, p) * 1000 for p in (50, 95, 99))
             how = (
@@ -391,7 +402,8 @@ def main() -> None:
                 else "no pause between pages (stress)"
             )
             print(
-                f"\n{args.users} concurrent users, {how}, for {elapsed:.0f} s: "
+                f"\n{args.users} concurrent users, {how}, for {elapsed:.0f} s after"
+                f" {args.warmup:g} s of warm-up: "
                 f"{len(latencies):,} requests, {len(latencies) / elapsed:.1f} requests/s, "
                 f"{len(errors)} errors; p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms "
                 "(target: 0 errors, p95 <= 1000 ms)"
