@@ -111,3 +111,41 @@ def test_an_offices_area_takes_in_a_new_district_at_once(on):
     district = factories.region("350299", "新区", "district", tree["xiamen"])
     factories.teacher(admin, factories.school(district), "新人")
     assert [t.name for t in teacher_list(actor=bureau)] == ["新人"]
+
+
+def test_readers_asking_while_a_value_is_computed_wait_for_it(on):
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+    calls, results = [], []
+
+    def slow():
+        calls.append("first")
+        started.set()
+        release.wait(5)
+        return 42
+
+    def again():
+        calls.append("second")
+        return 43
+
+    first = threading.Thread(target=lambda: results.append(sharing.shared("slow", (), slow)))
+    first.start()
+    assert started.wait(5)
+    second = threading.Thread(target=lambda: results.append(sharing.shared("slow", (), again)))
+    second.start()
+    second.join(0.3)
+    assert second.is_alive()  # waiting for the first reader's value
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert results == [42, 42]
+    assert calls == ["first"]
+
+
+def test_a_reader_whose_computation_fails_leaves_the_value_to_the_next(on):
+    with pytest.raises(ZeroDivisionError):
+        sharing.shared("failing", (), lambda: 1 / 0)
+    computing = sharing._key(("computing", ("failing", ())), sharing.generation())
+    assert cache.get(computing) is None  # nobody is left waiting for it
+    assert sharing.shared("failing", (), lambda: 7) == 7

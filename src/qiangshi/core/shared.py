@@ -18,6 +18,7 @@ unseen. Values are also keyed by today's date (ages and open terms change with i
 
 import hashlib
 import re
+import time
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -113,14 +114,40 @@ def shared_set(parts: Any, value: Any, current: str | None = None) -> None:
         cache.set(key, value, settings.QIANGSHI_DASHBOARD_CACHE_SECONDS)
 
 
+# While one reader computes a value, the others wait for it this long at most (then compute it
+# themselves), asking the cache every POLL seconds.
+WAIT_SECONDS = 30
+POLL_SECONDS = 0.05
+
+
 def shared(name: str, parts: Any, compute: Callable[[], T]) -> T:
     """`compute()`, or its value kept for the same `name` and `parts` today, since the last
-    write."""
+    write.
+
+    One reader computes a missing value; readers who ask for it meanwhile wait for that value
+    instead of computing it too. After a write, twenty readers of a province's balance page
+    would otherwise each spend its two seconds of SQL at once."""
     if not _sharing():
         return compute()
     current = generation()
-    if (hit := shared_get((name, parts), current)) is not None:
+    key = (name, parts)
+    if (hit := shared_get(key, current)) is not None:
         return hit
+    computing = _key(("computing", key), current)
+    if cache.add(computing, 1, WAIT_SECONDS):
+        try:
+            value = compute()
+            shared_set(key, value, current)
+        finally:
+            cache.delete(computing)
+        return value
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+        if (hit := shared_get(key, current)) is not None:
+            return hit
+        if cache.get(computing) is None:
+            break  # the other reader failed (or its value is gone already)
     value = compute()
-    shared_set((name, parts), value, current)
+    shared_set(key, value, current)
     return value
