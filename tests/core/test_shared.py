@@ -146,6 +146,18 @@ def test_readers_asking_while_a_value_is_computed_wait_for_it(on):
 def test_a_reader_whose_computation_fails_leaves_the_value_to_the_next(on):
     with pytest.raises(ZeroDivisionError):
         sharing.shared("failing", (), lambda: 1 / 0)
-    computing = sharing._key(("computing", ("failing", ())), sharing.generation())
+    computing = sharing._computing_key("failing", (), sharing.generation())
     assert cache.get(computing) is None  # nobody is left waiting for it
     assert sharing.shared("failing", (), lambda: 7) == 7
+
+
+def test_a_value_of_none_is_kept_too(on):
+    counter = Counter()
+
+    def nothing_yet():
+        counter()
+        return None
+
+    assert sharing.shared("nothing", (), nothing_yet) is None
+    assert sharing.shared("nothing", (), nothing_yet) is None
+    assert counter.calls == 1

@@ -120,24 +120,30 @@ WAIT_SECONDS = 30
 POLL_SECONDS = 0.05
 
 
+def _computing_key(name: str, parts: Any, current: str) -> str:
+    """The cache key held while one reader computes `shared(name, parts)`."""
+    return _key(("computing", name, parts), current)
+
+
 def shared(name: str, parts: Any, compute: Callable[[], T]) -> T:
     """`compute()`, or its value kept for the same `name` and `parts` today, since the last
     write.
 
     One reader computes a missing value; readers who ask for it meanwhile wait for that value
     instead of computing it too. After a write, twenty readers of a province's balance page
-    would otherwise each spend its two seconds of SQL at once."""
+    would otherwise each spend its two seconds of SQL at once. A value is kept in a 1-tuple, so
+    that None (a figure nobody has recorded yet) is kept too, not taken for a miss."""
     if not _sharing():
         return compute()
     current = generation()
-    key = (name, parts)
+    key = ("shared", name, parts)
     if (hit := shared_get(key, current)) is not None:
-        return hit
-    computing = _key(("computing", key), current)
+        return hit[0]
+    computing = _computing_key(name, parts, current)
     if cache.add(computing, 1, WAIT_SECONDS):
         try:
             value = compute()
-            shared_set(key, value, current)
+            shared_set(key, (value,), current)
         finally:
             cache.delete(computing)
         return value
@@ -145,9 +151,9 @@ def shared(name: str, parts: Any, compute: Callable[[], T]) -> T:
     while time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
         if (hit := shared_get(key, current)) is not None:
-            return hit
+            return hit[0]
         if cache.get(computing) is None:
             break  # the other reader failed (or its value is gone already)
     value = compute()
-    shared_set(key, value, current)
+    shared_set(key, (value,), current)
     return value

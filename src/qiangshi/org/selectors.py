@@ -28,12 +28,8 @@ def district_choices(*, actor) -> QuerySet:
 
 def latest_enrollment_year() -> int | None:
     """The latest year with enrollment recorded; shared until the next write (core.shared)."""
-    return shared("latest enrollment year", (), _latest_enrollment_year) or None
-
-
-def _latest_enrollment_year() -> int:
-    latest = SchoolEnrollment.objects.order_by("-year").values_list("year", flat=True).first()
-    return latest or 0  # None is what a miss looks like in the cache
+    years = SchoolEnrollment.objects.order_by("-year").values_list("year", flat=True)
+    return shared("latest enrollment year", (), years.first)
 
 
 def school_list(*, actor, filters: dict | None = None, action: str = "view") -> QuerySet:

@@ -643,7 +643,7 @@ def default_year(district: Region | list[Region] | None = None) -> int:
     elif district is not None:
         qs = qs.filter(school__district__in=list(district))
     years = qs.values_list("year", flat=True)
-    latest = shared("latest year", query_key(years), lambda: years.first() or 0)
+    latest = shared("latest year", query_key(years), years.first)
     return latest or current
 
 
